@@ -1,0 +1,87 @@
+/*
+ * cli.h: what pokjactl's commands share: the parsed global options, the option parser, the
+ * node opening helpers and the error printer. Each command is a function in a cmd_*.c file,
+ * listed in the command table in main.c, which also holds its usage text.
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/node.h"
+#include "daemon/store.h"
+#include "proto/error.h"
+
+/* Exit statuses: documented in README, section "Exit status". */
+#define EXIT_OK 0
+#define EXIT_FAIL 1  /* the operation failed or was refused */
+#define EXIT_USAGE 2 /* the command line is wrong */
+
+struct cli {
+	const char *prog;
+	const char *cmd;  /* the command's name */
+	const char *dir;  /* the node folder (resolved) */
+	bool json;        /* machine output */
+};
+
+/* One command-specific option. Exactly one of val or flag is set. */
+struct cli_opt {
+	const char *name; /* without the leading dashes */
+	const char **val;
+	bool *flag;
+};
+
+/*
+ * Parses argv (the words after the command name): the global options --dir DIR and --json,
+ * -h/--help, the command's own options, and up to maxpos positional words. "--name=value" and
+ * "--name value" both work; "-" is a positional word. Returns 0, EXIT_USAGE after printing why,
+ * or -1 when help was asked for (the caller prints usage and exits 0).
+ */
+int cli_parse(struct cli *c, int argc, char **argv, const struct cli_opt *opts, char **pos,
+	      int minpos, int maxpos, int *npos);
+
+/* Prints "pokjactl CMD: message" on stderr and returns EXIT_FAIL. */
+int cli_fail(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints the usage line of c->cmd on stderr and returns EXIT_USAGE. */
+int cli_usage(const struct cli *c);
+
+/* Opens the node's store and, when want_key, its key. Prints the error itself. */
+int cli_open(const struct cli *c, unsigned flags, struct store **s, struct store_node *node,
+	     uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC_BYTES]);
+
+/* Reads a whole file ("-" for stdin) into a malloc'd buffer of at most max bytes. */
+int cli_read_file(const struct cli *c, const char *path, size_t max, uint8_t **out, size_t *len);
+
+/* Writes a whole file atomically (temporary file, fsync, rename). */
+int cli_write_file(const struct cli *c, const char *path, const uint8_t *data, size_t len);
+
+/* Hex of a key, and the ISO 8601 UTC time of a hybrid clock value. */
+void cli_key_hex(char out[2 * PK_PUB_BYTES + 1], const uint8_t *key);
+void cli_hlc_time(char out[32], uint64_t hlc);
+
+/* Region code checks for codes typed by a person: well formed, on the official list, and
+ * inside `within` (the node's region). Prints the error itself; returns 0 or EXIT_FAIL. */
+int cli_check_region(const struct cli *c, const char *code, const char *within);
+
+/* The same check without printing: 0 or PK_EREGION with the reason in d. */
+int cli_region_ok(const char *code, const char *within, struct pk_diag *d);
+
+/* The commands. */
+int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_request(struct cli *c, int argc, char **argv);
+int cmd_certify(struct cli *c, int argc, char **argv);
+int cmd_install_cert(struct cli *c, int argc, char **argv);
+int cmd_put(struct cli *c, int argc, char **argv);
+int cmd_get(struct cli *c, int argc, char **argv);
+int cmd_list(struct cli *c, int argc, char **argv);
+int cmd_del(struct cli *c, int argc, char **argv);
+int cmd_import(struct cli *c, int argc, char **argv);
+int cmd_log(struct cli *c, int argc, char **argv);
+int cmd_verify(struct cli *c, int argc, char **argv);
+int cmd_schema(struct cli *c, int argc, char **argv);
+int cmd_info(struct cli *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,560 @@
+/* cmd_node.c: commands about the node itself: init, info, request, certify, install-cert,
+ * log, verify, schema. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "proto/enroll.h"
+#include "proto/hlc.h"
+#include "proto/region.h"
+#include "proto/schema.h"
+#include "proto/wilayah.h"
+
+#define DAY_SECONDS 86400ULL
+
+/* Prints a JSON value on stdout followed by a newline. */
+static void print_json(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+}
+
+static const char *region_name(const char *code)
+{
+	const struct pk_wilayah *w = pk_wilayah_find(code, strlen(code));
+
+	return w != NULL ? w->name : "";
+}
+
+static json_t *node_json(const struct store_node *n)
+{
+	char key[2 * PK_PUB_BYTES + 1], root[2 * PK_PUB_BYTES + 1];
+	int level = pk_region_level(n->region, strlen(n->region));
+
+	cli_key_hex(key, n->pub);
+	cli_key_hex(root, n->root);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "key", key, "name", n->name,
+			 "region", n->region, "region_name", region_name(n->region), "level",
+			 pk_level_name(level), "root", root, "certified", n->certified);
+}
+
+static void print_node(const struct store_node *n)
+{
+	char key[2 * PK_PUB_BYTES + 1];
+	int level = pk_region_level(n->region, strlen(n->region));
+
+	cli_key_hex(key, n->pub);
+	printf("node:      %s\n", n->name);
+	printf("key:       %s\n", key);
+	if (n->region[0] == '\0')
+		printf("region:    \"\" (whole country, national)\n");
+	else
+		printf("region:    %s %s (%s)\n", n->region, region_name(n->region),
+		       pk_level_name(level));
+	printf("certified: %s\n", n->certified ? "yes" : "no (install a certificate set)");
+}
+
+int cmd_init(struct cli *c, int argc, char **argv)
+{
+	const char *region = NULL, *name = NULL;
+	struct cli_opt opts[] = {{"region", &region, NULL}, {"name", &name, NULL}, {0}};
+	static const uint8_t unknown_root[PK_PUB_BYTES];
+	struct store_node node;
+	struct store *s = NULL;
+	struct pk_diag d = {""};
+	char path[4096];
+	char *pos[1];
+	int npos, rc, err;
+	json_t *j;
+
+	if ((rc = cli_parse(c, argc, argv, opts, pos, 0, 0, &npos)) != 0)
+		return rc;
+	if (region != NULL && (rc = cli_check_region(c, region, NULL)) != 0)
+		return rc;
+	if (region != NULL && region[0] == '\0')
+		region = NULL; /* "" is the national node */
+	if (name == NULL)
+		name = region != NULL ? region_name(region) : "Nasional";
+	if (strlen(name) == 0 || strlen(name) > PK_NAME_MAX || !pk_utf8_valid(name, strlen(name)))
+		return cli_fail(c, "--name must be 1 to %d bytes of UTF-8", PK_NAME_MAX);
+
+	memset(&node, 0, sizeof(node));
+	snprintf(path, sizeof(path), "%s/%s", c->dir, NODE_STORE_DIR);
+	if ((err = node_key_create(c->dir, node.pub, (uint8_t[PK_SEC_BYTES]){0}, &d)) != 0)
+		return cli_fail(c, "%s", d.msg);
+	memcpy(node.root, region == NULL ? node.pub : unknown_root, PK_PUB_BYTES);
+	snprintf(node.region, sizeof(node.region), "%s", region ? region : "");
+	snprintf(node.name, sizeof(node.name), "%s", name);
+	if ((err = store_open(path, 0, &s, &d)) != 0 || (err = store_node_init(s, &node)) != 0) {
+		store_close(s);
+		return cli_fail(c, "%s", d.msg[0] ? d.msg : pk_strerror(err));
+	}
+	store_node_get(s, &node);
+	store_close(s);
+	if (c->json) {
+		j = node_json(&node);
+		print_json(j);
+		json_decref(j);
+		return EXIT_OK;
+	}
+	print_node(&node);
+	if (!node.certified)
+		printf("\nNext: 'pokjactl --dir %s request -o join.req', take join.req to the parent,\n"
+		       "and install the certificate set it returns with 'pokjactl --dir %s "
+		       "install-cert FILE'.\n",
+		       c->dir, c->dir);
+	return EXIT_OK;
+}
+
+struct count_ctx {
+	uint8_t origin[PK_PUB_BYTES];
+	uint64_t n;
+	json_t *arr;
+	bool have;
+};
+
+static void flush_origin(struct count_ctx *x, bool json)
+{
+	char key[2 * PK_PUB_BYTES + 1];
+
+	if (!x->have)
+		return;
+	cli_key_hex(key, x->origin);
+	if (json)
+		json_array_append_new(x->arr, json_pack("{s:s, s:I}", "origin", key,
+							"changesets", (json_int_t)x->n));
+	else
+		printf("  %s  %llu changeset%s\n", key, (unsigned long long)x->n,
+		       x->n == 1 ? "" : "s");
+}
+
+static int count_visit(const uint8_t *raw, size_t len, void *arg)
+{
+	struct count_ctx *x = arg;
+	struct pk_changeset cs;
+
+	if (pk_cs_decode(raw, len, &cs, NULL) != 0)
+		return 0;
+	if (x->have && memcmp(x->origin, cs.origin, PK_PUB_BYTES) != 0) {
+		flush_origin(x, x->arr != NULL);
+		x->n = 0;
+	}
+	memcpy(x->origin, cs.origin, PK_PUB_BYTES);
+	x->have = true;
+	x->n++;
+	return 0;
+}
+
+int cmd_info(struct cli *c, int argc, char **argv)
+{
+	struct store_node node;
+	struct store *s;
+	struct count_ctx x = {{0}, 0, NULL, false};
+	char *pos[1];
+	int npos, rc, n;
+	json_t *j = NULL;
+
+	if ((rc = cli_parse(c, argc, argv, NULL, pos, 0, 0, &npos)) != 0)
+		return rc;
+	if ((rc = cli_open(c, STORE_RDONLY, &s, &node, NULL, NULL)) != 0)
+		return rc;
+	if (c->json) {
+		j = node_json(&node);
+		x.arr = json_array();
+		json_object_set_new(j, "origins", x.arr);
+	} else {
+		print_node(&node);
+		printf("origins:\n");
+	}
+	n = store_log(s, NULL, count_visit, &x);
+	flush_origin(&x, c->json);
+	store_close(s);
+	if (n < 0) {
+		json_decref(j);
+		return cli_fail(c, "reading the log: %s", pk_strerror(n));
+	}
+	if (c->json) {
+		print_json(j);
+		json_decref(j);
+	}
+	return EXIT_OK;
+}
+
+int cmd_request(struct cli *c, int argc, char **argv)
+{
+	const char *out = NULL;
+	struct cli_opt opts[] = {{"o", &out, NULL}, {"output", &out, NULL}, {0}};
+	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES], *buf;
+	struct store_node node;
+	struct pk_request rq;
+	struct store *s;
+	char *pos[1];
+	size_t len;
+	int npos, rc, err;
+
+	if ((rc = cli_parse(c, argc, argv, opts, pos, 0, 0, &npos)) != 0)
+		return rc;
+	if (out == NULL)
+		return cli_usage(c);
+	if ((rc = cli_open(c, STORE_RDONLY, &s, &node, pub, sec)) != 0)
+		return rc;
+	store_close(s);
+	if (node.region[0] == '\0')
+		return cli_fail(c, "this is the national node; it needs no certificate");
+	memset(&rq, 0, sizeof(rq));
+	memcpy(rq.pub, pub, PK_PUB_BYTES);
+	memcpy(rq.region, node.region, sizeof(rq.region));
+	memcpy(rq.name, node.name, sizeof(rq.name));
+	rq.created = node_now_ms() / 1000;
+	err = pk_request_encode(&rq, sec, &buf, &len);
+	memset(sec, 0, sizeof(sec));
+	if (err != 0)
+		return cli_fail(c, "cannot encode the request: %s", pk_strerror(err));
+	rc = cli_write_file(c, out, buf, len);
+	free(buf);
+	if (rc == 0)
+		fprintf(stderr, "join request for region %s written to %s\n", node.region, out);
+	return rc;
+}
+
+struct chain_buf {
+	struct pk_certset set;
+	uint8_t *copies[PK_CHAIN_MAX];
+};
+
+static int chain_collect(const uint8_t *cert, size_t len, void *arg)
+{
+	struct chain_buf *b = arg;
+
+	if (b->set.n >= PK_CHAIN_MAX - 1 || (b->copies[b->set.n] = malloc(len)) == NULL)
+		return 1;
+	memcpy(b->copies[b->set.n], cert, len);
+	b->set.cert[b->set.n] = b->copies[b->set.n];
+	b->set.len[b->set.n] = len;
+	b->set.n++;
+	return 0;
+}
+
+int cmd_certify(struct cli *c, int argc, char **argv)
+{
+	const char *out = NULL, *days = "3650";
+	struct cli_opt opts[] = {{"o", &out, NULL}, {"output", &out, NULL}, {"days", &days, NULL},
+				 {0}};
+	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES], *req = NULL, *cert = NULL, *set = NULL;
+	struct chain_buf chain;
+	struct store_node node;
+	struct pk_request rq;
+	struct pk_cert_info info;
+	struct pk_diag d = {""};
+	struct store *s = NULL;
+	char *pos[1], *end, key[2 * PK_PUB_BYTES + 1];
+	size_t len, certlen, setlen;
+	unsigned long ndays;
+	uint64_t now;
+	int npos, rc, err;
+
+	memset(&chain, 0, sizeof(chain));
+	if ((rc = cli_parse(c, argc, argv, opts, pos, 1, 1, &npos)) != 0)
+		return rc;
+	if (out == NULL)
+		return cli_usage(c);
+	ndays = strtoul(days, &end, 10);
+	if (*end != '\0' || ndays == 0 || ndays > 36500)
+		return cli_fail(c, "--days must be a whole number from 1 to 36500");
+	if ((rc = cli_read_file(c, pos[0], PK_REQUEST_MAX_BYTES, &req, &len)) != 0)
+		return rc;
+	if ((err = pk_request_decode(req, len, &rq, &d)) != 0) {
+		rc = cli_fail(c, "%s: %s", pos[0], d.msg);
+		goto out;
+	}
+	if ((rc = cli_open(c, 0, &s, &node, pub, sec)) != 0)
+		goto out;
+	if (!node.certified) {
+		rc = cli_fail(c, "this node has no certificate itself yet");
+		goto out;
+	}
+	if (strcmp(rq.region, node.region) == 0 ||
+	    (rc = cli_check_region(c, rq.region, node.region)) != 0) {
+		rc = rc ? rc : cli_fail(c, "the request asks for this node's own region %s; a "
+					   "child's region must lie inside it", rq.region);
+		goto out;
+	}
+	memset(&info, 0, sizeof(info));
+	if ((err = store_next_serial(s, &info.serial)) != 0) {
+		rc = cli_fail(c, "%s", pk_strerror(err));
+		goto out;
+	}
+	now = node_now_ms() / 1000;
+	memcpy(info.subject, rq.pub, PK_PUB_BYTES);
+	memcpy(info.region, rq.region, sizeof(info.region));
+	memcpy(info.name, rq.name, sizeof(info.name));
+	info.not_before = now - 3600; /* an hour of slack for office clocks running behind */
+	info.not_after = now + ndays * DAY_SECONDS;
+	memcpy(info.issuer, pub, PK_PUB_BYTES);
+	if ((err = pk_cert_encode(&info, sec, &cert, &certlen)) != 0 ||
+	    (err = store_cert_put(s, cert, certlen, &d)) != 0) {
+		rc = cli_fail(c, "cannot issue the certificate: %s",
+			      d.msg[0] ? d.msg : pk_strerror(err));
+		goto out;
+	}
+	/* The set carries the root key and this node's chain followed by the new certificate. */
+	memcpy(chain.set.root, node.root, PK_PUB_BYTES);
+	if (memcmp(pub, node.root, PK_PUB_BYTES) != 0 &&
+	    (err = store_chain_get(s, pub, chain_collect, &chain)) != 0) {
+		rc = cli_fail(c, "this node's own chain is unreadable: %s", pk_strerror(err));
+		goto out;
+	}
+	chain.set.cert[chain.set.n] = cert;
+	chain.set.len[chain.set.n] = certlen;
+	chain.set.n++;
+	if ((err = pk_certset_encode(&chain.set, &set, &setlen)) != 0) {
+		rc = cli_fail(c, "%s", pk_strerror(err));
+		goto out;
+	}
+	if ((rc = cli_write_file(c, out, set, setlen)) != 0)
+		goto out;
+	cli_key_hex(key, rq.pub);
+	if (c->json) {
+		json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "subject", key, "region",
+				      rq.region, "name", rq.name, "serial", (json_int_t)info.serial,
+				      "not_after", (json_int_t)info.not_after, "file", out);
+		print_json(j);
+		json_decref(j);
+	} else {
+		printf("certified %s (%s, region %s), serial %llu, valid %lu days; certificate "
+		       "set written to %s\n",
+		       rq.name, key, rq.region, (unsigned long long)info.serial, ndays, out);
+	}
+out:
+	memset(sec, 0, sizeof(sec));
+	for (int i = 0; i < PK_CHAIN_MAX; i++)
+		free(chain.copies[i]);
+	store_close(s);
+	free(req);
+	free(cert);
+	free(set);
+	return rc;
+}
+
+int cmd_install_cert(struct cli *c, int argc, char **argv)
+{
+	struct store_node node;
+	struct pk_certset set;
+	struct pk_diag d = {""};
+	struct store *s = NULL;
+	uint8_t *buf = NULL;
+	char *pos[1];
+	size_t len;
+	int npos, rc, err;
+
+	if ((rc = cli_parse(c, argc, argv, NULL, pos, 1, 1, &npos)) != 0)
+		return rc;
+	if ((rc = cli_read_file(c, pos[0], PK_CERTSET_MAX_BYTES, &buf, &len)) != 0)
+		return rc;
+	if ((err = pk_certset_decode(buf, len, &set, &d)) != 0) {
+		rc = cli_fail(c, "%s: %s", pos[0], d.msg);
+		goto out;
+	}
+	if ((rc = cli_open(c, 0, &s, &node, NULL, NULL)) != 0)
+		goto out;
+	err = store_install_chain(s, set.root, set.cert, set.len, set.n, node_now_ms() / 1000, &d);
+	if (err != 0) {
+		rc = cli_fail(c, "%s: %s", pos[0], d.msg[0] ? d.msg : pk_strerror(err));
+		goto out;
+	}
+	printf("certificate installed: %s may now write in region %s\n", node.name, node.region);
+out:
+	store_close(s);
+	free(buf);
+	return rc;
+}
+
+struct log_ctx {
+	const struct cli *c;
+	json_t *arr;
+};
+
+static int log_visit(const uint8_t *raw, size_t len, void *arg)
+{
+	struct log_ctx *x = arg;
+	struct pk_changeset cs;
+	char key[2 * PK_PUB_BYTES + 1], hash[2 * PK_HASH_BYTES + 1], when[32];
+	uint8_t h[PK_HASH_BYTES];
+
+	if (pk_cs_decode(raw, len, &cs, NULL) != 0) {
+		fprintf(stderr, "pokjactl log: a stored changeset does not decode; run "
+				"'pokjactl verify'\n");
+		return 0;
+	}
+	pk_cs_hash(&cs, h);
+	cli_key_hex(key, cs.origin);
+	pk_hex(hash, h, PK_HASH_BYTES);
+	cli_hlc_time(when, cs.hlc);
+	if (x->arr != NULL)
+		json_array_append_new(x->arr, json_pack("{s:s, s:I, s:I, s:s, s:i, s:I, s:s}",
+							"origin", key, "seq", (json_int_t)cs.seq,
+							"hlc", (json_int_t)cs.hlc, "time", when,
+							"ops", (int)cs.nops, "bytes",
+							(json_int_t)len, "hash", hash));
+	else
+		printf("%.16s  %6llu  %-24s  %5u  %.16s\n", key, (unsigned long long)cs.seq, when,
+		       cs.nops, hash);
+	return 0;
+}
+
+int cmd_log(struct cli *c, int argc, char **argv)
+{
+	const char *origin = NULL;
+	struct cli_opt opts[] = {{"origin", &origin, NULL}, {0}};
+	uint8_t key[PK_PUB_BYTES];
+	struct store_node node;
+	struct log_ctx x = {c, NULL};
+	struct store *s;
+	char *pos[1];
+	int npos, rc, n;
+
+	if ((rc = cli_parse(c, argc, argv, opts, pos, 0, 0, &npos)) != 0)
+		return rc;
+	if (origin != NULL && strcmp(origin, "self") != 0 &&
+	    pk_unhex(key, sizeof(key), origin, strlen(origin)) != 0)
+		return cli_fail(c, "--origin takes a 64-digit hex key or 'self'");
+	if ((rc = cli_open(c, STORE_RDONLY, &s, &node, NULL, NULL)) != 0)
+		return rc;
+	if (origin != NULL && strcmp(origin, "self") == 0)
+		memcpy(key, node.pub, PK_PUB_BYTES);
+	if (c->json)
+		x.arr = json_array();
+	else
+		printf("%-16s  %6s  %-24s  %5s  %s\n", "ORIGIN", "SEQ", "TIME", "OPS", "HASH");
+	n = store_log(s, origin ? key : NULL, log_visit, &x);
+	store_close(s);
+	if (x.arr != NULL) {
+		if (n >= 0)
+			print_json(x.arr);
+		json_decref(x.arr);
+	}
+	return n < 0 ? cli_fail(c, "reading the log: %s", pk_strerror(n)) : EXIT_OK;
+}
+
+struct verify_ctx {
+	json_t *arr;
+};
+
+static void verify_problem(const char *where, const char *what, void *arg)
+{
+	struct verify_ctx *x = arg;
+
+	if (x->arr != NULL)
+		json_array_append_new(x->arr, json_pack("{s:s, s:s}", "where", where, "what", what));
+	else
+		printf("PROBLEM %s: %s\n", where, what);
+}
+
+int cmd_verify(struct cli *c, int argc, char **argv)
+{
+	struct store_verify_stats st;
+	struct store_node node;
+	struct verify_ctx x = {NULL};
+	struct store *s;
+	char *pos[1];
+	int npos, rc, err;
+
+	if ((rc = cli_parse(c, argc, argv, NULL, pos, 0, 0, &npos)) != 0)
+		return rc;
+	if ((rc = cli_open(c, STORE_RDONLY, &s, &node, NULL, NULL)) != 0)
+		return rc;
+	if (c->json)
+		x.arr = json_array();
+	err = store_verify(s, verify_problem, &x, &st);
+	store_close(s);
+	if (c->json) {
+		json_t *j = json_pack("{s:b, s:I, s:I, s:I, s:I, s:o}", "ok",
+				      err == 0 && st.problems == 0, "changesets",
+				      (json_int_t)st.changesets, "records", (json_int_t)st.records,
+				      "certificates", (json_int_t)st.certs, "problems",
+				      (json_int_t)st.problems, "findings", x.arr);
+		if (err != 0)
+			json_object_set_new(j, "error", json_string(pk_strerror(err)));
+		print_json(j);
+		json_decref(j);
+	} else {
+		printf("checked %zu changesets, %zu records, %zu certificates: %zu problem%s\n",
+		       st.changesets, st.records, st.certs, st.problems,
+		       st.problems == 1 ? "" : "s");
+	}
+	if (err != 0)
+		return cli_fail(c, "the check could not finish: %s", pk_strerror(err));
+	return st.problems == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+static const char *field_range(const struct pk_field *f, char *buf, size_t n)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (f->type == PK_T_INT || f->type == PK_T_NUM)
+		snprintf(buf, n, "%lld..%lld", (long long)f->min, (long long)f->max);
+	else if (f->type == PK_T_ENUM && f->choices != NULL)
+		for (const char *const *ch = f->choices; *ch != NULL && used < n; ch++)
+			used += (size_t)snprintf(buf + used, n - used, "%s%s",
+						 ch == f->choices ? "" : "|", *ch);
+	return buf;
+}
+
+int cmd_schema(struct cli *c, int argc, char **argv)
+{
+	const struct pk_collection *all, *coll = NULL;
+	char *pos[1], range[512];
+	size_t n;
+	int npos, rc;
+	json_t *arr;
+
+	if ((rc = cli_parse(c, argc, argv, NULL, pos, 0, 1, &npos)) != 0)
+		return rc;
+	all = pk_schema_all(&n);
+	if (npos == 1 && (coll = pk_schema_find(pos[0], strlen(pos[0]))) == NULL)
+		return cli_fail(c, "no collection '%s' (see 'pokjactl schema')", pos[0]);
+	arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct pk_collection *k = &all[i];
+		json_t *fields = json_array();
+
+		if (coll != NULL && k != coll)
+			continue;
+		if (coll == NULL && !c->json) {
+			printf("%-14s %s\n", k->name, k->doc);
+			continue;
+		}
+		if (!c->json)
+			printf("%s: %s\n\n  %-22s %-8s %-4s %s\n", k->name, k->doc, "FIELD", "TYPE",
+			       "REQ", "RANGE / CHOICES / MEANING");
+		for (size_t f = 0; f < k->nfields; f++) {
+			const struct pk_field *fd = &k->fields[f];
+			field_range(fd, range, sizeof(range));
+			if (c->json)
+				json_array_append_new(
+					fields, json_pack("{s:s, s:s, s:b, s:s, s:s}", "name",
+							  fd->name, "type", pk_ftype_name(fd->type),
+							  "required", fd->required, "range", range,
+							  "doc", fd->doc));
+			else
+				printf("  %-22s %-8s %-4s %s%s%s\n", fd->name,
+				       pk_ftype_name(fd->type), fd->required ? "yes" : "", range,
+				       range[0] ? "  " : "", fd->doc);
+		}
+		if (c->json)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "name", k->name,
+							     "doc", k->doc, "fields", fields));
+		else
+			json_decref(fields);
+	}
+	if (c->json)
+		print_json(coll != NULL ? json_array_get(arr, 0) : arr);
+	else if (coll == NULL)
+		printf("\nEvery record also has 'key' and 'wilayah' (its region code). "
+		       "'pokjactl schema COLLECTION' lists the fields.\n");
+	json_decref(arr);
+	return EXIT_OK;
+}

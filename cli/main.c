@@ -1,0 +1,160 @@
+/* main.c: pokjactl's command table, help, and dispatch. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "daemon/log.h"
+#include "proto/crypto.h"
+
+struct command {
+	const char *name;
+	int (*run)(struct cli *c, int argc, char **argv);
+	const char *usage; /* after "pokjactl " */
+	const char *help;  /* what it does; shown by `pokjactl help CMD` */
+};
+
+/* The README's "Commands" section says the same as this table; keep them together. */
+static const struct command commands[] = {
+	{"init", cmd_init, "init [--dir DIR] [--region CODE] [--name NAME] [--json]",
+	 "Creates a node in DIR: its key pair (DIR/node.key, mode 0600) and its store.\n"
+	 "With no --region the node is the national node, the root of trust. With --region\n"
+	 "(an official Kemendagri code such as 32 or 32.75) it waits for a certificate from\n"
+	 "its parent: see 'request' and 'install-cert'. NAME defaults to the region's\n"
+	 "official name."},
+	{"info", cmd_info, "info [--dir DIR] [--json]",
+	 "Shows this node: key, region, level, name, whether it is certified, and how many\n"
+	 "changesets it holds from each origin."},
+	{"request", cmd_request, "request [--dir DIR] -o FILE",
+	 "Writes this node's join request (its key, region and name, signed by it) to FILE,\n"
+	 "to be carried to the parent, which answers with 'certify'."},
+	{"certify", cmd_certify, "certify [--dir DIR] REQUEST -o FILE [--days N] [--json]",
+	 "At a parent: checks a join request, issues a certificate for a region inside this\n"
+	 "node's own, valid N days (default 3650), and writes the certificate set (the root\n"
+	 "key and the whole chain) to FILE for the child's 'install-cert'."},
+	{"install-cert", cmd_install_cert, "install-cert [--dir DIR] FILE",
+	 "Installs the certificate set from the parent's 'certify'. After it the node can\n"
+	 "write."},
+	{"put", cmd_put, "put [--dir DIR] COLLECTION [KEY] --json JSON|-",
+	 "Validates a record (a JSON object of its fields; '-' reads it from stdin) and writes\n"
+	 "it as one signed changeset. 'wilayah' in the object sets the region (default: the\n"
+	 "node's own; \"\" is the whole country). Prints the record's key, generated when not\n"
+	 "given."},
+	{"get", cmd_get, "get [--dir DIR] COLLECTION KEY [--region CODE] [--json]",
+	 "Shows one record. --json prints one object with key, wilayah and the fields."},
+	{"list", cmd_list, "list [--dir DIR] COLLECTION [--region PREFIX] [--json]",
+	 "Lists a collection's records, optionally only those inside a region. --json prints\n"
+	 "a JSON array of objects with key, wilayah and the fields."},
+	{"del", cmd_del, "del [--dir DIR] COLLECTION KEY [--region CODE]",
+	 "Deletes a record (a signed tombstone that replicates like any write)."},
+	{"import", cmd_import, "import [--dir DIR] FILE.jsonl [--json]",
+	 "Bulk load: one JSON object per line, with a 'collection' member and optionally\n"
+	 "'key' and 'wilayah'. Every line is checked first; a bad line stops the import with\n"
+	 "its line number and nothing is written. Then all records are written in one\n"
+	 "transaction, many per changeset. Shows progress on a terminal."},
+	{"log", cmd_log, "log [--dir DIR] [--origin KEY] [--json]",
+	 "Lists the changesets held, by origin and sequence ('self' for this node's own)."},
+	{"verify", cmd_verify, "verify [--dir DIR] [--json]",
+	 "Re-checks every stored changeset (encoding, signature, hash chain), every head,\n"
+	 "every record against its changeset, the key index and the certificates, and says\n"
+	 "where each problem sits in the data file. Exit status 1 when anything is wrong."},
+	{"schema", cmd_schema, "schema [COLLECTION] [--json]",
+	 "Lists the collections, or one collection's fields with their types and limits."},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void overview(FILE *f)
+{
+	fprintf(f, "usage: pokjactl [--dir DIR] COMMAND [ARGS]\n\n"
+		   "pokja-sync admin tool. DIR is the node folder (default $POKJA_DIR, else %s).\n\n"
+		   "Commands:\n",
+		NODE_DEFAULT_DIR);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  pokjactl %s\n", commands[i].usage);
+	fprintf(f, "\n'pokjactl help COMMAND' tells more. Exit status: 0 success, 1 failure, "
+		   "2 usage error.\n");
+}
+
+int cli_usage(const struct cli *c)
+{
+	const struct command *cmd = find(c->cmd);
+
+	if (cmd != NULL)
+		fprintf(stderr, "usage: pokjactl %s\n", cmd->usage);
+	return EXIT_USAGE;
+}
+
+static int help(const char *name)
+{
+	const struct command *cmd;
+
+	if (name == NULL) {
+		overview(stdout);
+		return EXIT_OK;
+	}
+	if ((cmd = find(name)) == NULL) {
+		fprintf(stderr, "pokjactl: no command '%s' (see 'pokjactl help')\n", name);
+		return EXIT_USAGE;
+	}
+	printf("usage: pokjactl %s\n\n%s\n", cmd->usage, cmd->help);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = {"pokjactl", NULL, NULL, false};
+	const struct command *cmd;
+	const char *dir = NULL;
+	int i = 1, rc;
+
+	log_init("pokjactl", LOG_WARN);
+	if (pk_crypto_init() != 0) {
+		fprintf(stderr, "pokjactl: cannot initialise libsodium\n");
+		return EXIT_FAIL;
+	}
+	/* Global options may come before the command too. */
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
+			dir = argv[i + 1];
+			i += 2;
+		} else if (strncmp(argv[i], "--dir=", 6) == 0) {
+			dir = argv[i++] + 6;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			c.json = true;
+			i++;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			return help(NULL);
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("pokjactl 0.1\n");
+			return EXIT_OK;
+		} else {
+			fprintf(stderr, "pokjactl: unknown option '%s' (see 'pokjactl help')\n",
+				argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		overview(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[i], "help") == 0)
+		return help(i + 1 < argc ? argv[i + 1] : NULL);
+	if ((cmd = find(argv[i])) == NULL) {
+		fprintf(stderr, "pokjactl: no command '%s' (see 'pokjactl help')\n", argv[i]);
+		return EXIT_USAGE;
+	}
+	c.cmd = cmd->name;
+	c.dir = dir;
+	rc = cmd->run(&c, argc - i - 1, argv + i + 1);
+	if (rc == -1)
+		return help(cmd->name);
+	return rc;
+}

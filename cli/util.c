@@ -1,0 +1,245 @@
+/* util.c: option parsing, errors, files and formatting shared by pokjactl's commands. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "proto/hlc.h"
+#include "proto/region.h"
+#include "proto/wilayah.h"
+
+int cli_fail(const struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s %s: ", c->prog, c->cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_FAIL;
+}
+
+static const struct cli_opt *find_opt(const struct cli_opt *opts, const char *name, size_t len)
+{
+	for (; opts != NULL && opts->name != NULL; opts++)
+		if (strlen(opts->name) == len && strncmp(opts->name, name, len) == 0)
+			return opts;
+	return NULL;
+}
+
+int cli_parse(struct cli *c, int argc, char **argv, const struct cli_opt *opts, char **pos,
+	      int minpos, int maxpos, int *npos)
+{
+	static const char *dir_val;
+	static bool json_flag;
+	const struct cli_opt global[] = {{"dir", &dir_val, NULL}, {"json", NULL, &json_flag},
+					 {NULL, NULL, NULL}};
+	const struct cli_opt *o;
+	const char *name, *eq, *val;
+	size_t len;
+
+	*npos = 0;
+	dir_val = NULL;
+	json_flag = false;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return -1;
+		if (argv[i][0] != '-' || strcmp(argv[i], "-") == 0) {
+			if (*npos >= maxpos) {
+				fprintf(stderr, "%s %s: unexpected argument '%s'\n", c->prog,
+					c->cmd, argv[i]);
+				return cli_usage(c);
+			}
+			pos[(*npos)++] = argv[i];
+			continue;
+		}
+		name = argv[i] + (argv[i][1] == '-' ? 2 : 1);
+		eq = strchr(name, '=');
+		len = eq ? (size_t)(eq - name) : strlen(name);
+		o = find_opt(opts, name, len);
+		if (o == NULL)
+			o = find_opt(global, name, len);
+		if (o == NULL) {
+			fprintf(stderr, "%s %s: unknown option '%s'\n", c->prog, c->cmd, argv[i]);
+			return cli_usage(c);
+		}
+		if (o->flag != NULL) {
+			if (eq != NULL) {
+				fprintf(stderr, "%s %s: option '--%s' takes no value\n", c->prog,
+					c->cmd, o->name);
+				return cli_usage(c);
+			}
+			*o->flag = true;
+			continue;
+		}
+		if (eq != NULL) {
+			val = eq + 1;
+		} else if (i + 1 < argc) {
+			val = argv[++i];
+		} else {
+			fprintf(stderr, "%s %s: option '--%s' needs a value\n", c->prog, c->cmd,
+				o->name);
+			return cli_usage(c);
+		}
+		*o->val = val;
+	}
+	if (*npos < minpos) {
+		fprintf(stderr, "%s %s: missing argument\n", c->prog, c->cmd);
+		return cli_usage(c);
+	}
+	if (dir_val != NULL)
+		c->dir = dir_val;
+	if (json_flag)
+		c->json = true;
+	c->dir = node_dir(c->dir);
+	return 0;
+}
+
+int cli_open(const struct cli *c, unsigned flags, struct store **s, struct store_node *node,
+	     uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC_BYTES])
+{
+	struct pk_diag d = {""};
+	int err;
+
+	*s = NULL;
+	if ((err = node_store_open(c->dir, flags, s, &d)) != 0)
+		return cli_fail(c, "%s", d.msg[0] ? d.msg : pk_strerror(err));
+	if ((err = store_node_get(*s, node)) != 0) {
+		store_close(*s);
+		*s = NULL;
+		return cli_fail(c, "%s: node identity unreadable: %s", c->dir, pk_strerror(err));
+	}
+	if (sec != NULL) {
+		if ((err = node_key_load(c->dir, pub, sec, &d)) != 0) {
+			store_close(*s);
+			*s = NULL;
+			return cli_fail(c, "%s", d.msg);
+		}
+		if (memcmp(pub, node->pub, PK_PUB_BYTES) != 0) {
+			store_close(*s);
+			*s = NULL;
+			return cli_fail(c, "%s: the key file does not belong to this store",
+					c->dir);
+		}
+	}
+	return 0;
+}
+
+int cli_read_file(const struct cli *c, const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	size_t cap = 4096, n = 0, got;
+	uint8_t *buf, *nb;
+
+	*out = NULL;
+	if (f == NULL)
+		return cli_fail(c, "%s: %s", path, strerror(errno));
+	if ((buf = malloc(cap)) == NULL)
+		goto nomem;
+	while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n > max) {
+			free(buf);
+			if (f != stdin)
+				fclose(f);
+			return cli_fail(c, "%s: larger than %zu bytes", path, max);
+		}
+		if (n == cap) {
+			cap *= 2;
+			if ((nb = realloc(buf, cap)) == NULL)
+				goto nomem;
+			buf = nb;
+		}
+	}
+	if (ferror(f)) {
+		free(buf);
+		if (f != stdin)
+			fclose(f);
+		return cli_fail(c, "%s: %s", path, strerror(errno));
+	}
+	if (f != stdin)
+		fclose(f);
+	*out = buf;
+	*len = n;
+	return 0;
+nomem:
+	free(buf);
+	if (f != stdin)
+		fclose(f);
+	return cli_fail(c, "out of memory reading %s", path);
+}
+
+int cli_write_file(const struct cli *c, const char *path, const uint8_t *data, size_t len)
+{
+	char tmp[4096];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return cli_fail(c, "%s: %s", tmp, strerror(errno));
+	if (write(fd, data, len) != (ssize_t)len || fsync(fd) != 0) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		return cli_fail(c, "%s: %s", tmp, strerror(e));
+	}
+	close(fd);
+	if (rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		return cli_fail(c, "%s: %s", path, strerror(e));
+	}
+	return 0;
+}
+
+void cli_key_hex(char out[2 * PK_PUB_BYTES + 1], const uint8_t *key)
+{
+	pk_hex(out, key, PK_PUB_BYTES);
+}
+
+void cli_hlc_time(char out[32], uint64_t hlc)
+{
+	uint64_t ms = pk_hlc_ms(hlc);
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&t, &tm);
+	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 32 - n, ".%03uZ", (unsigned)(ms % 1000));
+}
+
+int cli_region_ok(const char *code, const char *within, struct pk_diag *d)
+{
+	size_t len = strlen(code);
+
+	if (!pk_region_valid(code, len))
+		return pk_diagf(d, PK_EREGION,
+				"'%.20s' is not a region code (forms: 32, 32.75, 32.75.01, "
+				"32.75.01.1001; \"\" for the whole country)",
+				code);
+	if (pk_wilayah_find(code, len) == NULL)
+		return pk_diagf(d, PK_EREGION, "region '%s' is not on the official Kemendagri list",
+				code);
+	if (within != NULL && !pk_region_within(code, len, within, strlen(within)))
+		return pk_diagf(d, PK_EREGION, "region '%s' is outside this node's region '%s'",
+				code, within[0] ? within : "(national)");
+	return 0;
+}
+
+int cli_check_region(const struct cli *c, const char *code, const char *within)
+{
+	struct pk_diag d;
+
+	if (cli_region_ok(code, within, &d) != 0)
+		return cli_fail(c, "%s", d.msg);
+	return 0;
+}

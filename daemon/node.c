@@ -1,0 +1,124 @@
+/* node.c: the node folder (see node.h). */
+#include "node.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KEY_TAG "pokja-key-1 "
+
+const char *node_dir(const char *dir)
+{
+	const char *env;
+
+	if (dir != NULL && dir[0] != '\0')
+		return dir;
+	env = getenv("POKJA_DIR");
+	return env != NULL && env[0] != '\0' ? env : NODE_DEFAULT_DIR;
+}
+
+static void key_path(char *buf, size_t n, const char *dir)
+{
+	snprintf(buf, n, "%s/%s", dir, NODE_KEY_FILE);
+}
+
+int node_key_create(const char *dir, uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC_BYTES],
+		    struct pk_diag *d)
+{
+	uint8_t seed[PK_SEED_BYTES];
+	char path[4096], line[sizeof(KEY_TAG) + 2 * PK_SEED_BYTES + 2];
+	int fd, err = 0;
+	ssize_t len;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return pk_diagf(d, PK_EIO, "%s: %s", dir, strerror(errno));
+	key_path(path, sizeof(path), dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return pk_diagf(d, errno == EEXIST ? PK_EEXIST : PK_EIO, "%s: %s", path,
+				errno == EEXIST ? "a node key exists already" : strerror(errno));
+	pk_random(seed, sizeof(seed));
+	memcpy(line, KEY_TAG, strlen(KEY_TAG));
+	pk_hex(line + strlen(KEY_TAG), seed, sizeof(seed));
+	len = (ssize_t)strlen(line);
+	line[len++] = '\n';
+	if (write(fd, line, (size_t)len) != len || fsync(fd) != 0)
+		err = pk_diagf(d, PK_EIO, "%s: %s", path, strerror(errno));
+	close(fd);
+	if (err != 0) {
+		unlink(path);
+		return err;
+	}
+	pk_key_from_seed(seed, pub, sec);
+	memset(seed, 0, sizeof(seed));
+	memset(line, 0, sizeof(line));
+	return 0;
+}
+
+int node_key_load(const char *dir, uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC_BYTES],
+		  struct pk_diag *d)
+{
+	uint8_t seed[PK_SEED_BYTES];
+	char path[4096], line[256];
+	struct stat st;
+	size_t taglen = strlen(KEY_TAG);
+	ssize_t n;
+	int fd, err = 0;
+
+	key_path(path, sizeof(path), dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pk_diagf(d, errno == ENOENT ? PK_ENOTFOUND : PK_EIO, "%s: %s", path,
+				strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		err = pk_diagf(d, PK_EIO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		err = pk_diagf(d, PK_EPERM, "%s: readable by others (mode %04o); chmod 600 it",
+			       path, (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	n = read(fd, line, sizeof(line) - 1);
+	if (n < 0) {
+		err = pk_diagf(d, PK_EIO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	line[n] = '\0';
+	if ((size_t)n < taglen + 2 * PK_SEED_BYTES || memcmp(line, KEY_TAG, taglen) != 0 ||
+	    pk_unhex(seed, sizeof(seed), line + taglen, 2 * PK_SEED_BYTES) != 0) {
+		err = pk_diagf(d, PK_EDECODE, "%s: not a pokja key file", path);
+		goto out;
+	}
+	pk_key_from_seed(seed, pub, sec);
+out:
+	memset(seed, 0, sizeof(seed));
+	memset(line, 0, sizeof(line));
+	close(fd);
+	return err;
+}
+
+int node_store_open(const char *dir, unsigned flags, struct store **s, struct pk_diag *d)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, NODE_STORE_DIR);
+	if (stat(path, &st) != 0 && errno == ENOENT)
+		return pk_diagf(d, PK_ENOTFOUND, "%s: no node here (run 'pokjactl init' first)",
+				dir);
+	return store_open(path, flags, s, d);
+}
+
+uint64_t node_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}

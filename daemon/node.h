@@ -1,0 +1,40 @@
+/*
+ * node.h: a node's folder: its secret key file and its store.
+ *
+ *   DIR/node.key   the ed25519 seed, mode 0600 ("pokja-key-1 <64 hex digits>\n")
+ *   DIR/store/     the LMDB environment (see store.h)
+ *
+ * The folder is chosen by --dir, else $POKJA_DIR, else NODE_DEFAULT_DIR.
+ */
+#ifndef NODE_H
+#define NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/crypto.h"
+#include "proto/error.h"
+#include "store.h"
+
+#define NODE_DEFAULT_DIR "/var/lib/pokja"
+#define NODE_KEY_FILE "node.key"
+#define NODE_STORE_DIR "store"
+
+/* The folder to use: dir when not NULL, else $POKJA_DIR, else NODE_DEFAULT_DIR. */
+const char *node_dir(const char *dir);
+
+/* Creates DIR (0700) if needed and a new key file in it; PK_EEXIST if one is there already. */
+int node_key_create(const char *dir, uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC_BYTES],
+		    struct pk_diag *d);
+
+/* Loads the key; refuses a key file that others can read (PK_EPERM) or that is malformed. */
+int node_key_load(const char *dir, uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC_BYTES],
+		  struct pk_diag *d);
+
+/* Opens DIR's store. PK_ENOTFOUND (with a hint to run init) when the node does not exist. */
+int node_store_open(const char *dir, unsigned flags, struct store **s, struct pk_diag *d);
+
+/* Milliseconds and seconds since the Unix epoch, from the wall clock. */
+uint64_t node_now_ms(void);
+
+#endif

@@ -1,0 +1,1615 @@
+/* store.c: the LMDB store (see store.h; layout in proto/SPEC.md, "Store"). */
+#include "store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "proto/hlc.h"
+#include "proto/region.h"
+#include "proto/schema.h"
+
+#define STORE_FORMAT "pokja-store-1"
+#define STORE_MAPSIZE ((size_t)16 << 30) /* address space only; the file grows as needed */
+#define SCAN_PAGE 256                     /* entries copied per read transaction in scans */
+#define AUTH_CACHE 1024                   /* origins whose certificate chain is cached */
+#define MAX_SKEW_MS (10 * 60 * 1000)      /* how far ahead of our clock a changeset may be */
+#define HEAD_BYTES (8 + PK_HASH_BYTES + 8 + 1)
+#define REC_META (8 + PK_PUB_BYTES + 8 + 1)
+
+/* An origin's verified authority: its region and the time window its whole chain is valid. */
+struct auth {
+	uint8_t pub[PK_PUB_BYTES];
+	char region[PK_REGION_MAX + 1];
+	uint64_t not_before, not_after;
+	bool used;
+};
+
+struct store {
+	MDB_env *env;
+	MDB_dbi meta, log, heads, certs, rec, bykey, forks;
+	char path[4096];
+	const char *mapaddr;
+	uint8_t root[PK_PUB_BYTES];
+	bool have_root;
+	pthread_mutex_t lock; /* guards the authority cache */
+	struct auth cache[AUTH_CACHE];
+};
+
+/* The one place LMDB's error codes become ours. */
+static int lmdb_err(int rc)
+{
+	switch (rc) {
+	case 0:
+		return 0;
+	case MDB_NOTFOUND:
+		return PK_ENOTFOUND;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+		return PK_ECORRUPT;
+	case MDB_VERSION_MISMATCH:
+		return PK_EVERSION;
+	case ENOMEM:
+		return PK_ENOMEM;
+	case EACCES:
+	case EPERM:
+		return PK_EPERM;
+	default:
+		return PK_ESTORE;
+	}
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+const char *store_path(const struct store *s)
+{
+	return s->path;
+}
+
+/* ---- opening ---------------------------------------------------------------------------- */
+
+static int open_dbs(struct store *s, unsigned flags, struct pk_diag *d)
+{
+	static const char *const names[] = {"meta", "log", "heads", "certs", "rec", "bykey", "forks"};
+	MDB_dbi *dbis[] = {&s->meta, &s->log, &s->heads, &s->certs, &s->rec, &s->bykey, &s->forks};
+	unsigned dbflags = (flags & STORE_RDONLY) ? 0 : MDB_CREATE;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	rc = mdb_txn_begin(s->env, NULL, (flags & STORE_RDONLY) ? MDB_RDONLY : 0, &txn);
+	if (rc != 0)
+		return pk_diagf(d, lmdb_err(rc), "%s: %s", s->path, mdb_strerror(rc));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		rc = mdb_dbi_open(txn, names[i], dbflags, dbis[i]);
+		if (rc != 0) {
+			mdb_txn_abort(txn);
+			if (rc == MDB_NOTFOUND)
+				return pk_diagf(d, PK_ENOTFOUND, "%s: no pokja store here", s->path);
+			return pk_diagf(d, lmdb_err(rc), "%s: %s", s->path, mdb_strerror(rc));
+		}
+	}
+	k.mv_data = "format";
+	k.mv_size = 6;
+	rc = mdb_get(txn, s->meta, &k, &v);
+	if (rc == MDB_NOTFOUND && !(flags & STORE_RDONLY)) {
+		v.mv_data = STORE_FORMAT;
+		v.mv_size = strlen(STORE_FORMAT);
+		rc = mdb_put(txn, s->meta, &k, &v, 0);
+	} else if (rc == 0 && (v.mv_size != strlen(STORE_FORMAT) ||
+			       memcmp(v.mv_data, STORE_FORMAT, v.mv_size) != 0)) {
+		mdb_txn_abort(txn);
+		return pk_diagf(d, PK_EVERSION, "%s: store format is not %s", s->path,
+				STORE_FORMAT);
+	}
+	if (rc == 0) {
+		k.mv_data = "root";
+		k.mv_size = 4;
+		if (mdb_get(txn, s->meta, &k, &v) == 0 && v.mv_size == PK_PUB_BYTES) {
+			memcpy(s->root, v.mv_data, PK_PUB_BYTES);
+			s->have_root = true;
+		}
+		rc = mdb_txn_commit(txn);
+	} else {
+		mdb_txn_abort(txn);
+	}
+	if (rc != 0)
+		return pk_diagf(d, lmdb_err(rc), "%s: %s", s->path, mdb_strerror(rc));
+	return 0;
+}
+
+/*
+ * Where LMDB mapped the data file, so that verify can turn a pointer into a file offset. LMDB
+ * does not say (me_mapaddr is only the address asked for with MDB_FIXEDMAP), so this reads the
+ * process's mappings. NULL when not found; offsets are then not reported.
+ */
+static const char *map_base(const struct store *s)
+{
+	char file[4200], real[4096], line[4600];
+	unsigned long long start, off;
+	const char *found = NULL;
+	size_t rl;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/data.mdb", s->path);
+	if (realpath(file, real) == NULL || (f = fopen("/proc/self/maps", "r")) == NULL)
+		return NULL;
+	rl = strlen(real);
+	while (found == NULL && fgets(line, sizeof(line), f) != NULL) {
+		size_t n = strcspn(line, "\n");
+		line[n] = '\0';
+		if (n < rl || strcmp(line + n - rl, real) != 0)
+			continue;
+		if (sscanf(line, "%llx-%*x %*s %llx", &start, &off) == 2 && off == 0)
+			found = (const char *)(uintptr_t)start;
+	}
+	fclose(f);
+	return found;
+}
+
+static int check_size(struct store *s, struct pk_diag *d)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	struct stat fst;
+	char file[4200];
+
+	snprintf(file, sizeof(file), "%s/data.mdb", s->path);
+	if (stat(file, &fst) != 0)
+		return pk_diagf(d, PK_EIO, "%s: %s", file, strerror(errno));
+	if (mdb_env_info(s->env, &info) != 0 || mdb_env_stat(s->env, &st) != 0)
+		return pk_diagf(d, PK_ECORRUPT, "%s: unreadable", file);
+	if ((uint64_t)fst.st_size < ((uint64_t)info.me_last_pgno + 1) * st.ms_psize)
+		return pk_diagf(d, PK_ECORRUPT,
+				"%s: the store is damaged: the file is %lld bytes but its header "
+				"counts %llu pages of %u bytes (truncated?)",
+				file, (long long)fst.st_size,
+				(unsigned long long)info.me_last_pgno + 1, st.ms_psize);
+	return 0;
+}
+
+int store_open(const char *path, unsigned flags, struct store **out, struct pk_diag *d)
+{
+	struct store *s;
+	unsigned envflags = MDB_NOTLS | ((flags & STORE_RDONLY) ? MDB_RDONLY : 0);
+	int rc, err;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return PK_ENOMEM;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	pthread_mutex_init(&s->lock, NULL);
+	if (!(flags & STORE_RDONLY) && mkdir(path, 0700) != 0 && errno != EEXIST) {
+		err = pk_diagf(d, PK_EIO, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if ((rc = mdb_env_create(&s->env)) != 0 || (rc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
+	    (rc = mdb_env_set_mapsize(s->env, STORE_MAPSIZE)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(s->env, 126)) != 0) {
+		err = pk_diagf(d, lmdb_err(rc), "%s: %s", path, mdb_strerror(rc));
+		goto fail;
+	}
+	rc = mdb_env_open(s->env, path, envflags, 0600);
+	if (rc != 0) {
+		if (rc == ENOENT)
+			err = pk_diagf(d, PK_ENOTFOUND, "%s: no pokja store here", path);
+		else if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
+			err = pk_diagf(d, PK_ECORRUPT, "%s: not an LMDB store or damaged (%s)",
+				       path, mdb_strerror(rc));
+		else
+			err = pk_diagf(d, lmdb_err(rc), "%s: %s", path, mdb_strerror(rc));
+		goto fail;
+	}
+	/* LMDB maps the file and trusts its meta page: a file shorter than the pages the meta
+	 * page claims would fault (SIGBUS) on first touch. Refuse it before reading anything. */
+	if ((err = check_size(s, d)) != 0)
+		goto fail;
+	if ((err = open_dbs(s, flags, d)) != 0)
+		goto fail;
+	s->mapaddr = map_base(s);
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	if (err == PK_ECORRUPT && d != NULL && strstr(d->msg, "damaged") == NULL) {
+		size_t n = strlen(d->msg);
+		snprintf(d->msg + n, sizeof(d->msg) - n, " (the store is damaged)");
+	}
+	return err;
+}
+
+void store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+/* ---- metadata ----------------------------------------------------------------------------- */
+
+static int meta_get(MDB_txn *txn, struct store *s, const char *name, MDB_val *v)
+{
+	MDB_val k = {strlen(name), (void *)name};
+
+	return lmdb_err(mdb_get(txn, s->meta, &k, v));
+}
+
+static int meta_put(MDB_txn *txn, struct store *s, const char *name, const void *data, size_t len)
+{
+	MDB_val k = {strlen(name), (void *)name}, v = {len, (void *)data};
+
+	return lmdb_err(mdb_put(txn, s->meta, &k, &v, 0));
+}
+
+static void copy_str(char *dst, size_t cap, const MDB_val *v)
+{
+	size_t n = v->mv_size < cap - 1 ? v->mv_size : cap - 1;
+
+	memcpy(dst, v->mv_data, n);
+	dst[n] = '\0';
+}
+
+static int node_read(MDB_txn *txn, struct store *s, struct store_node *n)
+{
+	MDB_val v;
+	int err;
+
+	memset(n, 0, sizeof(*n));
+	if ((err = meta_get(txn, s, "pub", &v)) != 0)
+		return err;
+	if (v.mv_size != PK_PUB_BYTES)
+		return PK_ECORRUPT;
+	memcpy(n->pub, v.mv_data, PK_PUB_BYTES);
+	if ((err = meta_get(txn, s, "root", &v)) != 0 || v.mv_size != PK_PUB_BYTES)
+		return err != 0 ? err : PK_ECORRUPT;
+	memcpy(n->root, v.mv_data, PK_PUB_BYTES);
+	if ((err = meta_get(txn, s, "region", &v)) != 0)
+		return err;
+	copy_str(n->region, sizeof(n->region), &v);
+	if ((err = meta_get(txn, s, "name", &v)) != 0)
+		return err;
+	copy_str(n->name, sizeof(n->name), &v);
+	n->certified = meta_get(txn, s, "certified", &v) == 0;
+	return 0;
+}
+
+int store_node_get(struct store *s, struct store_node *n)
+{
+	MDB_txn *txn;
+	int rc, err;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return lmdb_err(rc);
+	err = node_read(txn, s, n);
+	mdb_txn_abort(txn);
+	return err;
+}
+
+int store_node_init(struct store *s, const struct store_node *n)
+{
+	MDB_txn *txn;
+	MDB_val v;
+	int rc, err;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return lmdb_err(rc);
+	if (meta_get(txn, s, "pub", &v) == 0) {
+		err = PK_EEXIST;
+		goto fail;
+	}
+	if ((err = meta_put(txn, s, "pub", n->pub, PK_PUB_BYTES)) != 0 ||
+	    (err = meta_put(txn, s, "root", n->root, PK_PUB_BYTES)) != 0 ||
+	    (err = meta_put(txn, s, "region", n->region, strlen(n->region))) != 0 ||
+	    (err = meta_put(txn, s, "name", n->name, strlen(n->name))) != 0)
+		goto fail;
+	if (memcmp(n->pub, n->root, PK_PUB_BYTES) == 0 &&
+	    (err = meta_put(txn, s, "certified", "1", 1)) != 0)
+		goto fail;
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return lmdb_err(rc);
+	memcpy(s->root, n->root, PK_PUB_BYTES);
+	s->have_root = true;
+	return 0;
+fail:
+	mdb_txn_abort(txn);
+	return err;
+}
+
+int store_next_serial(struct store *s, uint64_t *serial)
+{
+	MDB_txn *txn;
+	MDB_val v;
+	uint8_t buf[8];
+	int rc, err;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return lmdb_err(rc);
+	*serial = 1;
+	if (meta_get(txn, s, "serial", &v) == 0 && v.mv_size == 8)
+		*serial = get_be64(v.mv_data) + 1;
+	put_be64(buf, *serial);
+	if ((err = meta_put(txn, s, "serial", buf, 8)) != 0) {
+		mdb_txn_abort(txn);
+		return err;
+	}
+	return lmdb_err(mdb_txn_commit(txn));
+}
+
+/* ---- certificates and authority ----------------------------------------------------------- */
+
+static int cert_put_txn(MDB_txn *txn, struct store *s, const struct pk_cert *c)
+{
+	MDB_val k = {PK_PUB_BYTES, (void *)c->info.subject}, v = {c->raw_len, (void *)c->raw};
+
+	return lmdb_err(mdb_put(txn, s->certs, &k, &v, 0));
+}
+
+static void cache_forget(struct store *s)
+{
+	pthread_mutex_lock(&s->lock);
+	memset(s->cache, 0, sizeof(s->cache));
+	pthread_mutex_unlock(&s->lock);
+}
+
+int store_cert_put(struct store *s, const uint8_t *cert, size_t len, struct pk_diag *d)
+{
+	struct pk_cert c;
+	MDB_txn *txn;
+	int rc, err;
+
+	if ((err = pk_cert_decode(cert, len, &c, d)) != 0)
+		return err;
+	if (!pk_cert_sig_ok(&c))
+		return pk_diagf(d, PK_ESIG, "certificate signature does not verify");
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return lmdb_err(rc);
+	if ((err = cert_put_txn(txn, s, &c)) != 0) {
+		mdb_txn_abort(txn);
+		return err;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return lmdb_err(rc);
+	cache_forget(s);
+	return 0;
+}
+
+/* Loads origin's chain from the certs table, root-issued first. Views point into LMDB pages
+ * and are valid while txn is. Returns the chain length or an error. */
+static int chain_load(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_BYTES],
+		      struct pk_cert chain[PK_CHAIN_MAX], struct pk_diag *d)
+{
+	struct pk_cert tmp[PK_CHAIN_MAX];
+	const uint8_t *cur = origin;
+	MDB_val k, v;
+	size_t n = 0;
+	int rc;
+
+	while (n < PK_CHAIN_MAX) {
+		k.mv_size = PK_PUB_BYTES;
+		k.mv_data = (void *)cur;
+		rc = mdb_get(txn, s->certs, &k, &v);
+		if (rc == MDB_NOTFOUND)
+			return pk_diagf(d, PK_ECERT, "no certificate for %s key",
+					n == 0 ? "the origin's" : "an issuer's");
+		if (rc != 0)
+			return lmdb_err(rc);
+		if (pk_cert_decode(v.mv_data, v.mv_size, &tmp[n], d) != 0)
+			return pk_diagf(d, PK_ECORRUPT, "stored certificate does not decode");
+		cur = tmp[n].info.issuer;
+		n++;
+		if (memcmp(cur, s->root, PK_PUB_BYTES) == 0) {
+			for (size_t i = 0; i < n; i++)
+				chain[i] = tmp[n - 1 - i];
+			return (int)n;
+		}
+	}
+	return pk_diagf(d, PK_ECERT, "certificate chain longer than %d", PK_CHAIN_MAX);
+}
+
+/* The region origin may write, if its chain is valid at `at` (Unix seconds). */
+static int authority(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_BYTES],
+		     uint64_t at, char region[PK_REGION_MAX + 1], struct pk_diag *d)
+{
+	struct pk_cert chain[PK_CHAIN_MAX];
+	struct auth *slot, found;
+	uint64_t nb = 0, na = UINT64_MAX;
+	unsigned h;
+	int n, err;
+
+	if (!s->have_root)
+		return pk_diagf(d, PK_ESTATE, "store has no root key");
+	if (memcmp(origin, s->root, PK_PUB_BYTES) == 0) {
+		region[0] = '\0';
+		return 0;
+	}
+	h = (unsigned)(origin[0] | origin[1] << 8) % AUTH_CACHE;
+	slot = &s->cache[h];
+	pthread_mutex_lock(&s->lock);
+	found = *slot;
+	pthread_mutex_unlock(&s->lock);
+	if (!found.used || memcmp(found.pub, origin, PK_PUB_BYTES) != 0) {
+		if ((n = chain_load(txn, s, origin, chain, d)) < 0)
+			return n;
+		for (int i = 0; i < n; i++) {
+			nb = chain[i].info.not_before > nb ? chain[i].info.not_before : nb;
+			na = chain[i].info.not_after < na ? chain[i].info.not_after : na;
+		}
+		if (nb > na)
+			return pk_diagf(d, PK_EEXPIRED, "certificate chain is never valid as a whole");
+		if ((err = pk_cert_chain_check(s->root, chain, (size_t)n, nb, d)) != 0)
+			return err;
+		memset(&found, 0, sizeof(found));
+		memcpy(found.pub, origin, PK_PUB_BYTES);
+		memcpy(found.region, chain[n - 1].info.region, sizeof(found.region));
+		found.not_before = nb;
+		found.not_after = na;
+		found.used = true;
+		pthread_mutex_lock(&s->lock);
+		*slot = found;
+		pthread_mutex_unlock(&s->lock);
+	}
+	if (at < found.not_before || at > found.not_after)
+		return pk_diagf(d, PK_EEXPIRED, "certificate chain not valid at the changeset's time");
+	memcpy(region, found.region, PK_REGION_MAX + 1);
+	return 0;
+}
+
+int store_install_chain(struct store *s, const uint8_t root[PK_PUB_BYTES],
+			const uint8_t *const *certs, const size_t *lens, size_t n, uint64_t now,
+			struct pk_diag *d)
+{
+	static const uint8_t none[PK_PUB_BYTES];
+	struct pk_cert chain[PK_CHAIN_MAX];
+	struct store_node node;
+	MDB_txn *txn;
+	int rc, err;
+
+	if (n == 0 || n > PK_CHAIN_MAX)
+		return pk_diagf(d, PK_ECERT, "a chain holds 1 to %d certificates", PK_CHAIN_MAX);
+	for (size_t i = 0; i < n; i++)
+		if ((err = pk_cert_decode(certs[i], lens[i], &chain[i], d)) != 0)
+			return err;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return lmdb_err(rc);
+	if ((err = node_read(txn, s, &node)) != 0)
+		goto fail;
+	if (memcmp(node.root, none, PK_PUB_BYTES) != 0 &&
+	    memcmp(node.root, root, PK_PUB_BYTES) != 0) {
+		err = pk_diagf(d, PK_ECERT, "the certificates chain to another national root");
+		goto fail;
+	}
+	if ((err = pk_cert_chain_check(root, chain, n, now, d)) != 0)
+		goto fail;
+	if (memcmp(chain[n - 1].info.subject, node.pub, PK_PUB_BYTES) != 0) {
+		err = pk_diagf(d, PK_ECERT, "the certificate is for another node's key");
+		goto fail;
+	}
+	if (strcmp(chain[n - 1].info.region, node.region) != 0) {
+		err = pk_diagf(d, PK_EREGION, "the certificate grants region '%s', not '%s'",
+			       chain[n - 1].info.region, node.region);
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((err = cert_put_txn(txn, s, &chain[i])) != 0)
+			goto fail;
+	if ((err = meta_put(txn, s, "root", root, PK_PUB_BYTES)) != 0 ||
+	    (err = meta_put(txn, s, "certified", "1", 1)) != 0)
+		goto fail;
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return lmdb_err(rc);
+	memcpy(s->root, root, PK_PUB_BYTES);
+	s->have_root = true;
+	cache_forget(s);
+	return 0;
+fail:
+	mdb_txn_abort(txn);
+	return err;
+}
+
+int store_chain_get(struct store *s, const uint8_t origin[PK_PUB_BYTES],
+		    int (*fn)(const uint8_t *cert, size_t len, void *arg), void *arg)
+{
+	struct pk_cert chain[PK_CHAIN_MAX];
+	MDB_txn *txn;
+	int rc, n;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return lmdb_err(rc);
+	n = chain_load(txn, s, origin, chain, NULL);
+	for (int i = 0; i < n; i++)
+		if (fn(chain[i].raw, chain[i].raw_len, arg) != 0)
+			break;
+	mdb_txn_abort(txn);
+	return n < 0 ? n : 0;
+}
+
+/* ---- heads and the log ------------------------------------------------------------------- */
+
+static int head_read(MDB_txn *txn, struct store *s, const uint8_t *origin, struct store_head *h)
+{
+	MDB_val k = {PK_PUB_BYTES, (void *)origin}, v;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	rc = mdb_get(txn, s->heads, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return lmdb_err(rc);
+	if (v.mv_size != HEAD_BYTES)
+		return PK_ECORRUPT;
+	h->seq = get_be64(v.mv_data);
+	memcpy(h->hash, (uint8_t *)v.mv_data + 8, PK_HASH_BYTES);
+	h->hlc = get_be64((uint8_t *)v.mv_data + 8 + PK_HASH_BYTES);
+	h->forked = ((uint8_t *)v.mv_data)[HEAD_BYTES - 1] != 0;
+	return 0;
+}
+
+static int head_write(MDB_txn *txn, struct store *s, const uint8_t *origin,
+		      const struct store_head *h)
+{
+	uint8_t buf[HEAD_BYTES];
+	MDB_val k = {PK_PUB_BYTES, (void *)origin}, v = {HEAD_BYTES, buf};
+
+	put_be64(buf, h->seq);
+	memcpy(buf + 8, h->hash, PK_HASH_BYTES);
+	put_be64(buf + 8 + PK_HASH_BYTES, h->hlc);
+	buf[HEAD_BYTES - 1] = h->forked ? 1 : 0;
+	return lmdb_err(mdb_put(txn, s->heads, &k, &v, 0));
+}
+
+int store_head_get(struct store *s, const uint8_t origin[PK_PUB_BYTES], struct store_head *h)
+{
+	MDB_txn *txn;
+	int rc, err;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return lmdb_err(rc);
+	err = head_read(txn, s, origin, h);
+	mdb_txn_abort(txn);
+	return err;
+}
+
+static void log_key(uint8_t key[PK_PUB_BYTES + 8], const uint8_t *origin, uint64_t seq)
+{
+	memcpy(key, origin, PK_PUB_BYTES);
+	put_be64(key + PK_PUB_BYTES, seq);
+}
+
+int store_log_get(struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_t seq,
+		  uint8_t **out, size_t *len)
+{
+	uint8_t key[PK_PUB_BYTES + 8];
+	MDB_val k = {sizeof(key), key}, v;
+	MDB_txn *txn;
+	int rc;
+
+	*out = NULL;
+	log_key(key, origin, seq);
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return lmdb_err(rc);
+	rc = mdb_get(txn, s->log, &k, &v);
+	if (rc == 0) {
+		*out = malloc(v.mv_size);
+		if (*out != NULL) {
+			memcpy(*out, v.mv_data, v.mv_size);
+			*len = v.mv_size;
+		}
+	}
+	mdb_txn_abort(txn);
+	if (rc != 0)
+		return lmdb_err(rc);
+	return *out == NULL ? PK_ENOMEM : 0;
+}
+
+/* Keeps both changesets of a fork as evidence: [seq][len a][a][len b][b]. */
+static int fork_record(MDB_txn *txn, struct store *s, const struct pk_changeset *cs,
+		       const MDB_val *held)
+{
+	MDB_val k = {PK_PUB_BYTES, (void *)cs->origin}, v;
+	uint8_t *buf;
+	int rc;
+
+	v.mv_size = 8 + 8 + held->mv_size + 8 + cs->raw_len;
+	if ((buf = malloc(v.mv_size)) == NULL)
+		return PK_ENOMEM;
+	put_be64(buf, cs->seq);
+	put_be64(buf + 8, held->mv_size);
+	memcpy(buf + 16, held->mv_data, held->mv_size);
+	put_be64(buf + 16 + held->mv_size, cs->raw_len);
+	memcpy(buf + 24 + held->mv_size, cs->raw, cs->raw_len);
+	v.mv_data = buf;
+	rc = mdb_put(txn, s->forks, &k, &v, MDB_NOOVERWRITE);
+	free(buf);
+	return rc == MDB_KEYEXIST ? 0 : lmdb_err(rc);
+}
+
+/* ---- records ----------------------------------------------------------------------------- */
+
+/* coll \0 region \0 key: the records table's key; coll \0 key \0 region: the index's. */
+static size_t rec_key(uint8_t *buf, const struct pk_op *op, bool index)
+{
+	size_t n = 0;
+
+	memcpy(buf + n, op->coll, op->coll_len);
+	n += op->coll_len;
+	buf[n++] = 0;
+	if (index) {
+		memcpy(buf + n, op->key, op->key_len);
+		n += op->key_len;
+		buf[n++] = 0;
+		memcpy(buf + n, op->region, op->region_len);
+		n += op->region_len;
+	} else {
+		memcpy(buf + n, op->region, op->region_len);
+		n += op->region_len;
+		buf[n++] = 0;
+		memcpy(buf + n, op->key, op->key_len);
+		n += op->key_len;
+	}
+	return n;
+}
+
+#define REC_KEY_MAX (PK_COLL_MAX + PK_REGION_MAX + PK_KEY_MAX + 2)
+
+/* (hlc, origin) ordering: negative when a < b. */
+static int version_cmp(uint64_t ha, const uint8_t *oa, uint64_t hb, const uint8_t *ob)
+{
+	if (ha != hb)
+		return ha < hb ? -1 : 1;
+	return memcmp(oa, ob, PK_PUB_BYTES);
+}
+
+/* Last writer wins. Within one changeset a later op on the same record replaces an earlier one
+ * (equal versions), so the order of ops is the order of effect. */
+static int rec_apply(MDB_txn *txn, struct store *s, const struct pk_changeset *cs,
+		     const struct pk_op *op, uint8_t *scratch)
+{
+	uint8_t key[REC_KEY_MAX], ikey[REC_KEY_MAX];
+	MDB_val k = {rec_key(key, op, false), key}, v, ik;
+	const uint8_t *old;
+	size_t len = REC_META + op->value_len;
+	int rc;
+
+	rc = mdb_get(txn, s->rec, &k, &v);
+	if (rc == 0) {
+		if (v.mv_size < REC_META)
+			return PK_ECORRUPT;
+		old = v.mv_data;
+		if (version_cmp(cs->hlc, cs->origin, get_be64(old), old + 8) < 0)
+			return 0;
+	} else if (rc == MDB_NOTFOUND) {
+		ik.mv_size = rec_key(ikey, op, true);
+		ik.mv_data = ikey;
+		v.mv_size = 0;
+		v.mv_data = "";
+		if ((rc = mdb_put(txn, s->bykey, &ik, &v, 0)) != 0)
+			return lmdb_err(rc);
+	} else {
+		return lmdb_err(rc);
+	}
+	put_be64(scratch, cs->hlc);
+	memcpy(scratch + 8, cs->origin, PK_PUB_BYTES);
+	put_be64(scratch + 8 + PK_PUB_BYTES, cs->seq);
+	scratch[REC_META - 1] = op->value == NULL ? 1 : 0;
+	if (op->value != NULL)
+		memcpy(scratch + REC_META, op->value, op->value_len);
+	v.mv_size = len;
+	v.mv_data = scratch;
+	return lmdb_err(mdb_put(txn, s->rec, &k, &v, 0));
+}
+
+/* ---- applying ----------------------------------------------------------------------------- */
+
+struct pending {
+	struct pk_changeset cs;
+	uint8_t hash[PK_HASH_BYTES];
+	struct store_outcome *out;
+};
+
+/* Decodes, checks the signature and hashes: the part that needs no store, run on threads. */
+static void precheck(struct pending *p, const struct store_blob *b)
+{
+	p->out->err = pk_cs_decode(b->data, b->len, &p->cs, &p->out->why);
+	if (p->out->err != 0)
+		return;
+	if (!pk_cs_sig_ok(&p->cs)) {
+		p->out->err = pk_diagf(&p->out->why, PK_ESIG, "changeset signature does not verify");
+		return;
+	}
+	pk_cs_hash(&p->cs, p->hash);
+}
+
+/*
+ * Checks one prechecked changeset against the store and writes it. Returns 0 with the outcome
+ * in p->out (applied, held already, or refused), or a store failure, after which the whole
+ * transaction must be aborted. scratch holds REC_META + PK_VALUE_MAX_BYTES.
+ */
+static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t now_ms,
+		     uint8_t *scratch)
+{
+	const struct pk_changeset *cs = &p->cs;
+	struct store_outcome *o = p->out;
+	char region[PK_REGION_MAX + 1];
+	uint8_t lk[PK_PUB_BYTES + 8];
+	MDB_val k = {sizeof(lk), lk}, v;
+	struct store_head h;
+	struct pk_cs_iter it;
+	struct pk_op op;
+	uint8_t hlcbuf[8];
+	int rc, err;
+
+	if ((err = head_read(txn, s, cs->origin, &h)) != 0)
+		return err;
+	if (h.forked) {
+		o->err = pk_diagf(&o->why, PK_EFORKED, "origin has forked its log; refused");
+		return 0;
+	}
+	log_key(lk, cs->origin, cs->seq);
+	if (cs->seq <= h.seq) {
+		if ((rc = mdb_get(txn, s->log, &k, &v)) != 0)
+			return rc == MDB_NOTFOUND ? PK_ECORRUPT : lmdb_err(rc);
+		if (v.mv_size == cs->raw_len && memcmp(v.mv_data, cs->raw, cs->raw_len) == 0) {
+			o->err = PK_EEXIST;
+			return 0;
+		}
+		if ((err = fork_record(txn, s, cs, &v)) != 0)
+			return err;
+		h.forked = true;
+		if ((err = head_write(txn, s, cs->origin, &h)) != 0)
+			return err;
+		o->err = pk_diagf(&o->why, PK_EFORK, "second changeset for sequence %llu",
+				  (unsigned long long)cs->seq);
+		return 0;
+	}
+	if (cs->seq > h.seq + 1) {
+		o->err = pk_diagf(&o->why, PK_EGAP, "sequence %llu arrived before %llu",
+				  (unsigned long long)cs->seq, (unsigned long long)h.seq + 1);
+		return 0;
+	}
+	if (h.seq > 0 && memcmp(cs->prev, h.hash, PK_HASH_BYTES) != 0) {
+		o->err = pk_diagf(&o->why, PK_ECHAIN, "previous hash does not match sequence %llu",
+				  (unsigned long long)h.seq);
+		return 0;
+	}
+	if (cs->hlc <= h.hlc) {
+		o->err = pk_diagf(&o->why, PK_ECHAIN, "clock does not advance past the previous "
+				  "changeset's");
+		return 0;
+	}
+	if (now_ms != 0 && pk_hlc_ms(cs->hlc) > now_ms + MAX_SKEW_MS) {
+		o->err = pk_diagf(&o->why, PK_ECLOCK, "stamped %llu s ahead of this node's clock",
+				  (unsigned long long)((pk_hlc_ms(cs->hlc) - now_ms) / 1000));
+		return 0;
+	}
+	err = authority(txn, s, cs->origin, pk_hlc_ms(cs->hlc) / 1000, region, &o->why);
+	if (err == PK_ESTORE || err == PK_ENOMEM)
+		return err;
+	if (err != 0) {
+		o->err = err;
+		return 0;
+	}
+	pk_cs_iter_init(&it, cs);
+	for (uint32_t i = 0; pk_cs_iter_next(&it, &op); i++) {
+		if (!pk_region_within(op.region, op.region_len, region, strlen(region))) {
+			o->err = pk_diagf(&o->why, PK_EREGION,
+					  "operation %u writes region '%.*s' outside the origin's "
+					  "'%s'",
+					  i, (int)op.region_len, op.region, region);
+			return 0;
+		}
+	}
+	if ((o->err = pk_cs_check_records(cs, &o->why)) != 0)
+		return 0;
+
+	/* Accepted: from here on any failure is the store's and aborts the transaction. */
+	v.mv_size = cs->raw_len;
+	v.mv_data = (void *)cs->raw;
+	if ((rc = mdb_put(txn, s->log, &k, &v, 0)) != 0)
+		return lmdb_err(rc);
+	h.seq = cs->seq;
+	memcpy(h.hash, p->hash, PK_HASH_BYTES);
+	h.hlc = cs->hlc;
+	if ((err = head_write(txn, s, cs->origin, &h)) != 0)
+		return err;
+	pk_cs_iter_init(&it, cs);
+	while (pk_cs_iter_next(&it, &op))
+		if ((err = rec_apply(txn, s, cs, &op, scratch)) != 0)
+			return err;
+	if (meta_get(txn, s, "hlc", &v) != 0 || v.mv_size != 8 || get_be64(v.mv_data) < cs->hlc) {
+		put_be64(hlcbuf, cs->hlc);
+		if ((err = meta_put(txn, s, "hlc", hlcbuf, 8)) != 0)
+			return err;
+	}
+	o->err = 0;
+	return 0;
+}
+
+struct worker {
+	pthread_t tid;
+	struct pending *p;
+	const struct store_blob *b;
+	size_t from, to;
+};
+
+static void *precheck_range(void *arg)
+{
+	struct worker *w = arg;
+
+	for (size_t i = w->from; i < w->to; i++)
+		precheck(&w->p[i], &w->b[i]);
+	return NULL;
+}
+
+/* Runs precheck over all n, on up to `threads` threads (the caller's among them). */
+static void precheck_all(struct pending *p, const struct store_blob *b, size_t n, int threads)
+{
+	struct worker w[16];
+	size_t per;
+	int t, started = 0;
+
+	if (threads < 1 || n < 64)
+		threads = 1;
+	if (threads > 16)
+		threads = 16;
+	per = (n + (size_t)threads - 1) / (size_t)threads;
+	for (t = 0; t < threads; t++) {
+		w[t].p = p;
+		w[t].b = b;
+		w[t].from = (size_t)t * per;
+		w[t].to = w[t].from + per < n ? w[t].from + per : n;
+		if (w[t].from > n)
+			w[t].from = n;
+	}
+	/* Start workers for all slices but the first; a failed start runs that slice here. */
+	for (t = 1; t < threads; t++) {
+		if (pthread_create(&w[t].tid, NULL, precheck_range, &w[t]) != 0)
+			precheck_range(&w[t]);
+		else
+			started |= 1 << t;
+	}
+	precheck_range(&w[0]);
+	for (t = 1; t < threads; t++)
+		if (started & (1 << t))
+			pthread_join(w[t].tid, NULL);
+}
+
+int store_apply(struct store *s, const struct store_blob *cs, size_t n, int threads,
+		uint64_t now_ms, struct store_outcome *out)
+{
+	struct pending *p;
+	uint8_t *scratch;
+	MDB_txn *txn = NULL;
+	int rc, err = 0;
+
+	p = calloc(n ? n : 1, sizeof(*p));
+	scratch = malloc(REC_META + PK_VALUE_MAX_BYTES);
+	if (p == NULL || scratch == NULL) {
+		err = PK_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		p[i].out = &out[i];
+		out[i].why.msg[0] = '\0';
+	}
+	precheck_all(p, cs, n, threads);
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
+		err = lmdb_err(rc);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (out[i].err != 0)
+			continue;
+		if ((err = apply_one(txn, s, &p[i], now_ms, scratch)) != 0)
+			goto out;
+	}
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	err = lmdb_err(rc);
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	free(scratch);
+	free(p);
+	return err;
+}
+
+int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct pk_op *ops,
+		size_t nops, uint64_t now_ms, struct store_written *w,
+		void (*progress)(size_t done, size_t total, void *arg), void *arg, struct pk_diag *d)
+{
+	struct store_node node;
+	struct store_head h;
+	struct store_outcome o;
+	struct pending p;
+	struct pk_cs_head ch;
+	uint8_t *scratch, *buf = NULL;
+	size_t len, done = 0, size, count;
+	MDB_txn *txn = NULL;
+	MDB_val v;
+	uint64_t last = 0;
+	int rc, err;
+
+	memset(w, 0, sizeof(*w));
+	if (nops == 0)
+		return pk_diagf(d, PK_EINVAL, "nothing to write");
+	if ((scratch = malloc(REC_META + PK_VALUE_MAX_BYTES)) == NULL)
+		return PK_ENOMEM;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
+		err = lmdb_err(rc);
+		goto out;
+	}
+	if ((err = node_read(txn, s, &node)) != 0)
+		goto out;
+	if (memcmp(sec + PK_SEED_BYTES, node.pub, PK_PUB_BYTES) != 0) {
+		err = pk_diagf(d, PK_EPERM, "the key does not belong to this store's node");
+		goto out;
+	}
+	if (!node.certified) {
+		err = pk_diagf(d, PK_ECERT, "this node has no certificate yet; it cannot write");
+		goto out;
+	}
+	if ((err = head_read(txn, s, node.pub, &h)) != 0)
+		goto out;
+	if (meta_get(txn, s, "hlc", &v) == 0 && v.mv_size == 8)
+		last = get_be64(v.mv_data);
+	while (done < nops) {
+		/* As many ops as fit in one changeset under both limits. */
+		size = 256;
+		for (count = 0; done + count < nops && count < PK_CS_MAX_OPS; count++) {
+			size_t one = pk_cs_op_size(&ops[done + count]);
+			if (size + one > PK_CS_MAX_BYTES)
+				break;
+			size += one;
+		}
+		if (count == 0) {
+			err = pk_diagf(d, PK_ETOOBIG, "operation %zu is larger than a changeset",
+				       done);
+			goto out;
+		}
+		ch.seq = h.seq + 1;
+		memcpy(ch.prev, h.hash, PK_HASH_BYTES);
+		ch.hlc = pk_hlc_next(last > h.hlc ? last : h.hlc, now_ms);
+		if ((err = pk_cs_encode(&ch, ops + done, (uint32_t)count, node.pub, sec, &buf,
+					&len)) != 0)
+			goto out;
+		memset(&p, 0, sizeof(p));
+		p.out = &o;
+		precheck(&p, &(struct store_blob){buf, len});
+		if (o.err == 0 && (err = apply_one(txn, s, &p, 0, scratch)) != 0)
+			goto out;
+		if (o.err != 0) {
+			err = pk_diagf(d, o.err, "%s", o.why.msg);
+			goto out;
+		}
+		free(buf);
+		buf = NULL;
+		if (w->first_seq == 0)
+			w->first_seq = ch.seq;
+		w->last_seq = ch.seq;
+		w->changesets++;
+		h.seq = ch.seq;
+		memcpy(h.hash, p.hash, PK_HASH_BYTES);
+		h.hlc = ch.hlc;
+		last = ch.hlc;
+		done += count;
+		if (progress != NULL)
+			progress(done, nops, arg);
+	}
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	err = lmdb_err(rc);
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (err != 0)
+		memset(w, 0, sizeof(*w));
+	free(buf);
+	free(scratch);
+	return err;
+}
+
+/* ---- reading ------------------------------------------------------------------------------ */
+
+/* A copied entry from a scan page. */
+struct entry {
+	uint8_t *key, *val;
+	size_t klen, vlen;
+	size_t offset; /* of the value in the data file */
+};
+
+struct page {
+	struct entry e[SCAN_PAGE];
+	size_t n;
+	uint8_t last[512]; /* the last key copied, where the next page starts */
+	size_t lastlen;
+	bool more;
+};
+
+static void page_clear(struct page *pg)
+{
+	for (size_t i = 0; i < pg->n; i++) {
+		free(pg->e[i].key);
+		free(pg->e[i].val);
+	}
+	pg->n = 0;
+}
+
+/*
+ * Copies up to SCAN_PAGE entries of dbi whose keys start with prefix, starting after pg->last
+ * (or at the prefix when pg->lastlen is 0), in one short read transaction.
+ */
+static int page_fill(struct store *s, MDB_dbi dbi, const void *prefix, size_t plen,
+		     struct page *pg)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	MDB_cursor_op op = MDB_SET_RANGE;
+	int rc, err = 0;
+
+	page_clear(pg);
+	pg->more = false;
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return lmdb_err(rc);
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0) {
+		mdb_txn_abort(txn);
+		return lmdb_err(rc);
+	}
+	k.mv_data = pg->lastlen ? pg->last : (void *)prefix;
+	k.mv_size = pg->lastlen ? pg->lastlen : plen;
+	if (k.mv_size == 0)
+		op = MDB_FIRST; /* LMDB refuses an empty key for MDB_SET_RANGE */
+	rc = mdb_cursor_get(cur, &k, &v, op);
+	if (rc == 0 && pg->lastlen && k.mv_size == pg->lastlen &&
+	    memcmp(k.mv_data, pg->last, pg->lastlen) == 0)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	while (rc == 0) {
+		struct entry *e;
+
+		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+			break;
+		if (pg->n == SCAN_PAGE) {
+			pg->more = true;
+			break;
+		}
+		if (k.mv_size > sizeof(pg->last)) {
+			err = PK_ECORRUPT;
+			break;
+		}
+		e = &pg->e[pg->n];
+		e->key = malloc(k.mv_size + 1);
+		e->val = malloc(v.mv_size + 1);
+		if (e->key == NULL || e->val == NULL) {
+			free(e->key);
+			free(e->val);
+			err = PK_ENOMEM;
+			break;
+		}
+		memcpy(e->key, k.mv_data, k.mv_size);
+		e->key[k.mv_size] = 0;
+		memcpy(e->val, v.mv_data, v.mv_size);
+		e->val[v.mv_size] = 0;
+		e->klen = k.mv_size;
+		e->vlen = v.mv_size;
+		e->offset = s->mapaddr ? (size_t)((const char *)v.mv_data - s->mapaddr) : 0;
+		pg->n++;
+		memcpy(pg->last, k.mv_data, k.mv_size);
+		pg->lastlen = k.mv_size;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND && err == 0)
+		err = lmdb_err(rc);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return err;
+}
+
+/* Visits every entry under prefix, a page at a time, with no transaction open during visit().
+ * Returns the number of visits that returned 0, or an error. */
+static int scan(struct store *s, MDB_dbi dbi, const void *prefix, size_t plen,
+		int (*visit)(const struct entry *e, void *arg), void *arg)
+{
+	struct page *pg = calloc(1, sizeof(*pg));
+	int err, count = 0, r;
+
+	if (pg == NULL)
+		return PK_ENOMEM;
+	do {
+		if ((err = page_fill(s, dbi, prefix, plen, pg)) != 0)
+			goto out;
+		for (size_t i = 0; i < pg->n; i++) {
+			r = visit(&pg->e[i], arg);
+			if (r < 0) {
+				err = r;
+				goto out;
+			}
+			if (r > 0)
+				goto out;
+			count++;
+		}
+	} while (pg->more);
+out:
+	page_clear(pg);
+	free(pg);
+	return err != 0 ? err : count;
+}
+
+/* Splits a records-table entry into a store_record. */
+static int rec_decode(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
+		      size_t offset, struct store_record *r)
+{
+	const char *z1, *z2;
+
+	if (vlen < REC_META)
+		return PK_ECORRUPT;
+	z1 = memchr(key, 0, klen);
+	z2 = z1 ? memchr(z1 + 1, 0, klen - (size_t)(z1 + 1 - (const char *)key)) : NULL;
+	if (z2 == NULL)
+		return PK_ECORRUPT;
+	r->coll = (const char *)key;
+	r->region = z1 + 1;
+	r->key = z2 + 1; /* the copy is NUL-terminated (page_fill) */
+	r->hlc = get_be64(val);
+	memcpy(r->origin, val + 8, PK_PUB_BYTES);
+	r->seq = get_be64(val + 8 + PK_PUB_BYTES);
+	r->deleted = val[REC_META - 1] != 0;
+	r->value = r->deleted ? NULL : val + REC_META;
+	r->value_len = r->deleted ? 0 : vlen - REC_META;
+	r->file_offset = offset + REC_META;
+	return 0;
+}
+
+struct list_ctx {
+	const char *region;
+	size_t rlen;
+	bool with_deleted;
+	store_record_fn fn;
+	void *arg;
+	int calls;
+};
+
+static int list_visit(const struct entry *e, void *arg)
+{
+	struct list_ctx *c = arg;
+	struct store_record r;
+	int err;
+
+	if ((err = rec_decode(e->key, e->klen, e->val, e->vlen, e->offset, &r)) != 0)
+		return err;
+	/* The scan prefix is coll\0region; "32.7" must not match "32.75": check the boundary. */
+	if (!pk_region_within(r.region, strlen(r.region), c->region, c->rlen))
+		return 0;
+	if (r.deleted && !c->with_deleted)
+		return 0;
+	c->calls++;
+	return c->fn(&r, c->arg) != 0 ? 1 : 0;
+}
+
+int store_list(struct store *s, const char *coll, const char *region, bool with_deleted,
+	       store_record_fn fn, void *arg)
+{
+	char prefix[REC_KEY_MAX];
+	struct list_ctx c = {region ? region : "", 0, with_deleted, fn, arg, 0};
+	int n, err;
+
+	c.rlen = strlen(c.region);
+	if (strlen(coll) > PK_COLL_MAX || !pk_region_valid(c.region, c.rlen))
+		return PK_EINVAL;
+	n = snprintf(prefix, sizeof(prefix), "%s%c%s", coll, 0, c.region);
+	err = scan(s, s->rec, prefix, (size_t)n, list_visit, &c);
+	return err < 0 ? err : c.calls;
+}
+
+int store_get(struct store *s, const char *coll, const char *key, const char *region,
+	      store_record_fn fn, void *arg)
+{
+	uint8_t ikey[REC_KEY_MAX], rkey[REC_KEY_MAX];
+	struct store_record r;
+	size_t clen = strlen(coll), klen = strlen(key), plen;
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v, rk;
+	int rc, err = 0, calls = 0;
+
+	if (clen == 0 || clen > PK_COLL_MAX || !pk_key_valid(key, klen) ||
+	    (region != NULL && !pk_region_valid(region, strlen(region))))
+		return PK_EINVAL;
+	/* Few records share a key (one per region at most), so one short transaction suffices. */
+	memcpy(ikey, coll, clen);
+	ikey[clen] = 0;
+	memcpy(ikey + clen + 1, key, klen);
+	ikey[clen + 1 + klen] = 0;
+	plen = clen + klen + 2;
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return lmdb_err(rc);
+	if ((rc = mdb_cursor_open(txn, s->bykey, &cur)) != 0) {
+		mdb_txn_abort(txn);
+		return lmdb_err(rc);
+	}
+	k.mv_data = ikey;
+	k.mv_size = plen;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const char *reg = (const char *)k.mv_data + plen;
+		size_t rlen = k.mv_size - plen;
+		if (k.mv_size < plen || memcmp(k.mv_data, ikey, plen) != 0)
+			break;
+		if (rlen > PK_REGION_MAX) {
+			err = PK_ECORRUPT;
+			break;
+		}
+		if (region != NULL && (strlen(region) != rlen || memcmp(region, reg, rlen) != 0))
+			continue;
+		memcpy(rkey, coll, clen + 1);
+		memcpy(rkey + clen + 1, reg, rlen);
+		rkey[clen + 1 + rlen] = 0;
+		memcpy(rkey + clen + 2 + rlen, key, klen + 1);
+		rk.mv_data = rkey;
+		rk.mv_size = clen + rlen + klen + 2;
+		if ((rc = mdb_get(txn, s->rec, &rk, &v)) != 0) {
+			err = rc == MDB_NOTFOUND ? PK_ECORRUPT : lmdb_err(rc);
+			break;
+		}
+		if ((err = rec_decode(rkey, rk.mv_size, v.mv_data, v.mv_size,
+				      s->mapaddr ? (size_t)((const char *)v.mv_data - s->mapaddr) : 0,
+				      &r)) != 0)
+			break;
+		if (r.deleted)
+			continue;
+		calls++;
+		if (fn(&r, arg) != 0)
+			break;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND && err == 0)
+		err = lmdb_err(rc);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return err != 0 ? err : calls;
+}
+
+struct log_ctx {
+	int (*fn)(const uint8_t *raw, size_t len, void *arg);
+	void *arg;
+};
+
+static int log_visit(const struct entry *e, void *arg)
+{
+	struct log_ctx *c = arg;
+
+	return c->fn(e->val, e->vlen, c->arg) != 0 ? 1 : 0;
+}
+
+int store_log(struct store *s, const uint8_t *origin,
+	      int (*fn)(const uint8_t *raw, size_t len, void *arg), void *arg)
+{
+	struct log_ctx c = {fn, arg};
+
+	return scan(s, s->log, origin, origin ? PK_PUB_BYTES : 0, log_visit, &c);
+}
+
+/* ---- verification ------------------------------------------------------------------------- */
+
+struct verifier {
+	struct store *s;
+	MDB_txn *txn;
+	void (*problem)(const char *where, const char *what, void *arg);
+	void *arg;
+	struct store_verify_stats *st;
+};
+
+static void vfail(struct verifier *v, const void *at, const char *what, const char *where_fmt,
+		  ...) __attribute__((format(printf, 4, 5)));
+
+/* Reports one finding, with the data file offset of the bytes concerned when known. */
+static void vfail(struct verifier *v, const void *at, const char *what, const char *where_fmt,
+		  ...)
+{
+	char where[320];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, where_fmt);
+	vsnprintf(where, sizeof(where), where_fmt, ap);
+	va_end(ap);
+	n = strlen(where);
+	if (at != NULL && v->s->mapaddr != NULL)
+		snprintf(where + n, sizeof(where) - n, " (data.mdb offset %zu)",
+			 (size_t)((const char *)at - v->s->mapaddr));
+	v->st->problems++;
+	v->problem(where, what, v->arg);
+}
+
+static void short_hex(char out[17], const uint8_t *key)
+{
+	pk_hex(out, key, 8);
+}
+
+/* Checks one origin's finished walk against its head. */
+static void check_head(struct verifier *v, const uint8_t *origin, const struct store_head *walked)
+{
+	struct store_head h;
+	char o[17];
+
+	short_hex(o, origin);
+	if (head_read(v->txn, v->s, origin, &h) != 0 || h.seq != walked->seq ||
+	    memcmp(h.hash, walked->hash, PK_HASH_BYTES) != 0 || h.hlc != walked->hlc)
+		vfail(v, NULL, "head does not match the last changeset of the log",
+		      "head of origin %s", o);
+}
+
+/* Every op of a changeset must be reflected by the record it names: a newer version, or this
+ * changeset's own value. */
+static void check_ops(struct verifier *v, const struct pk_changeset *cs, const char *o)
+{
+	uint8_t key[REC_KEY_MAX];
+	struct pk_cs_iter it;
+	struct pk_op op;
+	MDB_val k, val;
+	const uint8_t *m;
+
+	pk_cs_iter_init(&it, cs);
+	while (pk_cs_iter_next(&it, &op)) {
+		k.mv_size = rec_key(key, &op, false);
+		k.mv_data = key;
+		if (mdb_get(v->txn, v->s->rec, &k, &val) != 0 || val.mv_size < REC_META) {
+			vfail(v, NULL, "record named by the log is missing",
+			      "record %.*s/%.*s/%.*s (origin %s seq %llu)", (int)op.coll_len,
+			      op.coll, (int)op.region_len, op.region, (int)op.key_len, op.key, o,
+			      (unsigned long long)cs->seq);
+			continue;
+		}
+		m = val.mv_data;
+		if (version_cmp(get_be64(m), m + 8, cs->hlc, cs->origin) < 0) {
+			vfail(v, val.mv_data, "record is older than a changeset in the log",
+			      "record %.*s/%.*s/%.*s", (int)op.coll_len, op.coll,
+			      (int)op.region_len, op.region, (int)op.key_len, op.key);
+			continue;
+		}
+		/* A record this changeset wrote last is compared with it by check_record. */
+	}
+}
+
+static int verify_log(struct verifier *v)
+{
+	struct pk_changeset cs;
+	struct store_head walked;
+	struct pk_diag why;
+	uint8_t origin[PK_PUB_BYTES];
+	MDB_cursor *cur;
+	MDB_val k, val;
+	char o[17];
+	bool have = false;
+	int rc;
+
+	if ((rc = mdb_cursor_open(v->txn, v->s->log, &cur)) != 0)
+		return lmdb_err(rc);
+	memset(&walked, 0, sizeof(walked));
+	for (rc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
+		v->st->changesets++;
+		if (k.mv_size != PK_PUB_BYTES + 8) {
+			vfail(v, val.mv_data, "log key has the wrong length", "log entry");
+			continue;
+		}
+		if (!have || memcmp(origin, k.mv_data, PK_PUB_BYTES) != 0) {
+			if (have)
+				check_head(v, origin, &walked);
+			memcpy(origin, k.mv_data, PK_PUB_BYTES);
+			memset(&walked, 0, sizeof(walked));
+			have = true;
+		}
+		short_hex(o, origin);
+		uint64_t seq = get_be64((uint8_t *)k.mv_data + PK_PUB_BYTES);
+		if (pk_cs_decode(val.mv_data, val.mv_size, &cs, &why) != 0) {
+			vfail(v, val.mv_data, why.msg, "changeset origin %s seq %llu", o,
+			      (unsigned long long)seq);
+			continue;
+		}
+		if (memcmp(cs.origin, origin, PK_PUB_BYTES) != 0 || cs.seq != seq)
+			vfail(v, val.mv_data, "changeset is filed under another origin or sequence",
+			      "changeset origin %s seq %llu", o, (unsigned long long)seq);
+		else if (!pk_cs_sig_ok(&cs))
+			vfail(v, val.mv_data, "signature does not verify",
+			      "changeset origin %s seq %llu", o, (unsigned long long)seq);
+		else if (seq != walked.seq + 1 ||
+			 (seq > 1 && memcmp(cs.prev, walked.hash, PK_HASH_BYTES) != 0))
+			vfail(v, val.mv_data, "hash chain broken (previous changeset missing or "
+			      "different)", "changeset origin %s seq %llu", o,
+			      (unsigned long long)seq);
+		else if (pk_cs_check_records(&cs, &why) != 0)
+			vfail(v, val.mv_data, why.msg, "changeset origin %s seq %llu", o,
+			      (unsigned long long)seq);
+		walked.seq = seq;
+		pk_cs_hash(&cs, walked.hash);
+		walked.hlc = cs.hlc;
+		check_ops(v, &cs, o);
+	}
+	if (have)
+		check_head(v, origin, &walked);
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : lmdb_err(rc);
+}
+
+/* Every record must come from an op in the changeset it names, with the same value. */
+static void check_record(struct verifier *v, MDB_val *k, MDB_val *val)
+{
+	uint8_t lk[PK_PUB_BYTES + 8], ik[REC_KEY_MAX];
+	struct store_record r;
+	struct pk_changeset cs;
+	struct pk_cs_iter it;
+	struct pk_op op;
+	MDB_val lkv = {sizeof(lk), lk}, cv, ikv;
+	uint8_t kcopy[REC_KEY_MAX + 1];
+	bool found = false, same = false;
+
+	if (k->mv_size > REC_KEY_MAX ||
+	    (memcpy(kcopy, k->mv_data, k->mv_size), kcopy[k->mv_size] = 0,
+	     rec_decode(kcopy, k->mv_size, val->mv_data, val->mv_size, 0, &r)) != 0) {
+		vfail(v, val->mv_data, "record entry is malformed", "record table");
+		return;
+	}
+	log_key(lk, r.origin, r.seq);
+	if (mdb_get(v->txn, v->s->log, &lkv, &cv) != 0 ||
+	    pk_cs_decode(cv.mv_data, cv.mv_size, &cs, NULL) != 0 || cs.hlc != r.hlc) {
+		vfail(v, val->mv_data, "record names a changeset that is not in the log",
+		      "record %s/%s/%s", r.coll, r.region, r.key);
+		return;
+	}
+	pk_cs_iter_init(&it, &cs);
+	while (pk_cs_iter_next(&it, &op)) {
+		if (strlen(r.coll) != op.coll_len || memcmp(r.coll, op.coll, op.coll_len) != 0 ||
+		    strlen(r.region) != op.region_len ||
+		    memcmp(r.region, op.region, op.region_len) != 0 ||
+		    strlen(r.key) != op.key_len || memcmp(r.key, op.key, op.key_len) != 0)
+			continue;
+		found = true; /* the last matching op decides */
+		same = r.deleted ? op.value == NULL
+				 : op.value != NULL && r.value_len == op.value_len &&
+					   memcmp(r.value, op.value, op.value_len) == 0;
+	}
+	if (!found || !same)
+		vfail(v, (const uint8_t *)val->mv_data + REC_META,
+		      found ? "record value differs from its changeset"
+			    : "record's changeset has no operation for it",
+		      "record %s/%s/%s", r.coll, r.region, r.key);
+	op.coll = r.coll;
+	op.coll_len = (uint32_t)strlen(r.coll);
+	op.region = r.region;
+	op.region_len = (uint32_t)strlen(r.region);
+	op.key = r.key;
+	op.key_len = (uint32_t)strlen(r.key);
+	ikv.mv_size = rec_key(ik, &op, true);
+	ikv.mv_data = ik;
+	if (mdb_get(v->txn, v->s->bykey, &ikv, &cv) != 0)
+		vfail(v, NULL, "record is missing from the key index", "record %s/%s/%s", r.coll,
+		      r.region, r.key);
+}
+
+/* Walks a whole table, calling fn for each entry. */
+static int walk(struct verifier *v, MDB_dbi dbi,
+		void (*fn)(struct verifier *v, MDB_val *k, MDB_val *val))
+{
+	MDB_cursor *cur;
+	MDB_val k, val;
+	int rc;
+
+	if ((rc = mdb_cursor_open(v->txn, dbi, &cur)) != 0)
+		return lmdb_err(rc);
+	for (rc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT))
+		fn(v, &k, &val);
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : lmdb_err(rc);
+}
+
+static void check_cert(struct verifier *v, MDB_val *k, MDB_val *val)
+{
+	struct pk_cert c;
+	struct pk_diag why;
+
+	v->st->certs++;
+	if (pk_cert_decode(val->mv_data, val->mv_size, &c, &why) != 0)
+		vfail(v, val->mv_data, why.msg, "certificate");
+	else if (k->mv_size != PK_PUB_BYTES || memcmp(k->mv_data, c.info.subject, PK_PUB_BYTES))
+		vfail(v, val->mv_data, "filed under another key", "certificate of '%s'",
+		      c.info.name);
+	else if (!pk_cert_sig_ok(&c))
+		vfail(v, val->mv_data, "signature does not verify", "certificate of '%s'",
+		      c.info.name);
+}
+
+/* A head must name a changeset that is in the log (the log walk checks the converse). */
+static void check_head_entry(struct verifier *v, MDB_val *k, MDB_val *val)
+{
+	uint8_t lk[PK_PUB_BYTES + 8];
+	MDB_val lkv = {sizeof(lk), lk}, cv;
+	char o[17];
+
+	if (k->mv_size != PK_PUB_BYTES || val->mv_size != HEAD_BYTES) {
+		vfail(v, val->mv_data, "head entry is malformed", "heads table");
+		return;
+	}
+	short_hex(o, k->mv_data);
+	log_key(lk, k->mv_data, get_be64(val->mv_data));
+	if (mdb_get(v->txn, v->s->log, &lkv, &cv) != 0)
+		vfail(v, val->mv_data, "head names a changeset that is not in the log",
+		      "head of origin %s", o);
+}
+
+static void count_record(struct verifier *v, MDB_val *k, MDB_val *val)
+{
+	v->st->records++;
+	check_record(v, k, val);
+}
+
+/* Each index entry coll\0key\0region must name a record coll\0region\0key. */
+static void check_index(struct verifier *v, MDB_val *k, MDB_val *val)
+{
+	const char *p = k->mv_data, *z1, *z2;
+	uint8_t rk[REC_KEY_MAX];
+	MDB_val rkv, rv;
+	size_t clen, klen, rlen;
+
+	(void)val;
+	z1 = memchr(p, 0, k->mv_size);
+	z2 = z1 ? memchr(z1 + 1, 0, k->mv_size - (size_t)(z1 + 1 - p)) : NULL;
+	if (z2 == NULL || k->mv_size > REC_KEY_MAX) {
+		vfail(v, NULL, "index entry is malformed", "key index");
+		return;
+	}
+	clen = (size_t)(z1 - p);
+	klen = (size_t)(z2 - z1 - 1);
+	rlen = k->mv_size - clen - klen - 2;
+	memcpy(rk, p, clen + 1);
+	memcpy(rk + clen + 1, z2 + 1, rlen);
+	rk[clen + 1 + rlen] = 0;
+	memcpy(rk + clen + 2 + rlen, z1 + 1, klen);
+	rkv.mv_size = k->mv_size;
+	rkv.mv_data = rk;
+	if (mdb_get(v->txn, v->s->rec, &rkv, &rv) != 0)
+		vfail(v, NULL, "index names a record that does not exist", "key index %.*s/%.*s",
+		      (int)clen, p, (int)klen, z1 + 1);
+}
+
+int store_verify(struct store *s, void (*problem)(const char *where, const char *what, void *arg),
+		 void *arg, struct store_verify_stats *stats)
+{
+	struct verifier v = {s, NULL, problem, arg, stats};
+	int rc, err;
+
+	memset(stats, 0, sizeof(*stats));
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &v.txn)) != 0)
+		return lmdb_err(rc);
+	if ((err = walk(&v, s->certs, check_cert)) == 0 && (err = verify_log(&v)) == 0 &&
+	    (err = walk(&v, s->heads, check_head_entry)) == 0 &&
+	    (err = walk(&v, s->rec, count_record)) == 0)
+		err = walk(&v, s->bykey, check_index);
+	if (err == PK_ECORRUPT)
+		vfail(&v, NULL, "LMDB page structure is damaged; the walk stopped here", "store");
+	mdb_txn_abort(v.txn);
+	return err;
+}

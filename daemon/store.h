@@ -1,0 +1,172 @@
+/*
+ * store.h: the node's LMDB store: per-origin logs of signed changesets, their heads, the
+ * certificates that authorise origins, and the current records (last writer wins on
+ * (hybrid clock, origin key), deletes kept as tombstones) with an index by key.
+ *
+ * Every change goes through store_apply() or store_write(): each changeset is verified
+ * (signature, hash chain, sequence, clock, certificate chain, region authority, schema) and then
+ * written with its records in the same LMDB write transaction, so a changeset is in the store
+ * whole or not at all. Several processes may open one store (LMDB serialises writers), so
+ * pokjactl and pokjad can write at the same time. The on-disk layout is in proto/SPEC.md,
+ * section "Store". Read functions copy what they return in pages and hold no read
+ * transaction while a callback runs, so a slow reader never pins old pages.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/cert.h"
+#include "proto/changeset.h"
+#include "proto/error.h"
+
+struct store;
+
+#define STORE_RDONLY 0x1
+
+/* Opens (creating when missing, unless STORE_RDONLY) the store in folder `path`.
+ * Returns 0 or PK_ESTORE / PK_ECORRUPT / PK_EIO / PK_EVERSION with a sentence in d. */
+int store_open(const char *path, unsigned flags, struct store **out, struct pk_diag *d);
+void store_close(struct store *s);
+
+/* The node this store belongs to. */
+struct store_node {
+	uint8_t pub[PK_PUB_BYTES];
+	uint8_t root[PK_PUB_BYTES]; /* the national key, the root of trust */
+	char region[PK_REGION_MAX + 1];
+	char name[PK_NAME_MAX + 1];
+	bool certified; /* the root itself, or a node whose chain is installed */
+};
+
+/* Reads the node identity; PK_ENOTFOUND before store_node_init. */
+int store_node_get(struct store *s, struct store_node *n);
+
+/* Records the node identity once; PK_EEXIST when the store already has one. */
+int store_node_init(struct store *s, const struct store_node *n);
+
+/*
+ * Installs this node's certificate chain (root-issued first, this node's own last), after
+ * checking that it ends at this node's key, chains to `root`, is valid at `now` (Unix seconds),
+ * and grants the region recorded at init. A node created without a root learns it here; a
+ * node that has one refuses a chain to another root. Marks the node certified.
+ */
+int store_install_chain(struct store *s, const uint8_t root[PK_PUB_BYTES],
+			const uint8_t *const *certs, const size_t *lens, size_t n, uint64_t now,
+			struct pk_diag *d);
+
+/* Adds a certificate issued by this node or received from a peer (decoded, signature checked;
+ * stored by subject key). */
+int store_cert_put(struct store *s, const uint8_t *cert, size_t len, struct pk_diag *d);
+
+/* Calls fn with the chain (root-issued first) that authorises `origin`; PK_ECERT when none. */
+int store_chain_get(struct store *s, const uint8_t origin[PK_PUB_BYTES],
+		    int (*fn)(const uint8_t *cert, size_t len, void *arg), void *arg);
+
+/* Takes the next certificate serial number this node issues (1, 2, ...). */
+int store_next_serial(struct store *s, uint64_t *serial);
+
+/* One changeset handed to store_apply. */
+struct store_blob {
+	const uint8_t *data;
+	size_t len;
+};
+
+/* What became of one changeset in store_apply. */
+struct store_outcome {
+	int err; /* 0 applied, PK_EEXIST already held (harmless), or the refusal's error code */
+	struct pk_diag why;
+};
+
+/*
+ * Verifies and applies n received changesets in order, in one write transaction (group
+ * commit). Signatures are checked on `threads` threads (1 = the caller's only) before the
+ * transaction opens. Each changeset is refused or applied on its own: a refusal is reported in
+ * out[i] and does not stop the others. A changeset ahead of a gap in its origin's sequence is
+ * refused with PK_EGAP (the sender resends in order). Returns 0 when the transaction committed,
+ * or PK_ESTORE / PK_ENOMEM when nothing was stored. `now_ms` bounds how far ahead of this
+ * node's clock a changeset may be stamped (PK_ECLOCK); 0 disables the bound.
+ */
+int store_apply(struct store *s, const struct store_blob *cs, size_t n, int threads,
+		uint64_t now_ms, struct store_outcome *out);
+
+struct store_written {
+	uint64_t first_seq, last_seq; /* this node's changesets that the write created */
+	size_t changesets;
+};
+
+/*
+ * Writes ops as this node's own changesets (as many as the size limits need), signed with sec,
+ * all in one transaction: every op is applied or none is. Fails with the first refusal
+ * (schema, region, ...) and its reason in d. progress, when not NULL, is called with the ops
+ * done so far.
+ */
+int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct pk_op *ops,
+		size_t nops, uint64_t now_ms, struct store_written *w,
+		void (*progress)(size_t done, size_t total, void *arg), void *arg, struct pk_diag *d);
+
+/* A current record, as handed to a callback. Pointers are valid during the call only. */
+struct store_record {
+	const char *coll;
+	const char *region;
+	const char *key;
+	uint64_t hlc;
+	uint8_t origin[PK_PUB_BYTES];
+	uint64_t seq;
+	bool deleted;
+	const uint8_t *value; /* NULL for a tombstone */
+	size_t value_len;
+	size_t file_offset; /* where the stored entry's value sits in the LMDB data file */
+};
+
+typedef int (*store_record_fn)(const struct store_record *r, void *arg);
+
+/* Calls fn for each live record of coll with this key (any region when region is NULL).
+ * Returns the number of calls, or a negative error. fn returning non-zero stops the walk. */
+int store_get(struct store *s, const char *coll, const char *key, const char *region,
+	      store_record_fn fn, void *arg);
+
+/* Calls fn for each record of coll whose region lies within `region` (NULL or "": all), in
+ * (region, key) order; tombstones too when with_deleted. Returns the number of calls or an
+ * error. */
+int store_list(struct store *s, const char *coll, const char *region, bool with_deleted,
+	       store_record_fn fn, void *arg);
+
+struct store_head {
+	uint64_t seq; /* 0 when nothing is held from the origin */
+	uint8_t hash[PK_HASH_BYTES];
+	uint64_t hlc;
+	bool forked;
+};
+
+int store_head_get(struct store *s, const uint8_t origin[PK_PUB_BYTES], struct store_head *h);
+
+/* Calls fn for every held changeset (of one origin when origin is not NULL), by origin key
+ * then sequence. Returns the number of calls or an error. */
+int store_log(struct store *s, const uint8_t *origin,
+	      int (*fn)(const uint8_t *raw, size_t len, void *arg), void *arg);
+
+/* The changeset (origin, seq) into a malloc'd buffer. */
+int store_log_get(struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_t seq,
+		  uint8_t **out, size_t *len);
+
+struct store_verify_stats {
+	size_t changesets, records, certs, problems;
+};
+
+/*
+ * Re-checks everything: every changeset's encoding, signature, hash chain and sequence, every
+ * head, every record against the log that produced it (and the log against the records), the
+ * key index, every certificate. Calls problem() once per finding with where it is (including
+ * the byte offset in the data file) and what is wrong. Returns 0 when the walk finished
+ * (problems may still have been found: see stats), or an error when it could not.
+ * Reads one snapshot, so the read transaction lasts as long as the walk.
+ */
+int store_verify(struct store *s, void (*problem)(const char *where, const char *what, void *arg),
+		 void *arg, struct store_verify_stats *stats);
+
+/* The data file's path (for messages). */
+const char *store_path(const struct store *s);
+
+#endif

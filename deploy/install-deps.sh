@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs the Debian packages pokja-sync needs to build and test, when any is missing.
+# Run as root (make check / make demo call it); as another user it prints what to install.
+set -eu
+need="build-essential pkg-config liblmdb-dev libnng-dev libmsgpack-dev libsodium-dev
+libjansson-dev libinih-dev libcmocka-dev lmdb-utils python3"
+# clang's libFuzzer runtime, for the bounded fuzz runs in make check.
+need="$need clang libclang-rt-dev"
+missing=""
+for p in $need; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages:$missing" >&2
+	echo "install-deps: run as root: apt-get install$missing" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,234 @@
+/* changeset.c: changeset encoding and checks (see changeset.h and SPEC.md). */
+#include "changeset.h"
+
+#include <msgpack.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "region.h"
+#include "schema.h"
+
+/* Bytes the fixed part of a body and the outer envelope take at most. */
+#define CS_OVERHEAD 192
+
+static const uint8_t zero_hash[PK_HASH_BYTES];
+
+static int expect_bin(struct pk_mpr *r, size_t want, const uint8_t **out)
+{
+	uint32_t n;
+
+	if (pk_mpr_bin(r, out, &n) != 0 || n != want)
+		return PK_EDECODE;
+	return 0;
+}
+
+/* Reads one op and checks what can be checked without the schema table. */
+static int read_op(struct pk_mpr *r, struct pk_op *op, struct pk_diag *d)
+{
+	uint32_t n;
+
+	if (pk_mpr_array(r, &n) != 0 || n != 4)
+		return pk_diagf(d, PK_EDECODE, "operation is not a 4-element array");
+	if (pk_mpr_str(r, &op->coll, &op->coll_len) != 0 ||
+	    pk_mpr_str(r, &op->region, &op->region_len) != 0 ||
+	    pk_mpr_str(r, &op->key, &op->key_len) != 0)
+		return pk_diagf(d, PK_EDECODE, "operation fields have the wrong types");
+	if (pk_mpr_peek(r) == PK_MPT_NIL) {
+		pk_mpr_nil(r);
+		op->value = NULL;
+		op->value_len = 0;
+	} else if (pk_mpr_bin(r, &op->value, &op->value_len) != 0) {
+		return pk_diagf(d, PK_EDECODE, "operation value is neither bin nor nil");
+	}
+	if (op->coll_len == 0 || op->coll_len > PK_COLL_MAX)
+		return pk_diagf(d, PK_ESCHEMA, "collection name length %u out of range",
+				op->coll_len);
+	if (!pk_region_valid(op->region, op->region_len))
+		return pk_diagf(d, PK_EREGION, "malformed region code '%.*s'",
+				(int)(op->region_len > 20 ? 20 : op->region_len), op->region);
+	if (!pk_key_valid(op->key, op->key_len))
+		return pk_diagf(d, PK_ESCHEMA, "malformed record key");
+	if (op->value != NULL && op->value_len > PK_VALUE_MAX_BYTES)
+		return pk_diagf(d, PK_ETOOBIG, "record value of %u bytes exceeds %u",
+				op->value_len, PK_VALUE_MAX_BYTES);
+	return 0;
+}
+
+int pk_cs_decode(const uint8_t *buf, size_t len, struct pk_changeset *cs, struct pk_diag *d)
+{
+	struct pk_mpr r, b;
+	const uint8_t *body, *sig;
+	const char *tag;
+	uint32_t n, blen, taglen;
+	struct pk_op op;
+	int err;
+
+	memset(cs, 0, sizeof(*cs));
+	if (len > PK_CS_MAX_BYTES)
+		return pk_diagf(d, PK_ETOOBIG, "changeset of %zu bytes exceeds %u", len,
+				PK_CS_MAX_BYTES);
+	pk_mpr_init(&r, buf, len);
+	if (pk_mpr_array(&r, &n) != 0 || n != 2 || pk_mpr_bin(&r, &body, &blen) != 0 ||
+	    expect_bin(&r, PK_SIG_BYTES, &sig) != 0 || pk_mpr_left(&r) != 0)
+		return pk_diagf(d, PK_EDECODE, "not a changeset envelope [body, signature]");
+
+	pk_mpr_init(&b, body, blen);
+	if (pk_mpr_array(&b, &n) != 0 || n != 6 || pk_mpr_str(&b, &tag, &taglen) != 0)
+		return pk_diagf(d, PK_EDECODE, "changeset body is not a 6-element array");
+	if (taglen != strlen(PK_CS_TAG) || memcmp(tag, PK_CS_TAG, taglen) != 0)
+		return pk_diagf(d, PK_EVERSION, "changeset tag is not '%s'", PK_CS_TAG);
+	if (expect_bin(&b, PK_PUB_BYTES, &cs->origin) != 0 || pk_mpr_uint(&b, &cs->seq) != 0 ||
+	    expect_bin(&b, PK_HASH_BYTES, &cs->prev) != 0 || pk_mpr_uint(&b, &cs->hlc) != 0 ||
+	    pk_mpr_array(&b, &cs->nops) != 0)
+		return pk_diagf(d, PK_EDECODE, "changeset header fields have the wrong types");
+	if (cs->seq == 0)
+		return pk_diagf(d, PK_EDECODE, "sequence number 0");
+	if (cs->seq == 1 && memcmp(cs->prev, zero_hash, PK_HASH_BYTES) != 0)
+		return pk_diagf(d, PK_EDECODE, "first changeset with a non-zero previous hash");
+	if (cs->nops == 0 || cs->nops > PK_CS_MAX_OPS)
+		return pk_diagf(d, PK_EDECODE, "%u operations (allowed 1..%u)", cs->nops,
+				PK_CS_MAX_OPS);
+	cs->ops = b.p;
+	for (uint32_t i = 0; i < cs->nops; i++) {
+		if ((err = read_op(&b, &op, d)) != 0)
+			return err;
+	}
+	if (pk_mpr_left(&b) != 0)
+		return pk_diagf(d, PK_EDECODE, "trailing bytes after the changeset body");
+	cs->ops_len = (size_t)(b.p - cs->ops);
+	cs->raw = buf;
+	cs->raw_len = len;
+	cs->body = body;
+	cs->body_len = blen;
+	cs->sig = sig;
+	return 0;
+}
+
+bool pk_cs_sig_ok(const struct pk_changeset *cs)
+{
+	return pk_sig_ok(cs->sig, cs->body, cs->body_len, cs->origin);
+}
+
+void pk_cs_hash(const struct pk_changeset *cs, uint8_t out[PK_HASH_BYTES])
+{
+	pk_hash(out, cs->raw, cs->raw_len);
+}
+
+void pk_cs_iter_init(struct pk_cs_iter *it, const struct pk_changeset *cs)
+{
+	pk_mpr_init(&it->r, cs->ops, cs->ops_len);
+	it->left = cs->nops;
+}
+
+bool pk_cs_iter_next(struct pk_cs_iter *it, struct pk_op *op)
+{
+	if (it->left == 0)
+		return false;
+	it->left--;
+	return read_op(&it->r, op, NULL) == 0;
+}
+
+int pk_cs_check_records(const struct pk_changeset *cs, struct pk_diag *d)
+{
+	const struct pk_collection *c;
+	struct pk_cs_iter it;
+	struct pk_op op;
+	struct pk_diag why;
+	uint32_t i = 0;
+	int err;
+
+	pk_cs_iter_init(&it, cs);
+	for (; pk_cs_iter_next(&it, &op); i++) {
+		c = pk_schema_find(op.coll, op.coll_len);
+		if (c == NULL)
+			return pk_diagf(d, PK_ESCHEMA, "operation %u: unknown collection '%.*s'", i,
+					(int)op.coll_len, op.coll);
+		if (op.value == NULL)
+			continue;
+		err = pk_schema_validate(c, op.value, op.value_len, &why);
+		if (err != 0)
+			return pk_diagf(d, err, "operation %u (%s/%.*s): %s", i, c->name,
+					(int)op.key_len, op.key, why.msg);
+	}
+	return 0;
+}
+
+size_t pk_cs_op_size(const struct pk_op *op)
+{
+	/* Each string or bin header takes at most 5 bytes; the op array header 1. */
+	return 1 + 5 + op->coll_len + 5 + op->region_len + 5 + op->key_len + 5 + op->value_len;
+}
+
+static void pack_str(msgpack_packer *pk, const char *s, size_t n)
+{
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, s, n);
+}
+
+static void pack_bin(msgpack_packer *pk, const uint8_t *b, size_t n)
+{
+	msgpack_pack_bin(pk, n);
+	msgpack_pack_bin_body(pk, b, n);
+}
+
+int pk_cs_encode(const struct pk_cs_head *h, const struct pk_op *ops, uint32_t nops,
+		 const uint8_t pub[PK_PUB_BYTES], const uint8_t sec[PK_SEC_BYTES], uint8_t **out,
+		 size_t *outlen)
+{
+	msgpack_sbuffer body, env;
+	msgpack_packer pk;
+	uint8_t sig[PK_SIG_BYTES];
+	size_t total = CS_OVERHEAD;
+	int err = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if (nops == 0 || nops > PK_CS_MAX_OPS || h->seq == 0)
+		return PK_EINVAL;
+	for (uint32_t i = 0; i < nops; i++)
+		total += pk_cs_op_size(&ops[i]);
+	if (total > PK_CS_MAX_BYTES)
+		return PK_ETOOBIG;
+
+	msgpack_sbuffer_init(&body);
+	msgpack_sbuffer_init(&env);
+	msgpack_packer_init(&pk, &body, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 6);
+	pack_str(&pk, PK_CS_TAG, strlen(PK_CS_TAG));
+	pack_bin(&pk, pub, PK_PUB_BYTES);
+	msgpack_pack_uint64(&pk, h->seq);
+	pack_bin(&pk, h->prev, PK_HASH_BYTES);
+	msgpack_pack_uint64(&pk, h->hlc);
+	msgpack_pack_array(&pk, nops);
+	for (uint32_t i = 0; i < nops; i++) {
+		msgpack_pack_array(&pk, 4);
+		pack_str(&pk, ops[i].coll, ops[i].coll_len);
+		pack_str(&pk, ops[i].region, ops[i].region_len);
+		pack_str(&pk, ops[i].key, ops[i].key_len);
+		if (ops[i].value == NULL)
+			msgpack_pack_nil(&pk);
+		else
+			pack_bin(&pk, ops[i].value, ops[i].value_len);
+	}
+	if (body.data == NULL) {
+		err = PK_ENOMEM;
+		goto out;
+	}
+	pk_sign(sig, (const uint8_t *)body.data, body.size, sec);
+
+	msgpack_packer_init(&pk, &env, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 2);
+	pack_bin(&pk, (const uint8_t *)body.data, body.size);
+	pack_bin(&pk, sig, PK_SIG_BYTES);
+	if (env.data == NULL) {
+		err = PK_ENOMEM;
+		goto out;
+	}
+	/* The buffer is handed over to the caller, who frees it with free(). */
+	*outlen = env.size;
+	*out = (uint8_t *)msgpack_sbuffer_release(&env);
+out:
+	msgpack_sbuffer_destroy(&body);
+	msgpack_sbuffer_destroy(&env);
+	return err;
+}

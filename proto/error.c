@@ -1,0 +1,62 @@
+/* error.c: error code names and the diagnostic helper. */
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static const struct {
+	const char *text;
+	const char *tag;
+} errs[PK_ERR_COUNT] = {
+	{"success", "ok"},
+	{"out of memory", "no-memory"},
+	{"invalid argument", "invalid"},
+	{"malformed encoding", "malformed"},
+	{"size limit exceeded", "too-big"},
+	{"unsupported format version", "version"},
+	{"signature does not verify", "bad-signature"},
+	{"does not follow the origin's log", "bad-chain"},
+	{"earlier changesets of the origin are missing", "gap"},
+	{"fork: a different changeset with the same origin and sequence", "fork"},
+	{"origin has forked its log", "forked-origin"},
+	{"no valid certificate chain to the root", "no-certificate"},
+	{"certificate not valid at that time", "expired"},
+	{"certificate revoked", "revoked"},
+	{"region invalid or outside the writer's authority", "region"},
+	{"record does not match the schema", "schema"},
+	{"hybrid clock implausible", "clock"},
+	{"not found", "not-found"},
+	{"already exists", "exists"},
+	{"storage failure", "store"},
+	{"stored data is damaged", "corrupt"},
+	{"I/O error", "io"},
+	{"ambiguous", "ambiguous"},
+	{"not possible in the current state", "state"},
+	{"permission problem", "permission"},
+};
+
+const char *pk_strerror(int err)
+{
+	if (err > 0 || -err >= PK_ERR_COUNT)
+		return "unknown error";
+	return errs[-err].text;
+}
+
+const char *pk_errtag(int err)
+{
+	if (err > 0 || -err >= PK_ERR_COUNT)
+		return "unknown";
+	return errs[-err].tag;
+}
+
+int pk_diagf(struct pk_diag *d, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}

@@ -1,0 +1,82 @@
+/*
+ * schema.h: the pokja record collections, their fields, and validation of encoded record values.
+ *
+ * A record value is a msgpack map from field name (str) to field value, with the keys in strictly
+ * ascending bytewise order (so no key repeats). The record's key and region (`wilayah`) are not in
+ * the value: they travel beside it in the changeset operation. proto/SPEC.md section "Records" is
+ * the normative description; this table is its implementation and `pokjactl schema` prints it.
+ */
+#ifndef PK_SCHEMA_H
+#define PK_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define PK_VALUE_MAX_BYTES (64u * 1024) /* one encoded record value */
+#define PK_STR_MAX 1024                 /* a PK_T_STR field, in bytes */
+#define PK_TEXT_MAX (32u * 1024)        /* a PK_T_TEXT field, in bytes */
+#define PK_LIST_MAX 500                 /* items in a PK_T_STRLIST field */
+#define PK_COLL_MAX 32                  /* bytes in a collection name */
+#define PK_KEY_MAX 128                  /* bytes in a record key */
+
+enum pk_ftype {
+	PK_T_STR,     /* UTF-8 string, at most PK_STR_MAX bytes */
+	PK_T_TEXT,    /* UTF-8 string, at most PK_TEXT_MAX bytes (long prose) */
+	PK_T_INT,     /* signed 64-bit integer within [min, max] */
+	PK_T_NUM,     /* number (msgpack float64, or an integer) within [min, max] */
+	PK_T_BOOL,    /* true or false */
+	PK_T_DATE,    /* "YYYY-MM-DD", a real calendar date */
+	PK_T_ENUM,    /* one of `choices` */
+	PK_T_REGION,  /* a syntactically valid region code ("" = whole country) */
+	PK_T_REF,     /* a record key (PK_KEY_MAX, key syntax) naming another record */
+	PK_T_STRLIST, /* array of at most PK_LIST_MAX strings of at most PK_STR_MAX bytes */
+};
+
+struct pk_field {
+	const char *name;
+	enum pk_ftype type;
+	bool required;
+	int64_t min, max;             /* PK_T_INT and PK_T_NUM only */
+	const char *const *choices;   /* PK_T_ENUM only: NULL-terminated */
+	const char *doc;              /* one line, English */
+};
+
+struct pk_collection {
+	const char *name;
+	const char *doc; /* one line, English */
+	const struct pk_field *fields;
+	size_t nfields;
+};
+
+/* All collections, in a fixed order; *n receives their count. */
+const struct pk_collection *pk_schema_all(size_t *n);
+
+/* The collection with this name, or NULL. */
+const struct pk_collection *pk_schema_find(const char *name, size_t len);
+
+/* The field of c with this name, or NULL. */
+const struct pk_field *pk_schema_field(const struct pk_collection *c, const char *name, size_t len);
+
+/* A static name for a field type: "str", "text", "int", ... */
+const char *pk_ftype_name(enum pk_ftype t);
+
+/*
+ * Validates an encoded record value against collection c: a msgpack map, sorted unique keys, every
+ * key a field of c, every value of its field's type and range, every required field present, and
+ * the whole value at most PK_VALUE_MAX_BYTES with no trailing bytes.
+ * Returns 0, or PK_ESCHEMA / PK_EDECODE / PK_ETOOBIG with a sentence in d naming the field.
+ * Safe on arbitrary bytes; allocates nothing that outlives the call.
+ */
+int pk_schema_validate(const struct pk_collection *c, const uint8_t *value, size_t len,
+		       struct pk_diag *d);
+
+/* True when a record key is well formed: 1..PK_KEY_MAX bytes of [A-Za-z0-9._:-]. */
+bool pk_key_valid(const char *key, size_t len);
+
+/* True when a string is valid UTF-8 (no overlong forms, no surrogates, no NUL). */
+bool pk_utf8_valid(const char *s, size_t len);
+
+#endif

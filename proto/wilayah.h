@@ -1,0 +1,41 @@
+/*
+ * wilayah.h: the official list of region codes and names (Kemendagri), built into the program.
+ *
+ * The list (proto/wilayah/, ODbL, source in proto/wilayah/SOURCE.md) is compiled into the binary
+ * so that a node needs no data files. It is consulted only where a person types a code (init,
+ * put, list filters): replication never depends on it, so nodes built with different editions of
+ * the list still agree on every record.
+ */
+#ifndef PK_WILAYAH_H
+#define PK_WILAYAH_H
+
+#include <stddef.h>
+
+struct pk_wilayah {
+	const char *code; /* NUL-terminated, e.g. "32.75" */
+	const char *name; /* NUL-terminated, e.g. "Kota Bekasi" */
+	int level;        /* enum pk_level */
+};
+
+/*
+ * Parses the built-in list on first use (about 92,000 entries, tens of milliseconds) and keeps it
+ * for the life of the process. Returns 0 or PK_ENOMEM. Not thread-safe on the first call.
+ */
+int pk_wilayah_load(void);
+
+/* The entry for an exact code, or NULL when the code is not on the official list. "" gives the
+ * national entry ("Indonesia"). Loads the list if needed. */
+const struct pk_wilayah *pk_wilayah_find(const char *code, size_t len);
+
+/*
+ * Calls fn for each entry whose code starts with `query` at a component boundary, or whose name
+ * contains `query` case-insensitively, in code order, until fn returns non-zero or `max` entries
+ * were given. Returns the number of entries given.
+ */
+size_t pk_wilayah_search(const char *query, size_t max,
+			 int (*fn)(const struct pk_wilayah *w, void *arg), void *arg);
+
+/* The ODbL attribution line to print wherever names from the list are shown in bulk. */
+const char *pk_wilayah_notice(void);
+
+#endif

@@ -1,0 +1,289 @@
+# lib.sh: helpers for the CLI tests (POSIX sh). Each tests/cli/test_*.sh sources it from the
+# repository root:
+#
+#	. tests/cli/lib.sh
+#
+# and gets:
+#   $P, $PD        paths to pokjactl and pokjad ($BUILD, default "build", relative to the root)
+#   $T             a temporary directory, removed when the test exits
+#   $OUT, $ERR     files with the stdout and stderr of the last command run by a helper
+#   $RC            the exit status of that command
+#   ok NAME CMD...               CMD exits 0
+#   fails NAME STATUS CMD...     CMD exits with exactly STATUS (non-zero)
+#   outputs NAME PATTERN CMD...  CMD exits 0 and its stdout matches grep -E PATTERN
+#   errs NAME PATTERN CMD...     CMD exits non-zero (and not by a signal) and its stderr
+#                                matches grep -E PATTERN
+#   jcheck NAME PYEXPR CMD...    CMD exits 0, its stdout is JSON, and the Python expression
+#                                PYEXPR (the parsed value is `j`) is true
+#   same NAME A B                the strings A and B are equal
+#   check NAME CMD...            like ok, for shell tests (test, grep, cmp, ...) run quietly
+#   pass NAME / fail NAME [WHY]  record a result directly
+#   snapshot DIR                 a canonical dump of a node's whole state
+#   track PID                    kill PID (and wait for it) when the test exits
+#   flip_byte FILE OFFSET        xor one byte of FILE with 0x01 (OFFSET may be negative: from end)
+#   flip_each FILE OUTDIR        OUTDIR/I = FILE with byte I flipped, for every I
+#   done_testing                 prints the plan "1..N"; exits 1 if any test failed
+#
+# A failed helper prints the command, its exit status, and its stderr and stdout as TAP
+# comments ("# ..."), which tests/run.sh shows.
+
+set -u
+
+BUILD=${BUILD:-build}
+case $BUILD in
+/*) _bin=$BUILD ;;
+*) _bin=$(pwd)/$BUILD ;;
+esac
+P=$_bin/pokjactl
+PD=$_bin/pokjad
+export P PD
+
+if [ ! -x "$P" ] || [ ! -x "$PD" ]; then
+	echo "not ok 1 - binaries exist ($P, $PD; run 'make all' first)"
+	echo "1..1"
+	exit 1
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/pokja-cli.XXXXXX") || exit 1
+OUT=$T/.out
+ERR=$T/.err
+RC=0
+: >"$OUT"
+: >"$ERR"
+_n=0
+_failed=0
+_pids=""
+
+_cleanup() {
+	for _p in $_pids; do
+		if kill -0 "$_p" 2>/dev/null; then
+			kill -TERM "$_p" 2>/dev/null
+			_i=0
+			while kill -0 "$_p" 2>/dev/null && [ $_i -lt 20 ]; do
+				sleep 0.1
+				_i=$((_i + 1))
+			done
+			kill -KILL "$_p" 2>/dev/null
+		fi
+	done
+	rm -rf "$T"
+}
+trap _cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+track() {
+	_pids="$_pids $1"
+}
+
+# Quotes a command line for the failure report.
+_cmdline() {
+	_s=""
+	for _a in "$@"; do
+		_q=$(printf '%s' "$_a" | head -c 120 | sed "s/'/'\\\\''/g")
+		[ ${#_a} -gt 120 ] && _q="$_q...(${#_a} bytes)"
+		case $_a in
+		*[!A-Za-z0-9_./:=@%+,-]* | '') _s="$_s '$_q'" ;;
+		*) _s="$_s $_q" ;;
+		esac
+	done
+	printf '%s' "${_s# }"
+}
+
+_comment() { # prints stdin as TAP comments, at most 30 lines
+	sed -n '1,30s/^/#   /p'
+}
+
+pass() {
+	_n=$((_n + 1))
+	echo "ok $_n - $1"
+}
+
+fail() {
+	_n=$((_n + 1))
+	_failed=$((_failed + 1))
+	echo "not ok $_n - $1"
+	[ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/# /'
+	return 0
+}
+
+# Runs a command with stdout/stderr into $OUT/$ERR; sets RC. Stdin is inherited.
+_run() {
+	"$@" >"$OUT" 2>"$ERR"
+	RC=$?
+}
+
+_report() { # name, why, command...
+	_name=$1
+	_why=$2
+	shift 2
+	fail "$_name"
+	echo "# $_why"
+	echo "# command: $(_cmdline "$@")"
+	echo "# exit status: $RC"
+	if [ -s "$ERR" ]; then
+		echo "# stderr:"
+		_comment <"$ERR"
+	fi
+	if [ -s "$OUT" ]; then
+		echo "# stdout:"
+		_comment <"$OUT"
+	fi
+}
+
+ok() {
+	_name=$1
+	shift
+	_run "$@"
+	if [ "$RC" -eq 0 ]; then
+		pass "$_name"
+	else
+		_report "$_name" "expected exit status 0" "$@"
+	fi
+}
+
+check() {
+	ok "$@"
+}
+
+fails() {
+	_name=$1
+	_want=$2
+	shift 2
+	_run "$@"
+	if [ "$RC" -eq "$_want" ]; then
+		pass "$_name"
+	else
+		_report "$_name" "expected exit status $_want" "$@"
+	fi
+}
+
+outputs() {
+	_name=$1
+	_pat=$2
+	shift 2
+	_run "$@"
+	if [ "$RC" -ne 0 ]; then
+		_report "$_name" "expected exit status 0 (and stdout matching /$_pat/)" "$@"
+	elif ! grep -Eq -- "$_pat" "$OUT"; then
+		_report "$_name" "stdout does not match /$_pat/" "$@"
+	else
+		pass "$_name"
+	fi
+}
+
+errs() {
+	_name=$1
+	_pat=$2
+	shift 2
+	_run "$@"
+	if [ "$RC" -eq 0 ]; then
+		_report "$_name" "expected a non-zero exit status (and stderr matching /$_pat/)" "$@"
+	elif [ "$RC" -ge 126 ]; then
+		_report "$_name" "expected a refusal, not exit status $RC (crash or signal)" "$@"
+	elif ! grep -Eq -- "$_pat" "$ERR"; then
+		_report "$_name" "stderr does not match /$_pat/" "$@"
+	else
+		pass "$_name"
+	fi
+}
+
+# Checks that a file holds JSON for which the Python expression is true. Prints why not.
+_jtest() { # file, expr
+	python3 -c '
+import json, sys
+try:
+    j = json.load(open(sys.argv[1], encoding="utf-8"))
+except Exception as e:
+    print("not valid JSON: %s" % e); sys.exit(1)
+try:
+    r = eval("(" + sys.argv[2].strip() + "\n)", {"j": j})
+except Exception as e:
+    print("expression failed: %r" % e); sys.exit(1)
+if not r:
+    print("expression is false: %s" % sys.argv[2]); sys.exit(1)
+' "$1" "$2"
+}
+
+jcheck() {
+	_name=$1
+	_expr=$2
+	shift 2
+	_run "$@"
+	if [ "$RC" -ne 0 ]; then
+		_report "$_name" "expected exit status 0 and JSON output" "$@"
+	elif ! _why=$(_jtest "$OUT" "$_expr"); then
+		_report "$_name" "$_why" "$@"
+	else
+		pass "$_name"
+	fi
+}
+
+same() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1"
+		printf '%s\n' "$2" >"$T/.same_a"
+		printf '%s\n' "$3" >"$T/.same_b"
+		echo "# the strings differ:"
+		diff "$T/.same_a" "$T/.same_b" | sed -n '1,30s/^/#   /p'
+	fi
+}
+
+# The collection names, from `pokjactl schema --json`.
+_collections() {
+	if [ ! -s "$T/.collections" ]; then
+		"$P" schema --json | python3 -c '
+import json, sys
+for c in json.load(sys.stdin):
+    print(c["name"])' >"$T/.collections" || return 1
+	fi
+	cat "$T/.collections"
+}
+
+# Prints a canonical dump of a node's state: its identity, its whole log, and every
+# collection's records. A command that fails shows up as an "ERROR" line in the dump.
+snapshot() {
+	_d=$1
+	echo "== info"
+	"$P" --dir "$_d" info --json 2>&1 || echo "ERROR info exit $?"
+	echo "== log"
+	"$P" --dir "$_d" log --json 2>&1 || echo "ERROR log exit $?"
+	for _c in $(_collections); do
+		echo "== $_c"
+		"$P" --dir "$_d" list "$_c" --json 2>&1 || echo "ERROR list $_c exit $?"
+	done
+}
+
+# xor one byte of a file with 0x01 in place. A negative offset counts from the end.
+flip_byte() {
+	python3 -c '
+import sys
+p, off = sys.argv[1], int(sys.argv[2])
+b = bytearray(open(p, "rb").read())
+b[off] ^= 0x01
+open(p, "wb").write(bytes(b))' "$1" "$2"
+}
+
+# Writes OUTDIR/0, OUTDIR/1, ...: copies of FILE, each with one byte xor'ed with 0x01 (one
+# python run for all of them; python3 takes ~0.1 s to start).
+flip_each() {
+	mkdir -p "$2" && python3 -c '
+import sys, os
+b = open(sys.argv[1], "rb").read()
+for i in range(len(b)):
+    c = bytearray(b); c[i] ^= 0x01
+    open(os.path.join(sys.argv[2], str(i)), "wb").write(bytes(c))' "$1" "$2"
+}
+
+done_testing() {
+	echo "1..$_n"
+	if [ "$_failed" -gt 0 ]; then
+		echo "# $_failed of $_n tests failed"
+		exit 1
+	fi
+	[ "$_n" -gt 0 ] || exit 1
+	exit 0
+}

@@ -1,0 +1,231 @@
+#!/bin/sh
+# pokjactl init, info, request, certify and install-cert: identities, regions and the certificate
+# chain national -> province -> kabupaten/kota.
+. tests/cli/lib.sh
+
+N=$T/nasional
+PROV=$T/jabar
+KOTA=$T/bekasi
+
+info_json() { # dir: prints info --json
+	"$P" --dir "$1" info --json
+}
+
+# ---- national node
+ok "init national" "$P" --dir "$N" init
+check "national key file exists" test -f "$N/node.key"
+same "national key file has mode 0600" "$(stat -c %a "$N/node.key" 2>&1)" "600"
+check "national store exists" test -s "$N/store/data.mdb"
+jcheck "info --json of national: region \"\", certified, level national" \
+	'j["region"] == "" and j["certified"] is True and j["level"] == "national" and
+	 j["key"] == j["root"] and len(j["key"]) == 64' \
+	"$P" --dir "$N" info --json
+NKEY=$(info_json "$N" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+outputs "info (text) names the node" "certified: *yes" "$P" --dir "$N" info
+
+key_before=$(sha256sum <"$N/node.key")
+errs "init twice is refused" "exists" "$P" --dir "$N" init
+same "init twice exits 1" "$RC" 1
+fails "init twice with --region is refused" 1 "$P" --dir "$N" init --region 32
+same "key file unchanged after a refused init" "$(sha256sum <"$N/node.key")" "$key_before"
+same "key file mode unchanged after a refused init" "$(stat -c %a "$N/node.key")" "600"
+jcheck "national node still national after a refused init" \
+	'j["region"] == "" and j["certified"] is True' "$P" --dir "$N" info --json
+
+# ---- region codes at init
+for code in 3 32.7 abc 32. .32 32.750 "32 75"; do
+	errs "init --region '$code' (not a code) refused" "not a region code" \
+		"$P" --dir "$T/bad-$code" init --region "$code"
+	same "init --region '$code' exits 1" "$RC" 1
+	check "init --region '$code' made no key" test ! -e "$T/bad-$code/node.key"
+done
+errs "init --region 32.99 (well formed, not official) refused" "official" \
+	"$P" --dir "$T/bad-3299" init --region 32.99
+same "init --region 32.99 exits 1" "$RC" 1
+check "init --region 32.99 made no key" test ! -e "$T/bad-3299/node.key"
+fails "init --region 99 (no such province) refused" 1 "$P" --dir "$T/bad-99" init --region 99
+
+# ---- an uncertified kabupaten/kota node
+ok "init --region 32.75" "$P" --dir "$KOTA" init --region 32.75
+same "kota key file has mode 0600" "$(stat -c %a "$KOTA/node.key" 2>&1)" "600"
+jcheck "info --json of new kota: 32.75, kabupaten/kota, not certified, official name" \
+	'j["region"] == "32.75" and j["level"] == "kabupaten/kota" and j["certified"] is False
+	 and j["name"] == "Kota Bekasi"' \
+	"$P" --dir "$KOTA" info --json
+before=$(snapshot "$KOTA")
+errs "uncertified node refuses put (message about its certificate)" "[Cc]ertific" \
+	"$P" --dir "$KOTA" put kegiatan --json '{"nama":"Rapat","tahun":2026}'
+same "uncertified put exits 1" "$RC" 1
+same "uncertified put changed nothing" "$(snapshot "$KOTA")" "$before"
+ok "init --region 32 --name 'Pokja Jabar'" "$P" --dir "$PROV" init --region 32 --name "Pokja Jabar"
+jcheck "province node has its --name and level province" \
+	'j["name"] == "Pokja Jabar" and j["level"] == "province" and j["certified"] is False' \
+	"$P" --dir "$PROV" info --json
+fails "national node needs no request" 1 "$P" --dir "$N" request -o "$T/n.req"
+fails "request without -o is a usage error" 2 "$P" --dir "$PROV" request
+
+# ---- province 32 under national
+ok "province: request" "$P" --dir "$PROV" request -o "$T/prov.req"
+check "request file written" test -s "$T/prov.req"
+ok "national: certify province" "$P" --dir "$N" certify "$T/prov.req" -o "$T/prov.cert"
+check "certificate set written" test -s "$T/prov.cert"
+ok "province: install-cert" "$P" --dir "$PROV" install-cert "$T/prov.cert"
+jcheck "province certified, root is the national key" \
+	"j['certified'] is True and j['region'] == '32' and j['root'] == '$NKEY'" \
+	"$P" --dir "$PROV" info --json
+
+# ---- kota 32.75 under the province (three levels)
+ok "kota: request" "$P" --dir "$KOTA" request -o "$T/kota.req"
+jcheck "province: certify --json" \
+	'j["region"] == "32.75" and j["name"] == "Kota Bekasi" and len(j["subject"]) == 64' \
+	"$P" --dir "$PROV" certify "$T/kota.req" -o "$T/kota.cert" --json
+ok "kota: install-cert" "$P" --dir "$KOTA" install-cert "$T/kota.cert"
+jcheck "kota info --json: 32.75, kabupaten/kota, certified, root national" \
+	"j['region'] == '32.75' and j['level'] == 'kabupaten/kota' and j['certified'] is True
+	 and j['root'] == '$NKEY' and j['region_name'] == 'Kota Bekasi'" \
+	"$P" --dir "$KOTA" info --json
+
+# A real kecamatan and kelurahan of 32.75, from the official list.
+KEC=$(awk -F, '$2 == "32.75" { print $1; exit }' proto/wilayah/districts.csv)
+KEL=$(awk -F, -v k="$KEC" '$2 == k { print $1; exit }' proto/wilayah/villages.csv)
+check "found a kecamatan ($KEC) and kelurahan ($KEL) of 32.75" \
+	sh -c "case '$KEC/$KEL' in 32.75.??/32.75.??.????) exit 0;; esac; exit 1"
+
+put_in() { # dir region -> runs put with that wilayah
+	"$P" --dir "$1" put kegiatan --json "{\"nama\":\"Sosialisasi\",\"tahun\":2026,\"wilayah\":\"$2\"}"
+}
+ok "kota writes in 32.75" put_in "$KOTA" 32.75
+ok "kota writes in its kecamatan $KEC" put_in "$KOTA" "$KEC"
+ok "kota writes in its kelurahan $KEL" put_in "$KOTA" "$KEL"
+ok "kota writes with the default region" \
+	"$P" --dir "$KOTA" put kegiatan --json '{"nama":"Default","tahun":2026}'
+outputs "default region is 32.75" '"wilayah": *"32.75"' \
+	"$P" --dir "$KOTA" get kegiatan "$(cat "$OUT")" --json
+before=$(snapshot "$KOTA")
+for r in 32.73 33 32 "" 32.73.01; do
+	errs "kota cannot write in '$r'" "outside" put_in "$KOTA" "$r"
+	same "kota write in '$r' exits 1" "$RC" 1
+done
+same "refused writes changed nothing at the kota" "$(snapshot "$KOTA")" "$before"
+ok "province writes in 32.75" put_in "$PROV" 32.75
+ok "province writes in 32.01" put_in "$PROV" 32.01
+fails "province cannot write in 33" 1 put_in "$PROV" 33
+fails "province cannot write nationally" 1 put_in "$PROV" ""
+ok "national writes in 33.01" put_in "$N" 33.01
+ok "national writes nationally" put_in "$N" ""
+jcheck "kota info --json counts its own changesets" \
+	"len(j['origins']) == 1 and j['origins'][0]['changesets'] == 4" \
+	"$P" --dir "$KOTA" info --json
+
+# ---- certify refusals
+JATENG=$T/jateng-kab
+ok "init --region 33.01 (outside the province)" "$P" --dir "$JATENG" init --region 33.01
+ok "33.01: request" "$P" --dir "$JATENG" request -o "$T/jateng.req"
+before=$(snapshot "$PROV")
+errs "province 32 refuses to certify 33.01" "outside" \
+	"$P" --dir "$PROV" certify "$T/jateng.req" -o "$T/jateng.cert"
+same "certify outside exits 1" "$RC" 1
+check "no certificate file for 33.01" test ! -e "$T/jateng.cert"
+same "refused certify changed nothing at the province" "$(snapshot "$PROV")" "$before"
+errs "kota refuses to certify 33.01" "outside" \
+	"$P" --dir "$KOTA" certify "$T/jateng.req" -o "$T/jateng.cert"
+
+PROV2=$T/jabar2
+ok "a second node for region 32" "$P" --dir "$PROV2" init --region 32
+ok "second 32: request" "$P" --dir "$PROV2" request -o "$T/prov2.req"
+errs "an uncertified node cannot certify others" "certificate" \
+	"$P" --dir "$PROV2" certify "$T/kota.req" -o "$T/x.cert"
+errs "province refuses to certify its own region" "own region|inside" \
+	"$P" --dir "$PROV" certify "$T/prov2.req" -o "$T/prov2.cert"
+fails "certify --days 0 is refused" 1 \
+	"$P" --dir "$N" certify "$T/prov2.req" -o "$T/prov2.cert" --days 0
+fails "certify without -o is a usage error" 2 "$P" --dir "$N" certify "$T/prov2.req"
+errs "certify of a missing request file fails" "no-such|No such" \
+	"$P" --dir "$N" certify "$T/no-such.req" -o "$T/x.cert"
+
+# Every single flipped byte of a request makes certify refuse it (exit 1).
+size=$(wc -c <"$T/jateng.req")
+ok "national: certify the untampered 33.01 request" \
+	"$P" --dir "$N" certify "$T/jateng.req" -o "$T/jateng.cert"
+before=$(snapshot "$N")
+accepted=""
+badrc=""
+flip_each "$T/jateng.req" "$T/req-flips"
+i=0
+while [ "$i" -lt "$size" ]; do
+	"$P" --dir "$N" certify "$T/req-flips/$i" -o "$T/tampered.cert" >/dev/null 2>"$ERR"
+	rc=$?
+	[ "$rc" -eq 0 ] && accepted="$accepted $i"
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 1 ] && badrc="$badrc $i:$rc"
+	i=$((i + 1))
+done
+same "certify refuses a request with any one byte flipped ($size positions)" \
+	"accepted at:$accepted" "accepted at:"
+same "certify exits 1 for every tampered request" "other status at:$badrc" "other status at:"
+check "no certificate set written for a tampered request" test ! -e "$T/tampered.cert"
+same "tampered requests changed nothing at the national node" "$(snapshot "$N")" "$before"
+cp "$T/req-flips/$((size - 1))" "$T/tampered.req"
+errs "certify names the problem with the request" "tampered.req" \
+	"$P" --dir "$N" certify "$T/tampered.req" -o "$T/tampered.cert"
+
+# ---- install-cert refusals
+BOGOR=$T/bogor
+BOGOR2=$T/bogor2
+ok "init 32.01" "$P" --dir "$BOGOR" init --region 32.01
+ok "init another 32.01" "$P" --dir "$BOGOR2" init --region 32.01
+ok "32.01: request" "$P" --dir "$BOGOR" request -o "$T/bogor.req"
+ok "province certifies 32.01" "$P" --dir "$PROV" certify "$T/bogor.req" -o "$T/bogor.cert"
+
+before=$(snapshot "$BOGOR2")
+errs "install-cert of a set made for another node's key is refused" "." \
+	"$P" --dir "$BOGOR2" install-cert "$T/bogor.cert"
+same "install-cert for another key exits 1" "$RC" 1
+jcheck "the other node stays uncertified" 'j["certified"] is False' \
+	"$P" --dir "$BOGOR2" info --json
+same "refused install-cert changed nothing" "$(snapshot "$BOGOR2")" "$before"
+fails "and it still cannot write" 1 put_in "$BOGOR2" 32.01
+
+before=$(snapshot "$BOGOR")
+size=$(wc -c <"$T/bogor.cert")
+accepted=""
+badrc=""
+flip_each "$T/bogor.cert" "$T/cert-flips"
+i=0
+while [ "$i" -lt "$size" ]; do
+	"$P" --dir "$BOGOR" install-cert "$T/cert-flips/$i" >/dev/null 2>"$ERR"
+	rc=$?
+	[ "$rc" -eq 0 ] && accepted="$accepted $i"
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 1 ] && badrc="$badrc $i:$rc"
+	# an accepted set would make the rest meaningless: start again from a clean node
+	if [ "$rc" -eq 0 ]; then
+		break
+	fi
+	i=$((i + 1))
+done
+same "install-cert refuses a set with any one byte flipped ($size positions)" \
+	"accepted at:$accepted" "accepted at:"
+same "install-cert exits 1 for every tampered set" "other status at:$badrc" "other status at:"
+same "tampered sets changed nothing" "$(snapshot "$BOGOR")" "$before"
+fails "install-cert of a truncated set is refused" 1 \
+	sh -c 'head -c 100 "$1" >"$2" && "$P" --dir "$3" install-cert "$2"' sh \
+	"$T/bogor.cert" "$T/trunc.cert" "$BOGOR"
+fails "install-cert of a request file (wrong kind) is refused" 1 \
+	"$P" --dir "$BOGOR" install-cert "$T/bogor.req"
+fails "install-cert of an empty file is refused" 1 "$P" --dir "$BOGOR" install-cert /dev/null
+fails "install-cert of a missing file is refused" 1 \
+	"$P" --dir "$BOGOR" install-cert "$T/no-such.cert"
+fails "install-cert without a file is a usage error" 2 "$P" --dir "$BOGOR" install-cert
+ok "the untampered set installs" "$P" --dir "$BOGOR" install-cert "$T/bogor.cert"
+jcheck "32.01 is now certified, regency level" \
+	'j["certified"] is True and j["region"] == "32.01" and j["level"] == "kabupaten/kota"' \
+	"$P" --dir "$BOGOR" info --json
+ok "32.01 writes in 32.01" put_in "$BOGOR" 32.01
+fails "32.01 cannot write in 32.75" 1 put_in "$BOGOR" 32.75
+
+# ---- no node folder
+errs "info on a missing node folder fails" "no node|init" "$P" --dir "$T/nothing" info
+same "info on a missing node exits 1" "$RC" 1
+jcheck "info --json parses for every node" 'j["certified"] is True' \
+	"$P" --dir "$PROV" --json info
+
+done_testing
