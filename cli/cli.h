@@ -21,9 +21,9 @@
 
 struct cli {
 	const char *prog;
-	const char *cmd;  /* the command's name */
-	const char *dir;  /* the node folder (resolved) */
-	bool json;        /* machine output */
+	const char *cmd; /* the command's name */
+	const char *dir; /* the node folder (resolved) */
+	bool json;       /* machine output */
 };
 
 /* One command-specific option. Exactly one of val or flag is set. */
@@ -40,7 +40,7 @@ struct cli_opt {
  * or -1 when help was asked for (the caller prints usage and exits 0).
  */
 int cli_parse(struct cli *c, int argc, char **argv, const struct cli_opt *opts, char **pos,
-	      int minpos, int maxpos, int *npos);
+              int minpos, int maxpos, int *npos);
 
 /* Prints "pokjactl CMD: message" on stderr and returns EXIT_FAIL. */
 int cli_fail(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -50,7 +50,7 @@ int cli_usage(const struct cli *c);
 
 /* Opens the node's store and, when want_key, its key. Prints the error itself. */
 int cli_open(const struct cli *c, unsigned flags, struct store **s, struct store_node *node,
-	     uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC_BYTES]);
+             uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC_BYTES]);
 
 /* Reads a whole file ("-" for stdin) into a malloc'd buffer of at most max bytes. */
 int cli_read_file(const struct cli *c, const char *path, size_t max, uint8_t **out, size_t *len);

@@ -1,5 +1,7 @@
 /* cmd_data.c: the record commands: put, get, list, del, import. */
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +13,8 @@
 #include "proto/wilayah.h"
 #include "recjson.h"
 
-#define JSON_INPUT_MAX (1u << 20) /* one record's JSON text */
+#define JSON_INPUT_MAX (1u << 20)    /* one record's JSON text */
+#define IMPORT_MAX ((size_t)4 << 30) /* a whole import file, read into memory */
 
 /* A record parsed from JSON, ready to become one op. */
 struct rec_in {
@@ -51,7 +54,7 @@ static void new_key(char out[27])
 /* Takes a string member out of obj into buf. Returns 0, or PK_ESCHEMA when it is not a string
  * or too long. Absent leaves buf untouched and returns 0. */
 static int take_str(json_t *obj, const char *name, char *buf, size_t cap, bool *present,
-		    struct pk_diag *d)
+                    struct pk_diag *d)
 {
 	json_t *v = json_object_get(obj, name);
 
@@ -60,7 +63,7 @@ static int take_str(json_t *obj, const char *name, char *buf, size_t cap, bool *
 		return 0;
 	if (!json_is_string(v) || json_string_length(v) >= cap)
 		return pk_diagf(d, PK_ESCHEMA, "'%s' must be a string of at most %zu bytes", name,
-				cap - 1);
+		                cap - 1);
 	memcpy(buf, json_string_value(v), json_string_length(v) + 1);
 	*present = true;
 	json_object_del(obj, name);
@@ -73,7 +76,7 @@ static int take_str(json_t *obj, const char *name, char *buf, size_t cap, bool *
  * not NULL, is the key given on the command line. Consumes members key/wilayah/collection.
  */
 static int record_from_json(json_t *obj, const char *coll_name, const char *key, const char *home,
-			    struct rec_in *r, struct pk_diag *d)
+                            struct rec_in *r, struct pk_diag *d)
 {
 	char coll[PK_COLL_MAX + 1] = "", jkey[PK_KEY_MAX + 1];
 	bool has_coll, has_key, has_region;
@@ -88,7 +91,7 @@ static int record_from_json(json_t *obj, const char *coll_name, const char *key,
 		return err;
 	if (coll_name != NULL && has_coll && strcmp(coll, coll_name) != 0)
 		return pk_diagf(d, PK_ESCHEMA, "'collection' says '%s' but the command says '%s'",
-				coll, coll_name);
+		                coll, coll_name);
 	if (coll_name == NULL && !has_coll)
 		return pk_diagf(d, PK_ESCHEMA, "no 'collection' member");
 	if (coll_name == NULL)
@@ -96,16 +99,17 @@ static int record_from_json(json_t *obj, const char *coll_name, const char *key,
 	r->coll = pk_schema_find(coll_name, strlen(coll_name));
 	if (r->coll == NULL)
 		return pk_diagf(d, PK_ESCHEMA, "unknown collection '%s' (see 'pokjactl schema')",
-				coll_name);
+		                coll_name);
 	if (key != NULL && has_key && strcmp(key, jkey) != 0)
 		return pk_diagf(d, PK_ESCHEMA, "'key' says '%s' but the command says '%s'", jkey,
-				key);
+		                key);
 	if (key == NULL && has_key)
 		key = jkey;
 	if (key != NULL && !pk_key_valid(key, strlen(key)))
-		return pk_diagf(d, PK_ESCHEMA, "key '%.40s' is not 1 to %d characters of "
-					       "A-Z a-z 0-9 . _ : -",
-				key, PK_KEY_MAX);
+		return pk_diagf(d, PK_ESCHEMA,
+		                "key '%.40s' is not 1 to %d characters of "
+		                "A-Z a-z 0-9 . _ : -",
+		                key, PK_KEY_MAX);
 	if (key != NULL)
 		snprintf(r->key, sizeof(r->key), "%s", key);
 	else
@@ -161,13 +165,13 @@ int cmd_put(struct cli *c, int argc, char **argv)
 	}
 	if (obj == NULL) {
 		rc = cli_fail(c, "invalid JSON: %s (line %d, column %d)", jerr.text, jerr.line,
-			      jerr.column);
+		              jerr.column);
 		goto out;
 	}
 	if ((rc = cli_open(c, 0, &s, &node, pub, sec)) != 0)
 		goto out;
-	if ((err = record_from_json(obj, pos[0], npos > 1 ? pos[1] : NULL, node.region, &r,
-				    &d)) != 0) {
+	if ((err = record_from_json(obj, pos[0], npos > 1 ? pos[1] : NULL, node.region, &r, &d)) !=
+	    0) {
 		rc = cli_fail(c, "%s", d.msg);
 		goto out;
 	}
@@ -227,7 +231,7 @@ static void found_free(struct found_list *l)
 
 /* Finds the one live record coll/key (in region when given). Prints the error itself. */
 static int find_one(const struct cli *c, struct store *s, const char *coll, const char *key,
-		    const char *region, struct found_list *l)
+                    const char *region, struct found_list *l)
 {
 	int n;
 
@@ -243,10 +247,10 @@ static int find_one(const struct cli *c, struct store *s, const char *coll, cons
 		return cli_fail(c, "%s", pk_strerror(n));
 	if (l->n == 0)
 		return cli_fail(c, "no record %s/%s%s%s", coll, key, region ? " in region " : "",
-				region ? region : "");
+		                region ? region : "");
 	if (l->n > 1) {
 		fprintf(stderr, "pokjactl %s: %s/%s exists in %d regions:", c->cmd, coll, key,
-			l->n);
+		        l->n);
 		for (int i = 0; i < l->n; i++)
 			fprintf(stderr, " %s", l->f[i].region[0] ? l->f[i].region : "\"\"");
 		fprintf(stderr, "; choose one with --region\n");
@@ -258,7 +262,7 @@ static int find_one(const struct cli *c, struct store *s, const char *coll, cons
 
 /* {"key":..., "wilayah":..., fields...}, or NULL when the value does not decode. */
 static json_t *record_json(const struct pk_collection *coll, const char *key, const char *region,
-			   const uint8_t *value, size_t len)
+                           const uint8_t *value, size_t len)
 {
 	json_t *o = json_pack("{s:s, s:s}", "key", key, "wilayah", region);
 
@@ -313,7 +317,7 @@ int cmd_get(struct cli *c, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	o = record_json(pk_schema_find(pos[0], strlen(pos[0])), l.f[0].key, l.f[0].region,
-			l.f[0].value, l.f[0].value_len);
+	                l.f[0].value, l.f[0].value_len);
 	found_free(&l);
 	if (o == NULL)
 		return cli_fail(c, "the stored record does not decode; run 'pokjactl verify'");
@@ -348,10 +352,11 @@ static void print_record_line(json_t *o)
 			continue;
 		if (json_is_string(v))
 			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s",
-						 shown ? " | " : "", json_string_value(v));
+			                         shown ? " | " : "", json_string_value(v));
 		else if (json_is_integer(v))
-			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%lld",
-						 shown ? " | " : "", (long long)json_integer_value(v));
+			used +=
+			    (size_t)snprintf(line + used, sizeof(line) - used, "%s%lld",
+			                     shown ? " | " : "", (long long)json_integer_value(v));
 		else
 			continue;
 		shown++;
@@ -399,9 +404,10 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	if ((x.coll = pk_schema_find(pos[0], strlen(pos[0]))) == NULL)
 		return cli_fail(c, "unknown collection '%s' (see 'pokjactl schema')", pos[0]);
 	if (region != NULL && !pk_region_valid(region, strlen(region)))
-		return cli_fail(c, "'%.20s' is not a region code (a prefix must be a whole code: "
-				   "32, 32.75, ...)",
-				region);
+		return cli_fail(c,
+		                "'%.20s' is not a region code (a prefix must be a whole code: "
+		                "32, 32.75, ...)",
+		                region);
 	if ((rc = cli_open(c, STORE_RDONLY, &s, &node, NULL, NULL)) != 0)
 		return rc;
 	x.json = c->json;
@@ -417,7 +423,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		return cli_fail(c, "%s", pk_strerror(n));
 	if (x.bad > 0)
 		return cli_fail(c, "%zu stored records do not decode; run 'pokjactl verify'",
-				x.bad);
+		                x.bad);
 	return EXIT_OK;
 }
 
@@ -463,17 +469,37 @@ out:
 
 /* ---- import ------------------------------------------------------------------------------- */
 
+/* One non-blank line of the input file. */
+struct line {
+	const char *p;
+	size_t len;
+	size_t lineno;
+};
+
 struct import {
-	struct rec_in *recs;
-	size_t n, cap;
+	struct line *lines;
+	struct rec_in *recs; /* recs[i] is made from lines[i] */
+	size_t n;
+	const char *home;
 	bool tty;
+	atomic_size_t checked;
+};
+
+/* A slice of the lines, checked on one thread. */
+struct import_part {
+	pthread_t tid;
+	struct import *im;
+	size_t from, to;
+	size_t bad; /* index of the first bad line, or `to` */
+	struct pk_diag why;
 };
 
 static void import_free(struct import *im)
 {
-	for (size_t i = 0; i < im->n; i++)
+	for (size_t i = 0; im->recs != NULL && i < im->n; i++)
 		free(im->recs[i].value);
 	free(im->recs);
+	free(im->lines);
 }
 
 static void write_progress(size_t done, size_t total, void *arg)
@@ -484,84 +510,142 @@ static void write_progress(size_t done, size_t total, void *arg)
 		fprintf(stderr, "\rwriting: %zu/%zu records", done, total);
 }
 
-/* Reads and checks every line; nothing is written until all of them are good. */
-static int import_read(const struct cli *c, const char *path, FILE *f, const char *home,
-		       struct import *im)
+/* Splits buf into its non-blank lines. */
+static int split_lines(const char *buf, size_t len, struct import *im)
 {
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t len;
-	struct pk_diag d = {""};
+	size_t cap = 1024, lineno = 0;
+	const char *p = buf, *end = buf + len, *nl;
+	struct line *nlines;
+
+	if ((im->lines = malloc(cap * sizeof(*im->lines))) == NULL)
+		return PK_ENOMEM;
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		lineno++;
+		for (size_t i = 0; i < n; i++) {
+			if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r')
+				continue;
+			if (im->n == cap) {
+				cap *= 2;
+				if ((nlines = realloc(im->lines, cap * sizeof(*nlines))) == NULL)
+					return PK_ENOMEM;
+				im->lines = nlines;
+			}
+			im->lines[im->n++] = (struct line){p, n, lineno};
+			break;
+		}
+		p += n + 1;
+	}
+	return 0;
+}
+
+static int check_line(struct import *im, size_t i, struct pk_diag *d)
+{
+	const struct line *l = &im->lines[i];
 	json_error_t jerr;
 	json_t *obj;
 	int err;
 
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		lineno++;
-		if (strspn(line, " \t\r\n") == (size_t)len)
-			continue;
-		if ((size_t)len > JSON_INPUT_MAX) {
-			free(line);
-			return cli_fail(c, "%s:%zu: line longer than %u bytes", path, lineno,
-					JSON_INPUT_MAX);
+	if (l->len > JSON_INPUT_MAX)
+		return pk_diagf(d, PK_ETOOBIG, "line longer than %u bytes", JSON_INPUT_MAX);
+	obj = json_loadb(l->p, l->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (obj == NULL)
+		return pk_diagf(d, PK_EDECODE, "invalid JSON: %s (column %d)", jerr.text,
+		                jerr.column);
+	err = record_from_json(obj, NULL, NULL, im->home, &im->recs[i], d);
+	json_decref(obj);
+	return err;
+}
+
+static void *check_part(void *arg)
+{
+	struct import_part *part = arg;
+	struct import *im = part->im;
+
+	part->bad = part->to;
+	for (size_t i = part->from; i < part->to; i++) {
+		if (check_line(im, i, &part->why) != 0) {
+			part->bad = i;
+			break;
 		}
-		obj = json_loadb(line, (size_t)len, JSON_REJECT_DUPLICATES, &jerr);
-		if (obj == NULL) {
-			free(line);
-			return cli_fail(c, "%s:%zu: invalid JSON: %s (column %d)", path, lineno,
-					jerr.text, jerr.column);
-		}
-		if (im->n == im->cap) {
-			size_t ncap = im->cap ? im->cap * 2 : 1024;
-			struct rec_in *nr = realloc(im->recs, ncap * sizeof(*nr));
-			if (nr == NULL) {
-				json_decref(obj);
-				free(line);
-				return cli_fail(c, "out of memory at %s:%zu", path, lineno);
-			}
-			im->recs = nr;
-			im->cap = ncap;
-		}
-		err = record_from_json(obj, NULL, NULL, home, &im->recs[im->n], &d);
-		json_decref(obj);
-		if (err != 0) {
-			free(line);
-			return cli_fail(c, "%s:%zu: %s; nothing was imported", path, lineno, d.msg);
-		}
-		im->n++;
-		if (im->tty && im->n % 10000 == 0)
-			fprintf(stderr, "\rchecking: %zu records", im->n);
+		if (atomic_fetch_add(&im->checked, 1) % 10000 == 9999 && im->tty && part->from == 0)
+			fprintf(stderr, "\rchecking: %zu records", atomic_load(&im->checked));
 	}
-	free(line);
-	if (ferror(f))
-		return cli_fail(c, "%s: read error", path);
+	return NULL;
+}
+
+/*
+ * Checks every line, on as many threads as there are cores (at most IMPORT_THREADS): JSON
+ * parsing and record encoding are most of an import's work, and each line stands alone.
+ * Reports the first bad line in file order. Nothing is written here.
+ */
+#define IMPORT_THREADS 4
+static int import_check(const struct cli *c, const char *path, struct import *im)
+{
+	struct import_part parts[IMPORT_THREADS];
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int nparts = im->n < 2000 ? 1
+	                          : (int)(cores < 1                ? 1
+	                                  : cores > IMPORT_THREADS ? IMPORT_THREADS
+	                                                           : cores);
+	size_t per = (im->n + (size_t)nparts - 1) / (size_t)nparts;
+
+	if (im->n > 0 && (im->recs = calloc(im->n, sizeof(*im->recs))) == NULL)
+		return cli_fail(c, "out of memory for %zu records", im->n);
+	/* Shared state that must be set up before threads touch it. */
+	pk_wilayah_load();
+	json_object_seed(0);
+	for (int t = 0; t < nparts; t++) {
+		parts[t].im = im;
+		parts[t].from = (size_t)t * per < im->n ? (size_t)t * per : im->n;
+		parts[t].to = parts[t].from + per < im->n ? parts[t].from + per : im->n;
+		parts[t].why.msg[0] = '\0';
+		if (t == 0 || pthread_create(&parts[t].tid, NULL, check_part, &parts[t]) != 0)
+			parts[t].tid = 0;
+	}
+	for (int t = 0; t < nparts; t++)
+		if (parts[t].tid == 0)
+			check_part(&parts[t]);
+	for (int t = 1; t < nparts; t++)
+		if (parts[t].tid != 0)
+			pthread_join(parts[t].tid, NULL);
 	if (im->tty && im->n >= 10000)
 		fputc('\n', stderr);
+	for (int t = 0; t < nparts; t++)
+		if (parts[t].bad < parts[t].to)
+			return cli_fail(c, "%s:%zu: %s; nothing was imported", path,
+			                im->lines[parts[t].bad].lineno, parts[t].why.msg);
 	return 0;
 }
 
 int cmd_import(struct cli *c, int argc, char **argv)
 {
-	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES];
-	struct import im = {NULL, 0, 0, false};
+	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES], *buf = NULL;
+	struct import im;
 	struct store_node node;
 	struct store_written w = {0, 0, 0};
 	struct pk_diag d = {""};
 	struct store *s = NULL;
 	struct pk_op *ops = NULL;
 	char *pos[1];
-	FILE *f = NULL;
+	size_t len;
 	int npos, rc, err;
 
+	memset(&im, 0, sizeof(im));
 	if ((rc = cli_parse(c, argc, argv, NULL, pos, 1, 1, &npos)) != 0)
 		return rc;
-	f = strcmp(pos[0], "-") == 0 ? stdin : fopen(pos[0], "r");
-	if (f == NULL)
-		return cli_fail(c, "%s: cannot open", pos[0]);
 	im.tty = isatty(STDERR_FILENO) != 0;
 	if ((rc = cli_open(c, 0, &s, &node, pub, sec)) != 0)
 		goto out;
-	if ((rc = import_read(c, pos[0], f, node.region, &im)) != 0)
+	im.home = node.region;
+	if ((rc = cli_read_file(c, pos[0], IMPORT_MAX, &buf, &len)) != 0)
+		goto out;
+	if (split_lines((const char *)buf, len, &im) != 0) {
+		rc = cli_fail(c, "out of memory reading %s", pos[0]);
+		goto out;
+	}
+	if ((rc = import_check(c, pos[0], &im)) != 0)
 		goto out;
 	if (im.n > 0) {
 		if ((ops = calloc(im.n, sizeof(*ops))) == NULL) {
@@ -575,7 +659,7 @@ int cmd_import(struct cli *c, int argc, char **argv)
 			fputc('\n', stderr);
 		if (err != 0) {
 			rc = cli_fail(c, "refused: %s; nothing was imported",
-				      d.msg[0] ? d.msg : pk_strerror(err));
+			              d.msg[0] ? d.msg : pk_strerror(err));
 			goto out;
 		}
 	}
@@ -592,10 +676,9 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		       (unsigned long long)w.first_seq, (unsigned long long)w.last_seq);
 out:
 	memset(sec, 0, sizeof(sec));
-	if (f != NULL && f != stdin)
-		fclose(f);
 	store_close(s);
 	free(ops);
 	import_free(&im);
+	free(buf);
 	return rc;
 }

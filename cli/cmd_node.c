@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "proto/enroll.h"
@@ -36,8 +37,8 @@ static json_t *node_json(const struct store_node *n)
 	cli_key_hex(key, n->pub);
 	cli_key_hex(root, n->root);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "key", key, "name", n->name,
-			 "region", n->region, "region_name", region_name(n->region), "level",
-			 pk_level_name(level), "root", root, "certified", n->certified);
+	                 "region", n->region, "region_name", region_name(n->region), "level",
+	                 pk_level_name(level), "root", root, "certified", n->certified);
 }
 
 static void print_node(const struct store_node *n)
@@ -58,9 +59,10 @@ static void print_node(const struct store_node *n)
 
 int cmd_init(struct cli *c, int argc, char **argv)
 {
-	const char *region = NULL, *name = NULL;
-	struct cli_opt opts[] = {{"region", &region, NULL}, {"name", &name, NULL}, {0}};
-	static const uint8_t unknown_root[PK_PUB_BYTES];
+	const char *region = NULL, *name = NULL, *root = NULL;
+	struct cli_opt opts[] = {
+	    {"region", &region, NULL}, {"name", &name, NULL}, {"root", &root, NULL}, {0}};
+	uint8_t root_key[PK_PUB_BYTES] = {0}; /* zeros: learnt from the first certificate set */
 	struct store_node node;
 	struct store *s = NULL;
 	struct pk_diag d = {""};
@@ -75,6 +77,10 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		return rc;
 	if (region != NULL && region[0] == '\0')
 		region = NULL; /* "" is the national node */
+	if (root != NULL && region == NULL)
+		return cli_fail(c, "--root is for a regional node; the national node is the root");
+	if (root != NULL && pk_unhex(root_key, sizeof(root_key), root, strlen(root)) != 0)
+		return cli_fail(c, "--root takes the national node's key: 64 hex digits");
 	if (name == NULL)
 		name = region != NULL ? region_name(region) : "Nasional";
 	if (strlen(name) == 0 || strlen(name) > PK_NAME_MAX || !pk_utf8_valid(name, strlen(name)))
@@ -84,11 +90,17 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/%s", c->dir, NODE_STORE_DIR);
 	if ((err = node_key_create(c->dir, node.pub, (uint8_t[PK_SEC_BYTES]){0}, &d)) != 0)
 		return cli_fail(c, "%s", d.msg);
-	memcpy(node.root, region == NULL ? node.pub : unknown_root, PK_PUB_BYTES);
+	memcpy(node.root, region == NULL ? node.pub : root_key, PK_PUB_BYTES);
 	snprintf(node.region, sizeof(node.region), "%s", region ? region : "");
 	snprintf(node.name, sizeof(node.name), "%s", name);
 	if ((err = store_open(path, 0, &s, &d)) != 0 || (err = store_node_init(s, &node)) != 0) {
 		store_close(s);
+		/* Leave no key behind that does not match the store. */
+		snprintf(path, sizeof(path), "%s/%s", c->dir, NODE_KEY_FILE);
+		unlink(path);
+		if (err == PK_EEXIST)
+			return cli_fail(c, "%s/%s already holds a node's store", c->dir,
+			                NODE_STORE_DIR);
 		return cli_fail(c, "%s", d.msg[0] ? d.msg : pk_strerror(err));
 	}
 	store_node_get(s, &node);
@@ -101,7 +113,8 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	}
 	print_node(&node);
 	if (!node.certified)
-		printf("\nNext: 'pokjactl --dir %s request -o join.req', take join.req to the parent,\n"
+		printf("\nNext: 'pokjactl --dir %s request -o join.req', take join.req to the "
+		       "parent,\n"
 		       "and install the certificate set it returns with 'pokjactl --dir %s "
 		       "install-cert FILE'.\n",
 		       c->dir, c->dir);
@@ -123,8 +136,8 @@ static void flush_origin(struct count_ctx *x, bool json)
 		return;
 	cli_key_hex(key, x->origin);
 	if (json)
-		json_array_append_new(x->arr, json_pack("{s:s, s:I}", "origin", key,
-							"changesets", (json_int_t)x->n));
+		json_array_append_new(
+		    x->arr, json_pack("{s:s, s:I}", "origin", key, "changesets", (json_int_t)x->n));
 	else
 		printf("  %s  %llu changeset%s\n", key, (unsigned long long)x->n,
 		       x->n == 1 ? "" : "s");
@@ -240,8 +253,8 @@ static int chain_collect(const uint8_t *cert, size_t len, void *arg)
 int cmd_certify(struct cli *c, int argc, char **argv)
 {
 	const char *out = NULL, *days = "3650";
-	struct cli_opt opts[] = {{"o", &out, NULL}, {"output", &out, NULL}, {"days", &days, NULL},
-				 {0}};
+	struct cli_opt opts[] = {
+	    {"o", &out, NULL}, {"output", &out, NULL}, {"days", &days, NULL}, {0}};
 	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES], *req = NULL, *cert = NULL, *set = NULL;
 	struct chain_buf chain;
 	struct store_node node;
@@ -277,8 +290,11 @@ int cmd_certify(struct cli *c, int argc, char **argv)
 	}
 	if (strcmp(rq.region, node.region) == 0 ||
 	    (rc = cli_check_region(c, rq.region, node.region)) != 0) {
-		rc = rc ? rc : cli_fail(c, "the request asks for this node's own region %s; a "
-					   "child's region must lie inside it", rq.region);
+		rc = rc ? rc
+		        : cli_fail(c,
+		                   "the request asks for this node's own region %s; a "
+		                   "child's region must lie inside it",
+		                   rq.region);
 		goto out;
 	}
 	memset(&info, 0, sizeof(info));
@@ -296,7 +312,7 @@ int cmd_certify(struct cli *c, int argc, char **argv)
 	if ((err = pk_cert_encode(&info, sec, &cert, &certlen)) != 0 ||
 	    (err = store_cert_put(s, cert, certlen, &d)) != 0) {
 		rc = cli_fail(c, "cannot issue the certificate: %s",
-			      d.msg[0] ? d.msg : pk_strerror(err));
+		              d.msg[0] ? d.msg : pk_strerror(err));
 		goto out;
 	}
 	/* The set carries the root key and this node's chain followed by the new certificate. */
@@ -318,8 +334,8 @@ int cmd_certify(struct cli *c, int argc, char **argv)
 	cli_key_hex(key, rq.pub);
 	if (c->json) {
 		json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "subject", key, "region",
-				      rq.region, "name", rq.name, "serial", (json_int_t)info.serial,
-				      "not_after", (json_int_t)info.not_after, "file", out);
+		                      rq.region, "name", rq.name, "serial", (json_int_t)info.serial,
+		                      "not_after", (json_int_t)info.not_after, "file", out);
 		print_json(j);
 		json_decref(j);
 	} else {
@@ -385,7 +401,7 @@ static int log_visit(const uint8_t *raw, size_t len, void *arg)
 
 	if (pk_cs_decode(raw, len, &cs, NULL) != 0) {
 		fprintf(stderr, "pokjactl log: a stored changeset does not decode; run "
-				"'pokjactl verify'\n");
+		                "'pokjactl verify'\n");
 		return 0;
 	}
 	pk_cs_hash(&cs, h);
@@ -393,11 +409,10 @@ static int log_visit(const uint8_t *raw, size_t len, void *arg)
 	pk_hex(hash, h, PK_HASH_BYTES);
 	cli_hlc_time(when, cs.hlc);
 	if (x->arr != NULL)
-		json_array_append_new(x->arr, json_pack("{s:s, s:I, s:I, s:s, s:i, s:I, s:s}",
-							"origin", key, "seq", (json_int_t)cs.seq,
-							"hlc", (json_int_t)cs.hlc, "time", when,
-							"ops", (int)cs.nops, "bytes",
-							(json_int_t)len, "hash", hash));
+		json_array_append_new(
+		    x->arr, json_pack("{s:s, s:I, s:I, s:s, s:i, s:I, s:s}", "origin", key, "seq",
+		                      (json_int_t)cs.seq, "hlc", (json_int_t)cs.hlc, "time", when,
+		                      "ops", (int)cs.nops, "bytes", (json_int_t)len, "hash", hash));
 	else
 		printf("%.16s  %6llu  %-24s  %5u  %.16s\n", key, (unsigned long long)cs.seq, when,
 		       cs.nops, hash);
@@ -447,7 +462,8 @@ static void verify_problem(const char *where, const char *what, void *arg)
 	struct verify_ctx *x = arg;
 
 	if (x->arr != NULL)
-		json_array_append_new(x->arr, json_pack("{s:s, s:s}", "where", where, "what", what));
+		json_array_append_new(x->arr,
+		                      json_pack("{s:s, s:s}", "where", where, "what", what));
 	else
 		printf("PROBLEM %s: %s\n", where, what);
 }
@@ -470,11 +486,11 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	err = store_verify(s, verify_problem, &x, &st);
 	store_close(s);
 	if (c->json) {
-		json_t *j = json_pack("{s:b, s:I, s:I, s:I, s:I, s:o}", "ok",
-				      err == 0 && st.problems == 0, "changesets",
-				      (json_int_t)st.changesets, "records", (json_int_t)st.records,
-				      "certificates", (json_int_t)st.certs, "problems",
-				      (json_int_t)st.problems, "findings", x.arr);
+		json_t *j =
+		    json_pack("{s:b, s:I, s:I, s:I, s:I, s:o}", "ok", err == 0 && st.problems == 0,
+		              "changesets", (json_int_t)st.changesets, "records",
+		              (json_int_t)st.records, "certificates", (json_int_t)st.certs,
+		              "problems", (json_int_t)st.problems, "findings", x.arr);
 		if (err != 0)
 			json_object_set_new(j, "error", json_string(pk_strerror(err)));
 		print_json(j);
@@ -499,7 +515,7 @@ static const char *field_range(const struct pk_field *f, char *buf, size_t n)
 	else if (f->type == PK_T_ENUM && f->choices != NULL)
 		for (const char *const *ch = f->choices; *ch != NULL && used < n; ch++)
 			used += (size_t)snprintf(buf + used, n - used, "%s%s",
-						 ch == f->choices ? "" : "|", *ch);
+			                         ch == f->choices ? "" : "|", *ch);
 	return buf;
 }
 
@@ -535,10 +551,10 @@ int cmd_schema(struct cli *c, int argc, char **argv)
 			field_range(fd, range, sizeof(range));
 			if (c->json)
 				json_array_append_new(
-					fields, json_pack("{s:s, s:s, s:b, s:s, s:s}", "name",
-							  fd->name, "type", pk_ftype_name(fd->type),
-							  "required", fd->required, "range", range,
-							  "doc", fd->doc));
+				    fields,
+				    json_pack("{s:s, s:s, s:b, s:s, s:s}", "name", fd->name, "type",
+				              pk_ftype_name(fd->type), "required", fd->required,
+				              "range", range, "doc", fd->doc));
 			else
 				printf("  %-22s %-8s %-4s %s%s%s\n", fd->name,
 				       pk_ftype_name(fd->type), fd->required ? "yes" : "", range,
@@ -546,7 +562,7 @@ int cmd_schema(struct cli *c, int argc, char **argv)
 		}
 		if (c->json)
 			json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "name", k->name,
-							     "doc", k->doc, "fields", fields));
+			                                     "doc", k->doc, "fields", fields));
 		else
 			json_decref(fields);
 	}

@@ -15,50 +15,52 @@ struct command {
 
 /* The README's "Commands" section says the same as this table; keep them together. */
 static const struct command commands[] = {
-	{"init", cmd_init, "init [--dir DIR] [--region CODE] [--name NAME] [--json]",
-	 "Creates a node in DIR: its key pair (DIR/node.key, mode 0600) and its store.\n"
-	 "With no --region the node is the national node, the root of trust. With --region\n"
-	 "(an official Kemendagri code such as 32 or 32.75) it waits for a certificate from\n"
-	 "its parent: see 'request' and 'install-cert'. NAME defaults to the region's\n"
-	 "official name."},
-	{"info", cmd_info, "info [--dir DIR] [--json]",
-	 "Shows this node: key, region, level, name, whether it is certified, and how many\n"
-	 "changesets it holds from each origin."},
-	{"request", cmd_request, "request [--dir DIR] -o FILE",
-	 "Writes this node's join request (its key, region and name, signed by it) to FILE,\n"
-	 "to be carried to the parent, which answers with 'certify'."},
-	{"certify", cmd_certify, "certify [--dir DIR] REQUEST -o FILE [--days N] [--json]",
-	 "At a parent: checks a join request, issues a certificate for a region inside this\n"
-	 "node's own, valid N days (default 3650), and writes the certificate set (the root\n"
-	 "key and the whole chain) to FILE for the child's 'install-cert'."},
-	{"install-cert", cmd_install_cert, "install-cert [--dir DIR] FILE",
-	 "Installs the certificate set from the parent's 'certify'. After it the node can\n"
-	 "write."},
-	{"put", cmd_put, "put [--dir DIR] COLLECTION [KEY] --json JSON|-",
-	 "Validates a record (a JSON object of its fields; '-' reads it from stdin) and writes\n"
-	 "it as one signed changeset. 'wilayah' in the object sets the region (default: the\n"
-	 "node's own; \"\" is the whole country). Prints the record's key, generated when not\n"
-	 "given."},
-	{"get", cmd_get, "get [--dir DIR] COLLECTION KEY [--region CODE] [--json]",
-	 "Shows one record. --json prints one object with key, wilayah and the fields."},
-	{"list", cmd_list, "list [--dir DIR] COLLECTION [--region PREFIX] [--json]",
-	 "Lists a collection's records, optionally only those inside a region. --json prints\n"
-	 "a JSON array of objects with key, wilayah and the fields."},
-	{"del", cmd_del, "del [--dir DIR] COLLECTION KEY [--region CODE]",
-	 "Deletes a record (a signed tombstone that replicates like any write)."},
-	{"import", cmd_import, "import [--dir DIR] FILE.jsonl [--json]",
-	 "Bulk load: one JSON object per line, with a 'collection' member and optionally\n"
-	 "'key' and 'wilayah'. Every line is checked first; a bad line stops the import with\n"
-	 "its line number and nothing is written. Then all records are written in one\n"
-	 "transaction, many per changeset. Shows progress on a terminal."},
-	{"log", cmd_log, "log [--dir DIR] [--origin KEY] [--json]",
-	 "Lists the changesets held, by origin and sequence ('self' for this node's own)."},
-	{"verify", cmd_verify, "verify [--dir DIR] [--json]",
-	 "Re-checks every stored changeset (encoding, signature, hash chain), every head,\n"
-	 "every record against its changeset, the key index and the certificates, and says\n"
-	 "where each problem sits in the data file. Exit status 1 when anything is wrong."},
-	{"schema", cmd_schema, "schema [COLLECTION] [--json]",
-	 "Lists the collections, or one collection's fields with their types and limits."},
+    {"init", cmd_init, "init [--dir DIR] [--region CODE [--root KEY]] [--name NAME] [--json]",
+     "Creates a node in DIR: its key pair (DIR/node.key, mode 0600) and its store.\n"
+     "With no --region the node is the national node, the root of trust. With --region\n"
+     "(an official Kemendagri code such as 32 or 32.75) it waits for a certificate from\n"
+     "its parent: see 'request' and 'install-cert'. --root pins the national node's key\n"
+     "(64 hex digits, from 'pokjactl info' there); without it the node trusts the root\n"
+     "named in the first certificate set it installs. NAME defaults to the region's\n"
+     "official name."},
+    {"info", cmd_info, "info [--dir DIR] [--json]",
+     "Shows this node: key, region, level, name, whether it is certified, and how many\n"
+     "changesets it holds from each origin."},
+    {"request", cmd_request, "request [--dir DIR] -o FILE",
+     "Writes this node's join request (its key, region and name, signed by it) to FILE,\n"
+     "to be carried to the parent, which answers with 'certify'."},
+    {"certify", cmd_certify, "certify [--dir DIR] REQUEST -o FILE [--days N] [--json]",
+     "At a parent: checks a join request, issues a certificate for a region inside this\n"
+     "node's own, valid N days (default 3650), and writes the certificate set (the root\n"
+     "key and the whole chain) to FILE for the child's 'install-cert'."},
+    {"install-cert", cmd_install_cert, "install-cert [--dir DIR] FILE",
+     "Installs the certificate set from the parent's 'certify'. After it the node can\n"
+     "write."},
+    {"put", cmd_put, "put [--dir DIR] COLLECTION [KEY] --json JSON|-",
+     "Validates a record (a JSON object of its fields; '-' reads it from stdin) and writes\n"
+     "it as one signed changeset. 'wilayah' in the object sets the region (default: the\n"
+     "node's own; \"\" is the whole country). Prints the record's key, generated when not\n"
+     "given."},
+    {"get", cmd_get, "get [--dir DIR] COLLECTION KEY [--region CODE] [--json]",
+     "Shows one record. --json prints one object with key, wilayah and the fields."},
+    {"list", cmd_list, "list [--dir DIR] COLLECTION [--region PREFIX] [--json]",
+     "Lists a collection's records, optionally only those inside a region. --json prints\n"
+     "a JSON array of objects with key, wilayah and the fields."},
+    {"del", cmd_del, "del [--dir DIR] COLLECTION KEY [--region CODE]",
+     "Deletes a record (a signed tombstone that replicates like any write)."},
+    {"import", cmd_import, "import [--dir DIR] FILE.jsonl [--json]",
+     "Bulk load: one JSON object per line, with a 'collection' member and optionally\n"
+     "'key' and 'wilayah'. Every line is checked first; a bad line stops the import with\n"
+     "its line number and nothing is written. Then all records are written in one\n"
+     "transaction, many per changeset. Shows progress on a terminal."},
+    {"log", cmd_log, "log [--dir DIR] [--origin KEY] [--json]",
+     "Lists the changesets held, by origin and sequence ('self' for this node's own)."},
+    {"verify", cmd_verify, "verify [--dir DIR] [--json]",
+     "Re-checks every stored changeset (encoding, signature, hash chain), every head,\n"
+     "every record against its changeset, the key index and the certificates, and says\n"
+     "where each problem sits in the data file. Exit status 1 when anything is wrong."},
+    {"schema", cmd_schema, "schema [COLLECTION] [--json]",
+     "Lists the collections, or one collection's fields with their types and limits."},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -73,14 +75,15 @@ static const struct command *find(const char *name)
 
 static void overview(FILE *f)
 {
-	fprintf(f, "usage: pokjactl [--dir DIR] COMMAND [ARGS]\n\n"
-		   "pokja-sync admin tool. DIR is the node folder (default $POKJA_DIR, else %s).\n\n"
-		   "Commands:\n",
-		NODE_DEFAULT_DIR);
+	fprintf(f,
+	        "usage: pokjactl [--dir DIR] COMMAND [ARGS]\n\n"
+	        "pokja-sync admin tool. DIR is the node folder (default $POKJA_DIR, else %s).\n\n"
+	        "Commands:\n",
+	        NODE_DEFAULT_DIR);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  pokjactl %s\n", commands[i].usage);
 	fprintf(f, "\n'pokjactl help COMMAND' tells more. Exit status: 0 success, 1 failure, "
-		   "2 usage error.\n");
+	           "2 usage error.\n");
 }
 
 int cli_usage(const struct cli *c)
@@ -137,7 +140,7 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		} else {
 			fprintf(stderr, "pokjactl: unknown option '%s' (see 'pokjactl help')\n",
-				argv[i]);
+			        argv[i]);
 			return EXIT_USAGE;
 		}
 	}

@@ -208,8 +208,14 @@ int recjson_encode(const struct pk_collection *c, json_t *obj, uint8_t **out, si
 	err = pk_schema_validate(c, (const uint8_t *)sb.data, sb.size, d);
 	if (err != 0)
 		goto out;
+	/* The sbuffer grows in 8 KiB steps; keep only the bytes, since an import holds every
+	 * record's value in memory until it writes them. */
+	if ((*out = malloc(sb.size ? sb.size : 1)) == NULL) {
+		err = PK_ENOMEM;
+		goto out;
+	}
+	memcpy(*out, sb.data, sb.size);
 	*outlen = sb.size;
-	*out = (uint8_t *)msgpack_sbuffer_release(&sb);
 out:
 	msgpack_sbuffer_destroy(&sb);
 	if (err == PK_ENOMEM)

@@ -35,12 +35,12 @@ static const struct cli_opt *find_opt(const struct cli_opt *opts, const char *na
 }
 
 int cli_parse(struct cli *c, int argc, char **argv, const struct cli_opt *opts, char **pos,
-	      int minpos, int maxpos, int *npos)
+              int minpos, int maxpos, int *npos)
 {
 	static const char *dir_val;
 	static bool json_flag;
-	const struct cli_opt global[] = {{"dir", &dir_val, NULL}, {"json", NULL, &json_flag},
-					 {NULL, NULL, NULL}};
+	const struct cli_opt global[] = {
+	    {"dir", &dir_val, NULL}, {"json", NULL, &json_flag}, {NULL, NULL, NULL}};
 	const struct cli_opt *o;
 	const char *name, *eq, *val;
 	size_t len;
@@ -54,7 +54,7 @@ int cli_parse(struct cli *c, int argc, char **argv, const struct cli_opt *opts, 
 		if (argv[i][0] != '-' || strcmp(argv[i], "-") == 0) {
 			if (*npos >= maxpos) {
 				fprintf(stderr, "%s %s: unexpected argument '%s'\n", c->prog,
-					c->cmd, argv[i]);
+				        c->cmd, argv[i]);
 				return cli_usage(c);
 			}
 			pos[(*npos)++] = argv[i];
@@ -73,7 +73,7 @@ int cli_parse(struct cli *c, int argc, char **argv, const struct cli_opt *opts, 
 		if (o->flag != NULL) {
 			if (eq != NULL) {
 				fprintf(stderr, "%s %s: option '--%s' takes no value\n", c->prog,
-					c->cmd, o->name);
+				        c->cmd, o->name);
 				return cli_usage(c);
 			}
 			*o->flag = true;
@@ -85,7 +85,7 @@ int cli_parse(struct cli *c, int argc, char **argv, const struct cli_opt *opts, 
 			val = argv[++i];
 		} else {
 			fprintf(stderr, "%s %s: option '--%s' needs a value\n", c->prog, c->cmd,
-				o->name);
+			        o->name);
 			return cli_usage(c);
 		}
 		*o->val = val;
@@ -103,12 +103,13 @@ int cli_parse(struct cli *c, int argc, char **argv, const struct cli_opt *opts, 
 }
 
 int cli_open(const struct cli *c, unsigned flags, struct store **s, struct store_node *node,
-	     uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC_BYTES])
+             uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC_BYTES])
 {
 	struct pk_diag d = {""};
 	int err;
 
 	*s = NULL;
+	node_guard_faults(c->prog, c->dir, true);
 	if ((err = node_store_open(c->dir, flags, s, &d)) != 0)
 		return cli_fail(c, "%s", d.msg[0] ? d.msg : pk_strerror(err));
 	if ((err = store_node_get(*s, node)) != 0) {
@@ -126,7 +127,7 @@ int cli_open(const struct cli *c, unsigned flags, struct store **s, struct store
 			store_close(*s);
 			*s = NULL;
 			return cli_fail(c, "%s: the key file does not belong to this store",
-					c->dir);
+			                c->dir);
 		}
 	}
 	return 0;
@@ -223,15 +224,15 @@ int cli_region_ok(const char *code, const char *within, struct pk_diag *d)
 
 	if (!pk_region_valid(code, len))
 		return pk_diagf(d, PK_EREGION,
-				"'%.20s' is not a region code (forms: 32, 32.75, 32.75.01, "
-				"32.75.01.1001; \"\" for the whole country)",
-				code);
+		                "'%.20s' is not a region code (forms: 32, 32.75, 32.75.01, "
+		                "32.75.01.1001; \"\" for the whole country)",
+		                code);
 	if (pk_wilayah_find(code, len) == NULL)
 		return pk_diagf(d, PK_EREGION, "region '%s' is not on the official Kemendagri list",
-				code);
+		                code);
 	if (within != NULL && !pk_region_within(code, len, within, strlen(within)))
 		return pk_diagf(d, PK_EREGION, "region '%s' is outside this node's region '%s'",
-				code, within[0] ? within : "(national)");
+		                code, within[0] ? within : "(national)");
 	return 0;
 }
 

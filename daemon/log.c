@@ -41,8 +41,8 @@ static void vlog(int level, const char *tag, const char *suffix, const char *fmt
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	/* One write per line, so lines from threads and processes do not interleave. */
 	fprintf(stderr, "%s.%03ldZ %s[%d] %s %s: %s%s%s\n", stamp, ts.tv_nsec / 1000000, log_prog,
-		(int)getpid(), level_names[level], tag, msg, suffix ? ": " : "",
-		suffix ? suffix : "");
+	        (int)getpid(), level_names[level], tag, msg, suffix ? ": " : "",
+	        suffix ? suffix : "");
 }
 
 void log_msg(int level, const char *tag, const char *fmt, ...)

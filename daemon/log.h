@@ -14,7 +14,8 @@ void log_init(const char *prog, int level);
 /* "error", "warn", "info" or "debug" to a level; -1 when unknown. */
 int log_level_parse(const char *name);
 
-void log_msg(int level, const char *tag, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void log_msg(int level, const char *tag, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void log_warn(const char *tag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Logs at error level and exits with status 1: only for what cannot go on. */

@@ -29,20 +29,21 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: pokjad [--dir DIR] [--check] [--log-level LEVEL]\n"
-		   "  --dir DIR          node folder (default $POKJA_DIR, else %s)\n"
-		   "  --check            open and check the node, print \"configuration OK\", exit\n"
-		   "  --log-level LEVEL  error, warn, info (default) or debug\n",
-		NODE_DEFAULT_DIR);
+	fprintf(f,
+	        "usage: pokjad [--dir DIR] [--check] [--log-level LEVEL]\n"
+	        "  --dir DIR          node folder (default $POKJA_DIR, else %s)\n"
+	        "  --check            open and check the node, print \"configuration OK\", exit\n"
+	        "  --log-level LEVEL  error, warn, info (default) or debug\n",
+	        NODE_DEFAULT_DIR);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"dir", required_argument, NULL, 'd'},
-					     {"check", no_argument, NULL, 'n'},
-					     {"log-level", required_argument, NULL, 'l'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
+	                                     {"check", no_argument, NULL, 'n'},
+	                                     {"log-level", required_argument, NULL, 'l'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
 	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES];
 	const char *dir = NULL;
 	struct store_node node;
@@ -85,6 +86,7 @@ int main(int argc, char **argv)
 	if ((err = node_key_load(dir, pub, sec, &d)) != 0)
 		fatalx("node-key", "%s", d.msg);
 	memset(sec, 0, sizeof(sec));
+	node_guard_faults("pokjad", dir, false);
 	if ((err = node_store_open(dir, 0, &s, &d)) != 0)
 		fatalx("store-open", "%s", d.msg[0] ? d.msg : pk_strerror(err));
 	if ((err = store_node_get(s, &node)) != 0 || memcmp(node.pub, pub, PK_PUB_BYTES) != 0)
@@ -96,8 +98,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_info("start", "node '%s' region '%s' (%s) key %.16s certified=%s", node.name,
-		 node.region, pk_level_name(pk_region_level(node.region, strlen(node.region))),
-		 key, node.certified ? "yes" : "no");
+	         node.region, pk_level_name(pk_region_level(node.region, strlen(node.region))), key,
+	         node.certified ? "yes" : "no");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

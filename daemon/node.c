@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@ static void key_path(char *buf, size_t n, const char *dir)
 }
 
 int node_key_create(const char *dir, uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC_BYTES],
-		    struct pk_diag *d)
+                    struct pk_diag *d)
 {
 	uint8_t seed[PK_SEED_BYTES];
 	char path[4096], line[sizeof(KEY_TAG) + 2 * PK_SEED_BYTES + 2];
@@ -41,7 +42,7 @@ int node_key_create(const char *dir, uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_S
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return pk_diagf(d, errno == EEXIST ? PK_EEXIST : PK_EIO, "%s: %s", path,
-				errno == EEXIST ? "a node key exists already" : strerror(errno));
+		                errno == EEXIST ? "a node key exists already" : strerror(errno));
 	pk_random(seed, sizeof(seed));
 	memcpy(line, KEY_TAG, strlen(KEY_TAG));
 	pk_hex(line + strlen(KEY_TAG), seed, sizeof(seed));
@@ -61,7 +62,7 @@ int node_key_create(const char *dir, uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_S
 }
 
 int node_key_load(const char *dir, uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC_BYTES],
-		  struct pk_diag *d)
+                  struct pk_diag *d)
 {
 	uint8_t seed[PK_SEED_BYTES];
 	char path[4096], line[256];
@@ -74,14 +75,14 @@ int node_key_load(const char *dir, uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return pk_diagf(d, errno == ENOENT ? PK_ENOTFOUND : PK_EIO, "%s: %s", path,
-				strerror(errno));
+		                strerror(errno));
 	if (fstat(fd, &st) != 0) {
 		err = pk_diagf(d, PK_EIO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (st.st_mode & 077) {
 		err = pk_diagf(d, PK_EPERM, "%s: readable by others (mode %04o); chmod 600 it",
-			       path, (unsigned)(st.st_mode & 07777));
+		               path, (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
 	n = read(fd, line, sizeof(line) - 1);
@@ -111,7 +112,7 @@ int node_store_open(const char *dir, unsigned flags, struct store **s, struct pk
 	snprintf(path, sizeof(path), "%s/%s", dir, NODE_STORE_DIR);
 	if (stat(path, &st) != 0 && errno == ENOENT)
 		return pk_diagf(d, PK_ENOTFOUND, "%s: no node here (run 'pokjactl init' first)",
-				dir);
+		                dir);
 	return store_open(path, flags, s, d);
 }
 
@@ -121,4 +122,38 @@ uint64_t node_now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static char fault_msg[2][512];
+
+static void on_fault(int sig)
+{
+	const char *m = fault_msg[sig == SIGBUS ? 0 : 1];
+	ssize_t r;
+
+	r = write(STDERR_FILENO, m, strlen(m)); /* async-signal-safe */
+	(void)r;
+	_exit(1);
+}
+
+void node_guard_faults(const char *prog, const char *dir, bool all)
+{
+	struct sigaction sa;
+
+	snprintf(fault_msg[0], sizeof(fault_msg[0]),
+	         "%s: the store in %s/%s is damaged (a read of its file faulted); "
+	         "restore it from a backup\n",
+	         prog, dir, NODE_STORE_DIR);
+	snprintf(fault_msg[1], sizeof(fault_msg[1]),
+	         "%s: crashed reading the store in %s/%s, which is most likely damaged; "
+	         "'pokjactl verify' says where, or restore it from a backup\n",
+	         prog, dir, NODE_STORE_DIR);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fault;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGBUS, &sa, NULL);
+	if (all) {
+		sigaction(SIGSEGV, &sa, NULL);
+		sigaction(SIGABRT, &sa, NULL);
+	}
 }

@@ -9,6 +9,7 @@
 #ifndef NODE_H
 #define NODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,14 +26,23 @@ const char *node_dir(const char *dir);
 
 /* Creates DIR (0700) if needed and a new key file in it; PK_EEXIST if one is there already. */
 int node_key_create(const char *dir, uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC_BYTES],
-		    struct pk_diag *d);
+                    struct pk_diag *d);
 
 /* Loads the key; refuses a key file that others can read (PK_EPERM) or that is malformed. */
 int node_key_load(const char *dir, uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC_BYTES],
-		  struct pk_diag *d);
+                  struct pk_diag *d);
 
 /* Opens DIR's store. PK_ENOTFOUND (with a hint to run init) when the node does not exist. */
 int node_store_open(const char *dir, unsigned flags, struct store **s, struct pk_diag *d);
+
+/*
+ * LMDB trusts the pages of its file; a damaged file can make a read fault inside it (SIGBUS on
+ * a truncated file; SIGSEGV or one of LMDB's assertions, SIGABRT, on a damaged page). This
+ * turns such a fault into a one-line message naming the store and the signal, and exit status
+ * 1, instead of a core dump. `all` adds SIGSEGV and SIGABRT to SIGBUS: pokjactl, which only
+ * reads and writes the store, uses it; pokjad keeps those as crashes, which systemd restarts.
+ */
+void node_guard_faults(const char *prog, const char *dir, bool all);
 
 /* Milliseconds and seconds since the Unix epoch, from the wall clock. */
 uint64_t node_now_ms(void);

@@ -16,9 +16,9 @@
 
 #define STORE_FORMAT "pokja-store-1"
 #define STORE_MAPSIZE ((size_t)16 << 30) /* address space only; the file grows as needed */
-#define SCAN_PAGE 256                     /* entries copied per read transaction in scans */
-#define AUTH_CACHE 1024                   /* origins whose certificate chain is cached */
-#define MAX_SKEW_MS (10 * 60 * 1000)      /* how far ahead of our clock a changeset may be */
+#define SCAN_PAGE 256                    /* entries copied per read transaction in scans */
+#define AUTH_CACHE 1024                  /* origins whose certificate chain is cached */
+#define MAX_SKEW_MS (10 * 60 * 1000)     /* how far ahead of our clock a changeset may be */
 #define HEAD_BYTES (8 + PK_HASH_BYTES + 8 + 1)
 #define REC_META (8 + PK_PUB_BYTES + 8 + 1)
 
@@ -89,7 +89,8 @@ const char *store_path(const struct store *s)
 
 static int open_dbs(struct store *s, unsigned flags, struct pk_diag *d)
 {
-	static const char *const names[] = {"meta", "log", "heads", "certs", "rec", "bykey", "forks"};
+	static const char *const names[] = {"meta", "log",   "heads", "certs",
+	                                    "rec",  "bykey", "forks"};
 	MDB_dbi *dbis[] = {&s->meta, &s->log, &s->heads, &s->certs, &s->rec, &s->bykey, &s->forks};
 	unsigned dbflags = (flags & STORE_RDONLY) ? 0 : MDB_CREATE;
 	MDB_txn *txn;
@@ -104,7 +105,8 @@ static int open_dbs(struct store *s, unsigned flags, struct pk_diag *d)
 		if (rc != 0) {
 			mdb_txn_abort(txn);
 			if (rc == MDB_NOTFOUND)
-				return pk_diagf(d, PK_ENOTFOUND, "%s: no pokja store here", s->path);
+				return pk_diagf(d, PK_ENOTFOUND, "%s: no pokja store here",
+				                s->path);
 			return pk_diagf(d, lmdb_err(rc), "%s: %s", s->path, mdb_strerror(rc));
 		}
 	}
@@ -116,10 +118,10 @@ static int open_dbs(struct store *s, unsigned flags, struct pk_diag *d)
 		v.mv_size = strlen(STORE_FORMAT);
 		rc = mdb_put(txn, s->meta, &k, &v, 0);
 	} else if (rc == 0 && (v.mv_size != strlen(STORE_FORMAT) ||
-			       memcmp(v.mv_data, STORE_FORMAT, v.mv_size) != 0)) {
+	                       memcmp(v.mv_data, STORE_FORMAT, v.mv_size) != 0)) {
 		mdb_txn_abort(txn);
 		return pk_diagf(d, PK_EVERSION, "%s: store format is not %s", s->path,
-				STORE_FORMAT);
+		                STORE_FORMAT);
 	}
 	if (rc == 0) {
 		k.mv_data = "root";
@@ -180,10 +182,10 @@ static int check_size(struct store *s, struct pk_diag *d)
 		return pk_diagf(d, PK_ECORRUPT, "%s: unreadable", file);
 	if ((uint64_t)fst.st_size < ((uint64_t)info.me_last_pgno + 1) * st.ms_psize)
 		return pk_diagf(d, PK_ECORRUPT,
-				"%s: the store is damaged: the file is %lld bytes but its header "
-				"counts %llu pages of %u bytes (truncated?)",
-				file, (long long)fst.st_size,
-				(unsigned long long)info.me_last_pgno + 1, st.ms_psize);
+		                "%s: the store is damaged: the file is %lld bytes but its header "
+		                "counts %llu pages of %u bytes (truncated?)",
+		                file, (long long)fst.st_size,
+		                (unsigned long long)info.me_last_pgno + 1, st.ms_psize);
 	return 0;
 }
 
@@ -215,7 +217,7 @@ int store_open(const char *path, unsigned flags, struct store **out, struct pk_d
 			err = pk_diagf(d, PK_ENOTFOUND, "%s: no pokja store here", path);
 		else if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
 			err = pk_diagf(d, PK_ECORRUPT, "%s: not an LMDB store or damaged (%s)",
-				       path, mdb_strerror(rc));
+			               path, mdb_strerror(rc));
 		else
 			err = pk_diagf(d, lmdb_err(rc), "%s: %s", path, mdb_strerror(rc));
 		goto fail;
@@ -399,7 +401,7 @@ int store_cert_put(struct store *s, const uint8_t *cert, size_t len, struct pk_d
 /* Loads origin's chain from the certs table, root-issued first. Views point into LMDB pages
  * and are valid while txn is. Returns the chain length or an error. */
 static int chain_load(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_BYTES],
-		      struct pk_cert chain[PK_CHAIN_MAX], struct pk_diag *d)
+                      struct pk_cert chain[PK_CHAIN_MAX], struct pk_diag *d)
 {
 	struct pk_cert tmp[PK_CHAIN_MAX];
 	const uint8_t *cur = origin;
@@ -413,7 +415,7 @@ static int chain_load(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB
 		rc = mdb_get(txn, s->certs, &k, &v);
 		if (rc == MDB_NOTFOUND)
 			return pk_diagf(d, PK_ECERT, "no certificate for %s key",
-					n == 0 ? "the origin's" : "an issuer's");
+			                n == 0 ? "the origin's" : "an issuer's");
 		if (rc != 0)
 			return lmdb_err(rc);
 		if (pk_cert_decode(v.mv_data, v.mv_size, &tmp[n], d) != 0)
@@ -430,8 +432,8 @@ static int chain_load(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB
 }
 
 /* The region origin may write, if its chain is valid at `at` (Unix seconds). */
-static int authority(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_BYTES],
-		     uint64_t at, char region[PK_REGION_MAX + 1], struct pk_diag *d)
+static int authority(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_t at,
+                     char region[PK_REGION_MAX + 1], struct pk_diag *d)
 {
 	struct pk_cert chain[PK_CHAIN_MAX];
 	struct auth *slot, found;
@@ -458,7 +460,8 @@ static int authority(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_
 			na = chain[i].info.not_after < na ? chain[i].info.not_after : na;
 		}
 		if (nb > na)
-			return pk_diagf(d, PK_EEXPIRED, "certificate chain is never valid as a whole");
+			return pk_diagf(d, PK_EEXPIRED,
+			                "certificate chain is never valid as a whole");
 		if ((err = pk_cert_chain_check(s->root, chain, (size_t)n, nb, d)) != 0)
 			return err;
 		memset(&found, 0, sizeof(found));
@@ -472,14 +475,15 @@ static int authority(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_
 		pthread_mutex_unlock(&s->lock);
 	}
 	if (at < found.not_before || at > found.not_after)
-		return pk_diagf(d, PK_EEXPIRED, "certificate chain not valid at the changeset's time");
+		return pk_diagf(d, PK_EEXPIRED,
+		                "certificate chain not valid at the changeset's time");
 	memcpy(region, found.region, PK_REGION_MAX + 1);
 	return 0;
 }
 
 int store_install_chain(struct store *s, const uint8_t root[PK_PUB_BYTES],
-			const uint8_t *const *certs, const size_t *lens, size_t n, uint64_t now,
-			struct pk_diag *d)
+                        const uint8_t *const *certs, const size_t *lens, size_t n, uint64_t now,
+                        struct pk_diag *d)
 {
 	static const uint8_t none[PK_PUB_BYTES];
 	struct pk_cert chain[PK_CHAIN_MAX];
@@ -509,7 +513,7 @@ int store_install_chain(struct store *s, const uint8_t root[PK_PUB_BYTES],
 	}
 	if (strcmp(chain[n - 1].info.region, node.region) != 0) {
 		err = pk_diagf(d, PK_EREGION, "the certificate grants region '%s', not '%s'",
-			       chain[n - 1].info.region, node.region);
+		               chain[n - 1].info.region, node.region);
 		goto fail;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -530,7 +534,7 @@ fail:
 }
 
 int store_chain_get(struct store *s, const uint8_t origin[PK_PUB_BYTES],
-		    int (*fn)(const uint8_t *cert, size_t len, void *arg), void *arg)
+                    int (*fn)(const uint8_t *cert, size_t len, void *arg), void *arg)
 {
 	struct pk_cert chain[PK_CHAIN_MAX];
 	MDB_txn *txn;
@@ -569,7 +573,7 @@ static int head_read(MDB_txn *txn, struct store *s, const uint8_t *origin, struc
 }
 
 static int head_write(MDB_txn *txn, struct store *s, const uint8_t *origin,
-		      const struct store_head *h)
+                      const struct store_head *h)
 {
 	uint8_t buf[HEAD_BYTES];
 	MDB_val k = {PK_PUB_BYTES, (void *)origin}, v = {HEAD_BYTES, buf};
@@ -599,8 +603,8 @@ static void log_key(uint8_t key[PK_PUB_BYTES + 8], const uint8_t *origin, uint64
 	put_be64(key + PK_PUB_BYTES, seq);
 }
 
-int store_log_get(struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_t seq,
-		  uint8_t **out, size_t *len)
+int store_log_get(struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_t seq, uint8_t **out,
+                  size_t *len)
 {
 	uint8_t key[PK_PUB_BYTES + 8];
 	MDB_val k = {sizeof(key), key}, v;
@@ -627,7 +631,7 @@ int store_log_get(struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_t 
 
 /* Keeps both changesets of a fork as evidence: [seq][len a][a][len b][b]. */
 static int fork_record(MDB_txn *txn, struct store *s, const struct pk_changeset *cs,
-		       const MDB_val *held)
+                       const MDB_val *held)
 {
 	MDB_val k = {PK_PUB_BYTES, (void *)cs->origin}, v;
 	uint8_t *buf;
@@ -686,7 +690,7 @@ static int version_cmp(uint64_t ha, const uint8_t *oa, uint64_t hb, const uint8_
 /* Last writer wins. Within one changeset a later op on the same record replaces an earlier one
  * (equal versions), so the order of ops is the order of effect. */
 static int rec_apply(MDB_txn *txn, struct store *s, const struct pk_changeset *cs,
-		     const struct pk_op *op, uint8_t *scratch)
+                     const struct pk_op *op, uint8_t *scratch)
 {
 	uint8_t key[REC_KEY_MAX], ikey[REC_KEY_MAX];
 	MDB_val k = {rec_key(key, op, false), key}, v, ik;
@@ -737,7 +741,8 @@ static void precheck(struct pending *p, const struct store_blob *b)
 	if (p->out->err != 0)
 		return;
 	if (!pk_cs_sig_ok(&p->cs)) {
-		p->out->err = pk_diagf(&p->out->why, PK_ESIG, "changeset signature does not verify");
+		p->out->err =
+		    pk_diagf(&p->out->why, PK_ESIG, "changeset signature does not verify");
 		return;
 	}
 	pk_cs_hash(&p->cs, p->hash);
@@ -749,7 +754,7 @@ static void precheck(struct pending *p, const struct store_blob *b)
  * transaction must be aborted. scratch holds REC_META + PK_VALUE_MAX_BYTES.
  */
 static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t now_ms,
-		     uint8_t *scratch)
+                     uint8_t *scratch)
 {
 	const struct pk_changeset *cs = &p->cs;
 	struct store_outcome *o = p->out;
@@ -782,27 +787,28 @@ static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t 
 		if ((err = head_write(txn, s, cs->origin, &h)) != 0)
 			return err;
 		o->err = pk_diagf(&o->why, PK_EFORK, "second changeset for sequence %llu",
-				  (unsigned long long)cs->seq);
+		                  (unsigned long long)cs->seq);
 		return 0;
 	}
 	if (cs->seq > h.seq + 1) {
 		o->err = pk_diagf(&o->why, PK_EGAP, "sequence %llu arrived before %llu",
-				  (unsigned long long)cs->seq, (unsigned long long)h.seq + 1);
+		                  (unsigned long long)cs->seq, (unsigned long long)h.seq + 1);
 		return 0;
 	}
 	if (h.seq > 0 && memcmp(cs->prev, h.hash, PK_HASH_BYTES) != 0) {
 		o->err = pk_diagf(&o->why, PK_ECHAIN, "previous hash does not match sequence %llu",
-				  (unsigned long long)h.seq);
+		                  (unsigned long long)h.seq);
 		return 0;
 	}
 	if (cs->hlc <= h.hlc) {
-		o->err = pk_diagf(&o->why, PK_ECHAIN, "clock does not advance past the previous "
-				  "changeset's");
+		o->err = pk_diagf(&o->why, PK_ECHAIN,
+		                  "clock does not advance past the previous "
+		                  "changeset's");
 		return 0;
 	}
 	if (now_ms != 0 && pk_hlc_ms(cs->hlc) > now_ms + MAX_SKEW_MS) {
 		o->err = pk_diagf(&o->why, PK_ECLOCK, "stamped %llu s ahead of this node's clock",
-				  (unsigned long long)((pk_hlc_ms(cs->hlc) - now_ms) / 1000));
+		                  (unsigned long long)((pk_hlc_ms(cs->hlc) - now_ms) / 1000));
 		return 0;
 	}
 	err = authority(txn, s, cs->origin, pk_hlc_ms(cs->hlc) / 1000, region, &o->why);
@@ -816,9 +822,9 @@ static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t 
 	for (uint32_t i = 0; pk_cs_iter_next(&it, &op); i++) {
 		if (!pk_region_within(op.region, op.region_len, region, strlen(region))) {
 			o->err = pk_diagf(&o->why, PK_EREGION,
-					  "operation %u writes region '%.*s' outside the origin's "
-					  "'%s'",
-					  i, (int)op.region_len, op.region, region);
+			                  "operation %u writes region '%.*s' outside the origin's "
+			                  "'%s'",
+			                  i, (int)op.region_len, op.region, region);
 			return 0;
 		}
 	}
@@ -898,7 +904,7 @@ static void precheck_all(struct pending *p, const struct store_blob *b, size_t n
 }
 
 int store_apply(struct store *s, const struct store_blob *cs, size_t n, int threads,
-		uint64_t now_ms, struct store_outcome *out)
+                uint64_t now_ms, struct store_outcome *out)
 {
 	struct pending *p;
 	uint8_t *scratch;
@@ -938,8 +944,9 @@ out:
 }
 
 int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct pk_op *ops,
-		size_t nops, uint64_t now_ms, struct store_written *w,
-		void (*progress)(size_t done, size_t total, void *arg), void *arg, struct pk_diag *d)
+                size_t nops, uint64_t now_ms, struct store_written *w,
+                void (*progress)(size_t done, size_t total, void *arg), void *arg,
+                struct pk_diag *d)
 {
 	struct store_node node;
 	struct store_head h;
@@ -987,14 +994,14 @@ int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct p
 		}
 		if (count == 0) {
 			err = pk_diagf(d, PK_ETOOBIG, "operation %zu is larger than a changeset",
-				       done);
+			               done);
 			goto out;
 		}
 		ch.seq = h.seq + 1;
 		memcpy(ch.prev, h.hash, PK_HASH_BYTES);
 		ch.hlc = pk_hlc_next(last > h.hlc ? last : h.hlc, now_ms);
 		if ((err = pk_cs_encode(&ch, ops + done, (uint32_t)count, node.pub, sec, &buf,
-					&len)) != 0)
+		                        &len)) != 0)
 			goto out;
 		memset(&p, 0, sizeof(p));
 		p.out = &o;
@@ -1058,12 +1065,22 @@ static void page_clear(struct page *pg)
 	pg->n = 0;
 }
 
+/* LMDB's default order: bytewise, then shorter first. */
+static int key_cmp(const MDB_val *k, const uint8_t *b, size_t blen)
+{
+	size_t n = k->mv_size < blen ? k->mv_size : blen;
+	int c = memcmp(k->mv_data, b, n);
+
+	if (c != 0)
+		return c;
+	return k->mv_size < blen ? -1 : k->mv_size > blen ? 1 : 0;
+}
+
 /*
  * Copies up to SCAN_PAGE entries of dbi whose keys start with prefix, starting after pg->last
  * (or at the prefix when pg->lastlen is 0), in one short read transaction.
  */
-static int page_fill(struct store *s, MDB_dbi dbi, const void *prefix, size_t plen,
-		     struct page *pg)
+static int page_fill(struct store *s, MDB_dbi dbi, const void *prefix, size_t plen, struct page *pg)
 {
 	MDB_txn *txn;
 	MDB_cursor *cur;
@@ -1090,13 +1107,16 @@ static int page_fill(struct store *s, MDB_dbi dbi, const void *prefix, size_t pl
 	while (rc == 0) {
 		struct entry *e;
 
-		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+		if (plen > 0 && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0))
 			break;
 		if (pg->n == SCAN_PAGE) {
 			pg->more = true;
 			break;
 		}
-		if (k.mv_size > sizeof(pg->last)) {
+		/* Keys come in ascending order; in a damaged tree they may not, and a scan that
+		 * resumes from its last key could then go round for ever. */
+		if (k.mv_size > sizeof(pg->last) ||
+		    (pg->lastlen > 0 && key_cmp(&k, pg->last, pg->lastlen) <= 0)) {
 			err = PK_ECORRUPT;
 			break;
 		}
@@ -1131,7 +1151,7 @@ static int page_fill(struct store *s, MDB_dbi dbi, const void *prefix, size_t pl
 /* Visits every entry under prefix, a page at a time, with no transaction open during visit().
  * Returns the number of visits that returned 0, or an error. */
 static int scan(struct store *s, MDB_dbi dbi, const void *prefix, size_t plen,
-		int (*visit)(const struct entry *e, void *arg), void *arg)
+                int (*visit)(const struct entry *e, void *arg), void *arg)
 {
 	struct page *pg = calloc(1, sizeof(*pg));
 	int err, count = 0, r;
@@ -1160,7 +1180,7 @@ out:
 
 /* Splits a records-table entry into a store_record. */
 static int rec_decode(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
-		      size_t offset, struct store_record *r)
+                      size_t offset, struct store_record *r)
 {
 	const char *z1, *z2;
 
@@ -1210,7 +1230,7 @@ static int list_visit(const struct entry *e, void *arg)
 }
 
 int store_list(struct store *s, const char *coll, const char *region, bool with_deleted,
-	       store_record_fn fn, void *arg)
+               store_record_fn fn, void *arg)
 {
 	char prefix[REC_KEY_MAX];
 	struct list_ctx c = {region ? region : "", 0, with_deleted, fn, arg, 0};
@@ -1225,7 +1245,7 @@ int store_list(struct store *s, const char *coll, const char *region, bool with_
 }
 
 int store_get(struct store *s, const char *coll, const char *key, const char *region,
-	      store_record_fn fn, void *arg)
+              store_record_fn fn, void *arg)
 {
 	uint8_t ikey[REC_KEY_MAX], rkey[REC_KEY_MAX];
 	struct store_record r;
@@ -1274,9 +1294,9 @@ int store_get(struct store *s, const char *coll, const char *key, const char *re
 			err = rc == MDB_NOTFOUND ? PK_ECORRUPT : lmdb_err(rc);
 			break;
 		}
-		if ((err = rec_decode(rkey, rk.mv_size, v.mv_data, v.mv_size,
-				      s->mapaddr ? (size_t)((const char *)v.mv_data - s->mapaddr) : 0,
-				      &r)) != 0)
+		if ((err = rec_decode(
+		         rkey, rk.mv_size, v.mv_data, v.mv_size,
+		         s->mapaddr ? (size_t)((const char *)v.mv_data - s->mapaddr) : 0, &r)) != 0)
 			break;
 		if (r.deleted)
 			continue;
@@ -1304,7 +1324,7 @@ static int log_visit(const struct entry *e, void *arg)
 }
 
 int store_log(struct store *s, const uint8_t *origin,
-	      int (*fn)(const uint8_t *raw, size_t len, void *arg), void *arg)
+              int (*fn)(const uint8_t *raw, size_t len, void *arg), void *arg)
 {
 	struct log_ctx c = {fn, arg};
 
@@ -1321,12 +1341,11 @@ struct verifier {
 	struct store_verify_stats *st;
 };
 
-static void vfail(struct verifier *v, const void *at, const char *what, const char *where_fmt,
-		  ...) __attribute__((format(printf, 4, 5)));
+static void vfail(struct verifier *v, const void *at, const char *what, const char *where_fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Reports one finding, with the data file offset of the bytes concerned when known. */
-static void vfail(struct verifier *v, const void *at, const char *what, const char *where_fmt,
-		  ...)
+static void vfail(struct verifier *v, const void *at, const char *what, const char *where_fmt, ...)
 {
 	char where[320];
 	va_list ap;
@@ -1338,7 +1357,7 @@ static void vfail(struct verifier *v, const void *at, const char *what, const ch
 	n = strlen(where);
 	if (at != NULL && v->s->mapaddr != NULL)
 		snprintf(where + n, sizeof(where) - n, " (data.mdb offset %zu)",
-			 (size_t)((const char *)at - v->s->mapaddr));
+		         (size_t)((const char *)at - v->s->mapaddr));
 	v->st->problems++;
 	v->problem(where, what, v->arg);
 }
@@ -1436,10 +1455,11 @@ static int verify_log(struct verifier *v)
 			vfail(v, val.mv_data, "signature does not verify",
 			      "changeset origin %s seq %llu", o, (unsigned long long)seq);
 		else if (seq != walked.seq + 1 ||
-			 (seq > 1 && memcmp(cs.prev, walked.hash, PK_HASH_BYTES) != 0))
-			vfail(v, val.mv_data, "hash chain broken (previous changeset missing or "
-			      "different)", "changeset origin %s seq %llu", o,
-			      (unsigned long long)seq);
+		         (seq > 1 && memcmp(cs.prev, walked.hash, PK_HASH_BYTES) != 0))
+			vfail(v, val.mv_data,
+			      "hash chain broken (previous changeset missing or "
+			      "different)",
+			      "changeset origin %s seq %llu", o, (unsigned long long)seq);
 		else if (pk_cs_check_records(&cs, &why) != 0)
 			vfail(v, val.mv_data, why.msg, "changeset origin %s seq %llu", o,
 			      (unsigned long long)seq);
@@ -1488,13 +1508,13 @@ static void check_record(struct verifier *v, MDB_val *k, MDB_val *val)
 			continue;
 		found = true; /* the last matching op decides */
 		same = r.deleted ? op.value == NULL
-				 : op.value != NULL && r.value_len == op.value_len &&
-					   memcmp(r.value, op.value, op.value_len) == 0;
+		                 : op.value != NULL && r.value_len == op.value_len &&
+		                       memcmp(r.value, op.value, op.value_len) == 0;
 	}
 	if (!found || !same)
 		vfail(v, (const uint8_t *)val->mv_data + REC_META,
 		      found ? "record value differs from its changeset"
-			    : "record's changeset has no operation for it",
+		            : "record's changeset has no operation for it",
 		      "record %s/%s/%s", r.coll, r.region, r.key);
 	op.coll = r.coll;
 	op.coll_len = (uint32_t)strlen(r.coll);
@@ -1511,7 +1531,7 @@ static void check_record(struct verifier *v, MDB_val *k, MDB_val *val)
 
 /* Walks a whole table, calling fn for each entry. */
 static int walk(struct verifier *v, MDB_dbi dbi,
-		void (*fn)(struct verifier *v, MDB_val *k, MDB_val *val))
+                void (*fn)(struct verifier *v, MDB_val *k, MDB_val *val))
 {
 	MDB_cursor *cur;
 	MDB_val k, val;
@@ -1596,7 +1616,7 @@ static void check_index(struct verifier *v, MDB_val *k, MDB_val *val)
 }
 
 int store_verify(struct store *s, void (*problem)(const char *where, const char *what, void *arg),
-		 void *arg, struct store_verify_stats *stats)
+                 void *arg, struct store_verify_stats *stats)
 {
 	struct verifier v = {s, NULL, problem, arg, stats};
 	int rc, err;

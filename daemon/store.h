@@ -53,8 +53,8 @@ int store_node_init(struct store *s, const struct store_node *n);
  * node that has one refuses a chain to another root. Marks the node certified.
  */
 int store_install_chain(struct store *s, const uint8_t root[PK_PUB_BYTES],
-			const uint8_t *const *certs, const size_t *lens, size_t n, uint64_t now,
-			struct pk_diag *d);
+                        const uint8_t *const *certs, const size_t *lens, size_t n, uint64_t now,
+                        struct pk_diag *d);
 
 /* Adds a certificate issued by this node or received from a peer (decoded, signature checked;
  * stored by subject key). */
@@ -62,7 +62,7 @@ int store_cert_put(struct store *s, const uint8_t *cert, size_t len, struct pk_d
 
 /* Calls fn with the chain (root-issued first) that authorises `origin`; PK_ECERT when none. */
 int store_chain_get(struct store *s, const uint8_t origin[PK_PUB_BYTES],
-		    int (*fn)(const uint8_t *cert, size_t len, void *arg), void *arg);
+                    int (*fn)(const uint8_t *cert, size_t len, void *arg), void *arg);
 
 /* Takes the next certificate serial number this node issues (1, 2, ...). */
 int store_next_serial(struct store *s, uint64_t *serial);
@@ -89,7 +89,7 @@ struct store_outcome {
  * node's clock a changeset may be stamped (PK_ECLOCK); 0 disables the bound.
  */
 int store_apply(struct store *s, const struct store_blob *cs, size_t n, int threads,
-		uint64_t now_ms, struct store_outcome *out);
+                uint64_t now_ms, struct store_outcome *out);
 
 struct store_written {
 	uint64_t first_seq, last_seq; /* this node's changesets that the write created */
@@ -103,8 +103,9 @@ struct store_written {
  * done so far.
  */
 int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct pk_op *ops,
-		size_t nops, uint64_t now_ms, struct store_written *w,
-		void (*progress)(size_t done, size_t total, void *arg), void *arg, struct pk_diag *d);
+                size_t nops, uint64_t now_ms, struct store_written *w,
+                void (*progress)(size_t done, size_t total, void *arg), void *arg,
+                struct pk_diag *d);
 
 /* A current record, as handed to a callback. Pointers are valid during the call only. */
 struct store_record {
@@ -125,13 +126,13 @@ typedef int (*store_record_fn)(const struct store_record *r, void *arg);
 /* Calls fn for each live record of coll with this key (any region when region is NULL).
  * Returns the number of calls, or a negative error. fn returning non-zero stops the walk. */
 int store_get(struct store *s, const char *coll, const char *key, const char *region,
-	      store_record_fn fn, void *arg);
+              store_record_fn fn, void *arg);
 
 /* Calls fn for each record of coll whose region lies within `region` (NULL or "": all), in
  * (region, key) order; tombstones too when with_deleted. Returns the number of calls or an
  * error. */
 int store_list(struct store *s, const char *coll, const char *region, bool with_deleted,
-	       store_record_fn fn, void *arg);
+               store_record_fn fn, void *arg);
 
 struct store_head {
 	uint64_t seq; /* 0 when nothing is held from the origin */
@@ -145,11 +146,11 @@ int store_head_get(struct store *s, const uint8_t origin[PK_PUB_BYTES], struct s
 /* Calls fn for every held changeset (of one origin when origin is not NULL), by origin key
  * then sequence. Returns the number of calls or an error. */
 int store_log(struct store *s, const uint8_t *origin,
-	      int (*fn)(const uint8_t *raw, size_t len, void *arg), void *arg);
+              int (*fn)(const uint8_t *raw, size_t len, void *arg), void *arg);
 
 /* The changeset (origin, seq) into a malloc'd buffer. */
-int store_log_get(struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_t seq,
-		  uint8_t **out, size_t *len);
+int store_log_get(struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_t seq, uint8_t **out,
+                  size_t *len);
 
 struct store_verify_stats {
 	size_t changesets, records, certs, problems;
@@ -164,7 +165,7 @@ struct store_verify_stats {
  * Reads one snapshot, so the read transaction lasts as long as the walk.
  */
 int store_verify(struct store *s, void (*problem)(const char *where, const char *what, void *arg),
-		 void *arg, struct store_verify_stats *stats);
+                 void *arg, struct store_verify_stats *stats);
 
 /* The data file's path (for messages). */
 const char *store_path(const struct store *s);

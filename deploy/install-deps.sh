@@ -5,7 +5,7 @@ set -eu
 need="build-essential pkg-config liblmdb-dev libnng-dev libmsgpack-dev libsodium-dev
 libjansson-dev libinih-dev libcmocka-dev lmdb-utils python3"
 # clang's libFuzzer runtime, for the bounded fuzz runs in make check.
-need="$need clang libclang-rt-dev"
+need="$need clang libclang-rt-dev clang-format"
 missing=""
 for p in $need; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then

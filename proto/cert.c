@@ -18,7 +18,7 @@ int pk_cert_decode(const uint8_t *buf, size_t len, struct pk_cert *c, struct pk_
 	memset(c, 0, sizeof(*c));
 	if (len > PK_CERT_MAX_BYTES)
 		return pk_diagf(d, PK_ETOOBIG, "certificate of %zu bytes exceeds %u", len,
-				PK_CERT_MAX_BYTES);
+		                PK_CERT_MAX_BYTES);
 	pk_mpr_init(&r, buf, len);
 	if (pk_mpr_array(&r, &n) != 0 || n != 2 || pk_mpr_bin(&r, &c->body, &blen) != 0 ||
 	    pk_mpr_bin(&r, &c->sig, &slen) != 0 || slen != PK_SIG_BYTES || pk_mpr_left(&r) != 0)
@@ -72,8 +72,8 @@ static void pack_bin(msgpack_packer *pk, const uint8_t *b, size_t n)
 	msgpack_pack_bin_body(pk, b, n);
 }
 
-int pk_cert_encode(const struct pk_cert_info *info, const uint8_t sec[PK_SEC_BYTES],
-		   uint8_t **out, size_t *outlen)
+int pk_cert_encode(const struct pk_cert_info *info, const uint8_t sec[PK_SEC_BYTES], uint8_t **out,
+                   size_t *outlen)
 {
 	msgpack_sbuffer body, env;
 	msgpack_packer pk;
@@ -125,7 +125,7 @@ out:
 }
 
 int pk_cert_chain_check(const uint8_t root[PK_PUB_BYTES], const struct pk_cert *chain, size_t n,
-			uint64_t at, struct pk_diag *d)
+                        uint64_t at, struct pk_diag *d)
 {
 	const uint8_t *issuer = root;
 	const char *outer = "";
@@ -137,15 +137,15 @@ int pk_cert_chain_check(const uint8_t root[PK_PUB_BYTES], const struct pk_cert *
 
 		if (memcmp(in->issuer, issuer, PK_PUB_BYTES) != 0)
 			return pk_diagf(d, PK_ECERT, "certificate %zu: not issued by %s", i,
-					i == 0 ? "the root" : "the previous subject");
+			                i == 0 ? "the root" : "the previous subject");
 		if (!pk_cert_sig_ok(&chain[i]))
 			return pk_diagf(d, PK_ESIG, "certificate %zu: bad signature", i);
 		if (!pk_region_within(in->region, strlen(in->region), outer, strlen(outer)))
 			return pk_diagf(d, PK_EREGION, "certificate %zu: region '%s' outside '%s'",
-					i, in->region, outer);
+			                i, in->region, outer);
 		if (at < in->not_before || at > in->not_after)
 			return pk_diagf(d, PK_EEXPIRED, "certificate %zu ('%s'): not valid at %llu",
-					i, in->name, (unsigned long long)at);
+			                i, in->name, (unsigned long long)at);
 		issuer = in->subject;
 		outer = in->region;
 	}

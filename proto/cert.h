@@ -20,8 +20,8 @@
 
 #define PK_CERT_TAG "pokja-cert-1"
 #define PK_CERT_MAX_BYTES 1024
-#define PK_NAME_MAX 128   /* bytes of UTF-8 in a node name */
-#define PK_CHAIN_MAX 5    /* certificates in a chain: province, kabupaten/kota, and spare levels */
+#define PK_NAME_MAX 128 /* bytes of UTF-8 in a node name */
+#define PK_CHAIN_MAX 5  /* certificates in a chain: province, kabupaten/kota, and spare levels */
 
 /* What a certificate says. */
 struct pk_cert_info {
@@ -57,8 +57,8 @@ bool pk_cert_sig_ok(const struct pk_cert *c);
 
 /* Encodes info and signs it with the issuer's secret key (whose public half must equal
  * info->issuer). Returns 0 and a malloc'd buffer in *out, or PK_EINVAL / PK_EREGION / PK_ENOMEM. */
-int pk_cert_encode(const struct pk_cert_info *info, const uint8_t sec[PK_SEC_BYTES],
-		   uint8_t **out, size_t *outlen);
+int pk_cert_encode(const struct pk_cert_info *info, const uint8_t sec[PK_SEC_BYTES], uint8_t **out,
+                   size_t *outlen);
 
 /*
  * Checks a chain: chain[0] issued by `root`, each next one issued by the subject of the one
@@ -67,6 +67,6 @@ int pk_cert_encode(const struct pk_cert_info *info, const uint8_t sec[PK_SEC_BYT
  * PK_EEXPIRED with the failing link's index in d. n must be 1..PK_CHAIN_MAX.
  */
 int pk_cert_chain_check(const uint8_t root[PK_PUB_BYTES], const struct pk_cert *chain, size_t n,
-			uint64_t at, struct pk_diag *d);
+                        uint64_t at, struct pk_diag *d);
 
 #endif

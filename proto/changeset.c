@@ -42,15 +42,15 @@ static int read_op(struct pk_mpr *r, struct pk_op *op, struct pk_diag *d)
 	}
 	if (op->coll_len == 0 || op->coll_len > PK_COLL_MAX)
 		return pk_diagf(d, PK_ESCHEMA, "collection name length %u out of range",
-				op->coll_len);
+		                op->coll_len);
 	if (!pk_region_valid(op->region, op->region_len))
 		return pk_diagf(d, PK_EREGION, "malformed region code '%.*s'",
-				(int)(op->region_len > 20 ? 20 : op->region_len), op->region);
+		                (int)(op->region_len > 20 ? 20 : op->region_len), op->region);
 	if (!pk_key_valid(op->key, op->key_len))
 		return pk_diagf(d, PK_ESCHEMA, "malformed record key");
 	if (op->value != NULL && op->value_len > PK_VALUE_MAX_BYTES)
-		return pk_diagf(d, PK_ETOOBIG, "record value of %u bytes exceeds %u",
-				op->value_len, PK_VALUE_MAX_BYTES);
+		return pk_diagf(d, PK_ETOOBIG, "record value of %u bytes exceeds %u", op->value_len,
+		                PK_VALUE_MAX_BYTES);
 	return 0;
 }
 
@@ -66,7 +66,7 @@ int pk_cs_decode(const uint8_t *buf, size_t len, struct pk_changeset *cs, struct
 	memset(cs, 0, sizeof(*cs));
 	if (len > PK_CS_MAX_BYTES)
 		return pk_diagf(d, PK_ETOOBIG, "changeset of %zu bytes exceeds %u", len,
-				PK_CS_MAX_BYTES);
+		                PK_CS_MAX_BYTES);
 	pk_mpr_init(&r, buf, len);
 	if (pk_mpr_array(&r, &n) != 0 || n != 2 || pk_mpr_bin(&r, &body, &blen) != 0 ||
 	    expect_bin(&r, PK_SIG_BYTES, &sig) != 0 || pk_mpr_left(&r) != 0)
@@ -87,7 +87,7 @@ int pk_cs_decode(const uint8_t *buf, size_t len, struct pk_changeset *cs, struct
 		return pk_diagf(d, PK_EDECODE, "first changeset with a non-zero previous hash");
 	if (cs->nops == 0 || cs->nops > PK_CS_MAX_OPS)
 		return pk_diagf(d, PK_EDECODE, "%u operations (allowed 1..%u)", cs->nops,
-				PK_CS_MAX_OPS);
+		                PK_CS_MAX_OPS);
 	cs->ops = b.p;
 	for (uint32_t i = 0; i < cs->nops; i++) {
 		if ((err = read_op(&b, &op, d)) != 0)
@@ -142,13 +142,13 @@ int pk_cs_check_records(const struct pk_changeset *cs, struct pk_diag *d)
 		c = pk_schema_find(op.coll, op.coll_len);
 		if (c == NULL)
 			return pk_diagf(d, PK_ESCHEMA, "operation %u: unknown collection '%.*s'", i,
-					(int)op.coll_len, op.coll);
+			                (int)op.coll_len, op.coll);
 		if (op.value == NULL)
 			continue;
 		err = pk_schema_validate(c, op.value, op.value_len, &why);
 		if (err != 0)
 			return pk_diagf(d, err, "operation %u (%s/%.*s): %s", i, c->name,
-					(int)op.key_len, op.key, why.msg);
+			                (int)op.key_len, op.key, why.msg);
 	}
 	return 0;
 }
@@ -172,8 +172,8 @@ static void pack_bin(msgpack_packer *pk, const uint8_t *b, size_t n)
 }
 
 int pk_cs_encode(const struct pk_cs_head *h, const struct pk_op *ops, uint32_t nops,
-		 const uint8_t pub[PK_PUB_BYTES], const uint8_t sec[PK_SEC_BYTES], uint8_t **out,
-		 size_t *outlen)
+                 const uint8_t pub[PK_PUB_BYTES], const uint8_t sec[PK_SEC_BYTES], uint8_t **out,
+                 size_t *outlen)
 {
 	msgpack_sbuffer body, env;
 	msgpack_packer pk;

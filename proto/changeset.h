@@ -40,7 +40,7 @@ struct pk_changeset {
 	size_t raw_len;
 	const uint8_t *body; /* the signed part */
 	size_t body_len;
-	const uint8_t *sig; /* PK_SIG_BYTES */
+	const uint8_t *sig;    /* PK_SIG_BYTES */
 	const uint8_t *origin; /* PK_PUB_BYTES */
 	const uint8_t *prev;   /* PK_HASH_BYTES: hash of the previous changeset, zeros for seq 1 */
 	uint64_t seq;
@@ -96,8 +96,8 @@ int pk_cs_check_records(const struct pk_changeset *cs, struct pk_diag *d);
  * The ops are not schema-checked here.
  */
 int pk_cs_encode(const struct pk_cs_head *h, const struct pk_op *ops, uint32_t nops,
-		 const uint8_t pub[PK_PUB_BYTES], const uint8_t sec[PK_SEC_BYTES], uint8_t **out,
-		 size_t *outlen);
+                 const uint8_t pub[PK_PUB_BYTES], const uint8_t sec[PK_SEC_BYTES], uint8_t **out,
+                 size_t *outlen);
 
 /* An upper bound on the bytes one op adds to an encoded changeset, for callers that split a
  * long list of ops into changesets under PK_CS_MAX_BYTES. */

@@ -11,7 +11,7 @@ int pk_crypto_init(void)
 }
 
 void pk_key_from_seed(const uint8_t seed[PK_SEED_BYTES], uint8_t pub[PK_PUB_BYTES],
-		      uint8_t sec[PK_SEC_BYTES])
+                      uint8_t sec[PK_SEC_BYTES])
 {
 	crypto_sign_seed_keypair(pub, sec, seed);
 }
@@ -22,13 +22,13 @@ void pk_random(void *buf, size_t n)
 }
 
 void pk_sign(uint8_t sig[PK_SIG_BYTES], const uint8_t *msg, size_t len,
-	     const uint8_t sec[PK_SEC_BYTES])
+             const uint8_t sec[PK_SEC_BYTES])
 {
 	crypto_sign_detached(sig, NULL, msg, len, sec);
 }
 
 bool pk_sig_ok(const uint8_t sig[PK_SIG_BYTES], const uint8_t *msg, size_t len,
-	       const uint8_t pub[PK_PUB_BYTES])
+               const uint8_t pub[PK_PUB_BYTES])
 {
 	return crypto_sign_verify_detached(sig, msg, len, pub) == 0;
 }

@@ -21,20 +21,20 @@ int pk_crypto_init(void);
 
 /* Derives an ed25519 key pair from a 32-byte seed (deterministic). */
 void pk_key_from_seed(const uint8_t seed[PK_SEED_BYTES], uint8_t pub[PK_PUB_BYTES],
-		      uint8_t sec[PK_SEC_BYTES]);
+                      uint8_t sec[PK_SEC_BYTES]);
 
 /* Fills buf with n bytes from the system's random source. */
 void pk_random(void *buf, size_t n);
 
 /* Detached ed25519 signature over msg. */
 void pk_sign(uint8_t sig[PK_SIG_BYTES], const uint8_t *msg, size_t len,
-	     const uint8_t sec[PK_SEC_BYTES]);
+             const uint8_t sec[PK_SEC_BYTES]);
 
 /* True when sig is a valid signature of msg by pub. Rejects non-canonical signatures and
  * small-order keys (libsodium's strict checks). About 42 microseconds on this project's
  * reference machine; the dominant cost of applying a changeset. */
 bool pk_sig_ok(const uint8_t sig[PK_SIG_BYTES], const uint8_t *msg, size_t len,
-	       const uint8_t pub[PK_PUB_BYTES]);
+               const uint8_t pub[PK_PUB_BYTES]);
 
 /* Unkeyed BLAKE2b with a 32-byte output. */
 void pk_hash(uint8_t out[PK_HASH_BYTES], const uint8_t *msg, size_t len);

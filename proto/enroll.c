@@ -32,7 +32,7 @@ static int hand_over(msgpack_sbuffer *sb, uint8_t **out, size_t *outlen)
 }
 
 int pk_request_encode(const struct pk_request *rq, const uint8_t sec[PK_SEC_BYTES], uint8_t **out,
-		      size_t *outlen)
+                      size_t *outlen)
 {
 	msgpack_sbuffer body, env;
 	msgpack_packer pk;
@@ -79,7 +79,7 @@ int pk_request_decode(const uint8_t *buf, size_t len, struct pk_request *rq, str
 	memset(rq, 0, sizeof(*rq));
 	if (len > PK_REQUEST_MAX_BYTES)
 		return pk_diagf(d, PK_ETOOBIG, "join request larger than %u bytes",
-				PK_REQUEST_MAX_BYTES);
+		                PK_REQUEST_MAX_BYTES);
 	pk_mpr_init(&r, buf, len);
 	if (pk_mpr_array(&r, &n) != 0 || n != 2 || pk_mpr_bin(&r, &body, &blen) != 0 ||
 	    pk_mpr_bin(&r, &sig, &slen) != 0 || slen != PK_SIG_BYTES || pk_mpr_left(&r) != 0)

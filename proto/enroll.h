@@ -26,7 +26,7 @@ struct pk_request {
 
 /* Encodes and signs a request with the requesting node's key. *out is malloc'd. */
 int pk_request_encode(const struct pk_request *rq, const uint8_t sec[PK_SEC_BYTES], uint8_t **out,
-		      size_t *outlen);
+                      size_t *outlen);
 
 /* Decodes a request and checks its self-signature. PK_EDECODE, PK_EVERSION, PK_EREGION,
  * PK_ESIG. Safe on any bytes. */

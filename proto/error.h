@@ -55,6 +55,7 @@ struct pk_diag {
 };
 
 /* printf into d->msg when d is not NULL. Returns err, so callers can `return pk_diagf(...)`. */
-int pk_diagf(struct pk_diag *d, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int pk_diagf(struct pk_diag *d, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -53,7 +53,7 @@ bool pk_region_within(const char *inner, size_t inner_len, const char *outer, si
 const char *pk_level_name(int level)
 {
 	static const char *const names[] = {"national", "province", "kabupaten/kota", "kecamatan",
-					    "desa/kelurahan"};
+	                                    "desa/kelurahan"};
 
 	if (level < 0 || level > 4)
 		return "invalid";

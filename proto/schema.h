@@ -39,9 +39,9 @@ struct pk_field {
 	const char *name;
 	enum pk_ftype type;
 	bool required;
-	int64_t min, max;             /* PK_T_INT and PK_T_NUM only */
-	const char *const *choices;   /* PK_T_ENUM only: NULL-terminated */
-	const char *doc;              /* one line, English */
+	int64_t min, max;           /* PK_T_INT and PK_T_NUM only */
+	const char *const *choices; /* PK_T_ENUM only: NULL-terminated */
+	const char *doc;            /* one line, English */
 };
 
 struct pk_collection {
@@ -71,7 +71,7 @@ const char *pk_ftype_name(enum pk_ftype t);
  * Safe on arbitrary bytes; allocates nothing that outlives the call.
  */
 int pk_schema_validate(const struct pk_collection *c, const uint8_t *value, size_t len,
-		       struct pk_diag *d);
+                       struct pk_diag *d);
 
 /* True when a record key is well formed: 1..PK_KEY_MAX bytes of [A-Za-z0-9._:-]. */
 bool pk_key_valid(const char *key, size_t len);

@@ -33,7 +33,7 @@ const struct pk_wilayah *pk_wilayah_find(const char *code, size_t len);
  * were given. Returns the number of entries given.
  */
 size_t pk_wilayah_search(const char *query, size_t max,
-			 int (*fn)(const struct pk_wilayah *w, void *arg), void *arg);
+                         int (*fn)(const struct pk_wilayah *w, void *arg), void *arg);
 
 /* The ODbL attribution line to print wherever names from the list are shown in bulk. */
 const char *pk_wilayah_notice(void);

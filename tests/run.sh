@@ -47,6 +47,13 @@ for t in tests/cli/test_*.sh; do
 	run_one "cli/$(basename "$t" .sh)" sh "$t"
 done
 
+echo "== style"
+if command -v clang-format >/dev/null 2>&1; then
+	run_one "style" sh tests/style.sh
+else
+	echo "skip style: clang-format not installed"
+fi
+
 echo "== fuzz targets (bounded)"
 if sh tests/fuzz/run.sh --probe >/dev/null 2>&1; then
 	run_one "fuzz" sh tests/fuzz/run.sh --seconds "${FUZZ_SECONDS:-10}"

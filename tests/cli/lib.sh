@@ -16,6 +16,8 @@
 #   jcheck NAME PYEXPR CMD...    CMD exits 0, its stdout is JSON, and the Python expression
 #                                PYEXPR (the parsed value is `j`) is true
 #   same NAME A B                the strings A and B are equal
+#   stdout_has NAME PATTERN      the last command's stdout matches (runs nothing)
+#   stderr_has NAME PATTERN      the last command's stderr matches (runs nothing)
 #   check NAME CMD...            like ok, for shell tests (test, grep, cmp, ...) run quietly
 #   pass NAME / fail NAME [WHY]  record a result directly
 #   snapshot DIR                 a canonical dump of a node's whole state
@@ -217,6 +219,26 @@ jcheck() {
 		_report "$_name" "$_why" "$@"
 	else
 		pass "$_name"
+	fi
+}
+
+# Checks the stdout / stderr of the last command run by a helper, without running anything.
+# (Beware: `check grep ... "$OUT"` would truncate $OUT before grep reads it.)
+stdout_has() { # name pattern
+	if grep -Eq -- "$2" "$OUT"; then
+		pass "$1"
+	else
+		fail "$1" "the last stdout does not match /$2/:
+$(sed -n '1,20s/^/  /p' "$OUT")"
+	fi
+}
+
+stderr_has() { # name pattern
+	if grep -Eq -- "$2" "$ERR"; then
+		pass "$1"
+	else
+		fail "$1" "the last stderr does not match /$2/:
+$(sed -n '1,20s/^/  /p' "$ERR")"
 	fi
 }
 

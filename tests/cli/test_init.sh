@@ -228,4 +228,20 @@ same "info on a missing node exits 1" "$RC" 1
 jcheck "info --json parses for every node" 'j["certified"] is True' \
 	"$P" --dir "$PROV" --json info
 
+# ---- --root pins the national key
+ROOTKEY=$("$P" --dir "$N" info --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+ok "init --root with the national key" "$P" init --dir "$T/pinned" --region 33 --root "$ROOTKEY"
+ok "the pinned node writes a request" "$P" --dir "$T/pinned" request -o "$T/pinned.req"
+ok "the national node certifies it" "$P" --dir "$N" certify "$T/pinned.req" -o "$T/pinned.cert"
+ok "a set from the pinned root installs" "$P" --dir "$T/pinned" install-cert "$T/pinned.cert"
+ok "init --root with another key" "$P" init --dir "$T/other" --region 33 \
+	--root 0101010101010101010101010101010101010101010101010101010101010101
+ok "that node writes a request" "$P" --dir "$T/other" request -o "$T/other.req"
+ok "the national node certifies it too" "$P" --dir "$N" certify "$T/other.req" -o "$T/other.cert"
+errs "a set from another root than the pinned one is refused" "another national root" \
+	"$P" --dir "$T/other" install-cert "$T/other.cert"
+jcheck "the refused node stays uncertified" 'j["certified"] is False' "$P" --dir "$T/other" info --json
+fails "--root is refused for the national node" 1 "$P" init --dir "$T/natroot" --root "$ROOTKEY"
+fails "--root must be 64 hex digits" 1 "$P" init --dir "$T/badroot" --region 33 --root abc
+
 done_testing

@@ -6,10 +6,6 @@
 N=$T/nasional
 ok "init national" "$P" --dir "$N" init
 
-jq_() { # file expr: prints the value of a python expression over the JSON in file
-	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"
-}
-
 # ---- kegiatan: every field
 KEG='{"nama":"Sosialisasi RP3KP","strategi":"Penjaminan kualitas RP3KP","tujuan":"Pemahaman bersama",
  "target_hasil":"Draf RP3KP disepakati","tahun":2026,"bulan":3,"jumlah_peserta":45,

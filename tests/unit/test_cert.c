@@ -36,7 +36,7 @@ struct owned {
 };
 
 static void own(struct owned *o, const struct tu_key *issuer, const struct tu_key *subject,
-		const char *region, uint64_t nb, uint64_t na)
+                const char *region, uint64_t nb, uint64_t na)
 {
 	o->buf = tu_cert(issuer, subject, 7, region, "Pokja", nb, na, &o->len);
 	assert_non_null(o->buf);
@@ -311,8 +311,8 @@ static void test_chain_time(void **state)
 
 static void test_chain_length(void **state)
 {
-	static const char *const regions[] = {"32", "32.75", "32.75.01", "32.75.01.1001",
-					      "32.75.01.1001", "32.75.01.1001"};
+	static const char *const regions[] = {
+	    "32", "32.75", "32.75.01", "32.75.01.1001", "32.75.01.1001", "32.75.01.1001"};
 	struct tu_key keys[PK_CHAIN_MAX + 2];
 	struct owned o[PK_CHAIN_MAX + 1];
 
@@ -468,7 +468,7 @@ static void test_decode_refusals(void **state)
 		int err = decode_spec(&sp);
 		if (err != cases[i].err)
 			fail_msg("mutation %d: got %d (%s), want %d", (int)cases[i].m, err,
-				 pk_strerror(err), cases[i].err);
+			         pk_strerror(err), cases[i].err);
 	}
 	sp.m = M_NONE;
 

@@ -1,6 +1,6 @@
 /*
  * test_changeset.c: changeset encoding, decoding, signing and checks (proto/changeset.h), and
- * the test vectors of proto/SPEC.md (also written out in tests/unit/VECTORS.txt).
+ * the test vectors of proto/SPEC.md, section 13.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +20,7 @@
 
 /* ---- the vectors --------------------------------------------------------------------------- */
 
+/* clang-format off */
 /* Key seed bytes 0x00..0x1f (tu_key(k, 0)); the certificate subject's 0x20..0x3f (tu_key 1). */
 #define VEC_PUB "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8"
 #define VEC_SUBJECT_PUB "29acbae141bccaf0b22e1a94d34d0bc7361e526d0bfe12c89794bc9322966dd7"
@@ -45,6 +46,7 @@
 #define VEC_CERT_SIG                                                                               \
 	"aa5f5b807e831dc7de29fb7f53dfe4fc3ee909dda31fb0b16c274b0bf05836291606a168545f66c5a13c3d58" \
 	"22e48f0a4a3629a021103512fd2cfb901495870b"
+/* clang-format on */
 
 static void assert_hex(const uint8_t *p, size_t n, const char *want)
 {
@@ -106,7 +108,7 @@ static void test_vector_cert(void **state)
 	assert_hex(root.pub, PK_PUB_BYTES, VEC_PUB);
 	assert_hex(subject.pub, PK_PUB_BYTES, VEC_SUBJECT_PUB);
 	out = tu_cert(&root, &subject, 1, "32", "Pokja PKP Provinsi Jawa Barat", 1767225600,
-		      1798761600, &len);
+	              1798761600, &len);
 	assert_non_null(out);
 	assert_hex(out, len, VEC_CERT);
 	assert_int_equal(pk_cert_decode(out, len, &c, NULL), 0);
@@ -199,7 +201,7 @@ static void test_encode_refusals(void **state)
 	assert_null(out);
 	assert_int_equal(len, 0);
 	assert_int_equal(pk_cs_encode(&h, many, PK_CS_MAX_OPS + 1, k.pub, k.sec, &out, &len),
-			 PK_EINVAL);
+	                 PK_EINVAL);
 	h.seq = 0;
 	assert_int_equal(pk_cs_encode(&h, many, 1, k.pub, k.sec, &out, &len), PK_EINVAL);
 	h.seq = 1;
@@ -220,8 +222,7 @@ static void test_encode_refusals(void **state)
 		big = tu_op("kegiatan", "32", "k", blob, PK_VALUE_MAX_BYTES);
 		for (int i = 0; i < 17; i++)
 			many[i] = big;
-		assert_int_equal(pk_cs_encode(&h, many, 17, k.pub, k.sec, &out, &len),
-				 PK_ETOOBIG);
+		assert_int_equal(pk_cs_encode(&h, many, 17, k.pub, k.sec, &out, &len), PK_ETOOBIG);
 		assert_null(out);
 		free(blob);
 	}
@@ -246,7 +247,7 @@ static void test_op_size_bound(void **state)
 	ops[0] = tu_op("kegiatan", "32", "k", blob, 1);
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		ops[1] = tu_op("kegiatan", "32.75.01.1001", "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
-			       sizes[i] ? blob : NULL, sizes[i]);
+		               sizes[i] ? blob : NULL, sizes[i]);
 		assert_int_equal(pk_cs_encode(&h, ops, 1, k.pub, k.sec, &a, &la), 0);
 		assert_int_equal(pk_cs_encode(&h, ops, 2, k.pub, k.sec, &b, &lb), 0);
 		assert_true(lb - la <= pk_cs_op_size(&ops[1]));
@@ -287,7 +288,7 @@ static void test_every_flip_detected(void **state)
 			copy[i] ^= masks[m];
 			if (pk_cs_decode(copy, len, &cs, NULL) == 0 && pk_cs_sig_ok(&cs))
 				fail_msg("byte %zu ^ 0x%02x: still decodes and verifies", i,
-					 masks[m]);
+				         masks[m]);
 			memset(&fake, 0, sizeof(fake));
 			fake.raw = copy;
 			fake.raw_len = len;
@@ -565,7 +566,7 @@ static void test_structural_refusals(void **state)
 		int err = decode_spec(&sp, &k);
 		if (err != cases[i].err)
 			fail_msg("mutation %d: got %d (%s), want %d", (int)cases[i].m, err,
-				 pk_strerror(err), cases[i].err);
+			         pk_strerror(err), cases[i].err);
 	}
 	sp.m = M_NONE;
 
@@ -657,8 +658,7 @@ static void test_op_refusals(void **state)
 	assert_int_equal(decode_op(&k, tu_op("kegiatan", "32", "", v, vlen)), PK_ESCHEMA);
 	assert_int_equal(decode_op(&k, tu_op("kegiatan", "32", "kg 1", v, vlen)), PK_ESCHEMA);
 	assert_int_equal(decode_op(&k, tu_op("kegiatan", "32", "kg/1", NULL, 0)), PK_ESCHEMA);
-	assert_int_equal(decode_op(&k, tu_op("kegiatan", "32", "kg\xc3\xa9", v, vlen)),
-			 PK_ESCHEMA);
+	assert_int_equal(decode_op(&k, tu_op("kegiatan", "32", "kg\xc3\xa9", v, vlen)), PK_ESCHEMA);
 	/* Collection names: the length is checked here, the name by pk_cs_check_records. */
 	memset(longcoll, 'c', sizeof(longcoll));
 	longcoll[PK_COLL_MAX] = '\0';
@@ -670,11 +670,9 @@ static void test_op_refusals(void **state)
 	/* Value size. */
 	blob = calloc(1, PK_VALUE_MAX_BYTES + 1);
 	assert_non_null(blob);
-	assert_int_equal(decode_op(&k, tu_op("kegiatan", "32", "kg", blob, PK_VALUE_MAX_BYTES)),
-			 0);
-	assert_int_equal(
-	    decode_op(&k, tu_op("kegiatan", "32", "kg", blob, PK_VALUE_MAX_BYTES + 1)),
-	    PK_ETOOBIG);
+	assert_int_equal(decode_op(&k, tu_op("kegiatan", "32", "kg", blob, PK_VALUE_MAX_BYTES)), 0);
+	assert_int_equal(decode_op(&k, tu_op("kegiatan", "32", "kg", blob, PK_VALUE_MAX_BYTES + 1)),
+	                 PK_ETOOBIG);
 	free(blob);
 	free(v);
 }

@@ -450,6 +450,7 @@ static void test_truncated_scalars(void **state)
 }
 
 /* A document with every accepted type at several widths, nested. */
+/* clang-format off */
 static const uint8_t doc[] = {
     0x8a,                                           /* map of 10 pairs */
     0xa1, 'a', 0xc0,                                /* "a": nil */
@@ -463,6 +464,7 @@ static const uint8_t doc[] = {
     0xa1, 'i', 0xde, 0x00, 0x01, 0xa0, 0xdc, 0x00, 0x01, 0xc2, /* {"": [false]} */
     0xa1, 'j', 0xcf, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, /* uint64 */
 };
+/* clang-format on */
 
 /* Reads doc with the typed functions, checking every value. */
 static int read_doc(struct pk_mpr *r)
@@ -529,7 +531,7 @@ static void test_truncation_every_length(void **state)
 
 static void test_skip_depth(void **state)
 {
-	static const uint8_t nested[] = {0x91, 0x91, 0x91, 0x01}; /* [[[1]]] */
+	static const uint8_t nested[] = {0x91, 0x91, 0x91, 0x01};                  /* [[[1]]] */
 	static const uint8_t mapnest[] = {0x81, 0xa1, 'k', 0x81, 0xa1, 'l', 0x90}; /* {k:{l:[]}} */
 	uint8_t *deep;
 	struct pk_mpr r;

@@ -105,7 +105,7 @@ static int group_setup(void **state)
 
 /* Applies one changeset; returns its outcome (the call itself must succeed). */
 static int apply1(struct store *s, const uint8_t *cs, size_t len, uint64_t now_ms,
-		  struct pk_diag *why)
+                  struct pk_diag *why)
 {
 	struct store_blob b = {cs, len};
 	struct store_outcome o;
@@ -122,7 +122,7 @@ static int apply1(struct store *s, const uint8_t *cs, size_t len, uint64_t now_m
 
 /* The next changeset of o writing one kegiatan record (hlc 0: one millisecond later). */
 static uint8_t *kg_next(struct tu_origin *o, uint64_t hlc, const char *region, const char *key,
-			const char *nama, size_t *len)
+                        const char *nama, size_t *len)
 {
 	size_t vlen;
 	uint8_t *v = nama ? tu_kegiatan(nama, 2026, &vlen) : NULL;
@@ -135,7 +135,7 @@ static uint8_t *kg_next(struct tu_origin *o, uint64_t hlc, const char *region, c
 
 /* The same without advancing o. */
 static uint8_t *kg_peek(const struct tu_origin *o, uint64_t hlc, const char *region,
-			const char *key, const char *nama, size_t *len)
+                        const char *key, const char *nama, size_t *len)
 {
 	struct tu_origin copy = *o;
 
@@ -155,12 +155,12 @@ static void assert_dump_is(struct store *s, const struct tu_buf *want, const cha
 	dump(s, &now);
 	if (now.len != want->len || (now.len && memcmp(now.data, want->data, now.len) != 0))
 		fail_msg("%s: the records changed (%zu bytes of dump, were %zu)", what, now.len,
-			 want->len);
+		         want->len);
 	tu_buf_free(&now);
 }
 
 static void assert_head_is(struct store *s, const uint8_t *origin, const struct store_head *want,
-			   const char *what)
+                           const char *what)
 {
 	struct store_head h;
 
@@ -168,7 +168,7 @@ static void assert_head_is(struct store *s, const uint8_t *origin, const struct 
 	if (h.seq != want->seq || h.hlc != want->hlc || h.forked != want->forked ||
 	    memcmp(h.hash, want->hash, PK_HASH_BYTES) != 0)
 		fail_msg("%s: head changed (seq %llu, was %llu)", what, (unsigned long long)h.seq,
-			 (unsigned long long)want->seq);
+		         (unsigned long long)want->seq);
 }
 
 /* Copies of the records a store_get / store_list call reported. */
@@ -211,21 +211,21 @@ static int collect(const struct store_record *r, void *arg)
 }
 
 static int list(struct store *s, const char *coll, const char *region, bool deleted,
-		struct gots *gs)
+                struct gots *gs)
 {
 	memset(gs, 0, sizeof(*gs));
 	return store_list(s, coll, region, deleted, collect, gs);
 }
 
 static int get(struct store *s, const char *coll, const char *key, const char *region,
-	       struct gots *gs)
+               struct gots *gs)
 {
 	memset(gs, 0, sizeof(*gs));
 	return store_get(s, coll, key, region, collect, gs);
 }
 
 static int write_ops(struct store *s, const struct tu_key *k, const struct pk_op *ops, size_t n,
-		     struct store_written *w, struct pk_diag *d)
+                     struct store_written *w, struct pk_diag *d)
 {
 	struct store_written tmp;
 
@@ -234,7 +234,7 @@ static int write_ops(struct store *s, const struct tu_key *k, const struct pk_op
 
 /* Writes one kegiatan record as this store's node (key k). */
 static int write_kg(struct store *s, const struct tu_key *k, const char *region, const char *key,
-		    const char *nama)
+                    const char *nama)
 {
 	size_t vlen = 0;
 	uint8_t *v = nama ? tu_kegiatan(nama, 2026, &vlen) : NULL;
@@ -316,7 +316,6 @@ static void test_uncertified_node(void **state)
 {
 	struct fx *f = *state;
 	struct store_node got;
-	struct pk_diag d = {""};
 	const struct tu_key *keys[] = {&root, &prov, &kab_a};
 	const char *regions[] = {"32", "32.75"};
 	const char *wrong[] = {"32", "32.01"};
@@ -342,7 +341,6 @@ static void test_uncertified_node(void **state)
 	assert_int_equal(write_kg(f->s, &kab_a, "32.75", "kg-1", "Sekarang boleh"), 0);
 	/* Another node's key cannot write here. */
 	assert_int_equal(write_kg(f->s, &kab_b, "32.75", "kg-2", "Bukan saya"), PK_EPERM);
-	(void)d;
 }
 
 /* ---- local writes and reads ------------------------------------------------------------------ */
@@ -520,7 +518,7 @@ static void test_write_all_or_nothing(void **state)
 	{
 		size_t n = PK_CS_MAX_OPS + 4;
 		struct pk_op *many = calloc(n, sizeof(*many));
-		char (*keys)[16] = calloc(n, 16);
+		char(*keys)[16] = calloc(n, 16);
 		struct store_head h1;
 		assert_non_null(many);
 		assert_non_null(keys);
@@ -610,7 +608,7 @@ static void test_apply_refusals(void **state)
 		int got_ = apply1(f->s, buf, len, now, &why);                                      \
 		if (got_ != (want))                                                                \
 			fail_msg("%s: outcome %d (%s: %s), want %d", what, got_,                   \
-				 pk_strerror(got_), why.msg, want);                                \
+			         pk_strerror(got_), why.msg, want);                                \
 		if ((want) != PK_EEXIST)                                                           \
 			assert_true(why.msg[0] != '\0');                                           \
 		assert_head_is(f->s, kab_a.pub, &h, what);                                         \
@@ -631,7 +629,7 @@ static void test_apply_refusals(void **state)
 	/* Previous hash wrong. */
 	memset(junk, 0x5a, sizeof(junk));
 	c = tu_cs_make(&a, 2, junk, a.hlc + pk_hlc_from_ms(1),
-		       &(struct pk_op){"kegiatan", 8, "32.75", 5, "kg-b", 4, NULL, 0}, 1, &l);
+	               &(struct pk_op){"kegiatan", 8, "32.75", 5, "kg-b", 4, NULL, 0}, 1, &l);
 	REFUSED(c, l, NOW_MS, PK_ECHAIN, "bad prev");
 	free(c);
 
@@ -650,7 +648,7 @@ static void test_apply_refusals(void **state)
 
 	/* After the certificate chain expires. */
 	c = kg_peek(&a, pk_hlc_from_ms(TU_NOT_AFTER * 1000 + 1000), "32.75", "kg-b", "Kadaluarsa",
-		    &l);
+	            &l);
 	REFUSED(c, l, 0, PK_EEXPIRED, "certificate expired");
 	free(c);
 
@@ -675,7 +673,7 @@ static void test_apply_refusals(void **state)
 		size_t vl;
 		uint8_t *v = tu_kegiatan("Dua op", 2026, &vl);
 		struct pk_op ops[2] = {tu_op("kegiatan", "32.75", "kg-b", v, vl),
-				       tu_op("kegiatan", "33.01", "kg-b", v, vl)};
+		                       tu_op("kegiatan", "33.01", "kg-b", v, vl)};
 		struct tu_origin copy = a;
 		c = tu_cs_next(&copy, 0, ops, 2, &l);
 		REFUSED(c, l, NOW_MS, PK_EREGION, "second op outside");
@@ -853,7 +851,7 @@ static void test_batch_with_refusals(void **state)
 	for (int i = 0; i < 8; i++)
 		if (out[i].err != expect[i])
 			fail_msg("changeset %d: outcome %d (%s), want %d", i, out[i].err,
-				 out[i].why.msg, expect[i]);
+			         out[i].why.msg, expect[i]);
 
 	/* The same records as a store that got only the good ones, one at a time. */
 	snprintf(refpath, sizeof(refpath), "%s/ref", f->dir);
@@ -931,7 +929,7 @@ static void test_out_of_order(void **state)
 
 /* The winner of one record after applying cs1 and cs2 in both orders to two fresh stores. */
 static void lww_both_orders(struct fx *f, const char *tag, const uint8_t *c1, size_t l1,
-			    const uint8_t *c2, size_t l2, const char *key, struct got *winner)
+                            const uint8_t *c2, size_t l2, const char *key, struct got *winner)
 {
 	char p1[600], p2[600];
 	struct store *s1, *s2;
@@ -1023,8 +1021,8 @@ static void test_last_writer_wins(void **state)
 		uint8_t *v1 = tu_kegiatan("Op pertama", 2026, &v1l);
 		uint8_t *v2 = tu_kegiatan("Op kedua", 2026, &v2l);
 		struct pk_op ops[3] = {tu_op("kegiatan", "32.75", "kg-w", v1, v1l),
-				       tu_op("kegiatan", "32.75", "kg-w", v2, v2l),
-				       tu_op("kegiatan", "32.75", "kg-v", v1, v1l)};
+		                       tu_op("kegiatan", "32.75", "kg-w", v2, v2l),
+		                       tu_op("kegiatan", "32.75", "kg-v", v1, v1l)};
 		struct gots gs;
 		uint8_t *c;
 		tu_origin_init(&a, 2, BASE_HLC);
@@ -1061,8 +1059,9 @@ struct workload {
 };
 
 /* Four origins writing overlapping records: the root and province 32 in 32.75, 32.01 and 32;
- * district 32.75 and district 32.01 in their own regions. Clocks advance by 1-3 ticks from
- * the same start, so equal clocks across origins are common. */
+ * district 32.75 and district 32.01 in their own regions. The root's and the province's
+ * clocks advance in step (2 ticks), the districts' by 1-3 ticks from the same start, so equal
+ * clocks across origins are common and some records are decided by the origin key. */
 static void make_workload(struct workload *wl, uint64_t seed)
 {
 	static const char *const wide[] = {"32.75", "32.01", "32"};
@@ -1079,15 +1078,19 @@ static void make_workload(struct workload *wl, uint64_t seed)
 			struct pk_op ops[3];
 			uint8_t *vals[3] = {NULL, NULL, NULL};
 			char names[3][48];
-			uint32_t n = 1 + (uint32_t)(tu_rand(&rs) % 3);
+			/* Every other step on average the root and the province pick the same
+			 * records (from a generator seeded by the step), with equal clocks. */
+			uint64_t step_rs = seed * 31 + (uint64_t)s;
+			uint64_t *pick = oi < 2 && tu_rand(&step_rs) % 2 == 0 ? &step_rs : &rs;
+			uint32_t n = 1 + (uint32_t)(tu_rand(pick) % 3);
 			for (uint32_t i = 0; i < n; i++) {
-				const char *coll = tu_rand(&rs) % 5 == 0 ? "anggota" : "kegiatan";
+				const char *coll = tu_rand(pick) % 5 == 0 ? "anggota" : "kegiatan";
 				const char *region = oi == 2   ? "32.75"
-						     : oi == 3 ? "32.01"
-							       : wide[tu_rand(&rs) % 3];
-				const char *key = keys[tu_rand(&rs) % 5];
+				                     : oi == 3 ? "32.01"
+				                               : wide[tu_rand(pick) % 3];
+				const char *key = keys[tu_rand(pick) % 5];
 				size_t vl = 0;
-				if (i > 0 && tu_rand(&rs) % 4 == 0) { /* the same record again */
+				if (i > 0 && tu_rand(pick) % 4 == 0) { /* the same record again */
 					coll = ops[i - 1].coll;
 					region = ops[i - 1].region;
 					key = ops[i - 1].key;
@@ -1103,8 +1106,10 @@ static void make_workload(struct workload *wl, uint64_t seed)
 				}
 				ops[i] = tu_op(coll, region, key, vals[i], vl);
 			}
-			wl->cs[oi][s] = tu_cs_next(&o, o.hlc + 1 + tu_rand(&rs) % 3, ops, n,
-						   &wl->len[oi][s]);
+			/* The root and the province keep the same clock, step for step. */
+			uint64_t hlc = oi < 2 ? BASE_HLC + 2 * (uint64_t)(s + 1)
+			                      : o.hlc + 1 + tu_rand(&rs) % 3;
+			wl->cs[oi][s] = tu_cs_next(&o, hlc, ops, n, &wl->len[oi][s]);
 			for (uint32_t i = 0; i < n; i++)
 				free(vals[i]);
 		}
@@ -1139,7 +1144,7 @@ static int mrec_cmp(const void *pa, const void *pb)
 	return c != 0 ? c : (la > lb) - (la < lb);
 }
 
-static size_t model_dump(const struct workload *wl, struct tu_buf *out)
+static size_t model_dump(const struct workload *wl, struct tu_buf *out, int *tie_decided)
 {
 	static struct mrec m[256];
 	const struct pk_collection *colls;
@@ -1157,11 +1162,11 @@ static size_t model_dump(const struct workload *wl, struct tu_buf *out)
 				struct mrec want, *r = NULL;
 				memset(&want, 0, sizeof(want));
 				snprintf(want.coll, sizeof(want.coll), "%.*s", (int)op.coll_len,
-					 op.coll);
+				         op.coll);
 				snprintf(want.region, sizeof(want.region), "%.*s",
-					 (int)op.region_len, op.region);
+				         (int)op.region_len, op.region);
 				snprintf(want.key, sizeof(want.key), "%.*s", (int)op.key_len,
-					 op.key);
+				         op.key);
 				for (size_t i = 0; i < n; i++)
 					if (!strcmp(m[i].coll, want.coll) &&
 					    !strcmp(m[i].region, want.region) &&
@@ -1175,8 +1180,8 @@ static size_t model_dump(const struct workload *wl, struct tu_buf *out)
 						if (!strcmp(colls[k].name, want.coll))
 							r->coll_rank = (int)k;
 				} else if (r->hlc > cs.hlc ||
-					   (r->hlc == cs.hlc &&
-					    memcmp(r->origin, cs.origin, PK_PUB_BYTES) > 0)) {
+				           (r->hlc == cs.hlc &&
+				            memcmp(r->origin, cs.origin, PK_PUB_BYTES) > 0)) {
 					continue; /* the held version is newer */
 				}
 				r->hlc = cs.hlc;
@@ -1188,10 +1193,37 @@ static size_t model_dump(const struct workload *wl, struct tu_buf *out)
 			}
 		}
 	}
+	/* How many final versions beat another origin's version with the same clock. */
+	*tie_decided = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool tied = false;
+		for (int oi = 0; oi < NORIG && !tied; oi++) {
+			for (int s = 0; s < PER_ORIGIN && !tied; s++) {
+				struct pk_changeset cs;
+				struct pk_cs_iter it;
+				struct pk_op op;
+				assert_int_equal(
+				    pk_cs_decode(wl->cs[oi][s], wl->len[oi][s], &cs, NULL), 0);
+				if (cs.hlc != m[i].hlc ||
+				    !memcmp(cs.origin, m[i].origin, PK_PUB_BYTES))
+					continue;
+				pk_cs_iter_init(&it, &cs);
+				while (pk_cs_iter_next(&it, &op))
+					if (op.coll_len == strlen(m[i].coll) &&
+					    !memcmp(op.coll, m[i].coll, op.coll_len) &&
+					    op.region_len == strlen(m[i].region) &&
+					    !memcmp(op.region, m[i].region, op.region_len) &&
+					    op.key_len == strlen(m[i].key) &&
+					    !memcmp(op.key, m[i].key, op.key_len))
+						tied = true;
+			}
+		}
+		*tie_decided += tied;
+	}
 	qsort(m, n, sizeof(m[0]), mrec_cmp);
 	for (size_t i = 0; i < n; i++)
 		tu_dump_record(out, m[i].coll, m[i].region, m[i].key, m[i].hlc, m[i].origin,
-			       m[i].seq, m[i].deleted, m[i].value, m[i].value_len);
+		               m[i].seq, m[i].deleted, m[i].value, m[i].value_len);
 	return n;
 }
 
@@ -1207,7 +1239,8 @@ static void apply_interleaved(struct store *s, const struct workload *wl, uint64
 	uint64_t rs = seed;
 
 	while (left > 0) {
-		size_t want = tu_rand(&rs) % 5 == 0 ? 1 + tu_rand(&rs) % 100 : 1 + tu_rand(&rs) % 12;
+		size_t want =
+		    tu_rand(&rs) % 5 == 0 ? 1 + tu_rand(&rs) % 100 : 1 + tu_rand(&rs) % 12;
 		size_t n = 0;
 		int threads = 1 + (int)(tu_rand(&rs) % 4);
 		while (n < want && left > 0 && n < 120) {
@@ -1246,9 +1279,9 @@ static void apply_interleaved(struct store *s, const struct workload *wl, uint64
 		assert_int_equal(store_apply(s, batch, n, threads, NOW_MS, out), 0);
 		for (size_t i = 0; i < n; i++)
 			if (out[i].err != expect[i])
-				fail_msg("run %d: batch item %zu: outcome %d (%s: %s), want %d", run,
-					 i, out[i].err, pk_strerror(out[i].err), out[i].why.msg,
-					 expect[i]);
+				fail_msg("run %d: batch item %zu: outcome %d (%s: %s), want %d",
+				         run, i, out[i].err, pk_strerror(out[i].err),
+				         out[i].why.msg, expect[i]);
 	}
 }
 
@@ -1264,11 +1297,14 @@ static void test_interleavings_converge(void **state)
 	struct workload wl;
 	struct tu_buf first = {0}, model = {0};
 	size_t nrec;
-	int tombstones = 0, ties = 0;
+	int tombstones = 0, ties = 0, tie_decided = 0;
 
 	make_workload(&wl, 42);
-	nrec = model_dump(&wl, &model);
+	nrec = model_dump(&wl, &model, &tie_decided);
 	assert_true(nrec >= 20);
+	if (tie_decided == 0)
+		fail_msg("no record is decided by the origin key");
+	print_message("# %zu records, %d decided by the origin key\n", nrec, tie_decided);
 	/* The workload must exercise tombstones and equal clocks across origins. */
 	for (size_t off = 0; off < model.len;) {
 		off += strlen((char *)model.data + off) + 1; /* coll */
@@ -1278,7 +1314,7 @@ static void test_interleavings_converge(void **state)
 		tombstones += model.data[off] != 0;
 		off += 1;
 		off += 4 + ((size_t)model.data[off] << 24 | (size_t)model.data[off + 1] << 16 |
-			    (size_t)model.data[off + 2] << 8 | model.data[off + 3]);
+		            (size_t)model.data[off + 2] << 8 | model.data[off + 3]);
 	}
 	assert_true(tombstones > 0);
 	for (int s = 0; s < PER_ORIGIN; s++) {
@@ -1306,7 +1342,8 @@ static void test_interleavings_converge(void **state)
 				fail_msg("the records differ from last-writer-wins computed apart");
 		} else {
 			if (got.len != first.len || memcmp(got.data, first.data, first.len) != 0)
-				fail_msg("interleaving %d: records differ from interleaving 0", run);
+				fail_msg("interleaving %d: records differ from interleaving 0",
+				         run);
 			tu_buf_free(&got);
 		}
 		for (int oi = 0; oi < NORIG; oi++) {
@@ -1334,7 +1371,8 @@ static void test_interleavings_converge(void **state)
 			free(wl.cs[oi][s]);
 }
 
-/* ---- verification of a damaged store ------------------------------------------------------------ */
+/* ---- verification of a damaged store ------------------------------------------------------------
+ */
 
 struct problems {
 	int n;
@@ -1488,8 +1526,8 @@ static void test_verify_flipped_signature(void **state)
 	}
 	if (!found)
 		fail_msg("no problem names origin %s seq 2 with the offset of its changeset "
-			 "(first: %s: %s)",
-			 who, p.n ? p.where[0] : "-", p.n ? p.what[0] : "-");
+		         "(first: %s: %s)",
+		         who, p.n ? p.where[0] : "-", p.n ? p.what[0] : "-");
 	free(who);
 	for (int i = 0; i < 3; i++)
 		free(a_cs[i]);
@@ -1521,8 +1559,7 @@ static void test_verify_flipped_record(void **state)
 
 	snprintf(data, sizeof(data), "%s/data.mdb", f->path);
 	file = read_file(data, &flen);
-	for (uint8_t *h = file; (h = memmem(h, flen - (size_t)(h - file), mark, strlen(mark)));
-	     h++)
+	for (uint8_t *h = file; (h = memmem(h, flen - (size_t)(h - file), mark, strlen(mark))); h++)
 		copies++;
 	assert_true(copies >= 2); /* in the log and in the record */
 	/* store_record.file_offset says where the value is. */
@@ -1543,11 +1580,12 @@ static void test_verify_flipped_record(void **state)
 	}
 	if (!found)
 		fail_msg("no record problem with the value's offset (first: %s: %s)",
-			 p.n ? p.where[0] : "-", p.n ? p.what[0] : "-");
+		         p.n ? p.where[0] : "-", p.n ? p.what[0] : "-");
 	free(c);
 }
 
-/* ---- damaged files ------------------------------------------------------------------------------ */
+/* ---- damaged files ------------------------------------------------------------------------------
+ */
 
 static int dump_noop(const struct store_record *r, void *arg)
 {
@@ -1629,12 +1667,12 @@ static void test_open_garbage(void **state)
 		status = open_in_child(dir);
 		if (WIFSIGNALED(status))
 			used += (size_t)snprintf(report + used, sizeof(report) - used,
-						 " [garbage %d: crashed with signal %d]", kind,
-						 WTERMSIG(status));
+			                         " [garbage %d: crashed with signal %d]", kind,
+			                         WTERMSIG(status));
 		else if (WEXITSTATUS(status) != 0)
 			used += (size_t)snprintf(report + used, sizeof(report) - used,
-						 " [garbage %d: opened (exit %d)]", kind,
-						 WEXITSTATUS(status));
+			                         " [garbage %d: opened (exit %d)]", kind,
+			                         WEXITSTATUS(status));
 	}
 	free(buf);
 	if (used)
@@ -1663,8 +1701,8 @@ static void test_open_truncated(void **state)
 	{
 		/* Cuts that lose pages the store needs: store_open must refuse them. Cuts in the
 		 * last page may leave a usable store: they must not crash. */
-		const size_t cuts[] = {1,    100,  4095,     4096,     8191,         8192,
-				       8193, 12288, flen / 4, flen / 2, flen - 4096, flen - 1};
+		const size_t cuts[] = {1,    100,   4095,     4096,     8191,        8192,
+		                       8193, 12288, flen / 4, flen / 2, flen - 4096, flen - 1};
 		const size_t must_fail = 10;
 		for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
 			snprintf(dir, sizeof(dir), "%s/cut%zu", f->dir, c);
@@ -1674,13 +1712,13 @@ static void test_open_truncated(void **state)
 			status = open_in_child(dir);
 			if (WIFSIGNALED(status))
 				used += (size_t)snprintf(report + used, sizeof(report) - used,
-							 " [%zu of %zu bytes: crashed with signal "
-							 "%d]",
-							 cuts[c], flen, WTERMSIG(status));
+				                         " [%zu of %zu bytes: crashed with signal "
+				                         "%d]",
+				                         cuts[c], flen, WTERMSIG(status));
 			else if (c < must_fail && WEXITSTATUS(status) != 0)
 				used += (size_t)snprintf(report + used, sizeof(report) - used,
-							 " [%zu of %zu bytes: opened (exit %d)]",
-							 cuts[c], flen, WEXITSTATUS(status));
+				                         " [%zu of %zu bytes: opened (exit %d)]",
+				                         cuts[c], flen, WEXITSTATUS(status));
 			assert_true(used < sizeof(report));
 		}
 	}
@@ -1694,22 +1732,14 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 #define E(fn) cmocka_unit_test_setup_teardown(fn, setup_empty, teardown)
 	const struct CMUnitTest tests[] = {
-	    E(test_open_init_reopen),
-	    E(test_uncertified_node),
-	    T(test_write_get_list),
-	    T(test_delete_tombstone),
-	    T(test_write_all_or_nothing),
-	    E(test_district_writes_own_region_only),
-	    T(test_apply_refusals),
-	    T(test_fork),
-	    T(test_batch_with_refusals),
-	    T(test_out_of_order),
-	    T(test_last_writer_wins),
-	    T(test_interleavings_converge),
-	    T(test_verify_clean),
-	    T(test_verify_flipped_signature),
-	    T(test_verify_flipped_record),
-	    T(test_open_garbage),
+	    E(test_open_init_reopen),      E(test_uncertified_node),
+	    T(test_write_get_list),        T(test_delete_tombstone),
+	    T(test_write_all_or_nothing),  E(test_district_writes_own_region_only),
+	    T(test_apply_refusals),        T(test_fork),
+	    T(test_batch_with_refusals),   T(test_out_of_order),
+	    T(test_last_writer_wins),      T(test_interleavings_converge),
+	    T(test_verify_clean),          T(test_verify_flipped_signature),
+	    T(test_verify_flipped_record), T(test_open_garbage),
 	    T(test_open_truncated),
 	};
 #undef T

@@ -76,7 +76,7 @@ struct store *tu_store_open(const char *dir)
 }
 
 struct store *tu_store_new(const char *dir, const struct tu_key *root, const struct tu_key *self,
-			   const char *region, const char *name)
+                           const char *region, const char *name)
 {
 	struct store *s = tu_store_open(dir);
 	struct store_node n;
@@ -91,8 +91,8 @@ struct store *tu_store_new(const char *dir, const struct tu_key *root, const str
 }
 
 uint8_t *tu_cert(const struct tu_key *issuer, const struct tu_key *subject, uint64_t serial,
-		 const char *region, const char *name, uint64_t not_before, uint64_t not_after,
-		 size_t *len)
+                 const char *region, const char *name, uint64_t not_before, uint64_t not_after,
+                 size_t *len)
 {
 	struct pk_cert_info in;
 	uint8_t *out = NULL;
@@ -111,7 +111,7 @@ uint8_t *tu_cert(const struct tu_key *issuer, const struct tu_key *subject, uint
 }
 
 void tu_cert_put(struct store *s, const struct tu_key *issuer, const struct tu_key *subject,
-		 const char *region)
+                 const char *region)
 {
 	struct pk_diag d = {""};
 	char name[64];
@@ -128,8 +128,8 @@ void tu_cert_put(struct store *s, const struct tu_key *issuer, const struct tu_k
 	free(c);
 }
 
-int tu_install_chain(struct store *s, const struct tu_key *const *keys,
-		     const char *const *regions, size_t n)
+int tu_install_chain(struct store *s, const struct tu_key *const *keys, const char *const *regions,
+                     size_t n)
 {
 	const uint8_t *certs[PK_CHAIN_MAX + 2];
 	uint8_t *owned[PK_CHAIN_MAX + 2];
@@ -142,7 +142,7 @@ int tu_install_chain(struct store *s, const struct tu_key *const *keys,
 	for (size_t i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "Pokja %s", regions[i]);
 		owned[i] = tu_cert(keys[i], keys[i + 1], i + 1, regions[i], name, TU_NOT_BEFORE,
-				   TU_NOT_AFTER, &lens[i]);
+		                   TU_NOT_AFTER, &lens[i]);
 		assert_non_null(owned[i]);
 		certs[i] = owned[i];
 	}
@@ -189,7 +189,7 @@ uint8_t *tu_kegiatan(const char *nama, int64_t tahun, size_t *len)
 }
 
 uint8_t *tu_map(size_t *len, size_t n, const char *const *keys, const char *const *vals,
-		const bool *ints)
+                const bool *ints)
 {
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
@@ -208,7 +208,7 @@ uint8_t *tu_map(size_t *len, size_t n, const char *const *keys, const char *cons
 }
 
 struct pk_op tu_op(const char *coll, const char *region, const char *key, const uint8_t *value,
-		   size_t value_len)
+                   size_t value_len)
 {
 	struct pk_op op;
 
@@ -231,7 +231,7 @@ void tu_origin_init(struct tu_origin *o, unsigned keyn, uint64_t hlc0)
 }
 
 uint8_t *tu_cs_make(const struct tu_origin *o, uint64_t seq, const uint8_t prev[PK_HASH_BYTES],
-		    uint64_t hlc, const struct pk_op *ops, uint32_t nops, size_t *len)
+                    uint64_t hlc, const struct pk_op *ops, uint32_t nops, size_t *len)
 {
 	struct pk_cs_head h;
 	uint8_t *out = NULL;
@@ -247,7 +247,7 @@ uint8_t *tu_cs_make(const struct tu_origin *o, uint64_t seq, const uint8_t prev[
 }
 
 uint8_t *tu_cs_next(struct tu_origin *o, uint64_t hlc, const struct pk_op *ops, uint32_t nops,
-		    size_t *len)
+                    size_t *len)
 {
 	uint8_t *out;
 
@@ -291,8 +291,8 @@ static void add_be(struct tu_buf *b, uint64_t v, int bytes)
 }
 
 void tu_dump_record(struct tu_buf *b, const char *coll, const char *region, const char *key,
-		    uint64_t hlc, const uint8_t origin[PK_PUB_BYTES], uint64_t seq, bool deleted,
-		    const uint8_t *value, size_t value_len)
+                    uint64_t hlc, const uint8_t origin[PK_PUB_BYTES], uint64_t seq, bool deleted,
+                    const uint8_t *value, size_t value_len)
 {
 	uint8_t del = deleted ? 1 : 0;
 
@@ -314,7 +314,7 @@ static int dump_one(const struct store_record *r, void *arg)
 	/* A tombstone must come without a value, a live record with one. */
 	assert_true(r->deleted == (r->value == NULL));
 	tu_dump_record(b, r->coll, r->region, r->key, r->hlc, r->origin, r->seq, r->deleted,
-		       r->value, r->value_len);
+	               r->value, r->value_len);
 	return 0;
 }
 

@@ -43,25 +43,25 @@ void tu_key(struct tu_key *k, unsigned n);
 /* Opens (creating) the store in dir and records its node: self, with root as the root of trust.
  * A node whose key is the root is certified at once; others need tu_install_chain(). */
 struct store *tu_store_new(const char *dir, const struct tu_key *root, const struct tu_key *self,
-			   const char *region, const char *name);
+                           const char *region, const char *name);
 
 /* Opens an existing store in dir, asserting success. */
 struct store *tu_store_open(const char *dir);
 
 /* Encodes and signs a certificate for subject issued by issuer. NULL when pk_cert_encode fails. */
 uint8_t *tu_cert(const struct tu_key *issuer, const struct tu_key *subject, uint64_t serial,
-		 const char *region, const char *name, uint64_t not_before, uint64_t not_after,
-		 size_t *len);
+                 const char *region, const char *name, uint64_t not_before, uint64_t not_after,
+                 size_t *len);
 
 /* Issues a certificate (valid TU_NOT_BEFORE..TU_NOT_AFTER) and store_cert_put()s it; asserts. */
 void tu_cert_put(struct store *s, const struct tu_key *issuer, const struct tu_key *subject,
-		 const char *region);
+                 const char *region);
 
 /* Issues the chain keys[0] (the root) -> keys[1] -> ... -> keys[n], keys[i + 1] getting
  * regions[i], and installs it as this store's chain (keys[n] must be the store's node). Returns
  * store_install_chain's result. */
-int tu_install_chain(struct store *s, const struct tu_key *const *keys,
-		     const char *const *regions, size_t n);
+int tu_install_chain(struct store *s, const struct tu_key *const *keys, const char *const *regions,
+                     size_t n);
 
 /* A valid `kegiatan` value: {"nama": nama, "tahun": tahun} (sorted keys). */
 uint8_t *tu_kegiatan(const char *nama, int64_t tahun, size_t *len);
@@ -69,11 +69,11 @@ uint8_t *tu_kegiatan(const char *nama, int64_t tahun, size_t *len);
 /* A value of any shape: a map of n string keys (in the order given) to string values (when
  * ints is NULL or ints[i] is false) or integers (atoll of the value). For schema violations. */
 uint8_t *tu_map(size_t *len, size_t n, const char *const *keys, const char *const *vals,
-		const bool *ints);
+                const bool *ints);
 
 /* An op; value NULL is a delete. */
 struct pk_op tu_op(const char *coll, const char *region, const char *key, const uint8_t *value,
-		   size_t value_len);
+                   size_t value_len);
 
 /* An origin's state: the last changeset it issued (seq 0: none yet). */
 struct tu_origin {
@@ -87,12 +87,12 @@ void tu_origin_init(struct tu_origin *o, unsigned keyn, uint64_t hlc0);
 
 /* A changeset with exactly these header fields, from o's key; does not touch o. */
 uint8_t *tu_cs_make(const struct tu_origin *o, uint64_t seq, const uint8_t prev[PK_HASH_BYTES],
-		    uint64_t hlc, const struct pk_op *ops, uint32_t nops, size_t *len);
+                    uint64_t hlc, const struct pk_op *ops, uint32_t nops, size_t *len);
 
 /* The origin's next changeset (seq + 1, prev = last hash) stamped hlc (0: the last clock plus
  * one millisecond), and advances o. */
 uint8_t *tu_cs_next(struct tu_origin *o, uint64_t hlc, const struct pk_op *ops, uint32_t nops,
-		    size_t *len);
+                    size_t *len);
 
 /* A growable byte buffer. */
 struct tu_buf {
@@ -106,8 +106,8 @@ void tu_buf_free(struct tu_buf *b);
 /* Appends one record in the dump format: coll\0 region\0 key\0 hlc(8, BE) origin(32) seq(8, BE)
  * deleted(1) value_len(4, BE) value. */
 void tu_dump_record(struct tu_buf *b, const char *coll, const char *region, const char *key,
-		    uint64_t hlc, const uint8_t origin[PK_PUB_BYTES], uint64_t seq, bool deleted,
-		    const uint8_t *value, size_t value_len);
+                    uint64_t hlc, const uint8_t origin[PK_PUB_BYTES], uint64_t seq, bool deleted,
+                    const uint8_t *value, size_t value_len);
 
 /* Every record of every collection (tombstones included), in schema order then store_list
  * order, in the dump format. Returns the number of records. */
