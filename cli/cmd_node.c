@@ -474,17 +474,31 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	struct store_node node;
 	struct verify_ctx x = {NULL};
 	struct store *s;
-	char *pos[1];
+	char *pos[1], path[4096];
+	bool pages_bad;
 	int npos, rc, err;
 
 	if ((rc = cli_parse(c, argc, argv, NULL, pos, 0, 0, &npos)) != 0)
 		return rc;
-	if ((rc = cli_open(c, STORE_RDONLY, &s, &node, NULL, NULL)) != 0)
-		return rc;
 	if (c->json)
 		x.arr = json_array();
-	err = store_verify(s, verify_problem, &x, &st);
-	store_close(s);
+	memset(&st, 0, sizeof(st));
+	/* The pages first: LMDB trusts them, and opening a store with a damaged one can crash. */
+	snprintf(path, sizeof(path), "%s/%s", c->dir, NODE_STORE_DIR);
+	err = store_check_pages(path, verify_problem, &x, &st.problems);
+	if (err == PK_ENOTFOUND) {
+		json_decref(x.arr);
+		return cli_fail(c, "%s: no node here (run 'pokjactl init' first)", c->dir);
+	}
+	pages_bad = st.problems > 0;
+	if (err == 0 && !pages_bad) {
+		if ((rc = cli_open(c, STORE_RDONLY, &s, &node, NULL, NULL)) != 0) {
+			json_decref(x.arr);
+			return rc;
+		}
+		err = store_verify(s, verify_problem, &x, &st);
+		store_close(s);
+	}
 	if (c->json) {
 		json_t *j =
 		    json_pack("{s:b, s:I, s:I, s:I, s:I, s:o}", "ok", err == 0 && st.problems == 0,
@@ -502,6 +516,11 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	}
 	if (err != 0)
 		return cli_fail(c, "the check could not finish: %s", pk_strerror(err));
+	if (pages_bad)
+		return cli_fail(c,
+		                "the store in %s is damaged: its LMDB pages are inconsistent "
+		                "(see above); restore it from a backup",
+		                path);
 	return st.problems == 0 ? EXIT_OK : EXIT_FAIL;
 }
 

@@ -8,8 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include "lmdbcheck.h"
 #include "proto/hlc.h"
 #include "proto/region.h"
 #include "proto/schema.h"
@@ -1631,5 +1635,77 @@ int store_verify(struct store *s, void (*problem)(const char *where, const char 
 	if (err == PK_ECORRUPT)
 		vfail(&v, NULL, "LMDB page structure is damaged; the walk stopped here", "store");
 	mdb_txn_abort(v.txn);
+	return err;
+}
+
+/* ---- raw page check ---------------------------------------------------------------------- */
+
+struct page_report {
+	void (*problem)(const char *where, const char *what, void *arg);
+	void *arg;
+};
+
+static void page_problem(uint64_t pgno, uint64_t offset, const char *what, void *arg)
+{
+	struct page_report *r = arg;
+	char where[96];
+
+	snprintf(where, sizeof(where), "LMDB page %llu (data.mdb offset %llu)",
+	         (unsigned long long)pgno, (unsigned long long)offset);
+	r->problem(where, what, r->arg);
+}
+
+int store_check_pages(const char *path,
+                      void (*problem)(const char *where, const char *what, void *arg), void *arg,
+                      size_t *problems)
+{
+	struct page_report rep = {problem, arg};
+	struct lmdbcheck_stats st;
+	char file[4200];
+	struct stat fst;
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	void *map = MAP_FAILED;
+	int fd = -1, rc, err;
+
+	*problems = 0;
+	snprintf(file, sizeof(file), "%s/data.mdb", path);
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &fst) != 0) {
+		err = errno == ENOENT ? PK_ENOTFOUND : PK_EIO;
+		goto out;
+	}
+	/* Opening the environment reads only the two meta pages, which LMDB checks itself; the
+	 * read transaction registers this process as a reader of the newest snapshot. */
+	if ((rc = mdb_env_create(&env)) != 0 || (rc = mdb_env_set_maxdbs(env, 8)) != 0 ||
+	    (rc = mdb_env_set_mapsize(env, STORE_MAPSIZE)) != 0 ||
+	    (rc = mdb_env_open(env, path, MDB_RDONLY | MDB_NOTLS, 0600)) != 0 ||
+	    (rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0) {
+		/* A file LMDB will not even open is reported by the walk from the newest meta. */
+		if (txn == NULL && env != NULL) {
+			mdb_env_close(env);
+			env = NULL;
+		}
+	}
+	if (fst.st_size > 0) {
+		map = mmap(NULL, (size_t)fst.st_size, PROT_READ, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED) {
+			err = PK_EIO;
+			goto out;
+		}
+	}
+	err = lmdbcheck(map == MAP_FAILED ? (const uint8_t *)"" : map, (size_t)fst.st_size,
+	                txn != NULL ? mdb_txn_id(txn) : 0, page_problem, &rep, &st);
+	*problems = st.problems;
+	if (err == PK_ECORRUPT)
+		err = 0; /* reported through problem() */
+out:
+	if (map != MAP_FAILED)
+		munmap(map, (size_t)fst.st_size);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (env != NULL)
+		mdb_env_close(env);
+	if (fd >= 0)
+		close(fd);
 	return err;
 }

@@ -167,6 +167,17 @@ struct store_verify_stats {
 int store_verify(struct store *s, void (*problem)(const char *where, const char *what, void *arg),
                  void *arg, struct store_verify_stats *stats);
 
+/*
+ * Checks the raw pages of the store in folder `path` (see lmdbcheck.h) before anything trusts
+ * them: LMDB itself reads pages unchecked, and a damaged one can crash it. Holds an LMDB read
+ * transaction during the check, so the snapshot checked is not recycled by a concurrent writer.
+ * Calls problem() per finding ("LMDB page N (data.mdb offset X)", what). Returns 0 with the
+ * finding count in *problems, or an error when the file cannot be checked at all.
+ */
+int store_check_pages(const char *path,
+                      void (*problem)(const char *where, const char *what, void *arg), void *arg,
+                      size_t *problems);
+
 /* The data file's path (for messages). */
 const char *store_path(const struct store *s);
 

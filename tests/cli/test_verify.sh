@@ -171,7 +171,16 @@ p, node, work = sys.argv[1], sys.argv[2], sys.argv[3]
 shutil.copytree(node, work)
 src = open(os.path.join(node, "store", "data.mdb"), "rb").read()
 dst = os.path.join(work, "store", "data.mdb")
-bad, tried, deadline = [], 0, time.time() + 25
+def run(cmd):
+    try:
+        r = subprocess.run([p, "--dir", work] + cmd, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, timeout=3)
+        return r.returncode, r.stdout
+    except subprocess.TimeoutExpired:
+        return "hangs (killed after 3 s)", b""
+open(dst, "wb").write(src)
+clean = {c: run(c.split()) for c in ("log", "list kegiatan")}
+bad, missed, tried, deadline = [], [], 0, time.time() + 25
 for page in range(2, len(src) // 4096):  # pages 0 and 1 are the meta pages
     for i in range(16):
         for x in (0x01, 0x80):
@@ -179,23 +188,34 @@ for page in range(2, len(src) // 4096):  # pages 0 and 1 are the meta pages
                 break
             b = bytearray(src); b[page * 4096 + i] ^= x
             open(dst, "wb").write(bytes(b))
-            for cmd in (["verify"], ["log"], ["list", "kegiatan"]):
-                try:
-                    rc = subprocess.run([p, "--dir", work] + cmd, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, timeout=3).returncode
-                except subprocess.TimeoutExpired:
-                    rc = "hangs (killed after 3 s)"
+            seen = {}
+            for cmd in ("verify", "log", "list kegiatan"):
+                rc, out = run(cmd.split())
+                seen[cmd] = (rc, out)
                 tried += 1
                 if rc not in (0, 1):
                     if isinstance(rc, int) and rc < 0:
                         rc = "killed by signal %d" % -rc
                     bad.append("pokjactl %s, byte %d xor 0x%02x: %s" %
-                               (" ".join(cmd), page * 4096 + i, x, rc))
+                               (cmd, page * 4096 + i, x, rc))
+            # Damage that changes what the store returns must not pass verify.
+            visible = any(seen[c] != clean[c] for c in clean)
+            if visible and seen["verify"][0] != 1:
+                missed.append("byte %d xor 0x%02x" % (page * 4096 + i, x))
 print("tried", tried)
 for c in bad:
     print("BAD", c)
+for c in missed:
+    print("MISSED", c)
 EOF
 tried=$(sed -n 's/^tried //p' "$T/pagehdr.out")
+nmissed=$(grep -c "^MISSED" "$T/pagehdr.out")
+if [ "$nmissed" -eq 0 ]; then
+	pass "verify reports every page header flip that changes what log or list return"
+else
+	fail "verify reports every page header flip that changes what log or list return" \
+		"$nmissed flips changed log/list output but verify passed, e.g. $(grep -m3 '^MISSED' "$T/pagehdr.out" | tr '\n' ' ')"
+fi
 check "page header flips were tried (${tried:-0} runs)" test "${tried:-0}" -gt 0
 for cmd in verify log list; do
 	nbad=$(grep -c "^BAD pokjactl $cmd" "$T/pagehdr.out")
