@@ -29,6 +29,7 @@ CLI_SRC := $(wildcard cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_HELPER_SRC := $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c))
 BENCH_SRC := $(wildcard tests/bench/*.c)
+TOOL_SRC := $(wildcard tests/tools/*.c)
 
 PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/%.o) $(BUILD)/proto/wilayah_data.o
 DAEMON_LIB_OBJ := $(DAEMON_LIB_SRC:%.c=$(BUILD)/%.o)
@@ -36,6 +37,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 UNIT_HELPER_OBJ := $(UNIT_HELPER_SRC:%.c=$(BUILD)/%.o)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
 LIBPROTO := $(BUILD)/libpokja.a
 LIBDAEMON := $(BUILD)/libpokjad.a
@@ -75,7 +77,10 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELPER_OBJ) $(LIBDAEMON) $
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(LIBDAEMON) $(LIBPROTO)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
-unit: $(UNIT_BIN)
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIBDAEMON) $(LIBPROTO)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+unit: $(UNIT_BIN) $(TOOL_BIN)
 
 check: deps
 	@$(MAKE) --no-print-directory all unit
@@ -101,3 +106,6 @@ clean:
 	rm -rf build build-san
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Keep the object files of test programs between runs.
+.SECONDARY:

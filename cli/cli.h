@@ -69,6 +69,21 @@ int cli_check_region(const struct cli *c, const char *code, const char *within);
 /* The same check without printing: 0 or PK_EREGION with the reason in d. */
 int cli_region_ok(const char *code, const char *within, struct pk_diag *d);
 
+/* Shared output: a node's identity as JSON (caller decrefs) or as text; a JSON value on stdout. */
+struct json_t;
+struct json_t *cli_node_json(const struct store_node *n);
+void cli_print_node(const struct store_node *n);
+void cli_print_json(struct json_t *j);
+
+/* pokjad.conf for a node that init creates (cmd_net.c). */
+int cli_write_config(const struct cli *c, const char *listen, const char *parent_url,
+                     const uint8_t *parent_key);
+
+/* The online half of `init --join` (cmd_net.c): joins, installs the set, writes the config. */
+struct pk_invite;
+int cli_join(const struct cli *c, const struct pk_invite *inv, const uint8_t pub[PK_PUB_BYTES],
+             const uint8_t sec[PK_SEC_BYTES], struct store *s, const char *listen);
+
 /* The commands. */
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_request(struct cli *c, int argc, char **argv);
@@ -83,5 +98,8 @@ int cmd_log(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_schema(struct cli *c, int argc, char **argv);
 int cmd_info(struct cli *c, int argc, char **argv);
+int cmd_invite(struct cli *c, int argc, char **argv);
+int cmd_revoke(struct cli *c, int argc, char **argv);
+int cmd_status(struct cli *c, int argc, char **argv);
 
 #endif

@@ -7,16 +7,16 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "daemon/certify.h"
 #include "proto/enroll.h"
 #include "proto/hlc.h"
 #include "proto/region.h"
 #include "proto/schema.h"
+#include "proto/syncmsg.h"
 #include "proto/wilayah.h"
 
-#define DAY_SECONDS 86400ULL
-
 /* Prints a JSON value on stdout followed by a newline. */
-static void print_json(json_t *j)
+void cli_print_json(json_t *j)
 {
 	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
@@ -29,7 +29,7 @@ static const char *region_name(const char *code)
 	return w != NULL ? w->name : "";
 }
 
-static json_t *node_json(const struct store_node *n)
+json_t *cli_node_json(const struct store_node *n)
 {
 	char key[2 * PK_PUB_BYTES + 1], root[2 * PK_PUB_BYTES + 1];
 	int level = pk_region_level(n->region, strlen(n->region));
@@ -41,7 +41,7 @@ static json_t *node_json(const struct store_node *n)
 	                 pk_level_name(level), "root", root, "certified", n->certified);
 }
 
-static void print_node(const struct store_node *n)
+void cli_print_node(const struct store_node *n)
 {
 	char key[2 * PK_PUB_BYTES + 1];
 	int level = pk_region_level(n->region, strlen(n->region));
@@ -57,13 +57,31 @@ static void print_node(const struct store_node *n)
 	printf("certified: %s\n", n->certified ? "yes" : "no (install a certificate set)");
 }
 
+/* Removes what a failed init created, so that init can simply be run again. */
+static void init_undo(const struct cli *c)
+{
+	static const char *const files[] = {NODE_STORE_DIR "/data.mdb", NODE_STORE_DIR "/lock.mdb",
+	                                    NODE_KEY_FILE, "pokjad.conf"};
+	char path[4096];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", c->dir, files[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/%s", c->dir, NODE_STORE_DIR);
+	rmdir(path);
+}
+
 int cmd_init(struct cli *c, int argc, char **argv)
 {
-	const char *region = NULL, *name = NULL, *root = NULL;
-	struct cli_opt opts[] = {
-	    {"region", &region, NULL}, {"name", &name, NULL}, {"root", &root, NULL}, {0}};
+	const char *region = NULL, *name = NULL, *root = NULL, *join = NULL, *listen = NULL;
+	struct cli_opt opts[] = {{"region", &region, NULL}, {"name", &name, NULL},
+	                         {"root", &root, NULL},     {"join", &join, NULL},
+	                         {"listen", &listen, NULL}, {0}};
 	uint8_t root_key[PK_PUB_BYTES] = {0}; /* zeros: learnt from the first certificate set */
+	uint8_t sec[PK_SEC_BYTES];
 	struct store_node node;
+	struct pk_invite inv;
 	struct store *s = NULL;
 	struct pk_diag d = {""};
 	char path[4096];
@@ -73,6 +91,21 @@ int cmd_init(struct cli *c, int argc, char **argv)
 
 	if ((rc = cli_parse(c, argc, argv, opts, pos, 0, 0, &npos)) != 0)
 		return rc;
+	if (join != NULL) {
+		if (region != NULL)
+			return cli_fail(c, "--join grants the region of its invite; leave out "
+			                   "--region");
+		if (pk_invite_decode(join, &inv, &d) != 0)
+			return cli_fail(c, "--join: not an invite token: %s", d.msg);
+		if (inv.expires < node_now_ms() / 1000)
+			return cli_fail(c, "--join: the invite expired; ask the parent for a new "
+			                   "one");
+		region = inv.region;
+		if (name == NULL)
+			name = inv.name;
+	}
+	if (listen != NULL && strncmp(listen, "tcp://", 6) != 0)
+		return cli_fail(c, "--listen takes tcp://HOST:PORT");
 	if (region != NULL && (rc = cli_check_region(c, region, NULL)) != 0)
 		return rc;
 	if (region != NULL && region[0] == '\0')
@@ -88,7 +121,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 
 	memset(&node, 0, sizeof(node));
 	snprintf(path, sizeof(path), "%s/%s", c->dir, NODE_STORE_DIR);
-	if ((err = node_key_create(c->dir, node.pub, (uint8_t[PK_SEC_BYTES]){0}, &d)) != 0)
+	if ((err = node_key_create(c->dir, node.pub, sec, &d)) != 0)
 		return cli_fail(c, "%s", d.msg);
 	memcpy(node.root, region == NULL ? node.pub : root_key, PK_PUB_BYTES);
 	snprintf(node.region, sizeof(node.region), "%s", region ? region : "");
@@ -98,21 +131,35 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		/* Leave no key behind that does not match the store. */
 		snprintf(path, sizeof(path), "%s/%s", c->dir, NODE_KEY_FILE);
 		unlink(path);
+		pk_wipe(sec, sizeof(sec));
 		if (err == PK_EEXIST)
 			return cli_fail(c, "%s/%s already holds a node's store", c->dir,
 			                NODE_STORE_DIR);
 		return cli_fail(c, "%s", d.msg[0] ? d.msg : pk_strerror(err));
 	}
+	if (join != NULL)
+		rc = cli_join(c, &inv, node.pub, sec, s, listen);
+	else if (listen != NULL)
+		rc = cli_write_config(c, listen, NULL, NULL);
+	pk_wipe(sec, sizeof(sec));
+	pk_wipe(&inv, sizeof(inv));
+	if (rc != 0) {
+		store_close(s);
+		init_undo(c);
+		return rc;
+	}
 	store_node_get(s, &node);
 	store_close(s);
 	if (c->json) {
-		j = node_json(&node);
-		print_json(j);
+		j = cli_node_json(&node);
+		cli_print_json(j);
 		json_decref(j);
 		return EXIT_OK;
 	}
-	print_node(&node);
-	if (!node.certified)
+	cli_print_node(&node);
+	if (join != NULL)
+		printf("\nJoined. Start the node with 'pokjad --dir %s'.\n", c->dir);
+	else if (!node.certified)
 		printf("\nNext: 'pokjactl --dir %s request -o join.req', take join.req to the "
 		       "parent,\n"
 		       "and install the certificate set it returns with 'pokjactl --dir %s "
@@ -174,11 +221,11 @@ int cmd_info(struct cli *c, int argc, char **argv)
 	if ((rc = cli_open(c, STORE_RDONLY, &s, &node, NULL, NULL)) != 0)
 		return rc;
 	if (c->json) {
-		j = node_json(&node);
+		j = cli_node_json(&node);
 		x.arr = json_array();
 		json_object_set_new(j, "origins", x.arr);
 	} else {
-		print_node(&node);
+		cli_print_node(&node);
 		printf("origins:\n");
 	}
 	n = store_log(s, NULL, count_visit, &x);
@@ -189,7 +236,7 @@ int cmd_info(struct cli *c, int argc, char **argv)
 		return cli_fail(c, "reading the log: %s", pk_strerror(n));
 	}
 	if (c->json) {
-		print_json(j);
+		cli_print_json(j);
 		json_decref(j);
 	}
 	return EXIT_OK;
@@ -232,43 +279,22 @@ int cmd_request(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
-struct chain_buf {
-	struct pk_certset set;
-	uint8_t *copies[PK_CHAIN_MAX];
-};
-
-static int chain_collect(const uint8_t *cert, size_t len, void *arg)
-{
-	struct chain_buf *b = arg;
-
-	if (b->set.n >= PK_CHAIN_MAX - 1 || (b->copies[b->set.n] = malloc(len)) == NULL)
-		return 1;
-	memcpy(b->copies[b->set.n], cert, len);
-	b->set.cert[b->set.n] = b->copies[b->set.n];
-	b->set.len[b->set.n] = len;
-	b->set.n++;
-	return 0;
-}
-
 int cmd_certify(struct cli *c, int argc, char **argv)
 {
 	const char *out = NULL, *days = "3650";
 	struct cli_opt opts[] = {
 	    {"o", &out, NULL}, {"output", &out, NULL}, {"days", &days, NULL}, {0}};
-	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES], *req = NULL, *cert = NULL, *set = NULL;
-	struct chain_buf chain;
+	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES], *req = NULL, *set = NULL;
 	struct store_node node;
 	struct pk_request rq;
-	struct pk_cert_info info;
 	struct pk_diag d = {""};
 	struct store *s = NULL;
 	char *pos[1], *end, key[2 * PK_PUB_BYTES + 1];
-	size_t len, certlen, setlen;
+	size_t len, setlen;
 	unsigned long ndays;
-	uint64_t now;
+	uint64_t serial = 0;
 	int npos, rc, err;
 
-	memset(&chain, 0, sizeof(chain));
 	if ((rc = cli_parse(c, argc, argv, opts, pos, 1, 1, &npos)) != 0)
 		return rc;
 	if (out == NULL)
@@ -284,72 +310,33 @@ int cmd_certify(struct cli *c, int argc, char **argv)
 	}
 	if ((rc = cli_open(c, 0, &s, &node, pub, sec)) != 0)
 		goto out;
-	if (!node.certified) {
-		rc = cli_fail(c, "this node has no certificate itself yet");
+	if (strcmp(rq.region, node.region) != 0 &&
+	    (rc = cli_check_region(c, rq.region, node.region)) != 0)
 		goto out;
-	}
-	if (strcmp(rq.region, node.region) == 0 ||
-	    (rc = cli_check_region(c, rq.region, node.region)) != 0) {
-		rc = rc ? rc
-		        : cli_fail(c,
-		                   "the request asks for this node's own region %s; a "
-		                   "child's region must lie inside it",
-		                   rq.region);
-		goto out;
-	}
-	memset(&info, 0, sizeof(info));
-	if ((err = store_next_serial(s, &info.serial)) != 0) {
-		rc = cli_fail(c, "%s", pk_strerror(err));
-		goto out;
-	}
-	now = node_now_ms() / 1000;
-	memcpy(info.subject, rq.pub, PK_PUB_BYTES);
-	memcpy(info.region, rq.region, sizeof(info.region));
-	memcpy(info.name, rq.name, sizeof(info.name));
-	info.not_before = now - 3600; /* an hour of slack for office clocks running behind */
-	info.not_after = now + ndays * DAY_SECONDS;
-	memcpy(info.issuer, pub, PK_PUB_BYTES);
-	if ((err = pk_cert_encode(&info, sec, &cert, &certlen)) != 0 ||
-	    (err = store_cert_put(s, cert, certlen, &d)) != 0) {
-		rc = cli_fail(c, "cannot issue the certificate: %s",
-		              d.msg[0] ? d.msg : pk_strerror(err));
-		goto out;
-	}
-	/* The set carries the root key and this node's chain followed by the new certificate. */
-	memcpy(chain.set.root, node.root, PK_PUB_BYTES);
-	if (memcmp(pub, node.root, PK_PUB_BYTES) != 0 &&
-	    (err = store_chain_get(s, pub, chain_collect, &chain)) != 0) {
-		rc = cli_fail(c, "this node's own chain is unreadable: %s", pk_strerror(err));
-		goto out;
-	}
-	chain.set.cert[chain.set.n] = cert;
-	chain.set.len[chain.set.n] = certlen;
-	chain.set.n++;
-	if ((err = pk_certset_encode(&chain.set, &set, &setlen)) != 0) {
-		rc = cli_fail(c, "%s", pk_strerror(err));
+	err = certify_request(s, pub, sec, &rq, (unsigned)ndays, node_now_ms() / 1000, &set,
+	                      &setlen, &serial, &d);
+	if (err != 0) {
+		rc = cli_fail(c, "%s", d.msg[0] ? d.msg : pk_strerror(err));
 		goto out;
 	}
 	if ((rc = cli_write_file(c, out, set, setlen)) != 0)
 		goto out;
 	cli_key_hex(key, rq.pub);
 	if (c->json) {
-		json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "subject", key, "region",
-		                      rq.region, "name", rq.name, "serial", (json_int_t)info.serial,
-		                      "not_after", (json_int_t)info.not_after, "file", out);
-		print_json(j);
+		json_t *j =
+		    json_pack("{s:s, s:s, s:s, s:I, s:s}", "subject", key, "region", rq.region,
+		              "name", rq.name, "serial", (json_int_t)serial, "file", out);
+		cli_print_json(j);
 		json_decref(j);
 	} else {
 		printf("certified %s (%s, region %s), serial %llu, valid %lu days; certificate "
 		       "set written to %s\n",
-		       rq.name, key, rq.region, (unsigned long long)info.serial, ndays, out);
+		       rq.name, key, rq.region, (unsigned long long)serial, ndays, out);
 	}
 out:
 	memset(sec, 0, sizeof(sec));
-	for (int i = 0; i < PK_CHAIN_MAX; i++)
-		free(chain.copies[i]);
 	store_close(s);
 	free(req);
-	free(cert);
 	free(set);
 	return rc;
 }
@@ -447,7 +434,7 @@ int cmd_log(struct cli *c, int argc, char **argv)
 	store_close(s);
 	if (x.arr != NULL) {
 		if (n >= 0)
-			print_json(x.arr);
+			cli_print_json(x.arr);
 		json_decref(x.arr);
 	}
 	return n < 0 ? cli_fail(c, "reading the log: %s", pk_strerror(n)) : EXIT_OK;
@@ -507,7 +494,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		              "problems", (json_int_t)st.problems, "findings", x.arr);
 		if (err != 0)
 			json_object_set_new(j, "error", json_string(pk_strerror(err)));
-		print_json(j);
+		cli_print_json(j);
 		json_decref(j);
 	} else {
 		printf("checked %zu changesets, %zu records, %zu certificates: %zu problem%s\n",
@@ -586,7 +573,7 @@ int cmd_schema(struct cli *c, int argc, char **argv)
 			json_decref(fields);
 	}
 	if (c->json)
-		print_json(coll != NULL ? json_array_get(arr, 0) : arr);
+		cli_print_json(coll != NULL ? json_array_get(arr, 0) : arr);
 	else if (coll == NULL)
 		printf("\nEvery record also has 'key' and 'wilayah' (its region code). "
 		       "'pokjactl schema COLLECTION' lists the fields.\n");

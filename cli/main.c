@@ -15,17 +15,36 @@ struct command {
 
 /* The README's "Commands" section says the same as this table; keep them together. */
 static const struct command commands[] = {
-    {"init", cmd_init, "init [--dir DIR] [--region CODE [--root KEY]] [--name NAME] [--json]",
+    {"init", cmd_init,
+     "init [--dir DIR] [--region CODE [--root KEY] | --join TOKEN] [--name NAME] "
+     "[--listen URL] [--json]",
      "Creates a node in DIR: its key pair (DIR/node.key, mode 0600) and its store.\n"
      "With no --region the node is the national node, the root of trust. With --region\n"
      "(an official Kemendagri code such as 32 or 32.75) it waits for a certificate from\n"
      "its parent: see 'request' and 'install-cert'. --root pins the national node's key\n"
      "(64 hex digits, from 'pokjactl info' there); without it the node trusts the root\n"
      "named in the first certificate set it installs. NAME defaults to the region's\n"
-     "official name."},
+     "official name. --join TOKEN (from 'invite' at the parent) joins online: the\n"
+     "parent must be running; the node gets its certificate and a pokjad.conf that\n"
+     "names the parent. --listen URL (tcp://HOST:PORT) sets where this node's pokjad\n"
+     "listens for its own children."},
     {"info", cmd_info, "info [--dir DIR] [--json]",
      "Shows this node: key, region, level, name, whether it is certified, and how many\n"
      "changesets it holds from each origin."},
+    {"status", cmd_status, "status [--dir DIR] [--json]",
+     "Shows this node, its parent and children as pokjad last saw them (connected or not,\n"
+     "last contact, changesets behind each way, refused), refused changesets by reason,\n"
+     "and forked origins."},
+    {"invite", cmd_invite,
+     "invite [--dir DIR] --region CODE [--name NAME] [--valid 72h] [--url URL] [--json]",
+     "Prints a one-line invite token for a new child node: this node's address and key,\n"
+     "a one-time secret and the region granted (strictly inside this node's). It works\n"
+     "once, until --valid has passed (h, d or m; default 72h). URL is where the child\n"
+     "dials (default: [node] listen from pokjad.conf, when it names an address)."},
+    {"revoke", cmd_revoke, "revoke [--dir DIR] NODE [--reason TEXT]",
+     "Revokes the certificate of NODE (its 64-digit key), a node certified below this one:\n"
+     "a signed record that replicates like any other; from then on every node refuses\n"
+     "NODE's changesets and its sessions."},
     {"request", cmd_request, "request [--dir DIR] -o FILE",
      "Writes this node's join request (its key, region and name, signed by it) to FILE,\n"
      "to be carried to the parent, which answers with 'certify'."},

@@ -1,57 +1,57 @@
 /*
- * main.c: pokjad, the node daemon.
- *
- * This version opens the node's store, checks it, and serves as the long-running owner of the
- * node folder until SIGTERM or SIGINT; replication over nng is issue #3 and is not here yet.
- * Local writes go through pokjactl, which opens the same LMDB store (LMDB serialises writers
- * across processes), so running pokjad never blocks them.
+ * main.c: pokjad, the node daemon: reads the config, opens the node's key and store, and runs
+ * replication with its parent and children (sync.h) until SIGTERM or SIGINT. Local writes go
+ * through pokjactl, which opens the same LMDB store (LMDB serialises writers across processes);
+ * the daemon notices each commit and sends it on.
  */
 #include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "log.h"
 #include "node.h"
 #include "proto/crypto.h"
 #include "proto/region.h"
 #include "store.h"
-
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
+#include "sync.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: pokjad [--dir DIR] [--check] [--log-level LEVEL]\n"
+	        "usage: pokjad [--dir DIR] [--check] [--print-config] [--log-level LEVEL]\n"
 	        "  --dir DIR          node folder (default $POKJA_DIR, else %s)\n"
-	        "  --check            open and check the node, print \"configuration OK\", exit\n"
-	        "  --log-level LEVEL  error, warn, info (default) or debug\n",
-	        NODE_DEFAULT_DIR);
+	        "  --check            check DIR/%s and the node, print \"configuration OK\"\n"
+	        "  --print-config     print the settings in effect, annotated, and exit\n"
+	        "  --log-level LEVEL  error, warn, info or debug; overrides [log] level\n",
+	        NODE_DEFAULT_DIR, CONFIG_FILE);
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {{"dir", required_argument, NULL, 'd'},
-	                                     {"check", no_argument, NULL, 'n'},
-	                                     {"log-level", required_argument, NULL, 'l'},
-	                                     {"help", no_argument, NULL, 'h'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"dir", required_argument, NULL, 'd'},    {"check", no_argument, NULL, 'n'},
+	    {"print-config", no_argument, NULL, 'p'}, {"log-level", required_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
 	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES];
 	const char *dir = NULL;
+	char conf[PATH_MAX];
+	struct config cfg;
+	struct config_diag cd;
 	struct store_node node;
 	struct pk_diag d = {""};
 	struct sigaction sa;
+	struct sync *sy = NULL;
+	sigset_t stop;
+	int sig = 0;
 	struct store *s;
 	char key[2 * PK_PUB_BYTES + 1];
-	int ch, check = 0, level = LOG_INFO, err;
+	int ch, check = 0, print_config = 0, level = -1, err;
 
 	while ((ch = getopt_long(argc, argv, "d:nl:h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -60,6 +60,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			check = 1;
+			break;
+		case 'p':
+			print_config = 1;
 			break;
 		case 'l':
 			if ((level = log_level_parse(optarg)) < 0) {
@@ -79,13 +82,26 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	log_init("pokjad", level);
+	log_init("pokjad", level >= 0 ? level : LOG_INFO);
+	dir = node_dir(dir);
+	if ((size_t)snprintf(conf, sizeof(conf), "%s/%s", dir, CONFIG_FILE) >= sizeof(conf))
+		fatalx("config", "%s: the folder name is too long", dir);
+	if (config_load(conf, &cfg, &cd) != 0) {
+		for (unsigned i = 0; i < cd.count && i < CONFIG_DIAG_MAX; i++)
+			log_error("config", "%s", cd.msg[i]);
+		if (cd.count > CONFIG_DIAG_MAX)
+			log_error("config", "%s: %u more errors", conf, cd.count - CONFIG_DIAG_MAX);
+		return 1;
+	}
+	if (level >= 0)
+		cfg.log_level = level; /* the command line wins over the file */
+	if (print_config)
+		return config_print(stdout, &cfg) == 0 ? 0 : 1;
+	log_init("pokjad", cfg.log_level);
 	if (pk_crypto_init() != 0)
 		fatalx("crypto-init", "cannot initialise libsodium");
-	dir = node_dir(dir);
 	if ((err = node_key_load(dir, pub, sec, &d)) != 0)
 		fatalx("node-key", "%s", d.msg);
-	memset(sec, 0, sizeof(sec));
 	node_guard_faults("pokjad", dir, false);
 	if ((err = node_store_open(dir, 0, &s, &d)) != 0)
 		fatalx("store-open", "%s", d.msg[0] ? d.msg : pk_strerror(err));
@@ -94,6 +110,7 @@ int main(int argc, char **argv)
 	pk_hex(key, node.pub, PK_PUB_BYTES);
 	if (check) {
 		store_close(s);
+		pk_wipe(sec, sizeof(sec));
 		printf("configuration OK\n");
 		return 0;
 	}
@@ -101,13 +118,27 @@ int main(int argc, char **argv)
 	         node.region, pk_level_name(pk_region_level(node.region, strlen(node.region))), key,
 	         node.certified ? "yes" : "no");
 
+	/* SIGTERM and SIGINT are blocked in every thread and taken here with sigwait, so that
+	 * no replication thread is interrupted by them. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	while (!stopping)
-		pause();
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	if (!node.certified && (cfg.parent_url[0] != '\0' || cfg.listen[0] != '\0')) {
+		log_warnx("start", "this node has no certificate yet: replication stays off until "
+		                   "one is installed and pokjad restarted");
+	} else if ((err = sync_start(&sy, s, &cfg, pub, sec, &d)) != 0) {
+		store_close(s);
+		fatalx("sync-start", "%s", d.msg[0] ? d.msg : pk_strerror(err));
+	}
+	sigwait(&stop, &sig);
+	log_info("stop", "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	sync_stop(sy);
 	store_close(s);
+	pk_wipe(sec, sizeof(sec));
 	log_info("stop", "stopped cleanly");
 	return 0;
 }

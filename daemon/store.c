@@ -14,29 +14,44 @@
 #include <unistd.h>
 
 #include "lmdbcheck.h"
+#include "proto/crypto.h"
 #include "proto/hlc.h"
+#include "proto/mpread.h"
 #include "proto/region.h"
 #include "proto/schema.h"
 
 #define STORE_FORMAT "pokja-store-1"
 #define STORE_MAPSIZE ((size_t)16 << 30) /* address space only; the file grows as needed */
+#define STORE_MAXDBS 16                  /* named databases: 11 used, room to grow */
 #define SCAN_PAGE 256                    /* entries copied per read transaction in scans */
 #define AUTH_CACHE 1024                  /* origins whose certificate chain is cached */
 #define MAX_SKEW_MS (10 * 60 * 1000)     /* how far ahead of our clock a changeset may be */
 #define HEAD_BYTES (8 + PK_HASH_BYTES + 8 + 1)
 #define REC_META (8 + PK_PUB_BYTES + 8 + 1)
+#define REVOKED_BYTES (8 + PK_PUB_BYTES + 8)
+#define INVITE_META (8 + 1)
+#define PEER_META (1 + 4 * 8)
+#define NO_DBI ((MDB_dbi)~0u) /* a database that a read-only open found missing */
+#define REVOCATION_COLL "pencabutan"
 
-/* An origin's verified authority: its region and the time window its whole chain is valid. */
+/* An invite's state byte in the "invites" database. */
+enum { INVITE_LIVE = 0, INVITE_USED = 1, INVITE_EXPIRED = 2 };
+
+/* An origin's verified authority: its region, the time window its whole chain is valid, and the
+ * keys from the root down to it (checked against revocations on every changeset). */
 struct auth {
 	uint8_t pub[PK_PUB_BYTES];
 	char region[PK_REGION_MAX + 1];
 	uint64_t not_before, not_after;
+	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES];
+	int npath;
 	bool used;
 };
 
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, log, heads, certs, rec, bykey, forks;
+	MDB_dbi invites, peers, refused, revoked; /* NO_DBI when absent from a read-only store */
 	char path[4096];
 	const char *mapaddr;
 	uint8_t root[PK_PUB_BYTES];
@@ -91,11 +106,20 @@ const char *store_path(const struct store *s)
 
 /* ---- opening ---------------------------------------------------------------------------- */
 
+/*
+ * Opens every named database. The first seven hold replicated data; the rest were added for
+ * replication (pokjad) and are created on the first read-write open, so a read-only open of a
+ * store that no read-write open has touched since finds them missing and treats them as empty.
+ */
+#define FIRST_OPTIONAL_DB 7
+
 static int open_dbs(struct store *s, unsigned flags, struct pk_diag *d)
 {
-	static const char *const names[] = {"meta", "log",   "heads", "certs",
-	                                    "rec",  "bykey", "forks"};
-	MDB_dbi *dbis[] = {&s->meta, &s->log, &s->heads, &s->certs, &s->rec, &s->bykey, &s->forks};
+	static const char *const names[] = {"meta",  "log",     "heads",  "certs",
+	                                    "rec",   "bykey",   "forks",  "invites",
+	                                    "peers", "refused", "revoked"};
+	MDB_dbi *dbis[] = {&s->meta,  &s->log,     &s->heads, &s->certs,   &s->rec,    &s->bykey,
+	                   &s->forks, &s->invites, &s->peers, &s->refused, &s->revoked};
 	unsigned dbflags = (flags & STORE_RDONLY) ? 0 : MDB_CREATE;
 	MDB_txn *txn;
 	MDB_val k, v;
@@ -106,6 +130,10 @@ static int open_dbs(struct store *s, unsigned flags, struct pk_diag *d)
 		return pk_diagf(d, lmdb_err(rc), "%s: %s", s->path, mdb_strerror(rc));
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		rc = mdb_dbi_open(txn, names[i], dbflags, dbis[i]);
+		if (rc == MDB_NOTFOUND && i >= FIRST_OPTIONAL_DB) {
+			*dbis[i] = NO_DBI;
+			continue;
+		}
 		if (rc != 0) {
 			mdb_txn_abort(txn);
 			if (rc == MDB_NOTFOUND)
@@ -209,7 +237,8 @@ int store_open(const char *path, unsigned flags, struct store **out, struct pk_d
 		err = pk_diagf(d, PK_EIO, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if ((rc = mdb_env_create(&s->env)) != 0 || (rc = mdb_env_set_maxdbs(s->env, 8)) != 0 ||
+	if ((rc = mdb_env_create(&s->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, STORE_MAXDBS)) != 0 ||
 	    (rc = mdb_env_set_mapsize(s->env, STORE_MAPSIZE)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(s->env, 126)) != 0) {
 		err = pk_diagf(d, lmdb_err(rc), "%s: %s", path, mdb_strerror(rc));
@@ -435,9 +464,23 @@ static int chain_load(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB
 	return pk_diagf(d, PK_ECERT, "certificate chain longer than %d", PK_CHAIN_MAX);
 }
 
-/* The region origin may write, if its chain is valid at `at` (Unix seconds). */
+/* The keys from the root down to the subject of chain[n - 1]. Returns n + 1. */
+static int chain_path(const struct store *s, const struct pk_cert *chain, int n,
+                      uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES])
+{
+	memcpy(path[0], s->root, PK_PUB_BYTES);
+	for (int i = 0; i < n; i++)
+		memcpy(path[i + 1], chain[i].info.subject, PK_PUB_BYTES);
+	return n + 1;
+}
+
+/*
+ * The region origin may write, if its chain is valid at `at` (Unix seconds), and the keys from
+ * the root down to origin in path (*npath of them).
+ */
 static int authority(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_t at,
-                     char region[PK_REGION_MAX + 1], struct pk_diag *d)
+                     char region[PK_REGION_MAX + 1], uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES],
+                     int *npath, struct pk_diag *d)
 {
 	struct pk_cert chain[PK_CHAIN_MAX];
 	struct auth *slot, found;
@@ -449,6 +492,8 @@ static int authority(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_
 		return pk_diagf(d, PK_ESTATE, "store has no root key");
 	if (memcmp(origin, s->root, PK_PUB_BYTES) == 0) {
 		region[0] = '\0';
+		memcpy(path[0], s->root, PK_PUB_BYTES);
+		*npath = 1;
 		return 0;
 	}
 	h = (unsigned)(origin[0] | origin[1] << 8) % AUTH_CACHE;
@@ -473,6 +518,7 @@ static int authority(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_
 		memcpy(found.region, chain[n - 1].info.region, sizeof(found.region));
 		found.not_before = nb;
 		found.not_after = na;
+		found.npath = chain_path(s, chain, n, found.path);
 		found.used = true;
 		pthread_mutex_lock(&s->lock);
 		*slot = found;
@@ -482,6 +528,60 @@ static int authority(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_
 		return pk_diagf(d, PK_EEXPIRED,
 		                "certificate chain not valid at the changeset's time");
 	memcpy(region, found.region, PK_REGION_MAX + 1);
+	memcpy(path, found.path, sizeof(found.path));
+	*npath = found.npath;
+	return 0;
+}
+
+/* The revocation of key, if any: its clock in *hlc. Returns 0, PK_ENOTFOUND or an error. */
+static int revoked_get(MDB_txn *txn, struct store *s, const uint8_t key[PK_PUB_BYTES],
+                       uint64_t *hlc)
+{
+	MDB_val k = {PK_PUB_BYTES, (void *)key}, v;
+	int rc;
+
+	if (s->revoked == NO_DBI)
+		return PK_ENOTFOUND;
+	if ((rc = mdb_get(txn, s->revoked, &k, &v)) != 0)
+		return lmdb_err(rc);
+	if (v.mv_size != REVOKED_BYTES)
+		return PK_ECORRUPT;
+	*hlc = get_be64(v.mv_data);
+	return 0;
+}
+
+/*
+ * Step 9's revocation check: PK_EREVOKED when a key on the origin's path was revoked from a
+ * clock below hlc. Costs one lookup per key on the path, and nothing while no key is revoked.
+ */
+static int path_revoked(MDB_txn *txn, struct store *s, uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES],
+                        int npath, uint64_t hlc, struct pk_diag *d)
+{
+	MDB_stat st;
+	uint64_t since;
+	char hex[17];
+	int rc, err;
+
+	if (s->revoked == NO_DBI)
+		return 0;
+	if ((rc = mdb_stat(txn, s->revoked, &st)) != 0)
+		return lmdb_err(rc);
+	if (st.ms_entries == 0)
+		return 0;
+	for (int i = 0; i < npath; i++) {
+		err = revoked_get(txn, s, path[i], &since);
+		if (err == PK_ENOTFOUND)
+			continue;
+		if (err != 0)
+			return err;
+		if (since < hlc) {
+			pk_hex(hex, path[i], 8);
+			return pk_diagf(d, PK_EREVOKED,
+			                "the certificate of %s%s was revoked before the changeset "
+			                "was written",
+			                i == npath - 1 ? "the origin " : "its ancestor ", hex);
+		}
+	}
 	return 0;
 }
 
@@ -730,6 +830,140 @@ static int rec_apply(MDB_txn *txn, struct store *s, const struct pk_changeset *c
 	return lmdb_err(mdb_put(txn, s->rec, &k, &v, 0));
 }
 
+/* ---- revocations ------------------------------------------------------------------------- */
+
+static bool is_revocation(const struct pk_op *op)
+{
+	return op->value != NULL && op->coll_len == strlen(REVOCATION_COLL) &&
+	       memcmp(op->coll, REVOCATION_COLL, op->coll_len) == 0;
+}
+
+/* The key a revocation names (its `kunci` field), from a value the schema has accepted. */
+static int revocation_key(const struct pk_op *op, uint8_t key[PK_PUB_BYTES])
+{
+	struct pk_mpr r;
+	const char *name, *hex;
+	uint32_t n, nlen, hlen;
+
+	pk_mpr_init(&r, op->value, op->value_len);
+	if (pk_mpr_map(&r, &n) != 0)
+		return PK_EDECODE;
+	for (uint32_t i = 0; i < n; i++) {
+		if (pk_mpr_str(&r, &name, &nlen) != 0)
+			return PK_EDECODE;
+		if (nlen == 5 && memcmp(name, "kunci", 5) == 0) {
+			if (pk_mpr_str(&r, &hex, &hlen) != 0)
+				return PK_EDECODE;
+			return pk_unhex(key, PK_PUB_BYTES, hex, hlen) == 0 ? 0 : PK_EDECODE;
+		}
+		if (pk_mpr_skip(&r, 2) != 0)
+			return PK_EDECODE;
+	}
+	return PK_EDECODE;
+}
+
+/*
+ * Step 12 (SPEC section 8): every revocation names a key other than the root's, and, when this
+ * store holds that key's certificate, is filed under the certificate's region. Returns 0, a
+ * refusal (PK_EREGION, PK_EDECODE) with a sentence in d, or a store failure.
+ */
+static int revocations_check(MDB_txn *txn, struct store *s, const struct pk_changeset *cs,
+                             struct pk_diag *d)
+{
+	uint8_t key[PK_PUB_BYTES];
+	struct pk_cs_iter it;
+	struct pk_cert c;
+	struct pk_op op;
+	MDB_val k = {PK_PUB_BYTES, key}, v;
+	int rc;
+
+	pk_cs_iter_init(&it, cs);
+	for (uint32_t i = 0; pk_cs_iter_next(&it, &op); i++) {
+		if (!is_revocation(&op))
+			continue;
+		if (revocation_key(&op, key) != 0)
+			return pk_diagf(d, PK_EDECODE, "operation %u: revocation names no key", i);
+		if (memcmp(key, s->root, PK_PUB_BYTES) == 0)
+			return pk_diagf(d, PK_EREGION, "operation %u revokes the root key", i);
+		rc = mdb_get(txn, s->certs, &k, &v);
+		if (rc == MDB_NOTFOUND)
+			continue;
+		if (rc != 0)
+			return lmdb_err(rc);
+		if (pk_cert_decode(v.mv_data, v.mv_size, &c, NULL) != 0)
+			return PK_ECORRUPT;
+		if (strlen(c.info.region) != op.region_len ||
+		    memcmp(c.info.region, op.region, op.region_len) != 0)
+			return pk_diagf(
+			    d, PK_EREGION,
+			    "operation %u revokes a certificate of region '%s' in region "
+			    "'%.*s'",
+			    i, c.info.region, (int)op.region_len, op.region);
+	}
+	return 0;
+}
+
+/* Records key as revoked by changeset cs, keeping the earliest clock when revoked twice. */
+static int revoked_put(MDB_txn *txn, struct store *s, const uint8_t key[PK_PUB_BYTES],
+                       const struct pk_changeset *cs)
+{
+	uint8_t buf[REVOKED_BYTES];
+	MDB_val k = {PK_PUB_BYTES, (void *)key}, v = {REVOKED_BYTES, buf};
+	uint64_t since;
+	int err;
+
+	err = revoked_get(txn, s, key, &since);
+	if (err == 0 && since <= cs->hlc)
+		return 0;
+	if (err != 0 && err != PK_ENOTFOUND)
+		return err;
+	put_be64(buf, cs->hlc);
+	memcpy(buf + 8, cs->origin, PK_PUB_BYTES);
+	put_be64(buf + 8 + PK_PUB_BYTES, cs->seq);
+	return lmdb_err(mdb_put(txn, s->revoked, &k, &v, 0));
+}
+
+/* Records the revocations of an accepted changeset (checked by revocations_check). */
+static int revocations_record(MDB_txn *txn, struct store *s, const struct pk_changeset *cs)
+{
+	uint8_t key[PK_PUB_BYTES];
+	struct pk_cs_iter it;
+	struct pk_op op;
+	bool any = false;
+	int err;
+
+	pk_cs_iter_init(&it, cs);
+	while (pk_cs_iter_next(&it, &op)) {
+		if (!is_revocation(&op))
+			continue;
+		if (revocation_key(&op, key) != 0)
+			return PK_ECORRUPT; /* revocations_check passed it */
+		if ((err = revoked_put(txn, s, key, cs)) != 0)
+			return err;
+		any = true;
+	}
+	/* The cache holds chains, not revocations, so this is not needed for correctness today;
+	 * it keeps a revocation from ever being masked by a cached verdict. */
+	if (any)
+		cache_forget(s);
+	return 0;
+}
+
+int store_revoked(struct store *s, const uint8_t key[PK_PUB_BYTES], uint64_t *since_hlc)
+{
+	MDB_txn *txn;
+	uint64_t hlc = 0;
+	int rc, err;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return lmdb_err(rc);
+	err = revoked_get(txn, s, key, &hlc);
+	mdb_txn_abort(txn);
+	if (err == 0 && since_hlc != NULL)
+		*since_hlc = hlc;
+	return err;
+}
+
 /* ---- applying ----------------------------------------------------------------------------- */
 
 struct pending {
@@ -763,6 +997,8 @@ static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t 
 	const struct pk_changeset *cs = &p->cs;
 	struct store_outcome *o = p->out;
 	char region[PK_REGION_MAX + 1];
+	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES];
+	int npath = 0;
 	uint8_t lk[PK_PUB_BYTES + 8];
 	MDB_val k = {sizeof(lk), lk}, v;
 	struct store_head h;
@@ -815,7 +1051,10 @@ static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t 
 		                  (unsigned long long)((pk_hlc_ms(cs->hlc) - now_ms) / 1000));
 		return 0;
 	}
-	err = authority(txn, s, cs->origin, pk_hlc_ms(cs->hlc) / 1000, region, &o->why);
+	err =
+	    authority(txn, s, cs->origin, pk_hlc_ms(cs->hlc) / 1000, region, path, &npath, &o->why);
+	if (err == 0)
+		err = path_revoked(txn, s, path, npath, cs->hlc, &o->why);
 	if (err == PK_ESTORE || err == PK_ENOMEM)
 		return err;
 	if (err != 0) {
@@ -834,6 +1073,13 @@ static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t 
 	}
 	if ((o->err = pk_cs_check_records(cs, &o->why)) != 0)
 		return 0;
+	err = revocations_check(txn, s, cs, &o->why);
+	if (err == PK_EREGION || err == PK_EDECODE) {
+		o->err = err;
+		return 0;
+	}
+	if (err != 0)
+		return err;
 
 	/* Accepted: from here on any failure is the store's and aborts the transaction. */
 	v.mv_size = cs->raw_len;
@@ -849,6 +1095,8 @@ static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t 
 	while (pk_cs_iter_next(&it, &op))
 		if ((err = rec_apply(txn, s, cs, &op, scratch)) != 0)
 			return err;
+	if ((err = revocations_record(txn, s, cs)) != 0)
+		return err;
 	if (meta_get(txn, s, "hlc", &v) != 0 || v.mv_size != 8 || get_be64(v.mv_data) < cs->hlc) {
 		put_be64(hlcbuf, cs->hlc);
 		if ((err = meta_put(txn, s, "hlc", hlcbuf, 8)) != 0)
@@ -907,6 +1155,45 @@ static void precheck_all(struct pending *p, const struct store_blob *b, size_t n
 			pthread_join(w[t].tid, NULL);
 }
 
+/* Adds count to the refusals kept under tag. */
+static int refused_add(MDB_txn *txn, struct store *s, const char *tag, uint64_t count)
+{
+	MDB_val k = {strlen(tag), (void *)tag}, v;
+	uint8_t buf[8];
+	uint64_t held = 0;
+	int rc;
+
+	rc = mdb_get(txn, s->refused, &k, &v);
+	if (rc == 0 && v.mv_size == 8)
+		held = get_be64(v.mv_data);
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		return lmdb_err(rc);
+	put_be64(buf, held + count > held ? held + count : UINT64_MAX);
+	v.mv_size = 8;
+	v.mv_data = buf;
+	return lmdb_err(mdb_put(txn, s->refused, &k, &v, 0));
+}
+
+/* Counts the batch's refusals by reason (a duplicate is not a refusal), in the batch's
+ * transaction: one update per reason, not per changeset. */
+static int refusals_count(MDB_txn *txn, struct store *s, const struct store_outcome *out, size_t n)
+{
+	uint64_t counts[PK_ERR_COUNT] = {0};
+	int err;
+
+	for (size_t i = 0; i < n; i++) {
+		int e = out[i].err;
+
+		if (e < 0 && e != PK_EEXIST)
+			counts[-e < PK_ERR_COUNT ? -e : 0]++; /* slot 0: an unknown code */
+	}
+	for (int e = 0; e < PK_ERR_COUNT; e++)
+		if (counts[e] != 0 &&
+		    (err = refused_add(txn, s, e == 0 ? "unknown" : pk_errtag(-e), counts[e])) != 0)
+			return err;
+	return 0;
+}
+
 int store_apply(struct store *s, const struct store_blob *cs, size_t n, int threads,
                 uint64_t now_ms, struct store_outcome *out)
 {
@@ -936,6 +1223,8 @@ int store_apply(struct store *s, const struct store_blob *cs, size_t n, int thre
 		if ((err = apply_one(txn, s, &p[i], now_ms, scratch)) != 0)
 			goto out;
 	}
+	if ((err = refusals_count(txn, s, out, n)) != 0)
+		goto out;
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
 	err = lmdb_err(rc);
@@ -1335,7 +1624,520 @@ int store_log(struct store *s, const uint8_t *origin,
 	return scan(s, s->log, origin, origin ? PK_PUB_BYTES : 0, log_visit, &c);
 }
 
-/* ---- verification ------------------------------------------------------------------------- */
+/* ---- replication support ---------------------------------------------------------------- */
+
+int store_origin_path(struct store *s, const uint8_t origin[PK_PUB_BYTES],
+                      uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES])
+{
+	struct pk_cert chain[PK_CHAIN_MAX];
+	MDB_txn *txn;
+	int rc, n;
+
+	if (!s->have_root)
+		return PK_ECERT;
+	if (memcmp(origin, s->root, PK_PUB_BYTES) == 0) {
+		memcpy(path[0], s->root, PK_PUB_BYTES);
+		return 1;
+	}
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return lmdb_err(rc);
+	n = chain_load(txn, s, origin, chain, NULL);
+	if (n > 0)
+		n = chain_path(s, chain, n, path);
+	mdb_txn_abort(txn);
+	return n;
+}
+
+struct heads_ctx {
+	int (*fn)(const uint8_t origin[PK_PUB_BYTES], const struct store_head *h, void *arg);
+	void *arg;
+	int calls;
+};
+
+static int heads_visit(const struct entry *e, void *arg)
+{
+	struct heads_ctx *c = arg;
+	struct store_head h;
+
+	if (e->klen != PK_PUB_BYTES || e->vlen != HEAD_BYTES)
+		return PK_ECORRUPT;
+	h.seq = get_be64(e->val);
+	memcpy(h.hash, e->val + 8, PK_HASH_BYTES);
+	h.hlc = get_be64(e->val + 8 + PK_HASH_BYTES);
+	h.forked = e->val[HEAD_BYTES - 1] != 0;
+	c->calls++;
+	return c->fn(e->key, &h, c->arg) != 0 ? 1 : 0;
+}
+
+int store_heads(struct store *s,
+                int (*fn)(const uint8_t origin[PK_PUB_BYTES], const struct store_head *h,
+                          void *arg),
+                void *arg)
+{
+	struct heads_ctx c = {fn, arg, 0};
+	int err = scan(s, s->heads, NULL, 0, heads_visit, &c);
+
+	return err < 0 ? err : c.calls;
+}
+
+int store_log_after(struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_t after,
+                    size_t max_bytes, size_t max_count,
+                    int (*fn)(const uint8_t *raw, size_t len, void *arg), void *arg)
+{
+	uint8_t key[PK_PUB_BYTES + 8], *buf = NULL;
+	size_t *lens = NULL, total = 0, count = 0, cap = 0;
+	MDB_val k = {sizeof(key), key}, v;
+	MDB_cursor *cur = NULL;
+	MDB_txn *txn = NULL;
+	int rc, err = 0, given = 0;
+
+	if (max_count == 0 || after == UINT64_MAX)
+		return 0;
+	/* Copy first, call after: the read transaction ends before fn runs. */
+	log_key(key, origin, after + 1);
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	    (rc = mdb_cursor_open(txn, s->log, &cur)) != 0) {
+		err = lmdb_err(rc);
+		goto out;
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != sizeof(key) || memcmp(k.mv_data, origin, PK_PUB_BYTES) != 0)
+			break;
+		if (count > 0 && (v.mv_size > max_bytes || total > max_bytes - v.mv_size))
+			break;
+		if (count == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			size_t *nl = realloc(lens, ncap * sizeof(*lens));
+			if (nl == NULL) {
+				err = PK_ENOMEM;
+				goto out;
+			}
+			lens = nl;
+			cap = ncap;
+		}
+		uint8_t *nb = realloc(buf, total + v.mv_size);
+		if (nb == NULL) {
+			err = PK_ENOMEM;
+			goto out;
+		}
+		buf = nb;
+		memcpy(buf + total, v.mv_data, v.mv_size);
+		total += v.mv_size;
+		lens[count++] = v.mv_size;
+		if (count == max_count)
+			break;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		err = lmdb_err(rc);
+	mdb_cursor_close(cur);
+	cur = NULL;
+	mdb_txn_abort(txn);
+	txn = NULL;
+	if (err != 0)
+		goto out;
+	for (size_t i = 0, off = 0; i < count; off += lens[i], i++) {
+		given++;
+		if (fn(buf + off, lens[i], arg) != 0)
+			break;
+	}
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	free(buf);
+	free(lens);
+	return err != 0 ? err : given;
+}
+
+uint64_t store_generation(struct store *s)
+{
+	MDB_envinfo info;
+
+	if (mdb_env_info(s->env, &info) != 0)
+		return 0;
+	return (uint64_t)info.me_last_txnid;
+}
+
+struct refusals_ctx {
+	int (*fn)(const char *tag, uint64_t count, void *arg);
+	void *arg;
+};
+
+static int refusals_visit(const struct entry *e, void *arg)
+{
+	struct refusals_ctx *c = arg;
+	uint64_t count;
+
+	if (e->vlen != 8 || e->klen == 0 || memchr(e->key, 0, e->klen) != NULL)
+		return PK_ECORRUPT;
+	count = get_be64(e->val);
+	if (count == 0)
+		return 0;
+	return c->fn((const char *)e->key, count, c->arg) != 0 ? 1 : 0; /* key is NUL-ended */
+}
+
+int store_refusals_add(struct store *s, const char *tag, uint64_t count)
+{
+	MDB_txn *txn;
+	int rc, err;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return lmdb_err(rc);
+	if ((err = refused_add(txn, s, tag, count)) != 0) {
+		mdb_txn_abort(txn);
+		return err;
+	}
+	return lmdb_err(mdb_txn_commit(txn));
+}
+
+int store_refusals(struct store *s, int (*fn)(const char *tag, uint64_t count, void *arg),
+                   void *arg)
+{
+	struct refusals_ctx c = {fn, arg};
+	int err;
+
+	if (s->refused == NO_DBI)
+		return 0;
+	err = scan(s, s->refused, NULL, 0, refusals_visit, &c);
+	return err < 0 ? err : 0;
+}
+
+struct forks_ctx {
+	int (*fn)(const uint8_t origin[PK_PUB_BYTES], uint64_t seq, void *arg);
+	void *arg;
+};
+
+static int forks_visit(const struct entry *e, void *arg)
+{
+	struct forks_ctx *c = arg;
+
+	if (e->klen != PK_PUB_BYTES || e->vlen < 8)
+		return PK_ECORRUPT;
+	return c->fn(e->key, get_be64(e->val), c->arg) != 0 ? 1 : 0;
+}
+
+int store_forks(struct store *s,
+                int (*fn)(const uint8_t origin[PK_PUB_BYTES], uint64_t seq, void *arg), void *arg)
+{
+	struct forks_ctx c = {fn, arg};
+	int err = scan(s, s->forks, NULL, 0, forks_visit, &c);
+
+	return err < 0 ? err : 0;
+}
+
+/* ---- invites ------------------------------------------------------------------------------ */
+
+/*
+ * A live invite is kept under its secret. Once used or expired, the secret is deleted and a
+ * marker is kept under BLAKE2b-256(secret) instead, so that a second use is told apart from an
+ * unknown secret without keeping the secret itself.
+ */
+static void invite_marker(uint8_t out[PK_HASH_BYTES], const uint8_t secret[32])
+{
+	pk_hash(out, secret, 32);
+}
+
+static int invite_encode(MDB_val *v, uint8_t *buf, size_t cap, const struct store_invite *inv,
+                         int state)
+{
+	size_t rl = strnlen(inv->region, sizeof(inv->region));
+	size_t nl = strnlen(inv->name, sizeof(inv->name));
+
+	if (rl == sizeof(inv->region) || nl == sizeof(inv->name) || INVITE_META + rl + 1 + nl > cap)
+		return PK_EINVAL;
+	put_be64(buf, inv->expires);
+	buf[8] = (uint8_t)state;
+	memcpy(buf + INVITE_META, inv->region, rl + 1);
+	memcpy(buf + INVITE_META + rl + 1, inv->name, nl);
+	v->mv_size = INVITE_META + rl + 1 + nl;
+	v->mv_data = buf;
+	return 0;
+}
+
+/* Splits an invites entry; the state byte goes to *state. */
+static int invite_decode(const uint8_t *val, size_t vlen, struct store_invite *inv, int *state)
+{
+	const uint8_t *z;
+	size_t rl, nl;
+
+	memset(inv, 0, sizeof(*inv));
+	if (vlen < INVITE_META + 1 ||
+	    (z = memchr(val + INVITE_META, 0, vlen - INVITE_META)) == NULL)
+		return PK_ECORRUPT;
+	rl = (size_t)(z - val) - INVITE_META;
+	nl = vlen - INVITE_META - rl - 1;
+	if (rl > PK_REGION_MAX || nl > PK_NAME_MAX || val[8] > INVITE_EXPIRED)
+		return PK_ECORRUPT;
+	inv->expires = get_be64(val);
+	*state = val[8];
+	inv->used = val[8] == INVITE_USED;
+	memcpy(inv->region, val + INVITE_META, rl);
+	memcpy(inv->name, z + 1, nl);
+	return 0;
+}
+
+int store_invite_put(struct store *s, const struct store_invite *inv)
+{
+	uint8_t buf[INVITE_META + PK_REGION_MAX + 1 + PK_NAME_MAX], marker[PK_HASH_BYTES];
+	MDB_val k = {32, (void *)inv->secret}, mk = {PK_HASH_BYTES, marker}, v, old;
+	MDB_txn *txn;
+	int rc, err;
+
+	if ((err = invite_encode(&v, buf, sizeof(buf), inv,
+	                         inv->used ? INVITE_USED : INVITE_LIVE)) != 0 ||
+	    !pk_region_valid(inv->region, strlen(inv->region)))
+		return PK_EINVAL;
+	invite_marker(marker, inv->secret);
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return lmdb_err(rc);
+	/* A secret is good for one invite, ever: not again after it was used. */
+	rc = mdb_get(txn, s->invites, &mk, &old);
+	if (rc == 0)
+		err = PK_EEXIST;
+	else if (rc != MDB_NOTFOUND)
+		err = lmdb_err(rc);
+	else if (inv->used)
+		err = lmdb_err(mdb_put(txn, s->invites, &mk, &v, MDB_NOOVERWRITE));
+	else if ((rc = mdb_put(txn, s->invites, &k, &v, MDB_NOOVERWRITE)) != 0)
+		err = rc == MDB_KEYEXIST ? PK_EEXIST : lmdb_err(rc);
+	if (err != 0) {
+		mdb_txn_abort(txn);
+		return err;
+	}
+	return lmdb_err(mdb_txn_commit(txn));
+}
+
+struct invite_ctx {
+	uint64_t now;
+	int (*fn)(const struct store_invite *inv, void *arg);
+	void *arg;
+};
+
+static int invite_visit(const struct entry *e, void *arg)
+{
+	struct invite_ctx *c = arg;
+	struct store_invite inv;
+	int state, err;
+
+	if (e->klen != 32)
+		return PK_ECORRUPT;
+	if ((err = invite_decode(e->val, e->vlen, &inv, &state)) != 0)
+		return err;
+	if (state != INVITE_LIVE || c->now > inv.expires)
+		return 0;
+	memcpy(inv.secret, e->key, 32);
+	return c->fn(&inv, c->arg) != 0 ? 1 : 0;
+}
+
+int store_invite_list(struct store *s, uint64_t now,
+                      int (*fn)(const struct store_invite *inv, void *arg), void *arg)
+{
+	struct invite_ctx c = {now, fn, arg};
+	int err;
+
+	if (s->invites == NO_DBI)
+		return 0;
+	err = scan(s, s->invites, NULL, 0, invite_visit, &c);
+	return err < 0 ? err : 0;
+}
+
+/* Replaces the live invite under secret (value v) by its marker in the given state. */
+static int invite_retire(MDB_txn *txn, struct store *s, const uint8_t secret[32], const MDB_val *v,
+                         int state)
+{
+	uint8_t marker[PK_HASH_BYTES], buf[INVITE_META + PK_REGION_MAX + 1 + PK_NAME_MAX];
+	MDB_val k = {32, (void *)secret}, mk = {PK_HASH_BYTES, marker}, mv = {v->mv_size, buf};
+	int rc;
+
+	if (v->mv_size < INVITE_META || v->mv_size > sizeof(buf))
+		return PK_ECORRUPT;
+	memcpy(buf, v->mv_data, v->mv_size);
+	buf[8] = (uint8_t)state;
+	invite_marker(marker, secret);
+	if ((rc = mdb_del(txn, s->invites, &k, NULL)) != 0 ||
+	    (rc = mdb_put(txn, s->invites, &mk, &mv, 0)) != 0)
+		return lmdb_err(rc);
+	return 0;
+}
+
+/* Retires every live invite that expired before now (invites are few: a whole walk). */
+static int invites_purge(MDB_txn *txn, struct store *s, uint64_t now)
+{
+	uint8_t(*expired)[32] = NULL;
+	size_t n = 0, cap = 0;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, err = 0;
+
+	if ((rc = mdb_cursor_open(txn, s->invites, &cur)) != 0)
+		return lmdb_err(rc);
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const uint8_t *val = v.mv_data;
+
+		if (k.mv_size != 32 || v.mv_size < INVITE_META || val[8] != INVITE_LIVE ||
+		    get_be64(val) >= now)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 8;
+			uint8_t(*ne)[32] = realloc(expired, ncap * sizeof(*ne));
+			if (ne == NULL) {
+				err = PK_ENOMEM;
+				break;
+			}
+			expired = ne;
+			cap = ncap;
+		}
+		memcpy(expired[n++], k.mv_data, 32);
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND && err == 0)
+		err = lmdb_err(rc);
+	mdb_cursor_close(cur);
+	/* Changed after the walk: a put during it could move the cursor. */
+	for (size_t i = 0; i < n && err == 0; i++) {
+		k.mv_size = 32;
+		k.mv_data = expired[i];
+		if ((rc = mdb_get(txn, s->invites, &k, &v)) != 0)
+			err = lmdb_err(rc);
+		else
+			err = invite_retire(txn, s, expired[i], &v, INVITE_EXPIRED);
+	}
+	free(expired);
+	return err;
+}
+
+int store_invite_use(struct store *s, const uint8_t secret[32], uint64_t now)
+{
+	uint8_t marker[PK_HASH_BYTES];
+	MDB_val k = {32, (void *)secret}, mk = {PK_HASH_BYTES, marker}, v;
+	MDB_txn *txn;
+	int rc, err, result;
+
+	invite_marker(marker, secret);
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return lmdb_err(rc);
+	rc = mdb_get(txn, s->invites, &k, &v);
+	if (rc == 0 && (v.mv_size < INVITE_META || ((uint8_t *)v.mv_data)[8] != INVITE_LIVE)) {
+		err = PK_ECORRUPT;
+		goto fail;
+	}
+	if (rc == 0) {
+		result = now > get_be64(v.mv_data) ? PK_EEXPIRED : 0;
+		if ((err = invite_retire(txn, s, secret, &v,
+		                         result == 0 ? INVITE_USED : INVITE_EXPIRED)) != 0)
+			goto fail;
+	} else if (rc != MDB_NOTFOUND) {
+		err = lmdb_err(rc);
+		goto fail;
+	} else if ((rc = mdb_get(txn, s->invites, &mk, &v)) == 0) {
+		/* Used or expired before: nothing changes, beyond the purge below. */
+		if (v.mv_size < INVITE_META) {
+			err = PK_ECORRUPT;
+			goto fail;
+		}
+		result = ((uint8_t *)v.mv_data)[8] == INVITE_USED ? PK_EEXIST : PK_EEXPIRED;
+	} else if (rc == MDB_NOTFOUND) {
+		result = PK_ENOTFOUND;
+	} else {
+		err = lmdb_err(rc);
+		goto fail;
+	}
+	if ((err = invites_purge(txn, s, now)) != 0)
+		goto fail;
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return lmdb_err(rc);
+	return result;
+fail:
+	mdb_txn_abort(txn);
+	return err;
+}
+
+/* ---- peers -------------------------------------------------------------------------------- */
+
+int store_peer_put(struct store *s, const struct store_peer *p)
+{
+	uint8_t buf[PEER_META + sizeof(p->role) + PK_REGION_MAX + 1 + PK_NAME_MAX];
+	size_t ol = strnlen(p->role, sizeof(p->role));
+	size_t rl = strnlen(p->region, sizeof(p->region));
+	size_t nl = strnlen(p->name, sizeof(p->name));
+	MDB_val k = {PK_PUB_BYTES, (void *)p->key}, v = {PEER_META + ol + 1 + rl + 1 + nl, buf};
+	MDB_txn *txn;
+	int rc;
+
+	if (ol == sizeof(p->role) || rl == sizeof(p->region) || nl == sizeof(p->name))
+		return PK_EINVAL;
+	buf[0] = p->connected ? 1 : 0;
+	put_be64(buf + 1, p->last_contact);
+	put_be64(buf + 9, p->lag_up);
+	put_be64(buf + 17, p->lag_down);
+	put_be64(buf + 25, p->refused);
+	memcpy(buf + PEER_META, p->role, ol + 1);
+	memcpy(buf + PEER_META + ol + 1, p->region, rl + 1);
+	memcpy(buf + PEER_META + ol + 1 + rl + 1, p->name, nl);
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return lmdb_err(rc);
+	if ((rc = mdb_put(txn, s->peers, &k, &v, 0)) != 0) {
+		mdb_txn_abort(txn);
+		return lmdb_err(rc);
+	}
+	return lmdb_err(mdb_txn_commit(txn));
+}
+
+struct peer_ctx {
+	int (*fn)(const struct store_peer *p, void *arg);
+	void *arg;
+};
+
+/* Copies the NUL-ended string at *at (within end) into dst; advances *at past the NUL. */
+static int take_str(char *dst, size_t cap, const uint8_t **at, const uint8_t *end, bool last)
+{
+	const uint8_t *z = last ? end : memchr(*at, 0, (size_t)(end - *at));
+	size_t n;
+
+	if (z == NULL || (size_t)(z - *at) >= cap)
+		return PK_ECORRUPT;
+	n = (size_t)(z - *at);
+	memcpy(dst, *at, n);
+	dst[n] = '\0';
+	*at = last ? end : z + 1;
+	return 0;
+}
+
+static int peer_visit(const struct entry *e, void *arg)
+{
+	struct peer_ctx *c = arg;
+	struct store_peer p;
+	const uint8_t *at, *end = e->val + e->vlen;
+
+	memset(&p, 0, sizeof(p));
+	if (e->klen != PK_PUB_BYTES || e->vlen < PEER_META)
+		return PK_ECORRUPT;
+	at = e->val + PEER_META;
+	if (take_str(p.role, sizeof(p.role), &at, end, false) != 0 ||
+	    take_str(p.region, sizeof(p.region), &at, end, false) != 0 ||
+	    take_str(p.name, sizeof(p.name), &at, end, true) != 0)
+		return PK_ECORRUPT;
+	memcpy(p.key, e->key, PK_PUB_BYTES);
+	p.connected = e->val[0] != 0;
+	p.last_contact = get_be64(e->val + 1);
+	p.lag_up = get_be64(e->val + 9);
+	p.lag_down = get_be64(e->val + 17);
+	p.refused = get_be64(e->val + 25);
+	return c->fn(&p, c->arg) != 0 ? 1 : 0;
+}
+
+int store_peer_list(struct store *s, int (*fn)(const struct store_peer *p, void *arg), void *arg)
+{
+	struct peer_ctx c = {fn, arg};
+	int err;
+
+	if (s->peers == NO_DBI)
+		return 0;
+	err = scan(s, s->peers, NULL, 0, peer_visit, &c);
+	return err < 0 ? err : 0;
+}
 
 struct verifier {
 	struct store *s;
@@ -1676,7 +2478,7 @@ int store_check_pages(const char *path,
 	}
 	/* Opening the environment reads only the two meta pages, which LMDB checks itself; the
 	 * read transaction registers this process as a reader of the newest snapshot. */
-	if ((rc = mdb_env_create(&env)) != 0 || (rc = mdb_env_set_maxdbs(env, 8)) != 0 ||
+	if ((rc = mdb_env_create(&env)) != 0 || (rc = mdb_env_set_maxdbs(env, STORE_MAXDBS)) != 0 ||
 	    (rc = mdb_env_set_mapsize(env, STORE_MAPSIZE)) != 0 ||
 	    (rc = mdb_env_open(env, path, MDB_RDONLY | MDB_NOTLS, 0600)) != 0 ||
 	    (rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0) {

@@ -178,6 +178,102 @@ int store_check_pages(const char *path,
                       void (*problem)(const char *where, const char *what, void *arg), void *arg,
                       size_t *problems);
 
+/* ---- replication support (pokjad) ---------------------------------------------------------- */
+
+/*
+ * The keys from the root down to origin, by the certificates held: path[0] is the root,
+ * path[n-1] is origin itself (n = 1 for the root). A node's lineage rule (SPEC section 16) is
+ * decided on these paths: origin O is in the subtree of C when C is on O's path; O is an ancestor
+ * of C when O is on C's path. Returns n (1..PK_CHAIN_MAX + 1) or PK_ECERT when no chain is held.
+ */
+int store_origin_path(struct store *s, const uint8_t origin[PK_PUB_BYTES],
+                      uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES]);
+
+/* Calls fn for every origin's head, in origin order (one short read transaction per page).
+ * Returns the number of calls or an error. */
+int store_heads(struct store *s,
+                int (*fn)(const uint8_t origin[PK_PUB_BYTES], const struct store_head *h,
+                          void *arg),
+                void *arg);
+
+/*
+ * Calls fn with the changesets of origin whose sequence is above `after`, in order, until
+ * max_count were given or the next one would take the total over max_bytes (the first one is
+ * always given). Returns the number given or an error. One short read transaction.
+ */
+int store_log_after(struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_t after,
+                    size_t max_bytes, size_t max_count,
+                    int (*fn)(const uint8_t *raw, size_t len, void *arg), void *arg);
+
+/* A number that changes whenever any process commits a write to this store (LMDB's last
+ * transaction id): cheap enough to poll every few milliseconds. */
+uint64_t store_generation(struct store *s);
+
+/* Counts of refused changesets by reason tag (pk_errtag), kept in the store: store_apply adds
+ * to them in its own transaction. fn is called per reason with a non-zero count, in tag
+ * order. Returns 0 or an error. */
+/* Adds count to the refusals of reason `tag`, for refusals decided outside store_apply (a
+ * changeset from outside the sending peer's lineage). */
+int store_refusals_add(struct store *s, const char *tag, uint64_t count);
+
+int store_refusals(struct store *s, int (*fn)(const char *tag, uint64_t count, void *arg),
+                   void *arg);
+
+/* Calls fn for every origin marked forked, with the sequence where it forked (the evidence is
+ * in the forks table). Returns 0 or an error. */
+int store_forks(struct store *s,
+                int (*fn)(const uint8_t origin[PK_PUB_BYTES], uint64_t seq, void *arg), void *arg);
+
+/* Invites for online joining (SPEC section 17), kept until used or expired. */
+struct store_invite {
+	uint8_t secret[32];
+	char region[PK_REGION_MAX + 1];
+	char name[PK_NAME_MAX + 1];
+	uint64_t expires; /* Unix seconds */
+	bool used;
+};
+
+/* Keeps an invite; PK_EEXIST when its secret is held already or was used before, PK_EINVAL
+ * for a region that is not a region code. */
+int store_invite_put(struct store *s, const struct store_invite *inv);
+
+/* Calls fn for every invite that is neither used nor expired at `now` (expires < now).
+ * Returns 0 or an error. */
+int store_invite_list(struct store *s, uint64_t now,
+                      int (*fn)(const struct store_invite *inv, void *arg), void *arg);
+
+/* Marks the invite with this secret used, atomically: PK_ENOTFOUND when there is none,
+ * PK_EEXIST when it was used already, PK_EEXPIRED after `now` passed its expiry. Deletes the
+ * secret once used or expired (keeping only its hash, to tell a second use from an unknown
+ * secret); every call also deletes the secrets of all invites expired at `now`. */
+int store_invite_use(struct store *s, const uint8_t secret[32], uint64_t now);
+
+/* What pokjad last knew of a peer, for `pokjactl status` (written by pokjad, read by anyone). */
+struct store_peer {
+	uint8_t key[PK_PUB_BYTES];
+	char role[8]; /* "parent" or "child" */
+	char region[PK_REGION_MAX + 1];
+	char name[PK_NAME_MAX + 1];
+	bool connected;
+	uint64_t last_contact;     /* Unix seconds; 0 never */
+	uint64_t lag_up, lag_down; /* changesets the peer lacks from us / we lack from it */
+	uint64_t refused;          /* changesets from this peer refused */
+};
+
+/* Replaces what is kept of peer p->key. PK_EINVAL when a string fills its whole array. */
+int store_peer_put(struct store *s, const struct store_peer *p);
+
+/* Calls fn for every peer kept, in key order. */
+int store_peer_list(struct store *s, int (*fn)(const struct store_peer *p, void *arg), void *arg);
+
+/*
+ * Whether key's certificate is revoked (SPEC sections 8 and 9): 0 with the clock from which it
+ * is (when since_hlc is not NULL), or PK_ENOTFOUND. A changeset stamped after that clock from
+ * key or from any node certified below it is refused (PK_EREVOKED); pokjad also refuses
+ * sessions of a revoked child.
+ */
+int store_revoked(struct store *s, const uint8_t key[PK_PUB_BYTES], uint64_t *since_hlc);
+
 /* The data file's path (for messages). */
 const char *store_path(const struct store *s);
 

@@ -1,44 +1,105 @@
 #!/bin/sh
-# make demo: a national node, the province of Jawa Barat (32) and Kota Bekasi (32.75), joined
-# with the offline certificate path; Kota Bekasi imports sample records drawn from the Pokja
-# documents and lists them. Everything lives in a temporary folder that is removed at the end
-# (set KEEP=1 to keep it). Replication between the nodes over nng is issue #3.
+# make demo: a small pokja-sync network on loopback. The national node, Jawa Barat (32) and Jawa
+# Tengah (33), Kota Bekasi (32.75) and Kota Bandung (32.73) under Jawa Barat, Kota Semarang
+# (33.74) under Jawa Tengah; each joins its parent online with an invite token and runs pokjad.
+# Kota Bekasi imports sample records drawn from the Pokja documents; one of its activities
+# travels up to the province and the ministry but not to its neighbours; a national directive
+# travels down to every district. Everything is stopped and removed at the end (KEEP=1 keeps
+# the folders, with the daemons stopped).
 set -eu
 BUILD=${BUILD:-build}
 P="$BUILD/pokjactl"
+D="$BUILD/pokjad"
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pokja-demo.XXXXXX")
-[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT INT TERM
+base=$((20000 + ($$ * 8) % 40000))
+pids=""
+stop_all() {
+	for p in $pids; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in $pids; do wait "$p" 2>/dev/null || true; done
+	pids=""
+}
+cleanup() {
+	stop_all
+	[ "${KEEP:-0}" = 1 ] || rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
 step() { printf '\n== %s\n' "$*"; }
 run() { printf '$ pokjactl %s\n' "$*"; "$P" "$@"; }
+start() { # node folder: runs its pokjad in the background, logging to NODE.log
+	"$D" --dir "$work/$1" 2>"$work/$1.log" &
+	pids="$pids $!"
+	# Wait (at most 5 s) until it is up.
+	i=0
+	until grep -q "info start" "$work/$1.log" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 50 ] || { echo "demo: pokjad for $1 did not start" >&2; cat "$work/$1.log" >&2; exit 1; }
+		sleep 0.1
+	done
+}
+join() { # parent child region port
+	tok=$("$P" --dir "$work/$1" invite --region "$3" 2>/dev/null)
+	printf '$ pokjactl --dir %s invite --region %s    -> token %.24s...\n' "$1" "$3" "$tok"
+	"$P" init --dir "$work/$2" --join "$tok" --listen "tcp://127.0.0.1:$4" >/dev/null
+	printf '$ pokjactl init --dir %s --join TOKEN     -> %s\n' "$2" \
+		"$("$P" --dir "$work/$2" info --json | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["name"], j["region"], j["level"])')"
+	start "$2"
+}
+wait_for() { # seconds, command...: retries every 0.1 s
+	n=$(($1 * 10))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		n=$((n - 1))
+		[ $n -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+where() { # collection key: which nodes hold the record
+	for n in nasional jabar jateng bekasi bandung semarang; do
+		if "$P" --dir "$work/$n" get "$1" "$2" >/dev/null 2>&1; then
+			printf '   %-9s has it\n' "$n"
+		else
+			printf '   %-9s -\n' "$n"
+		fi
+	done
+}
 
-step "the national node (root of trust)"
-run init --dir "$work/nasional" --name "Kementerian PKP"
-step "Provinsi Jawa Barat (32) asks the national node for a certificate"
-run init --dir "$work/jabar" --region 32 >/dev/null
-run --dir "$work/jabar" request -o "$work/jabar.req"
-run --dir "$work/nasional" certify "$work/jabar.req" -o "$work/jabar.cert"
-run --dir "$work/jabar" install-cert "$work/jabar.cert"
-step "Kota Bekasi (32.75) joins under Jawa Barat"
-run init --dir "$work/bekasi" --region 32.75 --name "Pokja Sanitasi Kota Bekasi" >/dev/null
-run --dir "$work/bekasi" request -o "$work/bekasi.req"
-run --dir "$work/jabar" certify "$work/bekasi.req" -o "$work/bekasi.cert"
-run --dir "$work/bekasi" install-cert "$work/bekasi.cert"
+step "the national node, root of trust, listening for provinces"
+run init --dir "$work/nasional" --name "Kementerian PKP" --listen "tcp://127.0.0.1:$base" >/dev/null
+start nasional
+step "provinces and kabupaten/kota join online"
+join nasional jabar 32 $((base + 1))
+join nasional jateng 33 $((base + 2))
+join jabar bekasi 32.75 $((base + 3))
+join jabar bandung 32.73 $((base + 4))
+join jateng semarang 33.74 $((base + 5))
+
 step "Kota Bekasi imports its records (deploy/demo/sample.jsonl)"
 run --dir "$work/bekasi" import deploy/demo/sample.jsonl
-step "its activities (kegiatan)"
 run --dir "$work/bekasi" list kegiatan
-step "one of them as JSON"
-run --dir "$work/bekasi" get kegiatan kg-2026-001 --json
-step "slum area per kelurahan (kumuh)"
-run --dir "$work/bekasi" list kumuh
-step "a write outside its region is refused"
+
+step "a Kota Bekasi activity travels up (not sideways)"
+wait_for 10 "$P" --dir "$work/nasional" get kegiatan kg-2026-001
+wait_for 5 "$P" --dir "$work/jabar" get kegiatan kg-2026-001
+where kegiatan kg-2026-001
+
+step "a national directive (arahan) travels down to every district"
+run --dir "$work/nasional" put arahan arahan-2026-01 --json \
+	'{"wilayah":"","judul":"Percepatan penyusunan RP3KP","isi":"Setiap kabupaten/kota menyusun RP3KP dan melaporkan kemajuannya.","dasar_hukum":"UU 1/2011","wilayah_sasaran":"","batas_tindak_lanjut":"2026-12-31"}'
+for n in bekasi bandung semarang; do wait_for 10 "$P" --dir "$work/$n" get arahan arahan-2026-01; done
+where arahan arahan-2026-01
+
+step "Jawa Barat's view of its network"
+run --dir "$work/jabar" status
+
+step "a write outside a node's region is refused"
 if run --dir "$work/bekasi" put kegiatan --json '{"wilayah":"32.73","nama":"x","tahun":2026}'; then
 	echo "demo: an out-of-region write was accepted" >&2
 	exit 1
 fi
-step "the signed log, and a full re-check of the store"
-run --dir "$work/bekasi" log
-run --dir "$work/bekasi" verify
+
+step "stopping every node (SIGTERM)"
+stop_all
+echo "nodes that logged 'stopped cleanly': $(cat "$work"/*.log | grep -c 'stopped cleanly') of 6"
 printf '\ndemo finished%s\n' "$([ "${KEEP:-0}" = 1 ] && echo ": nodes kept in $work")"

@@ -1,10 +1,10 @@
 /* cert.c: certificate encoding and chain checks (see cert.h and SPEC.md). */
 #include "cert.h"
 
-#include <msgpack.h>
 #include <string.h>
 
 #include "mpread.h"
+#include "mpwrite.h"
 #include "schema.h"
 
 int pk_cert_decode(const uint8_t *buf, size_t len, struct pk_cert *c, struct pk_diag *d)
@@ -58,28 +58,11 @@ bool pk_cert_sig_ok(const struct pk_cert *c)
 	return pk_sig_ok(c->sig, c->body, c->body_len, c->info.issuer);
 }
 
-static void pack_str(msgpack_packer *pk, const char *s)
-{
-	size_t n = strlen(s);
-
-	msgpack_pack_str(pk, n);
-	msgpack_pack_str_body(pk, s, n);
-}
-
-static void pack_bin(msgpack_packer *pk, const uint8_t *b, size_t n)
-{
-	msgpack_pack_bin(pk, n);
-	msgpack_pack_bin_body(pk, b, n);
-}
-
 int pk_cert_encode(const struct pk_cert_info *info, const uint8_t sec[PK_SEC_BYTES], uint8_t **out,
                    size_t *outlen)
 {
-	msgpack_sbuffer body, env;
-	msgpack_packer pk;
-	uint8_t sig[PK_SIG_BYTES];
+	struct pk_mpw w;
 	size_t nlen = strnlen(info->name, PK_NAME_MAX + 1);
-	int err = 0;
 
 	*out = NULL;
 	*outlen = 0;
@@ -91,37 +74,17 @@ int pk_cert_encode(const struct pk_cert_info *info, const uint8_t sec[PK_SEC_BYT
 	if (memcmp(sec + PK_SEED_BYTES, info->issuer, PK_PUB_BYTES) != 0)
 		return PK_EINVAL; /* libsodium's secret key ends with its public key */
 
-	msgpack_sbuffer_init(&body);
-	msgpack_sbuffer_init(&env);
-	msgpack_packer_init(&pk, &body, msgpack_sbuffer_write);
-	msgpack_pack_array(&pk, 8);
-	pack_str(&pk, PK_CERT_TAG);
-	msgpack_pack_uint64(&pk, info->serial);
-	pack_bin(&pk, info->subject, PK_PUB_BYTES);
-	pack_str(&pk, info->region);
-	pack_str(&pk, info->name);
-	msgpack_pack_uint64(&pk, info->not_before);
-	msgpack_pack_uint64(&pk, info->not_after);
-	pack_bin(&pk, info->issuer, PK_PUB_BYTES);
-	if (body.data == NULL) {
-		err = PK_ENOMEM;
-		goto out;
-	}
-	pk_sign(sig, (const uint8_t *)body.data, body.size, sec);
-	msgpack_packer_init(&pk, &env, msgpack_sbuffer_write);
-	msgpack_pack_array(&pk, 2);
-	pack_bin(&pk, (const uint8_t *)body.data, body.size);
-	pack_bin(&pk, sig, PK_SIG_BYTES);
-	if (env.data == NULL) {
-		err = PK_ENOMEM;
-		goto out;
-	}
-	*outlen = env.size;
-	*out = (uint8_t *)msgpack_sbuffer_release(&env);
-out:
-	msgpack_sbuffer_destroy(&body);
-	msgpack_sbuffer_destroy(&env);
-	return err;
+	pk_mpw_init(&w);
+	pk_mpw_put_array(&w, 8);
+	pk_mpw_put_cstr(&w, PK_CERT_TAG);
+	pk_mpw_put_uint(&w, info->serial);
+	pk_mpw_put_bin(&w, info->subject, PK_PUB_BYTES);
+	pk_mpw_put_cstr(&w, info->region);
+	pk_mpw_put_cstr(&w, info->name);
+	pk_mpw_put_uint(&w, info->not_before);
+	pk_mpw_put_uint(&w, info->not_after);
+	pk_mpw_put_bin(&w, info->issuer, PK_PUB_BYTES);
+	return pk_mpw_finish_signed(&w, sec, out, outlen);
 }
 
 int pk_cert_chain_check(const uint8_t root[PK_PUB_BYTES], const struct pk_cert *chain, size_t n,

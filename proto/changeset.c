@@ -1,10 +1,9 @@
 /* changeset.c: changeset encoding and checks (see changeset.h and SPEC.md). */
 #include "changeset.h"
 
-#include <msgpack.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "mpwrite.h"
 #include "region.h"
 #include "schema.h"
 
@@ -159,27 +158,12 @@ size_t pk_cs_op_size(const struct pk_op *op)
 	return 1 + 5 + op->coll_len + 5 + op->region_len + 5 + op->key_len + 5 + op->value_len;
 }
 
-static void pack_str(msgpack_packer *pk, const char *s, size_t n)
-{
-	msgpack_pack_str(pk, n);
-	msgpack_pack_str_body(pk, s, n);
-}
-
-static void pack_bin(msgpack_packer *pk, const uint8_t *b, size_t n)
-{
-	msgpack_pack_bin(pk, n);
-	msgpack_pack_bin_body(pk, b, n);
-}
-
 int pk_cs_encode(const struct pk_cs_head *h, const struct pk_op *ops, uint32_t nops,
                  const uint8_t pub[PK_PUB_BYTES], const uint8_t sec[PK_SEC_BYTES], uint8_t **out,
                  size_t *outlen)
 {
-	msgpack_sbuffer body, env;
-	msgpack_packer pk;
-	uint8_t sig[PK_SIG_BYTES];
+	struct pk_mpw w;
 	size_t total = CS_OVERHEAD;
-	int err = 0;
 
 	*out = NULL;
 	*outlen = 0;
@@ -190,45 +174,23 @@ int pk_cs_encode(const struct pk_cs_head *h, const struct pk_op *ops, uint32_t n
 	if (total > PK_CS_MAX_BYTES)
 		return PK_ETOOBIG;
 
-	msgpack_sbuffer_init(&body);
-	msgpack_sbuffer_init(&env);
-	msgpack_packer_init(&pk, &body, msgpack_sbuffer_write);
-	msgpack_pack_array(&pk, 6);
-	pack_str(&pk, PK_CS_TAG, strlen(PK_CS_TAG));
-	pack_bin(&pk, pub, PK_PUB_BYTES);
-	msgpack_pack_uint64(&pk, h->seq);
-	pack_bin(&pk, h->prev, PK_HASH_BYTES);
-	msgpack_pack_uint64(&pk, h->hlc);
-	msgpack_pack_array(&pk, nops);
+	pk_mpw_init(&w);
+	pk_mpw_put_array(&w, 6);
+	pk_mpw_put_cstr(&w, PK_CS_TAG);
+	pk_mpw_put_bin(&w, pub, PK_PUB_BYTES);
+	pk_mpw_put_uint(&w, h->seq);
+	pk_mpw_put_bin(&w, h->prev, PK_HASH_BYTES);
+	pk_mpw_put_uint(&w, h->hlc);
+	pk_mpw_put_array(&w, nops);
 	for (uint32_t i = 0; i < nops; i++) {
-		msgpack_pack_array(&pk, 4);
-		pack_str(&pk, ops[i].coll, ops[i].coll_len);
-		pack_str(&pk, ops[i].region, ops[i].region_len);
-		pack_str(&pk, ops[i].key, ops[i].key_len);
+		pk_mpw_put_array(&w, 4);
+		pk_mpw_put_str(&w, ops[i].coll, ops[i].coll_len);
+		pk_mpw_put_str(&w, ops[i].region, ops[i].region_len);
+		pk_mpw_put_str(&w, ops[i].key, ops[i].key_len);
 		if (ops[i].value == NULL)
-			msgpack_pack_nil(&pk);
+			pk_mpw_put_nil(&w);
 		else
-			pack_bin(&pk, ops[i].value, ops[i].value_len);
+			pk_mpw_put_bin(&w, ops[i].value, ops[i].value_len);
 	}
-	if (body.data == NULL) {
-		err = PK_ENOMEM;
-		goto out;
-	}
-	pk_sign(sig, (const uint8_t *)body.data, body.size, sec);
-
-	msgpack_packer_init(&pk, &env, msgpack_sbuffer_write);
-	msgpack_pack_array(&pk, 2);
-	pack_bin(&pk, (const uint8_t *)body.data, body.size);
-	pack_bin(&pk, sig, PK_SIG_BYTES);
-	if (env.data == NULL) {
-		err = PK_ENOMEM;
-		goto out;
-	}
-	/* The buffer is handed over to the caller, who frees it with free(). */
-	*outlen = env.size;
-	*out = (uint8_t *)msgpack_sbuffer_release(&env);
-out:
-	msgpack_sbuffer_destroy(&body);
-	msgpack_sbuffer_destroy(&env);
-	return err;
+	return pk_mpw_finish_signed(&w, sec, out, outlen);
 }

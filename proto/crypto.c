@@ -58,3 +58,8 @@ bool pk_equal(const void *a, const void *b, size_t n)
 {
 	return sodium_memcmp(a, b, n) == 0;
 }
+
+void pk_wipe(void *p, size_t n)
+{
+	sodium_memzero(p, n);
+}

@@ -45,6 +45,9 @@ void pk_hex(char *out, const uint8_t *in, size_t n);
 /* Decodes exactly 2n hex digits (either case) into n bytes. Returns 0 or PK_EINVAL. */
 int pk_unhex(uint8_t *out, size_t n, const char *hex, size_t hexlen);
 
+/* Overwrites n bytes with zeros in a way the compiler cannot drop (for secrets). */
+void pk_wipe(void *p, size_t n);
+
 /* Constant-time comparison, true when equal. */
 bool pk_equal(const void *a, const void *b, size_t n);
 

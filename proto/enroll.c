@@ -1,72 +1,33 @@
 /* enroll.c: join requests and certificate sets (see enroll.h and SPEC.md). */
 #include "enroll.h"
 
-#include <msgpack.h>
 #include <string.h>
 
 #include "mpread.h"
+#include "mpwrite.h"
 #include "schema.h"
-
-static void pack_str(msgpack_packer *pk, const char *s)
-{
-	size_t n = strlen(s);
-
-	msgpack_pack_str(pk, n);
-	msgpack_pack_str_body(pk, s, n);
-}
-
-static void pack_bin(msgpack_packer *pk, const uint8_t *b, size_t n)
-{
-	msgpack_pack_bin(pk, n);
-	msgpack_pack_bin_body(pk, b, n);
-}
-
-/* Moves a finished sbuffer to the caller, or reports the allocation failure. */
-static int hand_over(msgpack_sbuffer *sb, uint8_t **out, size_t *outlen)
-{
-	if (sb->data == NULL)
-		return PK_ENOMEM;
-	*outlen = sb->size;
-	*out = (uint8_t *)msgpack_sbuffer_release(sb);
-	return 0;
-}
 
 int pk_request_encode(const struct pk_request *rq, const uint8_t sec[PK_SEC_BYTES], uint8_t **out,
                       size_t *outlen)
 {
-	msgpack_sbuffer body, env;
-	msgpack_packer pk;
-	uint8_t sig[PK_SIG_BYTES];
+	struct pk_mpw w;
 	size_t nlen = strnlen(rq->name, PK_NAME_MAX + 1);
-	int err;
 
 	*out = NULL;
+	*outlen = 0;
 	if (!pk_region_valid(rq->region, strnlen(rq->region, PK_REGION_MAX + 1)))
 		return PK_EREGION;
 	if (nlen == 0 || nlen > PK_NAME_MAX || !pk_utf8_valid(rq->name, nlen) ||
 	    memcmp(sec + PK_SEED_BYTES, rq->pub, PK_PUB_BYTES) != 0)
 		return PK_EINVAL;
-	msgpack_sbuffer_init(&body);
-	msgpack_sbuffer_init(&env);
-	msgpack_packer_init(&pk, &body, msgpack_sbuffer_write);
-	msgpack_pack_array(&pk, 5);
-	pack_str(&pk, PK_REQUEST_TAG);
-	pack_bin(&pk, rq->pub, PK_PUB_BYTES);
-	pack_str(&pk, rq->region);
-	pack_str(&pk, rq->name);
-	msgpack_pack_uint64(&pk, rq->created);
-	err = body.data == NULL ? PK_ENOMEM : 0;
-	if (err == 0) {
-		pk_sign(sig, (const uint8_t *)body.data, body.size, sec);
-		msgpack_packer_init(&pk, &env, msgpack_sbuffer_write);
-		msgpack_pack_array(&pk, 2);
-		pack_bin(&pk, (const uint8_t *)body.data, body.size);
-		pack_bin(&pk, sig, PK_SIG_BYTES);
-		err = hand_over(&env, out, outlen);
-	}
-	msgpack_sbuffer_destroy(&body);
-	msgpack_sbuffer_destroy(&env);
-	return err;
+	pk_mpw_init(&w);
+	pk_mpw_put_array(&w, 5);
+	pk_mpw_put_cstr(&w, PK_REQUEST_TAG);
+	pk_mpw_put_bin(&w, rq->pub, PK_PUB_BYTES);
+	pk_mpw_put_cstr(&w, rq->region);
+	pk_mpw_put_cstr(&w, rq->name);
+	pk_mpw_put_uint(&w, rq->created);
+	return pk_mpw_finish_signed(&w, sec, out, outlen);
 }
 
 int pk_request_decode(const uint8_t *buf, size_t len, struct pk_request *rq, struct pk_diag *d)
@@ -107,24 +68,20 @@ int pk_request_decode(const uint8_t *buf, size_t len, struct pk_request *rq, str
 
 int pk_certset_encode(const struct pk_certset *cs, uint8_t **out, size_t *outlen)
 {
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	int err;
+	struct pk_mpw w;
 
 	*out = NULL;
+	*outlen = 0;
 	if (cs->n == 0 || cs->n > PK_CHAIN_MAX)
 		return PK_EINVAL;
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_array(&pk, 3);
-	pack_str(&pk, PK_CERTSET_TAG);
-	pack_bin(&pk, cs->root, PK_PUB_BYTES);
-	msgpack_pack_array(&pk, cs->n);
+	pk_mpw_init(&w);
+	pk_mpw_put_array(&w, 3);
+	pk_mpw_put_cstr(&w, PK_CERTSET_TAG);
+	pk_mpw_put_bin(&w, cs->root, PK_PUB_BYTES);
+	pk_mpw_put_array(&w, cs->n);
 	for (size_t i = 0; i < cs->n; i++)
-		pack_bin(&pk, cs->cert[i], cs->len[i]);
-	err = hand_over(&sb, out, outlen);
-	msgpack_sbuffer_destroy(&sb);
-	return err;
+		pk_mpw_put_bin(&w, cs->cert[i], cs->len[i]);
+	return pk_mpw_finish(&w, out, outlen);
 }
 
 int pk_certset_decode(const uint8_t *buf, size_t len, struct pk_certset *cs, struct pk_diag *d)

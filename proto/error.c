@@ -33,6 +33,8 @@ static const struct {
     {"ambiguous", "ambiguous"},
     {"not possible in the current state", "state"},
     {"permission problem", "permission"},
+    {"replayed message", "replay"},
+    {"message does not authenticate", "auth"},
 };
 
 const char *pk_strerror(int err)

@@ -36,9 +36,11 @@ enum pk_err {
 	PK_EAMBIG = -22,   /* the request matches more than one thing */
 	PK_ESTATE = -23,   /* not possible in the node's current state */
 	PK_EPERM = -24,    /* permission or ownership problem */
+	PK_EREPLAY = -25,  /* a message seen before */
+	PK_EAUTH = -26,    /* a message that does not authenticate (wrong key, altered) */
 };
 
-#define PK_ERR_COUNT 25
+#define PK_ERR_COUNT 27
 
 /* A short, static, English description of an error code. Never NULL. */
 const char *pk_strerror(int err);

@@ -35,9 +35,11 @@ static const char *const hasil_verifikasi[] = {"diterima", "ditolak", "perbaikan
 
 /* The collection names, for verifikasi.koleksi; test_schema checks they match the table. */
 static const char *const koleksi[] = {"pokja", "anggota", "gugus_tugas", "kegiatan", "indikator",
-	"dokumen", "kumuh", "arahan", "tindak_lanjut", "verifikasi", "rapat", NULL};
+	"dokumen", "kumuh", "arahan", "tindak_lanjut", "verifikasi", "rapat", "pencabutan", NULL};
 
 #define STR(n, req, d) {.name = n, .type = PK_T_STR, .required = req, .doc = d}
+#define HEX(n, req, digits, d) \
+	{.name = n, .type = PK_T_STR, .required = req, .hex_digits = digits, .doc = d}
 #define TEXT(n, req, d) {.name = n, .type = PK_T_TEXT, .required = req, .doc = d}
 #define INT(n, req, lo, hi, d) \
 	{.name = n, .type = PK_T_INT, .required = req, .min = lo, .max = hi, .doc = d}
@@ -165,6 +167,13 @@ static const struct pk_field rapat_fields[] = {
 	TEXT("kesepakatan", false, "agreements reached"),
 };
 
+/* A revocation: the store acts on it (proto/SPEC.md section 8, step 12, and section 9). */
+static const struct pk_field pencabutan_fields[] = {
+	HEX("kunci", true, 64, "public key of the node whose certificate is revoked (64 hex digits)"),
+	TEXT("alasan", false, "reason for the revocation"),
+	DATE("tanggal", false, "date of the revocation"),
+};
+
 static const struct pk_collection collections[] = {
 	COLL("pokja", pokja_fields, "working group profile: type, decree, PPSP stage"),
 	COLL("anggota", anggota_fields, "member of a working group"),
@@ -177,6 +186,8 @@ static const struct pk_collection collections[] = {
 	COLL("tindak_lanjut", tindak_lanjut_fields, "a lower node's follow-up to a directive"),
 	COLL("verifikasi", verifikasi_fields, "a higher node's verdict on a lower node's record"),
 	COLL("rapat", rapat_fields, "meeting or forum: agenda, participants, agreements"),
+	COLL("pencabutan", pencabutan_fields,
+	     "revocation of a node's certificate by a node whose region covers it"),
 };
 /* clang-format on */
 
@@ -356,6 +367,17 @@ static int check_enum(const struct pk_field *f, const char *s, size_t len, struc
 	                shown(s, len, sbuf, sizeof(sbuf)), list);
 }
 
+/* True for exactly `digits` characters of 0-9 a-f (how keys are written for people). */
+static bool lower_hex(const char *s, size_t len, unsigned digits)
+{
+	if (len != digits)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
 /* Checks a string value against a string-typed field (everything but INT, NUM, BOOL). */
 static int check_string(const struct pk_field *f, const char *s, uint32_t len, struct pk_diag *d)
 {
@@ -371,6 +393,10 @@ static int check_string(const struct pk_field *f, const char *s, uint32_t len, s
 	switch (f->type) {
 	case PK_T_STR:
 	case PK_T_TEXT:
+		if (f->hex_digits != 0 && !lower_hex(s, len, f->hex_digits))
+			return pk_diagf(d, PK_ESCHEMA,
+			                "field '%s': \"%s\" is not %u lower-case hex digits",
+			                f->name, shown(s, len, buf, sizeof(buf)), f->hex_digits);
 		if (len == 0 && f->required)
 			return pk_diagf(d, PK_ESCHEMA, "field '%s': must not be empty", f->name);
 		return 0;

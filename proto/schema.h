@@ -41,6 +41,7 @@ struct pk_field {
 	bool required;
 	int64_t min, max;           /* PK_T_INT and PK_T_NUM only */
 	const char *const *choices; /* PK_T_ENUM only: NULL-terminated */
+	unsigned hex_digits;        /* PK_T_STR only: when not 0, exactly so many of 0-9 a-f */
 	const char *doc;            /* one line, English */
 };
 

@@ -103,6 +103,9 @@ static const struct {
               " \"tempat\": \"Jakarta\", \"agenda\": \"Kesepakatan\","
               " \"peserta\": [\"TL Jawa Tengah\", \"TL Bengkulu\", \"Regapu\xe2\x80\x99u\"],"
               " \"jumlah_peserta\": 120, \"kesepakatan\": \"Kumuh 0 ha pada 2019\"}"},
+    {"pencabutan",
+     "{\"kunci\": \"0e6651d8593a623f479e98f7736c01bed554c2ebd10a54cca049babb7b3c659e\","
+     " \"alasan\": \"kunci hilang\", \"tanggal\": \"2026-11-22\"}"},
 };
 
 /* Encodes, checks the bytes are sorted and valid, decodes, and compares with the input. */

@@ -200,6 +200,10 @@ static const struct {
      {S("judul", "Rakor TL dan EGM KOTAKU 2017"), S("tanggal", "2017-02-09"),
       S("tempat", "Jakarta"), S("agenda", "Kesepakatan penanganan kumuh"), L("peserta", peserta),
       I("jumlah_peserta", 120), S("kesepakatan", "Kumuh 0 ha pada tahun 2019."), END}},
+    {"pencabutan",
+     {S("kunci", "29acbae141bccaf0b22e1a94d34d0bc7361e526d0bfe12c89794bc9322966dd7"),
+      S("alasan", "Kunci server kabupaten hilang bersama laptopnya."), S("tanggal", "2026-03-01"),
+      END}},
 };
 
 #define NEXAMPLES (sizeof(examples) / sizeof(examples[0]))
@@ -210,10 +214,10 @@ static void test_table(void **state)
 	const struct pk_collection *all = pk_schema_all(&n);
 	static const char *const order[] = {
 	    "pokja", "anggota", "gugus_tugas",   "kegiatan",   "indikator", "dokumen",
-	    "kumuh", "arahan",  "tindak_lanjut", "verifikasi", "rapat"};
+	    "kumuh", "arahan",  "tindak_lanjut", "verifikasi", "rapat",     "pencabutan"};
 
 	(void)state;
-	assert_int_equal(n, 11);
+	assert_int_equal(n, 12);
 	for (size_t i = 0; i < n; i++) {
 		const struct pk_collection *c = &all[i];
 		bool has_required = false;
@@ -242,7 +246,7 @@ static void test_table(void **state)
 	assert_non_null(k);
 	for (n = 0; k->choices[n] != NULL; n++)
 		assert_string_equal(k->choices[n], order[n]);
-	assert_int_equal(n, 11);
+	assert_int_equal(n, 12);
 }
 
 static void test_lookup(void **state)
@@ -474,6 +478,31 @@ static void test_range(void **state)
 	assert_fails(check("verifikasi", koleksi), PK_ESCHEMA, "field 'koleksi': \"bogus\"");
 }
 
+/* pencabutan.kunci is a public key as people write it: 64 lower-case hex digits, no more. */
+static void test_hex_key(void **state)
+{
+	static const char *const bad[] = {
+	    "29ACBAE141BCCAF0B22E1A94D34D0BC7361E526D0BFE12C89794BC9322966DD7",  /* upper case */
+	    "29acbae141bccaf0b22e1a94d34d0bc7361e526d0bfe12c89794bc9322966dd",   /* 63 digits */
+	    "29acbae141bccaf0b22e1a94d34d0bc7361e526d0bfe12c89794bc9322966dd70", /* 65 digits */
+	    "29acbae141bccaf0b22e1a94d34d0bc7361e526d0bfe12c89794bc9322966ddg",  /* not hex */
+	    "",
+	    NULL};
+	const struct kv good[] = {
+	    S("kunci", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"), END};
+	const struct kv none[] = {S("alasan", "x"), END};
+
+	(void)state;
+	assert_int_equal(check("pencabutan", good), 0);
+	assert_fails(check("pencabutan", none), PK_ESCHEMA, "required field 'kunci' is missing");
+	for (size_t i = 0; bad[i] != NULL; i++) {
+		const struct kv one[] = {S("kunci", bad[i]), END};
+
+		assert_fails(check("pencabutan", one), PK_ESCHEMA, "field 'kunci': \"");
+		assert_non_null(strstr(diag.msg, "is not 64 lower-case hex digits"));
+	}
+}
+
 static void test_dates(void **state)
 {
 	static const char *const good[] = {"2023-02-28", "2024-02-29", "2000-02-29", "1900-01-01",
@@ -670,10 +699,11 @@ int main(void)
 	    cmocka_unit_test(test_examples_valid), cmocka_unit_test(test_minimal),
 	    cmocka_unit_test(test_order),          cmocka_unit_test(test_unknown_field),
 	    cmocka_unit_test(test_wrong_type),     cmocka_unit_test(test_missing_required),
-	    cmocka_unit_test(test_range),          cmocka_unit_test(test_dates),
-	    cmocka_unit_test(test_bad_utf8),       cmocka_unit_test(test_oversize),
-	    cmocka_unit_test(test_structure),      cmocka_unit_test(test_trailing),
-	    cmocka_unit_test(test_truncated),      cmocka_unit_test(test_mutations),
+	    cmocka_unit_test(test_range),          cmocka_unit_test(test_hex_key),
+	    cmocka_unit_test(test_dates),          cmocka_unit_test(test_bad_utf8),
+	    cmocka_unit_test(test_oversize),       cmocka_unit_test(test_structure),
+	    cmocka_unit_test(test_trailing),       cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_mutations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1056,25 +1056,36 @@ struct workload {
 	uint8_t *cs[NORIG][PER_ORIGIN];
 	size_t len[NORIG][PER_ORIGIN];
 	const struct tu_key *key[NORIG];
+	uint64_t revoked_at; /* the province's last changeset revokes district 32.01 */
+	uint8_t *late;       /* district 32.01's next changeset, stamped after that */
+	size_t late_len;
 };
 
 /* Four origins writing overlapping records: the root and province 32 in 32.75, 32.01 and 32;
  * district 32.75 and district 32.01 in their own regions. The root's and the province's
  * clocks advance in step (2 ticks), the districts' by 1-3 ticks from the same start, so equal
- * clocks across origins are common and some records are decided by the origin key. */
+ * clocks across origins are common and some records are decided by the origin key. The
+ * province's last changeset revokes district 32.01, stamped after all of that district's
+ * changesets (as the revoker's clock is when it has seen them): whatever the order of arrival,
+ * they are all accepted, and the district's next one is refused. */
 static void make_workload(struct workload *wl, uint64_t seed)
 {
 	static const char *const wide[] = {"32.75", "32.01", "32"};
 	static const char *const keys[] = {"k0", "k1", "k2", "k3", "k4"};
 	static const unsigned keyn[NORIG] = {0, 1, 2, 3};
 	static const char *const k_nama[] = {"nama"};
-	struct tu_origin o;
+	static const char *const k_kunci[] = {"kunci"};
+	struct tu_origin o, revoker;
 	uint64_t rs = seed;
 
 	for (int oi = 0; oi < NORIG; oi++) {
 		tu_origin_init(&o, keyn[oi], BASE_HLC);
 		wl->key[oi] = oi == 0 ? &root : oi == 1 ? &prov : oi == 2 ? &kab_a : &kab_b;
 		for (int s = 0; s < PER_ORIGIN; s++) {
+			if (oi == 1 && s == PER_ORIGIN - 1) {
+				revoker = o; /* written below, once 32.01's clocks are known */
+				continue;
+			}
 			struct pk_op ops[3];
 			uint8_t *vals[3] = {NULL, NULL, NULL};
 			char names[3][48];
@@ -1113,6 +1124,25 @@ static void make_workload(struct workload *wl, uint64_t seed)
 			for (uint32_t i = 0; i < n; i++)
 				free(vals[i]);
 		}
+	}
+	/* o is district 32.01 now. */
+	{
+		char *hex = tu_hex(kab_b.pub, PK_PUB_BYTES);
+		const char *kunci = hex;
+		size_t vl, kl;
+		uint8_t *v = tu_map(&vl, 1, k_kunci, &kunci, NULL), *kv;
+		uint64_t h = BASE_HLC + 2 * PER_ORIGIN;
+		struct pk_op op = tu_op("pencabutan", "32.01", "k0", v, vl), late;
+
+		wl->revoked_at = h > o.hlc ? h : o.hlc + 1;
+		wl->cs[1][PER_ORIGIN - 1] =
+		    tu_cs_next(&revoker, wl->revoked_at, &op, 1, &wl->len[1][PER_ORIGIN - 1]);
+		kv = tu_kegiatan("late", 2026, &kl);
+		late = tu_op("kegiatan", "32.01", "k0", kv, kl);
+		wl->late = tu_cs_next(&o, wl->revoked_at + 1, &late, 1, &wl->late_len);
+		free(kv);
+		free(v);
+		free(hex);
 	}
 }
 
@@ -1354,6 +1384,16 @@ static void test_interleavings_converge(void **state)
 			pk_hash(hash, wl.cs[oi][PER_ORIGIN - 1], wl.len[oi][PER_ORIGIN - 1]);
 			assert_memory_equal(h.hash, hash, PK_HASH_BYTES);
 		}
+		{
+			uint64_t since = 0;
+			struct store_blob late = {wl.late, wl.late_len};
+			struct store_outcome lo;
+			assert_int_equal(store_revoked(s, kab_b.pub, &since), 0);
+			assert_int_equal(since, wl.revoked_at);
+			memset(&lo, 0, sizeof(lo));
+			assert_int_equal(store_apply(s, &late, 1, 1, NOW_MS, &lo), 0);
+			assert_int_equal(lo.err, PK_EREVOKED);
+		}
 		if (run % 50 == 0) {
 			struct store_verify_stats st;
 			assert_int_equal(store_verify(s, no_problem, NULL, &st), 0);
@@ -1369,6 +1409,7 @@ static void test_interleavings_converge(void **state)
 	for (int oi = 0; oi < NORIG; oi++)
 		for (int s = 0; s < PER_ORIGIN; s++)
 			free(wl.cs[oi][s]);
+	free(wl.late);
 }
 
 /* ---- verification of a damaged store ------------------------------------------------------------

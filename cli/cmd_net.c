@@ -1,0 +1,441 @@
+/* cmd_net.c: the commands about the network of nodes: invite, revoke, status, and the online
+ * half of init (--join, --listen). */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "daemon/config.h"
+#include "daemon/sync.h"
+#include "proto/enroll.h"
+#include "proto/region.h"
+#include "proto/syncmsg.h"
+#include "proto/wilayah.h"
+#include "recjson.h"
+
+#define JOIN_TIMEOUT_MS 15000
+
+static const char *official_name(const char *code)
+{
+	const struct pk_wilayah *w = pk_wilayah_find(code, strlen(code));
+
+	return w != NULL ? w->name : NULL;
+}
+
+/* "72h", "3d", "90m", or plain hours. Returns seconds, or 0 when malformed. */
+static uint64_t parse_valid(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	if (end == s || v == 0 || v > 365ULL * 24)
+		return 0;
+	if (*end == '\0' || strcmp(end, "h") == 0)
+		return v * 3600;
+	if (strcmp(end, "d") == 0 && v <= 365)
+		return v * 86400;
+	if (strcmp(end, "m") == 0)
+		return v * 60;
+	return 0;
+}
+
+/* The URL children dial: --url, else the listen URL of the node's config when it names a host. */
+static int invite_url(const struct cli *c, const char *given, char *out, size_t cap)
+{
+	struct config cfg;
+	struct config_diag cd;
+	char path[4096];
+	const char *host;
+
+	if (given != NULL) {
+		snprintf(out, cap, "%s", given);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s", c->dir, CONFIG_FILE);
+	if (config_load(path, &cfg, &cd) != 0)
+		return cli_fail(c, "%s", cd.count > 0 ? cd.msg[0] : "cannot read the config");
+	if (cfg.listen[0] == '\0')
+		return cli_fail(c,
+		                "this node does not listen for children: set [node] listen in %s "
+		                "(or init --listen), or give --url",
+		                path);
+	host = cfg.listen + strlen("tcp://");
+	if (strncmp(cfg.listen, "tcp://", 6) != 0 || host[0] == ':' || host[0] == '*' ||
+	    strncmp(host, "0.0.0.0:", 8) == 0)
+		return cli_fail(c,
+		                "this node listens on %s, which children cannot dial: give "
+		                "--url tcp://ADDRESS:PORT",
+		                cfg.listen);
+	snprintf(out, cap, "%s", cfg.listen);
+	return 0;
+}
+
+int cmd_invite(struct cli *c, int argc, char **argv)
+{
+	const char *region = NULL, *name = NULL, *valid = "72h", *url = NULL;
+	struct cli_opt opts[] = {{"region", &region, NULL},
+	                         {"name", &name, NULL},
+	                         {"valid", &valid, NULL},
+	                         {"url", &url, NULL},
+	                         {0}};
+	struct store_invite si;
+	struct store_node node;
+	struct pk_invite inv;
+	struct store *s = NULL;
+	char *pos[1], *token = NULL;
+	uint64_t secs;
+	int npos, rc, err;
+
+	if ((rc = cli_parse(c, argc, argv, opts, pos, 0, 0, &npos)) != 0)
+		return rc;
+	if (region == NULL)
+		return cli_usage(c);
+	if ((secs = parse_valid(valid)) == 0)
+		return cli_fail(c,
+		                "--valid takes a duration such as 72h, 3d or 90m (at most a year)");
+	memset(&inv, 0, sizeof(inv));
+	if ((rc = invite_url(c, url, inv.url, sizeof(inv.url))) != 0)
+		return rc;
+	if ((rc = cli_open(c, 0, &s, &node, NULL, NULL)) != 0)
+		return rc;
+	if (!node.certified) {
+		rc = cli_fail(c, "this node has no certificate itself yet");
+		goto out;
+	}
+	if ((rc = cli_check_region(c, region, node.region)) != 0)
+		goto out;
+	if (strcmp(region, node.region) == 0) {
+		rc = cli_fail(c, "a child's region must lie strictly inside this node's '%s'",
+		              node.region);
+		goto out;
+	}
+	if (name == NULL)
+		name = official_name(region);
+	if (name == NULL || name[0] == '\0' || strlen(name) > PK_NAME_MAX) {
+		rc = cli_fail(c, "--name must be 1 to %d bytes", PK_NAME_MAX);
+		goto out;
+	}
+	memcpy(inv.parent, node.pub, PK_PUB_BYTES);
+	pk_random(inv.secret, sizeof(inv.secret));
+	snprintf(inv.region, sizeof(inv.region), "%s", region);
+	snprintf(inv.name, sizeof(inv.name), "%s", name);
+	inv.expires = node_now_ms() / 1000 + secs;
+	memset(&si, 0, sizeof(si));
+	memcpy(si.secret, inv.secret, sizeof(si.secret));
+	memcpy(si.region, inv.region, sizeof(si.region));
+	memcpy(si.name, inv.name, sizeof(si.name));
+	si.expires = inv.expires;
+	if ((err = pk_invite_encode(&inv, &token)) != 0 || (err = store_invite_put(s, &si)) != 0) {
+		rc = cli_fail(c, "cannot make the invite: %s", pk_strerror(err));
+		goto out;
+	}
+	if (c->json) {
+		json_t *j =
+		    json_pack("{s:s, s:s, s:s, s:I, s:s}", "token", token, "region", region, "name",
+		              name, "expires", (json_int_t)inv.expires, "url", inv.url);
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(j);
+	} else {
+		printf("%s\n", token);
+		fprintf(stderr,
+		        "invite for %s (%s), valid until %llu; on the new node run:\n"
+		        "  pokjactl init --dir DIR --join TOKEN\n",
+		        name, region, (unsigned long long)inv.expires);
+	}
+out:
+	pk_wipe(&inv, sizeof(inv));
+	pk_wipe(&si, sizeof(si));
+	free(token);
+	store_close(s);
+	return rc;
+}
+
+/* Writes DIR/pokjad.conf with the settings init knows; the rest keep their defaults. */
+int cli_write_config(const struct cli *c, const char *listen, const char *parent_url,
+                     const uint8_t *parent_key)
+{
+	char path[4096], key[2 * PK_PUB_BYTES + 1] = "", buf[2048];
+	int n;
+
+	if (parent_key != NULL)
+		cli_key_hex(key, parent_key);
+	n = snprintf(
+	    buf, sizeof(buf),
+	    "# pokjad settings for this node, written by pokjactl init. Every key and its\n"
+	    "# default: deploy/pokjad.conf.example (pokjad --print-config).\n\n"
+	    "[node]\nlisten = %s\n\n[parent]\nurl = %s\nkey = %s\n",
+	    listen ? listen : "", parent_url ? parent_url : "", key);
+	snprintf(path, sizeof(path), "%s/%s", c->dir, CONFIG_FILE);
+	return cli_write_file(c, path, (const uint8_t *)buf, (size_t)n);
+}
+
+/* The online half of `init --join TOKEN`: c->dir holds a fresh pending node. */
+int cli_join(const struct cli *c, const struct pk_invite *inv, const uint8_t pub[PK_PUB_BYTES],
+             const uint8_t sec[PK_SEC_BYTES], struct store *s, const char *listen)
+{
+	struct pk_request rq;
+	struct pk_certset set;
+	struct pk_diag d = {""};
+	uint8_t *req = NULL, *buf = NULL;
+	size_t reqlen, len;
+	int rc = EXIT_FAIL, err;
+
+	memset(&rq, 0, sizeof(rq));
+	memcpy(rq.pub, pub, PK_PUB_BYTES);
+	memcpy(rq.region, inv->region, sizeof(rq.region));
+	memcpy(rq.name, inv->name, sizeof(rq.name));
+	rq.created = node_now_ms() / 1000;
+	if ((err = pk_request_encode(&rq, sec, &req, &reqlen)) != 0) {
+		cli_fail(c, "cannot make the join request: %s", pk_strerror(err));
+		goto out;
+	}
+	err = sync_join(inv, pub, sec, req, reqlen, JOIN_TIMEOUT_MS, &buf, &len, &d);
+	if (err != 0) {
+		cli_fail(c, "joining %s failed: %s", inv->url, d.msg[0] ? d.msg : pk_strerror(err));
+		goto out;
+	}
+	if ((err = pk_certset_decode(buf, len, &set, &d)) != 0 ||
+	    (err = store_install_chain(s, set.root, set.cert, set.len, set.n, node_now_ms() / 1000,
+	                               &d)) != 0) {
+		cli_fail(c, "the parent's certificate set does not install: %s", d.msg);
+		goto out;
+	}
+	rc = cli_write_config(c, listen, inv->url, inv->parent);
+out:
+	free(req);
+	free(buf);
+	return rc;
+}
+
+/* True when key is on path above its last element: the last node lies below key. */
+static bool on_chain_below(uint8_t path[][PK_PUB_BYTES], int n, const uint8_t *key)
+{
+	for (int i = 0; i < n - 1; i++)
+		if (memcmp(path[i], key, PK_PUB_BYTES) == 0)
+			return true;
+	return false;
+}
+
+struct last_cert {
+	uint8_t buf[PK_CERT_MAX_BYTES];
+	size_t len;
+};
+
+static int keep_last(const uint8_t *cert, size_t len, void *arg)
+{
+	struct last_cert *lc = arg;
+
+	if (len <= sizeof(lc->buf)) {
+		memcpy(lc->buf, cert, len);
+		lc->len = len;
+	}
+	return 0;
+}
+
+/* The certificate of key itself (the last of its chain), decoded into a copy that c views. */
+static int cert_of(struct store *s, const uint8_t key[PK_PUB_BYTES], struct last_cert *lc,
+                   struct pk_cert *c)
+{
+	int err;
+
+	lc->len = 0;
+	if ((err = store_chain_get(s, key, keep_last, lc)) != 0)
+		return err;
+	if (lc->len == 0)
+		return PK_ECERT;
+	return pk_cert_decode(lc->buf, lc->len, c, NULL);
+}
+
+int cmd_revoke(struct cli *c, int argc, char **argv)
+{
+	const char *reason = NULL;
+	struct cli_opt opts[] = {{"reason", &reason, NULL}, {0}};
+	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES], target[PK_PUB_BYTES];
+	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES];
+	struct store_node node;
+	struct store_written w;
+	struct pk_diag d = {""};
+	struct last_cert lc;
+	struct pk_cert cert;
+	struct store *s = NULL;
+	uint8_t *value = NULL;
+	char *pos[1], key[PK_KEY_MAX + 1], region[PK_REGION_MAX + 1] = "";
+	struct pk_op op;
+	size_t vlen;
+	int npos, rc, err, n;
+	json_t *obj = NULL;
+
+	if ((rc = cli_parse(c, argc, argv, opts, pos, 1, 1, &npos)) != 0)
+		return rc;
+	if (pk_unhex(target, sizeof(target), pos[0], strlen(pos[0])) != 0)
+		return cli_fail(c, "NODE is the node's key: 64 hex digits (see 'pokjactl status')");
+	if ((rc = cli_open(c, 0, &s, &node, pub, sec)) != 0)
+		return rc;
+	/* The revocation belongs to the revoked node's region, which must lie in this node's. */
+	n = store_origin_path(s, target, path);
+	if (n < 2 || !on_chain_below(path, n, pub)) {
+		rc = cli_fail(c, "%.16s... is not a node certified below this one", pos[0]);
+		goto out;
+	}
+	if ((err = cert_of(s, target, &lc, &cert)) != 0) {
+		rc = cli_fail(c, "the node's certificate is unreadable: %s", pk_strerror(err));
+		goto out;
+	}
+	snprintf(region, sizeof(region), "%s", cert.info.region);
+	obj = json_pack("{s:s}", "kunci", pos[0]);
+	if (reason != NULL)
+		json_object_set_new(obj, "alasan", json_string(reason));
+	if ((err = recjson_encode(pk_schema_find("pencabutan", 10), obj, &value, &vlen, &d)) != 0) {
+		rc = cli_fail(c, "%s", d.msg);
+		goto out;
+	}
+	snprintf(key, sizeof(key), "cabut-%.16s", pos[0]);
+	op.coll = "pencabutan";
+	op.coll_len = 10;
+	op.region = region;
+	op.region_len = (uint32_t)strlen(region);
+	op.key = key;
+	op.key_len = (uint32_t)strlen(key);
+	op.value = value;
+	op.value_len = (uint32_t)vlen;
+	if ((err = store_write(s, sec, &op, 1, node_now_ms(), &w, NULL, NULL, &d)) != 0) {
+		rc = cli_fail(c, "refused: %s", d.msg[0] ? d.msg : pk_strerror(err));
+		goto out;
+	}
+	printf("revoked %s ('%s', region %s); the revocation replicates like any record\n", pos[0],
+	       cert.info.name, region);
+out:
+	memset(sec, 0, sizeof(sec));
+	json_decref(obj);
+	free(value);
+	store_close(s);
+	return rc;
+}
+
+struct status_ctx {
+	struct store *s;
+	bool json;
+	json_t *parent, *children, *refused, *forked;
+	int nchildren;
+};
+
+/* A peer's name and region, from its certificate (the national node has none). */
+static void peer_label(struct store *s, const uint8_t *key, char *name, size_t nn, char *region,
+                       size_t rn)
+{
+	struct last_cert lc;
+	struct pk_cert c;
+
+	if (cert_of(s, key, &lc, &c) == 0) {
+		snprintf(name, nn, "%s", c.info.name);
+		snprintf(region, rn, "%s", c.info.region);
+	} else {
+		snprintf(name, nn, "%s", "Nasional");
+		snprintf(region, rn, "%s", "");
+	}
+}
+
+static int status_peer(const struct store_peer *p, void *arg)
+{
+	struct status_ctx *x = arg;
+	char key[2 * PK_PUB_BYTES + 1], name[PK_NAME_MAX + 1], region[PK_REGION_MAX + 1];
+	bool parent = strcmp(p->role, "parent") == 0;
+	uint64_t now = node_now_ms() / 1000;
+	json_t *j;
+
+	cli_key_hex(key, p->key);
+	peer_label(x->s, p->key, name, sizeof(name), region, sizeof(region));
+	if (x->json) {
+		j = json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I}", "key", key, "name", name,
+		              "region", region, "connected", p->connected, "last_contact",
+		              (json_int_t)p->last_contact, "lag_up", (json_int_t)p->lag_up,
+		              "lag_down", (json_int_t)p->lag_down, "refused",
+		              (json_int_t)p->refused);
+		if (parent)
+			x->parent = j;
+		else
+			json_array_append_new(x->children, j);
+		return 0;
+	}
+	if (!parent && x->nchildren++ == 0)
+		printf("children:\n");
+	printf("%s%s (%s) %.16s: %s, last contact %s%llu s ago, lag %llu up / %llu down, "
+	       "%llu refused\n",
+	       parent ? "parent:    " : "  ", name, region[0] ? region : "national", key,
+	       p->connected ? "connected" : "not connected", "",
+	       (unsigned long long)(p->last_contact ? now - p->last_contact : 0),
+	       (unsigned long long)p->lag_up, (unsigned long long)p->lag_down,
+	       (unsigned long long)p->refused);
+	return 0;
+}
+
+static int status_refused(const char *tag, uint64_t count, void *arg)
+{
+	struct status_ctx *x = arg;
+
+	if (x->json)
+		json_object_set_new(x->refused, tag, json_integer((json_int_t)count));
+	else
+		printf("refused:   %s %llu\n", tag, (unsigned long long)count);
+	return 0;
+}
+
+static int status_forked(const uint8_t origin[PK_PUB_BYTES], uint64_t seq, void *arg)
+{
+	struct status_ctx *x = arg;
+	char key[2 * PK_PUB_BYTES + 1];
+
+	cli_key_hex(key, origin);
+	if (x->json)
+		json_array_append_new(
+		    x->forked, json_pack("{s:s, s:I}", "origin", key, "seq", (json_int_t)seq));
+	else
+		printf("FORKED:    origin %s at sequence %llu: its changesets are refused\n", key,
+		       (unsigned long long)seq);
+	return 0;
+}
+
+int cmd_status(struct cli *c, int argc, char **argv)
+{
+	struct status_ctx x;
+	struct store_node node;
+	struct store *s;
+	char *pos[1];
+	int npos, rc, err = 0;
+	json_t *j = NULL;
+
+	if ((rc = cli_parse(c, argc, argv, NULL, pos, 0, 0, &npos)) != 0)
+		return rc;
+	if ((rc = cli_open(c, STORE_RDONLY, &s, &node, NULL, NULL)) != 0)
+		return rc;
+	memset(&x, 0, sizeof(x));
+	x.s = s;
+	x.json = c->json;
+	if (x.json) {
+		x.children = json_array();
+		x.refused = json_object();
+		x.forked = json_array();
+	} else {
+		cli_print_node(&node);
+	}
+	if ((err = store_peer_list(s, status_peer, &x)) >= 0 &&
+	    (err = store_refusals(s, status_refused, &x)) >= 0)
+		err = store_forks(s, status_forked, &x);
+	store_close(s);
+	if (x.json) {
+		j = cli_node_json(&node);
+		json_object_set_new(j, "parent", x.parent ? x.parent : json_null());
+		json_object_set_new(j, "children", x.children);
+		json_object_set_new(j, "refused", x.refused);
+		json_object_set_new(j, "forked", x.forked);
+		cli_print_json(j);
+		json_decref(j);
+	} else if (x.nchildren == 0) {
+		printf("children:  none connected yet\n");
+	}
+	return err < 0 ? cli_fail(c, "reading the status: %s", pk_strerror(err)) : EXIT_OK;
+}

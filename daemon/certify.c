@@ -1,0 +1,84 @@
+/* certify.c: issuing a certificate set for a join request (see certify.h). */
+#include "certify.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY_SECONDS 86400ULL
+
+struct chain_copy {
+	struct pk_certset set;
+	uint8_t *copies[PK_CHAIN_MAX];
+};
+
+static int chain_collect(const uint8_t *cert, size_t len, void *arg)
+{
+	struct chain_copy *b = arg;
+
+	if (b->set.n >= PK_CHAIN_MAX - 1 || (b->copies[b->set.n] = malloc(len)) == NULL)
+		return 1;
+	memcpy(b->copies[b->set.n], cert, len);
+	b->set.cert[b->set.n] = b->copies[b->set.n];
+	b->set.len[b->set.n] = len;
+	b->set.n++;
+	return 0;
+}
+
+int certify_request(struct store *s, const uint8_t pub[PK_PUB_BYTES],
+                    const uint8_t sec[PK_SEC_BYTES], const struct pk_request *rq, unsigned days,
+                    uint64_t now, uint8_t **set, size_t *setlen, uint64_t *serial,
+                    struct pk_diag *d)
+{
+	struct store_node node;
+	struct pk_cert_info info;
+	struct chain_copy chain;
+	uint8_t *cert = NULL;
+	size_t certlen;
+	int err;
+
+	*set = NULL;
+	memset(&chain, 0, sizeof(chain));
+	if ((err = store_node_get(s, &node)) != 0)
+		return pk_diagf(d, err, "the node's identity is unreadable");
+	if (!node.certified) {
+		err = pk_diagf(d, PK_ESTATE, "this node has no certificate itself yet");
+		goto out;
+	}
+	if (strcmp(rq->region, node.region) == 0 ||
+	    !pk_region_within(rq->region, strlen(rq->region), node.region, strlen(node.region))) {
+		err = pk_diagf(d, PK_EREGION,
+		               "region '%s' does not lie strictly inside this node's region '%s'",
+		               rq->region, node.region[0] ? node.region : "(national)");
+		goto out;
+	}
+	memset(&info, 0, sizeof(info));
+	if ((err = store_next_serial(s, &info.serial)) != 0)
+		goto out;
+	memcpy(info.subject, rq->pub, PK_PUB_BYTES);
+	memcpy(info.region, rq->region, sizeof(info.region));
+	memcpy(info.name, rq->name, sizeof(info.name));
+	info.not_before = now - 3600;
+	info.not_after = now + (uint64_t)days * DAY_SECONDS;
+	memcpy(info.issuer, pub, PK_PUB_BYTES);
+	if ((err = pk_cert_encode(&info, sec, &cert, &certlen)) != 0 ||
+	    (err = store_cert_put(s, cert, certlen, d)) != 0)
+		goto out;
+	/* The set: the root key, this node's own chain (none for the root), the new certificate. */
+	memcpy(chain.set.root, node.root, PK_PUB_BYTES);
+	if (memcmp(pub, node.root, PK_PUB_BYTES) != 0 &&
+	    (err = store_chain_get(s, pub, chain_collect, &chain)) != 0) {
+		pk_diagf(d, err, "this node's own chain is unreadable");
+		goto out;
+	}
+	chain.set.cert[chain.set.n] = cert;
+	chain.set.len[chain.set.n] = certlen;
+	chain.set.n++;
+	if ((err = pk_certset_encode(&chain.set, set, setlen)) != 0)
+		goto out;
+	*serial = info.serial;
+out:
+	for (int i = 0; i < PK_CHAIN_MAX; i++)
+		free(chain.copies[i]);
+	free(cert);
+	return err;
+}

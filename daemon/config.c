@@ -1,0 +1,745 @@
+/*
+ * config.c: pokjad.conf (see config.h).
+ *
+ * libinih splits "name = value" lines and trims them. It does not give the handler line
+ * numbers (INI_HANDLER_LINENO is fixed when the library is built, 0 in Debian's), reports only
+ * the first malformed line, never tells the handler about a section that holds no keys, and
+ * reads an indented line as the continuation of the previous value. So a reader sits in front
+ * of it: it numbers the lines, handles comments and [section] headers itself, reports every
+ * malformed line, and hands inih only well-formed "name = value" lines (an empty line for
+ * anything else, so inih's own count stays in step).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define KIB 1024u
+#define MIB (1024u * 1024u)
+#define SEC 1000u
+#define MIN (60u * SEC)
+#define HOUR (60u * MIN)
+
+enum item_type {
+	T_URL,      /* char[CONFIG_URL_MAX]: "" or tcp://HOST:PORT */
+	T_KEY,      /* struct config_key: "" or 64 hex digits */
+	T_SIZE,     /* uint32_t bytes: 65536, 64K, 1M */
+	T_DURATION, /* uint32_t milliseconds: 25 (seconds), 1500ms, 25s, 2m, 1h */
+	T_COUNT,    /* uint32_t */
+	T_ENUM,     /* int: an index into names */
+};
+
+#define F_ANY_HOST 1u /* a listening URL: the host may be empty or "*" (every interface) */
+
+/*
+ * One key. Numbers (min, max, def) are in the stored unit: bytes, milliseconds, units, or the
+ * index of an enum name. URL and key defaults are empty. needs names a key of the same section
+ * that must be set whenever this one is; at_most one whose value this one must not exceed.
+ */
+struct item {
+	const char *section, *name;
+	enum item_type type;
+	unsigned flags;
+	size_t off;
+	uint64_t min, max, def;
+	const char *const *names;
+	const char *needs, *at_most;
+	const char *doc;
+};
+
+/* In LOG_* order (log.h); test_config checks that log_level_parse() agrees. */
+static const char *const level_names[] = {"error", "warn", "info", "debug", NULL};
+
+/* The common columns of a row: section, name, type, the config field, min, max, default. */
+#define ROW(sec, nm, ty, fld, lo, hi, dflt)                                                        \
+	.section = (sec), .name = (nm), .type = (ty), .off = offsetof(struct config, fld),         \
+	.min = (lo), .max = (hi), .def = (dflt)
+
+static const struct item items[] = {
+    {ROW("node", "listen", T_URL, listen, 0, 0, 0), .flags = F_ANY_HOST,
+     .doc = "Where children dial in, e.g. tcp://0.0.0.0:7450; empty: this node takes no children."},
+    {ROW("parent", "url", T_URL, parent_url, 0, 0, 0),
+     .doc = "The parent node to dial; empty: no parent (the national node)."},
+    {ROW("parent", "key", T_KEY, parent_key, 0, 0, 0), .needs = "url",
+     .doc = "The parent's public key; empty: take it from this node's certificate chain."},
+    {ROW("sync", "batch_bytes", T_SIZE, batch_bytes, 64 * KIB, 4 * MIB, 1 * MIB),
+     .doc = "Most bytes of changesets in one push or pull message."},
+    {ROW("sync", "batch_changesets", T_COUNT, batch_changesets, 1, 1024, 512),
+     .doc = "Most changesets in one push message."},
+    {ROW("sync", "poll_wait", T_DURATION, poll_wait_ms, 1 * SEC, 30 * SEC, 25 * SEC),
+     .doc = "How long the parent holds a pull that finds nothing new (long poll)."},
+    {ROW("sync", "retry_min", T_DURATION, retry_min_ms, 100, 60 * SEC, 1 * SEC),
+     .at_most = "retry_max",
+     .doc = "First wait before dialling the parent again; it doubles up to retry_max."},
+    {ROW("sync", "retry_max", T_DURATION, retry_max_ms, 1 * SEC, 1 * HOUR, 60 * SEC),
+     .doc = "Longest wait between two attempts to reach the parent."},
+    {ROW("sync", "verify_threads", T_COUNT, verify_threads, 1, 16, 2),
+     .doc = "Threads that verify the signatures of incoming changesets."},
+    {ROW("limits", "max_clock_skew", T_DURATION, max_clock_skew_ms, 10 * SEC, 24 * HOUR, 10 * MIN),
+     .doc = "How far a peer's clock (hello time, changeset clocks) may be from this node's."},
+    {ROW("limits", "max_children", T_COUNT, max_children, 1, 1000, 100),
+     .doc = "Most child nodes served at once."},
+    {ROW("log", "level", T_ENUM, log_level, 0, 0, LOG_INFO), .names = level_names,
+     .doc = "Most verbose messages logged; pokjad --log-level overrides it."},
+};
+
+#define NITEMS (sizeof(items) / sizeof(items[0]))
+
+/* A number suffix and what it multiplies by; "" is a bare number. */
+struct unit {
+	const char *suffix;
+	uint64_t mult;
+};
+
+static const struct unit size_units[] = {{"", 1},    {"K", KIB}, {"k", KIB},
+                                         {"M", MIB}, {"m", MIB}, {NULL, 0}};
+static const struct unit duration_units[] = {{"", SEC},  {"ms", 1},   {"s", SEC},
+                                             {"m", MIN}, {"h", HOUR}, {NULL, 0}};
+static const struct unit count_units[] = {{"", 1}, {NULL, 0}};
+
+/* The state of one read; cfg collects the values and is copied out only when all is well. */
+struct parse {
+	FILE *f;
+	const char *name;
+	struct config cfg;
+	struct config_diag *d;
+	char *line;
+	size_t cap;
+	unsigned lineno;
+	const char *section; /* the table's name of the current section; NULL before the first */
+	bool skip;           /* inside a bad or unknown section: its keys were reported with it */
+	unsigned section_line;
+	unsigned set_line[NITEMS];    /* the line that set each key, 0 when none did */
+	unsigned set_section[NITEMS]; /* the line of the section header it was set under */
+	bool bad[NITEMS];             /* set to a bad value: the rules between keys skip it */
+	int read_errno;
+};
+
+static void *field(const struct item *it, struct config *cfg)
+{
+	return (char *)cfg + it->off;
+}
+
+static const void *cfield(const struct item *it, const struct config *cfg)
+{
+	return (const char *)cfg + it->off;
+}
+
+static void diag_add(struct parse *p, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Adds "FILE:LINE: ..." (line 0: "FILE: ...") to p->d, or only counts it when d is full. */
+static void diag_add(struct parse *p, unsigned line, const char *fmt, ...)
+{
+	struct config_diag *d = p->d;
+	va_list ap;
+	char *m;
+	int k;
+
+	if (d->count < CONFIG_DIAG_MAX) {
+		m = d->msg[d->count];
+		if (line > 0)
+			k = snprintf(m, CONFIG_DIAG_BYTES, "%s:%u: ", p->name, line);
+		else
+			k = snprintf(m, CONFIG_DIAG_BYTES, "%s: ", p->name);
+		if (k >= 0 && k < CONFIG_DIAG_BYTES) {
+			va_start(ap, fmt);
+			vsnprintf(m + k, CONFIG_DIAG_BYTES - (size_t)k, fmt, ap);
+			va_end(ap);
+		}
+		d->line[d->count] = line;
+	}
+	d->count++;
+}
+
+/* Puts the kept errors in line order; the cross-key checks add theirs after the last line. */
+static void diag_sort(struct config_diag *d)
+{
+	unsigned n = d->count < CONFIG_DIAG_MAX ? d->count : CONFIG_DIAG_MAX;
+	char msg[CONFIG_DIAG_BYTES];
+	unsigned line;
+
+	for (unsigned i = 1; i < n; i++) {
+		for (unsigned j = i; j > 0 && d->line[j - 1] > d->line[j]; j--) {
+			line = d->line[j];
+			d->line[j] = d->line[j - 1];
+			d->line[j - 1] = line;
+			memcpy(msg, d->msg[j], sizeof(msg));
+			memcpy(d->msg[j], d->msg[j - 1], sizeof(msg));
+			memcpy(d->msg[j - 1], msg, sizeof(msg));
+		}
+	}
+}
+
+static bool diag_has_line(const struct config_diag *d, unsigned line)
+{
+	for (unsigned i = 0; i < d->count && i < CONFIG_DIAG_MAX; i++)
+		if (d->line[i] == line)
+			return true;
+	return false;
+}
+
+/* ---- formatting values */
+
+static void fmt_number(char *buf, size_t n, const struct item *it, uint64_t v)
+{
+	unsigned long long u = v;
+
+	switch (it->type) {
+	case T_SIZE:
+		if (v > 0 && v % MIB == 0)
+			snprintf(buf, n, "%lluM", u / MIB);
+		else if (v > 0 && v % KIB == 0)
+			snprintf(buf, n, "%lluK", u / KIB);
+		else
+			snprintf(buf, n, "%llu", u);
+		break;
+	case T_DURATION:
+		if (v > 0 && v % HOUR == 0)
+			snprintf(buf, n, "%lluh", u / HOUR);
+		else if (v > 0 && v % MIN == 0)
+			snprintf(buf, n, "%llum", u / MIN);
+		else if (v % SEC == 0)
+			snprintf(buf, n, "%llus", u / SEC);
+		else
+			snprintf(buf, n, "%llums", u);
+		break;
+	default:
+		snprintf(buf, n, "%llu", u);
+		break;
+	}
+}
+
+/* The value as the file would spell it: canonical, so that reading it back gives v again. */
+static void fmt_value(char *buf, size_t n, const struct item *it, const struct config *cfg)
+{
+	const struct config_key *key;
+	int e;
+
+	switch (it->type) {
+	case T_URL:
+		snprintf(buf, n, "%s", (const char *)cfield(it, cfg));
+		break;
+	case T_KEY:
+		key = cfield(it, cfg);
+		if (key->set && n > 2 * PK_PUB_BYTES)
+			pk_hex(buf, key->pub, PK_PUB_BYTES);
+		else
+			buf[0] = '\0';
+		break;
+	case T_ENUM:
+		memcpy(&e, cfield(it, cfg), sizeof(e));
+		snprintf(buf, n, "%s", it->names[e]);
+		break;
+	default:
+		fmt_number(buf, n, it, *(const uint32_t *)cfield(it, cfg));
+		break;
+	}
+}
+
+/* What the key accepts, for the printed comments and the error messages. */
+static void fmt_allowed(char *buf, size_t n, const struct item *it)
+{
+	char lo[32], hi[32];
+	size_t k;
+
+	switch (it->type) {
+	case T_URL:
+		snprintf(buf, n, "%s",
+		         it->flags & F_ANY_HOST
+		             ? "tcp://HOST:PORT (HOST empty or * for every interface)"
+		             : "tcp://HOST:PORT");
+		break;
+	case T_KEY:
+		snprintf(buf, n, "64 hex digits");
+		break;
+	case T_ENUM:
+		buf[0] = '\0';
+		for (size_t i = 0; it->names[i] != NULL; i++) {
+			k = strlen(buf);
+			snprintf(buf + k, n - k, "%s%s",
+			         i == 0             ? ""
+			         : it->names[i + 1] ? ", "
+			                            : " or ",
+			         it->names[i]);
+		}
+		break;
+	default:
+		fmt_number(lo, sizeof(lo), it, it->min);
+		fmt_number(hi, sizeof(hi), it, it->max);
+		snprintf(buf, n, "%s..%s", lo, hi);
+		break;
+	}
+}
+
+/* ---- reading values */
+
+static bool is_empty(const struct item *it, const struct config *cfg)
+{
+	if (it->type == T_URL)
+		return ((const char *)cfield(it, cfg))[0] == '\0';
+	if (it->type == T_KEY)
+		return !((const struct config_key *)cfield(it, cfg))->set;
+	return false;
+}
+
+/*
+ * Digits followed by one of the units' suffixes. Returns 0 with *v in the stored unit, or -1
+ * when s is not such a number. Values too large for any range come out as UINT64_MAX, so that
+ * the caller reports them as out of range rather than as malformed.
+ */
+static int parse_number(const char *s, const struct unit *units, uint64_t *v)
+{
+	const uint64_t huge = 1000000000000ULL; /* above every range even in milliseconds */
+	uint64_t n = 0;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++) {
+		n = n * 10 + (uint64_t)(*p - '0');
+		if (n > huge)
+			n = huge + 1; /* saturate: keeps reading the digits, never overflows */
+	}
+	for (const struct unit *u = units; u->suffix != NULL; u++) {
+		if (strcmp(p, u->suffix) == 0) {
+			*v = n > huge ? UINT64_MAX : n * u->mult;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static bool host_char(char c, bool bracketed)
+{
+	if (isalnum((unsigned char)c) || c == '.' || c == '-' || c == '_')
+		return true;
+	return bracketed && c == ':';
+}
+
+/* tcp://HOST:PORT with PORT 1..65535; HOST a name, an IPv4 address or [an IPv6 address]. */
+static bool url_valid(const char *s, bool any_host)
+{
+	const char *host, *colon, *q;
+	size_t hlen;
+	long port;
+	char *end;
+
+	if (strncmp(s, "tcp://", 6) != 0)
+		return false;
+	host = s + 6;
+	if ((colon = strrchr(host, ':')) == NULL || !isdigit((unsigned char)colon[1]) ||
+	    strlen(colon + 1) > 5)
+		return false;
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 1 || port > 65535)
+		return false;
+	hlen = (size_t)(colon - host);
+	if (hlen == 0 || (hlen == 1 && host[0] == '*'))
+		return any_host;
+	if (host[0] == '[') {
+		if (hlen < 3 || host[hlen - 1] != ']')
+			return false;
+		for (q = host + 1; q < colon - 1; q++)
+			if (!host_char(*q, true))
+				return false;
+		return true;
+	}
+	for (q = host; q < colon; q++)
+		if (!host_char(*q, false))
+			return false;
+	return true;
+}
+
+/* Stores value into p->cfg. Returns 0, or -1 after reporting what is wrong with it. */
+static int set_value(struct parse *p, const struct item *it, const char *value)
+{
+	const struct unit *units = it->type == T_SIZE       ? size_units
+	                           : it->type == T_DURATION ? duration_units
+	                                                    : count_units;
+	const char *what = it->type == T_SIZE ? "a size (bytes, or a number with K or M)"
+	                   : it->type == T_DURATION
+	                       ? "a duration (seconds, or a number with ms, s, m or h)"
+	                       : "a whole number";
+	struct config_key *key;
+	char allowed[128];
+	uint64_t v;
+	size_t len = strlen(value);
+	int e;
+
+	fmt_allowed(allowed, sizeof(allowed), it);
+	switch (it->type) {
+	case T_URL:
+		if (len >= CONFIG_URL_MAX) {
+			diag_add(p, p->lineno, "[%s] %s: the URL is longer than %d characters",
+			         it->section, it->name, CONFIG_URL_MAX - 1);
+			return -1;
+		}
+		if (len > 0 && !url_valid(value, it->flags & F_ANY_HOST)) {
+			diag_add(p, p->lineno, "[%s] %s: '%.60s' is not %s, or empty", it->section,
+			         it->name, value, allowed);
+			return -1;
+		}
+		memcpy(field(it, &p->cfg), value, len + 1);
+		return 0;
+	case T_KEY:
+		key = field(it, &p->cfg);
+		if (len == 0) {
+			key->set = false;
+			return 0;
+		}
+		if (len != 2 * PK_PUB_BYTES || pk_unhex(key->pub, PK_PUB_BYTES, value, len) != 0) {
+			diag_add(p, p->lineno,
+			         "[%s] %s: expected %s, or empty (got %zu characters%s)",
+			         it->section, it->name, allowed, len,
+			         len == 2 * PK_PUB_BYTES ? ", not all hex" : "");
+			return -1;
+		}
+		key->set = true;
+		return 0;
+	case T_ENUM:
+		for (e = 0; it->names[e] != NULL; e++) {
+			if (strcmp(value, it->names[e]) == 0) {
+				memcpy(field(it, &p->cfg), &e, sizeof(e));
+				return 0;
+			}
+		}
+		diag_add(p, p->lineno, "[%s] %s: '%.40s' is not one of %s", it->section, it->name,
+		         value, allowed);
+		return -1;
+	default:
+		if (parse_number(value, units, &v) != 0) {
+			diag_add(p, p->lineno, "[%s] %s: '%.40s' is not %s; allowed %s",
+			         it->section, it->name, value, what, allowed);
+			return -1;
+		}
+		if (v < it->min || v > it->max) {
+			diag_add(p, p->lineno, "[%s] %s: %.40s is out of range %s", it->section,
+			         it->name, value, allowed);
+			return -1;
+		}
+		*(uint32_t *)field(it, &p->cfg) = (uint32_t)v;
+		return 0;
+	}
+}
+
+/* ---- reading the file */
+
+static const struct item *find_item(const char *section, const char *name)
+{
+	for (size_t i = 0; i < NITEMS; i++)
+		if (strcmp(items[i].section, section) == 0 && strcmp(items[i].name, name) == 0)
+			return &items[i];
+	return NULL;
+}
+
+/* The table's spelling of a section name, or NULL when there is no such section. */
+static const char *find_section(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NITEMS; i++)
+		if (strlen(items[i].section) == len && memcmp(items[i].section, name, len) == 0)
+			return items[i].section;
+	return NULL;
+}
+
+/* "node, parent, sync, limits, log" or, with section set, that section's keys. */
+static void list_names(char *buf, size_t n, const char *section)
+{
+	const char *prev = NULL, *s;
+	size_t k;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < NITEMS; i++) {
+		if (section != NULL && strcmp(items[i].section, section) != 0)
+			continue;
+		s = section != NULL ? items[i].name : items[i].section;
+		if (prev != NULL && strcmp(prev, s) == 0)
+			continue;
+		k = strlen(buf);
+		snprintf(buf + k, n - k, "%s%s", buf[0] ? ", " : "", s);
+		prev = s;
+	}
+}
+
+/* A "[name]" line (s starts with '[' and has no trailing blanks). */
+static void section_header(struct parse *p, char *s)
+{
+	size_t len = strlen(s);
+	char known[128];
+	char *name, *end;
+
+	p->section = NULL;
+	p->skip = true;
+	if (len < 2 || s[len - 1] != ']') {
+		diag_add(p, p->lineno, "expected ']' at the end of the section header '%.40s'", s);
+		return;
+	}
+	name = s + 1;
+	end = s + len - 1;
+	while (name < end && isspace((unsigned char)*name))
+		name++;
+	while (end > name && isspace((unsigned char)end[-1]))
+		end--;
+	if ((p->section = find_section(name, (size_t)(end - name))) == NULL) {
+		list_names(known, sizeof(known), NULL);
+		diag_add(p, p->lineno, "unknown section [%.*s] (sections: %s)",
+		         (int)(end - name > 40 ? 40 : end - name), name, known);
+		return;
+	}
+	p->skip = false;
+	p->section_line = p->lineno;
+}
+
+/*
+ * inih's reader (fgets-style): reads the next physical line and puts into buf what inih should
+ * see of it: a trimmed "name = value" line, or "" for a blank line, a comment, a section header
+ * or a malformed line (reported here, with its number).
+ */
+static char *reader(char *buf, int num, void *stream)
+{
+	struct parse *p = stream;
+	ssize_t n;
+	size_t len;
+	char *s, *e, *c;
+
+	errno = 0;
+	if ((n = getline(&p->line, &p->cap, p->f)) < 0) {
+		if (ferror(p->f))
+			p->read_errno = errno != 0 ? errno : EIO;
+		return NULL;
+	}
+	p->lineno++;
+	buf[0] = '\0';
+	s = p->line;
+	if ((size_t)n != strlen(s)) {
+		diag_add(p, p->lineno, "the line holds a NUL byte");
+		return buf;
+	}
+	if (p->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3; /* a UTF-8 byte order mark */
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0' || *s == ';' || *s == '#')
+		return buf;
+	for (c = s + 1; *c != '\0'; c++) {
+		if ((*c == ';' || *c == '#') && isspace((unsigned char)c[-1])) {
+			*c = '\0'; /* a comment after the value */
+			break;
+		}
+	}
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	if (*s == '[') {
+		section_header(p, s);
+		return buf;
+	}
+	if (strchr(s, '=') == NULL) {
+		diag_add(p, p->lineno,
+		         "expected 'name = value', a [section] or a comment, not '%.40s'", s);
+		return buf;
+	}
+	if ((len = strlen(s)) + 1 > (size_t)num) {
+		diag_add(p, p->lineno, "the line is too long (at most %d characters)", num - 1);
+		return buf;
+	}
+	memcpy(buf, s, len + 1);
+	return buf;
+}
+
+/* inih's handler: one "name = value" line. Always goes on, to report every error. */
+static int on_pair(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *p = user;
+	const struct item *it;
+	char known[160];
+	size_t i;
+
+	(void)section; /* the reader tracks sections; inih never sees a header */
+	if (p->skip)
+		return 1;
+	if (name[0] == '\0') {
+		diag_add(p, p->lineno, "expected a key name before '='");
+		return 1;
+	}
+	if (p->section == NULL) {
+		diag_add(p, p->lineno, "'%.40s' comes before any [section]", name);
+		return 1;
+	}
+	if ((it = find_item(p->section, name)) == NULL) {
+		list_names(known, sizeof(known), p->section);
+		diag_add(p, p->lineno, "unknown key '%.40s' in [%s] (keys: %s)", name, p->section,
+		         known);
+		return 1;
+	}
+	i = (size_t)(it - items);
+	if (p->set_line[i] != 0) {
+		diag_add(p, p->lineno, "duplicate key '%s' in [%s] (first set on line %u)",
+		         it->name, it->section, p->set_line[i]);
+		return 1;
+	}
+	p->set_line[i] = p->lineno;
+	p->set_section[i] = p->section_line;
+	p->bad[i] = set_value(p, it, value) != 0;
+	return 1;
+}
+
+/* The rules between keys (needs, at_most), once every line is read. */
+static void check_relations(struct parse *p)
+{
+	const struct item *it, *other;
+	char a[32], b[32];
+	size_t i, j;
+	unsigned line;
+
+	for (i = 0; i < NITEMS; i++) {
+		it = &items[i];
+		if (p->bad[i])
+			continue;
+		if (it->needs != NULL && !is_empty(it, &p->cfg)) {
+			other = find_item(it->section, it->needs);
+			j = (size_t)(other - items);
+			if (!p->bad[j] && is_empty(other, &p->cfg)) {
+				line = p->set_line[j] != 0 ? p->set_line[j] : p->set_section[i];
+				diag_add(p, line,
+				         "[%s] %s is missing: it is required when %s is set",
+				         it->section, other->name, it->name);
+			}
+		}
+		if (it->at_most != NULL) {
+			other = find_item(it->section, it->at_most);
+			j = (size_t)(other - items);
+			if (!p->bad[j] && *(const uint32_t *)cfield(it, &p->cfg) >
+			                      *(const uint32_t *)cfield(other, &p->cfg)) {
+				fmt_value(a, sizeof(a), it, &p->cfg);
+				fmt_value(b, sizeof(b), other, &p->cfg);
+				line = p->set_line[i] > p->set_line[j] ? p->set_line[i]
+				                                       : p->set_line[j];
+				diag_add(p, line, "[%s] %s (%s) is greater than %s (%s)",
+				         it->section, it->name, a, other->name, b);
+			}
+		}
+	}
+}
+
+void config_defaults(struct config *cfg)
+{
+	int e;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < NITEMS; i++) {
+		switch (items[i].type) {
+		case T_URL:
+		case T_KEY:
+			break; /* empty, from the memset */
+		case T_ENUM:
+			e = (int)items[i].def;
+			memcpy(field(&items[i], cfg), &e, sizeof(e));
+			break;
+		default:
+			*(uint32_t *)field(&items[i], cfg) = (uint32_t)items[i].def;
+			break;
+		}
+	}
+}
+
+int config_read(FILE *f, const char *name, struct config *cfg, struct config_diag *d)
+{
+	struct config_diag local;
+	struct parse *p;
+	int rc, err = 0;
+
+	if (d == NULL)
+		d = &local;
+	memset(d, 0, sizeof(*d));
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return PK_ENOMEM;
+	p->f = f;
+	p->name = name;
+	p->d = d;
+	config_defaults(&p->cfg);
+	rc = ini_parse_stream(reader, p, on_pair, p);
+	if (p->read_errno != 0) {
+		diag_add(p, 0, "cannot read: %s", strerror(p->read_errno));
+		err = PK_EIO;
+		goto out;
+	}
+	if (rc == -2) {
+		err = PK_ENOMEM;
+		goto out;
+	}
+	if (rc > 0 && !diag_has_line(d, (unsigned)rc))
+		diag_add(p, (unsigned)rc, "cannot parse this line"); /* inih saw what we did not */
+	check_relations(p);
+	diag_sort(d);
+	if (d->count > 0) {
+		err = PK_EINVAL;
+		goto out;
+	}
+	*cfg = p->cfg;
+out:
+	free(p->line);
+	free(p);
+	return err;
+}
+
+int config_load(const char *path, struct config *cfg, struct config_diag *d)
+{
+	struct parse p = {.name = path};
+	struct config_diag local;
+	FILE *f;
+	int err;
+
+	if (d == NULL)
+		d = &local;
+	memset(d, 0, sizeof(*d));
+	if ((f = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT) {
+			config_defaults(cfg);
+			return 0;
+		}
+		p.d = d;
+		diag_add(&p, 0, "cannot open: %s", strerror(errno));
+		return PK_EIO;
+	}
+	err = config_read(f, path, cfg, d);
+	fclose(f);
+	return err;
+}
+
+int config_print(FILE *f, const struct config *cfg)
+{
+	char value[CONFIG_URL_MAX], def[CONFIG_URL_MAX], allowed[128];
+	const char *section = NULL;
+	struct config defaults;
+	const struct item *it;
+
+	config_defaults(&defaults);
+	fputs("# pokjad.conf: the settings of pokjad, read from the node folder when it starts.\n"
+	      "# \"name = value\" lines under [section] headers; comments start with # or ;.\n"
+	      "# Durations: seconds, or a number with ms, s, m or h (1500ms, 90s, 2m, 1h).\n"
+	      "# Sizes: bytes, or a number with K or M (64K, 1M).\n",
+	      f);
+	for (size_t i = 0; i < NITEMS; i++) {
+		it = &items[i];
+		if (section == NULL || strcmp(section, it->section) != 0)
+			fprintf(f, "\n[%s]\n", it->section);
+		else
+			fputc('\n', f);
+		section = it->section;
+		fmt_allowed(allowed, sizeof(allowed), it);
+		fmt_value(def, sizeof(def), it, &defaults);
+		fmt_value(value, sizeof(value), it, cfg);
+		fprintf(f, "# %s\n# %s%s; default %s.\n%s =%s%s\n", it->doc, allowed,
+		        is_empty(it, &defaults) ? ", or empty" : "", def[0] ? def : "empty",
+		        it->name, value[0] ? " " : "", value);
+	}
+	return fflush(f) != 0 || ferror(f) ? PK_EIO : 0;
+}

@@ -1,0 +1,78 @@
+/*
+ * config.h: pokjad's settings, read from DIR/pokjad.conf (INI). One table of keys in config.c
+ * drives parsing, defaults, range checks and printing, so --print-config, the example file in
+ * deploy/ and the parser cannot drift apart.
+ *
+ * A file is read and checked whole before anything is applied: config_load() fills *cfg only
+ * when every line is good, else it leaves *cfg untouched and lists the errors, each as
+ * "FILE:LINE: what is wrong" ("FILE: ..." for what belongs to no line).
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "proto/crypto.h"
+#include "proto/error.h"
+
+#define CONFIG_FILE "pokjad.conf"
+#define CONFIG_URL_MAX 256 /* a URL, with its terminating NUL */
+#define CONFIG_DIAG_MAX 16 /* errors kept by one load; further ones are only counted */
+#define CONFIG_DIAG_BYTES 256
+
+/* An optional public key: set is false when the file leaves it empty. */
+struct config_key {
+	bool set;
+	uint8_t pub[PK_PUB_BYTES];
+};
+
+/* Every setting, in the unit its name says. Durations are in milliseconds. */
+struct config {
+	char listen[CONFIG_URL_MAX];     /* [node] listen: "" = no children */
+	char parent_url[CONFIG_URL_MAX]; /* [parent] url: "" = no parent (the national node) */
+	struct config_key parent_key;    /* [parent] key: unset = learn it from the chain */
+	uint32_t batch_bytes;            /* [sync] batch_bytes */
+	uint32_t batch_changesets;       /* [sync] batch_changesets */
+	uint32_t poll_wait_ms;           /* [sync] poll_wait */
+	uint32_t retry_min_ms;           /* [sync] retry_min */
+	uint32_t retry_max_ms;           /* [sync] retry_max */
+	uint32_t verify_threads;         /* [sync] verify_threads */
+	uint32_t max_clock_skew_ms;      /* [limits] max_clock_skew */
+	uint32_t max_children;           /* [limits] max_children */
+	int log_level;                   /* [log] level: a LOG_* value (log.h) */
+};
+
+/*
+ * The errors of one load, in line order. line[i] is the line msg[i] is about (0: the file as a
+ * whole); msg[i] is the complete "FILE:LINE: ..." text. count may exceed CONFIG_DIAG_MAX: only
+ * the first CONFIG_DIAG_MAX are kept.
+ */
+struct config_diag {
+	unsigned count;
+	unsigned line[CONFIG_DIAG_MAX];
+	char msg[CONFIG_DIAG_MAX][CONFIG_DIAG_BYTES];
+};
+
+/* Sets every key to its default (the whole struct, padding included, so memcmp works). */
+void config_defaults(struct config *cfg);
+
+/*
+ * Reads the file at path over the defaults. A missing file (ENOENT) is not an error: *cfg gets
+ * all defaults. Returns 0; PK_EINVAL when the file has errors; PK_EIO when it cannot be read;
+ * PK_ENOMEM. On any failure *cfg is unchanged and d (which may be NULL) lists the errors.
+ */
+int config_load(const char *path, struct config *cfg, struct config_diag *d);
+
+/* The same from an open stream; name is the file name used in messages. Does not close f. */
+int config_read(FILE *f, const char *name, struct config *cfg, struct config_diag *d);
+
+/*
+ * Writes cfg as an annotated INI file: every section and key in table order, each key with a
+ * comment giving its meaning, allowed values and default. Reading the output back gives cfg
+ * again. Returns 0 or PK_EIO when writing fails.
+ */
+int config_print(FILE *f, const struct config *cfg);
+
+#endif

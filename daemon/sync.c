@@ -1,0 +1,1643 @@
+/* sync.c: replication over nng (see sync.h; protocol in proto/SPEC.md Part II). */
+#include "sync.h"
+
+#include <errno.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "certify.h"
+#include "log.h"
+#include "node.h"
+#include "proto/enroll.h"
+#include "proto/session.h"
+
+#define SESSIONS_MAX 512         /* sessions a parent keeps, all children together */
+#define SESSIONS_PER_CHILD 4     /* established sessions per child (SPEC section 15) */
+#define PENDING_MS 30000         /* a welcome not followed by a request is dropped */
+#define IDLE_MS (10 * 60 * 1000) /* a session without requests ends */
+#define CALL_TIMEOUT_MS 30000    /* a request that is not a long poll */
+#define HEADS_EVERY_MS 30000     /* the child re-exchanges heads this often */
+#define PEER_WRITE_MS 1000       /* peer status is written to the store at most this often */
+#define WORKER_STACK (256 * 1024)
+#define PATH_MAX_KEYS (PK_CHAIN_MAX + 1)
+/* nng counts its REQ/REP header (a 4-byte request id per hop) against NNG_OPT_RECVMAXSZ, so the
+ * limit leaves room for it above the largest message body the protocol allows. */
+#define NNG_HEADER_ROOM 1024
+
+struct worker;
+
+/* A parent's session with one child. */
+struct srv_session {
+	bool used, established, join;
+	uint8_t child[PK_PUB_BYTES];
+	uint8_t secret[PK_JOIN_SECRET_BYTES]; /* the invite's, for a join session */
+	char region[PK_REGION_MAX + 1];       /* the invite's region, for a join session */
+	uint64_t created_ms, last_ms;
+	struct pk_session ps;
+};
+
+/* What this node knows of a peer, written to the store for `pokjactl status`. */
+struct peer {
+	struct store_peer p;
+	uint64_t last_ms, written_ms;
+	bool dirty;
+};
+
+struct sync {
+	struct store *s;
+	const struct config *cfg;
+	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES];
+	atomic_bool stopping;
+	atomic_bool closed; /* the sockets are closed (sync_stop) */
+	atomic_int live;    /* our threads still running, besides the watcher */
+
+	/* The watcher: every commit to the store bumps gen and wakes whoever waits on changed. */
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	uint64_t gen;
+	pthread_t watcher;
+
+	/* Peers, under lock. */
+	struct peer *peers;
+	size_t npeers;
+
+	/* Serving children. */
+	bool serving;
+	nng_socket rep;
+	struct worker *workers;
+	int nworkers;
+	pthread_mutex_t slock; /* the session table */
+	struct srv_session *sessions;
+
+	/* Talking to the parent. */
+	bool dialing;
+	nng_socket req;
+	uint8_t parent[PK_PUB_BYTES];
+	pthread_t up, down;
+	atomic_uint link_ups; /* connections made to the parent: a back-off ends at the next */
+	nng_aio *up_aio, *down_aio; /* in flight to the parent; cancelled when its link drops */
+	pthread_mutex_t clock;      /* the client session */
+	struct pk_session cs;
+	bool have_cs;
+	uint64_t cs_epoch;
+};
+
+static uint64_t now_ms(void)
+{
+	return node_now_ms();
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void short_key(char out[17], const uint8_t *key)
+{
+	pk_hex(out, key, 8);
+}
+
+/* ---- peers --------------------------------------------------------------------------------- */
+
+/* The in-memory record of a peer, created on first use. Call with sy->lock held. */
+static struct peer *peer_get(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role)
+{
+	struct peer *np;
+
+	for (size_t i = 0; i < sy->npeers; i++)
+		if (memcmp(sy->peers[i].p.key, key, PK_PUB_BYTES) == 0)
+			return &sy->peers[i];
+	np = realloc(sy->peers, (sy->npeers + 1) * sizeof(*np));
+	if (np == NULL)
+		return NULL;
+	sy->peers = np;
+	np = &sy->peers[sy->npeers++];
+	memset(np, 0, sizeof(*np));
+	memcpy(np->p.key, key, PK_PUB_BYTES);
+	snprintf(np->p.role, sizeof(np->p.role), "%s", role);
+	return np;
+}
+
+/* Notes contact with a peer and, when given, its lags. */
+static void peer_seen(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role,
+                      const int64_t *lag_up, const int64_t *lag_down, uint64_t refused)
+{
+	struct peer *p;
+
+	pthread_mutex_lock(&sy->lock);
+	if ((p = peer_get(sy, key, role)) != NULL) {
+		p->p.connected = true;
+		p->p.last_contact = now_ms() / 1000;
+		p->last_ms = mono_ms();
+		if (lag_up != NULL)
+			p->p.lag_up = (uint64_t)(*lag_up > 0 ? *lag_up : 0);
+		if (lag_down != NULL)
+			p->p.lag_down = (uint64_t)(*lag_down > 0 ? *lag_down : 0);
+		p->p.refused += refused;
+		p->dirty = true;
+	}
+	pthread_mutex_unlock(&sy->lock);
+}
+
+static void peer_lost(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role)
+{
+	struct peer *p;
+
+	pthread_mutex_lock(&sy->lock);
+	if ((p = peer_get(sy, key, role)) != NULL && p->p.connected) {
+		p->p.connected = false;
+		p->dirty = true;
+	}
+	pthread_mutex_unlock(&sy->lock);
+}
+
+/* Writes changed peers to the store, at most once a second each; marks a child that has not
+ * been heard from for two poll periods as disconnected. Called by the watcher. */
+static void peers_flush(struct sync *sy)
+{
+	struct store_peer todo[32];
+	size_t n = 0;
+	uint64_t t = mono_ms(), quiet = 2 * (uint64_t)sy->cfg->poll_wait_ms + 5000;
+
+	pthread_mutex_lock(&sy->lock);
+	for (size_t i = 0; i < sy->npeers && n < 32; i++) {
+		struct peer *p = &sy->peers[i];
+		if (p->p.connected && t - p->last_ms > quiet) {
+			p->p.connected = false;
+			p->dirty = true;
+		}
+		if (p->dirty && t - p->written_ms >= PEER_WRITE_MS) {
+			todo[n++] = p->p;
+			p->dirty = false;
+			p->written_ms = t;
+		}
+	}
+	pthread_mutex_unlock(&sy->lock);
+	for (size_t i = 0; i < n; i++)
+		store_peer_put(sy->s, &todo[i]);
+}
+
+/* ---- the watcher ------------------------------------------------------------------------ */
+
+static void *watch(void *arg)
+{
+	struct sync *sy = arg;
+	struct timespec ts = {0, SYNC_WATCH_MS * 1000000L};
+	uint64_t seen = store_generation(sy->s), g, ticks = 0;
+
+	while (!atomic_load(&sy->stopping)) {
+		nanosleep(&ts, NULL);
+		g = store_generation(sy->s);
+		if (g != seen) {
+			seen = g;
+			pthread_mutex_lock(&sy->lock);
+			sy->gen++;
+			pthread_cond_broadcast(&sy->changed);
+			pthread_mutex_unlock(&sy->lock);
+		}
+		if (++ticks % (1000 / SYNC_WATCH_MS) == 0)
+			peers_flush(sy);
+	}
+	peers_flush(sy);
+	return NULL;
+}
+
+/* Waits until the store changes after generation `since`, stop, or ms pass. Returns the
+ * current generation. */
+static uint64_t wait_change(struct sync *sy, uint64_t since, uint64_t ms)
+{
+	struct timespec dl;
+	uint64_t g;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += (time_t)(ms / 1000);
+	dl.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&sy->lock);
+	while (sy->gen == since && !atomic_load(&sy->stopping))
+		if (pthread_cond_timedwait(&sy->changed, &sy->lock, &dl) == ETIMEDOUT)
+			break;
+	g = sy->gen;
+	pthread_mutex_unlock(&sy->lock);
+	return g;
+}
+
+static uint64_t generation(struct sync *sy)
+{
+	uint64_t g;
+
+	pthread_mutex_lock(&sy->lock);
+	g = sy->gen;
+	pthread_mutex_unlock(&sy->lock);
+	return g;
+}
+
+/* ---- lineage -------------------------------------------------------------------------------- */
+
+static bool on_path(uint8_t path[][PK_PUB_BYTES], int n, const uint8_t key[PK_PUB_BYTES])
+{
+	for (int i = 0; i < n; i++)
+		if (memcmp(path[i], key, PK_PUB_BYTES) == 0)
+			return true;
+	return false;
+}
+
+/* True when origin belongs to the lineage of node `who` whose path is given (SPEC section 16):
+ * an ancestor of who (on its path), who itself, or in who's subtree (who on origin's path). */
+static bool in_lineage(struct sync *sy, uint8_t who_path[][PK_PUB_BYTES], int who_n,
+                       const uint8_t origin[PK_PUB_BYTES])
+{
+	uint8_t path[PATH_MAX_KEYS][PK_PUB_BYTES];
+	int n;
+
+	if (on_path(who_path, who_n, origin))
+		return true;
+	n = store_origin_path(sy->s, origin, path);
+	return n > 0 && on_path(path, n, who_path[who_n - 1]);
+}
+
+/* True when origin is `who` or lies in who's subtree. */
+static bool in_subtree(struct sync *sy, const uint8_t who[PK_PUB_BYTES],
+                       const uint8_t origin[PK_PUB_BYTES])
+{
+	uint8_t path[PATH_MAX_KEYS][PK_PUB_BYTES];
+	int n = store_origin_path(sy->s, origin, path);
+
+	return n > 0 && on_path(path, n, who);
+}
+
+/* ---- heads ---------------------------------------------------------------------------------- */
+
+struct heads {
+	struct pk_head *h;
+	size_t n, cap;
+};
+
+static int heads_add(struct heads *hs, const uint8_t origin[PK_PUB_BYTES], uint64_t seq)
+{
+	struct pk_head *nh;
+
+	if (hs->n == hs->cap) {
+		size_t cap = hs->cap ? hs->cap * 2 : 64;
+		if ((nh = realloc(hs->h, cap * sizeof(*nh))) == NULL)
+			return PK_ENOMEM;
+		hs->h = nh;
+		hs->cap = cap;
+	}
+	memcpy(hs->h[hs->n].origin, origin, PK_PUB_BYTES);
+	hs->h[hs->n].seq = seq;
+	hs->n++;
+	return 0;
+}
+
+static uint64_t heads_find(const struct heads *hs, const uint8_t origin[PK_PUB_BYTES])
+{
+	for (size_t i = 0; i < hs->n; i++)
+		if (memcmp(hs->h[i].origin, origin, PK_PUB_BYTES) == 0)
+			return hs->h[i].seq;
+	return 0;
+}
+
+static int heads_from_list(struct heads *hs, const struct pk_sync_list *l)
+{
+	struct pk_sync_iter it;
+	struct pk_head h;
+	int err = 0;
+
+	pk_sync_iter_init(&it, l);
+	while (err == 0 && pk_sync_next_head(&it, &h))
+		err = heads_add(hs, h.origin, h.seq);
+	return err != 0 ? err : it.err;
+}
+
+struct heads_filter {
+	struct sync *sy;
+	struct heads *out;
+	uint8_t (*path)[PK_PUB_BYTES]; /* NULL: every origin */
+	int n;
+};
+
+static int heads_visit(const uint8_t origin[PK_PUB_BYTES], const struct store_head *h, void *arg)
+{
+	struct heads_filter *f = arg;
+
+	if (f->path != NULL && !in_lineage(f->sy, f->path, f->n, origin))
+		return 0;
+	return heads_add(f->out, origin, h->seq) != 0 ? -1 : 0;
+}
+
+/* This node's heads, all of them or those in the lineage of the node with the given path. */
+static int my_heads(struct sync *sy, uint8_t (*path)[PK_PUB_BYTES], int n, struct heads *out)
+{
+	struct heads_filter f = {sy, out, path, n};
+	int r = store_heads(sy->s, heads_visit, &f);
+
+	return r < 0 ? r : 0;
+}
+
+/* ---- batches of changesets ------------------------------------------------------------------ */
+
+struct batch {
+	struct pk_blob *b;
+	size_t n, cap, bytes, budget, max;
+	bool full;
+};
+
+static void batch_free(struct batch *bt)
+{
+	for (size_t i = 0; i < bt->n; i++)
+		free((void *)bt->b[i].p);
+	free(bt->b);
+	memset(bt, 0, sizeof(*bt));
+}
+
+static int batch_take(const uint8_t *raw, size_t len, void *arg)
+{
+	struct batch *bt = arg;
+	struct pk_blob *nb;
+	uint8_t *copy;
+
+	if (bt->n >= bt->max || (bt->n > 0 && bt->bytes + len > bt->budget)) {
+		bt->full = true;
+		return 1;
+	}
+	if (bt->n == bt->cap) {
+		size_t cap = bt->cap ? bt->cap * 2 : 64;
+		if ((nb = realloc(bt->b, cap * sizeof(*nb))) == NULL)
+			return -1;
+		bt->b = nb;
+		bt->cap = cap;
+	}
+	if ((copy = malloc(len)) == NULL)
+		return -1;
+	memcpy(copy, raw, len);
+	bt->b[bt->n].p = copy;
+	bt->b[bt->n].len = len;
+	bt->n++;
+	bt->bytes += len;
+	return 0;
+}
+
+/*
+ * Adds to bt the changesets this node holds beyond `theirs` for every origin of `mine` that
+ * passes keep(). Each origin's changesets come in sequence. Returns the total lag (changesets
+ * the other side lacks, whether or not they fit).
+ */
+static uint64_t batch_fill(struct sync *sy, const struct heads *mine, const struct heads *theirs,
+                           bool (*keep)(struct sync *sy, const uint8_t *origin, void *arg),
+                           void *arg, struct batch *bt)
+{
+	uint64_t lag = 0, have;
+
+	for (size_t i = 0; i < mine->n; i++) {
+		const struct pk_head *h = &mine->h[i];
+		if (!keep(sy, h->origin, arg))
+			continue;
+		have = heads_find(theirs, h->origin);
+		if (h->seq <= have)
+			continue;
+		lag += h->seq - have;
+		if (!bt->full)
+			store_log_after(sy->s, h->origin, have, bt->budget, bt->max, batch_take,
+			                bt);
+	}
+	return lag;
+}
+
+/* Applies received changesets and logs each refusal. Returns the number refused. */
+static size_t apply_batch(struct sync *sy, const struct pk_blob *b, size_t n, const char *from,
+                          struct store_outcome *out, int *store_err)
+{
+	struct store_blob *sb;
+	size_t refused = 0;
+	struct pk_changeset cs;
+	char o[17];
+
+	*store_err = 0;
+	if (n == 0)
+		return 0;
+	if ((sb = calloc(n, sizeof(*sb))) == NULL) {
+		*store_err = PK_ENOMEM;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		sb[i].data = b[i].p;
+		sb[i].len = b[i].len;
+	}
+	*store_err = store_apply(sy->s, sb, n, (int)sy->cfg->verify_threads, now_ms(), out);
+	free(sb);
+	if (*store_err != 0) {
+		log_error("apply-failed", "from %s: the store failed: %s", from,
+		          pk_strerror(*store_err));
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (out[i].err == 0 || out[i].err == PK_EEXIST)
+			continue;
+		refused++;
+		if (pk_cs_decode(b[i].p, b[i].len, &cs, NULL) == 0) {
+			short_key(o, cs.origin);
+			log_warnx("apply-refused", "from %s: origin %s seq %llu: %s: %s", from, o,
+			          (unsigned long long)cs.seq, pk_errtag(out[i].err),
+			          out[i].why.msg);
+		} else {
+			log_warnx("apply-refused", "from %s: changeset %zu: %s: %s", from, i,
+			          pk_errtag(out[i].err), out[i].why.msg);
+		}
+	}
+	return refused;
+}
+
+/* ---- serving children -------------------------------------------------------------------- */
+
+/* The request being served: who sent it and what this node knows of them. */
+struct served {
+	struct sync *sy;
+	uint8_t child[PK_PUB_BYTES];
+	uint8_t path[PATH_MAX_KEYS][PK_PUB_BYTES];
+	int n;
+	char name[17];
+	bool join;
+	uint8_t secret[PK_JOIN_SECRET_BYTES];
+	char region[PK_REGION_MAX + 1];
+};
+
+static int reply_error(const char *code, const char *text, uint8_t **out, size_t *len)
+{
+	return pk_errmsg_make(code, text, out, len);
+}
+
+static void session_drop_expired(struct sync *sy, uint64_t t)
+{
+	for (int i = 0; i < SESSIONS_MAX; i++) {
+		struct srv_session *ss = &sy->sessions[i];
+		if (!ss->used)
+			continue;
+		if ((!ss->established && t - ss->created_ms > PENDING_MS) ||
+		    t - ss->last_ms > IDLE_MS) {
+			pk_session_wipe(&ss->ps);
+			memset(ss, 0, sizeof(*ss));
+		}
+	}
+}
+
+/* A slot for a new session of child: a free one, else this child's oldest pending, else its
+ * oldest established beyond the per-child limit, else the oldest of all. Call with slock. */
+static struct srv_session *session_slot(struct sync *sy, const uint8_t child[PK_PUB_BYTES])
+{
+	struct srv_session *free_slot = NULL, *oldest_pending = NULL, *oldest_est = NULL;
+	struct srv_session *oldest = NULL;
+	int established = 0;
+
+	for (int i = 0; i < SESSIONS_MAX; i++) {
+		struct srv_session *ss = &sy->sessions[i];
+		if (!ss->used) {
+			if (free_slot == NULL)
+				free_slot = ss;
+			continue;
+		}
+		if (oldest == NULL || ss->last_ms < oldest->last_ms)
+			oldest = ss;
+		if (memcmp(ss->child, child, PK_PUB_BYTES) != 0)
+			continue;
+		if (!ss->established) {
+			if (oldest_pending == NULL || ss->created_ms < oldest_pending->created_ms)
+				oldest_pending = ss;
+		} else {
+			established++;
+			if (oldest_est == NULL || ss->last_ms < oldest_est->last_ms)
+				oldest_est = ss;
+		}
+	}
+	if (established >= SESSIONS_PER_CHILD && oldest_est != NULL)
+		return oldest_est;
+	if (free_slot != NULL)
+		return free_slot;
+	return oldest_pending != NULL ? oldest_pending : oldest;
+}
+
+struct invite_match {
+	const struct pk_hello *h;
+	bool found;
+	struct store_invite inv;
+};
+
+static int invite_visit(const struct store_invite *inv, void *arg)
+{
+	struct invite_match *m = arg;
+
+	if (!pk_join_proof_ok(m->h, inv->secret))
+		return 0;
+	m->found = true;
+	m->inv = *inv;
+	return 1;
+}
+
+/* A child may open a session when its certificate was issued by this node and nothing on its
+ * path is revoked. */
+static int child_allowed(struct sync *sy, const uint8_t child[PK_PUB_BYTES], struct pk_diag *d)
+{
+	uint8_t path[PATH_MAX_KEYS][PK_PUB_BYTES];
+	uint64_t since;
+	int n = store_origin_path(sy->s, child, path);
+
+	if (n < 2 || memcmp(path[n - 2], sy->pub, PK_PUB_BYTES) != 0)
+		return pk_diagf(d, PK_ECERT, "not a child of this node");
+	for (int i = 0; i < n; i++)
+		if (store_revoked(sy->s, path[i], &since) == 0)
+			return pk_diagf(d, PK_EREVOKED, "revoked");
+	return 0;
+}
+
+static int serve_hello(struct sync *sy, const uint8_t *buf, size_t len, uint8_t **out,
+                       size_t *outlen)
+{
+	struct invite_match m = {NULL, false, {{0}, "", "", 0, false}};
+	struct srv_session *ss;
+	struct pk_session ps;
+	struct pk_hello h;
+	struct pk_diag d = {""};
+	char who[17];
+	int err;
+
+	if ((err = pk_hello_read(buf, len, sy->pub, now_ms() / 1000, &h, &d)) != 0) {
+		log_warnx("hello-refused", "a hello: %s", d.msg);
+		return reply_error(pk_errmsg_code(err), "hello refused", out, outlen);
+	}
+	short_key(who, h.child);
+	if (h.has_join) {
+		m.h = &h;
+		store_invite_list(sy->s, now_ms() / 1000, invite_visit, &m);
+		if (!m.found) {
+			log_warnx("hello-refused", "%s: no live invite matches its join proof",
+			          who);
+			return reply_error("refused", "no such invite", out, outlen);
+		}
+	} else if ((err = child_allowed(sy, h.child, &d)) != 0) {
+		log_warnx("hello-refused", "%s: %s", who, d.msg);
+		return reply_error("refused", "not a child of this node", out, outlen);
+	}
+	if ((err = pk_welcome_make(&h, sy->sec, &ps, out, outlen)) != 0)
+		return err;
+	pthread_mutex_lock(&sy->slock);
+	session_drop_expired(sy, mono_ms());
+	ss = session_slot(sy, h.child);
+	if (ss->used)
+		pk_session_wipe(&ss->ps);
+	memset(ss, 0, sizeof(*ss));
+	ss->used = true;
+	ss->join = h.has_join;
+	memcpy(ss->child, h.child, PK_PUB_BYTES);
+	if (h.has_join) {
+		memcpy(ss->secret, m.inv.secret, sizeof(ss->secret));
+		memcpy(ss->region, m.inv.region, sizeof(ss->region));
+	}
+	ss->created_ms = ss->last_ms = mono_ms();
+	ss->ps = ps;
+	pthread_mutex_unlock(&sy->slock);
+	pk_session_wipe(&ps);
+	log_debug("session", "%s: session opened%s", who, h.has_join ? " to join" : "");
+	return 0;
+}
+
+static struct srv_session *session_find(struct sync *sy, const uint8_t id[PK_SESSION_ID_BYTES])
+{
+	for (int i = 0; i < SESSIONS_MAX; i++)
+		if (sy->sessions[i].used &&
+		    memcmp(sy->sessions[i].ps.id, id, PK_SESSION_ID_BYTES) == 0)
+			return &sy->sessions[i];
+	return NULL;
+}
+
+static int serve_heads(struct served *sv, const struct pk_sync_msg *m, uint8_t **out,
+                       size_t *outlen)
+{
+	struct heads mine = {0}, theirs = {0};
+	int64_t lag_up = 0;
+	int err;
+
+	if ((err = my_heads(sv->sy, sv->path, sv->n, &mine)) == 0 &&
+	    (err = heads_from_list(&theirs, &m->heads)) == 0) {
+		/* What the child holds of its subtree beyond this node: changesets to come up. */
+		for (size_t i = 0; i < theirs.n; i++) {
+			uint64_t have = heads_find(&mine, theirs.h[i].origin);
+			if (theirs.h[i].seq > have &&
+			    in_subtree(sv->sy, sv->child, theirs.h[i].origin))
+				lag_up += (int64_t)(theirs.h[i].seq - have);
+		}
+		peer_seen(sv->sy, sv->child, "child", &lag_up, NULL, 0);
+		err = pk_sync_heads_encode(mine.h, mine.n, out, outlen);
+	}
+	free(mine.h);
+	free(theirs.h);
+	return err;
+}
+
+static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **out, size_t *outlen)
+{
+	struct sync *sy = sv->sy;
+	struct pk_blob all[PK_SYNC_PUSH_MAX_CS], take[PK_SYNC_PUSH_MAX_CS] = {{NULL, 0}};
+	struct pk_refusal ref[PK_SYNC_PUSH_MAX_CS];
+	struct store_outcome *outc = NULL;
+	uint32_t idx[PK_SYNC_PUSH_MAX_CS];
+	struct heads acks = {0};
+	struct store_head h;
+	struct pk_changeset cs;
+	struct pk_sync_iter it;
+	struct pk_blob b;
+	struct pk_diag d;
+	size_t n = 0, ntake = 0, nref = 0, refused;
+	int64_t zero = 0;
+	int err = 0, serr;
+
+	pk_sync_iter_init(&it, &m->certs);
+	while (pk_sync_next_blob(&it, &b))
+		if (store_cert_put(sy->s, b.p, b.len, &d) != 0)
+			log_warnx("cert-refused", "from %s: a certificate: %s", sv->name, d.msg);
+	pk_sync_iter_init(&it, &m->changesets);
+	while (n < PK_SYNC_PUSH_MAX_CS && pk_sync_next_blob(&it, &b))
+		all[n++] = b;
+	/* Only the child's own subtree may come up through it (SPEC section 16). */
+	for (size_t i = 0; i < n; i++) {
+		if (pk_cs_decode(all[i].p, all[i].len, &cs, NULL) == 0 &&
+		    !in_subtree(sy, sv->child, cs.origin)) {
+			ref[nref].index = (uint32_t)i;
+			ref[nref++].reason = "lineage";
+			log_warnx("apply-refused",
+			          "from %s: changeset %zu: origin outside its "
+			          "subtree",
+			          sv->name, i);
+			continue;
+		}
+		idx[ntake] = (uint32_t)i;
+		take[ntake++] = all[i];
+	}
+	if (nref > 0)
+		store_refusals_add(sy->s, "lineage", nref);
+	if (ntake > 0 && (outc = calloc(ntake, sizeof(*outc))) == NULL)
+		return PK_ENOMEM;
+	refused = apply_batch(sy, take, ntake, sv->name, outc, &serr);
+	if (serr != 0) {
+		err = serr;
+		goto out;
+	}
+	for (size_t i = 0; i < ntake; i++) {
+		if (outc[i].err == 0 || outc[i].err == PK_EEXIST)
+			continue;
+		ref[nref].index = idx[i];
+		ref[nref++].reason = pk_errtag(outc[i].err);
+	}
+	/* Acknowledge: this node's head for every origin in the batch. */
+	for (size_t i = 0; i < n; i++) {
+		if (pk_cs_decode(all[i].p, all[i].len, &cs, NULL) != 0 ||
+		    heads_find(&acks, cs.origin) != 0 ||
+		    store_head_get(sy->s, cs.origin, &h) != 0 || h.seq == 0)
+			continue;
+		if ((err = heads_add(&acks, cs.origin, h.seq)) != 0)
+			goto out;
+	}
+	(void)refused; /* counted in nref, with the lineage refusals */
+	peer_seen(sy, sv->child, "child", &zero, NULL, nref);
+	err = pk_sync_pushed_encode(ref, nref, acks.h, acks.n, out, outlen);
+out:
+	free(outc);
+	free(acks.h);
+	return err;
+}
+
+struct lineage_arg {
+	struct served *sv;
+};
+
+static bool keep_lineage(struct sync *sy, const uint8_t *origin, void *arg)
+{
+	struct lineage_arg *a = arg;
+
+	return in_lineage(sy, a->sv->path, a->sv->n, origin);
+}
+
+static int serve_pull(struct served *sv, const struct pk_sync_msg *m, uint8_t **out, size_t *outlen)
+{
+	struct sync *sy = sv->sy;
+	struct heads have = {0}, mine = {0};
+	struct lineage_arg la = {sv};
+	struct batch bt = {0};
+	uint64_t deadline = mono_ms() + m->wait_ms, gen, t;
+	int64_t lag;
+	int err;
+
+	if ((err = heads_from_list(&have, &m->heads)) != 0)
+		goto out;
+	for (;;) {
+		gen = generation(sy);
+		mine.n = 0;
+		batch_free(&bt);
+		bt.budget =
+		    m->max_bytes < sy->cfg->batch_bytes ? m->max_bytes : sy->cfg->batch_bytes;
+		bt.max = PK_SYNC_PUSH_MAX_CS;
+		if ((err = my_heads(sy, sv->path, sv->n, &mine)) != 0)
+			goto out;
+		lag = (int64_t)batch_fill(sy, &mine, &have, keep_lineage, &la, &bt);
+		peer_seen(sy, sv->child, "child", NULL, &lag, 0);
+		t = mono_ms();
+		if (bt.n > 0 || t >= deadline || atomic_load(&sy->stopping))
+			break;
+		wait_change(sy, gen, deadline - t);
+	}
+	err = pk_sync_pulled_encode(bt.b, bt.n, bt.full, out, outlen);
+out:
+	batch_free(&bt);
+	free(have.h);
+	free(mine.h);
+	return err;
+}
+
+static int serve_join(struct served *sv, const struct pk_sync_msg *m, uint8_t **out, size_t *outlen)
+{
+	struct sync *sy = sv->sy;
+	struct pk_request rq;
+	struct pk_diag d = {""};
+	uint8_t *set = NULL;
+	size_t setlen;
+	uint64_t serial;
+	int err;
+
+	if (!sv->join)
+		return pk_diagf(&d, PK_EPERM, "join outside a join session");
+	if ((err = pk_request_decode(m->blob.p, m->blob.len, &rq, &d)) != 0 ||
+	    memcmp(rq.pub, sv->child, PK_PUB_BYTES) != 0 || strcmp(rq.region, sv->region) != 0) {
+		log_warnx("join-refused", "%s: the request does not match its invite", sv->name);
+		return err != 0 ? err : PK_EPERM;
+	}
+	if ((err = store_invite_use(sy->s, sv->secret, now_ms() / 1000)) != 0) {
+		log_warnx("join-refused", "%s: invite: %s", sv->name, pk_strerror(err));
+		return err;
+	}
+	err = certify_request(sy->s, sy->pub, sy->sec, &rq, CERTIFY_DAYS_DEFAULT, now_ms() / 1000,
+	                      &set, &setlen, &serial, &d);
+	if (err != 0) {
+		log_warnx("join-refused", "%s: %s", sv->name, d.msg);
+		return err;
+	}
+	log_info("joined", "%s '%s' joined for region %s (serial %llu)", sv->name, rq.name,
+	         rq.region, (unsigned long long)serial);
+	err = pk_sync_joined_encode(set, setlen, out, outlen);
+	free(set);
+	return err;
+}
+
+static int serve_sealed(struct sync *sy, const uint8_t *buf, size_t len, uint8_t **out,
+                        size_t *outlen)
+{
+	uint8_t id[PK_SESSION_ID_BYTES], *plain = NULL, *reply = NULL;
+	struct srv_session *ss;
+	struct served sv;
+	struct pk_sync_msg m;
+	struct pk_diag d = {""};
+	size_t plen, rlen = 0;
+	uint64_t counter;
+	int err;
+
+	memset(&sv, 0, sizeof(sv));
+	sv.sy = sy;
+	if (pk_sealed_session(buf, len, id, &counter) != 0)
+		return reply_error("malformed", "not a sealed message", out, outlen);
+	pthread_mutex_lock(&sy->slock);
+	if ((ss = session_find(sy, id)) == NULL) {
+		pthread_mutex_unlock(&sy->slock);
+		return reply_error("unknown-session", "no such session", out, outlen);
+	}
+	err = pk_open_request(&ss->ps, buf, len, &plain, &plen, &counter);
+	if (err == 0) {
+		ss->established = true;
+		ss->last_ms = mono_ms();
+		memcpy(sv.child, ss->child, PK_PUB_BYTES);
+		sv.join = ss->join;
+		memcpy(sv.secret, ss->secret, sizeof(sv.secret));
+		memcpy(sv.region, ss->region, sizeof(sv.region));
+	}
+	pthread_mutex_unlock(&sy->slock);
+	if (err != 0)
+		return reply_error(pk_errmsg_code(err), "request refused", out, outlen);
+	short_key(sv.name, sv.child);
+	if ((err = pk_sync_decode(plain, plen, PK_SYNC_REQUEST, &m, &d)) != 0) {
+		log_warnx("request-refused", "%s: %s", sv.name, d.msg);
+		free(plain);
+		return reply_error("malformed", "request refused", out, outlen);
+	}
+	if (!sv.join || m.kind != PK_SYNC_JOIN) {
+		sv.n = store_origin_path(sy->s, sv.child, sv.path);
+		if (sv.n < 2 && m.kind != PK_SYNC_JOIN) {
+			free(plain);
+			return reply_error("refused", "not a child of this node", out, outlen);
+		}
+	}
+	switch (m.kind) {
+	case PK_SYNC_HEADS:
+		err = serve_heads(&sv, &m, &reply, &rlen);
+		break;
+	case PK_SYNC_PUSH:
+		err = serve_push(&sv, &m, &reply, &rlen);
+		break;
+	case PK_SYNC_PULL:
+		err = serve_pull(&sv, &m, &reply, &rlen);
+		break;
+	case PK_SYNC_JOIN:
+		err = serve_join(&sv, &m, &reply, &rlen);
+		break;
+	default:
+		err = PK_EDECODE;
+	}
+	free(plain);
+	if (err != 0) {
+		free(reply);
+		return reply_error(err == PK_ENOMEM ? "busy" : "refused", pk_strerror(err), out,
+		                   outlen);
+	}
+	pthread_mutex_lock(&sy->slock);
+	ss = session_find(sy, id);
+	err = ss != NULL ? pk_seal_reply(&ss->ps, counter, reply, rlen, out, outlen) : PK_ESTATE;
+	pthread_mutex_unlock(&sy->slock);
+	free(reply);
+	return err;
+}
+
+struct worker {
+	struct sync *sy;
+	pthread_t tid;
+	nng_aio *aio;
+	nng_ctx ctx;
+};
+
+static void *worker(void *arg)
+{
+	struct worker *w = arg;
+	struct sync *sy = w->sy;
+	nng_aio *aio = w->aio;
+	uint8_t *reply;
+	nng_msg *msg;
+	size_t rlen;
+	int rv;
+
+	while (!atomic_load(&sy->stopping)) {
+		nng_aio_set_timeout(aio, 1000);
+		nng_ctx_recv(w->ctx, aio);
+		nng_aio_wait(aio);
+		if ((rv = nng_aio_result(aio)) != 0) {
+			if (rv == NNG_ECLOSED)
+				break;
+			continue;
+		}
+		msg = nng_aio_get_msg(aio);
+		reply = NULL;
+		rlen = 0;
+		switch (pk_msg_kind(nng_msg_body(msg), nng_msg_len(msg))) {
+		case PK_MSG_HELLO:
+			serve_hello(sy, nng_msg_body(msg), nng_msg_len(msg), &reply, &rlen);
+			break;
+		case PK_MSG_SEALED:
+			serve_sealed(sy, nng_msg_body(msg), nng_msg_len(msg), &reply, &rlen);
+			break;
+		default:
+			reply_error("malformed", "not a pokja message", &reply, &rlen);
+		}
+		nng_msg_free(msg);
+		if (reply == NULL)
+			continue;
+		if (nng_msg_alloc(&msg, 0) == 0 && nng_msg_append(msg, reply, rlen) == 0) {
+			nng_aio_set_msg(aio, msg);
+			nng_aio_set_timeout(aio, 10000);
+			nng_ctx_send(w->ctx, aio);
+			nng_aio_wait(aio);
+			if (nng_aio_result(aio) != 0)
+				nng_msg_free(msg);
+		}
+		free(reply);
+	}
+	atomic_fetch_sub(&sy->live, 1);
+	return NULL;
+}
+
+/* ---- talking to the parent ---------------------------------------------------------------- */
+
+/* One request and its reply on ctx. Returns 0 and the raw reply, or an nng-level error. */
+static int roundtrip(nng_ctx ctx, nng_aio *aio, const uint8_t *req, size_t len, int timeout_ms,
+                     nng_msg **reply)
+{
+	nng_msg *msg;
+	int rv;
+
+	if (nng_msg_alloc(&msg, 0) != 0 || nng_msg_append(msg, req, len) != 0)
+		return PK_ENOMEM;
+	nng_aio_set_msg(aio, msg);
+	nng_aio_set_timeout(aio, timeout_ms);
+	nng_ctx_send(ctx, aio);
+	nng_aio_wait(aio);
+	if ((rv = nng_aio_result(aio)) != 0) {
+		nng_msg_free(msg);
+		return rv == NNG_ECLOSED ? PK_ESTATE : PK_EIO;
+	}
+	nng_aio_set_timeout(aio, timeout_ms);
+	nng_ctx_recv(ctx, aio);
+	nng_aio_wait(aio);
+	if ((rv = nng_aio_result(aio)) != 0)
+		return rv == NNG_ECLOSED ? PK_ESTATE : PK_EIO;
+	*reply = nng_aio_get_msg(aio);
+	return 0;
+}
+
+/* Opens a session: hello, welcome. join_secret for a join session. */
+static int handshake(nng_ctx ctx, nng_aio *aio, const uint8_t sec[PK_SEC_BYTES],
+                     const uint8_t parent[PK_PUB_BYTES], const uint8_t *join_secret, int timeout_ms,
+                     struct pk_session *ps, struct pk_diag *d)
+{
+	struct pk_handshake hs;
+	struct pk_errmsg em;
+	uint8_t *hello = NULL;
+	nng_msg *reply = NULL;
+	size_t len;
+	int err;
+
+	if ((err = pk_hello_make(&hs, sec, parent, now_ms() / 1000, join_secret, &hello, &len)) !=
+	    0)
+		return pk_diagf(d, err, "cannot make a hello: %s", pk_strerror(err));
+	err = roundtrip(ctx, aio, hello, len, timeout_ms, &reply);
+	free(hello);
+	if (err != 0) {
+		pk_handshake_wipe(&hs);
+		return pk_diagf(d, err, "the parent does not answer");
+	}
+	if (pk_errmsg_read(nng_msg_body(reply), nng_msg_len(reply), &em) == 0) {
+		pk_diagf(d, PK_EPERM, "the parent refused the session: %s (%s)", em.text, em.code);
+		err = PK_EPERM;
+	} else {
+		err = pk_welcome_read(&hs, nng_msg_body(reply), nng_msg_len(reply), ps, d);
+	}
+	nng_msg_free(reply);
+	pk_handshake_wipe(&hs);
+	return err;
+}
+
+/*
+ * A sealed request to the parent and its reply, on the shared client session (opened here when
+ * there is none). On any session-level failure the session is dropped, so the next call opens a
+ * new one. Returns 0 and the decoded reply's plaintext in *plain (malloc'd).
+ */
+static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, size_t len,
+                int timeout_ms, uint8_t **plain, size_t *plen)
+{
+	struct pk_diag d = {""};
+	struct pk_errmsg em;
+	struct pk_session ps;
+	uint8_t *sealed = NULL;
+	nng_msg *reply = NULL;
+	uint64_t epoch, counter;
+	size_t slen;
+	int err;
+
+	pthread_mutex_lock(&sy->clock);
+	if (!sy->have_cs) {
+		err = handshake(ctx, aio, sy->sec, sy->parent, NULL, CALL_TIMEOUT_MS, &ps, &d);
+		if (err != 0) {
+			pthread_mutex_unlock(&sy->clock);
+			log_warnx("parent-session", "%s", d.msg);
+			return err;
+		}
+		sy->cs = ps;
+		sy->have_cs = true;
+		sy->cs_epoch++;
+		pk_session_wipe(&ps);
+		log_info("parent-session", "session with the parent opened");
+	}
+	err = pk_seal_request(&sy->cs, req, len, &sealed, &slen);
+	counter = sy->cs.sent;
+	epoch = sy->cs_epoch;
+	pthread_mutex_unlock(&sy->clock);
+	if (err != 0)
+		return err;
+	err = roundtrip(ctx, aio, sealed, slen, timeout_ms, &reply);
+	free(sealed);
+	if (err != 0)
+		goto drop;
+	if (pk_errmsg_read(nng_msg_body(reply), nng_msg_len(reply), &em) == 0) {
+		log_warnx("parent-error", "the parent answered: %s (%s)", em.text, em.code);
+		nng_msg_free(reply);
+		err = PK_EPERM;
+		goto drop;
+	}
+	pthread_mutex_lock(&sy->clock);
+	if (sy->have_cs && sy->cs_epoch == epoch)
+		err = pk_open_reply(&sy->cs, counter, nng_msg_body(reply), nng_msg_len(reply),
+		                    plain, plen);
+	else
+		err = PK_ESTATE; /* the session changed while this request was out */
+	pthread_mutex_unlock(&sy->clock);
+	nng_msg_free(reply);
+	if (err == 0)
+		return 0;
+drop:
+	pthread_mutex_lock(&sy->clock);
+	if (sy->have_cs && sy->cs_epoch == epoch) {
+		pk_session_wipe(&sy->cs);
+		sy->have_cs = false;
+	}
+	pthread_mutex_unlock(&sy->clock);
+	return err;
+}
+
+/* Sleeps for the back-off, doubling it up to retry_max. A new connection to the parent (nng
+ * redials by itself) or stopping cuts it short, so a parent that comes back is served at once. */
+static void backoff(struct sync *sy, uint64_t *delay)
+{
+	uint64_t until = mono_ms() + *delay, t;
+	unsigned ups = atomic_load(&sy->link_ups);
+
+	while (!atomic_load(&sy->stopping) && atomic_load(&sy->link_ups) == ups &&
+	       (t = mono_ms()) < until)
+		wait_change(sy, generation(sy), until - t < 100 ? until - t : 100);
+	*delay = *delay * 2 > sy->cfg->retry_max_ms ? sy->cfg->retry_max_ms : *delay * 2;
+}
+
+/*
+ * nng calls this when a connection to the parent is made or lost. A request sent on a lost
+ * connection is never answered (REQ's own resend is off, since a resent request would be a
+ * replay), so its wait is cancelled at once and the loop retries on the next connection.
+ */
+static void link_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct sync *sy = arg;
+
+	(void)p;
+	if (ev == NNG_PIPE_EV_ADD_POST) {
+		atomic_fetch_add(&sy->link_ups, 1);
+		return;
+	}
+	if (sy->up_aio != NULL)
+		nng_aio_cancel(sy->up_aio);
+	if (sy->down_aio != NULL)
+		nng_aio_cancel(sy->down_aio);
+}
+
+static bool keep_subtree(struct sync *sy, const uint8_t *origin, void *arg)
+{
+	(void)arg;
+	return in_subtree(sy, sy->pub, origin);
+}
+
+struct cert_list {
+	struct pk_blob c[PK_SYNC_PUSH_MAX_CERTS];
+	size_t n;
+	bool skip; /* certificates above this node: the parent has them */
+	const uint8_t *me;
+};
+
+static int cert_collect(const uint8_t *cert, size_t len, void *arg)
+{
+	struct cert_list *cl = arg;
+	struct pk_cert c;
+	uint8_t *copy;
+
+	if (pk_cert_decode(cert, len, &c, NULL) != 0)
+		return 0;
+	if (cl->skip) {
+		if (memcmp(c.info.subject, cl->me, PK_PUB_BYTES) == 0)
+			cl->skip = false; /* the ones below this node follow */
+		return 0;
+	}
+	for (size_t i = 0; i < cl->n; i++)
+		if (cl->c[i].len == len && memcmp(cl->c[i].p, cert, len) == 0)
+			return 0;
+	if (cl->n == PK_SYNC_PUSH_MAX_CERTS || (copy = malloc(len)) == NULL)
+		return 1;
+	memcpy(copy, cert, len);
+	cl->c[cl->n].p = copy;
+	cl->c[cl->n++].len = len;
+	return 0;
+}
+
+/* The certificates of the origins in a push that the parent cannot have: those below this node. */
+static void push_certs(struct sync *sy, const struct batch *bt, struct cert_list *cl)
+{
+	struct pk_changeset cs;
+
+	cl->n = 0;
+	for (size_t i = 0; i < bt->n; i++) {
+		if (pk_cs_decode(bt->b[i].p, bt->b[i].len, &cs, NULL) != 0 ||
+		    memcmp(cs.origin, sy->pub, PK_PUB_BYTES) == 0)
+			continue;
+		cl->skip = true;
+		cl->me = sy->pub;
+		store_chain_get(sy->s, cs.origin, cert_collect, cl);
+	}
+}
+
+static void *uplink(void *arg)
+{
+	struct sync *sy = arg;
+	struct heads mine = {0}, theirs = {0};
+	struct cert_list cl = {{{0}}, 0, false, NULL};
+	uint64_t delay = sy->cfg->retry_min_ms, heads_at = 0, gen;
+	uint8_t *req = NULL, *plain = NULL;
+	size_t len, plen;
+	struct pk_sync_msg m;
+	struct batch bt = {0};
+	nng_ctx ctx;
+	nng_aio *aio;
+	int64_t lag;
+	int err;
+
+	if (nng_ctx_open(&ctx, sy->req) != 0) {
+		atomic_fetch_sub(&sy->live, 1);
+		return NULL;
+	}
+	aio = sy->up_aio;
+	while (!atomic_load(&sy->stopping)) {
+		gen = generation(sy);
+		mine.n = 0;
+		if (my_heads(sy, NULL, 0, &mine) != 0)
+			goto retry;
+		if (heads_at == 0 || mono_ms() - heads_at > HEADS_EVERY_MS) {
+			if (pk_sync_heads_encode(mine.h, mine.n, &req, &len) != 0)
+				goto retry;
+			err = call(sy, ctx, aio, req, len, CALL_TIMEOUT_MS, &plain, &plen);
+			free(req);
+			req = NULL;
+			if (err != 0 || pk_sync_decode(plain, plen, PK_SYNC_REPLY, &m, NULL) != 0 ||
+			    m.kind != PK_SYNC_HEADS_REPLY)
+				goto retry;
+			theirs.n = 0;
+			heads_from_list(&theirs, &m.heads);
+			free(plain);
+			plain = NULL;
+			heads_at = mono_ms();
+		}
+		/* Push what the parent lacks of this node's subtree, a batch at a time. */
+		batch_free(&bt);
+		bt.budget = sy->cfg->batch_bytes;
+		bt.max = sy->cfg->batch_changesets;
+		lag = (int64_t)batch_fill(sy, &mine, &theirs, keep_subtree, NULL, &bt);
+		if (bt.n > 0) {
+			push_certs(sy, &bt, &cl);
+			err = pk_sync_push_encode(cl.c, cl.n, bt.b, bt.n, &req, &len);
+			for (size_t i = 0; i < cl.n; i++)
+				free((void *)cl.c[i].p);
+			if (err != 0)
+				goto retry;
+			err = call(sy, ctx, aio, req, len, CALL_TIMEOUT_MS, &plain, &plen);
+			free(req);
+			req = NULL;
+			if (err != 0 || pk_sync_decode(plain, plen, PK_SYNC_REPLY, &m, NULL) != 0 ||
+			    m.kind != PK_SYNC_PUSHED)
+				goto retry;
+			/* The acknowledgement moves the parent's heads on. */
+			struct pk_sync_iter it;
+			struct pk_head h;
+			struct pk_refused rf;
+			size_t nref = 0;
+			bool progress = false;
+			pk_sync_iter_init(&it, &m.heads);
+			while (pk_sync_next_head(&it, &h)) {
+				bool found = false;
+				for (size_t i = 0; i < theirs.n; i++)
+					if (memcmp(theirs.h[i].origin, h.origin, PK_PUB_BYTES) ==
+					    0) {
+						progress |= h.seq > theirs.h[i].seq;
+						theirs.h[i].seq = h.seq;
+						found = true;
+					}
+				if (!found) {
+					progress = true;
+					heads_add(&theirs, h.origin, h.seq);
+				}
+			}
+			pk_sync_iter_init(&it, &m.refused);
+			while (pk_sync_next_refused(&it, &rf)) {
+				nref++;
+				log_warnx("push-refused", "the parent refused changeset %u: %s",
+				          rf.index, rf.reason);
+			}
+			free(plain);
+			plain = NULL;
+			lag -= (int64_t)bt.n;
+			peer_seen(sy, sy->parent, "parent", &lag, NULL, nref);
+			if (nref > 0)
+				heads_at = 0; /* re-learn where the parent stands */
+			if (progress) {
+				delay = sy->cfg->retry_min_ms;
+			} else {
+				/* The parent took nothing: sending the same batch again at once
+				 * would only spin. Wait, then ask where it stands. */
+				log_warnx("push-stalled",
+				          "the parent accepted nothing from the last "
+				          "push; retrying later");
+				backoff(sy, &delay);
+			}
+			continue;
+		}
+		peer_seen(sy, sy->parent, "parent", &lag, NULL, 0);
+		delay = sy->cfg->retry_min_ms;
+		wait_change(sy, gen, 5000);
+		continue;
+	retry:
+		free(plain);
+		plain = NULL;
+		heads_at = 0;
+		peer_lost(sy, sy->parent, "parent");
+		backoff(sy, &delay);
+	}
+	batch_free(&bt);
+	free(mine.h);
+	free(theirs.h);
+	nng_ctx_close(ctx);
+	atomic_fetch_sub(&sy->live, 1);
+	return NULL;
+}
+
+static void *downlink(void *arg)
+{
+	struct sync *sy = arg;
+	struct heads mine = {0};
+	struct store_outcome *outc = NULL;
+	struct pk_blob b[PK_SYNC_PUSH_MAX_CS];
+	uint8_t path[PATH_MAX_KEYS][PK_PUB_BYTES];
+	uint64_t delay = sy->cfg->retry_min_ms;
+	uint8_t *req = NULL, *plain = NULL;
+	size_t len, plen, n, refused;
+	struct pk_sync_msg m;
+	struct pk_sync_iter it;
+	struct pk_changeset cs;
+	nng_ctx ctx;
+	nng_aio *aio;
+	int64_t zero = 0;
+	int err, serr, pn;
+
+	if (nng_ctx_open(&ctx, sy->req) != 0) {
+		atomic_fetch_sub(&sy->live, 1);
+		return NULL;
+	}
+	aio = sy->down_aio;
+	outc = calloc(PK_SYNC_PUSH_MAX_CS, sizeof(*outc));
+	while (outc != NULL && !atomic_load(&sy->stopping)) {
+		mine.n = 0;
+		if (my_heads(sy, NULL, 0, &mine) != 0 ||
+		    pk_sync_pull_encode(mine.h, mine.n, sy->cfg->poll_wait_ms, sy->cfg->batch_bytes,
+		                        &req, &len) != 0)
+			goto retry;
+		err = call(sy, ctx, aio, req, len, (int)sy->cfg->poll_wait_ms + CALL_TIMEOUT_MS,
+		           &plain, &plen);
+		free(req);
+		req = NULL;
+		if (err != 0 || pk_sync_decode(plain, plen, PK_SYNC_REPLY, &m, NULL) != 0 ||
+		    m.kind != PK_SYNC_PULLED)
+			goto retry;
+		/* Only this node's lineage may come down (SPEC section 16). */
+		pn = store_origin_path(sy->s, sy->pub, path);
+		n = 0;
+		pk_sync_iter_init(&it, &m.changesets);
+		while (n < PK_SYNC_PUSH_MAX_CS && pk_sync_next_blob(&it, &b[n])) {
+			if (pn > 0 && pk_cs_decode(b[n].p, b[n].len, &cs, NULL) == 0 &&
+			    !in_lineage(sy, path, pn, cs.origin)) {
+				store_refusals_add(sy->s, "lineage", 1);
+				log_warnx("apply-refused",
+				          "from the parent: an origin outside this "
+				          "node's lineage");
+				continue;
+			}
+			n++;
+		}
+		refused = apply_batch(sy, b, n, "the parent", outc, &serr);
+		free(plain);
+		plain = NULL;
+		if (serr != 0)
+			goto retry;
+		peer_seen(sy, sy->parent, "parent", NULL, &zero, refused);
+		if (n > 0 && refused == n) {
+			/* Nothing could be applied: pulling again at once would bring the same. */
+			backoff(sy, &delay);
+			continue;
+		}
+		delay = sy->cfg->retry_min_ms;
+		continue;
+	retry:
+		free(plain);
+		plain = NULL;
+		peer_lost(sy, sy->parent, "parent");
+		backoff(sy, &delay);
+	}
+	free(outc);
+	free(mine.h);
+	nng_ctx_close(ctx);
+	atomic_fetch_sub(&sy->live, 1);
+	return NULL;
+}
+
+/* ---- start and stop ------------------------------------------------------------------------- */
+
+static int nng_diag(struct pk_diag *d, int rv, const char *what, const char *url)
+{
+	return pk_diagf(d, rv == NNG_EADDRINUSE ? PK_EEXIST : PK_EINVAL, "%s %s: %s", what, url,
+	                nng_strerror(rv));
+}
+
+static int start_server(struct sync *sy, struct pk_diag *d)
+{
+	pthread_attr_t attr;
+	int rv;
+
+	if ((rv = nng_rep0_open(&sy->rep)) != 0)
+		return nng_diag(d, rv, "cannot open a socket for", sy->cfg->listen);
+	nng_socket_set_size(sy->rep, NNG_OPT_RECVMAXSZ, PK_MSG_MAX + NNG_HEADER_ROOM);
+	if ((rv = nng_listen(sy->rep, sy->cfg->listen, NULL, 0)) != 0) {
+		nng_close(sy->rep);
+		return nng_diag(d, rv, "cannot listen on", sy->cfg->listen);
+	}
+	sy->serving = true;
+	if ((sy->sessions = calloc(SESSIONS_MAX, sizeof(*sy->sessions))) == NULL)
+		return PK_ENOMEM;
+	/* A worker per concurrent request: each child may hold a long poll and send a push. */
+	sy->nworkers = 2 * (int)sy->cfg->max_children + 2;
+	if (sy->nworkers > 256)
+		sy->nworkers = 256;
+	if ((sy->workers = calloc((size_t)sy->nworkers, sizeof(*sy->workers))) == NULL)
+		return PK_ENOMEM;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, WORKER_STACK);
+	for (int i = 0; i < sy->nworkers; i++) {
+		struct worker *w = &sy->workers[i];
+		w->sy = sy;
+		atomic_fetch_add(&sy->live, 1);
+		if (nng_ctx_open(&w->ctx, sy->rep) != 0 ||
+		    nng_aio_alloc(&w->aio, NULL, NULL) != 0 ||
+		    pthread_create(&w->tid, &attr, worker, w) != 0) {
+			atomic_fetch_sub(&sy->live, 1);
+			if (w->aio != NULL)
+				nng_aio_free(w->aio);
+			w->aio = NULL;
+			sy->nworkers = i;
+			break;
+		}
+	}
+	pthread_attr_destroy(&attr);
+	log_info("listen", "serving children on %s with %d workers", sy->cfg->listen, sy->nworkers);
+	return 0;
+}
+
+/* The parent's key: from the config, else the issuer of this node's own certificate. */
+static int parent_key(struct sync *sy, struct pk_diag *d)
+{
+	uint8_t path[PATH_MAX_KEYS][PK_PUB_BYTES];
+	int n;
+
+	if (sy->cfg->parent_key.set) {
+		memcpy(sy->parent, sy->cfg->parent_key.pub, PK_PUB_BYTES);
+		return 0;
+	}
+	n = store_origin_path(sy->s, sy->pub, path);
+	if (n < 2)
+		return pk_diagf(d, PK_ECERT,
+		                "the parent's key is not set and this node has no "
+		                "certificate to learn it from");
+	memcpy(sy->parent, path[n - 2], PK_PUB_BYTES);
+	return 0;
+}
+
+static int start_client(struct sync *sy, struct pk_diag *d)
+{
+	int rv, err;
+
+	if ((err = parent_key(sy, d)) != 0)
+		return err;
+	if ((rv = nng_req0_open(&sy->req)) != 0)
+		return nng_diag(d, rv, "cannot open a socket for", sy->cfg->parent_url);
+	nng_socket_set_size(sy->req, NNG_OPT_RECVMAXSZ, PK_MSG_MAX + NNG_HEADER_ROOM);
+	nng_socket_set_ms(sy->req, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	if (nng_aio_alloc(&sy->up_aio, NULL, NULL) != 0 ||
+	    nng_aio_alloc(&sy->down_aio, NULL, NULL) != 0)
+		return pk_diagf(d, PK_ENOMEM, "out of memory");
+	nng_pipe_notify(sy->req, NNG_PIPE_EV_ADD_POST, link_event, sy);
+	nng_pipe_notify(sy->req, NNG_PIPE_EV_REM_POST, link_event, sy);
+	nng_socket_set_ms(sy->req, NNG_OPT_RECONNMINT, (nng_duration)sy->cfg->retry_min_ms);
+	nng_socket_set_ms(sy->req, NNG_OPT_RECONNMAXT, (nng_duration)sy->cfg->retry_max_ms);
+	if ((rv = nng_dial(sy->req, sy->cfg->parent_url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
+		nng_close(sy->req);
+		return nng_diag(d, rv, "cannot dial", sy->cfg->parent_url);
+	}
+	sy->dialing = true;
+	atomic_fetch_add(&sy->live, 2);
+	if (pthread_create(&sy->up, NULL, uplink, sy) != 0) {
+		atomic_fetch_sub(&sy->live, 2);
+		return pk_diagf(d, PK_ENOMEM, "cannot start threads");
+	}
+	if (pthread_create(&sy->down, NULL, downlink, sy) != 0) {
+		atomic_fetch_sub(&sy->live, 1);
+		return pk_diagf(d, PK_ENOMEM, "cannot start threads");
+	}
+	log_info("dial", "replicating with the parent at %s", sy->cfg->parent_url);
+	return 0;
+}
+
+int sync_start(struct sync **out, struct store *s, const struct config *cfg,
+               const uint8_t pub[PK_PUB_BYTES], const uint8_t sec[PK_SEC_BYTES], struct pk_diag *d)
+{
+	struct sync *sy = calloc(1, sizeof(*sy));
+	int err;
+
+	*out = NULL;
+	if (sy == NULL)
+		return PK_ENOMEM;
+	sy->s = s;
+	sy->cfg = cfg;
+	memcpy(sy->pub, pub, PK_PUB_BYTES);
+	memcpy(sy->sec, sec, PK_SEC_BYTES);
+	pthread_mutex_init(&sy->lock, NULL);
+	pthread_mutex_init(&sy->slock, NULL);
+	pthread_mutex_init(&sy->clock, NULL);
+	pthread_cond_init(&sy->changed, NULL);
+	if (pthread_create(&sy->watcher, NULL, watch, sy) != 0) {
+		free(sy);
+		return pk_diagf(d, PK_ENOMEM, "cannot start the watcher thread");
+	}
+	if ((cfg->listen[0] != '\0' && (err = start_server(sy, d)) != 0) ||
+	    (cfg->parent_url[0] != '\0' && (err = start_client(sy, d)) != 0)) {
+		sync_stop(sy);
+		return err;
+	}
+	*out = sy;
+	return 0;
+}
+
+/* Closes the sockets; run on its own thread so that sync_stop can bound the wait (below). */
+static void *close_sockets(void *arg)
+{
+	struct sync *sy = arg;
+
+	if (sy->serving)
+		nng_close(sy->rep);
+	if (sy->dialing)
+		nng_close(sy->req);
+	atomic_store(&sy->closed, true);
+	return NULL;
+}
+
+void sync_stop(struct sync *sy)
+{
+	pthread_t closer;
+	uint64_t until;
+
+	if (sy == NULL)
+		return;
+	atomic_store(&sy->stopping, true);
+	pthread_mutex_lock(&sy->lock);
+	pthread_cond_broadcast(&sy->changed);
+	pthread_mutex_unlock(&sy->lock);
+	/* Every thread of ours ends by itself once its wait is cancelled: join them all first, so
+	 * that any store transaction in flight has finished before anything is torn down. */
+	while (atomic_load(&sy->live) > 0) {
+		/* A thread may start its next wait just after a cancel: cancel until all are out.
+		 */
+		struct timespec ts = {0, 20 * 1000000L};
+		for (int i = 0; i < sy->nworkers; i++)
+			nng_aio_cancel(sy->workers[i].aio);
+		if (sy->up_aio != NULL)
+			nng_aio_cancel(sy->up_aio);
+		if (sy->down_aio != NULL)
+			nng_aio_cancel(sy->down_aio);
+		pthread_mutex_lock(&sy->lock);
+		pthread_cond_broadcast(&sy->changed);
+		pthread_mutex_unlock(&sy->lock);
+		nanosleep(&ts, NULL);
+	}
+	for (int i = 0; i < sy->nworkers; i++)
+		pthread_join(sy->workers[i].tid, NULL);
+	if (sy->dialing) {
+		if (sy->up)
+			pthread_join(sy->up, NULL);
+		if (sy->down)
+			pthread_join(sy->down, NULL);
+	}
+	pthread_join(sy->watcher, NULL);
+	/*
+	 * nng_close can wait on the teardown of connections to peers that are themselves going
+	 * away (seen when a whole network stops at once). Nothing of ours depends on it any more,
+	 * so wait at most two seconds and leave the rest to process exit.
+	 */
+	if (pthread_create(&closer, NULL, close_sockets, sy) == 0) {
+		until = mono_ms() + 2000;
+		while (!atomic_load(&sy->closed) && mono_ms() < until) {
+			struct timespec ts = {0, 10 * 1000000L};
+			nanosleep(&ts, NULL);
+		}
+		if (atomic_load(&sy->closed)) {
+			pthread_join(closer, NULL);
+		} else {
+			pthread_detach(closer);
+			log_warnx("stop",
+			          "the network sockets did not close within 2 s; leaving them "
+			          "to process exit");
+			return; /* the closer still uses sy: leave it allocated */
+		}
+	}
+	for (int i = 0; i < sy->nworkers; i++)
+		nng_aio_free(sy->workers[i].aio);
+	if (sy->up_aio != NULL)
+		nng_aio_free(sy->up_aio);
+	if (sy->down_aio != NULL)
+		nng_aio_free(sy->down_aio);
+	for (int i = 0; sy->sessions != NULL && i < SESSIONS_MAX; i++)
+		pk_session_wipe(&sy->sessions[i].ps);
+	pk_session_wipe(&sy->cs);
+	pk_wipe(sy->sec, sizeof(sy->sec));
+	pthread_mutex_destroy(&sy->lock);
+	pthread_mutex_destroy(&sy->slock);
+	pthread_mutex_destroy(&sy->clock);
+	pthread_cond_destroy(&sy->changed);
+	free(sy->workers);
+	free(sy->sessions);
+	free(sy->peers);
+	free(sy);
+}
+
+int sync_join(const struct pk_invite *inv, const uint8_t pub[PK_PUB_BYTES],
+              const uint8_t sec[PK_SEC_BYTES], const uint8_t *request, size_t reqlen,
+              int timeout_ms, uint8_t **set, size_t *setlen, struct pk_diag *d)
+{
+	struct pk_session ps;
+	struct pk_sync_msg m;
+	uint8_t *req = NULL, *sealed = NULL, *plain = NULL;
+	nng_socket sock;
+	nng_msg *reply = NULL;
+	nng_ctx ctx;
+	nng_aio *aio = NULL;
+	size_t len, plen;
+	int rv, err;
+
+	(void)pub;
+	*set = NULL;
+	memset(&ps, 0, sizeof(ps));
+	if ((rv = nng_req0_open(&sock)) != 0)
+		return nng_diag(d, rv, "cannot open a socket for", inv->url);
+	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, PK_MSG_MAX + NNG_HEADER_ROOM);
+	if ((rv = nng_dial(sock, inv->url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
+		nng_close(sock);
+		return nng_diag(d, rv, "cannot dial", inv->url);
+	}
+	if (nng_ctx_open(&ctx, sock) != 0 || nng_aio_alloc(&aio, NULL, NULL) != 0) {
+		nng_close(sock);
+		return pk_diagf(d, PK_ENOMEM, "out of memory");
+	}
+	if ((err = handshake(ctx, aio, sec, inv->parent, inv->secret, timeout_ms, &ps, d)) != 0)
+		goto out;
+	if ((err = pk_sync_join_encode(request, reqlen, &req, &len)) != 0 ||
+	    (err = pk_seal_request(&ps, req, len, &sealed, &len)) != 0)
+		goto out;
+	if ((err = roundtrip(ctx, aio, sealed, len, timeout_ms, &reply)) != 0) {
+		pk_diagf(d, err, "the parent does not answer the join request");
+		goto out;
+	}
+	if ((err = pk_open_reply(&ps, ps.sent, nng_msg_body(reply), nng_msg_len(reply), &plain,
+	                         &plen)) != 0) {
+		struct pk_errmsg em;
+		if (pk_errmsg_read(nng_msg_body(reply), nng_msg_len(reply), &em) == 0)
+			pk_diagf(d, PK_EPERM, "the parent refused: %s (%s)", em.text, em.code);
+		else
+			pk_diagf(d, err, "the parent's answer does not authenticate");
+		goto out;
+	}
+	if ((err = pk_sync_decode(plain, plen, PK_SYNC_REPLY, &m, d)) != 0)
+		goto out;
+	if (m.kind != PK_SYNC_JOINED) {
+		err = pk_diagf(d, PK_EDECODE, "the parent answered with '%s'",
+		               pk_sync_kind_name(m.kind));
+		goto out;
+	}
+	if ((*set = malloc(m.blob.len)) == NULL) {
+		err = PK_ENOMEM;
+		goto out;
+	}
+	memcpy(*set, m.blob.p, m.blob.len);
+	*setlen = m.blob.len;
+out:
+	pk_session_wipe(&ps);
+	if (reply != NULL)
+		nng_msg_free(reply);
+	free(req);
+	free(sealed);
+	free(plain);
+	nng_aio_free(aio);
+	nng_ctx_close(ctx);
+	nng_close(sock);
+	return err;
+}

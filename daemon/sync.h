@@ -1,0 +1,46 @@
+/*
+ * sync.h: replication between a node and its parent and children over nng (SPEC Part II).
+ *
+ * A node with children listens (REP) and serves them on a pool of worker threads, each with its
+ * own nng context, so that one slow or stalled child never holds up another. A node with a
+ * parent dials it (REQ) and runs two loops on two contexts of one session: "up" pushes what the
+ * parent lacks of this node's subtree, "down" long-polls for what this node lacks of its
+ * lineage. A watcher notices every commit to the store (by pokjad or by pokjactl in another
+ * process) within SYNC_WATCH_MS and wakes both sides, so new data leaves promptly.
+ */
+#ifndef SYNC_H
+#define SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "proto/syncmsg.h"
+#include "store.h"
+
+#define SYNC_WATCH_MS 10 /* how often the store's commit counter is read */
+
+struct sync;
+
+/*
+ * Starts replication for the node whose store and key are given: listens on cfg->listen when
+ * set, dials cfg->parent_url when set. The store, config and key must outlive the sync.
+ * Returns 0 or an error with a sentence in d (a URL nng refuses, a port in use).
+ */
+int sync_start(struct sync **out, struct store *s, const struct config *cfg,
+               const uint8_t pub[PK_PUB_BYTES], const uint8_t sec[PK_SEC_BYTES], struct pk_diag *d);
+
+/* Stops every thread, closes the sockets and frees the sync. Requests in flight are answered
+ * or dropped; a store transaction in flight finishes first. */
+void sync_stop(struct sync *sy);
+
+/*
+ * Joins a parent online (SPEC section 17): opens a session with the invite's proof, sends the
+ * join request and returns the certificate set in a malloc'd *set. Waits at most timeout_ms.
+ * For `pokjactl init --join`.
+ */
+int sync_join(const struct pk_invite *inv, const uint8_t pub[PK_PUB_BYTES],
+              const uint8_t sec[PK_SEC_BYTES], const uint8_t *request, size_t reqlen,
+              int timeout_ms, uint8_t **set, size_t *setlen, struct pk_diag *d);
+
+#endif

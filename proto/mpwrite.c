@@ -1,0 +1,123 @@
+/* mpwrite.c: the msgpack writer of proto/ (see mpwrite.h). */
+#include "mpwrite.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+/* msgpack-c's pack calls return the write callback's result: 0, or -1 when it failed. */
+static void note(struct pk_mpw *w, int rc)
+{
+	if (rc != 0)
+		w->bad = true;
+}
+
+void pk_mpw_init(struct pk_mpw *w)
+{
+	msgpack_sbuffer_init(&w->sb);
+	msgpack_packer_init(&w->pk, &w->sb, msgpack_sbuffer_write);
+	w->bad = false;
+}
+
+void pk_mpw_put_array(struct pk_mpw *w, size_t n)
+{
+	note(w, msgpack_pack_array(&w->pk, n));
+}
+
+void pk_mpw_put_str(struct pk_mpw *w, const char *s, size_t n)
+{
+	note(w, msgpack_pack_str(&w->pk, n));
+	if (n > 0) /* a NULL pointer with no bytes is allowed, and memcpy must not see it */
+		note(w, msgpack_pack_str_body(&w->pk, s, n));
+}
+
+void pk_mpw_put_cstr(struct pk_mpw *w, const char *s)
+{
+	pk_mpw_put_str(w, s, strlen(s));
+}
+
+void pk_mpw_put_bin(struct pk_mpw *w, const uint8_t *b, size_t n)
+{
+	note(w, msgpack_pack_bin(&w->pk, n));
+	if (n > 0)
+		note(w, msgpack_pack_bin_body(&w->pk, b, n));
+}
+
+void pk_mpw_put_bin_head(struct pk_mpw *w, size_t n)
+{
+	note(w, msgpack_pack_bin(&w->pk, n));
+}
+
+void pk_mpw_put_uint(struct pk_mpw *w, uint64_t v)
+{
+	note(w, msgpack_pack_uint64(&w->pk, v));
+}
+
+void pk_mpw_put_nil(struct pk_mpw *w)
+{
+	note(w, msgpack_pack_nil(&w->pk));
+}
+
+void pk_mpw_put_bool(struct pk_mpw *w, bool v)
+{
+	note(w, v ? msgpack_pack_true(&w->pk) : msgpack_pack_false(&w->pk));
+}
+
+int pk_mpw_finish(struct pk_mpw *w, uint8_t **out, size_t *outlen)
+{
+	int err = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if (w->bad) {
+		err = PK_ENOMEM;
+		goto out;
+	}
+	if (w->sb.size == 0) {
+		err = PK_EINVAL;
+		goto out;
+	}
+	*outlen = w->sb.size;
+	*out = (uint8_t *)msgpack_sbuffer_release(&w->sb);
+out:
+	pk_mpw_destroy(w);
+	return err;
+}
+
+void pk_mpw_destroy(struct pk_mpw *w)
+{
+	msgpack_sbuffer_destroy(&w->sb);
+	msgpack_sbuffer_init(&w->sb); /* so that a second call frees nothing */
+}
+
+int pk_mpw_sign_envelope(const uint8_t *body, size_t len, const uint8_t sec[PK_SEC_BYTES],
+                         uint8_t **out, size_t *outlen)
+{
+	struct pk_mpw w;
+	uint8_t sig[PK_SIG_BYTES];
+
+	pk_sign(sig, body, len, sec);
+	pk_mpw_init(&w);
+	pk_mpw_put_array(&w, 2);
+	pk_mpw_put_bin(&w, body, len);
+	pk_mpw_put_bin(&w, sig, PK_SIG_BYTES);
+	return pk_mpw_finish(&w, out, outlen);
+}
+
+int pk_mpw_finish_signed(struct pk_mpw *w, const uint8_t sec[PK_SEC_BYTES], uint8_t **out,
+                         size_t *outlen)
+{
+	uint8_t *body;
+	size_t len;
+	int err;
+
+	if ((err = pk_mpw_finish(w, &body, &len)) != 0) {
+		*out = NULL;
+		*outlen = 0;
+		return err;
+	}
+	err = pk_mpw_sign_envelope(body, len, sec, out, outlen);
+	free(body);
+	return err;
+}

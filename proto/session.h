@@ -1,0 +1,223 @@
+/*
+ * session.h: the encrypted sessions between a child and its parent (proto/SPEC.md, section
+ * "Sessions"): the signed hello/welcome handshake with fresh X25519 keys on both sides, the key
+ * derivation, sealed requests and replies with the parent's replay window, and the plain error
+ * answer. It holds one session's state; the parent's table of sessions lives in the daemon.
+ *
+ * Every reader is safe on any bytes: it refuses a message larger than PK_MSG_MAX before looking
+ * at it, decodes with the bounded reader (mpread.h), allocates only for a plaintext it returns,
+ * and changes a handshake or a session's counters only on success. Secrets are wiped with
+ * sodium_memzero.
+ */
+#ifndef PK_SESSION_H
+#define PK_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto.h"
+#include "error.h"
+
+#define PK_HELLO_TAG "pokja-hello-1"
+#define PK_WELCOME_TAG "pokja-welcome-1"
+#define PK_SEALED_TAG "pokja-sealed-1"
+#define PK_ERRMSG_TAG "pokja-error-1"
+
+#define PK_MSG_MAX (4u * 1024 * 1024) /* a whole nng message body (SPEC section "Transport") */
+#define PK_EPH_BYTES 32               /* an X25519 public or secret key */
+#define PK_SESSION_ID_BYTES 16
+#define PK_SESSION_KEY_BYTES 32
+#define PK_JOIN_SECRET_BYTES 32
+#define PK_HELLO_SKEW 600   /* seconds a hello's time may differ from the parent's clock */
+#define PK_REPLAY_WINDOW 64 /* a request counter this far below the highest is a replay */
+#define PK_SEAL_OVERHEAD 64 /* the most a sealed message adds to its plaintext */
+#define PK_PLAIN_MAX (PK_MSG_MAX - PK_SEAL_OVERHEAD) /* the largest plaintext one can seal */
+#define PK_ERRMSG_CODE_MAX 32                        /* bytes of [a-z0-9-] in an error code */
+#define PK_ERRMSG_TEXT_MAX 1024                      /* bytes of UTF-8 in an error text */
+
+/* What a message claims to be, from its tag alone (pk_msg_kind). */
+enum pk_msg_kind {
+	PK_MSG_UNKNOWN,
+	PK_MSG_HELLO,
+	PK_MSG_WELCOME,
+	PK_MSG_SEALED,
+	PK_MSG_ERROR,
+};
+
+/* The child's side of a handshake in progress, from pk_hello_make to pk_welcome_read. Holds the
+ * ephemeral secret: wipe it with pk_handshake_wipe when the handshake is abandoned. */
+struct pk_handshake {
+	uint8_t child[PK_PUB_BYTES];
+	uint8_t parent[PK_PUB_BYTES]; /* the parent key the child expects */
+	uint8_t eph_pub[PK_EPH_BYTES];
+	uint8_t eph_sec[PK_EPH_BYTES];
+	uint8_t hello_hash[PK_HASH_BYTES];
+};
+
+/* A hello as the parent read it. */
+struct pk_hello {
+	uint8_t child[PK_PUB_BYTES];
+	uint8_t parent[PK_PUB_BYTES];
+	uint8_t child_eph[PK_EPH_BYTES];
+	uint64_t time; /* the child's clock, Unix seconds */
+	bool has_join;
+	uint8_t join[PK_HASH_BYTES]; /* the join proof when has_join */
+	uint8_t hash[PK_HASH_BYTES]; /* BLAKE2b-256 of the whole hello, for the welcome */
+};
+
+/*
+ * One session's keys and counters, on either side. The child uses `sent`; the parent uses
+ * `highest`, `seen` and `replied` (bit i stands for the counter highest - i). Plain data: it
+ * may be copied and kept in a table, and must be wiped with pk_session_wipe when it ends.
+ */
+struct pk_session {
+	uint8_t id[PK_SESSION_ID_BYTES];
+	uint8_t c2p[PK_SESSION_KEY_BYTES]; /* child-to-parent (request) key */
+	uint8_t p2c[PK_SESSION_KEY_BYTES]; /* parent-to-child (reply) key */
+	uint64_t sent;                     /* child: the last request counter used, 0 for none */
+	uint64_t highest;                  /* parent: the highest request counter accepted */
+	uint64_t seen;                     /* parent: which counters were accepted */
+	uint64_t replied;                  /* parent: which accepted counters were answered */
+};
+
+/* An error message as read. Not authenticated: anybody on the path can forge one. */
+struct pk_errmsg {
+	char code[PK_ERRMSG_CODE_MAX + 1];
+	char text[PK_ERRMSG_TEXT_MAX + 1];
+};
+
+/* The kind a message claims by its tag, looking no further than the tag: a reader must still
+ * check the rest. PK_MSG_UNKNOWN for anything else, including more than PK_MSG_MAX bytes. */
+enum pk_msg_kind pk_msg_kind(const uint8_t *buf, size_t len);
+
+/*
+ * Child: makes a hello to the parent key `parent`, signed with the child's key `sec` (libsodium
+ * layout, public half last), stamped `now` (Unix seconds). join_secret is the invite token's
+ * secret when joining (the hello then carries the join proof), else NULL. Fills hs, including a
+ * fresh ephemeral secret. Returns 0 and a malloc'd message in *out (the caller frees it), or
+ * PK_ENOMEM with hs wiped.
+ */
+int pk_hello_make(struct pk_handshake *hs, const uint8_t sec[PK_SEC_BYTES],
+                  const uint8_t parent[PK_PUB_BYTES], uint64_t now, const uint8_t *join_secret,
+                  uint8_t **out, size_t *outlen);
+
+/*
+ * Parent: reads a hello and checks that it names `parent` (this node), that its time lies within
+ * PK_HELLO_SKEW seconds of `now`, and that the child's signature verifies. Whether the child
+ * may open a session (a certificate chain, or a join proof: pk_join_proof_ok) is the caller's
+ * check. Returns 0, PK_ETOOBIG, PK_EDECODE, PK_EVERSION, PK_EAUTH (another parent), PK_ECLOCK
+ * or PK_ESIG, with a sentence in d (may be NULL).
+ */
+int pk_hello_read(const uint8_t *buf, size_t len, const uint8_t parent[PK_PUB_BYTES], uint64_t now,
+                  struct pk_hello *h, struct pk_diag *d);
+
+/* The join proof BLAKE2b-256(key = secret, message = child ‖ child_eph). */
+void pk_join_proof(uint8_t out[PK_HASH_BYTES], const uint8_t secret[PK_JOIN_SECRET_BYTES],
+                   const uint8_t child[PK_PUB_BYTES], const uint8_t child_eph[PK_EPH_BYTES]);
+
+/* True when the hello carries a join proof made with this invite secret (constant time). */
+bool pk_join_proof_ok(const struct pk_hello *h, const uint8_t secret[PK_JOIN_SECRET_BYTES]);
+
+/*
+ * Parent: answers an accepted hello with a welcome signed with `sec` (this node's key, whose
+ * public half must equal h->parent), choosing a fresh ephemeral key and a random session id,
+ * and derives the session into s. The ephemeral secret is wiped before returning. Returns 0 and
+ * a malloc'd message in *out, PK_EINVAL (sec is not h->parent's), PK_EAUTH (the child's
+ * ephemeral key gives an all-zero shared secret: refuse the hello) or PK_ENOMEM.
+ */
+int pk_welcome_make(const struct pk_hello *h, const uint8_t sec[PK_SEC_BYTES], struct pk_session *s,
+                    uint8_t **out, size_t *outlen);
+
+/*
+ * Child: reads the parent's welcome to the hello of hs: it must name and be signed by the
+ * parent key in hs and carry the hash of that hello. Derives the session into s and wipes hs.
+ * Returns 0, PK_ETOOBIG, PK_EDECODE, PK_EVERSION, PK_EAUTH (another parent, another hello, or
+ * an all-zero shared secret) or PK_ESIG; on failure hs is kept (wipe it to give up).
+ */
+int pk_welcome_read(struct pk_handshake *hs, const uint8_t *buf, size_t len, struct pk_session *s,
+                    struct pk_diag *d);
+
+/*
+ * The key derivation both sides use: q = X25519(eph_sec, other_eph), then BLAKE2b-512 of
+ * q ‖ child_eph ‖ parent_eph ‖ hello_hash ‖ welcome_hash, split into s->c2p and s->p2c; sets
+ * s->id and resets the counters. Exported for test vectors and other implementations. Returns
+ * 0, or PK_EAUTH for an all-zero q (s is then wiped).
+ */
+int pk_session_derive(struct pk_session *s, const uint8_t eph_sec[PK_EPH_BYTES],
+                      const uint8_t other_eph[PK_EPH_BYTES], const uint8_t child_eph[PK_EPH_BYTES],
+                      const uint8_t parent_eph[PK_EPH_BYTES],
+                      const uint8_t hello_hash[PK_HASH_BYTES],
+                      const uint8_t welcome_hash[PK_HASH_BYTES],
+                      const uint8_t id[PK_SESSION_ID_BYTES]);
+
+/* Wipes the ephemeral secret and everything else in hs. */
+void pk_handshake_wipe(struct pk_handshake *hs);
+
+/* Wipes the keys and everything else in s. */
+void pk_session_wipe(struct pk_session *s);
+
+/*
+ * The session id and counter of a sealed message, unauthenticated: for the parent to find the
+ * session to open it with. counter may be NULL. Returns 0, PK_ETOOBIG, PK_EDECODE or
+ * PK_EVERSION.
+ */
+int pk_sealed_session(const uint8_t *buf, size_t len, uint8_t id[PK_SESSION_ID_BYTES],
+                      uint64_t *counter);
+
+/*
+ * Child: seals a request with the next counter (1, 2, 3, ...; stored in s->sent, which the
+ * reply is opened with). Returns 0 and a malloc'd message in *out, PK_ETOOBIG (plaintext longer
+ * than PK_PLAIN_MAX), PK_ESTATE (counters used up) or PK_ENOMEM.
+ */
+int pk_seal_request(struct pk_session *s, const uint8_t *plain, size_t plen, uint8_t **out,
+                    size_t *outlen);
+
+/*
+ * Parent: opens a request of session s. A counter accepted before, or PK_REPLAY_WINDOW or more
+ * below the highest accepted, is refused before decryption; the window records the counter only
+ * once the box has decrypted, so a forged message changes nothing. Returns 0 with the malloc'd
+ * plaintext in *plain (the caller frees it) and the counter to answer with in *counter, or
+ * PK_ETOOBIG, PK_EDECODE, PK_EVERSION, PK_EAUTH (another session, or a box that does not
+ * decrypt), PK_EREPLAY or PK_ENOMEM.
+ */
+int pk_open_request(struct pk_session *s, const uint8_t *buf, size_t len, uint8_t **plain,
+                    size_t *plen, uint64_t *counter);
+
+/*
+ * Parent: seals the reply to the request with this counter, which pk_open_request accepted and
+ * which has no reply yet (sealing twice under one counter would reuse a nonce). Returns 0 and a
+ * malloc'd message in *out, PK_EINVAL (a counter not accepted, or too old to tell), PK_ESTATE
+ * (already answered), PK_ETOOBIG or PK_ENOMEM.
+ */
+int pk_seal_reply(struct pk_session *s, uint64_t counter, const uint8_t *plain, size_t plen,
+                  uint8_t **out, size_t *outlen);
+
+/*
+ * Child: opens the reply to the request sent with this counter (normally s->sent). Returns 0
+ * with the malloc'd plaintext in *plain, PK_EINVAL (a counter never sent), PK_ETOOBIG,
+ * PK_EDECODE, PK_EVERSION, PK_EAUTH (another session or counter, or a box that does not
+ * decrypt) or PK_ENOMEM.
+ */
+int pk_open_reply(const struct pk_session *s, uint64_t counter, const uint8_t *buf, size_t len,
+                  uint8_t **plain, size_t *plen);
+
+/*
+ * Makes an error message. code must be one of the codes of the spec ("unknown-session",
+ * "replay", "refused", "too-big", "malformed", "busy"); text is at most PK_ERRMSG_TEXT_MAX bytes
+ * of UTF-8 without NUL. Returns 0 and a malloc'd message in *out, PK_EINVAL or PK_ENOMEM.
+ */
+int pk_errmsg_make(const char *code, const char *text, uint8_t **out, size_t *outlen);
+
+/*
+ * Reads an error message. Any code of 1 to PK_ERRMSG_CODE_MAX bytes of [a-z0-9-] is accepted,
+ * so that a newer parent's codes still read as errors. Returns 0, PK_ETOOBIG, PK_EDECODE or
+ * PK_EVERSION.
+ */
+int pk_errmsg_read(const uint8_t *buf, size_t len, struct pk_errmsg *e);
+
+/* The error code to answer a refusal with: "too-big", "malformed", "replay",
+ * "unknown-session" (for PK_ENOTFOUND) or "refused". A static string. */
+const char *pk_errmsg_code(int err);
+
+#endif

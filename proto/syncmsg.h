@@ -1,0 +1,198 @@
+/*
+ * syncmsg.h: the plaintext sync messages that travel inside sealed sessions (heads, push, pull,
+ * join and their replies) and the invite token of online joining. Encoding, and bounded,
+ * allocation-free decoding of untrusted bytes; no I/O, no crypto beyond base64.
+ * Byte layouts are normative in proto/SPEC.md, sections "Sync messages" and "Online joining".
+ */
+#ifndef PK_SYNCMSG_H
+#define PK_SYNCMSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cert.h"
+#include "changeset.h"
+#include "error.h"
+#include "mpread.h"
+#include "session.h"
+#include "region.h"
+
+/*
+ * A sealed message (SPEC section 15) adds at most 64 bytes to its plaintext: array header 1,
+ * tag 15, session 18, counter 9, bin32 header 5, MAC 16. The plaintext limit leaves room for
+ * them, so that every sync message, once sealed, fits the 4,194,304-byte nng body limit.
+ */
+#define PK_SYNC_MSG_MAX PK_PLAIN_MAX /* a whole plaintext: what a sealed message can carry */
+
+#define PK_SYNC_PUSH_MAX_CS 1024   /* changesets in a push; also refusals and heads in pushed */
+#define PK_SYNC_PUSH_MAX_CERTS 16  /* certificates in a push */
+#define PK_SYNC_WAIT_MAX_MS 30000u /* pull: longest hold */
+/* pull: the largest max_bytes a child may ask for; a reply also stays within PK_SYNC_MSG_MAX */
+#define PK_SYNC_PULL_MAX_BYTES (4u << 20)
+#define PK_SYNC_REASON_MAX 64 /* bytes of a refusal reason */
+/* A changeset blob may exceed PK_CS_MAX_BYTES by a little, so that a changeset just over its
+ * limit is refused on its own as too-big (SPEC 8, step 1) instead of sinking its whole batch;
+ * pk_cs_decode enforces the exact limit. */
+#define PK_SYNC_CS_BLOB_MAX (PK_CS_MAX_BYTES + 64u)
+
+/* One origin's head: the highest sequence number held. */
+struct pk_head {
+	uint8_t origin[PK_PUB_BYTES];
+	uint64_t seq;
+};
+
+/* A byte string the caller owns (encode) or a view into a decoded message (decode). */
+struct pk_blob {
+	const uint8_t *p;
+	size_t len;
+};
+
+/* One refused changeset of a push, for encoding: its index in the push and a section 8 tag
+ * ("bad-signature"), NUL-terminated, 1..PK_SYNC_REASON_MAX bytes of [a-z0-9-]. */
+struct pk_refusal {
+	uint32_t index;
+	const char *reason;
+};
+
+/* A decoded refusal: the reason copied out and NUL-terminated. */
+struct pk_refused {
+	uint32_t index;
+	char reason[PK_SYNC_REASON_MAX + 1];
+};
+
+enum pk_sync_dir {
+	PK_SYNC_REQUEST, /* child to parent */
+	PK_SYNC_REPLY,   /* parent to child */
+};
+
+enum pk_sync_kind {
+	PK_SYNC_NONE = 0,
+	PK_SYNC_HEADS,       /* ["heads", have] as a request */
+	PK_SYNC_PUSH,        /* ["push", certs, changesets] */
+	PK_SYNC_PULL,        /* ["pull", have, wait_ms, max_bytes] */
+	PK_SYNC_JOIN,        /* ["join", request] */
+	PK_SYNC_HEADS_REPLY, /* ["heads", have] as a reply: the same layout as the request */
+	PK_SYNC_PUSHED,      /* ["pushed", refused, heads] */
+	PK_SYNC_PULLED,      /* ["pulled", changesets, more] */
+	PK_SYNC_JOINED,      /* ["joined", certset] */
+};
+
+/* A validated array inside a decoded message: its count and the bytes of its elements. */
+struct pk_sync_list {
+	uint32_t n;
+	const uint8_t *p;
+	size_t len;
+};
+
+/*
+ * A decoded sync message: views into the decoded buffer, valid as long as it is. Which fields
+ * are set depends on kind; the others are zero.
+ */
+struct pk_sync_msg {
+	enum pk_sync_kind kind;
+	struct pk_sync_list heads;      /* HEADS, HEADS_REPLY, PULL (have), PUSHED */
+	struct pk_sync_list certs;      /* PUSH */
+	struct pk_sync_list changesets; /* PUSH, PULLED */
+	struct pk_sync_list refused;    /* PUSHED */
+	uint64_t wait_ms;               /* PULL, <= PK_SYNC_WAIT_MAX_MS */
+	uint64_t max_bytes;             /* PULL, <= PK_SYNC_PULL_MAX_BYTES */
+	bool more;                      /* PULLED */
+	struct pk_blob blob;            /* JOIN (join request), JOINED (certificate set) */
+};
+
+/*
+ * Decodes one plaintext sync message of the direction `dir` expects and checks all of it: the
+ * element count and types, every array element, the limits above, no trailing bytes. A request
+ * where a reply is expected (or the reverse) is refused. The blobs are checked for size only:
+ * their contents are for pk_cs_decode, pk_cert_decode, pk_request_decode, pk_certset_decode.
+ * Returns 0, PK_EDECODE (malformed, unknown message name, wrong direction) or PK_ETOOBIG (a
+ * limit), with a sentence in d. Safe on any bytes; allocates nothing.
+ */
+int pk_sync_decode(const uint8_t *buf, size_t len, enum pk_sync_dir dir, struct pk_sync_msg *m,
+                   struct pk_diag *d);
+
+/* The message name of a kind ("heads", "pushed", ...); "?" for an unknown kind. */
+const char *pk_sync_kind_name(enum pk_sync_kind kind);
+
+/*
+ * Walks a list of a message that pk_sync_decode accepted, without allocating. Each next call
+ * returns true with the next element, or false at the end. Lists from pk_sync_decode always
+ * walk cleanly; on other bytes a call stops with false and sets err to PK_EDECODE.
+ */
+struct pk_sync_iter {
+	struct pk_mpr r;
+	uint32_t left;
+	int err;
+};
+
+void pk_sync_iter_init(struct pk_sync_iter *it, const struct pk_sync_list *l);
+bool pk_sync_next_head(struct pk_sync_iter *it, struct pk_head *h);
+bool pk_sync_next_blob(struct pk_sync_iter *it, struct pk_blob *b); /* b->p points into buf */
+bool pk_sync_next_refused(struct pk_sync_iter *it, struct pk_refused *rf);
+
+/*
+ * Encoders. Each returns 0 and a malloc'd buffer in *out (the caller frees it), or PK_EINVAL
+ * (a malformed argument), PK_ETOOBIG (a count, size or value beyond the limits that
+ * pk_sync_decode enforces, checked before anything is allocated) or PK_ENOMEM; *out is NULL
+ * then. Arrays may be NULL when their count is 0. Blobs are copied as they are, unchecked.
+ */
+
+/* ["heads", have]: the request and the reply are the same bytes. */
+int pk_sync_heads_encode(const struct pk_head *heads, size_t n, uint8_t **out, size_t *outlen);
+int pk_sync_push_encode(const struct pk_blob *certs, size_t ncerts, const struct pk_blob *cs,
+                        size_t ncs, uint8_t **out, size_t *outlen);
+int pk_sync_pull_encode(const struct pk_head *have, size_t n, uint64_t wait_ms, uint64_t max_bytes,
+                        uint8_t **out, size_t *outlen);
+int pk_sync_join_encode(const uint8_t *request, size_t len, uint8_t **out, size_t *outlen);
+int pk_sync_pushed_encode(const struct pk_refusal *refused, size_t nrefused,
+                          const struct pk_head *heads, size_t nheads, uint8_t **out,
+                          size_t *outlen);
+int pk_sync_pulled_encode(const struct pk_blob *cs, size_t n, bool more, uint8_t **out,
+                          size_t *outlen);
+int pk_sync_joined_encode(const uint8_t *certset, size_t len, uint8_t **out, size_t *outlen);
+
+/*
+ * Sizes, so that a sender can fill a push or a pulled reply up to a limit without encoding
+ * twice. The encoded size of a message is its size with no changesets plus, for the i-th
+ * changeset added (i = 0, 1, ...), pk_sync_blob_cost(i, its length); the encoders produce
+ * exactly that many bytes. A parent answering a pull keeps the pulled size within both
+ * max_bytes and PK_SYNC_MSG_MAX. Saturate at SIZE_MAX instead of overflowing.
+ */
+size_t pk_sync_blob_cost(size_t n_before, size_t len);
+size_t pk_sync_push_size(const struct pk_blob *certs, size_t ncerts, const struct pk_blob *cs,
+                         size_t ncs);
+size_t pk_sync_pulled_size(const struct pk_blob *cs, size_t n);
+
+/* Invite tokens (SPEC section 17): "pokja1-" and the base64url (no padding) of the invite. */
+#define PK_INVITE_TAG "pokja-invite-1"
+#define PK_INVITE_PREFIX "pokja1-"
+#define PK_INVITE_MAX 1024 /* characters in a token, surrounding whitespace included */
+#define PK_INVITE_URL_MAX 255
+
+struct pk_invite {
+	char url[PK_INVITE_URL_MAX + 1]; /* "tcp://host:port": printable ASCII, no spaces */
+	uint8_t parent[PK_PUB_BYTES];    /* the parent's key */
+	uint8_t secret[32];              /* one-time secret; the parent keeps its hash */
+	char region[PK_REGION_MAX + 1];  /* the region granted; never "" */
+	char name[PK_NAME_MAX + 1];      /* the new node's name, 1..128 bytes of UTF-8 */
+	uint64_t expires;                /* Unix seconds */
+};
+
+/*
+ * Encodes an invite as a token: returns 0 and a malloc'd NUL-terminated string in *token (the
+ * caller frees it), or PK_EINVAL (bad url or name), PK_EREGION (bad or national region) or
+ * PK_ENOMEM. A token of a valid invite is always shorter than PK_INVITE_MAX.
+ */
+int pk_invite_encode(const struct pk_invite *inv, char **token);
+
+/*
+ * Decodes a NUL-terminated token strictly: whitespace only at its ends, the prefix, base64url
+ * without padding and with zero filler bits, the layout and every field as pk_invite_encode
+ * requires, no trailing bytes. Returns 0, PK_ETOOBIG (longer than PK_INVITE_MAX), PK_EDECODE,
+ * PK_EVERSION (another tag) or PK_EREGION, with a sentence in d. Safe on any string; copies
+ * everything into inv.
+ */
+int pk_invite_decode(const char *token, struct pk_invite *inv, struct pk_diag *d);
+
+#endif
