@@ -1753,11 +1753,16 @@ out:
 
 uint64_t store_generation(struct store *s)
 {
-	MDB_envinfo info;
+	MDB_txn *txn;
+	uint64_t id;
 
-	if (mdb_env_info(s->env, &info) != 0)
+	/* The id a new read transaction sees: mdb_env_info's last txnid can run ahead of it (a
+	 * commit under way in another process), and a reader woken by that would find nothing. */
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
 		return 0;
-	return (uint64_t)info.me_last_txnid;
+	id = (uint64_t)mdb_txn_id(txn);
+	mdb_txn_abort(txn);
+	return id;
 }
 
 struct refusals_ctx {

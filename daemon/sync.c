@@ -24,6 +24,7 @@
 #define CALL_TIMEOUT_MS 30000    /* a request that is not a long poll */
 #define HEADS_EVERY_MS 30000     /* the child re-exchanges heads this often */
 #define PEER_WRITE_MS 1000       /* peer status is written to the store at most this often */
+#define PEER_CONTACT_MS 30000    /* ... and for a new contact time alone, this often */
 #define WORKER_STACK (256 * 1024)
 #define PATH_MAX_KEYS (PK_CHAIN_MAX + 1)
 /* nng counts its REQ/REP header (a 4-byte request id per hop) against NNG_OPT_RECVMAXSZ, so the
@@ -131,10 +132,12 @@ static struct peer *peer_get(struct sync *sy, const uint8_t key[PK_PUB_BYTES], c
 static void peer_seen(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role,
                       const int64_t *lag_up, const int64_t *lag_down, uint64_t refused)
 {
+	struct store_peer before;
 	struct peer *p;
 
 	pthread_mutex_lock(&sy->lock);
 	if ((p = peer_get(sy, key, role)) != NULL) {
+		before = p->p;
 		p->p.connected = true;
 		p->p.last_contact = now_ms() / 1000;
 		p->last_ms = mono_ms();
@@ -143,7 +146,13 @@ static void peer_seen(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const ch
 		if (lag_down != NULL)
 			p->p.lag_down = (uint64_t)(*lag_down > 0 ? *lag_down : 0);
 		p->p.refused += refused;
-		p->dirty = true;
+		/* Written when something an operator reads changed, and the contact time alone at
+		 * most every PEER_CONTACT_MS: each write is a commit that wakes every waiting loop.
+		 */
+		if (!before.connected || before.lag_up != p->p.lag_up ||
+		    before.lag_down != p->p.lag_down || before.refused != p->p.refused ||
+		    p->last_ms - p->written_ms >= PEER_CONTACT_MS)
+			p->dirty = true;
 	}
 	pthread_mutex_unlock(&sy->lock);
 }
