@@ -26,6 +26,7 @@
 #define PEER_WRITE_MS 1000       /* peer status is written to the store at most this often */
 #define PEER_CONTACT_MS 30000    /* ... and for a new contact time alone, this often */
 #define WORKER_STACK (256 * 1024)
+#define REDIAL_MAX_MS 5000 /* longest wait between two dials of the parent */
 #define PATH_MAX_KEYS (PK_CHAIN_MAX + 1)
 /* nng counts its REQ/REP header (a 4-byte request id per hop) against NNG_OPT_RECVMAXSZ, so the
  * limit leaves room for it above the largest message body the protocol allows. */
@@ -81,7 +82,8 @@ struct sync {
 	nng_socket req;
 	uint8_t parent[PK_PUB_BYTES];
 	pthread_t up, down;
-	atomic_uint link_ups; /* connections made to the parent: a back-off ends at the next */
+	atomic_uint link_ups;   /* connections made to the parent: a back-off ends at the next */
+	atomic_uint link_downs; /* connections to the parent lost (roundtrip) */
 	nng_aio *up_aio, *down_aio; /* in flight to the parent; cancelled when its link drops */
 	pthread_mutex_t clock;      /* the client session */
 	struct pk_session cs;
@@ -941,10 +943,16 @@ static void *worker(void *arg)
 
 /* ---- talking to the parent ---------------------------------------------------------------- */
 
-/* One request and its reply on ctx. Returns 0 and the raw reply, or an nng-level error. */
+/*
+ * One request and its reply on ctx. Returns 0 and the raw reply, or an nng-level error.
+ * `downs`, when not NULL, counts lost connections to the parent (link_event): a request that
+ * went out on a connection lost since is never answered, so the wait ends as soon as a loss is
+ * seen, whether it comes before the reply is awaited or during the wait.
+ */
 static int roundtrip(nng_ctx ctx, nng_aio *aio, const uint8_t *req, size_t len, int timeout_ms,
-                     nng_msg **reply)
+                     atomic_uint *downs, nng_msg **reply)
 {
+	unsigned before = downs != NULL ? atomic_load(downs) : 0;
 	nng_msg *msg;
 	int rv;
 
@@ -958,8 +966,14 @@ static int roundtrip(nng_ctx ctx, nng_aio *aio, const uint8_t *req, size_t len, 
 		nng_msg_free(msg);
 		return rv == NNG_ECLOSED ? PK_ESTATE : PK_EIO;
 	}
+	if (downs != NULL && atomic_load(downs) != before)
+		return PK_EIO;
 	nng_aio_set_timeout(aio, timeout_ms);
 	nng_ctx_recv(ctx, aio);
+	/* link_event counts a loss before it cancels: either it cancels this wait, or this sees
+	 * the count and cancels it here. */
+	if (downs != NULL && atomic_load(downs) != before)
+		nng_aio_cancel(aio);
 	nng_aio_wait(aio);
 	if ((rv = nng_aio_result(aio)) != 0)
 		return rv == NNG_ECLOSED ? PK_ESTATE : PK_EIO;
@@ -970,7 +984,7 @@ static int roundtrip(nng_ctx ctx, nng_aio *aio, const uint8_t *req, size_t len, 
 /* Opens a session: hello, welcome. join_secret for a join session. */
 static int handshake(nng_ctx ctx, nng_aio *aio, const uint8_t sec[PK_SEC_BYTES],
                      const uint8_t parent[PK_PUB_BYTES], const uint8_t *join_secret, int timeout_ms,
-                     struct pk_session *ps, struct pk_diag *d)
+                     atomic_uint *downs, struct pk_session *ps, struct pk_diag *d)
 {
 	struct pk_handshake hs;
 	struct pk_errmsg em;
@@ -982,7 +996,7 @@ static int handshake(nng_ctx ctx, nng_aio *aio, const uint8_t sec[PK_SEC_BYTES],
 	if ((err = pk_hello_make(&hs, sec, parent, now_ms() / 1000, join_secret, &hello, &len)) !=
 	    0)
 		return pk_diagf(d, err, "cannot make a hello: %s", pk_strerror(err));
-	err = roundtrip(ctx, aio, hello, len, timeout_ms, &reply);
+	err = roundtrip(ctx, aio, hello, len, timeout_ms, downs, &reply);
 	free(hello);
 	if (err != 0) {
 		pk_handshake_wipe(&hs);
@@ -1018,7 +1032,8 @@ static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, 
 
 	pthread_mutex_lock(&sy->clock);
 	if (!sy->have_cs) {
-		err = handshake(ctx, aio, sy->sec, sy->parent, NULL, CALL_TIMEOUT_MS, &ps, &d);
+		err = handshake(ctx, aio, sy->sec, sy->parent, NULL, CALL_TIMEOUT_MS,
+		                &sy->link_downs, &ps, &d);
 		if (err != 0) {
 			pthread_mutex_unlock(&sy->clock);
 			log_warnx("parent-session", "%s", d.msg);
@@ -1036,7 +1051,7 @@ static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, 
 	pthread_mutex_unlock(&sy->clock);
 	if (err != 0)
 		return err;
-	err = roundtrip(ctx, aio, sealed, slen, timeout_ms, &reply);
+	err = roundtrip(ctx, aio, sealed, slen, timeout_ms, &sy->link_downs, &reply);
 	free(sealed);
 	if (err != 0)
 		goto drop;
@@ -1093,6 +1108,7 @@ static void link_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 		atomic_fetch_add(&sy->link_ups, 1);
 		return;
 	}
+	atomic_fetch_add(&sy->link_downs, 1);
 	if (sy->up_aio != NULL)
 		nng_aio_cancel(sy->up_aio);
 	if (sy->down_aio != NULL)
@@ -1437,8 +1453,14 @@ static int start_client(struct sync *sy, struct pk_diag *d)
 		return pk_diagf(d, PK_ENOMEM, "out of memory");
 	nng_pipe_notify(sy->req, NNG_PIPE_EV_ADD_POST, link_event, sy);
 	nng_pipe_notify(sy->req, NNG_PIPE_EV_REM_POST, link_event, sy);
+	/* nng redials by itself, with a random delay that doubles up to RECONNMAXT. A dial is
+	 * one TCP connect, cheap enough to try every few seconds, and a parent that is back is
+	 * then found within REDIAL_MAX_MS instead of up to retry_max later. */
 	nng_socket_set_ms(sy->req, NNG_OPT_RECONNMINT, (nng_duration)sy->cfg->retry_min_ms);
-	nng_socket_set_ms(sy->req, NNG_OPT_RECONNMAXT, (nng_duration)sy->cfg->retry_max_ms);
+	nng_socket_set_ms(sy->req, NNG_OPT_RECONNMAXT,
+	                  (nng_duration)(sy->cfg->retry_max_ms < REDIAL_MAX_MS
+	                                     ? sy->cfg->retry_max_ms
+	                                     : REDIAL_MAX_MS));
 	if ((rv = nng_dial(sy->req, sy->cfg->parent_url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
 		nng_close(sy->req);
 		return nng_diag(d, rv, "cannot dial", sy->cfg->parent_url);
@@ -1607,12 +1629,13 @@ int sync_join(const struct pk_invite *inv, const uint8_t pub[PK_PUB_BYTES],
 		nng_close(sock);
 		return pk_diagf(d, PK_ENOMEM, "out of memory");
 	}
-	if ((err = handshake(ctx, aio, sec, inv->parent, inv->secret, timeout_ms, &ps, d)) != 0)
+	if ((err = handshake(ctx, aio, sec, inv->parent, inv->secret, timeout_ms, NULL, &ps, d)) !=
+	    0)
 		goto out;
 	if ((err = pk_sync_join_encode(request, reqlen, &req, &len)) != 0 ||
 	    (err = pk_seal_request(&ps, req, len, &sealed, &len)) != 0)
 		goto out;
-	if ((err = roundtrip(ctx, aio, sealed, len, timeout_ms, &reply)) != 0) {
+	if ((err = roundtrip(ctx, aio, sealed, len, timeout_ms, NULL, &reply)) != 0) {
 		pk_diagf(d, err, "the parent does not answer the join request");
 		goto out;
 	}
