@@ -126,7 +126,7 @@ now_ds() {
 }
 
 # wait_for SECONDS CMD...: retries CMD every 0.1 s until it succeeds (0) or SECONDS of wall
-# time have passed (1). CMD is always tried at least once more after the deadline.
+# time have passed (1); the last try comes at or after the deadline.
 wait_for() {
 	_end=$(($(now_ds) + $1 * 10))
 	shift
