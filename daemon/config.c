@@ -83,7 +83,7 @@ static const struct item items[] = {
     {ROW("sync", "verify_threads", T_COUNT, verify_threads, 1, 16, 2),
      .doc = "Threads that verify the signatures of incoming changesets."},
     {ROW("limits", "max_clock_skew", T_DURATION, max_clock_skew_ms, 10 * SEC, 24 * HOUR, 10 * MIN),
-     .doc = "How far a peer's clock (hello time, changeset clocks) may be from this node's."},
+     .doc = "How far ahead of this node's clock a received changeset may be stamped."},
     {ROW("limits", "max_children", T_COUNT, max_children, 1, 1000, 100),
      .doc = "Most child nodes served at once."},
     {ROW("log", "level", T_ENUM, log_level, 0, 0, LOG_INFO), .names = level_names,

@@ -25,7 +25,7 @@
 #define STORE_MAXDBS 16                  /* named databases: 11 used, room to grow */
 #define SCAN_PAGE 256                    /* entries copied per read transaction in scans */
 #define AUTH_CACHE 1024                  /* origins whose certificate chain is cached */
-#define MAX_SKEW_MS (10 * 60 * 1000)     /* how far ahead of our clock a changeset may be */
+#define MAX_SKEW_MS (10 * 60 * 1000)     /* the default of store_set_max_skew */
 #define HEAD_BYTES (8 + PK_HASH_BYTES + 8 + 1)
 #define REC_META (8 + PK_PUB_BYTES + 8 + 1)
 #define REVOKED_BYTES (8 + PK_PUB_BYTES + 8)
@@ -56,6 +56,7 @@ struct store {
 	const char *mapaddr;
 	uint8_t root[PK_PUB_BYTES];
 	bool have_root;
+	uint64_t max_skew_ms; /* how far ahead of our clock a changeset may be stamped */
 	pthread_mutex_t lock; /* guards the authority cache */
 	struct auth cache[AUTH_CACHE];
 };
@@ -97,6 +98,11 @@ static uint64_t get_be64(const uint8_t *p)
 	for (int i = 0; i < 8; i++)
 		v = v << 8 | p[i];
 	return v;
+}
+
+void store_set_max_skew(struct store *s, uint64_t ms)
+{
+	s->max_skew_ms = ms;
 }
 
 const char *store_path(const struct store *s)
@@ -232,6 +238,7 @@ int store_open(const char *path, unsigned flags, struct store **out, struct pk_d
 	if (s == NULL)
 		return PK_ENOMEM;
 	snprintf(s->path, sizeof(s->path), "%s", path);
+	s->max_skew_ms = MAX_SKEW_MS;
 	pthread_mutex_init(&s->lock, NULL);
 	if (!(flags & STORE_RDONLY) && mkdir(path, 0700) != 0 && errno != EEXIST) {
 		err = pk_diagf(d, PK_EIO, "%s: %s", path, strerror(errno));
@@ -1046,7 +1053,7 @@ static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t 
 		                  "changeset's");
 		return 0;
 	}
-	if (now_ms != 0 && pk_hlc_ms(cs->hlc) > now_ms + MAX_SKEW_MS) {
+	if (now_ms != 0 && pk_hlc_ms(cs->hlc) > now_ms + s->max_skew_ms) {
 		o->err = pk_diagf(&o->why, PK_ECLOCK, "stamped %llu s ahead of this node's clock",
 		                  (unsigned long long)((pk_hlc_ms(cs->hlc) - now_ms) / 1000));
 		return 0;

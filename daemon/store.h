@@ -274,6 +274,10 @@ int store_peer_list(struct store *s, int (*fn)(const struct store_peer *p, void 
  */
 int store_revoked(struct store *s, const uint8_t key[PK_PUB_BYTES], uint64_t *since_hlc);
 
+/* How far ahead of the receiver's clock (now_ms in store_apply) a changeset may be stamped
+ * before it is refused as `clock`; 10 minutes unless set (pokjad: [limits] max_clock_skew). */
+void store_set_max_skew(struct store *s, uint64_t ms);
+
 /* The data file's path (for messages). */
 const char *store_path(const struct store *s);
 

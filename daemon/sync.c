@@ -1490,6 +1490,7 @@ int sync_start(struct sync **out, struct store *s, const struct config *cfg,
 		return PK_ENOMEM;
 	sy->s = s;
 	sy->cfg = cfg;
+	store_set_max_skew(s, cfg->max_clock_skew_ms);
 	memcpy(sy->pub, pub, PK_PUB_BYTES);
 	memcpy(sy->sec, sec, PK_SEC_BYTES);
 	pthread_mutex_init(&sy->lock, NULL);
