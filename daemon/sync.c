@@ -175,7 +175,7 @@ static void peer_lost(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const ch
  * been heard from for two poll periods as disconnected. Called by the watcher. */
 static void peers_flush(struct sync *sy)
 {
-	struct store_peer todo[32];
+	struct store_peer changed[32];
 	size_t n = 0;
 	uint64_t t = mono_ms(), quiet = 2 * (uint64_t)sy->cfg->poll_wait_ms + 5000;
 
@@ -187,14 +187,14 @@ static void peers_flush(struct sync *sy)
 			p->dirty = true;
 		}
 		if (p->dirty && t - p->written_ms >= PEER_WRITE_MS) {
-			todo[n++] = p->p;
+			changed[n++] = p->p;
 			p->dirty = false;
 			p->written_ms = t;
 		}
 	}
 	pthread_mutex_unlock(&sy->lock);
 	for (size_t i = 0; i < n; i++)
-		store_peer_put(sy->s, &todo[i]);
+		store_peer_put(sy->s, &changed[i]);
 }
 
 /* ---- the watcher ------------------------------------------------------------------------ */
