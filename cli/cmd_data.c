@@ -123,14 +123,7 @@ static int record_from_json(json_t *obj, const char *coll_name, const char *key,
 
 static void rec_op(const struct rec_in *r, struct pk_op *op)
 {
-	op->coll = r->coll->name;
-	op->coll_len = (uint32_t)strlen(r->coll->name);
-	op->region = r->region;
-	op->region_len = (uint32_t)strlen(r->region);
-	op->key = r->key;
-	op->key_len = (uint32_t)strlen(r->key);
-	op->value = r->value;
-	op->value_len = (uint32_t)r->value_len;
+	pk_op_set(op, r->coll->name, r->region, r->key, r->value, r->value_len);
 }
 
 int cmd_put(struct cli *c, int argc, char **argv)
@@ -447,14 +440,7 @@ int cmd_del(struct cli *c, int argc, char **argv)
 		return rc;
 	if ((rc = find_one(c, s, pos[0], pos[1], region, &l)) != 0)
 		goto out;
-	op.coll = pos[0];
-	op.coll_len = (uint32_t)strlen(pos[0]);
-	op.region = l.f[0].region;
-	op.region_len = (uint32_t)strlen(l.f[0].region);
-	op.key = pos[1];
-	op.key_len = (uint32_t)strlen(pos[1]);
-	op.value = NULL;
-	op.value_len = 0;
+	pk_op_set(&op, pos[0], l.f[0].region, pos[1], NULL, 0);
 	if ((err = store_write(s, sec, &op, 1, node_now_ms(), &w, NULL, NULL, &d)) != 0)
 		rc = cli_fail(c, "refused: %s", d.msg[0] ? d.msg : pk_strerror(err));
 	else

@@ -294,14 +294,7 @@ int cmd_revoke(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	snprintf(key, sizeof(key), "cabut-%.16s", pos[0]);
-	op.coll = "pencabutan";
-	op.coll_len = 10;
-	op.region = region;
-	op.region_len = (uint32_t)strlen(region);
-	op.key = key;
-	op.key_len = (uint32_t)strlen(key);
-	op.value = value;
-	op.value_len = (uint32_t)vlen;
+	pk_op_set(&op, "pencabutan", region, key, value, vlen);
 	if ((err = store_write(s, sec, &op, 1, node_now_ms(), &w, NULL, NULL, &d)) != 0) {
 		rc = cli_fail(c, "refused: %s", d.msg[0] ? d.msg : pk_strerror(err));
 		goto out;

@@ -2334,12 +2334,7 @@ static void check_record(struct verifier *v, MDB_val *k, MDB_val *val)
 		      found ? "record value differs from its changeset"
 		            : "record's changeset has no operation for it",
 		      "record %s/%s/%s", r.coll, r.region, r.key);
-	op.coll = r.coll;
-	op.coll_len = (uint32_t)strlen(r.coll);
-	op.region = r.region;
-	op.region_len = (uint32_t)strlen(r.region);
-	op.key = r.key;
-	op.key_len = (uint32_t)strlen(r.key);
+	pk_op_set(&op, r.coll, r.region, r.key, NULL, 0);
 	ikv.mv_size = rec_key(ik, &op, true);
 	ikv.mv_data = ik;
 	if (mdb_get(v->txn, v->s->bykey, &ikv, &cv) != 0)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "crypto.h"
 #include "error.h"
@@ -33,6 +34,20 @@ struct pk_op {
 	const uint8_t *value;
 	uint32_t value_len;
 };
+
+/* Fills op from NUL-terminated strings (value NULL for a delete); op points at them. */
+static inline void pk_op_set(struct pk_op *op, const char *coll, const char *region,
+                             const char *key, const uint8_t *value, size_t value_len)
+{
+	op->coll = coll;
+	op->coll_len = (uint32_t)strlen(coll);
+	op->region = region;
+	op->region_len = (uint32_t)strlen(region);
+	op->key = key;
+	op->key_len = (uint32_t)strlen(key);
+	op->value = value;
+	op->value_len = (uint32_t)value_len;
+}
 
 /* A decoded changeset: a view into the bytes it was decoded from, valid as long as they are. */
 struct pk_changeset {

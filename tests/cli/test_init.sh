@@ -244,4 +244,38 @@ jcheck "the refused node stays uncertified" 'j["certified"] is False' "$P" --dir
 fails "--root is refused for the national node" 1 "$P" init --dir "$T/natroot" --root "$ROOTKEY"
 fails "--root must be 64 hex digits" 1 "$P" init --dir "$T/badroot" --region 33 --root abc
 
+# ---- invite, revoke and init --join/--listen: bad input is refused and changes nothing
+before=$(snapshot "$N")
+fails "invite without --region is a usage error" 2 "$P" --dir "$N" invite --url tcp://127.0.0.1:7450
+errs "invite without a listen address or --url is refused" "listen|--url" \
+	"$P" --dir "$N" invite --region 33
+errs "invite with a malformed --valid is refused" "valid" \
+	"$P" --dir "$N" invite --region 33 --url tcp://127.0.0.1:7450 --valid soon
+errs "invite for a region not on the official list is refused" "official" \
+	"$P" --dir "$N" invite --region 32.99 --url tcp://127.0.0.1:7450
+errs "a province cannot invite outside its region" "outside" \
+	"$P" --dir "$PROV" invite --region 33.01 --url tcp://127.0.0.1:7450
+errs "a province cannot invite for its own region" "strictly inside" \
+	"$P" --dir "$PROV" invite --region 32 --url tcp://127.0.0.1:7450
+outputs "invite with --url prints a pokja1- token" "^pokja1-" \
+	"$P" --dir "$N" invite --region 34 --url tcp://127.0.0.1:7450
+NATKEY=$("$P" --dir "$N" info --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+errs "revoke takes a 64-digit key" "64 hex" "$P" --dir "$N" revoke abc
+errs "a province cannot revoke the national node" "not a node certified below" \
+	"$P" --dir "$PROV" revoke "$NATKEY"
+errs "revoke of an unknown key is refused" "not a node certified below" \
+	"$P" --dir "$N" revoke 0101010101010101010101010101010101010101010101010101010101010101
+same "refused invites and revocations wrote no changeset" "$(snapshot "$N")" "$before"
+errs "init --join with garbage is refused" "not an invite token" \
+	"$P" init --dir "$T/garbage-join" --join pokja1-AAAA
+check "a refused join leaves no key behind" test ! -e "$T/garbage-join/node.key"
+errs "init --join with --region is refused" "leave out" \
+	"$P" init --dir "$T/both" --join pokja1-AAAA --region 32
+errs "init --listen takes a tcp:// URL" "tcp://" "$P" init --dir "$T/badlisten" --listen 7450
+errs "init --join to a parent that is not running fails cleanly" "joining" \
+	sh -c 'tok=$("$1" --dir "$2" invite --region 35 --url tcp://127.0.0.1:9 2>/dev/null) &&
+		"$1" init --dir "$3" --join "$tok"' sh "$P" "$N" "$T/nojoin"
+check "a failed join leaves no key or store behind" \
+	sh -c '! test -e "$1/node.key" && ! test -e "$1/store/data.mdb"' sh "$T/nojoin"
+
 done_testing

@@ -262,14 +262,7 @@ static int craft(const struct pk_cs_head *h, const char *region, const char *nam
 	pk_hex(key + 6, rnd, sizeof(rnd));
 	if ((err = value_make(nama, bad, &value, &vlen)) != 0)
 		return err;
-	op.coll = "kegiatan";
-	op.coll_len = 8;
-	op.region = region;
-	op.region_len = (uint32_t)strlen(region);
-	op.key = key;
-	op.key_len = (uint32_t)strlen(key);
-	op.value = value;
-	op.value_len = (uint32_t)vlen;
+	pk_op_set(&op, "kegiatan", region, key, value, vlen);
 	err = pk_cs_encode(h, &op, 1, pub, sec, out, outlen);
 	free(value);
 	return err;
@@ -335,14 +328,7 @@ static int kind_ok(struct rogue *r)
 	pk_hex(key + 3, rnd, sizeof(rnd));
 	if (value_make("rogue ok", false, &value, &vlen) != 0)
 		return die("%s", "out of memory");
-	op.coll = "kegiatan";
-	op.coll_len = 8;
-	op.region = r->node.region;
-	op.region_len = (uint32_t)strlen(r->node.region);
-	op.key = key;
-	op.key_len = (uint32_t)strlen(key);
-	op.value = value;
-	op.value_len = (uint32_t)vlen;
+	pk_op_set(&op, "kegiatan", r->node.region, key, value, vlen);
 	err = store_write(r->s, r->sec, &op, 1, node_now_ms(), &w, NULL, NULL, &d);
 	free(value);
 	if (err != 0)
