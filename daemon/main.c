@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 	int sig = 0;
 	struct store *s;
 	char key[2 * PK_PUB_BYTES + 1];
-	int ch, check = 0, print_config = 0, level = -1, err;
+	int ch, check = 0, print_config = 0, level = -1, err, lockfd = -1;
 
 	while ((ch = getopt_long(argc, argv, "d:nl:h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -103,6 +103,8 @@ int main(int argc, char **argv)
 	if ((err = node_key_load(dir, pub, sec, &d)) != 0)
 		fatalx("node-key", "%s", d.msg);
 	node_guard_faults("pokjad", dir, false);
+	if (!check && (err = node_lock(dir, "pokjad", &lockfd, &d)) != 0)
+		fatalx("node-lock", "%s", d.msg);
 	if ((err = node_store_open(dir, 0, &s, &d)) != 0)
 		fatalx("store-open", "%s", d.msg[0] ? d.msg : pk_strerror(err));
 	if ((err = store_node_get(s, &node)) != 0 || memcmp(node.pub, pub, PK_PUB_BYTES) != 0)
@@ -140,5 +142,6 @@ int main(int argc, char **argv)
 	store_close(s);
 	pk_wipe(sec, sizeof(sec));
 	log_info("stop", "stopped cleanly");
+	close(lockfd);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,43 @@ const char *node_dir(const char *dir)
 		return dir;
 	env = getenv("POKJA_DIR");
 	return env != NULL && env[0] != '\0' ? env : NODE_DEFAULT_DIR;
+}
+
+int node_lock(const char *dir, const char *prog, int *fd, struct pk_diag *d)
+{
+	char path[4096], who[64] = "", name[32];
+	ssize_t n;
+	long pid;
+	int f;
+
+	*fd = -1;
+	if ((size_t)snprintf(path, sizeof(path), "%s/pokjad.lock", dir) >= sizeof(path))
+		return pk_diagf(d, PK_EINVAL, "%s: the folder name is too long", dir);
+	if ((f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return pk_diagf(d, PK_EIO, "%s: %s", path, strerror(errno));
+	if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+
+		if (e != EWOULDBLOCK) {
+			close(f);
+			return pk_diagf(d, PK_EIO, "%s: %s", path, strerror(e));
+		}
+		n = pread(f, who, sizeof(who) - 1, 0);
+		close(f);
+		who[n > 0 ? n : 0] = '\0';
+		if (sscanf(who, "%ld %31s", &pid, name) != 2)
+			return pk_diagf(d, PK_EEXIST, "another process holds %s", path);
+		return pk_diagf(d, PK_EEXIST, "%s (pid %ld) is running on %s", name, pid, dir);
+	}
+	n = snprintf(who, sizeof(who), "%ld %s\n", (long)getpid(), prog);
+	if (ftruncate(f, 0) != 0 || pwrite(f, who, (size_t)n, 0) != n) {
+		int e = errno;
+
+		close(f);
+		return pk_diagf(d, PK_EIO, "%s: %s", path, strerror(e));
+	}
+	*fd = f;
+	return 0;
 }
 
 static void key_path(char *buf, size_t n, const char *dir)

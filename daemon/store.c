@@ -19,10 +19,11 @@
 #include "proto/mpread.h"
 #include "proto/region.h"
 #include "proto/schema.h"
+#include "proto/syncmsg.h" /* struct pk_head (peer heads) */
 
 #define STORE_FORMAT "pokja-store-1"
 #define STORE_MAPSIZE ((size_t)16 << 30) /* address space only; the file grows as needed */
-#define STORE_MAXDBS 16                  /* named databases: 11 used, room to grow */
+#define STORE_MAXDBS 16                  /* named databases: 12 used, room to grow */
 #define SCAN_PAGE 256                    /* entries copied per read transaction in scans */
 #define AUTH_CACHE 1024                  /* origins whose certificate chain is cached */
 #define MAX_SKEW_MS (10 * 60 * 1000)     /* the default of store_set_max_skew */
@@ -52,6 +53,7 @@ struct store {
 	MDB_env *env;
 	MDB_dbi meta, log, heads, certs, rec, bykey, forks;
 	MDB_dbi invites, peers, refused, revoked; /* NO_DBI when absent from a read-only store */
+	MDB_dbi peerheads;                        /* likewise (offline bundles) */
 	char path[4096];
 	const char *mapaddr;
 	uint8_t root[PK_PUB_BYTES];
@@ -121,11 +123,12 @@ const char *store_path(const struct store *s)
 
 static int open_dbs(struct store *s, unsigned flags, struct pk_diag *d)
 {
-	static const char *const names[] = {"meta",  "log",     "heads",  "certs",
-	                                    "rec",   "bykey",   "forks",  "invites",
-	                                    "peers", "refused", "revoked"};
-	MDB_dbi *dbis[] = {&s->meta,  &s->log,     &s->heads, &s->certs,   &s->rec,    &s->bykey,
-	                   &s->forks, &s->invites, &s->peers, &s->refused, &s->revoked};
+	static const char *const names[] = {"meta",  "log",     "heads",   "certs",
+	                                    "rec",   "bykey",   "forks",   "invites",
+	                                    "peers", "refused", "revoked", "peerheads"};
+	MDB_dbi *dbis[] = {&s->meta,  &s->log,     &s->heads,   &s->certs,
+	                   &s->rec,   &s->bykey,   &s->forks,   &s->invites,
+	                   &s->peers, &s->refused, &s->revoked, &s->peerheads};
 	unsigned dbflags = (flags & STORE_RDONLY) ? 0 : MDB_CREATE;
 	MDB_txn *txn;
 	MDB_val k, v;
@@ -1243,6 +1246,155 @@ out:
 	return err;
 }
 
+/* ---- restore fence ------------------------------------------------------------------------- */
+
+/* meta "fence": need (u64 BE, the highest sequence of this node's own log a peer reported) and
+ * heard (1 byte: a decisive peer has reported). Absent: the node writes freely. */
+#define FENCE_BYTES 9
+
+static int fence_read(MDB_txn *txn, struct store *s, struct store_fence *f)
+{
+	MDB_val v;
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	if ((err = meta_get(txn, s, "fence", &v)) != 0)
+		return err;
+	if (v.mv_size != FENCE_BYTES)
+		return PK_ECORRUPT;
+	f->fenced = true;
+	f->need = get_be64(v.mv_data);
+	f->heard = ((const uint8_t *)v.mv_data)[8] != 0;
+	return 0;
+}
+
+static int fence_write(MDB_txn *txn, struct store *s, const struct store_fence *f)
+{
+	uint8_t buf[FENCE_BYTES];
+
+	put_be64(buf, f->need);
+	buf[8] = f->heard ? 1 : 0;
+	return meta_put(txn, s, "fence", buf, sizeof(buf));
+}
+
+static int fence_drop(MDB_txn *txn, struct store *s)
+{
+	MDB_val k = {5, (void *)"fence"};
+	int rc = mdb_del(txn, s->meta, &k, NULL);
+
+	return rc == MDB_NOTFOUND ? 0 : lmdb_err(rc);
+}
+
+/* In store_write's transaction: lifts a fence whose condition is met, refuses while it holds. */
+static int fence_check(MDB_txn *txn, struct store *s, uint64_t have, struct pk_diag *d)
+{
+	struct store_fence f;
+	int err = fence_read(txn, s, &f);
+
+	if (err == PK_ENOTFOUND)
+		return 0;
+	if (err != 0)
+		return err;
+	if (f.heard && have >= f.need)
+		return fence_drop(txn, s);
+	/* pk_diag holds 255 bytes: keep these short. */
+	if (!f.heard)
+		return pk_diagf(
+		    d, PK_ESTATE,
+		    "restored from a backup: own latest sequence not yet heard from peers "
+		    "(holds up to %llu); writing could fork this node's log. Run pokjad "
+		    "until it reaches its peers, or 'pokjactl allow-writes'",
+		    (unsigned long long)have);
+	return pk_diagf(d, PK_ESTATE,
+	                "restored from a backup: still getting own changesets back from peers "
+	                "(holds %llu of %llu); writing could fork this node's log. Let pokjad "
+	                "finish, or 'pokjactl allow-writes'",
+	                (unsigned long long)have, (unsigned long long)f.need);
+}
+
+int store_fence_set(struct store *s)
+{
+	struct store_fence f = {.fenced = true};
+	MDB_txn *txn;
+	int rc, err;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return lmdb_err(rc);
+	if ((err = fence_write(txn, s, &f)) != 0) {
+		mdb_txn_abort(txn);
+		return err;
+	}
+	return lmdb_err(mdb_txn_commit(txn));
+}
+
+int store_fence_note(struct store *s, uint64_t seq, bool decisive)
+{
+	struct store_fence f;
+	MDB_txn *txn;
+	int rc, err;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return lmdb_err(rc);
+	err = fence_read(txn, s, &f);
+	mdb_txn_abort(txn);
+	if (err != 0)
+		return err == PK_ENOTFOUND ? 0 : err; /* the common case: no fence, no write */
+	if (f.need >= seq && (f.heard || !decisive))
+		return 0;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return lmdb_err(rc);
+	if ((err = fence_read(txn, s, &f)) == 0) {
+		if (seq > f.need)
+			f.need = seq;
+		f.heard = f.heard || decisive;
+		err = fence_write(txn, s, &f);
+	}
+	if (err != 0) {
+		mdb_txn_abort(txn);
+		return err == PK_ENOTFOUND ? 0 : err;
+	}
+	return lmdb_err(mdb_txn_commit(txn));
+}
+
+int store_fence_get(struct store *s, struct store_fence *f)
+{
+	struct store_node node;
+	struct store_head h;
+	MDB_txn *txn;
+	int rc, err;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return lmdb_err(rc);
+	if ((err = fence_read(txn, s, f)) == 0 && (err = node_read(txn, s, &node)) == 0 &&
+	    (err = head_read(txn, s, node.pub, &h)) == 0)
+		f->have = h.seq;
+	mdb_txn_abort(txn);
+	return err;
+}
+
+int store_fence_lift(struct store *s)
+{
+	MDB_txn *txn;
+	int rc, err;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return lmdb_err(rc);
+	if ((err = fence_drop(txn, s)) != 0) {
+		mdb_txn_abort(txn);
+		return err;
+	}
+	return lmdb_err(mdb_txn_commit(txn));
+}
+
+/* ---- backup ------------------------------------------------------------------------------- */
+
+int store_backup(struct store *s, int fd)
+{
+	int rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+
+	return rc == 0 ? 0 : rc > 0 ? (errno = rc, PK_EIO) : lmdb_err(rc);
+}
+
 int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct pk_op *ops,
                 size_t nops, uint64_t now_ms, struct store_written *w,
                 void (*progress)(size_t done, size_t total, void *arg), void *arg,
@@ -1280,6 +1432,8 @@ int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct p
 		goto out;
 	}
 	if ((err = head_read(txn, s, node.pub, &h)) != 0)
+		goto out;
+	if ((err = fence_check(txn, s, h.seq, d)) != 0)
 		goto out;
 	if (meta_get(txn, s, "hlc", &v) == 0 && v.mv_size == 8)
 		last = get_be64(v.mv_data);
@@ -1653,6 +1807,37 @@ int store_origin_path(struct store *s, const uint8_t origin[PK_PUB_BYTES],
 		n = chain_path(s, chain, n, path);
 	mdb_txn_abort(txn);
 	return n;
+}
+
+static bool on_path(uint8_t path[][PK_PUB_BYTES], int n, const uint8_t key[PK_PUB_BYTES])
+{
+	for (int i = 0; i < n; i++)
+		if (memcmp(path[i], key, PK_PUB_BYTES) == 0)
+			return true;
+	return false;
+}
+
+bool store_in_lineage(struct store *s, uint8_t who_path[][PK_PUB_BYTES], int who_n,
+                      const uint8_t origin[PK_PUB_BYTES])
+{
+	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES];
+	int n;
+
+	if (who_n < 1)
+		return false;
+	if (on_path(who_path, who_n, origin))
+		return true;
+	n = store_origin_path(s, origin, path);
+	return n > 0 && on_path(path, n, who_path[who_n - 1]);
+}
+
+bool store_in_subtree(struct store *s, const uint8_t who[PK_PUB_BYTES],
+                      const uint8_t origin[PK_PUB_BYTES])
+{
+	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES];
+	int n = store_origin_path(s, origin, path);
+
+	return n > 0 && on_path(path, n, who);
 }
 
 struct heads_ctx {
@@ -2517,4 +2702,117 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return err;
+}
+
+/* ---- peer heads and certificates (offline bundles) ----------------------------------------- */
+
+#define PEERHEAD_KEY (2 * PK_PUB_BYTES) /* peer ‖ origin */
+
+/* Deletes every peerheads entry of peer, in txn. */
+static int peer_heads_forget(MDB_txn *txn, struct store *s, const uint8_t peer[PK_PUB_BYTES])
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->peerheads, &cur)) != 0)
+		return lmdb_err(rc);
+	/* Seek again after each delete rather than rely on where a delete leaves the cursor. */
+	for (;;) {
+		k.mv_size = PK_PUB_BYTES;
+		k.mv_data = (void *)peer;
+		if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) != 0)
+			break;
+		if (k.mv_size < PK_PUB_BYTES || memcmp(k.mv_data, peer, PK_PUB_BYTES) != 0)
+			break;
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : lmdb_err(rc);
+}
+
+int store_peer_heads_put(struct store *s, const uint8_t peer[PK_PUB_BYTES], const struct pk_head *h,
+                         size_t n, unsigned flags)
+{
+	uint8_t key[PEERHEAD_KEY], val[8];
+	MDB_val k = {sizeof(key), key}, v = {sizeof(val), val};
+	MDB_txn *txn;
+	int rc, err = 0;
+
+	if (n > 0 && h == NULL)
+		return PK_EINVAL;
+	if (s->peerheads == NO_DBI)
+		return PK_ESTATE; /* a read-only open of a store made before the table */
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return lmdb_err(rc);
+	if (flags & STORE_PEER_HEADS_ALL)
+		err = peer_heads_forget(txn, s, peer);
+	memcpy(key, peer, PK_PUB_BYTES);
+	for (size_t i = 0; i < n && err == 0; i++) {
+		memcpy(key + PK_PUB_BYTES, h[i].origin, PK_PUB_BYTES);
+		put_be64(val, h[i].seq);
+		rc = h[i].seq != 0 ? mdb_put(txn, s->peerheads, &k, &v, 0)
+		                   : mdb_del(txn, s->peerheads, &k, NULL);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			err = lmdb_err(rc);
+	}
+	if (err != 0) {
+		mdb_txn_abort(txn);
+		return err;
+	}
+	return lmdb_err(mdb_txn_commit(txn));
+}
+
+struct peer_heads_ctx {
+	int (*fn)(const struct pk_head *h, void *arg);
+	void *arg;
+	int calls;
+};
+
+static int peer_heads_visit(const struct entry *e, void *arg)
+{
+	struct peer_heads_ctx *c = arg;
+	struct pk_head h;
+
+	if (e->klen != PEERHEAD_KEY || e->vlen != 8)
+		return PK_ECORRUPT;
+	memcpy(h.origin, e->key + PK_PUB_BYTES, PK_PUB_BYTES);
+	h.seq = get_be64(e->val);
+	c->calls++;
+	return c->fn(&h, c->arg) != 0 ? 1 : 0;
+}
+
+int store_peer_heads_get(struct store *s, const uint8_t peer[PK_PUB_BYTES],
+                         int (*fn)(const struct pk_head *h, void *arg), void *arg)
+{
+	struct peer_heads_ctx c = {fn, arg, 0};
+	int err;
+
+	if (s->peerheads == NO_DBI)
+		return 0;
+	err = scan(s, s->peerheads, peer, PK_PUB_BYTES, peer_heads_visit, &c);
+	return err < 0 ? err : c.calls;
+}
+
+struct certs_ctx {
+	int (*fn)(const uint8_t *cert, size_t len, void *arg);
+	void *arg;
+	int calls;
+};
+
+static int certs_visit(const struct entry *e, void *arg)
+{
+	struct certs_ctx *c = arg;
+
+	c->calls++;
+	return c->fn(e->val, e->vlen, c->arg) != 0 ? 1 : 0;
+}
+
+int store_certs(struct store *s, int (*fn)(const uint8_t *cert, size_t len, void *arg), void *arg)
+{
+	struct certs_ctx c = {fn, arg, 0};
+	int err = scan(s, s->certs, NULL, 0, certs_visit, &c);
+
+	return err < 0 ? err : c.calls;
 }

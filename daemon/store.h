@@ -107,6 +107,38 @@ int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct p
                 void (*progress)(size_t done, size_t total, void *arg), void *arg,
                 struct pk_diag *d);
 
+/*
+ * The restore fence (SPEC section 11, meta "fence"). A node put back from a backup may lack
+ * changesets of its own log that reached its peers; writing before it has them back would fork
+ * its log. `pokjactl restore` sets the fence; while it holds, store_write refuses with PK_ESTATE
+ * and a sentence saying why and what to do. pokjad reports what peers hold of this node's own
+ * log with store_fence_note: `decisive` for the peer that has everything this node sent (its
+ * parent; the national node: a child). The fence lifts at the next write once a decisive peer
+ * has reported and this node holds its own log up to the highest sequence any peer reported.
+ */
+struct store_fence {
+	bool fenced;
+	uint64_t need; /* the highest own sequence a peer reported */
+	bool heard;    /* a decisive peer has reported */
+	uint64_t have; /* this node's own head (store_fence_get only) */
+};
+
+/* Sets the fence (need 0, not heard). */
+int store_fence_set(struct store *s);
+
+/* Records a peer's report of this node's own head; a no-op (and no write) without a fence. */
+int store_fence_note(struct store *s, uint64_t seq, bool decisive);
+
+/* The fence, or PK_ENOTFOUND when there is none. */
+int store_fence_get(struct store *s, struct store_fence *f);
+
+/* Removes the fence (the operator's override). */
+int store_fence_lift(struct store *s);
+
+/* Writes a consistent, compacted copy of the store's data file to fd (LMDB's hot copy: one read
+ * transaction, so writers go on meanwhile). PK_EIO with errno on a write error. */
+int store_backup(struct store *s, int fd);
+
 /* A current record, as handed to a callback. Pointers are valid during the call only. */
 struct store_record {
 	const char *coll;
@@ -188,6 +220,17 @@ int store_check_pages(const char *path,
  */
 int store_origin_path(struct store *s, const uint8_t origin[PK_PUB_BYTES],
                       uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES]);
+
+/*
+ * The lineage rule of SPEC section 16, decided on certificate paths. store_in_lineage: origin is
+ * an ancestor of the node whose path (root first, the node last, as store_origin_path gives) is
+ * who_path, the node itself, or in its subtree. store_in_subtree: origin is `who` or certified
+ * below it. Both are false for an origin whose chain is not held.
+ */
+bool store_in_lineage(struct store *s, uint8_t who_path[][PK_PUB_BYTES], int who_n,
+                      const uint8_t origin[PK_PUB_BYTES]);
+bool store_in_subtree(struct store *s, const uint8_t who[PK_PUB_BYTES],
+                      const uint8_t origin[PK_PUB_BYTES]);
 
 /* Calls fn for every origin's head, in origin order (one short read transaction per page).
  * Returns the number of calls or an error. */
@@ -280,5 +323,32 @@ void store_set_max_skew(struct store *s, uint64_t ms);
 
 /* The data file's path (for messages). */
 const char *store_path(const struct store *s);
+
+/* ---- peer heads and certificates (offline bundles, cmd_bundle.c) ----------------------------
+ *
+ * What this node last learned that a peer holds: per peer and origin, the highest sequence the
+ * peer reported (a bundle it created carries its heads; pokjad may record what a session's
+ * heads exchange says). `pokjactl bundle create --for PEER` sends only what lies beyond them.
+ * Kept in the database `peerheads` (SPEC section 11); this node's own bookkeeping, never
+ * replicated. A head that is too high only makes a later bundle miss changesets the peer then
+ * reports as a gap; one that is too low only makes a bundle carry changesets already held.
+ */
+struct pk_head;
+
+#define STORE_PEER_HEADS_ALL 0x1 /* h is the peer's whole list: forget the origins not in it */
+
+/* Sets peer's head of each origin in h[0..n) (seq 0: forgets it) in one transaction; with
+ * STORE_PEER_HEADS_ALL also forgets every other origin of the peer. Returns 0 or an error. */
+int store_peer_heads_put(struct store *s, const uint8_t peer[PK_PUB_BYTES], const struct pk_head *h,
+                         size_t n, unsigned flags);
+
+/* Calls fn for each origin whose head is known for peer, in origin order. Returns the number
+ * of calls (0 when nothing is known of the peer) or an error. */
+int store_peer_heads_get(struct store *s, const uint8_t peer[PK_PUB_BYTES],
+                         int (*fn)(const struct pk_head *h, void *arg), void *arg);
+
+/* Calls fn with every certificate held (its exact bytes), in subject key order. Returns the
+ * number of calls or an error. */
+int store_certs(struct store *s, int (*fn)(const uint8_t *cert, size_t len, void *arg), void *arg);
 
 #endif

@@ -199,6 +199,26 @@ static void peers_flush(struct sync *sy)
 
 /* ---- the watcher ------------------------------------------------------------------------ */
 
+/* Wakes every loop waiting in wait_change: the store changed, or a new session with the parent
+ * opened (the uplink then re-learns where the parent stands). */
+static void wake(struct sync *sy)
+{
+	pthread_mutex_lock(&sy->lock);
+	sy->gen++;
+	pthread_cond_broadcast(&sy->changed);
+	pthread_mutex_unlock(&sy->lock);
+}
+
+static uint64_t session_epoch(struct sync *sy)
+{
+	uint64_t e;
+
+	pthread_mutex_lock(&sy->clock);
+	e = sy->cs_epoch;
+	pthread_mutex_unlock(&sy->clock);
+	return e;
+}
+
 static void *watch(void *arg)
 {
 	struct sync *sy = arg;
@@ -210,10 +230,7 @@ static void *watch(void *arg)
 		g = store_generation(sy->s);
 		if (g != seen) {
 			seen = g;
-			pthread_mutex_lock(&sy->lock);
-			sy->gen++;
-			pthread_cond_broadcast(&sy->changed);
-			pthread_mutex_unlock(&sy->lock);
+			wake(sy);
 		}
 		if (++ticks % (1000 / SYNC_WATCH_MS) == 0)
 			peers_flush(sy);
@@ -255,73 +272,9 @@ static uint64_t generation(struct sync *sy)
 	return g;
 }
 
-/* ---- lineage -------------------------------------------------------------------------------- */
-
-static bool on_path(uint8_t path[][PK_PUB_BYTES], int n, const uint8_t key[PK_PUB_BYTES])
-{
-	for (int i = 0; i < n; i++)
-		if (memcmp(path[i], key, PK_PUB_BYTES) == 0)
-			return true;
-	return false;
-}
-
-/* True when origin belongs to the lineage of node `who` whose path is given (SPEC section 16):
- * an ancestor of who (on its path), who itself, or in who's subtree (who on origin's path). */
-static bool in_lineage(struct sync *sy, uint8_t who_path[][PK_PUB_BYTES], int who_n,
-                       const uint8_t origin[PK_PUB_BYTES])
-{
-	uint8_t path[PATH_MAX_KEYS][PK_PUB_BYTES];
-	int n;
-
-	if (on_path(who_path, who_n, origin))
-		return true;
-	n = store_origin_path(sy->s, origin, path);
-	return n > 0 && on_path(path, n, who_path[who_n - 1]);
-}
-
-/* True when origin is `who` or lies in who's subtree. */
-static bool in_subtree(struct sync *sy, const uint8_t who[PK_PUB_BYTES],
-                       const uint8_t origin[PK_PUB_BYTES])
-{
-	uint8_t path[PATH_MAX_KEYS][PK_PUB_BYTES];
-	int n = store_origin_path(sy->s, origin, path);
-
-	return n > 0 && on_path(path, n, who);
-}
-
 /* ---- heads ---------------------------------------------------------------------------------- */
 
-struct heads {
-	struct pk_head *h;
-	size_t n, cap;
-};
-
-static int heads_add(struct heads *hs, const uint8_t origin[PK_PUB_BYTES], uint64_t seq)
-{
-	struct pk_head *nh;
-
-	if (hs->n == hs->cap) {
-		size_t cap = hs->cap ? hs->cap * 2 : 64;
-		if ((nh = realloc(hs->h, cap * sizeof(*nh))) == NULL)
-			return PK_ENOMEM;
-		hs->h = nh;
-		hs->cap = cap;
-	}
-	memcpy(hs->h[hs->n].origin, origin, PK_PUB_BYTES);
-	hs->h[hs->n].seq = seq;
-	hs->n++;
-	return 0;
-}
-
-static uint64_t heads_find(const struct heads *hs, const uint8_t origin[PK_PUB_BYTES])
-{
-	for (size_t i = 0; i < hs->n; i++)
-		if (memcmp(hs->h[i].origin, origin, PK_PUB_BYTES) == 0)
-			return hs->h[i].seq;
-	return 0;
-}
-
-static int heads_from_list(struct heads *hs, const struct pk_sync_list *l)
+static int heads_from_list(struct pk_heads *hs, const struct pk_sync_list *l)
 {
 	struct pk_sync_iter it;
 	struct pk_head h;
@@ -329,13 +282,13 @@ static int heads_from_list(struct heads *hs, const struct pk_sync_list *l)
 
 	pk_sync_iter_init(&it, l);
 	while (err == 0 && pk_sync_next_head(&it, &h))
-		err = heads_add(hs, h.origin, h.seq);
+		err = pk_heads_set(hs, h.origin, h.seq);
 	return err != 0 ? err : it.err;
 }
 
 struct heads_filter {
 	struct sync *sy;
-	struct heads *out;
+	struct pk_heads *out;
 	uint8_t (*path)[PK_PUB_BYTES]; /* NULL: every origin */
 	int n;
 };
@@ -344,13 +297,13 @@ static int heads_visit(const uint8_t origin[PK_PUB_BYTES], const struct store_he
 {
 	struct heads_filter *f = arg;
 
-	if (f->path != NULL && !in_lineage(f->sy, f->path, f->n, origin))
+	if (f->path != NULL && !store_in_lineage(f->sy->s, f->path, f->n, origin))
 		return 0;
-	return heads_add(f->out, origin, h->seq) != 0 ? -1 : 0;
+	return pk_heads_set(f->out, origin, h->seq) != 0 ? -1 : 0;
 }
 
 /* This node's heads, all of them or those in the lineage of the node with the given path. */
-static int my_heads(struct sync *sy, uint8_t (*path)[PK_PUB_BYTES], int n, struct heads *out)
+static int my_heads(struct sync *sy, uint8_t (*path)[PK_PUB_BYTES], int n, struct pk_heads *out)
 {
 	struct heads_filter f = {sy, out, path, n};
 	int r = store_heads(sy->s, heads_visit, &f);
@@ -406,7 +359,8 @@ static int batch_take(const uint8_t *raw, size_t len, void *arg)
  * passes keep(). Each origin's changesets come in sequence. Returns the total lag (changesets
  * the other side lacks, whether or not they fit).
  */
-static uint64_t batch_fill(struct sync *sy, const struct heads *mine, const struct heads *theirs,
+static uint64_t batch_fill(struct sync *sy, const struct pk_heads *mine,
+                           const struct pk_heads *theirs,
                            bool (*keep)(struct sync *sy, const uint8_t *origin, void *arg),
                            void *arg, struct batch *bt)
 {
@@ -416,7 +370,7 @@ static uint64_t batch_fill(struct sync *sy, const struct heads *mine, const stru
 		const struct pk_head *h = &mine->h[i];
 		if (!keep(sy, h->origin, arg))
 			continue;
-		have = heads_find(theirs, h->origin);
+		have = pk_heads_find(theirs, h->origin);
 		if (h->seq <= have)
 			continue;
 		lag += h->seq - have;
@@ -635,7 +589,7 @@ static struct srv_session *session_find(struct sync *sy, const uint8_t id[PK_SES
 static int serve_heads(struct served *sv, const struct pk_sync_msg *m, uint8_t **out,
                        size_t *outlen)
 {
-	struct heads mine = {0}, theirs = {0};
+	struct pk_heads mine = {0}, theirs = {0};
 	int64_t lag_up = 0;
 	int err;
 
@@ -643,16 +597,22 @@ static int serve_heads(struct served *sv, const struct pk_sync_msg *m, uint8_t *
 	    (err = heads_from_list(&theirs, &m->heads)) == 0) {
 		/* What the child holds of its subtree beyond this node: changesets to come up. */
 		for (size_t i = 0; i < theirs.n; i++) {
-			uint64_t have = heads_find(&mine, theirs.h[i].origin);
+			uint64_t have = pk_heads_find(&mine, theirs.h[i].origin);
 			if (theirs.h[i].seq > have &&
-			    in_subtree(sv->sy, sv->child, theirs.h[i].origin))
+			    store_in_subtree(sv->sy->s, sv->child, theirs.h[i].origin))
 				lag_up += (int64_t)(theirs.h[i].seq - have);
 		}
 		peer_seen(sv->sy, sv->child, "child", &lag_up, NULL, 0);
+		/* After a restore: what the child holds of this node's own log. Decisive for the
+		 * national node only; a lower node's parent holds everything it sent up. */
+		store_fence_note(sv->sy->s, pk_heads_find(&theirs, sv->sy->pub), !sv->sy->dialing);
+		/* What the child holds, for `bundle create --for` it while it is offline. */
+		store_peer_heads_put(sv->sy->s, sv->child, theirs.h, theirs.n,
+		                     STORE_PEER_HEADS_ALL);
 		err = pk_sync_heads_encode(mine.h, mine.n, out, outlen);
 	}
-	free(mine.h);
-	free(theirs.h);
+	pk_heads_free(&mine);
+	pk_heads_free(&theirs);
 	return err;
 }
 
@@ -663,7 +623,7 @@ static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 	struct pk_refusal ref[PK_SYNC_PUSH_MAX_CS];
 	struct store_outcome *outc = NULL;
 	uint32_t idx[PK_SYNC_PUSH_MAX_CS];
-	struct heads acks = {0};
+	struct pk_heads acks = {0};
 	struct store_head h;
 	struct pk_changeset cs;
 	struct pk_sync_iter it;
@@ -680,16 +640,17 @@ static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 	pk_sync_iter_init(&it, &m->changesets);
 	while (n < PK_SYNC_PUSH_MAX_CS && pk_sync_next_blob(&it, &b))
 		all[n++] = b;
-	/* Only the child's own subtree may come up through it (SPEC section 16). */
+	/* Only the child's own subtree may come up through it, and this node's own changesets
+	 * that it lacks after a restore (SPEC section 16). */
 	for (size_t i = 0; i < n; i++) {
 		if (pk_cs_decode(all[i].p, all[i].len, &cs, NULL) == 0 &&
-		    !in_subtree(sy, sv->child, cs.origin)) {
+		    memcmp(cs.origin, sy->pub, PK_PUB_BYTES) != 0 &&
+		    !store_in_subtree(sy->s, sv->child, cs.origin)) {
 			ref[nref].index = (uint32_t)i;
 			ref[nref++].reason = "lineage";
 			log_warnx("apply-refused",
-			          "from %s: changeset %zu: origin outside its "
-			          "subtree",
-			          sv->name, i);
+			          "from %s: changeset %zu: origin outside its subtree", sv->name,
+			          i);
 			continue;
 		}
 		idx[ntake] = (uint32_t)i;
@@ -713,10 +674,10 @@ static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 	/* Acknowledge: this node's head for every origin in the batch. */
 	for (size_t i = 0; i < n; i++) {
 		if (pk_cs_decode(all[i].p, all[i].len, &cs, NULL) != 0 ||
-		    heads_find(&acks, cs.origin) != 0 ||
+		    pk_heads_find(&acks, cs.origin) != 0 ||
 		    store_head_get(sy->s, cs.origin, &h) != 0 || h.seq == 0)
 			continue;
-		if ((err = heads_add(&acks, cs.origin, h.seq)) != 0)
+		if ((err = pk_heads_set(&acks, cs.origin, h.seq)) != 0)
 			goto out;
 	}
 	(void)refused; /* counted in nref, with the lineage refusals */
@@ -724,7 +685,7 @@ static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 	err = pk_sync_pushed_encode(ref, nref, acks.h, acks.n, out, outlen);
 out:
 	free(outc);
-	free(acks.h);
+	pk_heads_free(&acks);
 	return err;
 }
 
@@ -736,13 +697,13 @@ static bool keep_lineage(struct sync *sy, const uint8_t *origin, void *arg)
 {
 	struct lineage_arg *a = arg;
 
-	return in_lineage(sy, a->sv->path, a->sv->n, origin);
+	return store_in_lineage(sy->s, a->sv->path, a->sv->n, origin);
 }
 
 static int serve_pull(struct served *sv, const struct pk_sync_msg *m, uint8_t **out, size_t *outlen)
 {
 	struct sync *sy = sv->sy;
-	struct heads have = {0}, mine = {0};
+	struct pk_heads have = {0}, mine = {0};
 	struct lineage_arg la = {sv};
 	struct batch bt = {0};
 	uint64_t deadline = mono_ms() + m->wait_ms, gen, t;
@@ -771,7 +732,7 @@ static int serve_pull(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 out:
 	batch_free(&bt);
 	free(have.h);
-	free(mine.h);
+	pk_heads_free(&mine);
 	return err;
 }
 
@@ -1044,6 +1005,7 @@ static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, 
 		sy->cs_epoch++;
 		pk_session_wipe(&ps);
 		log_info("parent-session", "session with the parent opened");
+		wake(sy);
 	}
 	err = pk_seal_request(&sy->cs, req, len, &sealed, &slen);
 	counter = sy->cs.sent;
@@ -1115,10 +1077,13 @@ static void link_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 		nng_aio_cancel(sy->down_aio);
 }
 
-static bool keep_subtree(struct sync *sy, const uint8_t *origin, void *arg)
+/* What goes up: this node's subtree, and the parent's own changesets that the parent lacks
+ * (it was restored from an old backup: SPEC section 16). */
+static bool keep_up(struct sync *sy, const uint8_t *origin, void *arg)
 {
 	(void)arg;
-	return in_subtree(sy, sy->pub, origin);
+	return memcmp(origin, sy->parent, PK_PUB_BYTES) == 0 ||
+	       store_in_subtree(sy->s, sy->pub, origin);
 }
 
 struct cert_list {
@@ -1171,9 +1136,9 @@ static void push_certs(struct sync *sy, const struct batch *bt, struct cert_list
 static void *uplink(void *arg)
 {
 	struct sync *sy = arg;
-	struct heads mine = {0}, theirs = {0};
+	struct pk_heads mine = {0}, theirs = {0};
 	struct cert_list cl = {{{0}}, 0, false, NULL};
-	uint64_t delay = sy->cfg->retry_min_ms, heads_at = 0, gen;
+	uint64_t delay = sy->cfg->retry_min_ms, heads_at = 0, heads_epoch = 0, gen, own_to = 0, cap;
 	uint8_t *req = NULL, *plain = NULL;
 	size_t len, plen;
 	struct pk_sync_msg m;
@@ -1193,6 +1158,9 @@ static void *uplink(void *arg)
 		mine.n = 0;
 		if (my_heads(sy, NULL, 0, &mine) != 0)
 			goto retry;
+		/* A new session (the parent may have restarted, or been restored): ask again. */
+		if (session_epoch(sy) != heads_epoch)
+			heads_at = 0;
 		if (heads_at == 0 || mono_ms() - heads_at > HEADS_EVERY_MS) {
 			if (pk_sync_heads_encode(mine.h, mine.n, &req, &len) != 0)
 				goto retry;
@@ -1207,12 +1175,30 @@ static void *uplink(void *arg)
 			free(plain);
 			plain = NULL;
 			heads_at = mono_ms();
+			heads_epoch = session_epoch(sy);
+			/* After a restore: the parent holds all this node sent up. */
+			store_fence_note(sy->s, pk_heads_find(&theirs, sy->pub), true);
+			store_peer_heads_put(sy->s, sy->parent, theirs.h, theirs.n,
+			                     STORE_PEER_HEADS_ALL);
+			/* A parent restored from an old backup lacks some of its own log, which
+			 * this node holds: those go back up. Later changesets of the parent come
+			 * down by pull; they are not echoed back. */
+			own_to = pk_heads_find(&mine, sy->parent);
+			if (own_to <= pk_heads_find(&theirs, sy->parent))
+				own_to = 0;
 		}
+		/* Of the parent's own log, only what it lacked when it said so goes up. */
+		cap = pk_heads_find(&theirs, sy->parent);
+		if (own_to > cap)
+			cap = own_to;
+		if (pk_heads_find(&mine, sy->parent) > cap &&
+		    pk_heads_set(&mine, sy->parent, cap) != 0)
+			goto retry;
 		/* Push what the parent lacks of this node's subtree, a batch at a time. */
 		batch_free(&bt);
 		bt.budget = sy->cfg->batch_bytes;
 		bt.max = sy->cfg->batch_changesets;
-		lag = (int64_t)batch_fill(sy, &mine, &theirs, keep_subtree, NULL, &bt);
+		lag = (int64_t)batch_fill(sy, &mine, &theirs, keep_up, NULL, &bt);
 		if (bt.n > 0) {
 			push_certs(sy, &bt, &cl);
 			err = pk_sync_push_encode(cl.c, cl.n, bt.b, bt.n, &req, &len);
@@ -1234,18 +1220,9 @@ static void *uplink(void *arg)
 			bool progress = false;
 			pk_sync_iter_init(&it, &m.heads);
 			while (pk_sync_next_head(&it, &h)) {
-				bool found = false;
-				for (size_t i = 0; i < theirs.n; i++)
-					if (memcmp(theirs.h[i].origin, h.origin, PK_PUB_BYTES) ==
-					    0) {
-						progress |= h.seq > theirs.h[i].seq;
-						theirs.h[i].seq = h.seq;
-						found = true;
-					}
-				if (!found) {
-					progress = true;
-					heads_add(&theirs, h.origin, h.seq);
-				}
+				progress |= h.seq > pk_heads_find(&theirs, h.origin);
+				if (pk_heads_set(&theirs, h.origin, h.seq) != 0)
+					goto retry;
 			}
 			pk_sync_iter_init(&it, &m.refused);
 			while (pk_sync_next_refused(&it, &rf)) {
@@ -1283,8 +1260,8 @@ static void *uplink(void *arg)
 		backoff(sy, &delay);
 	}
 	batch_free(&bt);
-	free(mine.h);
-	free(theirs.h);
+	pk_heads_free(&mine);
+	pk_heads_free(&theirs);
 	nng_ctx_close(ctx);
 	atomic_fetch_sub(&sy->live, 1);
 	return NULL;
@@ -1293,7 +1270,7 @@ static void *uplink(void *arg)
 static void *downlink(void *arg)
 {
 	struct sync *sy = arg;
-	struct heads mine = {0};
+	struct pk_heads mine = {0};
 	struct store_outcome *outc = NULL;
 	struct pk_blob b[PK_SYNC_PUSH_MAX_CS];
 	uint8_t path[PATH_MAX_KEYS][PK_PUB_BYTES];
@@ -1333,7 +1310,7 @@ static void *downlink(void *arg)
 		pk_sync_iter_init(&it, &m.changesets);
 		while (n < PK_SYNC_PUSH_MAX_CS && pk_sync_next_blob(&it, &b[n])) {
 			if (pn > 0 && pk_cs_decode(b[n].p, b[n].len, &cs, NULL) == 0 &&
-			    !in_lineage(sy, path, pn, cs.origin)) {
+			    !store_in_lineage(sy->s, path, pn, cs.origin)) {
 				store_refusals_add(sy->s, "lineage", 1);
 				log_warnx("apply-refused",
 				          "from the parent: an origin outside this "
@@ -1362,7 +1339,7 @@ static void *downlink(void *arg)
 		backoff(sy, &delay);
 	}
 	free(outc);
-	free(mine.h);
+	pk_heads_free(&mine);
 	nng_ctx_close(ctx);
 	atomic_fetch_sub(&sy->live, 1);
 	return NULL;

@@ -705,3 +705,66 @@ int pk_invite_decode(const char *token, struct pk_invite *inv, struct pk_diag *d
 	inv->expires = expires;
 	return 0;
 }
+
+/* ---- head sets -------------------------------------------------------------------------- */
+
+/* The index of origin in hs, or where it would go (with *found false). */
+static size_t heads_at(const struct pk_heads *hs, const uint8_t origin[PK_PUB_BYTES], bool *found)
+{
+	size_t lo = 0, hi = hs->n;
+
+	*found = false;
+	if (hs->n > 0 && memcmp(hs->h[hs->n - 1].origin, origin, PK_PUB_BYTES) < 0)
+		return hs->n; /* the common case: heads come in origin order */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(hs->h[mid].origin, origin, PK_PUB_BYTES);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int pk_heads_set(struct pk_heads *hs, const uint8_t origin[PK_PUB_BYTES], uint64_t seq)
+{
+	struct pk_head *nh;
+	bool found;
+	size_t i = heads_at(hs, origin, &found);
+
+	if (found) {
+		hs->h[i].seq = seq;
+		return 0;
+	}
+	if (hs->n == hs->cap) {
+		size_t cap = hs->cap ? hs->cap * 2 : 64;
+		if ((nh = realloc(hs->h, cap * sizeof(*nh))) == NULL)
+			return PK_ENOMEM;
+		hs->h = nh;
+		hs->cap = cap;
+	}
+	memmove(&hs->h[i + 1], &hs->h[i], (hs->n - i) * sizeof(*hs->h));
+	memcpy(hs->h[i].origin, origin, PK_PUB_BYTES);
+	hs->h[i].seq = seq;
+	hs->n++;
+	return 0;
+}
+
+uint64_t pk_heads_find(const struct pk_heads *hs, const uint8_t origin[PK_PUB_BYTES])
+{
+	bool found;
+	size_t i = heads_at(hs, origin, &found);
+
+	return found ? hs->h[i].seq : 0;
+}
+
+void pk_heads_free(struct pk_heads *hs)
+{
+	free(hs->h);
+	memset(hs, 0, sizeof(*hs));
+}

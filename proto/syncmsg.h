@@ -42,6 +42,20 @@ struct pk_head {
 	uint64_t seq;
 };
 
+/*
+ * A set of heads in ascending origin order. pk_heads_set inserts or replaces (appending is O(1),
+ * inserting elsewhere O(n): the sets here are the origins of one network, hundreds to a few
+ * thousand); pk_heads_find is a binary search and gives 0 for an origin not in the set.
+ * Start from {0}; pk_heads_free releases the array.
+ */
+struct pk_heads {
+	struct pk_head *h;
+	size_t n, cap;
+};
+int pk_heads_set(struct pk_heads *hs, const uint8_t origin[PK_PUB_BYTES], uint64_t seq);
+uint64_t pk_heads_find(const struct pk_heads *hs, const uint8_t origin[PK_PUB_BYTES]);
+void pk_heads_free(struct pk_heads *hs);
+
 /* A byte string the caller owns (encode) or a view into a decoded message (decode). */
 struct pk_blob {
 	const uint8_t *p;

@@ -97,8 +97,10 @@ for src in tests/fuzz/fuzz_*.c; do
 	dir=$work/$name
 	mkdir -p "$dir/corpus" "$dir/artifacts"
 
+	# A target names what it needs beyond proto/ in a " * fuzz-links: ..." header line.
+	links=$(sed -n 's/^ \* fuzz-links: //p' "$src")
 	# shellcheck disable=SC2086
-	if ! $FUZZ_CC -g -O1 $SAN -std=c11 -D_GNU_SOURCE -I. "$src" proto/*.c \
+	if ! $FUZZ_CC -g -O1 $SAN -std=c11 -D_GNU_SOURCE -I. "$src" proto/*.c $links \
 		proto/wilayah_data.S -lmsgpackc -lsodium -ljansson -o "$bin" >"$dir/build.log" 2>&1; then
 		echo "not ok $k - fuzz $name (build failed)"
 		tail -n 20 "$dir/build.log" | sed 's/^/# /'

@@ -17,8 +17,9 @@
  *       future   stamped 2 hours ahead of now
  *       fork     a different changeset with the child's last sequence number, correctly signed
  *       lineage  a changeset from outside the child's subtree: with --signer DIR, a fresh next
- *                changeset signed by DIR's key (e.g. the national node's); else a changeset of
- *                another origin pulled from the parent (its ancestors' log), sent back up
+ *                changeset signed by DIR's key (a sibling's is refused as lineage; the
+ *                parent's own is its log coming back, accepted: SPEC section 16); else a
+ *                changeset of another origin pulled from the parent, sent back up
  *     Prints "sent I HASH" per changeset, then the reply: "refused I REASON" per refusal and
  *     "head ORIGIN SEQ" per acknowledged head (or "error CODE TEXT" when the parent answers with
  *     an error). Crafted changesets build on the child's current head and are not stored.

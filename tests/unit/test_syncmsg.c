@@ -99,45 +99,6 @@ static uint8_t *make_blobs(struct pk_blob *b, size_t n, const size_t *len)
 	return buf;
 }
 
-static void check_heads(const struct pk_sync_list *l, const struct pk_head *want, size_t n)
-{
-	struct pk_sync_iter it;
-	struct pk_head h;
-	size_t k = 0;
-
-	assert_int_equal(l->n, n);
-	pk_sync_iter_init(&it, l);
-	while (pk_sync_next_head(&it, &h)) {
-		assert_true(k < n);
-		assert_memory_equal(h.origin, want[k].origin, PK_PUB_BYTES);
-		assert_true(h.seq == want[k].seq);
-		k++;
-	}
-	assert_int_equal(k, n);
-	assert_int_equal(it.err, 0);
-}
-
-static void check_blobs(const struct pk_sync_list *l, const uint8_t *buf, size_t len,
-                        const struct pk_blob *want, size_t n)
-{
-	struct pk_sync_iter it;
-	struct pk_blob b;
-	size_t k = 0;
-
-	assert_int_equal(l->n, n);
-	pk_sync_iter_init(&it, l);
-	while (pk_sync_next_blob(&it, &b)) {
-		assert_true(k < n);
-		assert_int_equal(b.len, want[k].len);
-		assert_true(b.p >= buf && b.p + b.len <= buf + len); /* a view into buf */
-		if (b.len > 0)
-			assert_memory_equal(b.p, want[k].p, b.len);
-		k++;
-	}
-	assert_int_equal(k, n);
-	assert_int_equal(it.err, 0);
-}
-
 /* Every prefix of buf, in a buffer of exactly that size, is refused as malformed. */
 static void check_truncations(const uint8_t *buf, size_t len)
 {
@@ -174,10 +135,10 @@ static void test_heads_round_trip(void **state)
 		assert_int_equal(pk_sync_heads_encode(h, n, &buf, &len), 0);
 		assert_int_equal(pk_sync_decode(buf, len, PK_SYNC_REQUEST, &m, NULL), 0);
 		assert_int_equal(m.kind, PK_SYNC_HEADS);
-		check_heads(&m.heads, h, n);
+		tu_check_heads(&m.heads, h, n);
 		assert_int_equal(pk_sync_decode(buf, len, PK_SYNC_REPLY, &m, NULL), 0);
 		assert_int_equal(m.kind, PK_SYNC_HEADS_REPLY);
-		check_heads(&m.heads, h, n);
+		tu_check_heads(&m.heads, h, n);
 		assert_string_equal(pk_sync_kind_name(m.kind), "heads");
 		free(buf);
 	}
@@ -208,8 +169,8 @@ static void test_push_round_trip(void **state)
 	assert_int_equal(size, len);
 	assert_int_equal(pk_sync_decode(buf, len, PK_SYNC_REQUEST, &m, NULL), 0);
 	assert_int_equal(m.kind, PK_SYNC_PUSH);
-	check_blobs(&m.certs, buf, len, certs, 3);
-	check_blobs(&m.changesets, buf, len, cs, 5);
+	tu_check_blobs(&m.certs, buf, len, certs, 3);
+	tu_check_blobs(&m.changesets, buf, len, cs, 5);
 	assert_string_equal(pk_sync_kind_name(m.kind), "push");
 	free(buf);
 
@@ -252,7 +213,7 @@ static void test_pull_round_trip(void **state)
 	    pk_sync_pull_encode(h, 3, PK_SYNC_WAIT_MAX_MS, PK_SYNC_PULL_MAX_BYTES, &buf, &len), 0);
 	assert_int_equal(pk_sync_decode(buf, len, PK_SYNC_REQUEST, &m, NULL), 0);
 	assert_int_equal(m.kind, PK_SYNC_PULL);
-	check_heads(&m.heads, h, 3);
+	tu_check_heads(&m.heads, h, 3);
 	assert_true(m.wait_ms == PK_SYNC_WAIT_MAX_MS);
 	assert_true(m.max_bytes == PK_SYNC_PULL_MAX_BYTES);
 	free(buf);
@@ -320,7 +281,7 @@ static void test_pushed_round_trip(void **state)
 	}
 	assert_int_equal(k, 4);
 	assert_int_equal(it.err, 0);
-	check_heads(&m.heads, h, 2);
+	tu_check_heads(&m.heads, h, 2);
 	free(buf);
 	assert_int_equal(pk_sync_pushed_encode(NULL, 0, NULL, 0, &buf, &len), 0);
 	assert_int_equal(pk_sync_decode(buf, len, PK_SYNC_REPLY, &m, NULL), 0);
@@ -351,7 +312,7 @@ static void test_pulled_round_trip(void **state)
 		assert_int_equal(pk_sync_decode(buf, len, PK_SYNC_REPLY, &m, NULL), 0);
 		assert_int_equal(m.kind, PK_SYNC_PULLED);
 		assert_int_equal(m.more, more);
-		check_blobs(&m.changesets, buf, len, cs, n);
+		tu_check_blobs(&m.changesets, buf, len, cs, n);
 		free(buf);
 		if (n < 40)
 			size += pk_sync_blob_cost(n, cs[n].len);
@@ -1339,6 +1300,36 @@ static void test_invite_encode_refusals(void **state)
 	assert_null(tok);
 }
 
+/* pk_heads keeps origins in order whatever order they come in, replaces a repeated origin, and
+ * finds every origin it holds and none it does not. */
+static void test_head_set(void **state)
+{
+	struct pk_heads hs = {0};
+	uint8_t o[200][PK_PUB_BYTES];
+	(void)state;
+
+	for (int i = 0; i < 200; i++) {
+		memset(o[i], 0, PK_PUB_BYTES);
+		o[i][0] = (uint8_t)((i * 37) % 200); /* a permutation of 0..199 */
+		o[i][31] = 1;
+		assert_int_equal(pk_heads_set(&hs, o[i], (uint64_t)i + 1), 0);
+	}
+	assert_int_equal(hs.n, 200);
+	for (size_t i = 1; i < hs.n; i++)
+		assert_true(memcmp(hs.h[i - 1].origin, hs.h[i].origin, PK_PUB_BYTES) < 0);
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(pk_heads_find(&hs, o[i]), (uint64_t)i + 1);
+	assert_int_equal(pk_heads_set(&hs, o[7], 999), 0);
+	assert_int_equal(hs.n, 200);
+	assert_int_equal(pk_heads_find(&hs, o[7]), 999);
+	o[7][31] = 2; /* not in the set */
+	assert_int_equal(pk_heads_find(&hs, o[7]), 0);
+	pk_heads_free(&hs);
+	assert_null(hs.h);
+	assert_int_equal(hs.n, 0);
+	assert_int_equal(pk_heads_find(&hs, o[0]), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1362,6 +1353,7 @@ int main(void)
 	    cmocka_unit_test(test_invite_round_trip),
 	    cmocka_unit_test(test_invite_refusals),
 	    cmocka_unit_test(test_invite_encode_refusals),
+	    cmocka_unit_test(test_head_set),
 	};
 
 	tu_init();

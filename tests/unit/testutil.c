@@ -14,6 +14,7 @@
 #include "proto/cert.h"
 #include "proto/hlc.h"
 #include "proto/schema.h"
+#include "proto/syncmsg.h"
 
 void tu_init(void)
 {
@@ -350,4 +351,45 @@ char *tu_hex(const uint8_t *p, size_t n)
 	assert_non_null(out);
 	pk_hex(out, p, n);
 	return out;
+}
+
+/* ---- sync lists ---- */
+
+void tu_check_heads(const struct pk_sync_list *l, const struct pk_head *want, size_t n)
+{
+	struct pk_sync_iter it;
+	struct pk_head h;
+	size_t k = 0;
+
+	assert_int_equal(l->n, n);
+	pk_sync_iter_init(&it, l);
+	while (pk_sync_next_head(&it, &h)) {
+		assert_true(k < n);
+		assert_memory_equal(h.origin, want[k].origin, PK_PUB_BYTES);
+		assert_true(h.seq == want[k].seq);
+		k++;
+	}
+	assert_int_equal(k, n);
+	assert_int_equal(it.err, 0);
+}
+
+void tu_check_blobs(const struct pk_sync_list *l, const uint8_t *buf, size_t len,
+                    const struct pk_blob *want, size_t n)
+{
+	struct pk_sync_iter it;
+	struct pk_blob b;
+	size_t k = 0;
+
+	assert_int_equal(l->n, n);
+	pk_sync_iter_init(&it, l);
+	while (pk_sync_next_blob(&it, &b)) {
+		assert_true(k < n);
+		assert_int_equal(b.len, want[k].len);
+		assert_true(b.p >= buf && b.p + b.len <= buf + len); /* a view into buf */
+		if (b.len > 0)
+			assert_memory_equal(b.p, want[k].p, b.len);
+		k++;
+	}
+	assert_int_equal(k, n);
+	assert_int_equal(it.err, 0);
 }

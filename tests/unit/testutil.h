@@ -119,4 +119,13 @@ uint64_t tu_rand(uint64_t *state);
 /* Lower-case hex of n bytes, malloc'd. */
 char *tu_hex(const uint8_t *p, size_t n);
 
+/* Asserts that a decoded sync list holds exactly the heads want[0..n) / the blobs
+ * want[0..n) in order, each blob a view into buf[0..len). */
+struct pk_sync_list;
+struct pk_head;
+struct pk_blob;
+void tu_check_heads(const struct pk_sync_list *l, const struct pk_head *want, size_t n);
+void tu_check_blobs(const struct pk_sync_list *l, const uint8_t *buf, size_t len,
+                    const struct pk_blob *want, size_t n);
+
 #endif
