@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "daemon/node.h"
 #include "daemon/store.h"
@@ -48,14 +49,43 @@ int cli_fail(const struct cli *c, const char *fmt, ...) __attribute__((format(pr
 /* Prints the usage line of c->cmd on stderr and returns EXIT_USAGE. */
 int cli_usage(const struct cli *c);
 
-/* Opens the node's store and, when want_key, its key. Prints the error itself. */
+/* Prints "pokjactl CMD: message" and the usage line on stderr; returns EXIT_USAGE. */
+int cli_usagef(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Refuses (printing why, returning EXIT_FAIL) when pokjactl runs as root on a node folder that
+ * belongs to another user (the service user of pokjad): files root creates there would be
+ * unreadable to pokjad. 0 otherwise. */
+int cli_check_owner(const struct cli *c);
+
+/* Opens the node's store and, when sec is not NULL, its key. Prints the error itself. Refuses a
+ * writing open by root of another user's node folder (cli_check_owner). */
 int cli_open(const struct cli *c, unsigned flags, struct store **s, struct store_node *node,
              uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC_BYTES]);
 
 /* Reads a whole file ("-" for stdin) into a malloc'd buffer of at most max bytes. */
 int cli_read_file(const struct cli *c, const char *path, size_t max, uint8_t **out, size_t *len);
 
-/* Writes a whole file atomically (temporary file, fsync, rename). */
+/*
+ * An output file written whole or not at all: cli_out_open creates a temporary file beside
+ * path (exclusively, with `mode`); the caller writes to o->f; cli_out_commit flushes it to
+ * disk, renames it over path and syncs the folder, so path is either as it was or complete.
+ * cli_out_abort removes the temporary file. Both open and commit print their error and return
+ * EXIT_FAIL; after commit or abort o holds nothing.
+ */
+struct cli_out {
+	FILE *f;
+	const char *path;
+	char tmp[4096];
+};
+int cli_out_open(const struct cli *c, const char *path, unsigned mode, struct cli_out *o);
+int cli_out_commit(const struct cli *c, struct cli_out *o);
+void cli_out_abort(struct cli_out *o);
+
+/* Makes renames in folder dir durable (fsync of the folder; best effort: errors are ignored,
+ * since the files themselves are on disk already). */
+void cli_sync_dir(const char *dir);
+
+/* Writes a whole file atomically (cli_out_open, mode 0644, and commit). */
 int cli_write_file(const struct cli *c, const char *path, const uint8_t *data, size_t len);
 
 /* Hex of a key, and the ISO 8601 UTC time of a hybrid clock value. */
@@ -74,6 +104,10 @@ struct json_t;
 struct json_t *cli_node_json(const struct store_node *n);
 void cli_print_node(const struct store_node *n);
 void cli_print_json(struct json_t *j);
+
+/* Whether local writes are held after a restore (cmd_backup.c): sets "writes" in j ("allowed"
+ * or "held", with the sequences) when j is not NULL, else prints a "writes:" line when held. */
+void cli_show_writes(struct store *s, struct json_t *j);
 
 /* pokjad.conf for a node that init creates (cmd_net.c). */
 int cli_write_config(const struct cli *c, const char *listen, const char *parent_url,
@@ -101,5 +135,12 @@ int cmd_info(struct cli *c, int argc, char **argv);
 int cmd_invite(struct cli *c, int argc, char **argv);
 int cmd_revoke(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
+int cmd_backup(struct cli *c, int argc, char **argv);
+int cmd_restore(struct cli *c, int argc, char **argv);
+int cmd_allow_writes(struct cli *c, int argc, char **argv);
+int cmd_bundle(struct cli *c, int argc, char **argv);
+int cmd_export(struct cli *c, int argc, char **argv);
+int cmd_rekap(struct cli *c, int argc, char **argv);
+int cmd_wilayah(struct cli *c, int argc, char **argv);
 
 #endif

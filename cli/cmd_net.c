@@ -414,13 +414,17 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		x.forked = json_array();
 	} else {
 		cli_print_node(&node);
+		cli_show_writes(s, NULL);
 	}
 	if ((err = store_peer_list(s, status_peer, &x)) >= 0 &&
 	    (err = store_refusals(s, status_refused, &x)) >= 0)
 		err = store_forks(s, status_forked, &x);
-	store_close(s);
 	if (x.json) {
 		j = cli_node_json(&node);
+		cli_show_writes(s, j);
+	}
+	store_close(s);
+	if (x.json) {
 		json_object_set_new(j, "parent", x.parent ? x.parent : json_null());
 		json_object_set_new(j, "children", x.children);
 		json_object_set_new(j, "refused", x.refused);

@@ -121,6 +121,8 @@ int cmd_init(struct cli *c, int argc, char **argv)
 
 	memset(&node, 0, sizeof(node));
 	snprintf(path, sizeof(path), "%s/%s", c->dir, NODE_STORE_DIR);
+	if (cli_check_owner(c) != 0)
+		return EXIT_FAIL;
 	if ((err = node_key_create(c->dir, node.pub, sec, &d)) != 0)
 		return cli_fail(c, "%s", d.msg);
 	memcpy(node.root, region == NULL ? node.pub : root_key, PK_PUB_BYTES);
@@ -222,10 +224,12 @@ int cmd_info(struct cli *c, int argc, char **argv)
 		return rc;
 	if (c->json) {
 		j = cli_node_json(&node);
+		cli_show_writes(s, j);
 		x.arr = json_array();
 		json_object_set_new(j, "origins", x.arr);
 	} else {
 		cli_print_node(&node);
+		cli_show_writes(s, NULL);
 		printf("origins:\n");
 	}
 	n = store_log(s, NULL, count_visit, &x);

@@ -45,6 +45,87 @@ static const struct command commands[] = {
      "Revokes the certificate of NODE (its 64-digit key), a node certified below this one:\n"
      "a signed record that replicates like any other; from then on every node refuses\n"
      "NODE's changesets and its sessions."},
+    /* ---- backup, restore (cmd_backup.c) ---- */
+    {"backup", cmd_backup, "backup [--dir DIR] FILE|- [--json]",
+     "Writes a consistent, compacted copy of this node's store to FILE (mode 0600, written\n"
+     "whole or not at all; '-' writes to stdout), while pokjad and other writers go on.\n"
+     "The copy holds no key: keep a copy of DIR/node.key apart (it never changes)."},
+    {"restore", cmd_restore, "restore [--dir DIR] FILE [--json]",
+     "Puts a backup back on a stopped node (pokjad must not run). The backup is checked\n"
+     "whole first and must belong to DIR/node.key; the store it replaces is kept as\n"
+     "DIR/store.before-restore-TIME. Local writes are then held until pokjad has heard\n"
+     "this node's latest sequence from its peers (its parent; the national node: a child)\n"
+     "and got back its own changesets made after the backup, so that the node never\n"
+     "forks its own log. 'status' shows when writes are held."},
+    {"allow-writes", cmd_allow_writes, "allow-writes [--dir DIR]",
+     "Lets a restored node write before it has heard its own latest sequence from its\n"
+     "peers. Only for when no later changeset of this node exists anywhere (say, its\n"
+     "peers are gone too): otherwise its next write forks its log, and every peer then\n"
+     "refuses its changesets."},
+    /* ---- offline bundles (cmd_bundle.c) ---- */
+    {"bundle", cmd_bundle,
+     "bundle create [--dir DIR] [--for NODE] -o FILE [--json] | bundle apply [--dir DIR] FILE "
+     "[--json]",
+     "Offline bundles carry signed changesets by hand to and from an office with no link.\n"
+     "\n"
+     "bundle create [--dir DIR] [--for NODE] -o FILE [--json]\n"
+     "  Writes to FILE, signed by this node, the changesets NODE lacks of its lineage as\n"
+     "  far as this node knows (from pokjad's last session with NODE, or the last bundle\n"
+     "  NODE made that was applied here; before either, NODE's whole lineage), with the\n"
+     "  certificates that check them and what this node holds. Without --for: every\n"
+     "  changeset held. NODE is a key (64 hex digits) or the region code of a node whose\n"
+     "  certificate is held (\"\" for the national node).\n"
+     "\n"
+     "bundle apply [--dir DIR] FILE [--json]\n"
+     "  Checks FILE as a whole (one changed byte, or a creator from another network,\n"
+     "  refuses all of it), then applies each changeset as live sync does. Changesets\n"
+     "  outside this node's lineage are left out (refused when the bundle was made for\n"
+     "  this node). Prints how many were applied, already held and refused, by reason;\n"
+     "  exit status 1 when anything was refused. Applying a bundle again changes nothing.\n"
+     "\n"
+     "Both work while pokjad runs."},
+    /* ---- exports and reports (cmd_export.c, cmd_rekap.c, cmd_wilayah.c) ---- */
+    {"export", cmd_export,
+     "export [--dir DIR] COLLECTION [--region PREFIX] [--format csv|json|jsonl] [-o FILE] "
+     "[--json]",
+     "Writes a collection's records (not deleted ones), optionally only those inside a\n"
+     "region, as CSV (the default), a JSON array or JSON Lines, to stdout or into FILE\n"
+     "(written whole to a temporary file, then renamed; a failed export leaves FILE as it\n"
+     "was). Each record: key, wilayah, nama_wilayah (the region's official name, empty\n"
+     "when the code is not on the list), the collection's fields in schema order ('pokjactl\n"
+     "schema COLLECTION'), and diubah (its last change, ISO 8601 UTC). CSV: RFC 4180,\n"
+     "UTF-8, CRLF rows, a header row; an absent field is empty, a list field is JSON array\n"
+     "text such as [\"a\",\"b\"], numbers as stored (a fraction in its shortest exact\n"
+     "text). JSON: an absent field is left out. With -o it prints the count, or with\n"
+     "--json {\"records\": N, \"file\": FILE}; without -o, --json means --format json.\n"
+     "The region list's ODbL notice goes to stderr, never into the data."},
+    {"rekap", cmd_rekap,
+     "rekap [--dir DIR] kegiatan|arahan|kumuh [--region PREFIX] "
+     "[--level provinsi|kabupaten|kecamatan|desa] [--tahun Y] "
+     "[--by wilayah|sumber_biaya|strategi|status] [--json|--csv] [-o FILE]",
+     "Recap reports (read-only). kegiatan: activities per group (--by wilayah, the\n"
+     "default, sumber_biaya, strategi or status): how many, by status, participants, cost,\n"
+     "and cost per funding source; participants and cost leave out cancelled activities\n"
+     "(status batal), whose cost has a column of its own. arahan: for each directive\n"
+     "addressed to the region, the kabupaten/kota it targets (those on the official list\n"
+     "inside its wilayah_sasaran) and which of them have a tindak_lanjut for it (one whose\n"
+     "'arahan' is the directive's key, anywhere inside the kabupaten/kota). kumuh: luas_ha,\n"
+     "jumlah_kk and jumlah_rumah summed per region and year.\n"
+     "--region PREFIX: only records inside it (default: this node's region; for arahan a\n"
+     "region below kabupaten/kota stands for its kabupaten/kota). --level: the level rows\n"
+     "are grouped at (default: one below the region); a record above it gets a row for its\n"
+     "own region. --tahun: that year only. Funding sources and strategies are grouped\n"
+     "ignoring case and extra spaces. Text for people (1.250.000; hectares as 12,50),\n"
+     "--csv (RFC 4180) or --json (exact numbers) for machines; -o FILE writes the report\n"
+     "to FILE atomically."},
+    {"wilayah", cmd_wilayah, "wilayah [CODE|NAME] [--json]",
+     "Looks up the official Kemendagri region list built into the program (no node\n"
+     "needed). No argument: the 38 provinces. CODE (such as 32.75.01): its name, level\n"
+     "and the regions it lies in, and its direct children (kabupaten/kota of a province,\n"
+     "kecamatan of a kabupaten/kota, desa/kelurahan of a kecamatan). NAME: the regions\n"
+     "whose name contains it, ignoring case, higher levels first, at most 50 shown with\n"
+     "the total. Exit status 1 when the code or name is not on the list. The list's ODbL\n"
+     "notice ends the text output (on stderr with --json)."},
     {"request", cmd_request, "request [--dir DIR] -o FILE",
      "Writes this node's join request (its key, region and name, signed by it) to FILE,\n"
      "to be carried to the parent, which answers with 'certify'."},

@@ -1,6 +1,7 @@
 /* util.c: option parsing, errors, files and formatting shared by pokjactl's commands. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,16 +15,32 @@
 #include "proto/region.h"
 #include "proto/wilayah.h"
 
+/* "pokjactl CMD: message" on stderr. */
+static void say(const struct cli *c, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s %s: ", c->prog, c->cmd);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int cli_fail(const struct cli *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s %s: ", c->prog, c->cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(c, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return EXIT_FAIL;
+}
+
+int cli_usagef(const struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(c, fmt, ap);
+	va_end(ap);
+	return cli_usage(c);
 }
 
 static const struct cli_opt *find_opt(const struct cli_opt *opts, const char *name, size_t len)
@@ -53,9 +70,7 @@ int cli_parse(struct cli *c, int argc, char **argv, const struct cli_opt *opts, 
 			return -1;
 		if (argv[i][0] != '-' || strcmp(argv[i], "-") == 0) {
 			if (*npos >= maxpos) {
-				fprintf(stderr, "%s %s: unexpected argument '%s'\n", c->prog,
-				        c->cmd, argv[i]);
-				return cli_usage(c);
+				return cli_usagef(c, "unexpected argument '%s'", argv[i]);
 			}
 			pos[(*npos)++] = argv[i];
 			continue;
@@ -67,14 +82,11 @@ int cli_parse(struct cli *c, int argc, char **argv, const struct cli_opt *opts, 
 		if (o == NULL)
 			o = find_opt(global, name, len);
 		if (o == NULL) {
-			fprintf(stderr, "%s %s: unknown option '%s'\n", c->prog, c->cmd, argv[i]);
-			return cli_usage(c);
+			return cli_usagef(c, "unknown option '%s'", argv[i]);
 		}
 		if (o->flag != NULL) {
 			if (eq != NULL) {
-				fprintf(stderr, "%s %s: option '--%s' takes no value\n", c->prog,
-				        c->cmd, o->name);
-				return cli_usage(c);
+				return cli_usagef(c, "option '--%s' takes no value", o->name);
 			}
 			*o->flag = true;
 			continue;
@@ -84,15 +96,12 @@ int cli_parse(struct cli *c, int argc, char **argv, const struct cli_opt *opts, 
 		} else if (i + 1 < argc) {
 			val = argv[++i];
 		} else {
-			fprintf(stderr, "%s %s: option '--%s' needs a value\n", c->prog, c->cmd,
-			        o->name);
-			return cli_usage(c);
+			return cli_usagef(c, "option '--%s' needs a value", o->name);
 		}
 		*o->val = val;
 	}
 	if (*npos < minpos) {
-		fprintf(stderr, "%s %s: missing argument\n", c->prog, c->cmd);
-		return cli_usage(c);
+		return cli_usagef(c, "missing argument");
 	}
 	if (dir_val != NULL)
 		c->dir = dir_val;
@@ -102,6 +111,25 @@ int cli_parse(struct cli *c, int argc, char **argv, const struct cli_opt *opts, 
 	return 0;
 }
 
+int cli_check_owner(const struct cli *c)
+{
+	struct passwd *pw;
+	struct stat st;
+
+	if (geteuid() != 0 || stat(c->dir, &st) != 0 || st.st_uid == 0)
+		return 0;
+	pw = getpwuid(st.st_uid);
+	if (pw == NULL)
+		return cli_fail(c,
+		                "%s belongs to user id %u: run pokjactl as that user, so that "
+		                "pokjad can read what it writes",
+		                c->dir, (unsigned)st.st_uid);
+	return cli_fail(c,
+	                "%s belongs to user '%s': run pokjactl as that user (sudo -u %s "
+	                "pokjactl ...), so that pokjad can read what it writes",
+	                c->dir, pw->pw_name, pw->pw_name);
+}
+
 int cli_open(const struct cli *c, unsigned flags, struct store **s, struct store_node *node,
              uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC_BYTES])
 {
@@ -109,6 +137,8 @@ int cli_open(const struct cli *c, unsigned flags, struct store **s, struct store
 	int err;
 
 	*s = NULL;
+	if (!(flags & STORE_RDONLY) && cli_check_owner(c) != 0)
+		return EXIT_FAIL;
 	node_guard_faults(c->prog, c->dir, true);
 	if ((err = node_store_open(c->dir, flags, s, &d)) != 0)
 		return cli_fail(c, "%s", d.msg[0] ? d.msg : pk_strerror(err));
@@ -177,28 +207,91 @@ nomem:
 	return cli_fail(c, "out of memory reading %s", path);
 }
 
-int cli_write_file(const struct cli *c, const char *path, const uint8_t *data, size_t len)
+int cli_out_open(const struct cli *c, const char *path, unsigned mode, struct cli_out *o)
 {
-	char tmp[4096];
-	int fd;
+	int fd, e;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return cli_fail(c, "%s: %s", tmp, strerror(errno));
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) != 0) {
-		int e = errno;
+	o->f = NULL;
+	o->path = path;
+	if ((size_t)snprintf(o->tmp, sizeof(o->tmp), "%s.tmp.%d", path, (int)getpid()) >=
+	    sizeof(o->tmp))
+		return cli_fail(c, "%.60s...: the file name is too long", path);
+	if ((fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode)) < 0)
+		return cli_fail(c, "cannot write %s: %s", path, strerror(errno));
+	if ((o->f = fdopen(fd, "w")) == NULL) {
+		e = errno;
 		close(fd);
-		unlink(tmp);
-		return cli_fail(c, "%s: %s", tmp, strerror(e));
-	}
-	close(fd);
-	if (rename(tmp, path) != 0) {
-		int e = errno;
-		unlink(tmp);
-		return cli_fail(c, "%s: %s", path, strerror(e));
+		unlink(o->tmp);
+		return cli_fail(c, "cannot write %s: %s", path, strerror(e));
 	}
 	return 0;
+}
+
+void cli_out_abort(struct cli_out *o)
+{
+	if (o->f == NULL)
+		return;
+	fclose(o->f);
+	o->f = NULL;
+	unlink(o->tmp);
+}
+
+void cli_sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/* cli_sync_dir of the folder that holds path. */
+static void sync_folder_of(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	cli_sync_dir(dir);
+}
+
+int cli_out_commit(const struct cli *c, struct cli_out *o)
+{
+	int e = 0;
+
+	if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0)
+		e = errno != 0 ? errno : EIO;
+	if (fclose(o->f) != 0 && e == 0)
+		e = errno;
+	o->f = NULL;
+	if (e == 0 && rename(o->tmp, o->path) != 0)
+		e = errno;
+	if (e != 0) {
+		unlink(o->tmp);
+		return cli_fail(c, "writing %s: %s", o->path, strerror(e));
+	}
+	sync_folder_of(o->path);
+	return 0;
+}
+
+int cli_write_file(const struct cli *c, const char *path, const uint8_t *data, size_t len)
+{
+	struct cli_out o;
+
+	if (cli_out_open(c, path, 0644, &o) != 0)
+		return EXIT_FAIL;
+	if (fwrite(data, 1, len, o.f) != len) {
+		int e = errno;
+		cli_out_abort(&o);
+		return cli_fail(c, "writing %s: %s", path, strerror(e));
+	}
+	return cli_out_commit(c, &o);
 }
 
 void cli_key_hex(char out[2 * PK_PUB_BYTES + 1], const uint8_t *key)

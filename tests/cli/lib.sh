@@ -19,6 +19,9 @@
 #   stdout_has NAME PATTERN      the last command's stdout matches (runs nothing)
 #   stderr_has NAME PATTERN      the last command's stderr matches (runs nothing)
 #   check NAME CMD...            like ok, for shell tests (test, grep, cmp, ...) run quietly
+#   golden NAME FILE CMD...      CMD exits 0 and its stdout (through the sed -E expression
+#                                $GOLDEN_FILTER when set) is byte for byte FILE; with
+#                                UPDATE_GOLDEN set, FILE is rewritten instead
 #   pass NAME / fail NAME [WHY]  record a result directly
 #   snapshot DIR                 a canonical dump of a node's whole state
 #   track PID                    kill PID (and wait for it) when the test exits
@@ -131,6 +134,31 @@ _report() { # name, why, command...
 	if [ -s "$OUT" ]; then
 		echo "# stdout:"
 		_comment <"$OUT"
+	fi
+}
+
+golden() {
+	_gname=$1
+	_gfile=$2
+	shift 2
+	_run "$@"
+	if [ "$RC" -ne 0 ]; then
+		_report "$_gname" "expected exit status 0" "$@"
+		return 0
+	fi
+	if [ -n "${GOLDEN_FILTER:-}" ]; then
+		sed -E "$GOLDEN_FILTER" "$OUT" >"$T/.golden"
+	else
+		cp "$OUT" "$T/.golden"
+	fi
+	if [ -n "${UPDATE_GOLDEN:-}" ]; then
+		cp "$T/.golden" "$_gfile"
+		pass "$_gname (rewrote $_gfile)"
+	elif cmp -s "$T/.golden" "$_gfile"; then
+		pass "$_gname"
+	else
+		fail "$_gname" "output differs from $_gfile (UPDATE_GOLDEN=1 rewrites it):
+$(diff "$_gfile" "$T/.golden" | sed -n '1,30p' | cat -A)"
 	fi
 }
 

@@ -1,0 +1,367 @@
+/*
+ * cmd_export.c: `pokjactl export`: a collection's live records as CSV, a JSON array or JSON
+ * Lines, on stdout or atomically into a file.
+ *
+ * Records are written as store_list hands them over, page by page, so memory stays flat however
+ * large the collection: no format builds the whole output first. Every format carries the same
+ * columns: key, wilayah, nama_wilayah (the official name), the schema's fields in schema order,
+ * and diubah (the record's last change, ISO 8601 UTC of its hybrid clock).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "csv.h"
+#include "proto/schema.h"
+#include "proto/wilayah.h"
+#include "recjson.h"
+
+/* Progress on a terminal every so many records. */
+#define PROGRESS_EVERY 10000
+
+enum export_format { FMT_CSV, FMT_JSON, FMT_JSONL };
+
+/* Column names the export adds beside the schema's fields. */
+static const char *const extra_columns[] = {"key", "wilayah", "nama_wilayah", "diubah"};
+
+struct export
+{
+	const struct pk_collection *coll;
+	enum export_format fmt;
+	FILE *f;
+	struct csv csv;
+	size_t n;      /* records written */
+	size_t bad;    /* stored records that did not decode */
+	bool nomem;    /* a record could not be converted for lack of memory */
+	bool failed;   /* a write to f failed: the walk stopped */
+	bool progress; /* show a count on stderr */
+};
+
+/*
+ * The shortest decimal text that reads back (strtod) as exactly x: 12.5, 0.1, 1000000, 1.5e-7.
+ * Positional notation for exponents -4..15, as Python's repr does, else d.ddde[-]X. No ".0" on
+ * integral values: 12 is the shortest text of 12.0, and every JSON reader gives it back equal.
+ */
+static void num_text(double x, char out[40])
+{
+	char e[40], digits[24];
+	int p, exp, nd = 0, o = 0;
+	const char *s;
+
+	for (p = 1; p < 17; p++) {
+		snprintf(e, sizeof(e), "%.*e", p - 1, x);
+		if (strtod(e, NULL) == x)
+			break;
+	}
+	snprintf(e, sizeof(e), "%.*e", p - 1, x); /* "-d.ddde+XX" */
+	s = e;
+	if (*s == '-')
+		out[o++] = *s++;
+	for (; *s != 'e'; s++)
+		if (*s != '.')
+			digits[nd++] = *s;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	exp = atoi(s + 1);
+	if (exp >= -4 && exp < 16) {
+		if (exp < 0) {
+			out[o++] = '0';
+			out[o++] = '.';
+			for (int i = -1; i > exp; i--)
+				out[o++] = '0';
+			for (int i = 0; i < nd; i++)
+				out[o++] = digits[i];
+		} else {
+			for (int i = 0; i <= exp; i++)
+				out[o++] = i < nd ? digits[i] : '0';
+			if (nd > exp + 1) {
+				out[o++] = '.';
+				for (int i = exp + 1; i < nd; i++)
+					out[o++] = digits[i];
+			}
+		}
+		out[o] = '\0';
+		return;
+	}
+	out[o++] = digits[0];
+	if (nd > 1) {
+		out[o++] = '.';
+		for (int i = 1; i < nd; i++)
+			out[o++] = digits[i];
+	}
+	snprintf(out + o, (size_t)(40 - o), "e%d", exp);
+}
+
+/* {"key", "wilayah", "nama_wilayah", fields..., "diubah"} of a live record, or NULL when the
+ * value does not decode (*nomem tells when memory ran out instead). */
+static json_t *record_object(const struct pk_collection *coll, const struct store_record *r,
+                             bool *nomem)
+{
+	const struct pk_wilayah *w = pk_wilayah_find(r->region, strlen(r->region));
+	char when[32];
+	json_t *o;
+	int err;
+
+	*nomem = false;
+	cli_hlc_time(when, r->hlc);
+	o = json_pack("{s:s, s:s, s:s}", "key", r->key, "wilayah", r->region, "nama_wilayah",
+	              w != NULL ? w->name : "");
+	if (o == NULL) {
+		*nomem = true;
+		return NULL;
+	}
+	err = recjson_decode(coll, r->value, r->value_len, o);
+	if (err == 0 && json_object_set_new(o, "diubah", json_string(when)) != 0)
+		err = PK_ENOMEM;
+	if (err != 0) {
+		*nomem = err == PK_ENOMEM;
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* One JSON value, compact, UTF-8 as is; numbers with a fraction by num_text. */
+static void json_value_out(FILE *f, json_t *v)
+{
+	char num[40];
+
+	if (json_is_real(v)) {
+		num_text(json_real_value(v), num);
+		fputs(num, f);
+	} else {
+		json_dumpf(v, f, JSON_ENCODE_ANY | JSON_COMPACT);
+	}
+}
+
+/* The record object compact on one line (no newline). Member names are schema field names and
+ * the fixed columns, all plain ASCII, so they need no escaping. */
+static void json_record_out(FILE *f, json_t *o)
+{
+	const char *name;
+	json_t *v;
+	bool first = true;
+
+	fputc('{', f);
+	json_object_foreach(o, name, v)
+	{
+		fprintf(f, "%s\"%s\":", first ? "" : ",", name);
+		json_value_out(f, v);
+		first = false;
+	}
+	fputc('}', f);
+}
+
+/* One CSV cell for a field value: absent empty, strings as is, a strlist as JSON array text. */
+static void csv_value(struct csv *w, json_t *v, bool *nomem)
+{
+	char num[40];
+	char *t;
+
+	if (v == NULL) {
+		csv_field(w, "", 0);
+	} else if (json_is_string(v)) {
+		csv_field(w, json_string_value(v), json_string_length(v));
+	} else if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		csv_str(w, num);
+	} else if (json_is_real(v)) {
+		num_text(json_real_value(v), num);
+		csv_str(w, num);
+	} else if (json_is_boolean(v)) {
+		csv_str(w, json_is_true(v) ? "true" : "false");
+	} else {
+		t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		if (t == NULL)
+			*nomem = true;
+		csv_str(w, t);
+		free(t);
+	}
+}
+
+static void csv_header(struct export *x)
+{
+	csv_str(&x->csv, "key");
+	csv_str(&x->csv, "wilayah");
+	csv_str(&x->csv, "nama_wilayah");
+	for (size_t i = 0; i < x->coll->nfields; i++)
+		csv_str(&x->csv, x->coll->fields[i].name);
+	csv_str(&x->csv, "diubah");
+	csv_end_row(&x->csv);
+}
+
+static void csv_record_out(struct export *x, json_t *o)
+{
+	csv_str(&x->csv, json_string_value(json_object_get(o, "key")));
+	csv_str(&x->csv, json_string_value(json_object_get(o, "wilayah")));
+	csv_str(&x->csv, json_string_value(json_object_get(o, "nama_wilayah")));
+	for (size_t i = 0; i < x->coll->nfields; i++)
+		csv_value(&x->csv, json_object_get(o, x->coll->fields[i].name), &x->nomem);
+	csv_str(&x->csv, json_string_value(json_object_get(o, "diubah")));
+	csv_end_row(&x->csv);
+}
+
+static int export_visit(const struct store_record *r, void *arg)
+{
+	struct export *x = arg;
+	bool nomem;
+	json_t *o = record_object(x->coll, r, &nomem);
+
+	if (o == NULL) {
+		if (nomem) {
+			x->nomem = true;
+			return 1;
+		}
+		x->bad++;
+		return 0;
+	}
+	switch (x->fmt) {
+	case FMT_CSV:
+		csv_record_out(x, o);
+		break;
+	case FMT_JSON:
+		fputs(x->n ? ",\n" : "\n", x->f);
+		json_record_out(x->f, o);
+		break;
+	case FMT_JSONL:
+		json_record_out(x->f, o);
+		fputc('\n', x->f);
+		break;
+	}
+	json_decref(o);
+	x->n++;
+	if (x->progress && x->n % PROGRESS_EVERY == 0)
+		fprintf(stderr, "\rexporting: %zu records", x->n);
+	if (ferror(x->f)) {
+		x->failed = true;
+		return 1;
+	}
+	return x->nomem ? 1 : 0;
+}
+
+static int parse_format(const struct cli *c, const char *name, enum export_format *fmt)
+{
+	if (strcmp(name, "csv") == 0)
+		*fmt = FMT_CSV;
+	else if (strcmp(name, "json") == 0)
+		*fmt = FMT_JSON;
+	else if (strcmp(name, "jsonl") == 0)
+		*fmt = FMT_JSONL;
+	else {
+		return cli_usagef(c, "unknown format '%.40s' (csv, json or jsonl)", name);
+	}
+	return 0;
+}
+
+int cmd_export(struct cli *c, int argc, char **argv)
+{
+	const char *region = NULL, *format = NULL, *path = NULL;
+	struct cli_opt opts[] = {{"region", &region, NULL},
+	                         {"format", &format, NULL},
+	                         {"o", &path, NULL},
+	                         {"output", &path, NULL},
+	                         {0}};
+	struct export x;
+	struct store_node node;
+	struct store *s = NULL;
+	struct cli_out out = {NULL, NULL, ""};
+	char *pos[1];
+	int npos, rc, n;
+
+	memset(&x, 0, sizeof(x));
+	if ((rc = cli_parse(c, argc, argv, opts, pos, 1, 1, &npos)) != 0)
+		return rc;
+	if ((x.coll = pk_schema_find(pos[0], strlen(pos[0]))) == NULL)
+		return cli_fail(c, "unknown collection '%.40s' (see 'pokjactl schema')", pos[0]);
+	/* A field named like an added column would make two columns of one name. */
+	for (size_t i = 0; i < sizeof(extra_columns) / sizeof(extra_columns[0]); i++)
+		if (pk_schema_field(x.coll, extra_columns[i], strlen(extra_columns[i])) != NULL)
+			return cli_fail(c, "collection '%s' has a field '%s', a name export uses",
+			                x.coll->name, extra_columns[i]);
+	if (region != NULL && cli_check_region(c, region, NULL) != 0)
+		return EXIT_FAIL;
+	/* Without -o, --json asks for JSON data: the same as --format json. */
+	x.fmt = c->json && path == NULL ? FMT_JSON : FMT_CSV;
+	if (format != NULL && (rc = parse_format(c, format, &x.fmt)) != 0)
+		return rc;
+	if (c->json && path == NULL && x.fmt != FMT_JSON) {
+		return cli_usagef(c,
+		                  "--json without -o means --format json, not --format %s "
+		                  "(with -o, --json prints a summary)",
+		                  format);
+	}
+	if (path != NULL && path[0] == '\0')
+		return cli_usagef(c, "-o needs a file name");
+	if ((rc = cli_open(c, STORE_RDONLY, &s, &node, NULL, NULL)) != 0)
+		return rc;
+
+	if (path != NULL) {
+		/* FILE is either the old one or the whole new export. */
+		if ((rc = cli_out_open(c, path, 0644, &out)) != 0)
+			goto out;
+		x.f = out.f;
+		x.progress = isatty(STDERR_FILENO) != 0;
+	} else {
+		x.f = stdout;
+		x.progress = isatty(STDERR_FILENO) != 0 && isatty(STDOUT_FILENO) == 0;
+	}
+	x.csv.f = x.f;
+
+	if (x.fmt == FMT_CSV)
+		csv_header(&x);
+	else if (x.fmt == FMT_JSON)
+		fputc('[', x.f);
+	n = store_list(s, x.coll->name, region, false, export_visit, &x);
+	store_close(s);
+	s = NULL;
+	if (x.progress && x.n >= PROGRESS_EVERY)
+		fprintf(stderr, "\rexporting: %zu records\n", x.n);
+	if (x.fmt == FMT_JSON)
+		fputs(x.n ? "\n]\n" : "]\n", x.f);
+
+	if (n < 0) {
+		rc = cli_fail(c, "reading the store: %s", pk_strerror(n));
+		goto out;
+	}
+	if (x.nomem) {
+		rc = cli_fail(c, "out of memory");
+		goto out;
+	}
+	if (x.bad > 0) {
+		rc = cli_fail(c, "%zu stored records do not decode; run 'pokjactl verify'", x.bad);
+		goto out;
+	}
+	if (fflush(x.f) != 0 || ferror(x.f) || x.failed) {
+		rc = cli_fail(c, "writing %s: %s", path ? path : "stdout", strerror(errno));
+		goto out;
+	}
+	if (path != NULL) {
+		x.f = NULL;
+		if ((rc = cli_out_commit(c, &out)) != 0)
+			goto out;
+		if (c->json) {
+			json_t *j =
+			    json_pack("{s:I, s:s}", "records", (json_int_t)x.n, "file", path);
+			if (j != NULL) {
+				cli_print_json(j);
+				json_decref(j);
+			}
+		} else {
+			printf("exported %zu record%s to %s\n", x.n, x.n == 1 ? "" : "s", path);
+		}
+		fflush(stdout);
+	}
+	/* The names in nama_wilayah come from the ODbL-licensed list. The notice goes to stderr,
+	 * never into the data, so the exported file stays a clean table. */
+	fprintf(stderr, "%s\n", pk_wilayah_notice());
+	rc = EXIT_OK;
+out:
+	cli_out_abort(&out);
+	store_close(s);
+	return rc;
+}

@@ -1,0 +1,310 @@
+#!/bin/sh
+# pokjactl rekap: the kegiatan, arahan and kumuh reports in text, CSV and JSON, compared byte for
+# byte with the golden files in tests/cli/golden/rekap/ (made from the fixture input.jsonl
+# there, imported at a national node); totals recomputed in Python from the fixture and from
+# the official region list; exact sums beyond 2^63; the node's region as the default; and every
+# usage error and refusal with its exit status, leaving the store unchanged.
+#
+# The golden files are committed and the test fails when the output differs. After an
+# intended change of the output, regenerate them and review `git diff` before committing:
+#
+#	UPDATE_GOLDEN=1 BUILD=build sh tests/cli/test_rekap.sh
+. tests/cli/lib.sh
+
+G=tests/cli/golden/rekap
+N=$T/nasional
+
+ok "init national" "$P" --dir "$N" init
+ok "import the fixture" "$P" --dir "$N" import "$G/input.jsonl"
+snapshot "$N" >"$T/before"
+
+# rgolden NAME FILE ARGS...: `rekap ARGS` succeeds and prints exactly $G/FILE.
+rgolden() {
+	_rg=$1
+	_rf=$G/$2
+	shift 2
+	golden "$_rg" "$_rf" "$P" --dir "$N" rekap "$@"
+}
+
+# ---- golden files
+rgolden "kegiatan (text, by provinsi)" kegiatan.txt kegiatan
+rgolden "kegiatan --csv" kegiatan.csv kegiatan --csv
+rgolden "kegiatan --json" kegiatan.json kegiatan --json
+rgolden "kegiatan --by sumber_biaya" kegiatan-sumber.txt kegiatan --by sumber_biaya
+rgolden "kegiatan --by sumber_biaya --csv" kegiatan-sumber.csv kegiatan --by sumber_biaya --csv
+rgolden "kegiatan --by sumber_biaya --json" kegiatan-sumber.json kegiatan --by sumber_biaya --json
+rgolden "kegiatan --by strategi" kegiatan-strategi.txt kegiatan --by strategi
+rgolden "kegiatan --by strategi --csv (quoting)" kegiatan-strategi.csv kegiatan --by strategi --csv
+rgolden "kegiatan --by status" kegiatan-status.txt kegiatan --by status
+rgolden "kegiatan --by status --json" kegiatan-status.json kegiatan --by status --json
+rgolden "kegiatan --tahun 2026" kegiatan-2026.txt kegiatan --tahun 2026
+rgolden "kegiatan --tahun 2026 --csv" kegiatan-2026.csv kegiatan --tahun 2026 --csv
+rgolden "kegiatan --tahun 2026 --json" kegiatan-2026.json kegiatan --tahun 2026 --json
+rgolden "kegiatan --level kabupaten" kegiatan-kabupaten.txt kegiatan --level kabupaten
+rgolden "kegiatan --level kabupaten --csv" kegiatan-kabupaten.csv kegiatan --level kabupaten --csv
+rgolden "kegiatan --level kabupaten --json" kegiatan-kabupaten.json \
+	kegiatan --level kabupaten --json
+rgolden "kegiatan --region 32" kegiatan-32.txt kegiatan --region 32
+rgolden "kegiatan --region 32 --csv" kegiatan-32.csv kegiatan --region 32 --csv
+rgolden "kegiatan --region 32 --json" kegiatan-32.json kegiatan --region 32 --json
+rgolden "kegiatan with no records (text)" kegiatan-none.txt kegiatan --tahun 2030
+rgolden "kegiatan with no records --csv" kegiatan-none.csv kegiatan --tahun 2030 --csv
+rgolden "kegiatan with no records --json" kegiatan-none.json kegiatan --tahun 2030 --json
+rgolden "arahan (text, national)" arahan.txt arahan
+rgolden "arahan --region 32" arahan-32.txt arahan --region 32
+rgolden "arahan --region 32 --csv" arahan-32.csv arahan --region 32 --csv
+rgolden "arahan --region 32 --json" arahan-32.json arahan --region 32 --json
+rgolden "arahan --region 32.75.01 (a kecamatan: its kabupaten/kota)" arahan-3275.txt \
+	arahan --region 32.75.01
+rgolden "arahan with none addressed (text)" arahan-none.txt arahan --region 11
+rgolden "kumuh (text, by provinsi)" kumuh.txt kumuh
+rgolden "kumuh --csv" kumuh.csv kumuh --csv
+rgolden "kumuh --json" kumuh.json kumuh --json
+rgolden "kumuh --region 32.75 --level desa" kumuh-3275-desa.txt kumuh --region 32.75 --level desa
+rgolden "kumuh --region 32.75 --level desa --csv" kumuh-3275-desa.csv \
+	kumuh --region 32.75 --level desa --csv
+rgolden "kumuh --region 32.75 --level desa --json" kumuh-3275-desa.json \
+	kumuh --region 32.75 --level desa --json
+rgolden "kumuh --tahun 2026 --level kabupaten" kumuh-2026-kabupaten.txt \
+	kumuh --tahun 2026 --level kabupaten
+rgolden "kumuh with no records (text)" kumuh-none.txt kumuh --region 11
+
+# ---- the same report whatever the option order and place of --json; -o writes it
+rgolden "--json after the options gives the same JSON" kegiatan-32.json \
+	kegiatan --json --region=32
+_run "$P" --json --dir "$N" rekap kegiatan --region 32
+cp "$OUT" "$T/global.json"
+check "--json before the command gives the same JSON" cmp -s "$T/global.json" "$G/kegiatan-32.json"
+ok "-o FILE writes the report" "$P" --dir "$N" rekap kumuh --csv -o "$T/kumuh.csv"
+same "-o prints nothing on stdout" "$(cat "$OUT")" ""
+check "-o FILE holds what stdout would" cmp -s "$T/kumuh.csv" "$G/kumuh.csv"
+check "-o leaves no temporary file" test -z "$(ls "$T" | grep '\.tmp\.')"
+
+# ---- independent checks: recomputed from the fixture and the official list
+PY=$T/recompute.py
+cat >"$PY" <<'EOF'
+import csv, json, sys
+recs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
+kab = [r[0] for r in csv.reader(open(sys.argv[2], encoding="utf-8"))][1:]
+def inside(code, prefix):
+    return prefix == "" or code == prefix or code.startswith(prefix + ".")
+what = sys.argv[3]
+keg = [r for r in recs if r["collection"] == "kegiatan"]
+if what == "biaya-32-2026":  # not cancelled
+    print(sum(r.get("biaya", 0) for r in keg if inside(r["wilayah"], "32") and
+              r["tahun"] == 2026 and r.get("status") != "batal"))
+elif what == "batal-all":
+    print(sum(r.get("biaya", 0) for r in keg if r.get("status") == "batal"))
+elif what == "peserta-33":
+    print(sum(r.get("jumlah_peserta", 0) for r in keg if inside(r["wilayah"], "33") and
+              r.get("status") != "batal"))
+elif what == "count-by-prov":
+    c = {}
+    for r in keg:
+        c[r["wilayah"][:2]] = c.get(r["wilayah"][:2], 0) + 1
+    print(json.dumps(c, sort_keys=True))
+elif what == "apbd":  # case and blanks ignored
+    print(sum(r.get("biaya", 0) for r in keg if r.get("sumber_biaya", "").strip().lower()
+              == "apbd" and r.get("status") != "batal"))
+elif what == "kab-count":
+    print(len(kab), len([k for k in kab if k.startswith(sys.argv[4] + ".")]))
+elif what == "not-yet":  # directive key, its sasaran (a province)
+    key, prov = sys.argv[4], sys.argv[5]
+    done = {r["wilayah"][:5] for r in recs if r["collection"] == "tindak_lanjut" and
+            r["arahan"] == key and r["wilayah"].count(".") >= 1 and inside(r["wilayah"], prov)}
+    print(len([k for k in kab if inside(k, prov)]) - len(done), len(done))
+elif what == "luas-32-2025":
+    print(round(sum(r["luas_ha"] for r in recs if r["collection"] == "kumuh" and
+                    inside(r["wilayah"], "32") and r["tahun"] == 2025), 4))
+EOF
+py() { python3 "$PY" "$G/input.jsonl" proto/wilayah/regencies.csv "$@"; }
+
+jcheck "total biaya in 32 in 2026 (without batal) matches the fixture" \
+	"j['total']['biaya'] == $(py biaya-32-2026) and j['tahun'] == 2026 and j['region'] == '32'" \
+	"$P" --dir "$N" rekap kegiatan --region 32 --tahun 2026 --json
+jcheck "total biaya_batal matches the fixture" \
+	"j['total']['biaya_batal'] == $(py batal-all) and j['total']['biaya_batal'] > 0" \
+	"$P" --dir "$N" rekap kegiatan --json
+jcheck "jumlah_peserta of 33 matches the fixture" \
+	"[r for r in j['rows'] if r['wilayah'] == '33'][0]['jumlah_peserta'] == $(py peserta-33)" \
+	"$P" --dir "$N" rekap kegiatan --json
+jcheck "kegiatan counts per province match the fixture" \
+	"{r['wilayah']: r['kegiatan'] for r in j['rows']} == $(py count-by-prov) and
+	 j['total']['kegiatan'] == sum($(py count-by-prov).values())" \
+	"$P" --dir "$N" rekap kegiatan --json
+jcheck "APBD, ' APBD ' are one source; its total matches the fixture" \
+	"j['total']['biaya_per_sumber']['APBD'] == $(py apbd) and
+	 len([s for s in j['sumber_biaya'] if s.strip().lower() == 'apbd']) == 1 and
+	 'Swasta' in j['sumber_biaya'] and 'swasta' not in j['sumber_biaya']" \
+	"$P" --dir "$N" rekap kegiatan --json
+jcheck "per-source sums add up to biaya in every row" \
+	"all(sum(r['biaya_per_sumber'].values()) == r['biaya'] for r in j['rows'] + [j['total']])" \
+	"$P" --dir "$N" rekap kegiatan --level kabupaten --json
+jcheck "status counts add up to kegiatan in every row" \
+	"all(sum(r['status'].values()) == r['kegiatan'] for r in j['rows'] + [j['total']])" \
+	"$P" --dir "$N" rekap kegiatan --level kecamatan --json
+set -- $(py kab-count 32)
+KAB_ALL=$1
+KAB_32=$2
+set -- $(py not-yet ar-jabar 32)
+jcheck "ar-jabar (sasaran 32): targeted = kab/kota of 32 in proto/wilayah, not yet = that - followed up" \
+	"[d for d in j['arahan'] if d['key'] == 'ar-jabar'][0]['targeted'] == $KAB_32 and
+	 [d for d in j['arahan'] if d['key'] == 'ar-jabar'][0]['not_yet'] == $1 and
+	 [d for d in j['arahan'] if d['key'] == 'ar-jabar'][0]['followed_up'] == $2 and
+	 len([d for d in j['arahan'] if d['key'] == 'ar-jabar'][0]['districts_not_yet']) == $1" \
+	"$P" --dir "$N" rekap arahan --json
+set -- $(py not-yet ar-nas "")
+jcheck "ar-nas (sasaran \"\"): every kab/kota of the official list is targeted" \
+	"[d for d in j['arahan'] if d['key'] == 'ar-nas'][0]['targeted'] == $KAB_ALL and
+	 [d for d in j['arahan'] if d['key'] == 'ar-nas'][0]['not_yet'] == $1 and
+	 sorted(x['wilayah'] for x in [d for d in j['arahan'] if d['key'] == 'ar-nas'][0]
+	        ['districts_followed_up']) == ['32.73', '32.75', '33.74']" \
+	"$P" --dir "$N" rekap arahan --json
+jcheck "a shared key (ar-dup) counts a tindak_lanjut only where the directive targets it" \
+	"[(d['wilayah'], d['followed_up']) for d in j['arahan'] if d['key'] == 'ar-dup'] ==
+	 [('32', 0), ('33', 1)]" \
+	"$P" --dir "$N" rekap arahan --json
+jcheck "arahan --region 32 leaves out the directive for 33, keeps the national one" \
+	"sorted(d['key'] for d in j['arahan']) == ['ar-bekasi', 'ar-dup', 'ar-jabar', 'ar-kec',
+	 'ar-nas'] and [d for d in j['arahan'] if d['key'] == 'ar-nas'][0]['targeted'] == $KAB_32" \
+	"$P" --dir "$N" rekap arahan --region 32 --json
+_run "$P" --dir "$N" rekap arahan --region 32 --csv
+cp "$OUT" "$T/a.csv"
+jcheck "arahan CSV: one row per directive and district, yes/no as in JSON" \
+	"len(j) == $((KAB_32 * 3 + 2)) and
+	 sorted(r[0] for r in j if r[7] == 'yes') == ['ar-jabar', 'ar-jabar', 'ar-kec', 'ar-nas',
+	 'ar-nas']" \
+	python3 -c 'import csv, json, sys; rows = list(csv.reader(open(sys.argv[1], newline="")))
+print(json.dumps(rows[1:]))' "$T/a.csv"
+jcheck "luas_ha of 32 in 2025 matches the fixture (exact to 4 decimals)" \
+	"[r for r in j['rows'] if r['wilayah'] == '32'][0]['tahun']['2025']['luas_ha'] ==
+	 $(py luas-32-2025)" \
+	"$P" --dir "$N" rekap kumuh --json
+jcheck "kumuh totals per year are the sums of the rows" \
+	"all(abs(sum(r['tahun'][y]['luas_ha'] for r in j['rows'] if y in r['tahun']) -
+	         j['total']['tahun'][y]['luas_ha']) < 1e-9 for y in j['total']['tahun'])" \
+	"$P" --dir "$N" rekap kumuh --level desa --json
+_run "$P" --dir "$N" rekap kegiatan --level kabupaten --csv
+cp "$OUT" "$T/k.csv"
+jcheck "kegiatan CSV (read back with Python's csv) agrees with the JSON" \
+	"j[0]['TOTAL'] == [str(j[1]['total']['kegiatan']), str(j[1]['total']['biaya'])] and
+	 j[0]['32.75'] == [str(r['kegiatan']) for r in j[1]['rows'] if r['wilayah'] == '32.75'] +
+	 [str(r['biaya']) for r in j[1]['rows'] if r['wilayah'] == '32.75']" \
+	python3 -c 'import csv, json, subprocess, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+j = json.loads(subprocess.run(sys.argv[2:], capture_output=True).stdout)
+print(json.dumps([{r["wilayah"]: [r["kegiatan"], r["biaya"]] for r in rows}, j]))' \
+	"$T/k.csv" "$P" --dir "$N" rekap kegiatan --level kabupaten --json
+outputs "text groups thousands with '.'" '^TOTAL +15 .* 2\.391\.234\.567 +90\.000\.000$' \
+	"$P" --dir "$N" rekap kegiatan
+outputs "a provincial record gets a row of its own, labelled, when grouping by kabupaten" \
+	'^32 +Jawa Barat \(tingkat provinsi\) ' "$P" --dir "$N" rekap kegiatan --level kabupaten
+
+# ---- sums past 2^63 stay exact (10,000 activities of 10^15 rupiah: 10^19 in all)
+B=$T/besar
+ok "init a second national node" "$P" --dir "$B" init
+python3 -c '
+import json
+for i in range(10000):
+    print(json.dumps({"collection": "kegiatan", "key": "b%05d" % i, "wilayah": "32.75",
+                      "nama": "Besar", "tahun": 2026, "biaya": 10**15, "sumber_biaya": "APBN",
+                      "jumlah_peserta": 10}))' >"$T/besar.jsonl"
+ok "import 10,000 activities of 10^15 rupiah" "$P" --dir "$B" import "$T/besar.jsonl"
+jcheck "JSON total is exactly 10^19 (beyond 2^63 - 1)" \
+	"j['total']['biaya'] == 10**19 and j['rows'][0]['biaya_per_sumber']['APBN'] == 10**19 and
+	 j['total']['jumlah_peserta'] == 100000 and j['total']['kegiatan'] == 10000" \
+	"$P" --dir "$B" rekap kegiatan --json
+outputs "text total is exactly 10^19" '^TOTAL +10\.000 .* 10\.000\.000\.000\.000\.000\.000 +0$' \
+	"$P" --dir "$B" rekap kegiatan
+outputs "CSV total is exactly 10^19" '^TOTAL,,,10000,.*,10000000000000000000,0,10000000000000000000' \
+	"$P" --dir "$B" rekap kegiatan --csv
+
+# ---- the node's own region is the default
+K=$T/bekasi
+ok "init a kabupaten/kota node (not certified: it can still be read)" \
+	"$P" --dir "$K" init --region 32.75
+jcheck "default region is the node's, grouped one level below" \
+	"j['region'] == '32.75' and j['level'] == 'kecamatan' and j['rows'] == [] and
+	 j['total']['kegiatan'] == 0" \
+	"$P" --dir "$K" rekap kegiatan --json
+outputs "empty report says so" '^\(no kegiatan records\)$' "$P" --dir "$K" rekap kegiatan
+jcheck "kumuh at a desa region groups at desa" \
+	"j['region'] == '32.75.01.1001' and j['level'] == 'desa'" \
+	"$P" --dir "$N" rekap kumuh --region 32.75.01.1001 --json
+
+# ---- usage errors (exit 2) and refusals (exit 1)
+errs "no report name" "missing argument" "$P" --dir "$N" rekap
+same "no report name: exit 2" "$RC" 2
+errs "unknown report" "no report 'laporan'" "$P" --dir "$N" rekap laporan
+same "unknown report: exit 2" "$RC" 2
+errs "bad --by" "--by must be wilayah, sumber_biaya, strategi or status" \
+	"$P" --dir "$N" rekap kegiatan --by bulan
+same "bad --by: exit 2" "$RC" 2
+errs "--by on arahan" "--by belongs to 'rekap kegiatan'" "$P" --dir "$N" rekap arahan --by status
+same "--by on arahan: exit 2" "$RC" 2
+errs "--by on kumuh" "--by belongs to" "$P" --dir "$N" rekap kumuh --by wilayah
+same "--by on kumuh: exit 2" "$RC" 2
+for y in abc 1999 2101 2026x "" " 2026"; do
+	errs "bad --tahun '$y'" "--tahun must be a year from 2000 to 2100" \
+		"$P" --dir "$N" rekap kegiatan --tahun "$y"
+	same "bad --tahun '$y': exit 2" "$RC" 2
+done
+errs "--tahun on arahan" "--tahun belongs to" "$P" --dir "$N" rekap arahan --tahun 2026
+same "--tahun on arahan: exit 2" "$RC" 2
+errs "bad --level" "--level must be provinsi, kabupaten, kecamatan or desa" \
+	"$P" --dir "$N" rekap kegiatan --level kota
+same "bad --level: exit 2" "$RC" 2
+errs "--level nasional" "--level must be" "$P" --dir "$N" rekap kumuh --level nasional
+same "--level nasional: exit 2" "$RC" 2
+errs "--level with --by status" "--level belongs to" \
+	"$P" --dir "$N" rekap kegiatan --by status --level provinsi
+same "--level with --by status: exit 2" "$RC" 2
+errs "--level on arahan" "--level belongs to" "$P" --dir "$N" rekap arahan --level provinsi
+same "--level on arahan: exit 2" "$RC" 2
+errs "--level above the region" "--level provinsi lies above the region 32.75" \
+	"$P" --dir "$N" rekap kegiatan --region 32.75 --level provinsi
+same "--level above the region: exit 2" "$RC" 2
+errs "--level above the node's own region" "lies above the region 32.75" \
+	"$P" --dir "$K" rekap kumuh --level provinsi
+same "--level above the node's region: exit 2" "$RC" 2
+errs "--csv with --json" "--csv and --json exclude each other" \
+	"$P" --dir "$N" rekap kegiatan --csv --json
+same "--csv with --json: exit 2" "$RC" 2
+errs "global --json with --csv" "exclude each other" "$P" --json --dir "$N" rekap kumuh --csv
+same "global --json with --csv: exit 2" "$RC" 2
+errs "--csv takes no value" "takes no value" "$P" --dir "$N" rekap kegiatan --csv=yes
+same "--csv=yes: exit 2" "$RC" 2
+errs "unknown option" "unknown option '--wilayah'" "$P" --dir "$N" rekap kegiatan --wilayah 32
+same "unknown option: exit 2" "$RC" 2
+errs "two report names" "unexpected argument 'kumuh'" "$P" --dir "$N" rekap kegiatan kumuh
+same "two report names: exit 2" "$RC" 2
+errs "--region without a value" "needs a value" "$P" --dir "$N" rekap kegiatan --region
+same "--region without a value: exit 2" "$RC" 2
+errs "malformed --region" "'3x' is not a region code" "$P" --dir "$N" rekap kegiatan --region 3x
+same "malformed --region: exit 1" "$RC" 1
+errs "--region that is no whole code" "is not a region code" \
+	"$P" --dir "$N" rekap kumuh --region 32.7
+same "--region 32.7: exit 1" "$RC" 1
+errs "--region not on the official list" "'99' is not on the official Kemendagri list" \
+	"$P" --dir "$N" rekap arahan --region 99
+same "--region 99: exit 1" "$RC" 1
+errs "no node in the folder" "." "$P" --dir "$T/nothing" rekap kegiatan
+same "no node: exit 1" "$RC" 1
+check "no node: the folder was not created" test ! -e "$T/nothing/store"
+errs "-o into a missing folder" "$T/no/such" "$P" --dir "$N" rekap kegiatan -o "$T/no/such/r.txt"
+same "-o into a missing folder: exit 1" "$RC" 1
+echo keep >"$T/keep.txt"
+fails "a usage error leaves an existing -o file alone" 2 \
+	"$P" --dir "$N" rekap kegiatan --by x -o "$T/keep.txt"
+same "the -o file is unchanged" "$(cat "$T/keep.txt")" keep
+
+# ---- help, and nothing written
+outputs "help rekap prints the usage line" \
+	'^usage: pokjactl rekap \[--dir DIR\] kegiatan\|arahan\|kumuh \[--region PREFIX\]' \
+	"$P" help rekap
+same "rekap --help prints the same as help rekap" "$("$P" rekap --help 2>&1)" \
+	"$("$P" help rekap 2>&1)"
+snapshot "$N" >"$T/after"
+check "the store is unchanged after every report and refusal" cmp -s "$T/before" "$T/after"
+
+done_testing
