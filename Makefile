@@ -5,6 +5,9 @@
 #   make demo       install missing Debian packages, build, run the demo
 #   make bench      build and run the benchmarks in tests/bench/ (not part of check)
 #   make SANITIZE=address,undefined check    the same with sanitizers (separate build folder)
+#   make install    pokjad, pokjactl, their man pages, the systemd unit, sysusers.d and
+#                   tmpfiles.d files and the docs under PREFIX (default /usr/local); DESTDIR
+#                   for staging; `make uninstall` with the same variables removes them
 
 CC ?= cc
 PKGS := lmdb nng msgpack libsodium jansson
@@ -43,9 +46,35 @@ LIBPROTO := $(BUILD)/libpokja.a
 LIBDAEMON := $(BUILD)/libpokjad.a
 POKJAD := $(BUILD)/pokjad
 POKJACTL := $(BUILD)/pokjactl
+# Man pages: man/NAME.in with parts generated from the built programs (man/gen.sh).
+MAN_PAGES := $(BUILD)/man/pokjactl.1 $(BUILD)/man/pokjad.8
 
-.PHONY: all deps check demo bench fuzz unit clean format format-check
-all: $(POKJAD) $(POKJACTL)
+# Where `make install` puts things. systemd reads units, sysusers.d and tmpfiles.d files from
+# /usr/lib/... and /usr/local/lib/... (`systemd-analyze unit-paths`, `systemd-sysusers
+# --cat-config`), so the $(PREFIX)/lib defaults suit PREFIX=/usr and /usr/local; with another
+# PREFIX set UNITDIR, SYSUSERSDIR and TMPFILESDIR to one of those (or /etc/...).
+PREFIX = /usr/local
+BINDIR = $(PREFIX)/bin
+SBINDIR = $(PREFIX)/sbin
+DATAROOTDIR = $(PREFIX)/share
+MANDIR = $(DATAROOTDIR)/man
+DOCDIR = $(DATAROOTDIR)/doc/pokja-sync
+UNITDIR = $(PREFIX)/lib/systemd/system
+SYSUSERSDIR = $(PREFIX)/lib/sysusers.d
+TMPFILESDIR = $(PREFIX)/lib/tmpfiles.d
+DESTDIR =
+INSTALL = install
+# The installed paths, written into the unit and the man pages.
+SUBST := sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
+	-e 's|@DOCDIR@|$(DOCDIR)|g' -e 's|@UNITDIR@|$(UNITDIR)|g' \
+	-e 's|@SYSUSERSDIR@|$(SYSUSERSDIR)|g' -e 's|@TMPFILESDIR@|$(TMPFILESDIR)|g'
+# The documents shipped with the programs; the region list is compiled in, so its licence
+# (ODbL) and source notice go along.
+DOCS := README.md proto/SPEC.md deploy/pokjad.conf.example
+WILAYAH_DOCS := proto/wilayah/LICENSE.md proto/wilayah/SOURCE.md
+
+.PHONY: all deps check demo bench fuzz unit clean format format-check man install uninstall
+all: $(POKJAD) $(POKJACTL) $(MAN_PAGES)
 
 deps:
 	@sh deploy/install-deps.sh
@@ -81,6 +110,40 @@ $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIBDAEMON) $(LIBPROTO)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 unit: $(UNIT_BIN) $(TOOL_BIN)
+
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: man/%.in man/gen.sh $(POKJACTL) $(POKJAD)
+	@mkdir -p $(dir $@)
+	sh man/gen.sh $< $(POKJACTL) $(POKJAD) >$@.tmp && mv $@.tmp $@
+
+install: all
+	@mkdir -p $(BUILD)/install
+	$(SUBST) deploy/pokjad.service.in >$(BUILD)/install/pokjad.service
+	$(SUBST) $(BUILD)/man/pokjactl.1 >$(BUILD)/install/pokjactl.1
+	$(SUBST) $(BUILD)/man/pokjad.8 >$(BUILD)/install/pokjad.8
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR)/wilayah
+	$(INSTALL) -m 0755 $(POKJACTL) $(DESTDIR)$(BINDIR)/pokjactl
+	$(INSTALL) -m 0755 $(POKJAD) $(DESTDIR)$(SBINDIR)/pokjad
+	$(INSTALL) -m 0644 $(BUILD)/install/pokjactl.1 $(DESTDIR)$(MANDIR)/man1/pokjactl.1
+	$(INSTALL) -m 0644 $(BUILD)/install/pokjad.8 $(DESTDIR)$(MANDIR)/man8/pokjad.8
+	$(INSTALL) -m 0644 $(BUILD)/install/pokjad.service $(DESTDIR)$(UNITDIR)/pokjad.service
+	$(INSTALL) -m 0644 deploy/pokja-sync.sysusers $(DESTDIR)$(SYSUSERSDIR)/pokja-sync.conf
+	$(INSTALL) -m 0644 deploy/pokja-sync.tmpfiles $(DESTDIR)$(TMPFILESDIR)/pokja-sync.conf
+	$(INSTALL) -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 0644 $(WILAYAH_DOCS) $(DESTDIR)$(DOCDIR)/wilayah/
+
+# Removes what install put; the node folder (/var/lib/pokja) and the user pokja stay.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/pokjactl $(DESTDIR)$(SBINDIR)/pokjad \
+		$(DESTDIR)$(MANDIR)/man1/pokjactl.1 $(DESTDIR)$(MANDIR)/man8/pokjad.8 \
+		$(DESTDIR)$(UNITDIR)/pokjad.service $(DESTDIR)$(SYSUSERSDIR)/pokja-sync.conf \
+		$(DESTDIR)$(TMPFILESDIR)/pokja-sync.conf \
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS))) \
+		$(addprefix $(DESTDIR)$(DOCDIR)/wilayah/,$(notdir $(WILAYAH_DOCS)))
+	rmdir $(DESTDIR)$(DOCDIR)/wilayah $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 check: deps
 	@$(MAKE) --no-print-directory all unit

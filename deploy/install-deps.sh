@@ -6,6 +6,8 @@ need="build-essential pkg-config liblmdb-dev libnng-dev libmsgpack-dev libsodium
 libjansson-dev libinih-dev libcmocka-dev lmdb-utils python3"
 # clang's libFuzzer runtime, for the bounded fuzz runs in make check.
 need="$need clang libclang-rt-dev clang-format"
+# make install's checks: systemd-analyze verify of the unit, sysusers/tmpfiles, man page lint.
+need="$need systemd groff-base man-db"
 missing=""
 for p in $need; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
