@@ -2336,13 +2336,162 @@ int store_peer_list(struct store *s, int (*fn)(const struct store_peer *p, void 
 	return err < 0 ? err : 0;
 }
 
+/*
+ * Checking a record against its changeset means finding the record's op in it. A changeset can
+ * hold 4,096 ops (an import), and scanning it once per record made verify quadratic, so the
+ * ops of recently used large changesets are kept indexed by a hash of (collection, region,
+ * key). The ops point into the LMDB map, valid for the verifier's one read transaction.
+ */
+#define VCACHE 64         /* changesets whose op index is kept */
+#define VINDEX_MIN_OPS 32 /* smaller changesets are scanned */
+
+struct vop {
+	uint64_t h;
+	uint32_t idx; /* the op's place in its changeset: the last matching op decides */
+	struct pk_op op;
+};
+
+struct vcs {
+	struct pk_changeset cs; /* decoded once: decoding checks every op */
+	uint64_t used;
+	struct vop *ops; /* sorted by (h, idx); NULL: the slot is free */
+	size_t n;
+};
+
 struct verifier {
 	struct store *s;
 	MDB_txn *txn;
 	void (*problem)(const char *where, const char *what, void *arg);
 	void *arg;
 	struct store_verify_stats *st;
+	struct vcs cache[VCACHE];
+	uint64_t tick;
 };
+
+/* FNV-1a over collection, region and key, with separators. */
+static uint64_t vop_hash(const char *coll, size_t cl, const char *region, size_t rl,
+                         const char *key, size_t kl)
+{
+	const char *parts[3] = {coll, region, key};
+	size_t lens[3] = {cl, rl, kl};
+	uint64_t h = 1469598103934665603ULL;
+
+	for (int p = 0; p < 3; p++) {
+		for (size_t i = 0; i < lens[p]; i++)
+			h = (h ^ (uint8_t)parts[p][i]) * 1099511628211ULL;
+		h = (h ^ 0xffu) * 1099511628211ULL;
+	}
+	return h;
+}
+
+static int vop_cmp(const void *a, const void *b)
+{
+	const struct vop *x = a, *y = b;
+
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static bool op_is(const struct pk_op *op, const struct store_record *r)
+{
+	return strlen(r->coll) == op->coll_len && memcmp(r->coll, op->coll, op->coll_len) == 0 &&
+	       strlen(r->region) == op->region_len &&
+	       memcmp(r->region, op->region, op->region_len) == 0 &&
+	       strlen(r->key) == op->key_len && memcmp(r->key, op->key, op->key_len) == 0;
+}
+
+/* The cached changeset (origin, seq), or NULL. */
+static struct vcs *vcs_find(struct verifier *v, const uint8_t *origin, uint64_t seq)
+{
+	for (size_t i = 0; i < VCACHE; i++) {
+		struct vcs *e = &v->cache[i];
+		if (e->ops != NULL && e->cs.seq == seq &&
+		    memcmp(e->cs.origin, origin, PK_PUB_BYTES) == 0) {
+			e->used = ++v->tick;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/* The indexed ops of cs, building them (in the least recently used slot) when needed; NULL
+ * when out of memory. */
+static struct vcs *vcs_get(struct verifier *v, const struct pk_changeset *cs)
+{
+	struct vcs *lru = &v->cache[0];
+	struct pk_cs_iter it;
+	struct pk_op op;
+	size_t n = 0;
+
+	if ((lru = vcs_find(v, cs->origin, cs->seq)) != NULL)
+		return lru;
+	lru = &v->cache[0];
+	for (size_t i = 0; i < VCACHE; i++)
+		if (v->cache[i].ops == NULL || v->cache[i].used < lru->used)
+			lru = &v->cache[i];
+	free(lru->ops);
+	lru->ops = calloc(cs->nops, sizeof(*lru->ops));
+	if (lru->ops == NULL)
+		return NULL;
+	pk_cs_iter_init(&it, cs);
+	while (n < cs->nops && pk_cs_iter_next(&it, &op)) {
+		lru->ops[n].h =
+		    vop_hash(op.coll, op.coll_len, op.region, op.region_len, op.key, op.key_len);
+		lru->ops[n].idx = (uint32_t)n;
+		lru->ops[n].op = op;
+		n++;
+	}
+	qsort(lru->ops, n, sizeof(*lru->ops), vop_cmp);
+	lru->cs = *cs;
+	lru->n = n;
+	lru->used = ++v->tick;
+	return lru;
+}
+
+/* The last op of cs that writes record r, or NULL. */
+static bool vop_find(struct verifier *v, const struct pk_changeset *cs,
+                     const struct store_record *r, struct pk_op *out)
+{
+	struct pk_cs_iter it;
+	struct pk_op op;
+	struct vcs *e;
+	uint64_t h;
+	size_t lo = 0, hi;
+	bool found = false;
+
+	if (cs->nops < VINDEX_MIN_OPS || (e = vcs_get(v, cs)) == NULL) {
+		pk_cs_iter_init(&it, cs);
+		while (pk_cs_iter_next(&it, &op))
+			if (op_is(&op, r)) {
+				*out = op;
+				found = true;
+			}
+		return found;
+	}
+	h = vop_hash(r->coll, strlen(r->coll), r->region, strlen(r->region), r->key,
+	             strlen(r->key));
+	hi = e->n;
+	while (lo < hi) { /* the first entry with hash >= h */
+		size_t mid = lo + (hi - lo) / 2;
+		if (e->ops[mid].h < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < e->n && e->ops[lo].h == h; lo++)
+		if (op_is(&e->ops[lo].op, r)) {
+			*out = e->ops[lo].op; /* ascending idx: the last match wins */
+			found = true;
+		}
+	return found;
+}
+
+static void vcache_free(struct verifier *v)
+{
+	for (size_t i = 0; i < VCACHE; i++)
+		free(v->cache[i].ops);
+}
 
 static void vfail(struct verifier *v, const void *at, const char *what, const char *where_fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -2483,8 +2632,8 @@ static void check_record(struct verifier *v, MDB_val *k, MDB_val *val)
 	uint8_t lk[PK_PUB_BYTES + 8], ik[REC_KEY_MAX];
 	struct store_record r;
 	struct pk_changeset cs;
-	struct pk_cs_iter it;
 	struct pk_op op;
+	struct vcs *e;
 	MDB_val lkv = {sizeof(lk), lk}, cv, ikv;
 	uint8_t kcopy[REC_KEY_MAX + 1];
 	bool found = false, same = false;
@@ -2496,24 +2645,19 @@ static void check_record(struct verifier *v, MDB_val *k, MDB_val *val)
 		return;
 	}
 	log_key(lk, r.origin, r.seq);
-	if (mdb_get(v->txn, v->s->log, &lkv, &cv) != 0 ||
-	    pk_cs_decode(cv.mv_data, cv.mv_size, &cs, NULL) != 0 || cs.hlc != r.hlc) {
+	if ((e = vcs_find(v, r.origin, r.seq)) != NULL)
+		cs = e->cs;
+	if ((e == NULL && (mdb_get(v->txn, v->s->log, &lkv, &cv) != 0 ||
+	                   pk_cs_decode(cv.mv_data, cv.mv_size, &cs, NULL) != 0)) ||
+	    cs.hlc != r.hlc) {
 		vfail(v, val->mv_data, "record names a changeset that is not in the log",
 		      "record %s/%s/%s", r.coll, r.region, r.key);
 		return;
 	}
-	pk_cs_iter_init(&it, &cs);
-	while (pk_cs_iter_next(&it, &op)) {
-		if (strlen(r.coll) != op.coll_len || memcmp(r.coll, op.coll, op.coll_len) != 0 ||
-		    strlen(r.region) != op.region_len ||
-		    memcmp(r.region, op.region, op.region_len) != 0 ||
-		    strlen(r.key) != op.key_len || memcmp(r.key, op.key, op.key_len) != 0)
-			continue;
-		found = true; /* the last matching op decides */
+	if ((found = vop_find(v, &cs, &r, &op)))
 		same = r.deleted ? op.value == NULL
 		                 : op.value != NULL && r.value_len == op.value_len &&
 		                       memcmp(r.value, op.value, op.value_len) == 0;
-	}
 	if (!found || !same)
 		vfail(v, (const uint8_t *)val->mv_data + REC_META,
 		      found ? "record value differs from its changeset"
@@ -2616,7 +2760,7 @@ static void check_index(struct verifier *v, MDB_val *k, MDB_val *val)
 int store_verify(struct store *s, void (*problem)(const char *where, const char *what, void *arg),
                  void *arg, struct store_verify_stats *stats)
 {
-	struct verifier v = {s, NULL, problem, arg, stats};
+	struct verifier v = {.s = s, .problem = problem, .arg = arg, .st = stats};
 	int rc, err;
 
 	memset(stats, 0, sizeof(*stats));
@@ -2628,6 +2772,7 @@ int store_verify(struct store *s, void (*problem)(const char *where, const char 
 		err = walk(&v, s->bykey, check_index);
 	if (err == PK_ECORRUPT)
 		vfail(&v, NULL, "LMDB page structure is damaged; the walk stopped here", "store");
+	vcache_free(&v);
 	mdb_txn_abort(v.txn);
 	return err;
 }

@@ -232,4 +232,27 @@ if grep -qv '^tried \|^BAD ' "$T/pagehdr.out"; then
 		"$(grep -v '^tried \|^BAD ' "$T/pagehdr.out" | head)"
 fi
 
+# ---- a large changeset (an import: one changeset of many ops): each record is checked
+# against its own op, found by verify's op index, and a changed record value is caught.
+B=$T/besar
+ok "init a node for a large import" "$P" --dir "$B" init
+python3 -c '
+import json
+for i in range(300):
+    n = "BESAR-%03d" % i if i != 150 else "PENANDA-BESAR-99"
+    print(json.dumps({"collection": "kegiatan", "key": "b%03d" % i, "wilayah": "32.75",
+                      "nama": n, "tahun": 2026}))' >"$T/besar.jsonl"
+ok "import 300 records" "$P" --dir "$B" import "$T/besar.jsonl"
+jcheck "verify on it: 300 records in few changesets, 0 problems" \
+	'j["ok"] is True and j["records"] == 300 and j["changesets"] < 10' "$P" --dir "$B" verify --json
+found_differs=no
+for off in $(grep -boa "PENANDA-BESAR-99" "$B/store/data.mdb" | cut -d: -f1); do
+	cp -a "$B" "$T/besar-$off"
+	flip_byte "$T/besar-$off/store/data.mdb" $((off + 9))
+	"$P" --dir "$T/besar-$off" verify --json >"$T/besar-$off.json" 2>/dev/null
+	grep -q 'record value differs from its changeset' "$T/besar-$off.json" && found_differs=yes
+done
+same "a flipped byte in the marked record's stored value is caught as differing from its op" \
+	"$found_differs" yes
+
 done_testing
