@@ -731,7 +731,7 @@ static int serve_pull(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 	err = pk_sync_pulled_encode(bt.b, bt.n, bt.full, out, outlen);
 out:
 	batch_free(&bt);
-	free(have.h);
+	pk_heads_free(&have);
 	pk_heads_free(&mine);
 	return err;
 }

@@ -238,6 +238,12 @@ jcheck "a good backup still restores" 'j["writes_held"] is True and j["changeset
 	"$P" --dir "$S" restore "$T/good.backup" --json
 ok "and the restored node has the marked record" "$P" --dir "$S" get kegiatan mark
 
+# ---- disaster recovery: a new disk, node.key from where it was kept, the backup
+mkdir "$T/newdisk" && chmod 700 "$T/newdisk" && cp -p "$S/node.key" "$T/newdisk/"
+ok "restore onto a folder holding only node.key" "$P" --dir "$T/newdisk" restore "$T/good.backup"
+ok "the recovered node has the marked record" "$P" --dir "$T/newdisk" get kegiatan mark
+ok "and verifies" "$P" --dir "$T/newdisk" verify
+
 # ---- root on the service user's node folder (the tests run as root in CI)
 if [ "$(id -u)" = 0 ]; then
 	cp -a "$S" "$T/owned"
