@@ -501,7 +501,6 @@ static int check_creator(struct store *s, const struct store_node *node, const s
 	struct pk_diag d = {""};
 	struct pk_sync_iter it;
 	struct pk_blob blob;
-	uint64_t since, at_hlc = pk_hlc_from_ms(b->meta.created * 1000);
 	size_t n = 0;
 	bool rooted = false;
 	int err;
@@ -520,19 +519,17 @@ static int check_creator(struct store *s, const struct store_node *node, const s
 	while (n < PK_CHAIN_MAX && !rooted) {
 		bool found = false;
 
+		/* A held certificate first: a carried one never displaces it (SPEC section 7). */
+		memset(&held[n], 0, sizeof(held[n]));
+		held[n].subject = want;
+		if ((err = store_certs(s, cert_find_visit, &held[n])) < 0)
+			return pk_diagf(why, err, "reading the certificates: %s", pk_strerror(err));
+		found =
+		    held[n].found && pk_cert_decode(held[n].buf, held[n].len, &up[n], NULL) == 0;
 		pk_sync_iter_init(&it, &b->certs);
 		while (!found && pk_sync_next_blob(&it, &blob))
 			found = pk_cert_decode(blob.p, blob.len, &up[n], NULL) == 0 &&
 			        memcmp(up[n].info.subject, want, PK_PUB_BYTES) == 0;
-		if (!found) {
-			memset(&held[n], 0, sizeof(held[n]));
-			held[n].subject = want;
-			if ((err = store_certs(s, cert_find_visit, &held[n])) < 0)
-				return pk_diagf(why, err, "reading the certificates: %s",
-				                pk_strerror(err));
-			found = held[n].found &&
-			        pk_cert_decode(held[n].buf, held[n].len, &up[n], NULL) == 0;
-		}
 		if (!found)
 			break;
 		want = up[n].info.issuer;
@@ -557,11 +554,13 @@ static int check_creator(struct store *s, const struct store_node *node, const s
 		                "the bundle states region '%s', but its creator is certified for "
 		                "'%s'",
 		                b->meta.region, chain[n - 1].info.region);
+	/* A revoked creator's bundle is refused whatever its `created` says: the creator
+	 * chooses that time, so it proves nothing (SPEC section 18, step 5). */
 	for (size_t i = 0; i < n; i++)
-		if (store_revoked(s, chain[i].info.subject, &since) == 0 && since < at_hlc)
+		if (store_revoked(s, chain[i].info.subject, NULL) == 0)
 			return pk_diagf(why, PK_EREVOKED,
-			                "the certificate of the bundle's creator %.16s...%s was "
-			                "revoked before the bundle was made",
+			                "the certificate of the bundle's creator %.16s...%s is "
+			                "revoked; its bundles are refused whatever time they state",
 			                hex, i + 1 < n ? " (of a node above it)" : "");
 	snprintf(name, PK_NAME_MAX + 1, "%s", chain[n - 1].info.name);
 	return 0;
@@ -723,6 +722,42 @@ static const char *reasons(const struct apply *a, char *buf, size_t size)
 	return buf;
 }
 
+/* Stores the bundle's certificates in one transaction; counts and reports refusals. */
+static int take_certs(const struct cli *c, struct store *s, const struct pk_sync_list *certs,
+                      struct apply *a)
+{
+	size_t n = certs->n, i = 0, stored = 0;
+	struct store_blob *b = calloc(n ? n : 1, sizeof(*b));
+	struct pk_diag *why = calloc(n ? n : 1, sizeof(*why));
+	int *errs = calloc(n ? n : 1, sizeof(*errs));
+	struct pk_sync_iter it;
+	struct pk_blob blob;
+	int err = PK_ENOMEM;
+
+	if (b == NULL || why == NULL || errs == NULL)
+		goto out;
+	pk_sync_iter_init(&it, certs);
+	while (i < n && pk_sync_next_blob(&it, &blob)) {
+		b[i].data = blob.p;
+		b[i++].len = blob.len;
+	}
+	if ((err = store_certs_put(s, b, i, errs, why, &stored)) != 0)
+		goto out;
+	for (size_t j = 0; j < i; j++) {
+		if (errs[j] == 0)
+			continue;
+		a->certs_refused++;
+		fprintf(stderr, "pokjactl %s: certificate %zu of the bundle is refused (%s): %s\n",
+		        c->cmd, j, pk_errtag(errs[j]), why[j].msg);
+	}
+	a->certs_stored = stored;
+out:
+	free(b);
+	free(why);
+	free(errs);
+	return err;
+}
+
 static int bundle_apply(struct cli *c, const char *file)
 {
 	struct apply a;
@@ -788,17 +823,13 @@ static int bundle_apply(struct cli *c, const char *file)
 	node_settings(c, &a);
 	store_set_max_skew(s, a.skew_ms);
 
-	/* Certificates first, as a push carries them: each stored when it decodes and its
-	 * issuer's signature holds (store_cert_put), refused on its own otherwise. */
-	pk_sync_iter_init(&it, &b.certs);
-	while (pk_sync_next_blob(&it, &blob)) {
-		if (store_cert_put(s, blob.p, blob.len, &d) == 0) {
-			a.certs_stored++;
-		} else {
-			a.certs_refused++;
-			fprintf(stderr, "pokjactl %s: a certificate of the bundle is refused: %s\n",
-			        c->cmd, d.msg);
-		}
+	/* Certificates first, as a push carries them (SPEC section 7, "Storing certificates"):
+	 * each stored when it chains to the root through those held or carried, and displaces
+	 * no held one; refused on its own otherwise. */
+	if ((err = take_certs(c, s, &b.certs, &a)) != 0) {
+		rc = cli_fail(c, "%s: storing the certificates: %s; nothing was applied", file,
+		              pk_strerror(err));
+		goto out;
 	}
 
 	/* Then the changesets, in the bundle's order (each origin's in sequence), in batches. */

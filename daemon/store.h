@@ -56,8 +56,29 @@ int store_install_chain(struct store *s, const uint8_t root[PK_PUB_BYTES],
                         const uint8_t *const *certs, const size_t *lens, size_t n, uint64_t now,
                         struct pk_diag *d);
 
-/* Adds a certificate issued by this node or received from a peer (decoded, signature checked;
- * stored by subject key). */
+/* One blob handed to the store: a changeset (store_apply) or a certificate (store_certs_put). */
+struct store_blob {
+	const uint8_t *data;
+	size_t len;
+};
+
+/*
+ * Stores the certificates a peer's push, a bundle or this node's own certify carries, in one
+ * transaction (SPEC section 7, "Storing certificates"). Each is stored only when it chains to
+ * the root through certificates held here or stored by this same call (in any order), and never
+ * replaces a different certificate held for its subject unless it supersedes it (same issuer
+ * and region, a higher serial, a validity window containing the held one's). errs[i] gets 0
+ * (stored, or the very same bytes held already) or the certificate's refusal: PK_EDECODE /
+ * PK_ETOOBIG / PK_EVERSION, PK_ESIG, PK_ECERT (no chain to the root), PK_EEXPIRED (never valid
+ * with its issuer's chain), PK_ECONFLICT (would displace the held one); whys[i], when whys is
+ * not NULL, the sentence. *stored (may be NULL) counts those stored. Storing a first
+ * certificate for a key settles the key's pending revocations (SPEC section 9). Returns 0 when
+ * the transaction committed, or a store failure (nothing stored). O(n) lookups.
+ */
+int store_certs_put(struct store *s, const struct store_blob *certs, size_t n, int *errs,
+                    struct pk_diag *whys, size_t *stored);
+
+/* store_certs_put for one certificate: 0 or its refusal (or a store failure), with d. */
 int store_cert_put(struct store *s, const uint8_t *cert, size_t len, struct pk_diag *d);
 
 /* Calls fn with the chain (root-issued first) that authorises `origin`; PK_ECERT when none. */
@@ -66,12 +87,6 @@ int store_chain_get(struct store *s, const uint8_t origin[PK_PUB_BYTES],
 
 /* Takes the next certificate serial number this node issues (1, 2, ...). */
 int store_next_serial(struct store *s, uint64_t *serial);
-
-/* One changeset handed to store_apply. */
-struct store_blob {
-	const uint8_t *data;
-	size_t len;
-};
 
 /* What became of one changeset in store_apply. */
 struct store_outcome {

@@ -616,6 +616,35 @@ static int serve_heads(struct served *sv, const struct pk_sync_msg *m, uint8_t *
 	return err;
 }
 
+/*
+ * Stores the certificates a push carries (SPEC section 7, "Storing certificates"): each one
+ * that does not chain to the root or would displace a held one is refused on its own and
+ * logged. Returns 0, or a store failure.
+ */
+static int take_certs(struct sync *sy, const struct pk_sync_list *certs, const char *from)
+{
+	struct store_blob b[PK_SYNC_PUSH_MAX_CERTS];
+	struct pk_diag why[PK_SYNC_PUSH_MAX_CERTS];
+	int errs[PK_SYNC_PUSH_MAX_CERTS];
+	struct pk_sync_iter it;
+	struct pk_blob blob;
+	size_t n = 0;
+	int err;
+
+	pk_sync_iter_init(&it, certs);
+	while (n < PK_SYNC_PUSH_MAX_CERTS && pk_sync_next_blob(&it, &blob)) {
+		b[n].data = blob.p;
+		b[n++].len = blob.len;
+	}
+	if ((err = store_certs_put(sy->s, b, n, errs, why, NULL)) != 0)
+		return err;
+	for (size_t i = 0; i < n; i++)
+		if (errs[i] != 0)
+			log_warnx("cert-refused", "from %s: certificate %zu refused (%s): %s", from,
+			          i, pk_errtag(errs[i]), why[i].msg);
+	return 0;
+}
+
 static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **out, size_t *outlen)
 {
 	struct sync *sy = sv->sy;
@@ -628,15 +657,12 @@ static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 	struct pk_changeset cs;
 	struct pk_sync_iter it;
 	struct pk_blob b;
-	struct pk_diag d;
 	size_t n = 0, ntake = 0, nref = 0, refused;
 	int64_t zero = 0;
 	int err = 0, serr;
 
-	pk_sync_iter_init(&it, &m->certs);
-	while (pk_sync_next_blob(&it, &b))
-		if (store_cert_put(sy->s, b.p, b.len, &d) != 0)
-			log_warnx("cert-refused", "from %s: a certificate: %s", sv->name, d.msg);
+	if ((err = take_certs(sy, &m->certs, sv->name)) != 0)
+		return err;
 	pk_sync_iter_init(&it, &m->changesets);
 	while (n < PK_SYNC_PUSH_MAX_CS && pk_sync_next_blob(&it, &b))
 		all[n++] = b;

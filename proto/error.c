@@ -35,6 +35,7 @@ static const struct {
     {"permission problem", "permission"},
     {"replayed message", "replay"},
     {"message does not authenticate", "auth"},
+    {"a different certificate is held for that key", "cert-conflict"},
 };
 
 const char *pk_strerror(int err)

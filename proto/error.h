@@ -29,18 +29,19 @@ enum pk_err {
 	PK_ESCHEMA = -15,  /* record does not match its collection's schema */
 	PK_ECLOCK = -16,   /* hybrid clock implausible */
 	PK_ENOTFOUND = -17,
-	PK_EEXIST = -18,   /* already exists */
-	PK_ESTORE = -19,   /* storage engine failure */
-	PK_ECORRUPT = -20, /* stored data is damaged */
-	PK_EIO = -21,      /* file or system I/O failure; see errno */
-	PK_EAMBIG = -22,   /* the request matches more than one thing */
-	PK_ESTATE = -23,   /* not possible in the node's current state */
-	PK_EPERM = -24,    /* permission or ownership problem */
-	PK_EREPLAY = -25,  /* a message seen before */
-	PK_EAUTH = -26,    /* a message that does not authenticate (wrong key, altered) */
+	PK_EEXIST = -18,    /* already exists */
+	PK_ESTORE = -19,    /* storage engine failure */
+	PK_ECORRUPT = -20,  /* stored data is damaged */
+	PK_EIO = -21,       /* file or system I/O failure; see errno */
+	PK_EAMBIG = -22,    /* the request matches more than one thing */
+	PK_ESTATE = -23,    /* not possible in the node's current state */
+	PK_EPERM = -24,     /* permission or ownership problem */
+	PK_EREPLAY = -25,   /* a message seen before */
+	PK_EAUTH = -26,     /* a message that does not authenticate (wrong key, altered) */
+	PK_ECONFLICT = -27, /* a different certificate is held for that key */
 };
 
-#define PK_ERR_COUNT 27
+#define PK_ERR_COUNT 28
 
 /* A short, static, English description of an error code. Never NULL. */
 const char *pk_strerror(int err);

@@ -876,14 +876,210 @@ static void test_revocation_earliest_and_subtree(void **state)
 	assert_int_equal(apply1(f->s, kg_next(&p, H + 501, "32", "kg-1", &l), &l, NULL),
 	                 PK_EREVOKED);
 
-	/* A key this store holds no certificate for yet: recorded, and enforced once it does. */
+	/* A key this store holds no certificate for yet: kept pending, and in force once the
+	 * certificate arrives with the region the revocation was filed under. */
 	assert_int_equal(apply1(f->s, revoke_next(&r, H + 600, "34", stranger.pub, &l), &l, NULL),
 	                 0);
-	assert_int_equal(revoked_since(f->s, stranger.pub), H + 600);
+	assert_int_equal(store_revoked(f->s, stranger.pub, NULL), PK_ENOTFOUND);
 	tu_cert_put(f->s, &root, &stranger, "34");
+	assert_int_equal(revoked_since(f->s, stranger.pub), H + 600);
 	assert_int_equal(apply1(f->s, kg_next(&s9, H + 599, "34", "kg-1", &l), &l, NULL), 0);
 	assert_int_equal(apply1(f->s, kg_next(&s9, H + 601, "34", "kg-2", &l), &l, NULL),
 	                 PK_EREVOKED);
+}
+
+/*
+ * A revocation ahead of the certificate it names takes effect only if, when the certificate
+ * arrives, the revoker's region covers it: kabupaten 32.75 "revoking" a key that turns out to
+ * be its sibling 32.01's (filed under its own region, the only one it may write) has no effect,
+ * and the sibling's later changesets are accepted. The province's pending revocation of the
+ * same kind of key, filed under the key's region, does take effect.
+ */
+static void test_revocation_pending_region(void **state)
+{
+	struct fx *f = *state;
+	struct tu_key sib, kid;
+	struct tu_origin a, p, sb, kd;
+	uint64_t H = BASE_HLC + pk_hlc_from_ms(5000);
+	size_t l;
+
+	tu_key(&sib, 40);
+	tu_key(&kid, 41);
+	tu_origin_init(&a, 2, BASE_HLC); /* kab_a, 32.75 */
+	tu_origin_init(&p, 1, BASE_HLC); /* prov, 32 */
+	tu_origin_init(&sb, 40, BASE_HLC);
+	tu_origin_init(&kd, 41, BASE_HLC);
+	assert_int_equal(apply1(f->s, revoke_next(&a, H, "32.75", sib.pub, &l), &l, NULL), 0);
+	assert_int_equal(apply1(f->s, revoke_next(&p, H + 1, "32.02", kid.pub, &l), &l, NULL), 0);
+	assert_int_equal(store_revoked(f->s, sib.pub, NULL), PK_ENOTFOUND);
+	assert_int_equal(store_revoked(f->s, kid.pub, NULL), PK_ENOTFOUND);
+	tu_cert_put(f->s, &kab_b, &sib, "32.01.01");
+	tu_cert_put(f->s, &prov, &kid, "32.02");
+	/* The sibling's: dropped (filed under 32.75, the certificate is for 32.01.01). */
+	assert_int_equal(store_revoked(f->s, sib.pub, NULL), PK_ENOTFOUND);
+	assert_int_equal(apply1(f->s, kg_next(&sb, H + 10, "32.01.01", "kg-1", &l), &l, NULL), 0);
+	/* The province's: in force from H + 1. */
+	assert_int_equal(revoked_since(f->s, kid.pub), H + 1);
+	assert_int_equal(apply1(f->s, kg_next(&kd, H + 10, "32.02", "kg-1", &l), &l, NULL),
+	                 PK_EREVOKED);
+}
+
+/* ---- storing certificates (SPEC section 7, "Storing certificates") -------------------- */
+
+/* Offers one certificate (freed here) to store_certs_put; returns its verdict. */
+static int offer(struct store *s, uint8_t *c, size_t len)
+{
+	struct store_blob b = {c, len};
+	struct pk_diag why = {""};
+	int err;
+
+	assert_non_null(c);
+	assert_int_equal(store_certs_put(s, &b, 1, &err, &why, NULL), 0);
+	free(c);
+	return err;
+}
+
+/* Issues a certificate and offers it. */
+static int offer_cert(struct store *s, const struct tu_key *issuer, const struct tu_key *subject,
+                      uint64_t serial, const char *region, const char *name, uint64_t nb,
+                      uint64_t na)
+{
+	size_t len;
+	uint8_t *c = tu_cert(issuer, subject, serial, region, name, nb, na, &len);
+
+	return offer(s, c, len);
+}
+
+/* Whether the store still authorises key k (of region 32.75 or above). */
+static bool authorised(struct store *s, const struct tu_key *k)
+{
+	struct tu_origin o;
+	size_t l;
+	int err;
+
+	/* A changeset of k stamped inside every test certificate's window: accepted when k's held
+	 * chain is the genuine one (the only one that chains, here). */
+	tu_origin_init(&o, 0, BASE_HLC);
+	o.key = *k;
+	err = apply1(s, kg_next(&o, BASE_HLC + pk_hlc_from_ms(7000), "32.75", "kg-held", &l), &l,
+	             NULL);
+	return err == 0 || err == PK_EEXIST;
+}
+
+/* A stranger's self-made certificate and a sibling's or a child's certificate naming a held
+ * key are refused (no-certificate, cert-conflict); the held one stays and still works. */
+static void test_cert_displacement(void **state)
+{
+	struct fx *f = *state;
+
+	/* Self-issued by a key nobody certified: no chain to the root. */
+	assert_int_equal(
+	    offer_cert(f->s, &stranger, &prov, 7, "32", "Palsu", TU_NOT_BEFORE, TU_NOT_AFTER),
+	    PK_ECERT);
+	/* Issued by the sibling 32.01 for 32.75's key, inside 32.01: chains, but displaces. */
+	assert_int_equal(
+	    offer_cert(f->s, &kab_b, &kab_a, 7, "32.01.01", "Palsu", TU_NOT_BEFORE, TU_NOT_AFTER),
+	    PK_ECONFLICT);
+	/* Issued by the kecamatan below 32.75 for the province's key. */
+	assert_int_equal(
+	    offer_cert(f->s, &kec, &prov, 7, "32.75.01.1001", "Palsu", TU_NOT_BEFORE, TU_NOT_AFTER),
+	    PK_ECONFLICT);
+	/* The root's key never has a certificate; a region outside the issuer's never chains. */
+	assert_int_equal(
+	    offer_cert(f->s, &prov, &root, 8, "32.70", "Palsu", TU_NOT_BEFORE, TU_NOT_AFTER),
+	    PK_ECERT);
+	assert_int_equal(
+	    offer_cert(f->s, &prov, &stranger, 9, "33.01", "Luar", TU_NOT_BEFORE, TU_NOT_AFTER),
+	    PK_ECERT);
+	/* The genuine chains still authorise their keys. */
+	assert_true(authorised(f->s, &kab_a));
+}
+
+/* A renewal by the same issuer for the same region, with a higher serial and a window that
+ * covers the held one's, replaces it; anything less does not. */
+static void test_cert_renewal(void **state)
+{
+	struct fx *f = *state;
+	size_t len;
+
+	/* Same serial, or lower: refused. */
+	assert_int_equal(
+	    offer_cert(f->s, &prov, &kab_a, 1, "32.75", "Lain", TU_NOT_BEFORE, TU_NOT_AFTER + 10),
+	    PK_ECONFLICT);
+	/* A window that starts later: refused (changesets of the held window would go). */
+	assert_int_equal(offer_cert(f->s, &prov, &kab_a, 2, "32.75", "Lain", TU_NOT_BEFORE + 1,
+	                            TU_NOT_AFTER + 10),
+	                 PK_ECONFLICT);
+	/* Another region: refused. */
+	assert_int_equal(
+	    offer_cert(f->s, &prov, &kab_a, 2, "32.76", "Lain", TU_NOT_BEFORE, TU_NOT_AFTER + 10),
+	    PK_ECONFLICT);
+	/* A proper renewal: stored; offered again, the same bytes are fine. */
+	{
+		uint8_t *c = tu_cert(&prov, &kab_a, 2, "32.75", "Pokja 32.75", TU_NOT_BEFORE,
+		                     TU_NOT_AFTER + 86400, &len);
+		uint8_t *again = malloc(len);
+
+		assert_non_null(again);
+		memcpy(again, c, len);
+		assert_int_equal(offer(f->s, c, len), 0);
+		assert_int_equal(offer(f->s, again, len), 0);
+	}
+	assert_true(authorised(f->s, &kab_a));
+}
+
+/* A message may carry a chain in any order: each certificate is stored once its issuer's is
+ * held; a chain that does not reach the root stores nothing. */
+static void test_cert_chain_in_message(void **state)
+{
+	struct fx *f = *state;
+	struct tu_key k1, k2, x1, x2;
+	struct store_blob b[4];
+	struct pk_diag why[4];
+	uint8_t *c[4];
+	size_t len[4], stored;
+	int errs[4];
+
+	tu_key(&k1, 50);
+	tu_key(&k2, 51);
+	tu_key(&x1, 52);
+	tu_key(&x2, 53);
+	c[0] = tu_cert(&k1, &k2, 1, "32.02.01", "Kec", TU_NOT_BEFORE, TU_NOT_AFTER, &len[0]);
+	c[1] = tu_cert(&x1, &x2, 1, "32.02.02", "Palsu", TU_NOT_BEFORE, TU_NOT_AFTER, &len[1]);
+	c[2] = tu_cert(&prov, &k1, 5, "32.02", "Kab", TU_NOT_BEFORE, TU_NOT_AFTER, &len[2]);
+	c[3] = tu_cert(&stranger, &x1, 1, "32.02", "Palsu", TU_NOT_BEFORE, TU_NOT_AFTER, &len[3]);
+	for (int i = 0; i < 4; i++) {
+		assert_non_null(c[i]);
+		b[i] = (struct store_blob){c[i], len[i]};
+	}
+	assert_int_equal(store_certs_put(f->s, b, 4, errs, why, &stored), 0);
+	assert_int_equal(errs[0], 0);
+	assert_int_equal(errs[2], 0);
+	assert_int_equal(errs[1], PK_ECERT);
+	assert_int_equal(errs[3], PK_ECERT);
+	assert_int_equal(stored, 2);
+	for (int i = 0; i < 4; i++)
+		free(c[i]);
+}
+
+/* A chain longer than PK_CHAIN_MAX certificates is never stored. */
+static void test_cert_chain_too_long(void **state)
+{
+	struct fx *f = *state;
+	struct tu_key k[PK_CHAIN_MAX + 1];
+	static const char *const regions[] = {"32.75.01.1001", "32.75.01.1001", "32.75.01.1001",
+	                                      "32.75.01.1001", "32.75.01.1001", "32.75.01.1001"};
+	const struct tu_key *issuer = &kec; /* kec's chain: root, prov, kab_a, kec: 3 certs */
+
+	for (int i = 0; i < PK_CHAIN_MAX + 1; i++) {
+		int want = i < PK_CHAIN_MAX - 3 ? 0 : PK_ECERT;
+
+		tu_key(&k[i], 60 + (unsigned)i);
+		assert_int_equal(offer_cert(f->s, issuer, &k[i], 1, regions[i], "Desa",
+		                            TU_NOT_BEFORE, TU_NOT_AFTER),
+		                 want);
+		issuer = &k[i];
+	}
 }
 
 /* A node's own writes go through the same check: once its certificate is revoked, it cannot
@@ -998,6 +1194,11 @@ int main(void)
 	    T(test_revocation_survives),
 	    T(test_revocation_refused),
 	    T(test_revocation_earliest_and_subtree),
+	    T(test_revocation_pending_region),
+	    T(test_cert_displacement),
+	    T(test_cert_renewal),
+	    T(test_cert_chain_in_message),
+	    T(test_cert_chain_too_long),
 	    T(test_revoked_node_cannot_write),
 	    T(test_old_store_read_only),
 	};
