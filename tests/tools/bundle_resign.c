@@ -4,19 +4,24 @@
  * again, as its creator or as another node, keeping its heads, certificates and changesets.
  * Only for tests.
  *
- *   bundle_resign --dir SIGNERDIR [--for HEX|any] IN OUT
+ *   bundle_resign --dir SIGNERDIR [--for HEX|any] [--created UNIX] [--displace HEX] IN OUT
  *
- * The signer becomes the creator (its region from its store). Exit status 0, 1 on failure,
- * 2 on a usage error.
+ * The signer becomes the creator (its region from its store). --created sets the time the
+ * bundle states; --displace adds two certificates naming key HEX: one issued by the signer
+ * (inside its region), one by a fresh key (self-made, with no chain to the root). Exit status 0, 1
+ * on failure, 2 on a usage error.
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/node.h"
 #include "daemon/store.h"
 #include "proto/bundle.h"
+#include "proto/cert.h"
+#include "proto/crypto.h"
 
 static uint8_t *read_all(const char *path, size_t *len)
 {
@@ -51,9 +56,57 @@ static struct pk_blob *blobs(const struct pk_sync_list *l)
 	return b;
 }
 
+/* A certificate naming key hex: issued by the signer inside its region (i = 0), or by a fresh
+ * key (i = 1). */
+static int displacing(const char *hex, const struct store_node *node, const uint8_t *pub,
+                      const uint8_t *sec, int i, struct pk_blob *out)
+{
+	uint8_t fpub[PK_PUB_BYTES], fsec[PK_SEC_BYTES], seed[PK_SEED_BYTES], *cert = NULL;
+	struct pk_cert_info ci;
+	size_t len;
+	int err;
+
+	memset(&ci, 0, sizeof(ci));
+	if (pk_unhex(ci.subject, PK_PUB_BYTES, hex, strlen(hex)) != 0) {
+		fprintf(stderr, "bundle_resign: --displace takes 64 hex digits\n");
+		return -1;
+	}
+	pk_random(&ci.serial, sizeof(ci.serial));
+	ci.serial = (ci.serial >> 1) | 1;
+	char region[sizeof(ci.region) + 4];
+
+	snprintf(region, sizeof(region), "%s%s", node->region, i == 0 ? ".99" : "");
+	if (strlen(region) >= sizeof(ci.region)) {
+		fprintf(stderr, "bundle_resign: the signer's region is too deep for --displace\n");
+		return -1;
+	}
+	memcpy(ci.region, region, strlen(region) + 1);
+	snprintf(ci.name, sizeof(ci.name), "Displace %d", i);
+	ci.not_before = (uint64_t)time(NULL) - 3600;
+	ci.not_after = ci.not_before + 86400 * 30;
+	if (i == 0) {
+		memcpy(ci.issuer, pub, PK_PUB_BYTES);
+		err = pk_cert_encode(&ci, sec, &cert, &len);
+	} else {
+		pk_random(seed, sizeof(seed));
+		pk_key_from_seed(seed, fpub, fsec);
+		memcpy(ci.issuer, fpub, PK_PUB_BYTES);
+		err = pk_cert_encode(&ci, fsec, &cert, &len);
+		pk_wipe(fsec, sizeof(fsec));
+	}
+	if (err != 0) {
+		fprintf(stderr, "bundle_resign: cannot make a certificate: %s\n", pk_strerror(err));
+		return -1;
+	}
+	out->p = cert;
+	out->len = len;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	const char *dir = NULL, *forarg = NULL, *in = NULL, *out = NULL;
+	const char *dir = NULL, *forarg = NULL, *in = NULL, *out = NULL, *created = NULL;
+	const char *displace = NULL;
 	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES], *buf, *res = NULL;
 	struct store_node node;
 	struct pk_bundle b;
@@ -71,6 +124,10 @@ int main(int argc, char **argv)
 			dir = argv[++i];
 		else if (strcmp(argv[i], "--for") == 0 && i + 1 < argc)
 			forarg = argv[++i];
+		else if (strcmp(argv[i], "--created") == 0 && i + 1 < argc)
+			created = argv[++i];
+		else if (strcmp(argv[i], "--displace") == 0 && i + 1 < argc)
+			displace = argv[++i];
 		else if (in == NULL)
 			in = argv[i];
 		else if (out == NULL)
@@ -79,7 +136,9 @@ int main(int argc, char **argv)
 			extra = true;
 	}
 	if (dir == NULL || in == NULL || out == NULL || extra) {
-		fprintf(stderr, "usage: bundle_resign --dir SIGNERDIR [--for HEX|any] IN OUT\n");
+		fprintf(stderr,
+		        "usage: bundle_resign --dir SIGNERDIR [--for HEX|any] [--created UNIX] "
+		        "[--displace HEX] IN OUT\n");
 		return 2;
 	}
 	if (pk_crypto_init() != 0 || (buf = read_all(in, &len)) == NULL)
@@ -106,8 +165,20 @@ int main(int argc, char **argv)
 		}
 		b.meta.has_for = true;
 	}
+	if (created != NULL)
+		b.meta.created = strtoull(created, NULL, 10);
 	heads = calloc(b.heads.n + 1, sizeof(*heads));
 	certs = blobs(&b.certs);
+	if (displace != NULL) {
+		struct pk_blob *more = realloc(certs, (b.certs.n + 3) * sizeof(*certs));
+
+		if (more == NULL)
+			return 1;
+		certs = more;
+		for (int i = 0; i < 2; i++)
+			if (displacing(displace, &node, pub, sec, i, &certs[b.certs.n++]) != 0)
+				return 1;
+	}
 	cs = blobs(&b.changesets);
 	if (heads == NULL || certs == NULL || cs == NULL)
 		return 1;

@@ -16,6 +16,9 @@
  *       schema   a record with an unknown field
  *       future   stamped 2 hours ahead of now
  *       fork     a different changeset with the child's last sequence number, correctly signed
+ *       displace (with --victim HEX) no changeset, two certificates naming the victim's key:
+ *                one issued by the child (chains, but another is held for that key), one
+ *                issued by a fresh key (no chain to the root)
  *       lineage  a changeset from outside the child's subtree: with --signer DIR, a fresh next
  *                changeset signed by DIR's key (a sibling's is refused as lineage; the
  *                parent's own is its log coming back, accepted: SPEC section 16); else a
@@ -55,7 +58,7 @@
 #define MAX_ITEMS 64
 
 struct rogue {
-	const char *dir, *url, *signer;
+	const char *dir, *url, *signer, *victim;
 	int timeout_ms;
 	struct store *s;
 	struct store_node node;
@@ -76,10 +79,11 @@ static void usage(void) __attribute__((noreturn));
 static void usage(void)
 {
 	fprintf(stderr,
-	        "usage: rogue --dir CHILDDIR --url tcp://HOST:PORT [--signer DIR] [--timeout MS]\n"
+	        "usage: rogue --dir CHILDDIR --url tcp://HOST:PORT [--signer DIR] [--victim HEX]\n"
+	        "             [--timeout MS]\n"
 	        "             push KIND [N] [KIND [N]]... | hello | stranger | replay | garbage |\n"
 	        "             oversize\n"
-	        "KIND: ok badsig nocert expired region schema future fork lineage\n");
+	        "KIND: ok badsig nocert expired region schema future fork lineage displace\n");
 	exit(2);
 }
 
@@ -440,6 +444,48 @@ static int kind_expired(struct rogue *r)
 	return add_cs(r, buf, len);
 }
 
+/* Two certificates that would displace the victim's: the child's own, and a stranger's. */
+static int kind_displace(struct rogue *r)
+{
+	struct pk_cert_info ci;
+	uint8_t victim[PK_PUB_BYTES], pub[PK_PUB_BYTES], sec[PK_SEC_BYTES], *cert = NULL;
+	uint64_t now = node_now_ms() / 1000;
+	size_t len;
+	int err;
+
+	if (r->victim == NULL || pk_unhex(victim, PK_PUB_BYTES, r->victim, strlen(r->victim)) != 0)
+		return die("%s", "displace needs --victim with a 64-hex-digit key");
+	for (int i = 0; i < 2; i++) {
+		if (r->ncerts == PK_SYNC_PUSH_MAX_CERTS)
+			return die("%s", "too many certificates in one push");
+		memset(&ci, 0, sizeof(ci));
+		pk_random(&ci.serial, sizeof(ci.serial));
+		ci.serial = (ci.serial >> 1) | 1;
+		memcpy(ci.subject, victim, PK_PUB_BYTES);
+		if (i == 0)
+			sub_region(r->node.region, ci.region);
+		else
+			snprintf(ci.region, sizeof(ci.region), "%s", r->node.region);
+		snprintf(ci.name, sizeof(ci.name), "Rogue displace %d", i);
+		ci.not_before = now - 3600;
+		ci.not_after = now + 86400;
+		if (i == 0) {
+			memcpy(ci.issuer, r->pub, PK_PUB_BYTES);
+			err = pk_cert_encode(&ci, r->sec, &cert, &len);
+		} else {
+			fresh_key(pub, sec);
+			memcpy(ci.issuer, pub, PK_PUB_BYTES);
+			err = pk_cert_encode(&ci, sec, &cert, &len);
+			pk_wipe(sec, sizeof(sec));
+		}
+		if (err != 0)
+			return die("cannot encode the certificate: %s", pk_strerror(err));
+		r->certs[r->ncerts].p = cert;
+		r->certs[r->ncerts++].len = len;
+	}
+	return 0;
+}
+
 /* A second, different changeset for the child's last sequence number. */
 static int kind_fork(struct rogue *r, const struct store_head *h)
 {
@@ -481,6 +527,8 @@ static int add_kind(struct rogue *r, const char *kind)
 		return kind_ok(r);
 	if (strcmp(kind, "expired") == 0)
 		return kind_expired(r);
+	if (strcmp(kind, "displace") == 0)
+		return kind_displace(r);
 	if (strcmp(kind, "lineage") == 0)
 		return r->signer != NULL ? signed_foreign(r) : pulled_foreign(r);
 	if ((err = store_head_get(r->s, r->pub, &h)) != 0)
@@ -711,6 +759,8 @@ int main(int argc, char **argv)
 			r.signer = argv[i + 1];
 		else if (strcmp(argv[i], "--timeout") == 0)
 			r.timeout_ms = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--victim") == 0)
+			r.victim = argv[i + 1];
 		else
 			usage();
 	}
