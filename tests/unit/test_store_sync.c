@@ -1082,6 +1082,52 @@ static void test_cert_chain_too_long(void **state)
 	}
 }
 
+static void count_problem(const char *where, const char *what, void *arg)
+{
+	(void)where;
+	(void)what;
+	++*(int *)arg;
+}
+
+/* A certificate displaced behind the store's back (as an older version allowed: a self-made
+ * certificate for the province's key) is reported by verify, with the chains it breaks. */
+static void test_verify_reports_unchained(void **state)
+{
+	struct fx *f = *state;
+	struct store_verify_stats st;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k, v;
+	size_t len;
+	uint8_t *c = tu_cert(&stranger, &prov, 7, "32", "Palsu", TU_NOT_BEFORE, TU_NOT_AFTER, &len);
+	int found = 0;
+
+	assert_non_null(c);
+	assert_int_equal(store_verify(f->s, count_problem, &found, &st), 0);
+	assert_int_equal(found, 0);
+	store_close(f->s);
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_set_mapsize(env, (size_t)16 << 30), 0);
+	assert_int_equal(mdb_env_open(env, f->path, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "certs", 0, &dbi), 0);
+	k.mv_size = PK_PUB_BYTES;
+	k.mv_data = prov.pub;
+	v.mv_size = len;
+	v.mv_data = c;
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	free(c);
+	f->s = tu_store_open(f->path);
+	assert_int_equal(store_verify(f->s, count_problem, &found, &st), 0);
+	/* The province's own, and the chains of 32.75, 32.01 and 32.75.01 below it. */
+	assert_int_equal(found, 4);
+	assert_int_equal(st.problems, 4);
+}
+
 /* A node's own writes go through the same check: once its certificate is revoked, it cannot
  * write (store_write refuses with PK_EREVOKED). */
 static void test_revoked_node_cannot_write(void **state)
@@ -1199,6 +1245,7 @@ int main(void)
 	    T(test_cert_renewal),
 	    T(test_cert_chain_in_message),
 	    T(test_cert_chain_too_long),
+	    T(test_verify_reports_unchained),
 	    T(test_revoked_node_cannot_write),
 	    T(test_old_store_read_only),
 	};
