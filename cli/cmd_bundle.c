@@ -61,27 +61,11 @@ static void progress(bool tty, const char *what, uint64_t done, uint64_t total)
 		fputc('\n', stderr);
 }
 
-/* Finds a held certificate by subject. */
+/* A copy of a held certificate (the decoded chain points into it). */
 struct cert_find {
-	const uint8_t *subject;
 	uint8_t buf[PK_CERT_MAX_BYTES];
 	size_t len;
-	bool found;
 };
-
-static int cert_find_visit(const uint8_t *cert, size_t len, void *arg)
-{
-	struct cert_find *f = arg;
-	struct pk_cert c;
-
-	if (pk_cert_decode(cert, len, &c, NULL) != 0 ||
-	    memcmp(c.info.subject, f->subject, PK_PUB_BYTES) != 0)
-		return 0;
-	memcpy(f->buf, cert, len);
-	f->len = len;
-	f->found = true;
-	return 1;
-}
 
 /* ---- create ------------------------------------------------------------------------------ */
 
@@ -515,17 +499,15 @@ static int check_creator(struct store *s, const struct store_node *node, const s
 			                b->meta.region);
 		return 0;
 	}
-	/* Walk up from the creator: each certificate from the bundle, else from the store. */
+	/* Walk up from the creator: each certificate from the store, else from the bundle (a
+	 * carried one never displaces a held one, SPEC section 7). */
 	while (n < PK_CHAIN_MAX && !rooted) {
-		bool found = false;
+		bool found;
 
-		/* A held certificate first: a carried one never displaces it (SPEC section 7). */
-		memset(&held[n], 0, sizeof(held[n]));
-		held[n].subject = want;
-		if ((err = store_certs(s, cert_find_visit, &held[n])) < 0)
+		err = store_cert_get(s, want, held[n].buf, &held[n].len);
+		if (err != 0 && err != PK_ENOTFOUND)
 			return pk_diagf(why, err, "reading the certificates: %s", pk_strerror(err));
-		found =
-		    held[n].found && pk_cert_decode(held[n].buf, held[n].len, &up[n], NULL) == 0;
+		found = err == 0 && pk_cert_decode(held[n].buf, held[n].len, &up[n], NULL) == 0;
 		pk_sync_iter_init(&it, &b->certs);
 		while (!found && pk_sync_next_blob(&it, &blob))
 			found = pk_cert_decode(blob.p, blob.len, &up[n], NULL) == 0 &&

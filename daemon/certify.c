@@ -24,6 +24,44 @@ static int chain_collect(const uint8_t *cert, size_t len, void *arg)
 	return 0;
 }
 
+/*
+ * The certificate held for the request's key, if any: a copy in *cert (NULL when none) when
+ * this node issued it for the same region; PK_ECONFLICT when another node or region holds it.
+ */
+static int held_for(struct store *s, const uint8_t pub[PK_PUB_BYTES], const struct pk_request *rq,
+                    uint8_t **cert, size_t *certlen, uint64_t *serial, struct pk_diag *d)
+{
+	uint8_t buf[PK_CERT_MAX_BYTES];
+	struct pk_cert held;
+	size_t len;
+	int err;
+
+	*cert = NULL;
+	err = store_cert_get(s, rq->pub, buf, &len);
+	if (err == PK_ENOTFOUND)
+		return 0;
+	if (err != 0)
+		return pk_diagf(d, err, "reading the certificates: %s", pk_strerror(err));
+	if (pk_cert_decode(buf, len, &held, NULL) != 0)
+		return pk_diagf(d, PK_ECORRUPT,
+		                "the certificate held for this key does not decode");
+	if (memcmp(held.info.issuer, pub, PK_PUB_BYTES) != 0 ||
+	    strcmp(held.info.region, rq->region) != 0)
+		return pk_diagf(
+		    d, PK_ECONFLICT,
+		    "this key already has a certificate for region '%s'%s; a node that "
+		    "moves to another region or parent makes a new key (pokjactl init "
+		    "in a new folder)",
+		    held.info.region,
+		    memcmp(held.info.issuer, pub, PK_PUB_BYTES) != 0 ? " from another parent" : "");
+	if ((*cert = malloc(len)) == NULL)
+		return pk_diagf(d, PK_ENOMEM, "out of memory");
+	memcpy(*cert, buf, len);
+	*certlen = len;
+	*serial = held.info.serial;
+	return 0;
+}
+
 int certify_request(struct store *s, const uint8_t pub[PK_PUB_BYTES],
                     const uint8_t sec[PK_SEC_BYTES], const struct pk_request *rq, unsigned days,
                     uint64_t now, uint8_t **set, size_t *setlen, uint64_t *serial,
@@ -51,6 +89,12 @@ int certify_request(struct store *s, const uint8_t pub[PK_PUB_BYTES],
 		               rq->region, node.region[0] ? node.region : "(national)");
 		goto out;
 	}
+	/* A key certified before keeps its certificate (SPEC section 7, rule 2): the same
+	 * request again gets the same set; another issuer's or region's is refused. */
+	if ((err = held_for(s, pub, rq, &cert, &certlen, serial, d)) != 0)
+		goto out;
+	if (cert != NULL)
+		goto set;
 	memset(&info, 0, sizeof(info));
 	if ((err = store_next_serial(s, &info.serial)) != 0)
 		goto out;
@@ -63,6 +107,8 @@ int certify_request(struct store *s, const uint8_t pub[PK_PUB_BYTES],
 	if ((err = pk_cert_encode(&info, sec, &cert, &certlen)) != 0 ||
 	    (err = store_cert_put(s, cert, certlen, d)) != 0)
 		goto out;
+	*serial = info.serial;
+set:
 	/* The set: the root key, this node's own chain (none for the root), the new certificate. */
 	memcpy(chain.set.root, node.root, PK_PUB_BYTES);
 	if (memcmp(pub, node.root, PK_PUB_BYTES) != 0 &&
@@ -73,9 +119,7 @@ int certify_request(struct store *s, const uint8_t pub[PK_PUB_BYTES],
 	chain.set.cert[chain.set.n] = cert;
 	chain.set.len[chain.set.n] = certlen;
 	chain.set.n++;
-	if ((err = pk_certset_encode(&chain.set, set, setlen)) != 0)
-		goto out;
-	*serial = info.serial;
+	err = pk_certset_encode(&chain.set, set, setlen);
 out:
 	for (int i = 0; i < PK_CHAIN_MAX; i++)
 		free(chain.copies[i]);

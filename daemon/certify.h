@@ -19,8 +19,11 @@
  * Checks that this node may certify the request (it is certified itself, the region lies
  * strictly inside its own), issues a certificate valid `days` days from an hour before `now`
  * (office clocks run behind), records it in the store, and returns the certificate set in a
- * malloc'd *set (the caller frees it) and the serial in *serial. Returns 0, PK_ESTATE,
- * PK_EREGION, or a store error, with a sentence in d. The official region list is the
+ * malloc'd *set (the caller frees it) and the serial in *serial. A key this node certified
+ * before for the same region gets that certificate again (a node holds one certificate per
+ * key, SPEC section 7); one certified for another region or by another node is refused with
+ * PK_ECONFLICT. Returns 0, PK_ESTATE, PK_EREGION, PK_ECONFLICT, or a store error, with a
+ * sentence in d. The official region list is the
  * caller's business: this checks only syntax and containment.
  */
 int certify_request(struct store *s, const uint8_t pub[PK_PUB_BYTES],

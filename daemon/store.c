@@ -1224,6 +1224,25 @@ out:
 	return err;
 }
 
+int store_cert_get(struct store *s, const uint8_t subject[PK_PUB_BYTES], uint8_t *buf, size_t *len)
+{
+	MDB_val k = {PK_PUB_BYTES, (void *)subject}, v;
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return lmdb_err(rc);
+	rc = mdb_get(txn, s->certs, &k, &v);
+	if (rc == 0 && v.mv_size > PK_CERT_MAX_BYTES)
+		rc = MDB_CORRUPTED;
+	if (rc == 0) {
+		memcpy(buf, v.mv_data, v.mv_size);
+		*len = v.mv_size;
+	}
+	mdb_txn_abort(txn);
+	return lmdb_err(rc);
+}
+
 int store_cert_put(struct store *s, const uint8_t *cert, size_t len, struct pk_diag *d)
 {
 	struct store_blob b = {cert, len};

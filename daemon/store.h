@@ -78,6 +78,10 @@ struct store_blob {
 int store_certs_put(struct store *s, const struct store_blob *certs, size_t n, int *errs,
                     struct pk_diag *whys, size_t *stored);
 
+/* Copies the certificate held for subject into buf (PK_CERT_MAX_BYTES), its length in *len.
+ * Returns 0, PK_ENOTFOUND or a store failure. */
+int store_cert_get(struct store *s, const uint8_t subject[PK_PUB_BYTES], uint8_t *buf, size_t *len);
+
 /* store_certs_put for one certificate: 0 or its refusal (or a store failure), with d. */
 int store_cert_put(struct store *s, const uint8_t *cert, size_t len, struct pk_diag *d);
 

@@ -80,6 +80,11 @@ jcheck "province: certify --json" \
 	'j["region"] == "32.75" and j["name"] == "Kota Bekasi" and len(j["subject"]) == 64' \
 	"$P" --dir "$PROV" certify "$T/kota.req" -o "$T/kota.cert" --json
 ok "kota: install-cert" "$P" --dir "$KOTA" install-cert "$T/kota.cert"
+# A key keeps its one certificate (SPEC section 7): the same request again gets the same set.
+ok "province: certify the same request again" \
+	"$P" --dir "$PROV" certify "$T/kota.req" -o "$T/kota2.cert"
+check "... and the set is the same, byte for byte" cmp -s "$T/kota.cert" "$T/kota2.cert"
+ok "kota: install-cert of the same set again" "$P" --dir "$KOTA" install-cert "$T/kota2.cert"
 jcheck "kota info --json: 32.75, kabupaten/kota, certified, root national" \
 	"j['region'] == '32.75' and j['level'] == 'kabupaten/kota' and j['certified'] is True
 	 and j['root'] == '$NKEY' and j['region_name'] == 'Kota Bekasi'" \
