@@ -6,6 +6,8 @@
  *   rogue --dir CHILDDIR --url tcp://HOST:PORT [--signer DIR] [--timeout MS] COMMAND
  *
  * Commands:
+ *   heads ordered|unordered N   one heads request of N heads of random origins, in ascending
+ *                               or descending order (prints the reply and "took MS")
  *   push KIND [N] [KIND [N]] ...   one push with N (default 1) changesets of each KIND, in order:
  *       ok       a valid next changeset, written to CHILDDIR's store first (a real local write)
  *       badsig   the next changeset with one signature byte flipped
@@ -81,7 +83,8 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: rogue --dir CHILDDIR --url tcp://HOST:PORT [--signer DIR] [--victim HEX]\n"
 	        "             [--timeout MS]\n"
-	        "             push KIND [N] [KIND [N]]... | hello | stranger | replay | garbage |\n"
+	        "             push KIND [N] [KIND [N]]... | heads ordered|unordered N | hello |\n"
+	        "             stranger | replay | garbage |\n"
 	        "             oversize\n"
 	        "KIND: ok badsig nocert expired region schema future fork lineage displace\n");
 	exit(2);
@@ -632,6 +635,67 @@ static int cmd_push(struct rogue *r, int argc, char **argv)
 	return 0;
 }
 
+static int report_sealed(struct rogue *r, const uint8_t *sealed, size_t slen, uint64_t counter);
+
+/*
+ * "heads ORDER N": a heads request of N heads for random origins, sorted descending
+ * (`unordered`) or ascending (`ordered`), each with seq 1, encoded by hand so that the order is
+ * what the test asks for. Prints "reply KIND" or the parent's error, and "took MS".
+ */
+static int cmd_heads(struct rogue *r, int argc, char **argv)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint8_t(*keys)[PK_PUB_BYTES];
+	uint8_t *sealed = NULL;
+	size_t slen;
+	long n;
+	bool down;
+	uint64_t t0;
+	int err;
+
+	if (argc != 2 || (strcmp(argv[0], "unordered") != 0 && strcmp(argv[0], "ordered") != 0) ||
+	    (n = strtol(argv[1], NULL, 10)) < 1 || n > 10000000)
+		usage();
+	down = strcmp(argv[0], "unordered") == 0;
+	if ((keys = calloc((size_t)n, PK_PUB_BYTES)) == NULL)
+		return die("%s", "out of memory");
+	/* Spread evenly over the key space, so the order is known without sorting. */
+	for (long i = 0; i < n; i++) {
+		uint64_t v = (uint64_t)(down ? n - 1 - i : i) * (UINT64_MAX / (uint64_t)n);
+
+		for (int b = 0; b < 8; b++)
+			keys[i][b] = (uint8_t)(v >> (56 - 8 * b));
+		pk_random(keys[i] + 8, PK_PUB_BYTES - 8);
+	}
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_str_with_body(&pk, "heads", 5);
+	msgpack_pack_array(&pk, (uint32_t)n);
+	for (long i = 0; i < n; i++) {
+		msgpack_pack_array(&pk, 2);
+		msgpack_pack_bin_with_body(&pk, keys[i], PK_PUB_BYTES);
+		msgpack_pack_uint64(&pk, 1);
+	}
+	free(keys);
+	if ((err = handshake(r, r->sec)) != 0) {
+		msgpack_sbuffer_destroy(&sb);
+		return err == 3 ? 0 : err;
+	}
+	if ((err = pk_seal_request(&r->ps, (const uint8_t *)sb.data, sb.size, &sealed, &slen)) !=
+	    0) {
+		msgpack_sbuffer_destroy(&sb);
+		return die("cannot seal: %s", pk_strerror(err));
+	}
+	msgpack_sbuffer_destroy(&sb);
+	t0 = node_now_ms();
+	err = report_sealed(r, sealed, slen, r->ps.sent);
+	printf("took %llu\n", (unsigned long long)(node_now_ms() - t0));
+	free(sealed);
+	return err;
+}
+
 static int cmd_hello(struct rogue *r, bool stranger)
 {
 	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES];
@@ -767,16 +831,16 @@ int main(int argc, char **argv)
 	if (r.dir == NULL || r.url == NULL || i >= argc || r.timeout_ms <= 0)
 		usage();
 	cmd = argv[i++];
-	if (strcmp(cmd, "push") != 0 && i != argc)
+	if (strcmp(cmd, "push") != 0 && strcmp(cmd, "heads") != 0 && i != argc)
 		usage();
 	if (strcmp(cmd, "push") == 0 && i < argc &&
 	    (strcmp(argv[i], "replay") == 0 || strcmp(argv[i], "garbage") == 0 ||
 	     strcmp(argv[i], "oversize") == 0 || strcmp(argv[i], "stranger") == 0) &&
 	    i + 1 == argc)
 		cmd = argv[i++]; /* "push replay" and the like, as the special kinds */
-	if (strcmp(cmd, "push") != 0 && strcmp(cmd, "hello") != 0 && strcmp(cmd, "stranger") != 0 &&
-	    strcmp(cmd, "replay") != 0 && strcmp(cmd, "garbage") != 0 &&
-	    strcmp(cmd, "oversize") != 0)
+	if (strcmp(cmd, "push") != 0 && strcmp(cmd, "heads") != 0 && strcmp(cmd, "hello") != 0 &&
+	    strcmp(cmd, "stranger") != 0 && strcmp(cmd, "replay") != 0 &&
+	    strcmp(cmd, "garbage") != 0 && strcmp(cmd, "oversize") != 0)
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (pk_crypto_init() != 0)
@@ -793,6 +857,8 @@ int main(int argc, char **argv)
 		goto out;
 	if (strcmp(cmd, "push") == 0)
 		err = cmd_push(&r, argc - i, argv + i);
+	else if (strcmp(cmd, "heads") == 0)
+		err = cmd_heads(&r, argc - i, argv + i);
 	else if (strcmp(cmd, "hello") == 0 || strcmp(cmd, "stranger") == 0)
 		err = cmd_hello(&r, strcmp(cmd, "stranger") == 0);
 	else if (strcmp(cmd, "replay") == 0)
