@@ -132,7 +132,9 @@ static const struct command commands[] = {
     {"certify", cmd_certify, "certify [--dir DIR] REQUEST -o FILE [--days N] [--json]",
      "At a parent: checks a join request, issues a certificate for a region inside this\n"
      "node's own, valid N days (default 3650), and writes the certificate set (the root\n"
-     "key and the whole chain) to FILE for the child's 'install-cert'."},
+     "key and the whole chain) to FILE for the child's 'install-cert'. A key certified\n"
+     "before for the same region gets the same certificate again; one certified elsewhere\n"
+     "is refused (cert-conflict: a node that moves makes a new key)."},
     {"install-cert", cmd_install_cert, "install-cert [--dir DIR] FILE",
      "Installs the certificate set from the parent's 'certify'. After it the node can\n"
      "write."},
