@@ -12,7 +12,9 @@
 #include <msgpack.h>
 #include <sodium.h>
 
+#include "proto/bundle.h"
 #include "proto/enroll.h"
+#include "proto/schema.h"
 #include "proto/syncmsg.h"
 #include "testutil.h"
 
@@ -1783,6 +1785,88 @@ static void test_corpus_seeds(void **state)
 	}
 }
 
+/* n with thousands separators, as SPEC writes numbers ("65,536"). */
+static const char *with_commas(char *buf, size_t size, unsigned long long n)
+{
+	char digits[32];
+	size_t len, k = 0;
+
+	len = (size_t)snprintf(digits, sizeof(digits), "%llu", n);
+	for (size_t i = 0; i < len && k + 2 < size; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			buf[k++] = ',';
+		buf[k++] = digits[i];
+	}
+	buf[k] = '\0';
+	return buf;
+}
+
+/* SPEC section 12 is the table of every limit: each row states the number the code enforces.
+ * A limit changed in a header without the table (or the reverse) fails here. */
+static void test_spec_limits(void **state)
+{
+	static const struct {
+		const char *row;
+		unsigned long long v[4];
+	} rows[] = {
+	    {"| a region code |", {PK_REGION_MAX}},
+	    {"| a record key / a collection name |", {PK_KEY_MAX, PK_COLL_MAX}},
+	    {"| a record value |", {PK_VALUE_MAX_BYTES}},
+	    {"| a `str` field / a `text` field |", {PK_STR_MAX, PK_TEXT_MAX}},
+	    {"| a `strlist` field |", {PK_LIST_MAX, PK_STR_MAX}},
+	    {"| a changeset |", {PK_CS_MAX_BYTES, PK_CS_MAX_OPS}},
+	    {"| a certificate / a chain |", {PK_CERT_MAX_BYTES, PK_CHAIN_MAX}},
+	    {"| a node name |", {PK_NAME_MAX}},
+	    {"| a join request |", {PK_REQUEST_MAX_BYTES}},
+	    {"| a certificate set |", {PK_CHAIN_MAX, PK_CERTSET_MAX_BYTES}},
+	    {"| a message body on the wire |", {PK_MSG_MAX}},
+	    {"| a sealed plaintext |", {PK_SYNC_MSG_MAX}},
+	    {"| an `error` message |", {PK_ERRMSG_CODE_MAX, PK_ERRMSG_TEXT_MAX}},
+	    {"| a head list:", {PK_HEADS_MAX}},
+	    {"| a `push` |", {PK_SYNC_PUSH_MAX_CS, PK_SYNC_PUSH_MAX_CERTS}},
+	    {"| a changeset blob / a certificate blob", {PK_SYNC_CS_BLOB_MAX, PK_CERT_MAX_BYTES}},
+	    {"| a `pushed` reply |", {PK_SYNC_PUSH_MAX_CS, PK_SYNC_REASON_MAX}},
+	    {"| a `pulled` reply |", {PK_SYNC_PUSH_MAX_CS}},
+	    {"| `pull`'s `wait_ms` / `max_bytes` |", {PK_SYNC_WAIT_MAX_MS, PK_SYNC_PULL_MAX_BYTES}},
+	    {"| an invite token |", {PK_INVITE_MAX, PK_INVITE_URL_MAX, PK_NAME_MAX}},
+	    {"| a bundle file |", {PK_BUNDLE_MAX_BYTES}},
+	    {"| a bundle's heads / certificates / changesets |",
+	     {PK_BUNDLE_MAX_HEADS, PK_BUNDLE_MAX_CERTS, PK_BUNDLE_MAX_CS}},
+	};
+	static char spec[1 << 20];
+	char *sec, *end, num[32];
+	FILE *f = fopen("proto/SPEC.md", "rb");
+	size_t len;
+
+	(void)state;
+	assert_non_null(f);
+	len = fread(spec, 1, sizeof(spec) - 1, f);
+	fclose(f);
+	spec[len] = '\0';
+	sec = strstr(spec, "\n## 12. Limits\n");
+	assert_non_null(sec);
+	end = strstr(sec + 1, "\n## ");
+	assert_non_null(end);
+	*end = '\0';
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *line = strstr(sec, rows[i].row), *eol;
+
+		if (line == NULL)
+			fail_msg("SPEC section 12 has no row '%s'", rows[i].row);
+		eol = strchr(line, '\n');
+		if (eol != NULL)
+			*eol = '\0';
+		for (int k = 0; k < 4 && rows[i].v[k] != 0; k++) {
+			with_commas(num, sizeof(num), rows[i].v[k]);
+			if (strstr(line, num) == NULL)
+				fail_msg("SPEC section 12, row '%s' does not state %s", rows[i].row,
+				         num);
+		}
+		if (eol != NULL)
+			*eol = '\n';
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1813,6 +1897,7 @@ int main(void)
 	    cmocka_unit_test(test_head_set_from_lists),
 	    cmocka_unit_test(test_heads_linear),
 	    cmocka_unit_test(test_corpus_seeds),
+	    cmocka_unit_test(test_spec_limits),
 	};
 
 	tu_init();
