@@ -152,8 +152,9 @@ struct pk_sync_msg {
  * element count and types, every array element, the limits above, no trailing bytes. A request
  * where a reply is expected (or the reverse) is refused. The blobs are checked for size only:
  * their contents are for pk_cs_decode, pk_cert_decode, pk_request_decode, pk_certset_decode.
- * Returns 0, PK_EDECODE (malformed, unknown message name, wrong direction) or PK_ETOOBIG (a
- * limit), with a sentence in d. Safe on any bytes; allocates nothing.
+ * Returns 0, PK_EDECODE (malformed, unknown message name, wrong direction, a head list out of
+ * order or with a seq of 0) or PK_ETOOBIG (a limit), with a sentence in d. Safe on any bytes;
+ * allocates nothing; linear in len.
  */
 int pk_sync_decode(const uint8_t *buf, size_t len, enum pk_sync_dir dir, struct pk_sync_msg *m,
                    struct pk_diag *d);
