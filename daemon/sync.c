@@ -274,17 +274,11 @@ static uint64_t generation(struct sync *sy)
 
 /* ---- heads ---------------------------------------------------------------------------------- */
 
-static int heads_from_list(struct pk_heads *hs, const struct pk_sync_list *l)
-{
-	struct pk_sync_iter it;
-	struct pk_head h;
-	int err = 0;
-
-	pk_sync_iter_init(&it, l);
-	while (err == 0 && pk_sync_next_head(&it, &h))
-		err = pk_heads_set(hs, h.origin, h.seq);
-	return err != 0 ? err : it.err;
-}
+/*
+ * Every head list of a message comes in strictly ascending origin order (pk_sync_decode refuses
+ * others), so a set is built from it in one pass (pk_heads_from_list) and each head is then
+ * looked up by binary search: O(log n) per head of a message, never a memmove per head.
+ */
 
 struct heads_filter {
 	struct sync *sy;
@@ -594,7 +588,7 @@ static int serve_heads(struct served *sv, const struct pk_sync_msg *m, uint8_t *
 	int err;
 
 	if ((err = my_heads(sv->sy, sv->path, sv->n, &mine)) == 0 &&
-	    (err = heads_from_list(&theirs, &m->heads)) == 0) {
+	    (err = pk_heads_from_list(&theirs, &m->heads)) == 0) {
 		/* What the child holds of its subtree beyond this node: changesets to come up. */
 		for (size_t i = 0; i < theirs.n; i++) {
 			uint64_t have = pk_heads_find(&mine, theirs.h[i].origin);
@@ -657,7 +651,7 @@ static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 	struct pk_changeset cs;
 	struct pk_sync_iter it;
 	struct pk_blob b;
-	size_t n = 0, ntake = 0, nref = 0, refused;
+	size_t n = 0, ntake = 0, nref = 0, nacks, refused;
 	int64_t zero = 0;
 	int err = 0, serr;
 
@@ -697,15 +691,27 @@ static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 		ref[nref].index = idx[i];
 		ref[nref++].reason = pk_errtag(outc[i].err);
 	}
-	/* Acknowledge: this node's head for every origin in the batch. */
-	for (size_t i = 0; i < n; i++) {
-		if (pk_cs_decode(all[i].p, all[i].len, &cs, NULL) != 0 ||
-		    pk_heads_find(&acks, cs.origin) != 0 ||
-		    store_head_get(sy->s, cs.origin, &h) != 0 || h.seq == 0)
-			continue;
-		if ((err = pk_heads_set(&acks, cs.origin, h.seq)) != 0)
-			goto out;
+	/* Acknowledge: this node's head for every origin in the batch, in origin order. The
+	 * origins are sorted once (n log n), not inserted one by one. */
+	if (n > 0 && (acks.h = malloc(n * sizeof(*acks.h))) == NULL) {
+		err = PK_ENOMEM;
+		goto out;
 	}
+	acks.cap = n;
+	for (size_t i = 0; i < n; i++) {
+		if (pk_cs_decode(all[i].p, all[i].len, &cs, NULL) != 0)
+			continue;
+		memcpy(acks.h[acks.n].origin, cs.origin, PK_PUB_BYTES);
+		acks.h[acks.n++].seq = 0;
+	}
+	pk_heads_sort(&acks);
+	nacks = acks.n;
+	acks.n = 0;
+	for (size_t i = 0; i < nacks; i++)
+		if (store_head_get(sy->s, acks.h[i].origin, &h) == 0 && h.seq != 0) {
+			acks.h[acks.n] = acks.h[i];
+			acks.h[acks.n++].seq = h.seq;
+		}
 	(void)refused; /* counted in nref, with the lineage refusals */
 	peer_seen(sy, sv->child, "child", &zero, NULL, nref);
 	err = pk_sync_pushed_encode(ref, nref, acks.h, acks.n, out, outlen);
@@ -736,7 +742,7 @@ static int serve_pull(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 	int64_t lag;
 	int err;
 
-	if ((err = heads_from_list(&have, &m->heads)) != 0)
+	if ((err = pk_heads_from_list(&have, &m->heads)) != 0)
 		goto out;
 	for (;;) {
 		gen = generation(sy);
@@ -833,7 +839,7 @@ static int serve_sealed(struct sync *sy, const uint8_t *buf, size_t len, uint8_t
 	if ((err = pk_sync_decode(plain, plen, PK_SYNC_REQUEST, &m, &d)) != 0) {
 		log_warnx("request-refused", "%s: %s", sv.name, d.msg);
 		free(plain);
-		return reply_error("malformed", "request refused", out, outlen);
+		return reply_error(pk_errmsg_code(err), "request refused", out, outlen);
 	}
 	if (!sv.join || m.kind != PK_SYNC_JOIN) {
 		sv.n = store_origin_path(sy->s, sv.child, sv.path);
@@ -1196,10 +1202,11 @@ static void *uplink(void *arg)
 			if (err != 0 || pk_sync_decode(plain, plen, PK_SYNC_REPLY, &m, NULL) != 0 ||
 			    m.kind != PK_SYNC_HEADS_REPLY)
 				goto retry;
-			theirs.n = 0;
-			heads_from_list(&theirs, &m.heads);
+			err = pk_heads_from_list(&theirs, &m.heads);
 			free(plain);
 			plain = NULL;
+			if (err != 0)
+				goto retry;
 			heads_at = mono_ms();
 			heads_epoch = session_epoch(sy);
 			/* After a restore: the parent holds all this node sent up. */
@@ -1245,11 +1252,10 @@ static void *uplink(void *arg)
 			size_t nref = 0;
 			bool progress = false;
 			pk_sync_iter_init(&it, &m.heads);
-			while (pk_sync_next_head(&it, &h)) {
+			while (pk_sync_next_head(&it, &h))
 				progress |= h.seq > pk_heads_find(&theirs, h.origin);
-				if (pk_heads_set(&theirs, h.origin, h.seq) != 0)
-					goto retry;
-			}
+			if (pk_heads_merge(&theirs, &m.heads) != 0)
+				goto retry;
 			pk_sync_iter_init(&it, &m.refused);
 			while (pk_sync_next_refused(&it, &rf)) {
 				nref++;

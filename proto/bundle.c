@@ -23,10 +23,10 @@ static size_t bin_hdr(size_t n)
 static int read_rest(struct pk_mpr *r, struct pk_bundle *b, struct pk_diag *d)
 {
 	struct pk_bundle_meta *m = &b->meta;
-	const uint8_t *p, *prev = NULL;
+	const uint8_t *p;
 	const char *region;
 	uint32_t n, len;
-	uint64_t seq;
+	int err;
 
 	if (pk_mpr_uint(r, &m->created) != 0)
 		return pk_diagf(d, PK_EDECODE, "bundle: created is not a uint");
@@ -44,28 +44,8 @@ static int read_rest(struct pk_mpr *r, struct pk_bundle *b, struct pk_diag *d)
 	}
 
 	/* heads: [origin: bin(32), seq: uint >= 1], strictly ascending by origin */
-	if (pk_mpr_array(r, &n) != 0)
-		return pk_diagf(d, PK_EDECODE, "bundle: heads is not an array");
-	if (n > PK_BUNDLE_MAX_HEADS)
-		return pk_diagf(d, PK_ETOOBIG, "bundle: %u heads exceed %u", n,
-		                PK_BUNDLE_MAX_HEADS);
-	b->heads.p = r->p;
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t two;
-
-		if (pk_mpr_array(r, &two) != 0 || two != 2 || pk_mpr_bin(r, &p, &len) != 0 ||
-		    len != PK_PUB_BYTES || pk_mpr_uint(r, &seq) != 0)
-			return pk_diagf(d, PK_EDECODE,
-			                "bundle: head %u is not [origin: bin(32), seq: uint]", i);
-		if (seq == 0)
-			return pk_diagf(d, PK_EDECODE, "bundle: head %u has sequence 0", i);
-		if (prev != NULL && memcmp(prev, p, PK_PUB_BYTES) >= 0)
-			return pk_diagf(d, PK_EDECODE,
-			                "bundle: head %u is not in ascending origin order", i);
-		prev = p;
-	}
-	b->heads.n = n;
-	b->heads.len = (size_t)(r->p - b->heads.p);
+	if ((err = pk_sync_read_heads(r, PK_BUNDLE_MAX_HEADS, &b->heads, "bundle heads", d)) != 0)
+		return err;
 
 	/* certs and changesets: arrays of bins, each within its limit */
 	struct {
@@ -223,10 +203,8 @@ int pk_bundle_begin(struct pk_bundle_writer *bw, const struct pk_bundle_meta *m,
 		return fail(bw, PK_EINVAL);
 	if (nheads > PK_BUNDLE_MAX_HEADS || ncerts > PK_BUNDLE_MAX_CERTS || ncs > PK_BUNDLE_MAX_CS)
 		return fail(bw, PK_ETOOBIG);
-	for (size_t i = 0; i < nheads; i++)
-		if (heads[i].seq == 0 ||
-		    (i > 0 && memcmp(heads[i - 1].origin, heads[i].origin, PK_PUB_BYTES) >= 0))
-			return fail(bw, PK_EINVAL);
+	if (pk_heads_check(heads, nheads, PK_BUNDLE_MAX_HEADS) != 0)
+		return fail(bw, PK_EINVAL);
 	for (size_t i = 0; i < ncerts; i++) {
 		if (certs[i].p == NULL && certs[i].len > 0)
 			return fail(bw, PK_EINVAL);

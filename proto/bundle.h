@@ -24,7 +24,7 @@
 
 #define PK_BUNDLE_TAG "pokja-bundle-1"
 #define PK_BUNDLE_MAX_BYTES (1u << 30)          /* a whole bundle file: 1 GiB */
-#define PK_BUNDLE_MAX_HEADS (1u << 20)          /* origins in the creator's heads */
+#define PK_BUNDLE_MAX_HEADS PK_HEADS_MAX        /* origins in the creator's heads */
 #define PK_BUNDLE_MAX_CERTS (1u << 20)          /* certificates */
 #define PK_BUNDLE_MAX_CS (1u << 24)             /* changesets */
 #define PK_BUNDLE_CS_MAX PK_SYNC_CS_BLOB_MAX    /* one changeset blob, as in a push */

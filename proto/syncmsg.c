@@ -100,11 +100,17 @@ static void put_blobs(struct pk_mpw *w, const struct pk_blob *b, size_t n)
 		pk_mpw_put_bin(w, b[i].p, b[i].len);
 }
 
-static int check_heads(const struct pk_head *h, size_t n, size_t max)
+int pk_heads_check(const struct pk_head *h, size_t n, size_t max)
 {
 	if (n > 0 && h == NULL)
 		return PK_EINVAL;
-	return n > max ? PK_ETOOBIG : 0;
+	if (n > max)
+		return PK_ETOOBIG;
+	for (size_t i = 0; i < n; i++)
+		if (h[i].seq == 0 ||
+		    (i > 0 && memcmp(h[i - 1].origin, h[i].origin, PK_PUB_BYTES) >= 0))
+			return PK_EINVAL;
+	return 0;
 }
 
 static int check_blobs(const struct pk_blob *b, size_t n, size_t max_n, size_t max_each)
@@ -142,7 +148,7 @@ int pk_sync_heads_encode(const struct pk_head *heads, size_t n, uint8_t **out, s
 
 	*out = NULL;
 	*outlen = 0;
-	if ((err = check_heads(heads, n, SIZE_MAX)) != 0)
+	if ((err = pk_heads_check(heads, n, PK_HEADS_MAX)) != 0)
 		return err;
 	if (sat_add(1 + str_size(strlen("heads")), heads_size(heads, n)) > PK_SYNC_MSG_MAX)
 		return PK_ETOOBIG;
@@ -182,7 +188,7 @@ int pk_sync_pull_encode(const struct pk_head *have, size_t n, uint64_t wait_ms, 
 
 	*out = NULL;
 	*outlen = 0;
-	if ((err = check_heads(have, n, SIZE_MAX)) != 0)
+	if ((err = pk_heads_check(have, n, PK_HEADS_MAX)) != 0)
 		return err;
 	if (wait_ms > PK_SYNC_WAIT_MAX_MS || max_bytes > PK_SYNC_PULL_MAX_BYTES ||
 	    sat_add(1 + str_size(strlen("pull")) + uint_size(wait_ms) + uint_size(max_bytes),
@@ -236,7 +242,7 @@ int pk_sync_pushed_encode(const struct pk_refusal *refused, size_t nrefused,
 	*outlen = 0;
 	if (nrefused > 0 && refused == NULL)
 		return PK_EINVAL;
-	if ((err = check_heads(heads, nheads, PK_SYNC_PUSH_MAX_CS)) != 0)
+	if ((err = pk_heads_check(heads, nheads, PK_SYNC_PUSH_MAX_CS)) != 0)
 		return err;
 	if (nrefused > PK_SYNC_PUSH_MAX_CS)
 		return PK_ETOOBIG;
@@ -271,7 +277,7 @@ int pk_sync_pulled_encode(const struct pk_blob *cs, size_t n, bool more, uint8_t
 
 	*out = NULL;
 	*outlen = 0;
-	if ((err = check_blobs(cs, n, SIZE_MAX, PK_SYNC_CS_BLOB_MAX)) != 0)
+	if ((err = check_blobs(cs, n, PK_SYNC_PUSH_MAX_CS, PK_SYNC_CS_BLOB_MAX)) != 0)
 		return err;
 	if (pk_sync_pulled_size(cs, n) > PK_SYNC_MSG_MAX)
 		return PK_ETOOBIG;
@@ -332,22 +338,32 @@ static int read_refused(struct pk_mpr *r, struct pk_refused *rf)
 	return 0;
 }
 
-/* An array of heads of at most max elements, each checked; l receives its view. */
-static int read_heads(struct pk_mpr *r, uint32_t max, struct pk_sync_list *l, const char *what,
-                      struct pk_diag *d)
+int pk_sync_read_heads(struct pk_mpr *r, uint32_t max, struct pk_sync_list *l, const char *what,
+                       struct pk_diag *d)
 {
 	struct pk_head h;
+	uint8_t prev[PK_PUB_BYTES];
 	uint32_t n;
 
+	memset(l, 0, sizeof(*l));
 	if (pk_mpr_array(r, &n) != 0)
 		return pk_diagf(d, PK_EDECODE, "%s: not an array of heads", what);
 	if (n > max)
 		return pk_diagf(d, PK_ETOOBIG, "%s: %u heads exceed %u", what, n, max);
 	l->p = r->p;
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
 		if (read_head(r, &h) != 0)
 			return pk_diagf(d, PK_EDECODE,
 			                "%s: head %u is not [origin: bin(32), seq: uint]", what, i);
+		if (h.seq == 0)
+			return pk_diagf(d, PK_EDECODE, "%s: head %u has sequence 0", what, i);
+		if (i > 0 && memcmp(prev, h.origin, PK_PUB_BYTES) >= 0)
+			return pk_diagf(d, PK_EDECODE,
+			                "%s: head %u is not above the one before (heads must be in "
+			                "strictly ascending origin order)",
+			                what, i);
+		memcpy(prev, h.origin, PK_PUB_BYTES);
+	}
 	l->n = n;
 	l->len = (size_t)(r->p - l->p);
 	return 0;
@@ -445,7 +461,7 @@ static int read_fields(struct pk_mpr *r, struct pk_sync_msg *m, struct pk_diag *
 	switch (m->kind) {
 	case PK_SYNC_HEADS:
 	case PK_SYNC_HEADS_REPLY:
-		return read_heads(r, UINT32_MAX, &m->heads, "heads", d);
+		return pk_sync_read_heads(r, PK_HEADS_MAX, &m->heads, "heads", d);
 	case PK_SYNC_PUSH:
 		if ((err = read_blobs(r, PK_SYNC_PUSH_MAX_CERTS, PK_CERT_MAX_BYTES, &m->certs,
 		                      "certificates", d)) != 0)
@@ -453,7 +469,7 @@ static int read_fields(struct pk_mpr *r, struct pk_sync_msg *m, struct pk_diag *
 		return read_blobs(r, PK_SYNC_PUSH_MAX_CS, PK_SYNC_CS_BLOB_MAX, &m->changesets,
 		                  "changesets", d);
 	case PK_SYNC_PULL:
-		if ((err = read_heads(r, UINT32_MAX, &m->heads, "have", d)) != 0)
+		if ((err = pk_sync_read_heads(r, PK_HEADS_MAX, &m->heads, "have", d)) != 0)
 			return err;
 		if (pk_mpr_uint(r, &m->wait_ms) != 0 || pk_mpr_uint(r, &m->max_bytes) != 0)
 			return pk_diagf(d, PK_EDECODE, "pull: wait_ms and max_bytes must be uints");
@@ -469,9 +485,9 @@ static int read_fields(struct pk_mpr *r, struct pk_sync_msg *m, struct pk_diag *
 	case PK_SYNC_PUSHED:
 		if ((err = read_refusals(r, &m->refused, d)) != 0)
 			return err;
-		return read_heads(r, PK_SYNC_PUSH_MAX_CS, &m->heads, "pushed heads", d);
+		return pk_sync_read_heads(r, PK_SYNC_PUSH_MAX_CS, &m->heads, "pushed heads", d);
 	case PK_SYNC_PULLED:
-		if ((err = read_blobs(r, UINT32_MAX, PK_SYNC_CS_BLOB_MAX, &m->changesets,
+		if ((err = read_blobs(r, PK_SYNC_PUSH_MAX_CS, PK_SYNC_CS_BLOB_MAX, &m->changesets,
 		                      "changesets", d)) != 0)
 			return err;
 		if (pk_mpr_bool(r, &m->more) != 0)
@@ -731,9 +747,25 @@ static size_t heads_at(const struct pk_heads *hs, const uint8_t origin[PK_PUB_BY
 	return lo;
 }
 
-int pk_heads_set(struct pk_heads *hs, const uint8_t origin[PK_PUB_BYTES], uint64_t seq)
+/* Makes room for at least want heads. */
+static int heads_reserve(struct pk_heads *hs, size_t want)
 {
 	struct pk_head *nh;
+	size_t cap = hs->cap ? hs->cap : 64;
+
+	if (want <= hs->cap)
+		return 0;
+	while (cap < want)
+		cap = cap > SIZE_MAX / 2 / sizeof(*nh) ? want : cap * 2;
+	if (cap > SIZE_MAX / sizeof(*nh) || (nh = realloc(hs->h, cap * sizeof(*nh))) == NULL)
+		return PK_ENOMEM;
+	hs->h = nh;
+	hs->cap = cap;
+	return 0;
+}
+
+int pk_heads_set(struct pk_heads *hs, const uint8_t origin[PK_PUB_BYTES], uint64_t seq)
+{
 	bool found;
 	size_t i = heads_at(hs, origin, &found);
 
@@ -741,18 +773,112 @@ int pk_heads_set(struct pk_heads *hs, const uint8_t origin[PK_PUB_BYTES], uint64
 		hs->h[i].seq = seq;
 		return 0;
 	}
-	if (hs->n == hs->cap) {
-		size_t cap = hs->cap ? hs->cap * 2 : 64;
-		if ((nh = realloc(hs->h, cap * sizeof(*nh))) == NULL)
-			return PK_ENOMEM;
-		hs->h = nh;
-		hs->cap = cap;
-	}
+	if (heads_reserve(hs, hs->n + 1) != 0)
+		return PK_ENOMEM;
 	memmove(&hs->h[i + 1], &hs->h[i], (hs->n - i) * sizeof(*hs->h));
 	memcpy(hs->h[i].origin, origin, PK_PUB_BYTES);
 	hs->h[i].seq = seq;
 	hs->n++;
 	return 0;
+}
+
+int pk_heads_from_list(struct pk_heads *hs, const struct pk_sync_list *l)
+{
+	struct pk_sync_iter it;
+	struct pk_head h;
+
+	hs->n = 0;
+	if (heads_reserve(hs, l->n) != 0)
+		return PK_ENOMEM;
+	pk_sync_iter_init(&it, l);
+	while (pk_sync_next_head(&it, &h)) {
+		if (hs->n > 0 && memcmp(hs->h[hs->n - 1].origin, h.origin, PK_PUB_BYTES) >= 0)
+			break;
+		hs->h[hs->n++] = h;
+	}
+	if (it.err != 0 || hs->n != l->n) {
+		hs->n = 0;
+		return PK_EDECODE;
+	}
+	return 0;
+}
+
+/*
+ * First a binary search per head of the list: a head held gets its new seq in place, and the
+ * new origins are counted. Only when there are some does a second pass merge the two ascending
+ * sequences into a new array, O(n + m). The new array is built before the old one is touched,
+ * so a failure leaves the set as it was but for the seqs already replaced.
+ */
+int pk_heads_merge(struct pk_heads *hs, const struct pk_sync_list *l)
+{
+	struct pk_sync_iter it;
+	struct pk_head h, *out;
+	uint8_t prev[PK_PUB_BYTES];
+	size_t fresh = 0, i = 0, k = 0, cap;
+	bool found, more;
+	uint32_t seen = 0;
+
+	pk_sync_iter_init(&it, l);
+	while (pk_sync_next_head(&it, &h)) {
+		if (seen++ > 0 && memcmp(prev, h.origin, PK_PUB_BYTES) >= 0)
+			return PK_EDECODE;
+		memcpy(prev, h.origin, PK_PUB_BYTES);
+		size_t at = heads_at(hs, h.origin, &found);
+		if (found)
+			hs->h[at].seq = h.seq;
+		else
+			fresh++;
+	}
+	if (it.err != 0 || seen != l->n)
+		return PK_EDECODE;
+	if (fresh == 0)
+		return 0;
+	cap = hs->n + fresh;
+	if (cap > SIZE_MAX / sizeof(*out) || (out = malloc(cap * sizeof(*out))) == NULL)
+		return PK_ENOMEM;
+	pk_sync_iter_init(&it, l);
+	more = pk_sync_next_head(&it, &h);
+	while (i < hs->n || more) {
+		int c = !more        ? -1
+		        : i == hs->n ? 1
+		                     : memcmp(hs->h[i].origin, h.origin, PK_PUB_BYTES);
+		if (c <= 0) {
+			out[k++] = hs->h[i++]; /* its seq, if the list has it, was set above */
+			if (c == 0)
+				more = pk_sync_next_head(&it, &h);
+		} else {
+			out[k++] = h;
+			more = pk_sync_next_head(&it, &h);
+		}
+	}
+	free(hs->h);
+	hs->h = out;
+	hs->n = k;
+	hs->cap = cap;
+	return 0;
+}
+
+static int head_cmp(const void *a, const void *b)
+{
+	const struct pk_head *x = a, *y = b;
+	int c = memcmp(x->origin, y->origin, PK_PUB_BYTES);
+
+	if (c != 0)
+		return c;
+	return x->seq < y->seq ? 1 : x->seq > y->seq ? -1 : 0; /* the highest seq first */
+}
+
+void pk_heads_sort(struct pk_heads *hs)
+{
+	size_t k = 0;
+
+	if (hs->n < 2)
+		return;
+	qsort(hs->h, hs->n, sizeof(*hs->h), head_cmp);
+	for (size_t i = 0; i < hs->n; i++)
+		if (k == 0 || memcmp(hs->h[k - 1].origin, hs->h[i].origin, PK_PUB_BYTES) != 0)
+			hs->h[k++] = hs->h[i];
+	hs->n = k;
 }
 
 uint64_t pk_heads_find(const struct pk_heads *hs, const uint8_t origin[PK_PUB_BYTES])

@@ -25,12 +25,21 @@
  */
 #define PK_SYNC_MSG_MAX PK_PLAIN_MAX /* a whole plaintext: what a sealed message can carry */
 
-#define PK_SYNC_PUSH_MAX_CS 1024   /* changesets in a push; also refusals and heads in pushed */
+/* changesets in a push or a pulled reply; also refusals and heads in a pushed reply */
+#define PK_SYNC_PUSH_MAX_CS 1024
 #define PK_SYNC_PUSH_MAX_CERTS 16  /* certificates in a push */
 #define PK_SYNC_WAIT_MAX_MS 30000u /* pull: longest hold */
 /* pull: the largest max_bytes a child may ask for; a reply also stays within PK_SYNC_MSG_MAX */
 #define PK_SYNC_PULL_MAX_BYTES (4u << 20)
 #define PK_SYNC_REASON_MAX 64 /* bytes of a refusal reason */
+/*
+ * Heads in one list (heads, pull's have, a bundle's heads): one per origin of the network.
+ * Indonesia has 553 nodes down to kabupaten/kota today, about 7,800 once every kecamatan
+ * (about 7,300) has one; 65,536 leaves room for eight times that, and a full list (at most
+ * 44 bytes a head, 2.9 MB) still fits a sync message. A pushed reply holds at most
+ * PK_SYNC_PUSH_MAX_CS.
+ */
+#define PK_HEADS_MAX 65536u
 /* A changeset blob may exceed PK_CS_MAX_BYTES by a little, so that a changeset just over its
  * limit is refused on its own as too-big (SPEC 8, step 1) instead of sinking its whole batch;
  * pk_cs_decode enforces the exact limit. */
@@ -43,16 +52,39 @@ struct pk_head {
 };
 
 /*
- * A set of heads in ascending origin order. pk_heads_set inserts or replaces (appending is O(1),
- * inserting elsewhere O(n): the sets here are the origins of one network, hundreds to a few
- * thousand); pk_heads_find is a binary search and gives 0 for an origin not in the set.
- * Start from {0}; pk_heads_free releases the array.
+ * Every head list in a message or a bundle (SPEC section 16) is in strictly ascending bytewise
+ * order of origin, each seq >= 1. pk_heads_check says whether an array is such a list of at
+ * most max heads: 0, PK_EINVAL (NULL with n > 0, out of order, a duplicate, a seq of 0) or
+ * PK_ETOOBIG (n > max). O(n).
+ */
+int pk_heads_check(const struct pk_head *h, size_t n, size_t max);
+
+/*
+ * A set of heads in ascending origin order, at most one per origin. Start from {0};
+ * pk_heads_free releases the array. No operation costs more than O(n + m log n) for a set of
+ * n heads and an input of m, so that no message can make a node do more than linear work:
+ * - pk_heads_from_list replaces the set with a list pk_sync_decode or pk_bundle_decode
+ *   accepted, in one pass and one allocation: O(m).
+ * - pk_heads_merge sets every head of such a list in the set (replacing the seq of an origin
+ *   held): a binary search per head, then one merge pass when some origins are new.
+ * - pk_heads_set inserts or replaces one head: O(log n), and O(1) when appended in origin
+ *   order (building a set from the store), but O(n) for an insertion elsewhere (a memmove), so
+ *   it is never used for the heads of a message.
+ * - pk_heads_sort puts heads appended in any order (by filling h[] directly) in origin order
+ *   and keeps one per origin, the highest seq: O(n log n).
+ * - pk_heads_find is a binary search and gives 0 for an origin not in the set.
+ * The first three return 0, PK_ENOMEM (the set is then unchanged; pk_heads_from_list leaves it
+ * empty) or PK_EDECODE (a list that does not walk as an ascending head list).
  */
 struct pk_heads {
 	struct pk_head *h;
 	size_t n, cap;
 };
+struct pk_sync_list;
+int pk_heads_from_list(struct pk_heads *hs, const struct pk_sync_list *l);
+int pk_heads_merge(struct pk_heads *hs, const struct pk_sync_list *l);
 int pk_heads_set(struct pk_heads *hs, const uint8_t origin[PK_PUB_BYTES], uint64_t seq);
+void pk_heads_sort(struct pk_heads *hs);
 uint64_t pk_heads_find(const struct pk_heads *hs, const uint8_t origin[PK_PUB_BYTES]);
 void pk_heads_free(struct pk_heads *hs);
 
@@ -120,8 +152,9 @@ struct pk_sync_msg {
  * element count and types, every array element, the limits above, no trailing bytes. A request
  * where a reply is expected (or the reverse) is refused. The blobs are checked for size only:
  * their contents are for pk_cs_decode, pk_cert_decode, pk_request_decode, pk_certset_decode.
- * Returns 0, PK_EDECODE (malformed, unknown message name, wrong direction) or PK_ETOOBIG (a
- * limit), with a sentence in d. Safe on any bytes; allocates nothing.
+ * Returns 0, PK_EDECODE (malformed, unknown message name, wrong direction, a head list out of
+ * order or with a seq of 0) or PK_ETOOBIG (a limit), with a sentence in d. Safe on any bytes;
+ * allocates nothing; linear in len.
  */
 int pk_sync_decode(const uint8_t *buf, size_t len, enum pk_sync_dir dir, struct pk_sync_msg *m,
                    struct pk_diag *d);
@@ -146,10 +179,21 @@ bool pk_sync_next_blob(struct pk_sync_iter *it, struct pk_blob *b); /* b->p poin
 bool pk_sync_next_refused(struct pk_sync_iter *it, struct pk_refused *rf);
 
 /*
+ * Reads a head list at r (for the bundle decoder, which shares the rule): an array of at most
+ * max heads [origin: bin(32), seq: uint >= 1] in strictly ascending origin order. The count is
+ * checked against max before any head is read. l receives the list's view. Returns 0,
+ * PK_ETOOBIG (more than max) or PK_EDECODE (a malformed head, seq 0, out of order), with a
+ * sentence in d that starts with `what`. Allocates nothing.
+ */
+int pk_sync_read_heads(struct pk_mpr *r, uint32_t max, struct pk_sync_list *l, const char *what,
+                       struct pk_diag *d);
+
+/*
  * Encoders. Each returns 0 and a malloc'd buffer in *out (the caller frees it), or PK_EINVAL
- * (a malformed argument), PK_ETOOBIG (a count, size or value beyond the limits that
- * pk_sync_decode enforces, checked before anything is allocated) or PK_ENOMEM; *out is NULL
- * then. Arrays may be NULL when their count is 0. Blobs are copied as they are, unchecked.
+ * (a malformed argument; heads that pk_heads_check refuses), PK_ETOOBIG (a count, size or value
+ * beyond the limits that pk_sync_decode enforces, checked before anything is allocated) or
+ * PK_ENOMEM; *out is NULL then. Arrays may be NULL when their count is 0. Blobs are copied as they
+ * are, unchecked.
  */
 
 /* ["heads", have]: the request and the reply are the same bytes. */

@@ -416,11 +416,13 @@ static void test_wrong_tag_and_fields(void **state)
 	s.heads = h;
 	s.nheads = 2;
 	buf = make_body(&s, &k, &len);
-	assert_int_equal(pk_bundle_decode(buf, len, &b, NULL), PK_EDECODE);
+	assert_int_equal(pk_bundle_decode(buf, len, &b, &d), PK_EDECODE);
+	assert_non_null(strstr(d.msg, "head 1 is not above the one before"));
 	free(buf);
 	memset(h[1].origin, 2, PK_PUB_BYTES);
 	buf = make_body(&s, &k, &len);
-	assert_int_equal(pk_bundle_decode(buf, len, &b, NULL), PK_EDECODE);
+	assert_int_equal(pk_bundle_decode(buf, len, &b, &d), PK_EDECODE);
+	assert_non_null(strstr(d.msg, "strictly ascending"));
 	free(buf);
 	s.nheads = 1;
 	h[0].seq = 0;
@@ -450,7 +452,7 @@ static void test_counts(void **state)
 	struct pk_diag d;
 	struct pk_mpw w;
 	uint8_t *body, *pad;
-	size_t len, padlen = PK_BUNDLE_MAX_HEADS + 16;
+	size_t len, padlen = PK_BUNDLE_MAX_CERTS + 16; /* the larger of the two limits */
 
 	(void)state;
 	tu_key(&k, 7);
@@ -506,6 +508,68 @@ static void test_counts(void **state)
 	uint8_t one = 0x92;
 	assert_int_equal(pk_bundle_decode(&one, (size_t)PK_BUNDLE_MAX_BYTES + 1, &b, &d),
 	                 PK_ETOOBIG);
+}
+
+/* The heads limit is the sync messages' (SPEC section 12): a bundle with exactly
+ * PK_HEADS_MAX heads is written and read back; one more is refused by the writer and, in a
+ * hand-made body, by the reader as too-big. The order rule is the reader's too: a descending
+ * pair, a duplicate and a seq of 0 are malformed, each with its own sentence. */
+static void test_heads_limit(void **state)
+{
+	struct fixture f;
+	struct pk_bundle b;
+	struct pk_bundle_writer bw;
+	struct pk_diag d;
+	struct pk_head *h;
+	struct pk_mpw w;
+	uint8_t *out = NULL, *body;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(PK_BUNDLE_MAX_HEADS, PK_HEADS_MAX);
+	fixture_make(&f);
+	h = calloc(PK_BUNDLE_MAX_HEADS + 1, sizeof(*h));
+	assert_non_null(h);
+	for (uint32_t i = 0; i <= PK_BUNDLE_MAX_HEADS; i++) {
+		memset(h[i].origin, 0x5a, PK_PUB_BYTES);
+		h[i].origin[0] = (uint8_t)(i >> 24);
+		h[i].origin[1] = (uint8_t)(i >> 16);
+		h[i].origin[2] = (uint8_t)(i >> 8);
+		h[i].origin[3] = (uint8_t)i;
+		h[i].seq = i + 1;
+	}
+	assert_int_equal(pk_bundle_encode(&f.meta, h, PK_BUNDLE_MAX_HEADS, NULL, 0, NULL, 0,
+	                                  f.root.sec, &out, &len),
+	                 0);
+	assert_int_equal(pk_bundle_decode(out, len, &b, &d), 0);
+	assert_int_equal(b.heads.n, PK_BUNDLE_MAX_HEADS);
+	free(out);
+	assert_int_equal(pk_bundle_begin(&bw, &f.meta, h, PK_BUNDLE_MAX_HEADS + 1, NULL, 0, 0),
+	                 PK_ETOOBIG);
+	pk_bundle_abandon(&bw);
+
+	/* the reader: one head more than the limit, each a real head */
+	pk_mpw_init(&w);
+	pk_mpw_put_array(&w, 8);
+	pk_mpw_put_cstr(&w, PK_BUNDLE_TAG);
+	pk_mpw_put_bin(&w, f.root.pub, PK_PUB_BYTES);
+	pk_mpw_put_uint(&w, CREATED);
+	pk_mpw_put_cstr(&w, "");
+	pk_mpw_put_nil(&w);
+	pk_mpw_put_array(&w, PK_BUNDLE_MAX_HEADS + 1);
+	for (uint32_t i = 0; i <= PK_BUNDLE_MAX_HEADS; i++) {
+		pk_mpw_put_array(&w, 2);
+		pk_mpw_put_bin(&w, h[i].origin, PK_PUB_BYTES);
+		pk_mpw_put_uint(&w, h[i].seq);
+	}
+	pk_mpw_put_array(&w, 0);
+	pk_mpw_put_array(&w, 0);
+	assert_int_equal(pk_mpw_finish(&w, &body, &len), 0);
+	assert_int_equal(pk_bundle_decode_body(body, len, &b, &d), PK_ETOOBIG);
+	assert_non_null(strstr(d.msg, "65537 heads exceed 65536"));
+	free(body);
+	free(h);
+	fixture_free(&f);
 }
 
 /* ---- test vector (SPEC section 18) ---- */
@@ -687,6 +751,7 @@ int main(void)
 	    cmocka_unit_test(test_wrong_tag_and_fields),
 	    cmocka_unit_test(test_counts),
 	    cmocka_unit_test(test_vector),
+	    cmocka_unit_test(test_heads_limit),
 	    cmocka_unit_test(test_peer_heads),
 	    cmocka_unit_test(test_store_certs),
 	};

@@ -3,14 +3,18 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <msgpack.h>
 #include <sodium.h>
 
+#include "proto/bundle.h"
 #include "proto/enroll.h"
+#include "proto/schema.h"
 #include "proto/syncmsg.h"
 #include "testutil.h"
 
@@ -73,10 +77,15 @@ static void mp_free(struct mp *m)
 	msgpack_sbuffer_destroy(&m->sb);
 }
 
+/* Head i: origins ascend with i (its first four bytes are i, big-endian). */
 static void make_head(struct pk_head *h, unsigned i, uint64_t seq)
 {
 	for (unsigned k = 0; k < PK_PUB_BYTES; k++)
 		h->origin[k] = (uint8_t)(i * 31 + k);
+	h->origin[0] = (uint8_t)(i >> 24);
+	h->origin[1] = (uint8_t)(i >> 16);
+	h->origin[2] = (uint8_t)(i >> 8);
+	h->origin[3] = (uint8_t)i;
 	h->seq = seq;
 }
 
@@ -122,7 +131,7 @@ static void check_truncations(const uint8_t *buf, size_t len)
 static void test_heads_round_trip(void **state)
 {
 	static const uint64_t seqs[] = {
-	    0, 1, 127, 128, 255, 256, 65535, 65536, 0xffffffffULL, 0x100000000ULL, UINT64_MAX};
+	    2, 1, 127, 128, 255, 256, 65535, 65536, 0xffffffffULL, 0x100000000ULL, UINT64_MAX};
 	struct pk_head h[20];
 	struct pk_sync_msg m;
 	uint8_t *buf;
@@ -540,7 +549,7 @@ static void test_pushed_limits(void **state)
 	for (unsigned i = 0; i <= PK_SYNC_PUSH_MAX_CS; i++) {
 		rf[i].index = i % PK_SYNC_PUSH_MAX_CS;
 		rf[i].reason = "gap";
-		make_head(&h[i], i, i);
+		make_head(&h[i], i, i + 1);
 	}
 	assert_int_equal(
 	    pk_sync_pushed_encode(rf, PK_SYNC_PUSH_MAX_CS, h, PK_SYNC_PUSH_MAX_CS, &buf, &len), 0);
@@ -1330,6 +1339,534 @@ static void test_head_set(void **state)
 	assert_int_equal(pk_heads_find(&hs, o[0]), 0);
 }
 
+/* ---- head lists: limits, order, sets (SPEC sections 12 and 16) ---- */
+
+/* n heads, ascending origins, seq i + 1; the caller frees them. */
+static struct pk_head *many_heads(size_t n)
+{
+	struct pk_head *h = calloc(n + 1, sizeof(*h));
+
+	assert_non_null(h);
+	for (size_t i = 0; i < n; i++)
+		make_head(&h[i], (unsigned)i, i + 1);
+	return h;
+}
+
+/* A message of the given name carrying h[0..n) as its head list, written by hand so that the
+ * encoders' checks do not apply: ["heads", h], ["pull", h, 0, 0] or ["pushed", [], h]. */
+static void mp_heads_msg(struct mp *m, const char *name, const struct pk_head *h, size_t n)
+{
+	bool pull = strcmp(name, "pull") == 0, pushed = strcmp(name, "pushed") == 0;
+
+	mp_init(m);
+	msgpack_pack_array(&m->pk, pull ? 4 : pushed ? 3 : 2);
+	mp_str(m, name);
+	if (pushed)
+		msgpack_pack_array(&m->pk, 0);
+	msgpack_pack_array(&m->pk, n);
+	for (size_t i = 0; i < n; i++) {
+		msgpack_pack_array(&m->pk, 2);
+		mp_bin(m, h[i].origin, PK_PUB_BYTES);
+		msgpack_pack_uint64(&m->pk, h[i].seq);
+	}
+	if (pull) {
+		msgpack_pack_uint64(&m->pk, 0);
+		msgpack_pack_uint64(&m->pk, 0);
+	}
+}
+
+static const struct {
+	const char *name;
+	enum pk_sync_dir dir;
+	uint32_t max;
+} head_lists[] = {
+    {"heads", PK_SYNC_REQUEST, PK_HEADS_MAX},
+    {"heads", PK_SYNC_REPLY, PK_HEADS_MAX},
+    {"pull", PK_SYNC_REQUEST, PK_HEADS_MAX},
+    {"pushed", PK_SYNC_REPLY, PK_SYNC_PUSH_MAX_CS},
+};
+
+#define NLISTS (sizeof(head_lists) / sizeof(head_lists[0]))
+
+/* Encodes h[0..n) in the message of head_lists[k]. */
+static int encode_heads_as(size_t k, const struct pk_head *h, size_t n, uint8_t **out, size_t *len)
+{
+	if (strcmp(head_lists[k].name, "pull") == 0)
+		return pk_sync_pull_encode(h, n, 0, 0, out, len);
+	if (strcmp(head_lists[k].name, "pushed") == 0)
+		return pk_sync_pushed_encode(NULL, 0, h, n, out, len);
+	return pk_sync_heads_encode(h, n, out, len);
+}
+
+/* Each head list: exactly its limit is encoded and decoded; one more is refused by the encoder
+ * and, in a hand-made message, by the decoder as too-big before any head is read. */
+static void test_head_list_limits(void **state)
+{
+	struct pk_head *h = many_heads(PK_HEADS_MAX + 1);
+	struct pk_sync_msg m;
+	struct pk_diag d;
+	struct mp mp;
+	uint8_t *buf;
+	size_t len;
+	char want[64];
+
+	(void)state;
+	assert_int_equal(PK_HEADS_MAX, 65536);
+	for (size_t k = 0; k < NLISTS; k++) {
+		uint32_t max = head_lists[k].max;
+
+		assert_int_equal(encode_heads_as(k, h, max, &buf, &len), 0);
+		assert_true(len <= PK_SYNC_MSG_MAX);
+		assert_int_equal(pk_sync_decode(buf, len, head_lists[k].dir, &m, &d), 0);
+		assert_int_equal(m.heads.n, max);
+		free(buf);
+		assert_int_equal(encode_heads_as(k, h, max + 1, &buf, &len), PK_ETOOBIG);
+		assert_null(buf);
+
+		mp_heads_msg(&mp, head_lists[k].name, h, max);
+		assert_int_equal(mp_decode(&mp, head_lists[k].dir, &m, &d), 0);
+		mp_free(&mp);
+		mp_heads_msg(&mp, head_lists[k].name, h, max + 1);
+		assert_int_equal(mp_decode(&mp, head_lists[k].dir, &m, &d), PK_ETOOBIG);
+		snprintf(want, sizeof(want), "%u heads exceed %u", max + 1, max);
+		if (strstr(d.msg, want) == NULL)
+			fail_msg("%s: '%s' does not say '%s'", head_lists[k].name, d.msg, want);
+		assert_int_equal(m.kind, PK_SYNC_NONE);
+		mp_free(&mp);
+	}
+	free(h);
+}
+
+/* Each head list must be strictly ascending by origin with seq >= 1: a descending pair, a
+ * duplicate origin and a seq of 0 are refused as malformed by the decoder (naming the head)
+ * and as invalid by the encoder, at the start, in the middle and at the end of a list. */
+static void test_head_list_order(void **state)
+{
+	static const struct {
+		const char *what, *says;
+	} rules[] = {
+	    {"descending", "strictly ascending"},
+	    {"duplicate", "strictly ascending"},
+	    {"seq 0", "has sequence 0"},
+	};
+	struct pk_head h[8];
+	struct pk_sync_msg m;
+	struct pk_diag d;
+	struct mp mp;
+	uint8_t *buf;
+	size_t len;
+	char want[32];
+
+	(void)state;
+	for (size_t k = 0; k < NLISTS; k++) {
+		for (size_t r = 0; r < 3; r++) {
+			for (size_t at = 1; at < 8; at += 3) { /* heads 1, 4, 7 */
+				for (unsigned i = 0; i < 8; i++)
+					make_head(&h[i], i, 5);
+				if (r == 0) {
+					struct pk_head t = h[at - 1];
+					h[at - 1] = h[at];
+					h[at] = t;
+				} else if (r == 1) {
+					memcpy(h[at].origin, h[at - 1].origin, PK_PUB_BYTES);
+				} else {
+					h[at].seq = 0;
+				}
+				mp_heads_msg(&mp, head_lists[k].name, h, 8);
+				d.msg[0] = '\0';
+				if (mp_decode(&mp, head_lists[k].dir, &m, &d) != PK_EDECODE)
+					fail_msg("%s, %s at %zu: not malformed", head_lists[k].name,
+					         rules[r].what, at);
+				snprintf(want, sizeof(want), "head %zu ", at);
+				if (strstr(d.msg, rules[r].says) == NULL ||
+				    strstr(d.msg, want) == NULL)
+					fail_msg("%s, %s: '%s'", head_lists[k].name, rules[r].what,
+					         d.msg);
+				assert_int_equal(m.kind, PK_SYNC_NONE);
+				mp_free(&mp);
+				assert_int_equal(encode_heads_as(k, h, 8, &buf, &len), PK_EINVAL);
+				assert_null(buf);
+				assert_int_equal(pk_heads_check(h, 8, 8), PK_EINVAL);
+			}
+		}
+		/* one head with seq 0 alone, and the ascending list itself */
+		make_head(&h[0], 0, 0);
+		mp_heads_msg(&mp, head_lists[k].name, h, 1);
+		assert_int_equal(mp_decode(&mp, head_lists[k].dir, &m, &d), PK_EDECODE);
+		mp_free(&mp);
+		for (unsigned i = 0; i < 8; i++)
+			make_head(&h[i], i, UINT64_MAX - i);
+		mp_heads_msg(&mp, head_lists[k].name, h, 8);
+		assert_int_equal(mp_decode(&mp, head_lists[k].dir, &m, &d), 0);
+		tu_check_heads(&m.heads, h, 8);
+		mp_free(&mp);
+	}
+	assert_int_equal(pk_heads_check(h, 8, 8), 0);
+	assert_int_equal(pk_heads_check(h, 8, 7), PK_ETOOBIG);
+	assert_int_equal(pk_heads_check(NULL, 1, 8), PK_EINVAL);
+	assert_int_equal(pk_heads_check(NULL, 0, 8), 0);
+	/* origins that differ only in their last byte, and the bytewise (unsigned) order */
+	memset(h[0].origin, 0x7f, PK_PUB_BYTES);
+	memset(h[1].origin, 0x7f, PK_PUB_BYTES);
+	h[1].origin[31] = 0x80;
+	h[0].seq = h[1].seq = 1;
+	assert_int_equal(pk_heads_check(h, 2, 8), 0);
+	h[1].origin[31] = 0x7e;
+	assert_int_equal(pk_heads_check(h, 2, 8), PK_EINVAL);
+}
+
+/* A pulled reply holds at most PK_SYNC_PUSH_MAX_CS changesets, like a push. */
+static void test_pulled_count_limit(void **state)
+{
+	static const uint8_t one[1] = {7};
+	struct pk_blob *b = calloc(PK_SYNC_PUSH_MAX_CS + 1, sizeof(*b));
+	struct pk_sync_msg m;
+	struct pk_diag d;
+	struct mp mp;
+	uint8_t *buf;
+	size_t len;
+
+	(void)state;
+	assert_non_null(b);
+	for (size_t i = 0; i <= PK_SYNC_PUSH_MAX_CS; i++) {
+		b[i].p = one;
+		b[i].len = 1;
+	}
+	assert_int_equal(pk_sync_pulled_encode(b, PK_SYNC_PUSH_MAX_CS, false, &buf, &len), 0);
+	assert_int_equal(pk_sync_decode(buf, len, PK_SYNC_REPLY, &m, NULL), 0);
+	assert_int_equal(m.changesets.n, PK_SYNC_PUSH_MAX_CS);
+	free(buf);
+	assert_int_equal(pk_sync_pulled_encode(b, PK_SYNC_PUSH_MAX_CS + 1, false, &buf, &len),
+	                 PK_ETOOBIG);
+	mp_init(&mp);
+	msgpack_pack_array(&mp.pk, 3);
+	mp_str(&mp, "pulled");
+	msgpack_pack_array(&mp.pk, PK_SYNC_PUSH_MAX_CS + 1);
+	for (size_t i = 0; i <= PK_SYNC_PUSH_MAX_CS; i++)
+		mp_bin(&mp, one, 1);
+	msgpack_pack_false(&mp.pk);
+	assert_int_equal(mp_decode(&mp, PK_SYNC_REPLY, &m, &d), PK_ETOOBIG);
+	assert_non_null(strstr(d.msg, "1025 changesets exceed 1024"));
+	mp_free(&mp);
+	free(b);
+}
+
+/* A decoded list becomes a set in one pass and one allocation; merging a list sets the seqs
+ * of origins held and adds the new ones in order; sorting keeps the highest seq per origin. */
+static void test_head_set_from_lists(void **state)
+{
+	struct pk_head h[12];
+	struct pk_heads hs = {0}, empty = {0};
+	struct pk_sync_msg m;
+	struct pk_sync_list bad;
+	uint8_t *buf, *buf2;
+	size_t len, len2;
+
+	(void)state;
+	for (unsigned i = 0; i < 12; i++)
+		make_head(&h[i], i * 2, 10 + i); /* even origins */
+	/* from a list: even origins 0..14 */
+	assert_int_equal(pk_sync_heads_encode(h, 8, &buf, &len), 0);
+	assert_int_equal(pk_sync_decode(buf, len, PK_SYNC_REQUEST, &m, NULL), 0);
+	assert_int_equal(pk_heads_from_list(&hs, &m.heads), 0);
+	assert_int_equal(hs.n, 8);
+	assert_int_equal(hs.cap, 64); /* one allocation, the smallest */
+	for (unsigned i = 0; i < 8; i++)
+		assert_int_equal(pk_heads_find(&hs, h[i].origin), 10 + i);
+	/* again, over a set that holds something: replaced, not added to */
+	assert_int_equal(pk_heads_from_list(&hs, &m.heads), 0);
+	assert_int_equal(hs.n, 8);
+	free(buf);
+
+	/* merge: origins 4 and 8 again with new seqs, odd origins 1, 9, 99 new, 22 new at the end
+	 */
+	{
+		struct pk_head in[6];
+		make_head(&in[0], 1, 501);
+		make_head(&in[1], 4, 502);
+		make_head(&in[2], 8, 503);
+		make_head(&in[3], 9, 504);
+		make_head(&in[4], 22, 505);
+		make_head(&in[5], 99, 506);
+		assert_int_equal(pk_sync_pushed_encode(NULL, 0, in, 6, &buf2, &len2), 0);
+		assert_int_equal(pk_sync_decode(buf2, len2, PK_SYNC_REPLY, &m, NULL), 0);
+		assert_int_equal(pk_heads_merge(&hs, &m.heads), 0);
+		assert_int_equal(hs.n, 12);
+		for (size_t i = 1; i < hs.n; i++)
+			assert_true(memcmp(hs.h[i - 1].origin, hs.h[i].origin, PK_PUB_BYTES) < 0);
+		for (unsigned i = 0; i < 6; i++)
+			assert_int_equal(pk_heads_find(&hs, in[i].origin), 501 + i);
+		assert_int_equal(pk_heads_find(&hs, h[0].origin), 10);
+		assert_int_equal(pk_heads_find(&hs, h[7].origin), 17);
+		/* merging the same list again changes nothing */
+		assert_int_equal(pk_heads_merge(&hs, &m.heads), 0);
+		assert_int_equal(hs.n, 12);
+		/* into an empty set: the list itself */
+		assert_int_equal(pk_heads_merge(&empty, &m.heads), 0);
+		assert_int_equal(empty.n, 6);
+		for (unsigned i = 0; i < 6; i++)
+			assert_memory_equal(empty.h[i].origin, in[i].origin, PK_PUB_BYTES);
+		free(buf2);
+	}
+
+	/* a list that does not walk, or is not ascending, is refused */
+	{
+		static const uint8_t junk[] = {0xc1};
+		bad.n = 1;
+		bad.p = junk;
+		bad.len = sizeof(junk);
+		assert_int_equal(pk_heads_from_list(&empty, &bad), PK_EDECODE);
+		assert_int_equal(empty.n, 0);
+		assert_int_equal(pk_heads_merge(&hs, &bad), PK_EDECODE);
+		assert_int_equal(hs.n, 12);
+	}
+	{
+		struct mp mp;
+		struct pk_head two[2];
+		make_head(&two[0], 3, 1);
+		make_head(&two[1], 2, 1);
+		mp_init(&mp);
+		msgpack_pack_array(&mp.pk, 2);
+		for (int i = 0; i < 2; i++) {
+			msgpack_pack_array(&mp.pk, 2);
+			mp_bin(&mp, two[i].origin, PK_PUB_BYTES);
+			msgpack_pack_uint64(&mp.pk, 1);
+		}
+		/* skip the array header: a view as pk_sync_decode would give, but descending */
+		bad.n = 2;
+		bad.p = mp_data(&mp) + 1;
+		bad.len = mp.sb.size - 1;
+		assert_int_equal(pk_heads_from_list(&empty, &bad), PK_EDECODE);
+		assert_int_equal(pk_heads_merge(&hs, &bad), PK_EDECODE);
+		assert_int_equal(hs.n, 12);
+		mp_free(&mp);
+	}
+
+	/* sort: any order in, one head per origin out, the highest seq kept */
+	pk_heads_free(&empty);
+	empty.h = calloc(5, sizeof(*empty.h));
+	assert_non_null(empty.h);
+	empty.cap = 5;
+	make_head(&empty.h[0], 7, 3);
+	make_head(&empty.h[1], 2, 1);
+	make_head(&empty.h[2], 7, 9);
+	make_head(&empty.h[3], 5, 4);
+	make_head(&empty.h[4], 7, 0);
+	empty.n = 5;
+	pk_heads_sort(&empty);
+	assert_int_equal(empty.n, 3);
+	assert_int_equal(empty.h[0].seq, 1);
+	assert_int_equal(empty.h[1].seq, 4);
+	assert_int_equal(empty.h[2].seq, 9);
+	assert_int_equal(pk_heads_check(empty.h, empty.n, 3), 0);
+	pk_heads_free(&empty);
+	pk_heads_free(&hs);
+}
+
+/* CPU time of this thread, in seconds (not counting time other processes take). */
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The least CPU time over several runs of decoding a heads message of n heads and building the
+ * set (the parent's serve_heads), then merging a pushed reply of 1,024 new origins into it (the
+ * uplink's acknowledgement). */
+static double heads_work(const uint8_t *msg, size_t len, const uint8_t *ack, size_t alen, size_t n)
+{
+	double best = 1e9;
+
+	for (int rep = 0; rep < 9; rep++) {
+		struct pk_heads hs = {0};
+		struct pk_sync_msg m;
+		double t0 = cpu_now(), t;
+
+		assert_int_equal(pk_sync_decode(msg, len, PK_SYNC_REQUEST, &m, NULL), 0);
+		assert_int_equal(pk_heads_from_list(&hs, &m.heads), 0);
+		assert_int_equal(hs.n, n);
+		assert_int_equal(hs.cap, n); /* one allocation: n is a power of two */
+		assert_int_equal(pk_sync_decode(ack, alen, PK_SYNC_REPLY, &m, NULL), 0);
+		assert_int_equal(pk_heads_merge(&hs, &m.heads), 0);
+		assert_int_equal(hs.n, n + PK_SYNC_PUSH_MAX_CS);
+		t = cpu_now() - t0;
+		best = t < best ? t : best;
+		pk_heads_free(&hs);
+	}
+	return best;
+}
+
+/*
+ * The worst case a child can send: a heads message with the cap's worth of heads, and the
+ * worst pushed reply a parent can send: 1,024 origins that are all new. Decoding and building
+ * the set must take linear time: twice the heads, at most 2.5 times the time (inserting
+ * descending heads one by one with a memmove each, as before, is quadratic: four times). The
+ * times are this thread's CPU time, the least of nine runs, so that other work on a shared
+ * machine does not count.
+ */
+static void test_heads_linear(void **state)
+{
+	struct pk_head *h = many_heads(PK_HEADS_MAX + PK_SYNC_PUSH_MAX_CS);
+	struct pk_head *ackh = calloc(PK_SYNC_PUSH_MAX_CS, sizeof(*ackh));
+	uint8_t *msg[2], *ack[2];
+	size_t len[2], alen[2], n[2] = {PK_HEADS_MAX / 2, PK_HEADS_MAX};
+	double t[2];
+
+	(void)state;
+	assert_non_null(ackh);
+	for (int k = 0; k < 2; k++) {
+		/* the set holds every other origin; the ack brings 1,024 between them */
+		struct pk_head *even = calloc(n[k], sizeof(*even));
+		assert_non_null(even);
+		for (size_t i = 0; i < n[k]; i++)
+			make_head(&even[i], (unsigned)(2 * i), i + 1);
+		for (size_t i = 0; i < PK_SYNC_PUSH_MAX_CS; i++)
+			make_head(&ackh[i], (unsigned)(2 * i * (n[k] / PK_SYNC_PUSH_MAX_CS) + 1),
+			          1);
+		assert_int_equal(pk_sync_heads_encode(even, n[k], &msg[k], &len[k]), 0);
+		assert_int_equal(
+		    pk_sync_pushed_encode(NULL, 0, ackh, PK_SYNC_PUSH_MAX_CS, &ack[k], &alen[k]),
+		    0);
+		free(even);
+	}
+	assert_true(len[1] > 2 * 1000 * 1000); /* the full list is megabytes */
+	for (int k = 0; k < 2; k++)
+		t[k] = heads_work(msg[k], len[k], ack[k], alen[k], n[k]);
+	print_message("# %zu heads: %.6f s, %zu heads: %.6f s, ratio %.2f\n", n[0], t[0], n[1],
+	              t[1], t[1] / t[0]);
+	if (t[1] > 2.5 * t[0])
+		fail_msg("twice the heads took %.2f times as long", t[1] / t[0]);
+	for (int k = 0; k < 2; k++) {
+		free(msg[k]);
+		free(ack[k]);
+	}
+	free(ackh);
+	free(h);
+}
+
+/* The fuzzers' seed corpus holds one valid message of each kind (tests/fuzz/corpus/syncmsg). */
+static void test_corpus_seeds(void **state)
+{
+	static const struct {
+		const char *file;
+		enum pk_sync_dir dir;
+		enum pk_sync_kind kind;
+	} seeds[] = {
+	    {"heads", PK_SYNC_REQUEST, PK_SYNC_HEADS},
+	    {"push", PK_SYNC_REQUEST, PK_SYNC_PUSH},
+	    {"pull", PK_SYNC_REQUEST, PK_SYNC_PULL},
+	    {"join", PK_SYNC_REQUEST, PK_SYNC_JOIN},
+	    {"heads", PK_SYNC_REPLY, PK_SYNC_HEADS_REPLY},
+	    {"pushed", PK_SYNC_REPLY, PK_SYNC_PUSHED},
+	    {"pulled", PK_SYNC_REPLY, PK_SYNC_PULLED},
+	    {"joined", PK_SYNC_REPLY, PK_SYNC_JOINED},
+	};
+	static uint8_t buf[1 << 16];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		char path[128];
+		struct pk_sync_msg m;
+		struct pk_diag d;
+		FILE *f;
+		size_t len;
+
+		snprintf(path, sizeof(path), "tests/fuzz/corpus/syncmsg/%s", seeds[i].file);
+		f = fopen(path, "rb");
+		if (f == NULL)
+			fail_msg("%s: cannot open", path);
+		len = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		if (pk_sync_decode(buf, len, seeds[i].dir, &m, &d) != 0)
+			fail_msg("%s: %s", path, d.msg);
+		assert_int_equal(m.kind, seeds[i].kind);
+	}
+}
+
+/* n with thousands separators, as SPEC writes numbers ("65,536"). */
+static const char *with_commas(char *buf, size_t size, unsigned long long n)
+{
+	char digits[32];
+	size_t len, k = 0;
+
+	len = (size_t)snprintf(digits, sizeof(digits), "%llu", n);
+	for (size_t i = 0; i < len && k + 2 < size; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			buf[k++] = ',';
+		buf[k++] = digits[i];
+	}
+	buf[k] = '\0';
+	return buf;
+}
+
+/* SPEC section 12 is the table of every limit: each row states the number the code enforces.
+ * A limit changed in a header without the table (or the reverse) fails here. */
+static void test_spec_limits(void **state)
+{
+	static const struct {
+		const char *row;
+		unsigned long long v[4];
+	} rows[] = {
+	    {"| a region code |", {PK_REGION_MAX}},
+	    {"| a record key / a collection name |", {PK_KEY_MAX, PK_COLL_MAX}},
+	    {"| a record value |", {PK_VALUE_MAX_BYTES}},
+	    {"| a `str` field / a `text` field |", {PK_STR_MAX, PK_TEXT_MAX}},
+	    {"| a `strlist` field |", {PK_LIST_MAX, PK_STR_MAX}},
+	    {"| a changeset |", {PK_CS_MAX_BYTES, PK_CS_MAX_OPS}},
+	    {"| a certificate / a chain |", {PK_CERT_MAX_BYTES, PK_CHAIN_MAX}},
+	    {"| a node name |", {PK_NAME_MAX}},
+	    {"| a join request |", {PK_REQUEST_MAX_BYTES}},
+	    {"| a certificate set |", {PK_CHAIN_MAX, PK_CERTSET_MAX_BYTES}},
+	    {"| a message body on the wire |", {PK_MSG_MAX}},
+	    {"| a sealed plaintext |", {PK_SYNC_MSG_MAX}},
+	    {"| an `error` message |", {PK_ERRMSG_CODE_MAX, PK_ERRMSG_TEXT_MAX}},
+	    {"| a head list:", {PK_HEADS_MAX}},
+	    {"| a `push` |", {PK_SYNC_PUSH_MAX_CS, PK_SYNC_PUSH_MAX_CERTS}},
+	    {"| a changeset blob / a certificate blob", {PK_SYNC_CS_BLOB_MAX, PK_CERT_MAX_BYTES}},
+	    {"| a `pushed` reply |", {PK_SYNC_PUSH_MAX_CS, PK_SYNC_REASON_MAX}},
+	    {"| a `pulled` reply |", {PK_SYNC_PUSH_MAX_CS}},
+	    {"| `pull`'s `wait_ms` / `max_bytes` |", {PK_SYNC_WAIT_MAX_MS, PK_SYNC_PULL_MAX_BYTES}},
+	    {"| an invite token |", {PK_INVITE_MAX, PK_INVITE_URL_MAX, PK_NAME_MAX}},
+	    {"| a bundle file |", {PK_BUNDLE_MAX_BYTES}},
+	    {"| a bundle's heads / certificates / changesets |",
+	     {PK_BUNDLE_MAX_HEADS, PK_BUNDLE_MAX_CERTS, PK_BUNDLE_MAX_CS}},
+	};
+	static char spec[1 << 20];
+	char *sec, *end, num[32];
+	FILE *f = fopen("proto/SPEC.md", "rb");
+	size_t len;
+
+	(void)state;
+	assert_non_null(f);
+	len = fread(spec, 1, sizeof(spec) - 1, f);
+	fclose(f);
+	spec[len] = '\0';
+	sec = strstr(spec, "\n## 12. Limits\n");
+	assert_non_null(sec);
+	end = strstr(sec + 1, "\n## ");
+	assert_non_null(end);
+	*end = '\0';
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char *line = strstr(sec, rows[i].row), *eol;
+
+		if (line == NULL)
+			fail_msg("SPEC section 12 has no row '%s'", rows[i].row);
+		eol = strchr(line, '\n');
+		if (eol != NULL)
+			*eol = '\0';
+		for (int k = 0; k < 4 && rows[i].v[k] != 0; k++) {
+			with_commas(num, sizeof(num), rows[i].v[k]);
+			if (strstr(line, num) == NULL)
+				fail_msg("SPEC section 12, row '%s' does not state %s", rows[i].row,
+				         num);
+		}
+		if (eol != NULL)
+			*eol = '\n';
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1354,6 +1891,13 @@ int main(void)
 	    cmocka_unit_test(test_invite_refusals),
 	    cmocka_unit_test(test_invite_encode_refusals),
 	    cmocka_unit_test(test_head_set),
+	    cmocka_unit_test(test_head_list_limits),
+	    cmocka_unit_test(test_head_list_order),
+	    cmocka_unit_test(test_pulled_count_limit),
+	    cmocka_unit_test(test_head_set_from_lists),
+	    cmocka_unit_test(test_heads_linear),
+	    cmocka_unit_test(test_corpus_seeds),
+	    cmocka_unit_test(test_spec_limits),
 	};
 
 	tu_init();
