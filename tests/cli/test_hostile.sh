@@ -118,6 +118,37 @@ else
 $(tails k3273 p32)"
 fi
 
+# ---- 3b. head lists out of order or over the cap ---------------------------------------------
+
+# 60,000 descending heads from an authenticated child (once O(n^2) memmove at the parent) and
+# 70,000 ascending ones (over the cap of 65,536, SPEC section 12): refused at decoding, fast.
+"$ROGUE" --dir "$T/p33" --url "tcp://127.0.0.1:$BASE" --timeout 20000 heads unordered 60000 \
+	>"$T/.out" 2>&1
+if grep -q '^error malformed' "$T/.out"; then
+	pass "3b. 60,000 descending heads are refused as malformed"
+else
+	fail "3b. 60,000 descending heads are refused as malformed" "$(cat "$T/.out")"
+fi
+took=$(sed -n 's/^took //p' "$T/.out")
+if [ -n "$took" ] && [ "$took" -lt 3000 ]; then
+	pass "3b. ... within 3 s ($took ms)"
+else
+	fail "3b. ... within 3 s" "took '$took' ms"
+fi
+"$ROGUE" --dir "$T/p33" --url "tcp://127.0.0.1:$BASE" --timeout 20000 heads ordered 70000 \
+	>"$T/.out" 2>&1
+if grep -q '^error too-big' "$T/.out"; then
+	pass "3b. 70,000 ascending heads (over the cap) are refused as too-big"
+else
+	fail "3b. 70,000 ascending heads (over the cap) are refused as too-big" "$(cat "$T/.out")"
+fi
+ok "3b. province 33 still writes" kegiatan p33 h3b-p33
+if wait_for 10 has nas kegiatan h3b-p33; then
+	pass "3b. ... and its record reaches the national node"
+else
+	fail "3b. ... and its record reaches the national node" "$(tails p33 nas)"
+fi
+
 # ---- 4. a backdated bundle from a revoked node ----------------------------------------------
 
 stop k3273
