@@ -28,9 +28,13 @@
 #define BIG_BUF (64 * 1024) /* ... and after it: the copy is done in pieces this large */
 #define TICK_MS 200         /* how often deadlines are looked at */
 #define EVENTS 64           /* epoll events taken per wait */
-#define FD_RESERVE 32       /* descriptors kept free for the store, logs and nng */
-#define LOG_EVERY_MS 1000   /* one line per tag at most this often */
-#define SP_PROTO_REQ0 0x30  /* nng's protocol numbers in the SP header */
+#define ACCEPTS                                                                                    \
+	8                  /* connections accepted per wait: their bytes are read (and most        \
+	                      attackers refused) before more are taken */
+#define STALE_MS 250       /* no byte for this long: a connection is closed first for room */
+#define FD_RESERVE 32      /* descriptors kept free for the store, logs and nng */
+#define LOG_EVERY_MS 1000  /* one line per tag at most this often */
+#define SP_PROTO_REQ0 0x30 /* nng's protocol numbers in the SP header */
 #define SP_PROTO_REP0 0x31
 #define TCP_HDR 8 /* a TCP frame: 8-byte big-endian length */
 #define IPC_HDR 9 /* an IPC frame: type 1, then the 8-byte length */
@@ -228,7 +232,7 @@ static int listen_on(const char *url, int *out, struct pk_diag *d)
 		if (fd < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0)
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 512) == 0)
 			break;
 		err = errno;
 		close(fd);
@@ -637,10 +641,23 @@ static bool preauth(const struct conn *k)
 	return k->used && k->st != ST_AUTH;
 }
 
-/* Makes room for a connection from addr: the oldest unauthenticated one from the same address
- * when it has per_address of them, else the oldest of all when there are unauth_max. A
- * connection whose hello is with nng (ST_WAIT) is taken last. */
-static void make_room(struct gate *g, const struct sockaddr_storage *addr)
+/* Whether a is to be closed before b to make room: a stale one (no byte for STALE_MS: idle,
+ * or slowloris) before a live one, one whose hello is with nng (ST_WAIT) last, the oldest
+ * first among equals. A real child sends its header and hello at once, so it is rarely stale. */
+static bool closes_first(const struct conn *a, const struct conn *b, uint64_t now)
+{
+	bool sa = now - a->rx_ms > STALE_MS, sb = now - b->rx_ms > STALE_MS;
+
+	if ((a->st == ST_WAIT) != (b->st == ST_WAIT))
+		return b->st == ST_WAIT;
+	if (sa != sb)
+		return sa;
+	return a->rx_ms < b->rx_ms;
+}
+
+/* Makes room for a connection from addr: closes one from the same address when it has
+ * per_address without a session, else one of all when there are unauth_max (closes_first). */
+static void make_room(struct gate *g, const struct sockaddr_storage *addr, uint64_t now)
 {
 	struct conn *old_same = NULL, *old_any = NULL;
 	uint32_t same = 0, all = 0;
@@ -650,27 +667,22 @@ static void make_room(struct gate *g, const struct sockaddr_storage *addr)
 		if (!preauth(k))
 			continue;
 		all++;
-		bool better = old_any == NULL || (old_any->st == ST_WAIT && k->st != ST_WAIT) ||
-		              ((old_any->st == ST_WAIT) == (k->st == ST_WAIT) &&
-		               k->accepted_ms < old_any->accepted_ms);
-		if (better)
+		if (old_any == NULL || closes_first(k, old_any, now))
 			old_any = k;
 		if (same_host(&k->addr, addr)) {
 			same++;
-			if (old_same == NULL || (old_same->st == ST_WAIT && k->st != ST_WAIT) ||
-			    ((old_same->st == ST_WAIT) == (k->st == ST_WAIT) &&
-			     k->accepted_ms < old_same->accepted_ms))
+			if (old_same == NULL || closes_first(k, old_same, now))
 				old_same = k;
 		}
 	}
 	if (same >= g->lim.per_address && old_same != NULL) {
 		limited(&g->rl_limit, "port-limit",
-		        "%s: %u connections without a session from this address; closed the oldest",
+		        "%s: %u connections without a session from this address; closed one",
 		        old_same->name, same);
 		conn_close(g, old_same);
 	} else if (all >= g->lim.unauth_max && old_any != NULL) {
 		limited(&g->rl_limit, "port-limit",
-		        "%u connections without a session; closed the oldest, from %s", all,
+		        "%u connections without a session; closed one, from %s", all,
 		        old_any->name);
 		conn_close(g, old_any);
 	}
@@ -684,9 +696,9 @@ static struct conn *conn_slot(struct gate *g)
 	return NULL;
 }
 
-static void accept_all(struct gate *g, uint64_t now)
+static void accept_some(struct gate *g, uint64_t now)
 {
-	for (;;) {
+	for (int i = 0; i < ACCEPTS; i++) {
 		struct sockaddr_storage addr;
 		socklen_t alen = sizeof(addr);
 		struct epoll_event ev;
@@ -710,7 +722,7 @@ static void accept_all(struct gate *g, uint64_t now)
 			}
 			return;
 		}
-		make_room(g, &addr);
+		make_room(g, &addr, now);
 		if ((k = conn_slot(g)) == NULL) {
 			limited(&g->rl_limit, "port-limit", "connection table full; refused one");
 			close(fd);
@@ -773,7 +785,7 @@ static void *gate_main(void *arg)
 			if (tag == UINT64_MAX)
 				return NULL;
 			if (tag == UINT64_MAX - 1) {
-				accept_all(g, now);
+				accept_some(g, now);
 				continue;
 			}
 			struct conn *k = &g->conns[tag >> 1];
