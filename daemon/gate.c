@@ -375,10 +375,36 @@ static int conn_upstream(struct gate *g, struct conn *k)
 	return 0;
 }
 
+/* Answers the held frame of k->cu, whose REQ header is hlen bytes, with an error message as
+ * the parent would (SPEC section 15), and forgets the frame. Returns 0, or -1 to close. */
+static int answer(struct conn *k, size_t hlen, const char *code, const char *text)
+{
+	struct dir *d = &k->cu;
+	uint8_t *em = NULL, lenb[TCP_HDR];
+	size_t emlen;
+	int rv = -1;
+
+	d->len = d->frame_off;
+	d->hold = false;
+	if (pk_errmsg_make(code, text, &em, &emlen) != 0)
+		return -1;
+	if (k->uc.cap - k->uc.len >= TCP_HDR + hlen + emlen) {
+		put64(lenb, hlen + emlen);
+		dir_put(&k->uc, lenb, TCP_HDR);
+		dir_put(&k->uc, d->buf + d->frame_off + IPC_HDR, hlen);
+		dir_put(&k->uc, em, emlen);
+		rv = 0;
+	}
+	free(em);
+	return rv;
+}
+
 /*
  * A whole frame from the peer before the welcome, still held in k->cu from frame_off: it must
- * be a hello that pk_hello_read accepts, as the session code reads it. Returns 1 to let it on,
- * 0 when it was answered here (a refused hello), -1 to close.
+ * be a hello that pk_hello_read accepts, as the session code reads it. Anything else is answered
+ * here and goes no further: a refused hello as the parent answers it, a sealed message with
+ * unknown-session (the child then says hello again), other bytes with malformed. Returns 1 to
+ * let the hello on, 0 when the frame was answered, -1 to close (no REQ header to answer to).
  */
 static int check_hello(struct gate *g, struct conn *k)
 {
@@ -387,36 +413,27 @@ static int check_hello(struct gate *g, struct conn *k)
 	size_t flen = d->len - d->frame_off - IPC_HDR, blen, hlen;
 	struct pk_diag diag = {""};
 	struct pk_hello h;
-	uint8_t *em = NULL, lenb[TCP_HDR];
-	size_t emlen;
+	enum pk_msg_kind kind;
 	int err;
 
-	if ((body = sp_body(frame, flen, &blen)) == NULL ||
-	    pk_msg_kind(body, blen) != PK_MSG_HELLO) {
+	if ((body = sp_body(frame, flen, &blen)) == NULL) {
 		limited(&g->rl_protocol, "port-protocol",
-		        "%s: not a hello before the session; closed", k->name);
+		        "%s: a message without a request id; closed", k->name);
 		return -1;
 	}
 	hlen = (size_t)(body - frame);
+	if ((kind = pk_msg_kind(body, blen)) != PK_MSG_HELLO) {
+		limited(&g->rl_protocol, "port-protocol", "%s: not a hello before the session",
+		        k->name);
+		if (kind == PK_MSG_SEALED)
+			return answer(k, hlen, "unknown-session", "no session on this connection");
+		return answer(k, hlen, "malformed", "not a pokja message");
+	}
 	err = pk_hello_read(body, blen, g->self, (uint64_t)time(NULL), &h, &diag);
 	if (err == 0)
 		return 1;
 	limited(&g->rl_hello, "hello-refused", "%s: a hello: %s", k->name, diag.msg);
-	if (pk_errmsg_make(pk_errmsg_code(err), "hello refused", &em, &emlen) != 0)
-		return -1;
-	/* Answer as the parent would, then forget the frame. */
-	d->len = d->frame_off;
-	d->hold = false;
-	if (k->uc.cap - k->uc.len < TCP_HDR + hlen + emlen) {
-		free(em);
-		return -1;
-	}
-	put64(lenb, hlen + emlen);
-	dir_put(&k->uc, lenb, TCP_HDR);
-	dir_put(&k->uc, d->buf + d->frame_off + IPC_HDR, hlen);
-	dir_put(&k->uc, em, emlen);
-	free(em);
-	return 0;
+	return answer(k, hlen, pk_errmsg_code(err), "hello refused");
 }
 
 /* Reads the peer's bytes as far as the state allows. Returns 0 or -1 to close. */
