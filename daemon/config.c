@@ -86,6 +86,19 @@ static const struct item items[] = {
      .doc = "How far ahead of this node's clock a received changeset may be stamped."},
     {ROW("limits", "max_children", T_COUNT, max_children, 1, 1000, 100),
      .doc = "Most child nodes served at once."},
+    {ROW("limits", "port_unauth_max", T_COUNT, port_unauth_max, 1, 4096, 64),
+     .doc = "Most connections to the listen port without a session; the oldest is closed to "
+            "make room."},
+    {ROW("limits", "port_unauth_per_address", T_COUNT, port_per_address, 1, 4096, 8),
+     .at_most = "port_unauth_max",
+     .doc = "Most connections without a session from one source address; the oldest is "
+            "closed to make room."},
+    {ROW("limits", "port_handshake_timeout", T_DURATION, port_handshake_ms, 1 * SEC, 5 * MIN,
+         10 * SEC),
+     .doc = "How long a connection to the listen port may take to open a session."},
+    {ROW("limits", "port_idle_timeout", T_DURATION, port_idle_ms, 1 * SEC, 5 * MIN, 5 * SEC),
+     .at_most = "port_handshake_timeout",
+     .doc = "How long a connection without a session may stay silent."},
     {ROW("log", "level", T_ENUM, log_level, 0, 0, LOG_INFO), .names = level_names,
      .doc = "Most verbose messages logged; pokjad --log-level overrides it."},
 };

@@ -41,6 +41,10 @@ struct config {
 	uint32_t verify_threads;         /* [sync] verify_threads */
 	uint32_t max_clock_skew_ms;      /* [limits] max_clock_skew */
 	uint32_t max_children;           /* [limits] max_children */
+	uint32_t port_unauth_max;        /* [limits] port_unauth_max */
+	uint32_t port_per_address;       /* [limits] port_unauth_per_address */
+	uint32_t port_handshake_ms;      /* [limits] port_handshake_timeout */
+	uint32_t port_idle_ms;           /* [limits] port_idle_timeout */
 	int log_level;                   /* [log] level: a LOG_* value (log.h) */
 };
 

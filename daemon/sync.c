@@ -7,11 +7,14 @@
 #include <nng/protocol/reqrep0/req.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "certify.h"
+#include "gate.h"
 #include "log.h"
 #include "node.h"
 #include "proto/enroll.h"
@@ -72,6 +75,7 @@ struct sync {
 	/* Serving children. */
 	bool serving;
 	nng_socket rep;
+	struct gate *gate; /* owns a tcp:// listen port; nng listens on an internal socket */
 	struct worker *workers;
 	int nworkers;
 	pthread_mutex_t slock; /* the session table */
@@ -1385,15 +1389,60 @@ static int nng_diag(struct pk_diag *d, int rv, const char *what, const char *url
 	                nng_strerror(rv));
 }
 
+/* The internal listener takes connections from this process only, that is from the gate: the
+ * abstract socket has no file mode, so any other peer is closed as it arrives. */
+static void inner_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	uint64_t pid = 0;
+
+	(void)ev;
+	(void)arg;
+	if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) != 0 || pid != (uint64_t)getpid()) {
+		log_warnx("port-protocol", "a local process (pid %llu) dialled the internal socket",
+		          (unsigned long long)pid);
+		nng_pipe_close(p);
+	}
+}
+
+/*
+ * A tcp:// listen URL gets the gate (gate.h): nng, which allocates whatever length a peer
+ * announces up to its receive limit, listens on an abstract socket named for this process and
+ * a random value, and the gate relays to it only connections that passed the handshake.
+ */
+static int listen_gated(struct sync *sy, struct pk_diag *d)
+{
+	const struct config *cfg = sy->cfg;
+	struct gate_limits lim = {cfg->port_handshake_ms,     cfg->port_idle_ms,
+	                          cfg->port_unauth_max,       cfg->port_per_address,
+	                          4 * cfg->max_children + 16, PK_MSG_MAX + NNG_HEADER_ROOM};
+	uint8_t rnd[8];
+	char name[64], url[80];
+	int rv;
+
+	pk_random(rnd, sizeof(rnd));
+	snprintf(name, sizeof(name), "pokjad-%ld-%02x%02x%02x%02x%02x%02x%02x%02x", (long)getpid(),
+	         rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	snprintf(url, sizeof(url), "abstract://%s", name);
+	nng_pipe_notify(sy->rep, NNG_PIPE_EV_ADD_PRE, inner_pipe, sy);
+	if ((rv = nng_listen(sy->rep, url, NULL, 0)) != 0)
+		return nng_diag(d, rv, "cannot listen on", url);
+	return gate_start(&sy->gate, cfg->listen, name, sy->pub, &lim, d);
+}
+
 static int start_server(struct sync *sy, struct pk_diag *d)
 {
 	pthread_attr_t attr;
-	int rv;
+	int rv, err;
 
 	if ((rv = nng_rep0_open(&sy->rep)) != 0)
 		return nng_diag(d, rv, "cannot open a socket for", sy->cfg->listen);
 	nng_socket_set_size(sy->rep, NNG_OPT_RECVMAXSZ, PK_MSG_MAX + NNG_HEADER_ROOM);
-	if ((rv = nng_listen(sy->rep, sy->cfg->listen, NULL, 0)) != 0) {
+	if (strncmp(sy->cfg->listen, "tcp://", 6) == 0) {
+		if ((err = listen_gated(sy, d)) != 0) {
+			nng_close(sy->rep);
+			return err;
+		}
+	} else if ((rv = nng_listen(sy->rep, sy->cfg->listen, NULL, 0)) != 0) {
 		nng_close(sy->rep);
 		return nng_diag(d, rv, "cannot listen on", sy->cfg->listen);
 	}
@@ -1539,6 +1588,8 @@ void sync_stop(struct sync *sy)
 
 	if (sy == NULL)
 		return;
+	gate_stop(sy->gate); /* no new bytes from children while the rest stops */
+	sy->gate = NULL;
 	atomic_store(&sy->stopping, true);
 	pthread_mutex_lock(&sy->lock);
 	pthread_cond_broadcast(&sy->changed);

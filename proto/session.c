@@ -178,6 +178,8 @@ int pk_hello_read(const uint8_t *buf, size_t len, const uint8_t parent[PK_PUB_BY
 	int err;
 
 	memset(h, 0, sizeof(*h));
+	if (len > PK_HELLO_MAX)
+		return pk_diagf(d, PK_ETOOBIG, "hello of %zu bytes exceeds %u", len, PK_HELLO_MAX);
 	if ((err = open_envelope(buf, len, PK_HELLO_TAG, 6, &b, &body, &blen, &sig, d)) != 0)
 		return err;
 	if (read_fixed(&b, &child, PK_PUB_BYTES) != 0 || read_fixed(&b, &to, PK_PUB_BYTES) != 0 ||

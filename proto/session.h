@@ -26,6 +26,7 @@
 
 #define PK_MSG_MAX (4u * 1024 * 1024) /* a whole nng message body (SPEC section "Transport") */
 #define PK_EPH_BYTES 32               /* an X25519 public or secret key */
+#define PK_HELLO_MAX 512 /* the longest hello accepted; one with a join proof is 229 bytes */
 #define PK_SESSION_ID_BYTES 16
 #define PK_SESSION_KEY_BYTES 32
 #define PK_JOIN_SECRET_BYTES 32
@@ -106,8 +107,9 @@ int pk_hello_make(struct pk_handshake *hs, const uint8_t sec[PK_SEC_BYTES],
  * Parent: reads a hello and checks that it names `parent` (this node), that its time lies within
  * PK_HELLO_SKEW seconds of `now`, and that the child's signature verifies. Whether the child
  * may open a session (a certificate chain, or a join proof: pk_join_proof_ok) is the caller's
- * check. Returns 0, PK_ETOOBIG, PK_EDECODE, PK_EVERSION, PK_EAUTH (another parent), PK_ECLOCK
- * or PK_ESIG, with a sentence in d (may be NULL).
+ * check. A hello longer than PK_HELLO_MAX is refused at its length. Returns 0, PK_ETOOBIG,
+ * PK_EDECODE, PK_EVERSION, PK_EAUTH (another parent), PK_ECLOCK or PK_ESIG, with a sentence in d
+ * (may be NULL).
  */
 int pk_hello_read(const uint8_t *buf, size_t len, const uint8_t parent[PK_PUB_BYTES], uint64_t now,
                   struct pk_hello *h, struct pk_diag *d);

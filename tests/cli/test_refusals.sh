@@ -225,7 +225,9 @@ stdout_has "random bytes as a sealed request's plaintext are answered with an er
 	"^sealed: error [a-z-]+"
 check "pokjad still runs after garbage" kill -0 "$PID"
 rogue oversize
-# SPEC 14: a message body is at most 4,194,304 bytes; a receiver drops a larger one unread.
+# SPEC 14: before a session a message is at most a hello's size, refused at its length by closing
+# the connection; in a session a body is at most 4,194,304 bytes, a larger one dropped unread.
+stdout_has "1,000 bytes before any session: the connection is closed" "^early: dropped"
 stdout_has "a message body of exactly 4 MiB (the limit) is answered" "^limit: error "
 stdout_has "a message body above 4 MiB is refused or dropped" "^above: (error|dropped)"
 check "pokjad still runs after an oversize message" kill -0 "$PID"

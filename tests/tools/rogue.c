@@ -31,10 +31,12 @@
  *   hello      a handshake as the child: prints "welcome" or "error CODE TEXT"
  *   stranger   a hello from a fresh key the parent never certified
  *   replay     the same sealed request sent twice: prints one answer per line
- *   garbage    random bytes as a message, then random bytes as a sealed request's plaintext
- *   oversize   a message body of exactly the 4 MiB limit (random bytes), then one a byte
- *              above it: prints each answer, or "dropped (WHY)" when none came (a timeout, or
- *              the parent closed the connection)
+ *   garbage    200 random bytes as a message before any session, then random bytes as a
+ *              sealed request's plaintext
+ *   oversize   1,000 random bytes before any session (more than a hello may be: SPEC section
+ *              14), then, in a session, a message body of exactly the 4 MiB limit (random
+ *              bytes), then one a byte above it: prints each answer, or "dropped (WHY)" when
+ *              none came (a timeout, or the parent closed the connection)
  *
  * Exit status: 0 when every request got an answer (an error answer included; for oversize a
  * drop too), 1 on a transport or local failure, 2 on a usage error.
@@ -772,7 +774,7 @@ static int cmd_garbage(struct rogue *r)
 
 	pk_random(buf, sizeof(buf));
 	printf("raw: ");
-	if ((err = send_raw(r, buf, sizeof(buf), false)) != 0)
+	if ((err = send_raw(r, buf, 200, false)) != 0)
 		return err;
 	if ((err = handshake(r, r->sec)) != 0)
 		return err == 3 ? 0 : err;
@@ -792,12 +794,20 @@ static int cmd_oversize(struct rogue *r)
 	if (buf == NULL)
 		return die("%s", "out of memory");
 	pk_random(buf, PK_MSG_MAX + 1);
+	printf("early: ");
+	if ((err = send_raw(r, buf, 1000, true)) != 0)
+		goto out;
+	if ((err = handshake(r, r->sec)) != 0) {
+		err = err == 3 ? 0 : err;
+		goto out;
+	}
 	printf("limit: ");
 	err = send_raw(r, buf, PK_MSG_MAX, true);
 	if (err == 0) {
 		printf("above: ");
 		err = send_raw(r, buf, PK_MSG_MAX + 1, true);
 	}
+out:
 	free(buf);
 	return err;
 }

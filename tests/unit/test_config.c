@@ -81,6 +81,10 @@ static void assert_defaults(const struct config *cfg)
 	assert_int_equal(cfg->verify_threads, 2);
 	assert_int_equal(cfg->max_clock_skew_ms, 600000);
 	assert_int_equal(cfg->max_children, 100);
+	assert_int_equal(cfg->port_unauth_max, 64);
+	assert_int_equal(cfg->port_per_address, 8);
+	assert_int_equal(cfg->port_handshake_ms, 10000);
+	assert_int_equal(cfg->port_idle_ms, 5000);
 	assert_int_equal(cfg->log_level, LOG_INFO);
 }
 
@@ -235,6 +239,11 @@ static void test_errors(void **state)
 	    {"[limits]\nmax_children = 1001\n", 2,
 	     "[limits] max_children: 1001 is out of range 1..1000"},
 	    {"[sync]\nverify_threads = 0\n", 2, "verify_threads: 0 is out of range 1..16"},
+	    {"[limits]\nport_unauth_max = 0\n", 2, "port_unauth_max: 0 is out of range 1..4096"},
+	    {"[limits]\nport_unauth_max = 4\nport_unauth_per_address = 5\n", 3,
+	     "port_unauth_per_address"},
+	    {"[limits]\nport_idle_timeout = 20s\n", 2, "port_idle_timeout"},
+	    {"[limits]\nport_handshake_timeout = 500ms\n", 2, "port_handshake_timeout"},
 	    {"[sync]\nbatch_bytes =\n", 2,
 	     "batch_bytes: '' is not a size (bytes, or a number with K or M); allowed 64K..4M"},
 	    {"[log]\nlevel = info#debug\n", 2, "'info#debug' is not one of"},

@@ -213,6 +213,32 @@ static void test_hello_wrong_parent(void **state)
 	free(hello);
 }
 
+/* A hello with a join proof fits PK_HELLO_MAX (the gate's limit before a session, SPEC section
+ * 14); one byte more than PK_HELLO_MAX is refused at its length before anything is decoded. */
+static void test_hello_max(void **state)
+{
+	uint8_t token[PK_JOIN_SECRET_BYTES], *hello, *big;
+	struct pk_handshake hs;
+	struct pk_hello h;
+	struct pk_diag d;
+	size_t len;
+
+	(void)state;
+	memset(token, 7, sizeof(token));
+	assert_int_equal(pk_hello_make(&hs, child.sec, parent.pub, UINT64_MAX, token, &hello, &len),
+	                 0);
+	assert_true(len <= PK_HELLO_MAX);
+	print_message("# the largest hello: %zu bytes of %u\n", len, PK_HELLO_MAX);
+	big = calloc(1, PK_HELLO_MAX + 1);
+	assert_non_null(big);
+	memcpy(big, hello, len);
+	assert_int_equal(pk_hello_read(big, PK_HELLO_MAX + 1, parent.pub, NOW, &h, &d), PK_ETOOBIG);
+	assert_non_null(strstr(d.msg, "exceeds"));
+	pk_handshake_wipe(&hs);
+	free(hello);
+	free(big);
+}
+
 static void test_hello_forged_signature(void **state)
 {
 	msgpack_sbuffer sb;
@@ -956,6 +982,7 @@ int main(void)
 	    cmocka_unit_test(test_handshake_fresh_each_time),
 	    cmocka_unit_test(test_handshake_wipes),
 	    cmocka_unit_test(test_hello_wrong_parent),
+	    cmocka_unit_test(test_hello_max),
 	    cmocka_unit_test(test_hello_forged_signature),
 	    cmocka_unit_test(test_hello_time_window),
 	    cmocka_unit_test(test_welcome_impostor),
