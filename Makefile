@@ -4,23 +4,41 @@
 #   make check      install missing Debian packages, build, run every test
 #   make demo       install missing Debian packages, build, run the demo
 #   make bench      build and run the benchmarks in tests/bench/ (not part of check)
-#   make SANITIZE=address,undefined check    the same with sanitizers (separate build folder)
+#   make SANITIZE=address,undefined check    the suite in one sanitizer build only
+#   make fuzz       build and run every libFuzzer target for FUZZ_SECONDS (default 10) each
 #   make install    pokjad, pokjactl, their man pages, the systemd unit, sysusers.d and
 #                   tmpfiles.d files and the docs under PREFIX (default /usr/local); DESTDIR
 #                   for staging; `make uninstall` with the same variables removes them
 
 CC ?= cc
 PKGS := lmdb nng msgpack libsodium jansson
+comma := ,
+# Each sanitizer set builds into its own folder, named after it (SANITIZE=address,undefined:
+# build-san-address-undefined/, SANITIZE=thread: build-san-thread/), so that no two share objects.
 SANITIZE ?=
 ifeq ($(SANITIZE),)
 BUILD ?= build
 SANFLAGS :=
 else
-BUILD ?= build-san
+BUILD ?= build-san-$(subst $(comma),-,$(SANITIZE))
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+# With ASan loaded, gcc's UBSan runtime writes its reports to stderr whatever log_path says, so
+# a finding inside a daemon could go unseen: there each UBSan finding traps instead, and ASan
+# reports the trap (SIGILL, with its stack) into its log file. `make SANITIZE=undefined` gives
+# UBSan's own messages.
+ifneq ($(filter address,$(subst $(comma), ,$(SANITIZE))),)
+ifneq ($(filter undefined,$(subst $(comma), ,$(SANITIZE))),)
+SANFLAGS += -fsanitize-undefined-trap-on-error
 endif
+endif
+endif
+ASAN_BUILD := build-san-address-undefined
+TSAN_BUILD := build-san-thread
+FUZZ_SECONDS ?= 10
 
-WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
+# Warnings are errors in every build; WERROR= builds with a compiler that warns about more.
+WERROR ?= -Werror
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla $(WERROR)
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -I. -MMD -MP
 LDLIBS_ALL := -llmdb -lnng -lmsgpackc -lsodium -ljansson -linih -lpthread -lm
@@ -145,9 +163,21 @@ uninstall:
 		$(addprefix $(DESTDIR)$(DOCDIR)/wilayah/,$(notdir $(WILAYAH_DOCS)))
 	rmdir $(DESTDIR)$(DOCDIR)/wilayah $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
+# Without SANITIZE: the suite in build/, then the unit and CLI tests again in the
+# address,undefined build and the CLI tests that run daemons in the thread build (tests/run.sh).
+# With SANITIZE: the suite in that sanitizer's build only.
+ifeq ($(SANITIZE),)
 check: deps
 	@$(MAKE) --no-print-directory all unit
-	@BUILD=$(BUILD) sh tests/run.sh
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined BUILD=$(ASAN_BUILD) all unit
+	@$(MAKE) --no-print-directory SANITIZE=thread BUILD=$(TSAN_BUILD) all unit
+	@BUILD=$(BUILD) ASAN_BUILD=$(ASAN_BUILD) TSAN_BUILD=$(TSAN_BUILD) \
+		FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/run.sh
+else
+check: deps
+	@$(MAKE) --no-print-directory all unit
+	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/run.sh
+endif
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -157,7 +187,7 @@ bench: all $(BENCH_BIN)
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 
 fuzz:
-	@BUILD=$(BUILD) sh tests/fuzz/run.sh
+	@BUILD=$(BUILD) sh tests/fuzz/run.sh --seconds $(FUZZ_SECONDS)
 
 format:
 	clang-format -i $(wildcard proto/*.[ch] daemon/*.[ch] cli/*.[ch] tests/*/*.[ch])
@@ -166,7 +196,7 @@ format-check:
 	clang-format --dry-run -Werror $(wildcard proto/*.[ch] daemon/*.[ch] cli/*.[ch] tests/*/*.[ch])
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-san-*
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -1,9 +1,24 @@
 #!/bin/sh
-# Runs every test: unit tests (cmocka, TAP output), CLI tests (shell, TAP output) and, when clang's
-# libFuzzer is available, each fuzz target for a short bounded time. Ends with "N passed, N failed".
-# Each test program prints TAP lines ("ok N - name" / "not ok N - name"); this script counts them.
+# Runs every test: unit tests (cmocka, TAP output), CLI tests (shell, TAP output), the style check
+# and, when clang's libFuzzer is available, each fuzz target for FUZZ_SECONDS (default 10). Then,
+# when set, in two sanitizer builds (made by `make check`):
+#
+#   ASAN_BUILD   a -fsanitize=address,undefined build: the unit and CLI tests again
+#   TSAN_BUILD   a -fsanitize=thread build: the CLI tests that run pokjad in the background
+#                (those that source tests/cli/net.sh or start "$PD" ... &)
+#
+# In a sanitizer run each test gets its own report folder: ASAN_OPTIONS, UBSAN_OPTIONS and
+# TSAN_OPTIONS stop a program at its first report with a non-zero exit and write the report there
+# (log_path), for the test's own programs and every daemon it starts; a test after which any
+# report file exists fails, whatever its TAP lines say. SANITIZE=... (set by `make SANITIZE=...
+# check`) marks $BUILD itself as a sanitizer build and gets the same treatment.
+#
+# Each test program prints TAP lines ("ok N - name" / "not ok N - name"); this script counts them
+# over all phases and ends with one line "N passed, N failed".
 set -u
 BUILD=${BUILD:-build}
+ASAN_BUILD=${ASAN_BUILD:-}
+TSAN_BUILD=${TSAN_BUILD:-}
 export BUILD
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
@@ -12,22 +27,50 @@ trap 'rm -rf "$out"' EXIT INT TERM
 pass=0
 fail=0
 crashed=""
+phase=main # a prefix for the names of the tests in a sanitizer phase
+san=""     # "": no sanitizer; else the sanitizer set of the build under test
+
+# The sanitizers' options for one test, reports written under $1.
+san_env() { # dir
+	ASAN_OPTIONS="halt_on_error=1:exitcode=86:detect_leaks=1:handle_sigill=1:log_path=$1/asan"
+	UBSAN_OPTIONS="halt_on_error=1:exitcode=87:print_stacktrace=1:log_path=$1/ubsan"
+	TSAN_OPTIONS="halt_on_error=1:exitcode=88:second_deadlock_stack=1:log_path=$1/tsan"
+	export ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS
+}
 
 run_one() { # name, command...
 	name=$1
 	shift
-	log="$out/$(echo "$name" | tr '/ ' '__').log"
-	"$@" >"$log" 2>&1
+	[ "$phase" = main ] || name="$phase/$name"
+	tag=$(echo "$name" | tr '/ ' '__')
+	log="$out/$tag.log"
+	reports=""
+	if [ -n "$san" ]; then
+		reports="$out/san/$tag"
+		mkdir -p "$reports"
+	fi
+	(
+		[ -z "$reports" ] || san_env "$reports"
+		exec "$@"
+	) >"$log" 2>&1
 	rc=$?
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")
+	found=""
+	if [ -n "$reports" ]; then
+		found=$(find "$reports" -type f | sort)
+	fi
 	pass=$((pass + p))
 	fail=$((fail + f))
-	if [ "$f" -gt 0 ] || [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; then
+	if [ "$f" -gt 0 ] || [ "$rc" -ne 0 ] || [ "$p" -eq 0 ] || [ -n "$found" ]; then
 		echo "FAIL $name (exit $rc, $p passed, $f failed)"
 		grep -v '^ok ' "$log" | tail -n 40 | sed 's/^/    /'
-		if [ "$f" -eq 0 ]; then
-			fail=$((fail + 1)) # a crash or a run with no test counts as a failure
+		for r in $found; do
+			echo "    sanitizer report $(basename "$r"):"
+			head -n 40 "$r" | sed 's/^/      /'
+		done
+		if [ "$f" -eq 0 ] || [ -n "$found" ]; then
+			fail=$((fail + 1)) # a crash, a run with no test or a sanitizer report is a failure
 			crashed="$crashed $name"
 		fi
 	else
@@ -35,18 +78,32 @@ run_one() { # name, command...
 	fi
 }
 
-echo "== unit tests"
-for t in "$BUILD"/tests/unit/test_*; do
-	[ -x "$t" ] || continue
-	run_one "unit/$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
-done
+unit_tests() {
+	for t in "$BUILD"/tests/unit/test_*; do
+		[ -x "$t" ] || continue
+		run_one "unit/$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
+	done
+}
 
-echo "== CLI tests"
-for t in tests/cli/test_*.sh; do
-	[ -f "$t" ] || continue
-	run_one "cli/$(basename "$t" .sh)" sh "$t"
-done
+cli_tests() { # all | daemons
+	for t in tests/cli/test_*.sh; do
+		[ -f "$t" ] || continue
+		if [ "$1" = daemons ] &&
+			! grep -q -e 'net\.sh' -e '"\$PD"[^|#]*&[[:space:]]*$' "$t"; then
+			continue
+		fi
+		run_one "cli/$(basename "$t" .sh)" sh "$t"
+	done
+}
 
+san=${SANITIZE:-}
+echo "== unit tests${san:+ (sanitize=$san)}"
+unit_tests
+
+echo "== CLI tests${san:+ (sanitize=$san)}"
+cli_tests all
+
+san=""
 echo "== style"
 if command -v clang-format >/dev/null 2>&1; then
 	run_one "style" sh tests/style.sh
@@ -59,6 +116,23 @@ if sh tests/fuzz/run.sh --probe >/dev/null 2>&1; then
 	run_one "fuzz" sh tests/fuzz/run.sh --seconds "${FUZZ_SECONDS:-10}"
 else
 	echo "skip fuzz: clang with libFuzzer not available"
+fi
+
+if [ -n "$ASAN_BUILD" ]; then
+	echo "== unit and CLI tests in $ASAN_BUILD (sanitize=address,undefined)"
+	BUILD=$ASAN_BUILD SANITIZE=address,undefined
+	export SANITIZE
+	phase=asan san=$SANITIZE
+	unit_tests
+	cli_tests all
+fi
+
+if [ -n "$TSAN_BUILD" ]; then
+	echo "== CLI tests that run daemons, in $TSAN_BUILD (sanitize=thread)"
+	BUILD=$TSAN_BUILD SANITIZE=thread
+	export SANITIZE
+	phase=tsan san=$SANITIZE
+	cli_tests daemons
 fi
 
 echo
