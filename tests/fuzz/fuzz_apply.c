@@ -32,9 +32,9 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define ROOT_SEED 0x01     /* gen_corpus.c uses the same three */
-#define DISTRICT_SEED 0x02 /* Kota Bekasi, 32.75 */
-#define PROVINCE_SEED 0x03 /* Jawa Barat, 32 */
+#define ROOT_SEED 0x01           /* gen_corpus.c uses the same three */
+#define DISTRICT_SEED 0x02       /* Kota Bekasi, 32.75 */
+#define PROVINCE_SEED 0x03       /* Jawa Barat, 32 */
 #define NOT_BEFORE 1735689600ULL /* 2025-01-01T00:00:00Z */
 #define NOT_AFTER 2051222400ULL  /* 2035-01-01T00:00:00Z */
 #define NOW_MS 1767225600000ULL  /* 2026-01-01: the clock bound's "now" */
