@@ -13,11 +13,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -703,27 +706,89 @@ out:
 	return err;
 }
 
+/* What a file that is not a regular file is, for the error. */
+static const char *file_kind(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
 int config_load(const char *path, struct config *cfg, struct config_diag *d)
 {
 	struct parse p = {.name = path};
 	struct config_diag local;
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
 	FILE *f;
-	int err;
+	int fd, err = PK_EIO;
 
 	if (d == NULL)
 		d = &local;
 	memset(d, 0, sizeof(*d));
-	if ((f = fopen(path, "re")) == NULL) {
+	p.d = d;
+	/* O_NONBLOCK: a FIFO must not block the open; the type is checked before any read. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT) {
 			config_defaults(cfg);
 			return 0;
 		}
-		p.d = d;
 		diag_add(&p, 0, "cannot open: %s", strerror(errno));
 		return PK_EIO;
 	}
+	if (fstat(fd, &st) != 0) {
+		diag_add(&p, 0, "cannot read: %s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		diag_add(&p, 0, "is %s; the configuration must be a regular file",
+		         file_kind(st.st_mode));
+		err = PK_EINVAL;
+		goto out;
+	}
+	/* Read at most one byte past the limit: a file that grows meanwhile is caught too. */
+	if ((buf = malloc(CONFIG_FILE_MAX + 1)) == NULL) {
+		err = PK_ENOMEM;
+		goto out;
+	}
+	while (len <= CONFIG_FILE_MAX &&
+	       (n = read(fd, buf + len, CONFIG_FILE_MAX + 1 - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			diag_add(&p, 0, "cannot read: %s", strerror(errno));
+			goto out;
+		}
+		len += (size_t)n;
+	}
+	if (len > CONFIG_FILE_MAX) {
+		diag_add(&p, 0, "is larger than %d bytes; a configuration is a few lines",
+		         CONFIG_FILE_MAX);
+		err = PK_EINVAL;
+		goto out;
+	}
+	if (len == 0) { /* every key at its default; fmemopen takes no empty buffer */
+		config_defaults(cfg);
+		err = 0;
+		goto out;
+	}
+	if ((f = fmemopen(buf, len, "r")) == NULL) {
+		err = PK_ENOMEM;
+		goto out;
+	}
 	err = config_read(f, path, cfg, d);
 	fclose(f);
+out:
+	free(buf);
+	close(fd);
 	return err;
 }
 

@@ -18,8 +18,9 @@
 #include "proto/error.h"
 
 #define CONFIG_FILE "pokjad.conf"
-#define CONFIG_URL_MAX 256 /* a URL, with its terminating NUL */
-#define CONFIG_DIAG_MAX 16 /* errors kept by one load; further ones are only counted */
+#define CONFIG_URL_MAX 256    /* a URL, with its terminating NUL */
+#define CONFIG_FILE_MAX 65536 /* pokjad.conf is read only up to this size, and only as a file */
+#define CONFIG_DIAG_MAX 16    /* errors kept by one load; further ones are only counted */
 #define CONFIG_DIAG_BYTES 256
 
 /* An optional public key: set is false when the file leaves it empty. */
@@ -64,8 +65,10 @@ void config_defaults(struct config *cfg);
 
 /*
  * Reads the file at path over the defaults. A missing file (ENOENT) is not an error: *cfg gets
- * all defaults. Returns 0; PK_EINVAL when the file has errors; PK_EIO when it cannot be read;
- * PK_ENOMEM. On any failure *cfg is unchanged and d (which may be NULL) lists the errors.
+ * all defaults. Only a regular file of at most CONFIG_FILE_MAX bytes is read (a FIFO, a
+ * directory, a device or a larger file is refused at once, PK_EINVAL). Returns 0; PK_EINVAL
+ * when the file has errors; PK_EIO when it cannot be read; PK_ENOMEM. On any failure *cfg is
+ * unchanged and d (which may be NULL) lists the errors.
  */
 int config_load(const char *path, struct config *cfg, struct config_diag *d);
 

@@ -110,6 +110,19 @@ int main(int argc, char **argv)
 	if ((err = store_node_get(s, &node)) != 0 || memcmp(node.pub, pub, PK_PUB_BYTES) != 0)
 		fatalx("store-open", "%s: the store does not belong to this node's key", dir);
 	pk_hex(key, node.pub, PK_PUB_BYTES);
+	/* A certified node below the root with no parent would replicate nowhere, silently. */
+	if (node.certified && memcmp(node.pub, node.root, PK_PUB_BYTES) != 0 &&
+	    cfg.parent_url[0] == '\0') {
+		store_close(s);
+		pk_wipe(sec, sizeof(sec));
+		log_error(
+		    "config",
+		    "%s: this node (region %s) is certified below the national node but names "
+		    "no parent, so it would replicate with nobody: set [parent] url = "
+		    "tcp://HOST:PORT (the parent's pokjad listen address)",
+		    conf, node.region);
+		return 1;
+	}
 	if (check) {
 		store_close(s);
 		pk_wipe(sec, sizeof(sec));

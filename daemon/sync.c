@@ -979,6 +979,8 @@ static int roundtrip(nng_ctx ctx, nng_aio *aio, const uint8_t *req, size_t len, 
 }
 
 /* Opens a session: hello, welcome. join_secret for a join session. */
+#define JOIN_TRIES 5 /* hellos a join sends before it gives up (sync_join) */
+
 static int handshake(nng_ctx ctx, nng_aio *aio, const uint8_t sec[PK_SEC_BYTES],
                      const uint8_t parent[PK_PUB_BYTES], const uint8_t *join_secret, int timeout_ms,
                      atomic_uint *downs, struct pk_session *ps, struct pk_diag *d)
@@ -1690,8 +1692,17 @@ int sync_join(const struct pk_invite *inv, const uint8_t pub[PK_PUB_BYTES],
 		nng_close(sock);
 		return pk_diagf(d, PK_ENOMEM, "out of memory");
 	}
-	if ((err = handshake(ctx, aio, sec, inv->parent, inv->secret, timeout_ms, NULL, &ps, d)) !=
-	    0)
+	/* A hello changes nothing at the parent (a pending session at most), so an unanswered one
+	 * is tried again: a parent under a connection flood may close a new connection before its
+	 * hello (SPEC section 14, "The listen port"). JOIN_TRIES attempts share the timeout. */
+	for (int i = 0; i < JOIN_TRIES; i++) {
+		int part = timeout_ms / JOIN_TRIES > 1000 ? timeout_ms / JOIN_TRIES : 1000;
+
+		err = handshake(ctx, aio, sec, inv->parent, inv->secret, part, NULL, &ps, d);
+		if (err == 0 || err == PK_EPERM)
+			break;
+	}
+	if (err != 0)
 		goto out;
 	if ((err = pk_sync_join_encode(request, reqlen, &req, &len)) != 0 ||
 	    (err = pk_seal_request(&ps, req, len, &sealed, &len)) != 0)

@@ -107,8 +107,8 @@ same "several errors: three lines" "$(grep -c 'pokjad\.conf:' "$ERR")" 3
 
 rm -f "$C"
 mkdir "$C"
-errs "a pokjad.conf that cannot be read: FILE: message without a line" \
-	"$CONF: cannot read: " "$PD" --dir "$N" --check
+errs "a pokjad.conf that is a directory: FILE: message without a line" \
+	"$CONF: is a directory; the configuration must be a regular file" "$PD" --dir "$N" --check
 fails "and exit status 1" 1 "$PD" --dir "$N" --check
 rmdir "$C"
 
@@ -170,5 +170,42 @@ same "--log-level info over [log] level = warn: logs start" \
 printf '[log]\nlevel = info\n' >"$C"
 run_briefly "$T/info2.log" --dir "$N"
 same "[log] level = info: logs start" "$(grep -c ' info start: ' "$T/info2.log")" 1
+
+# ---- not a regular file, or too big: refused at once (bounded by timeout)
+rm -f "$C"
+ln -s /dev/zero "$C"
+errs "pokjad.conf a link to /dev/zero: refused at once" "is a device; the configuration must be a regular file" \
+	timeout 10 "$PD" --dir "$N" --check
+same "... with exit status 1" "$RC" 1
+rm -f "$C"
+mkfifo "$C"
+errs "pokjad.conf a FIFO: refused at once" "is a FIFO" timeout 10 "$PD" --dir "$N" --check
+same "... with exit status 1" "$RC" 1
+rm -f "$C"
+python3 -c 'import sys; sys.stdout.write("# padding\n" * 7000)' >"$C"
+errs "pokjad.conf over 64 KiB: refused" "larger than 65536 bytes" timeout 10 "$PD" --dir "$N" --check
+: >"$C"
+outputs "an empty pokjad.conf at the national node: configuration OK" "^configuration OK$" \
+	"$PD" --dir "$N" --check
+rm -f "$C"
+
+# ---- a certified node below the root that names no parent would replicate with nobody
+D=$T/district
+ok "init a district (32.75)" "$P" --dir "$D" init --region 32.75
+ok "... request" "$P" --dir "$D" request -o "$T/d.req"
+PR=$T/province
+ok "init a province to certify it" "$P" --dir "$PR" init --region 32
+ok "... province request" "$P" --dir "$PR" request -o "$T/pr.req"
+ok "the national node certifies the province" "$P" --dir "$N" certify "$T/pr.req" -o "$T/pr.set"
+ok "the province installs it" "$P" --dir "$PR" install-cert "$T/pr.set"
+ok "the province certifies the district" "$P" --dir "$PR" certify "$T/d.req" -o "$T/d.set"
+ok "the district installs it" "$P" --dir "$D" install-cert "$T/d.set"
+: >"$D/pokjad.conf"
+errs "an empty pokjad.conf at a certified district: refused with the fix" \
+	"names no parent.*set \[parent\] url = tcp://HOST:PORT" "$PD" --dir "$D" --check
+same "... with exit status 1" "$RC" 1
+printf '[parent]\nurl = tcp://127.0.0.1:7450\n' >"$D/pokjad.conf"
+outputs "the same district with [parent] url: configuration OK" "^configuration OK$" \
+	"$PD" --dir "$D" --check
 
 done_testing

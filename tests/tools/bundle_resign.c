@@ -115,7 +115,7 @@ int main(int argc, char **argv)
 	struct pk_sync_iter it;
 	struct pk_diag d = {""};
 	struct store *s;
-	size_t len, rlen, k = 0;
+	size_t len, rlen, k = 0, held;
 	bool extra = false;
 	FILE *f;
 
@@ -169,6 +169,7 @@ int main(int argc, char **argv)
 		b.meta.created = strtoull(created, NULL, 10);
 	heads = calloc(b.heads.n + 1, sizeof(*heads));
 	certs = blobs(&b.certs);
+	held = b.certs.n; /* the bundle's own: views; the added ones are ours to free */
 	if (displace != NULL) {
 		struct pk_blob *more = realloc(certs, (b.certs.n + 3) * sizeof(*certs));
 
@@ -193,6 +194,8 @@ int main(int argc, char **argv)
 	}
 	free(res);
 	free(heads);
+	for (size_t i = held; i < b.certs.n; i++)
+		free((void *)certs[i].p);
 	free(certs);
 	free(cs);
 	free(buf);
