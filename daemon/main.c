@@ -152,6 +152,7 @@ int main(int argc, char **argv)
 	sigwait(&stop, &sig);
 	log_info("stop", "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	sync_stop(sy);
+	sync_shutdown();
 	store_close(s);
 	pk_wipe(sec, sizeof(sec));
 	log_info("stop", "stopped cleanly");

@@ -1745,3 +1745,8 @@ out:
 	nng_close(sock);
 	return err;
 }
+
+void sync_shutdown(void)
+{
+	nng_fini();
+}

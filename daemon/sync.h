@@ -34,6 +34,10 @@ int sync_start(struct sync **out, struct store *s, const struct config *cfg,
  * or dropped; a store transaction in flight finishes first. */
 void sync_stop(struct sync *sy);
 
+/* Releases what nng keeps for the whole process (its threads, and messages still queued on
+ * closed sockets), after the last sync_stop; at process exit only. */
+void sync_shutdown(void);
+
 /*
  * Joins a parent online (SPEC section 17): opens a session with the invite's proof, sends the
  * join request and returns the certificate set in a malloc'd *set. Waits at most timeout_ms.

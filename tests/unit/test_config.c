@@ -303,7 +303,7 @@ static void test_nul_byte(void **state)
 	                 "the line holds a NUL byte");
 }
 
-/* A file that cannot be read is a file-level error: "FILE: ...", line 0. */
+/* A folder where the file should be is a file-level error: "FILE: ...", line 0. */
 static void test_unreadable(void **state)
 {
 	struct config cfg, before;
@@ -316,13 +316,14 @@ static void test_unreadable(void **state)
 	assert_int_equal(mkdir(path, 0700), 0); /* a folder where the file should be */
 	memset(&cfg, 0x5a, sizeof(cfg));
 	before = cfg;
-	assert_int_equal(config_load(path, &cfg, &d), PK_EIO);
+	assert_int_equal(config_load(path, &cfg, &d), PK_EINVAL);
 	assert_int_equal(d.count, 1);
 	assert_int_equal(d.line[0], 0);
-	snprintf(want, sizeof(want), "%s: cannot read: ", path);
+	snprintf(want, sizeof(want), "%s: is a directory; the configuration must be a regular file",
+	         path);
 	assert_memory_equal(d.msg[0], want, strlen(want));
 	assert_memory_equal(&cfg, &before, sizeof(cfg));
-	assert_int_equal(config_load(path, &cfg, NULL), PK_EIO);
+	assert_int_equal(config_load(path, &cfg, NULL), PK_EINVAL);
 	tu_rmrf(dir);
 	free(dir);
 }
