@@ -35,7 +35,8 @@ san_env() { # dir
 	ASAN_OPTIONS="halt_on_error=1:exitcode=86:detect_leaks=1:handle_sigill=1:log_path=$1/asan"
 	UBSAN_OPTIONS="halt_on_error=1:exitcode=87:print_stacktrace=1:log_path=$1/ubsan"
 	TSAN_OPTIONS="halt_on_error=1:exitcode=88:second_deadlock_stack=1:log_path=$1/tsan"
-	export ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS
+	LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0" # see the file
+	export ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS LSAN_OPTIONS
 }
 
 run_one() { # name, command...
