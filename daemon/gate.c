@@ -166,6 +166,25 @@ static void dir_put(struct dir *d, const void *p, size_t n)
 	d->len += n;
 }
 
+/* A frame's header has been read whole: its translated header goes out (the body follows in
+ * place), and the frame is held back from the other side while `hold`. Both directions. */
+static void frame_start(struct dir *d, const uint8_t *hdr, size_t hlen, uint64_t len, bool hold)
+{
+	d->frame_off = d->len;
+	d->hold = hold;
+	dir_put(d, hdr, hlen);
+	d->hgot = 0;
+	d->left = len;
+	d->in_body = true;
+}
+
+/* n more body bytes of the current frame arrived in place. */
+static void frame_more(struct dir *d, size_t n)
+{
+	d->len += n;
+	d->left -= (uint64_t)n;
+}
+
 /* The room left for reading, after compacting when it is short; 0 when it is too short for a
  * frame header and a byte, so that a reader waits for the writer. */
 static size_t dir_room(struct dir *d)
@@ -511,17 +530,11 @@ static int read_peer(struct gate *g, struct conn *k, uint64_t now, bool *progres
 				        (unsigned long long)len, (unsigned)g->lim.msg_max);
 				return -1;
 			}
-			d->frame_off = d->len;
-			d->hold = k->st == ST_HELLO;
 			ih[0] = 1;
 			put64(ih + 1, len);
-			dir_put(d, ih, IPC_HDR);
-			d->hgot = 0;
-			d->left = len;
-			d->in_body = true;
+			frame_start(d, ih, IPC_HDR, len, k->st == ST_HELLO);
 		} else {
-			d->len += (size_t)n;
-			d->left -= (uint64_t)n;
+			frame_more(d, (size_t)n);
 		}
 		if (d->in_body && d->left == 0) {
 			d->in_body = false;
@@ -601,16 +614,10 @@ static int read_inner(struct gate *g, struct conn *k, bool *progress)
 			if (d->hdr[0] != 1 || len > g->lim.msg_max ||
 			    (k->st != ST_AUTH && len > SMALL_BUF - TCP_HDR))
 				return -1;
-			d->frame_off = d->len;
-			d->hold = k->st != ST_AUTH;
 			put64(th, len);
-			dir_put(d, th, TCP_HDR);
-			d->hgot = 0;
-			d->left = len;
-			d->in_body = true;
+			frame_start(d, th, TCP_HDR, len, k->st != ST_AUTH);
 		} else {
-			d->len += (size_t)n;
-			d->left -= (uint64_t)n;
+			frame_more(d, (size_t)n);
 		}
 		if (d->in_body && d->left == 0) {
 			d->in_body = false;
