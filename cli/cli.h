@@ -81,6 +81,12 @@ int cli_out_open(const struct cli *c, const char *path, unsigned mode, struct cl
 int cli_out_commit(const struct cli *c, struct cli_out *o);
 void cli_out_abort(struct cli_out *o);
 
+/*
+ * Why writing the file `path` failed with errno value e: "no space left on the device holding
+ * DIR" (DIR the file's folder, in d->msg) for a full device or quota, else strerror(e).
+ */
+const char *cli_io_why(struct pk_diag *d, const char *path, int e);
+
 /* Makes renames in folder dir durable (fsync of the folder; best effort: errors are ignored,
  * since the files themselves are on disk already). */
 void cli_sync_dir(const char *dir);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,7 +52,9 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 {
 	struct cli_out out = {NULL, NULL, ""};
 	struct store_node node;
+	struct pk_diag d;
 	struct store *s;
+	struct statvfs v;
 	struct stat st;
 	char *pos[1];
 	uint64_t held;
@@ -76,10 +79,15 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 	err = store_backup(s, to_stdout ? STDOUT_FILENO : fileno(out.f));
 	e = errno;
 	store_close(s);
+	/* LMDB reports a short write (the device filled up during it) as EIO. */
+	if (err == PK_EIO && e == EIO && !to_stdout && fstatvfs(fileno(out.f), &v) == 0 &&
+	    (uint64_t)v.f_bavail * v.f_frsize < ((uint64_t)1 << 20))
+		e = ENOSPC;
 	if (err != 0) {
 		cli_out_abort(&out);
 		return cli_fail(c, "writing %s: %s", pos[0],
-		                err == PK_EIO ? strerror(e) : pk_strerror(err));
+		                err == PK_EIO || err == PK_ENOSPC ? cli_io_why(&d, pos[0], e)
+		                                                  : pk_strerror(err));
 	}
 	if (to_stdout)
 		return EXIT_OK;
@@ -122,6 +130,7 @@ static void note_problem(const char *where, const char *what, void *arg)
 static int copy_file(const char *from, const char *to, char *why, size_t whylen)
 {
 	static char buf[1 << 20];
+	struct pk_diag d;
 	int in, out = -1, rc = -1;
 	ssize_t n;
 
@@ -130,12 +139,13 @@ static int copy_file(const char *from, const char *to, char *why, size_t whylen)
 		return -1;
 	}
 	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
-		snprintf(why, whylen, "%s: %s", to, strerror(errno));
+		snprintf(why, whylen, "%s: %s", to, cli_io_why(&d, to, errno));
 		goto done;
 	}
 	while ((n = read(in, buf, sizeof(buf))) > 0)
 		if (write(out, buf, (size_t)n) != n) {
-			snprintf(why, whylen, "%s: %s", to, strerror(errno));
+			snprintf(why, whylen, "%s: %s", to,
+			         cli_io_why(&d, to, n < 0 ? errno : ENOSPC));
 			goto done;
 		}
 	if (n < 0) {
@@ -143,7 +153,7 @@ static int copy_file(const char *from, const char *to, char *why, size_t whylen)
 		goto done;
 	}
 	if (fsync(out) != 0) {
-		snprintf(why, whylen, "%s: %s", to, strerror(errno));
+		snprintf(why, whylen, "%s: %s", to, cli_io_why(&d, to, errno));
 		goto done;
 	}
 	rc = 0;
@@ -208,11 +218,12 @@ static int check_staged(struct cli *c, const char *file, const char *stage,
 	}
 	*held = changesets_held(s);
 	*own = store_head_get(s, pub, &h) == 0 ? h.seq : 0;
-	err = store_fence_set(s);
+	if ((err = store_fence_set(s)) != 0)
+		cli_fail(c, "%s: cannot mark the restored store: %s", stage,
+		         store_strerror(s, err, &d));
 	store_close(s);
 	if (err != 0)
-		return cli_fail(c, "%s: cannot mark the restored store: %s", stage,
-		                pk_strerror(err));
+		return EXIT_FAIL;
 	return 0;
 }
 
@@ -309,6 +320,7 @@ int cmd_allow_writes(struct cli *c, int argc, char **argv)
 {
 	struct store_node node;
 	struct store_fence f;
+	struct pk_diag d = {""};
 	struct store *s;
 	char *pos[1];
 	int npos, rc, err;
@@ -325,9 +337,11 @@ int cmd_allow_writes(struct cli *c, int argc, char **argv)
 	}
 	if (err == 0)
 		err = store_fence_lift(s);
+	if (err != 0)
+		cli_fail(c, "%s", store_strerror(s, err, &d));
 	store_close(s);
 	if (err != 0)
-		return cli_fail(c, "%s", pk_strerror(err));
+		return EXIT_FAIL;
 	printf("writes allowed (this node holds its own log up to sequence %llu%s)\n",
 	       (unsigned long long)f.have,
 	       f.need > f.have ? "; a peer reported more: later writes may fork this node's log"

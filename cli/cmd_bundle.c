@@ -199,9 +199,10 @@ static int write_bundle_file(const struct cli *c, const char *path, const struct
 		return EXIT_FAIL;
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		if (fwrite(parts[i].p, 1, parts[i].len, o.f) != parts[i].len) {
+			struct pk_diag d;
 			int e = errno;
 			cli_out_abort(&o);
-			return cli_fail(c, "writing %s: %s", path, strerror(e));
+			return cli_fail(c, "writing %s: %s", path, cli_io_why(&d, path, e));
 		}
 	return cli_out_commit(c, &o);
 }
@@ -810,7 +811,7 @@ static int bundle_apply(struct cli *c, const char *file)
 	 * no held one; refused on its own otherwise. */
 	if ((err = take_certs(c, s, &b.certs, &a)) != 0) {
 		rc = cli_fail(c, "%s: storing the certificates: %s; nothing was applied", file,
-		              pk_strerror(err));
+		              store_strerror(s, err, &d));
 		goto out;
 	}
 
@@ -853,7 +854,7 @@ static int bundle_apply(struct cli *c, const char *file)
 		rc = cli_fail(c,
 		              "the store failed after %llu changesets were applied: %s; apply the "
 		              "bundle again to go on",
-		              (unsigned long long)a.applied, pk_strerror(err));
+		              (unsigned long long)a.applied, store_strerror(s, err, &d));
 		goto out;
 	}
 
@@ -871,7 +872,7 @@ static int bundle_apply(struct cli *c, const char *file)
 			fprintf(
 			    stderr,
 			    "pokjactl %s: warning: could not record what the creator holds: %s\n",
-			    c->cmd, pk_strerror(err));
+			    c->cmd, store_strerror(s, err, &d));
 		store_fence_note(s, pk_heads_find(&heads, node.pub), false);
 	}
 

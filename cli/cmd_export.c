@@ -337,7 +337,9 @@ int cmd_export(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (fflush(x.f) != 0 || ferror(x.f) || x.failed) {
-		rc = cli_fail(c, "writing %s: %s", path ? path : "stdout", strerror(errno));
+		struct pk_diag d;
+		rc = cli_fail(c, "writing %s: %s", path ? path : "stdout",
+		              path ? cli_io_why(&d, path, errno) : strerror(errno));
 		goto out;
 	}
 	if (path != NULL) {

@@ -209,6 +209,7 @@ nomem:
 
 int cli_out_open(const struct cli *c, const char *path, unsigned mode, struct cli_out *o)
 {
+	struct pk_diag d;
 	int fd, e;
 
 	o->f = NULL;
@@ -217,7 +218,7 @@ int cli_out_open(const struct cli *c, const char *path, unsigned mode, struct cl
 	    sizeof(o->tmp))
 		return cli_fail(c, "%.60s...: the file name is too long", path);
 	if ((fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode)) < 0)
-		return cli_fail(c, "cannot write %s: %s", path, strerror(errno));
+		return cli_fail(c, "cannot write %s: %s", path, cli_io_why(&d, path, errno));
 	if ((o->f = fdopen(fd, "w")) == NULL) {
 		e = errno;
 		close(fd);
@@ -234,6 +235,14 @@ void cli_out_abort(struct cli_out *o)
 	fclose(o->f);
 	o->f = NULL;
 	unlink(o->tmp);
+}
+
+const char *cli_io_why(struct pk_diag *d, const char *path, int e)
+{
+	if (pk_errno_err(e) != PK_ENOSPC)
+		return strerror(e);
+	pk_diag_nospace_file(d, path);
+	return d->msg;
 }
 
 void cli_sync_dir(const char *dir)
@@ -263,6 +272,7 @@ static void sync_folder_of(const char *path)
 
 int cli_out_commit(const struct cli *c, struct cli_out *o)
 {
+	struct pk_diag d;
 	int e = 0;
 
 	if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0)
@@ -274,7 +284,7 @@ int cli_out_commit(const struct cli *c, struct cli_out *o)
 		e = errno;
 	if (e != 0) {
 		unlink(o->tmp);
-		return cli_fail(c, "writing %s: %s", o->path, strerror(e));
+		return cli_fail(c, "writing %s: %s", o->path, cli_io_why(&d, o->path, e));
 	}
 	sync_folder_of(o->path);
 	return 0;
@@ -287,9 +297,10 @@ int cli_write_file(const struct cli *c, const char *path, const uint8_t *data, s
 	if (cli_out_open(c, path, 0644, &o) != 0)
 		return EXIT_FAIL;
 	if (fwrite(data, 1, len, o.f) != len) {
+		struct pk_diag d;
 		int e = errno;
 		cli_out_abort(&o);
-		return cli_fail(c, "writing %s: %s", path, strerror(e));
+		return cli_fail(c, "writing %s: %s", path, cli_io_why(&d, path, e));
 	}
 	return cli_out_commit(c, &o);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -83,6 +84,10 @@ static int lmdb_err(int rc)
 	case EACCES:
 	case EPERM:
 		return PK_EPERM;
+	case ENOSPC:
+	case EDQUOT:
+	case MDB_MAP_FULL:
+		return PK_ENOSPC;
 	default:
 		return PK_ESTORE;
 	}
@@ -111,6 +116,40 @@ void store_set_max_skew(struct store *s, uint64_t ms)
 const char *store_path(const struct store *s)
 {
 	return s->path;
+}
+
+/*
+ * mdb_txn_commit, but a commit that failed because the device is full says so. LMDB 0.9 turns
+ * a short write (the device filled up in the middle of one) into EIO, and only a write that
+ * found no room at all into ENOSPC; an EIO with (almost) no room left is the same failure.
+ */
+#define FULL_BYTES ((uint64_t)1 << 20)
+static int txn_commit(const struct store *s, MDB_txn *txn)
+{
+	struct statvfs v;
+	int rc = mdb_txn_commit(txn);
+
+	if (rc == EIO && statvfs(s->path, &v) == 0 &&
+	    (uint64_t)v.f_bavail * v.f_frsize < FULL_BYTES)
+		rc = ENOSPC;
+	return rc;
+}
+
+/* The one place a full device gets its sentence, naming the store's folder. */
+int store_diag(const struct store *s, int err, struct pk_diag *d)
+{
+	if (err == PK_ENOSPC)
+		return pk_diag_nospace(d, s->path);
+	return err;
+}
+
+const char *store_strerror(const struct store *s, int err, struct pk_diag *d)
+{
+	if (err == PK_ENOSPC && d != NULL) {
+		store_diag(s, err, d);
+		return d->msg;
+	}
+	return pk_strerror(err);
 }
 
 /* ---- opening ---------------------------------------------------------------------------- */
@@ -172,7 +211,7 @@ static int open_dbs(struct store *s, unsigned flags, struct pk_diag *d)
 			memcpy(s->root, v.mv_data, PK_PUB_BYTES);
 			s->have_root = true;
 		}
-		rc = mdb_txn_commit(txn);
+		rc = txn_commit(s, txn);
 	} else {
 		mdb_txn_abort(txn);
 	}
@@ -245,7 +284,7 @@ int store_open(const char *path, unsigned flags, struct store **out, struct pk_d
 	s->max_skew_ms = MAX_SKEW_MS;
 	pthread_mutex_init(&s->lock, NULL);
 	if (!(flags & STORE_RDONLY) && mkdir(path, 0700) != 0 && errno != EEXIST) {
-		err = pk_diagf(d, PK_EIO, "%s: %s", path, strerror(errno));
+		err = pk_diagf(d, pk_errno_err(errno), "%s: %s", path, strerror(errno));
 		goto fail;
 	}
 	if ((rc = mdb_env_create(&s->env)) != 0 ||
@@ -276,6 +315,8 @@ int store_open(const char *path, unsigned flags, struct store **out, struct pk_d
 	*out = s;
 	return 0;
 fail:
+	if (err == PK_ENOSPC)
+		pk_diag_nospace(d, path);
 	store_close(s);
 	if (err == PK_ECORRUPT && d != NULL && strstr(d->msg, "damaged") == NULL) {
 		size_t n = strlen(d->msg);
@@ -374,7 +415,7 @@ int store_node_init(struct store *s, const struct store_node *n)
 	if (memcmp(n->pub, n->root, PK_PUB_BYTES) == 0 &&
 	    (err = meta_put(txn, s, "certified", "1", 1)) != 0)
 		goto fail;
-	if ((rc = mdb_txn_commit(txn)) != 0)
+	if ((rc = txn_commit(s, txn)) != 0)
 		return lmdb_err(rc);
 	memcpy(s->root, n->root, PK_PUB_BYTES);
 	s->have_root = true;
@@ -401,7 +442,7 @@ int store_next_serial(struct store *s, uint64_t *serial)
 		mdb_txn_abort(txn);
 		return err;
 	}
-	return lmdb_err(mdb_txn_commit(txn));
+	return lmdb_err(txn_commit(s, txn));
 }
 
 /* ---- certificates and authority ----------------------------------------------------------- */
@@ -626,9 +667,9 @@ int store_install_chain(struct store *s, const uint8_t root[PK_PUB_BYTES],
 	if ((err = meta_put(txn, s, "root", root, PK_PUB_BYTES)) != 0 ||
 	    (err = meta_put(txn, s, "certified", "1", 1)) != 0)
 		goto fail;
-	if ((rc = mdb_txn_commit(txn)) != 0) {
+	if ((rc = txn_commit(s, txn)) != 0) {
 		cache_forget(s);
-		return lmdb_err(rc);
+		return store_diag(s, lmdb_err(rc), d);
 	}
 	memcpy(s->root, root, PK_PUB_BYTES);
 	s->have_root = true;
@@ -637,7 +678,7 @@ int store_install_chain(struct store *s, const uint8_t root[PK_PUB_BYTES],
 fail:
 	mdb_txn_abort(txn);
 	cache_forget(s);
-	return err;
+	return store_diag(s, err, d);
 }
 
 int store_chain_get(struct store *s, const uint8_t origin[PK_PUB_BYTES],
@@ -1209,7 +1250,7 @@ int store_certs_put(struct store *s, const struct store_blob *certs, size_t n, i
 		if (errs[i] == PK_ENOTFOUND)
 			errs[i] = PK_ECERT; /* the sentence was filled by cert_link */
 	err = 0;
-	rc = mdb_txn_commit(txn);
+	rc = txn_commit(s, txn);
 	txn = NULL;
 	if (rc != 0)
 		err = lmdb_err(rc);
@@ -1250,7 +1291,8 @@ int store_cert_put(struct store *s, const uint8_t *cert, size_t len, struct pk_d
 	int one, err;
 
 	if ((err = store_certs_put(s, &b, 1, &one, &why, NULL)) != 0)
-		return pk_diagf(d, err, "%s", pk_strerror(err));
+		return err == PK_ENOSPC ? store_diag(s, err, d)
+		                        : pk_diagf(d, err, "%s", pk_strerror(err));
 	if (one != 0 && d != NULL)
 		*d = why;
 	return one;
@@ -1517,7 +1559,7 @@ int store_apply(struct store *s, const struct store_blob *cs, size_t n, int thre
 	}
 	if ((err = refusals_count(txn, s, out, n)) != 0)
 		goto out;
-	rc = mdb_txn_commit(txn);
+	rc = txn_commit(s, txn);
 	txn = NULL;
 	err = lmdb_err(rc);
 out:
@@ -1606,7 +1648,7 @@ int store_fence_set(struct store *s)
 		mdb_txn_abort(txn);
 		return err;
 	}
-	return lmdb_err(mdb_txn_commit(txn));
+	return lmdb_err(txn_commit(s, txn));
 }
 
 int store_fence_note(struct store *s, uint64_t seq, bool decisive)
@@ -1635,7 +1677,7 @@ int store_fence_note(struct store *s, uint64_t seq, bool decisive)
 		mdb_txn_abort(txn);
 		return err == PK_ENOTFOUND ? 0 : err;
 	}
-	return lmdb_err(mdb_txn_commit(txn));
+	return lmdb_err(txn_commit(s, txn));
 }
 
 int store_fence_get(struct store *s, struct store_fence *f)
@@ -1665,7 +1707,7 @@ int store_fence_lift(struct store *s)
 		mdb_txn_abort(txn);
 		return err;
 	}
-	return lmdb_err(mdb_txn_commit(txn));
+	return lmdb_err(txn_commit(s, txn));
 }
 
 /* ---- backup ------------------------------------------------------------------------------- */
@@ -1674,7 +1716,7 @@ int store_backup(struct store *s, int fd)
 {
 	int rc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
 
-	return rc == 0 ? 0 : rc > 0 ? (errno = rc, PK_EIO) : lmdb_err(rc);
+	return rc == 0 ? 0 : rc > 0 ? (errno = rc, pk_errno_err(rc)) : lmdb_err(rc);
 }
 
 int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct pk_op *ops,
@@ -1762,7 +1804,7 @@ int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct p
 		if (progress != NULL)
 			progress(done, nops, arg);
 	}
-	rc = mdb_txn_commit(txn);
+	rc = txn_commit(s, txn);
 	txn = NULL;
 	err = lmdb_err(rc);
 out:
@@ -1772,7 +1814,7 @@ out:
 		memset(w, 0, sizeof(*w));
 	free(buf);
 	free(scratch);
-	return err;
+	return store_diag(s, err, d);
 }
 
 /* ---- reading ------------------------------------------------------------------------------ */
@@ -2268,7 +2310,7 @@ int store_refusals_add(struct store *s, const char *tag, uint64_t count)
 		mdb_txn_abort(txn);
 		return err;
 	}
-	return lmdb_err(mdb_txn_commit(txn));
+	return lmdb_err(txn_commit(s, txn));
 }
 
 int store_refusals(struct store *s, int (*fn)(const char *tag, uint64_t count, void *arg),
@@ -2385,7 +2427,7 @@ int store_invite_put(struct store *s, const struct store_invite *inv)
 		mdb_txn_abort(txn);
 		return err;
 	}
-	return lmdb_err(mdb_txn_commit(txn));
+	return lmdb_err(txn_commit(s, txn));
 }
 
 struct invite_ctx {
@@ -2525,7 +2567,7 @@ int store_invite_use(struct store *s, const uint8_t secret[32], uint64_t now)
 	}
 	if ((err = invites_purge(txn, s, now)) != 0)
 		goto fail;
-	if ((rc = mdb_txn_commit(txn)) != 0)
+	if ((rc = txn_commit(s, txn)) != 0)
 		return lmdb_err(rc);
 	return result;
 fail:
@@ -2561,7 +2603,7 @@ int store_peer_put(struct store *s, const struct store_peer *p)
 		mdb_txn_abort(txn);
 		return lmdb_err(rc);
 	}
-	return lmdb_err(mdb_txn_commit(txn));
+	return lmdb_err(txn_commit(s, txn));
 }
 
 struct peer_ctx {
@@ -3220,7 +3262,7 @@ int store_peer_heads_put(struct store *s, const uint8_t peer[PK_PUB_BYTES], cons
 		mdb_txn_abort(txn);
 		return err;
 	}
-	return lmdb_err(mdb_txn_commit(txn));
+	return lmdb_err(txn_commit(s, txn));
 }
 
 struct peer_heads_ctx {

@@ -343,6 +343,18 @@ void store_set_max_skew(struct store *s, uint64_t ms);
 /* The data file's path (for messages). */
 const char *store_path(const struct store *s);
 
+/*
+ * When err is PK_ENOSPC, writes "no space left on the device holding DIR" (DIR the store
+ * folder) into d (when not NULL). Every store function that takes a struct pk_diag * does this
+ * itself; callers of the others (store_apply, store_certs_put, store_fence_set, ...) call it.
+ * Returns err.
+ */
+int store_diag(const struct store *s, int err, struct pk_diag *d);
+
+/* The sentence to print for err from a store function that takes no struct pk_diag *: the
+ * store_diag sentence (kept in d) for PK_ENOSPC, else pk_strerror(err). */
+const char *store_strerror(const struct store *s, int err, struct pk_diag *d);
+
 /* ---- peer heads and certificates (offline bundles, cmd_bundle.c) ----------------------------
  *
  * What this node last learned that a peer holds: per peer and origin, the highest sequence the

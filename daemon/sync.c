@@ -401,6 +401,12 @@ static size_t apply_batch(struct sync *sy, const struct pk_blob *b, size_t n, co
 	}
 	*store_err = store_apply(sy->s, sb, n, (int)sy->cfg->verify_threads, now_ms(), out);
 	free(sb);
+	if (*store_err == PK_ENOSPC) {
+		struct pk_diag d;
+		log_error("disk-full", "from %s: nothing applied: %s", from,
+		          store_strerror(sy->s, *store_err, &d));
+		return 0;
+	}
 	if (*store_err != 0) {
 		log_error("apply-failed", "from %s: the store failed: %s", from,
 		          pk_strerror(*store_err));

@@ -1,8 +1,10 @@
 /* error.c: error code names and the diagnostic helper. */
 #include "error.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static const struct {
 	const char *text;
@@ -36,6 +38,7 @@ static const struct {
     {"replayed message", "replay"},
     {"message does not authenticate", "auth"},
     {"a different certificate is held for that key", "cert-conflict"},
+    {"no space left on the device", "no-space"},
 };
 
 const char *pk_strerror(int err)
@@ -62,4 +65,26 @@ int pk_diagf(struct pk_diag *d, int err, const char *fmt, ...)
 		va_end(ap);
 	}
 	return err;
+}
+
+int pk_errno_err(int e)
+{
+	return e == ENOSPC || e == EDQUOT ? PK_ENOSPC : PK_EIO;
+}
+
+int pk_diag_nospace(struct pk_diag *d, const char *dir)
+{
+	return pk_diagf(d, PK_ENOSPC, "no space left on the device holding %s", dir);
+}
+
+int pk_diag_nospace_file(struct pk_diag *d, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return pk_diag_nospace(d, ".");
+	if (slash == path)
+		return pk_diag_nospace(d, "/");
+	return pk_diagf(d, PK_ENOSPC, "no space left on the device holding %.*s",
+	                (int)(slash - path), path);
 }

@@ -39,9 +39,10 @@ enum pk_err {
 	PK_EREPLAY = -25,   /* a message seen before */
 	PK_EAUTH = -26,     /* a message that does not authenticate (wrong key, altered) */
 	PK_ECONFLICT = -27, /* a different certificate is held for that key */
+	PK_ENOSPC = -28,    /* the device (or the quota) holding the files is full */
 };
 
-#define PK_ERR_COUNT 28
+#define PK_ERR_COUNT 29
 
 /* A short, static, English description of an error code. Never NULL. */
 const char *pk_strerror(int err);
@@ -60,5 +61,19 @@ struct pk_diag {
 /* printf into d->msg when d is not NULL. Returns err, so callers can `return pk_diagf(...)`. */
 int pk_diagf(struct pk_diag *d, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* PK_ENOSPC when errno value e says the device or the quota is full (ENOSPC, EDQUOT), else
+ * PK_EIO. */
+int pk_errno_err(int e);
+
+/*
+ * The one sentence for a full device: "no space left on the device holding DIR", into d when d
+ * is not NULL. DIR is the folder that was written to (a node's store folder, the folder of an
+ * output file). Returns PK_ENOSPC.
+ */
+int pk_diag_nospace(struct pk_diag *d, const char *dir);
+
+/* pk_diag_nospace for the folder that holds the file `path` ("." for a bare name). */
+int pk_diag_nospace_file(struct pk_diag *d, const char *path);
 
 #endif
