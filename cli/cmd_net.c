@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -129,7 +130,8 @@ int cmd_invite(struct cli *c, int argc, char **argv)
 	memcpy(si.name, inv.name, sizeof(si.name));
 	si.expires = inv.expires;
 	if ((err = pk_invite_encode(&inv, &token)) != 0 || (err = store_invite_put(s, &si)) != 0) {
-		rc = cli_fail(c, "cannot make the invite: %s", pk_strerror(err));
+		struct pk_diag d = {""};
+		rc = cli_fail(c, "cannot make the invite: %s", store_strerror(s, err, &d));
 		goto out;
 	}
 	if (c->json) {
@@ -392,6 +394,50 @@ static int status_forked(const uint8_t origin[PK_PUB_BYTES], uint64_t seq, void 
 	return 0;
 }
 
+/* Free space below this on the device holding the store counts as full: a write transaction
+ * grows the data file by a few pages at a time, and one import can need much more. */
+#define DISK_LOW_BYTES ((uint64_t)1 << 20)
+
+/*
+ * The free space of the device holding the store (statvfs: what an unprivileged writer such as
+ * pokjad may still use), as "disk_free_bytes" and "disk_full" in j, or as a "disk:" line and,
+ * when (nearly) full, the same sentence a failed write gives.
+ */
+static void status_disk(struct store *s, json_t *j)
+{
+	const char *dir = store_path(s);
+	struct pk_diag d;
+	struct statvfs v;
+	uint64_t free_b;
+	bool full;
+
+	if (statvfs(dir, &v) != 0) {
+		if (j != NULL)
+			json_object_set_new(j, "disk_free_bytes", json_null());
+		else
+			printf("disk:      free space unknown (%s: %s)\n", dir, strerror(errno));
+		return;
+	}
+	free_b = (uint64_t)v.f_bavail * v.f_frsize;
+	full = free_b < DISK_LOW_BYTES;
+	pk_diag_nospace(&d, dir);
+	if (j != NULL) {
+		json_object_set_new(j, "disk_free_bytes", json_integer((json_int_t)free_b));
+		json_object_set_new(j, "disk_full", json_boolean(full));
+		if (full)
+			json_object_set_new(j, "disk_warning", json_string(d.msg));
+		return;
+	}
+	if (free_b >= (uint64_t)10 << 30)
+		printf("disk:      %llu GiB free on the device holding %s\n",
+		       (unsigned long long)(free_b >> 30), dir);
+	else
+		printf("disk:      %.1f MiB free on the device holding %s\n",
+		       (double)free_b / (1 << 20), dir);
+	if (full)
+		printf("DISK FULL: %s\n", d.msg);
+}
+
 int cmd_status(struct cli *c, int argc, char **argv)
 {
 	struct status_ctx x;
@@ -415,6 +461,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	} else {
 		cli_print_node(&node);
 		cli_show_writes(s, NULL);
+		status_disk(s, NULL);
 	}
 	if ((err = store_peer_list(s, status_peer, &x)) >= 0 &&
 	    (err = store_refusals(s, status_refused, &x)) >= 0)
@@ -422,6 +469,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	if (x.json) {
 		j = cli_node_json(&node);
 		cli_show_writes(s, j);
+		status_disk(s, j);
 	}
 	store_close(s);
 	if (x.json) {
