@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -86,6 +88,19 @@ static int teardown(void **state)
 	free(f->dir);
 	free(f);
 	return 0;
+}
+
+/* teardown, after unmounting the tmpfs of test_full_device if a failed assertion left it. */
+static int teardown_disk(void **state)
+{
+	struct fx *f = *state;
+	char mnt[480];
+
+	store_close(f->s);
+	f->s = NULL;
+	snprintf(mnt, sizeof(mnt), "%s/disk", f->dir);
+	umount2(mnt, MNT_DETACH);
+	return teardown(state);
 }
 
 static int group_setup(void **state)
@@ -1768,20 +1783,115 @@ static void test_open_truncated(void **state)
 		fail_msg("truncated data.mdb:%s", report);
 }
 
+/* ---- a full device --------------------------------------------------------------------------- */
+
+static void test_nospace_text(void **state)
+{
+	struct pk_diag d = {""};
+
+	(void)state;
+	assert_string_equal(pk_strerror(PK_ENOSPC), "no space left on the device");
+	assert_string_equal(pk_errtag(PK_ENOSPC), "no-space");
+	assert_int_equal(pk_errno_err(ENOSPC), PK_ENOSPC);
+	assert_int_equal(pk_errno_err(EDQUOT), PK_ENOSPC);
+	assert_int_equal(pk_errno_err(EIO), PK_EIO);
+	assert_int_equal(pk_diag_nospace(&d, "/srv/n/store"), PK_ENOSPC);
+	assert_string_equal(d.msg, "no space left on the device holding /srv/n/store");
+	pk_diag_nospace_file(&d, "/backup/n.mdb");
+	assert_string_equal(d.msg, "no space left on the device holding /backup");
+	pk_diag_nospace_file(&d, "n.mdb");
+	assert_string_equal(d.msg, "no space left on the device holding .");
+	pk_diag_nospace_file(&d, "/n.mdb");
+	assert_string_equal(d.msg, "no space left on the device holding /");
+}
+
+static int count_record(const struct store_record *r, void *arg)
+{
+	(void)r;
+	++*(size_t *)arg;
+	return 0;
+}
+
+static void count_problem(const char *where, const char *what, void *arg)
+{
+	(void)where;
+	(void)what;
+	++*(size_t *)arg;
+}
+
+/* A store on a 512 KiB tmpfs (needs root to mount it): writes until one fails; it fails with
+ * PK_ENOSPC and the sentence naming the store folder, and everything written before is intact. */
+static void test_full_device(void **state)
+{
+	struct fx *f = *state;
+	char mnt[480], name[1001], keys[40][32], want[700];
+	struct store_verify_stats vs;
+	struct pk_op ops[40];
+	uint8_t *vals[40];
+	struct pk_diag d;
+	size_t problems = 0, n = 0;
+	int err = 0, written = 0;
+
+	if (geteuid() != 0)
+		fail_msg("not root: this test mounts a tmpfs (run the unit tests as root)");
+	snprintf(mnt, sizeof(mnt), "%s/disk", f->dir);
+	assert_int_equal(mkdir(mnt, 0700), 0);
+	if (mount("tmpfs", mnt, "tmpfs", 0, "size=512k,mode=0700") != 0)
+		fail_msg("mount -t tmpfs %s: %s", mnt, strerror(errno));
+	snprintf(f->path, sizeof(f->path), "%s/node", mnt);
+	f->s = national(f->path);
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	for (int round = 0; round < 100 && err == 0; round++) {
+		for (int i = 0; i < 40; i++) {
+			size_t vlen;
+			snprintf(keys[i], sizeof(keys[i]), "k%d-%d", round, i);
+			vals[i] = tu_kegiatan(name, 2026, &vlen);
+			ops[i] = tu_op("kegiatan", "32", keys[i], vals[i], vlen);
+		}
+		d.msg[0] = '\0';
+		err = write_ops(f->s, &root, ops, 40, NULL, &d);
+		for (int i = 0; i < 40; i++)
+			free(vals[i]);
+		if (err == 0)
+			written++;
+	}
+	assert_int_equal(err, PK_ENOSPC);
+	assert_true(written > 0);
+	assert_string_equal(store_path(f->s), f->path);
+	snprintf(want, sizeof(want), "no space left on the device holding %s", f->path);
+	assert_string_equal(d.msg, want);
+	/* Nothing written before is lost or damaged. */
+	assert_int_equal(store_list(f->s, "kegiatan", "32", false, count_record, &n), written * 40);
+	assert_int_equal((int)n, written * 40);
+	assert_int_equal(store_verify(f->s, count_problem, &problems, &vs), 0);
+	assert_int_equal((int)problems, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 #define E(fn) cmocka_unit_test_setup_teardown(fn, setup_empty, teardown)
 	const struct CMUnitTest tests[] = {
-	    E(test_open_init_reopen),      E(test_uncertified_node),
-	    T(test_write_get_list),        T(test_delete_tombstone),
-	    T(test_write_all_or_nothing),  E(test_district_writes_own_region_only),
-	    T(test_apply_refusals),        T(test_fork),
-	    T(test_batch_with_refusals),   T(test_out_of_order),
-	    T(test_last_writer_wins),      T(test_interleavings_converge),
-	    T(test_verify_clean),          T(test_verify_flipped_signature),
-	    T(test_verify_flipped_record), T(test_open_garbage),
+	    E(test_open_init_reopen),
+	    E(test_uncertified_node),
+	    T(test_write_get_list),
+	    T(test_delete_tombstone),
+	    T(test_write_all_or_nothing),
+	    E(test_district_writes_own_region_only),
+	    T(test_apply_refusals),
+	    T(test_fork),
+	    T(test_batch_with_refusals),
+	    T(test_out_of_order),
+	    T(test_last_writer_wins),
+	    T(test_interleavings_converge),
+	    T(test_verify_clean),
+	    T(test_verify_flipped_signature),
+	    T(test_verify_flipped_record),
+	    T(test_open_garbage),
 	    T(test_open_truncated),
+	    E(test_nospace_text),
+	    cmocka_unit_test_setup_teardown(test_full_device, setup_empty, teardown_disk),
 	};
 #undef T
 #undef E
