@@ -34,7 +34,9 @@ static const struct command commands[] = {
     {"status", cmd_status, "status [--dir DIR] [--json]",
      "Shows this node, its parent and children as pokjad last saw them (connected or not,\n"
      "last contact, changesets behind each way, refused), refused changesets by reason,\n"
-     "and forked origins."},
+     "forked origins, and the free space of the device holding the store, with the line\n"
+     "\"DISK FULL: no space left on the device holding DIR\" below 1 MiB free. --json:\n"
+     "disk_free_bytes, disk_full and, when full, disk_warning."},
     {"invite", cmd_invite,
      "invite [--dir DIR] --region CODE [--name NAME] [--valid 72h] [--url URL] [--json]",
      "Prints a one-line invite token for a new child node: this node's address and key,\n"
