@@ -401,34 +401,40 @@ static int status_forked(const uint8_t origin[PK_PUB_BYTES], uint64_t seq, void 
 /*
  * The free space of the device holding the store (statvfs: what an unprivileged writer such as
  * pokjad may still use), as "disk_free_bytes" and "disk_full" in j, or as a "disk:" line and,
- * when (nearly) full, the same sentence a failed write gives.
+ * when (nearly) full or when the last write to the store failed for lack of room (its mark,
+ * STORE_FULL_MARK), the same sentence a failed write gives. The mark's time is
+ * "disk_full_at" (null without a mark).
  */
 static void status_disk(struct store *s, json_t *j)
 {
 	const char *dir = store_path(s);
+	char when[32] = "";
 	struct pk_diag d;
 	struct statvfs v;
-	uint64_t free_b;
-	bool full;
+	uint64_t free_b = 0;
+	time_t at;
+	bool known, marked, full;
 
-	if (statvfs(dir, &v) != 0) {
-		if (j != NULL)
-			json_object_set_new(j, "disk_free_bytes", json_null());
-		else
-			printf("disk:      free space unknown (%s: %s)\n", dir, strerror(errno));
-		return;
-	}
-	free_b = (uint64_t)v.f_bavail * v.f_frsize;
-	full = free_b < DISK_LOW_BYTES;
+	marked = store_full_since(s, &at);
+	if (marked)
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&at));
+	known = statvfs(dir, &v) == 0;
+	if (known)
+		free_b = (uint64_t)v.f_bavail * v.f_frsize;
+	full = marked || (known && free_b < DISK_LOW_BYTES);
 	pk_diag_nospace(&d, dir);
 	if (j != NULL) {
-		json_object_set_new(j, "disk_free_bytes", json_integer((json_int_t)free_b));
+		json_object_set_new(j, "disk_free_bytes",
+		                    known ? json_integer((json_int_t)free_b) : json_null());
 		json_object_set_new(j, "disk_full", json_boolean(full));
+		json_object_set_new(j, "disk_full_at", marked ? json_string(when) : json_null());
 		if (full)
 			json_object_set_new(j, "disk_warning", json_string(d.msg));
 		return;
 	}
-	if (free_b >= (uint64_t)10 << 30)
+	if (!known)
+		printf("disk:      free space unknown (%s: %s)\n", dir, strerror(errno));
+	else if (free_b >= (uint64_t)10 << 30)
 		printf("disk:      %llu GiB free on the device holding %s\n",
 		       (unsigned long long)(free_b >> 30), dir);
 	else
@@ -436,6 +442,10 @@ static void status_disk(struct store *s, json_t *j)
 		       (double)free_b / (1 << 20), dir);
 	if (full)
 		printf("DISK FULL: %s\n", d.msg);
+	if (marked)
+		printf("           (a write failed for lack of room at %s; the next write that "
+		       "succeeds clears this)\n",
+		       when);
 }
 
 int cmd_status(struct cli *c, int argc, char **argv)

@@ -35,8 +35,9 @@ static const struct command commands[] = {
      "Shows this node, its parent and children as pokjad last saw them (connected or not,\n"
      "last contact, changesets behind each way, refused), refused changesets by reason,\n"
      "forked origins, and the free space of the device holding the store, with the line\n"
-     "\"DISK FULL: no space left on the device holding DIR\" below 1 MiB free. --json:\n"
-     "disk_free_bytes, disk_full and, when full, disk_warning."},
+     "\"DISK FULL: no space left on the device holding DIR\" below 1 MiB free or after a\n"
+     "write failed for lack of room (until one succeeds). --json: disk_free_bytes,\n"
+     "disk_full, disk_full_at and, when full, disk_warning."},
     {"invite", cmd_invite,
      "invite [--dir DIR] --region CODE [--name NAME] [--valid 72h] [--url URL] [--json]",
      "Prints a one-line invite token for a new child node: this node's address and key,\n"

@@ -57,6 +57,8 @@ struct store {
 	MDB_dbi peerheads;                        /* likewise (offline bundles) */
 	MDB_dbi revpending;                       /* likewise (revocations ahead of their cert) */
 	char path[4096];
+	bool rdonly;      /* opened with STORE_RDONLY */
+	bool marked_full; /* STORE_FULL_MARK exists (as far as this process knows) */
 	const char *mapaddr;
 	uint8_t root[PK_PUB_BYTES];
 	bool have_root;
@@ -124,15 +126,43 @@ const char *store_path(const struct store *s)
  * found no room at all into ENOSPC; an EIO with (almost) no room left is the same failure.
  */
 #define FULL_BYTES ((uint64_t)1 << 20)
-static int txn_commit(const struct store *s, MDB_txn *txn)
+static int txn_commit(struct store *s, MDB_txn *txn)
 {
 	struct statvfs v;
-	int rc = mdb_txn_commit(txn);
+	char mark[4200];
+	int rc = mdb_txn_commit(txn), fd;
 
 	if (rc == EIO && statvfs(s->path, &v) == 0 &&
 	    (uint64_t)v.f_bavail * v.f_frsize < FULL_BYTES)
 		rc = ENOSPC;
+	if (s->rdonly || (rc == 0 && !s->marked_full))
+		return rc;
+	/* The mark of a write that failed for lack of room (store.h, STORE_FULL_MARK): made on
+	 * such a failure (an empty file needs no data block), removed by the next commit that
+	 * succeeds, in whichever process. Best effort both ways. */
+	snprintf(mark, sizeof(mark), "%s/%s", s->path, STORE_FULL_MARK);
+	if (rc == 0) {
+		unlink(mark);
+		s->marked_full = false;
+	} else if (rc == ENOSPC || rc == EDQUOT) {
+		if ((fd = open(mark, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0)
+			close(fd);
+		s->marked_full = true;
+	}
 	return rc;
+}
+
+bool store_full_since(const struct store *s, time_t *when)
+{
+	char mark[4200];
+	struct stat st;
+
+	snprintf(mark, sizeof(mark), "%s/%s", s->path, STORE_FULL_MARK);
+	if (stat(mark, &st) != 0)
+		return false;
+	if (when != NULL)
+		*when = st.st_mtime;
+	return true;
 }
 
 /* The one place a full device gets its sentence, naming the store's folder. */
@@ -281,6 +311,7 @@ int store_open(const char *path, unsigned flags, struct store **out, struct pk_d
 	if (s == NULL)
 		return PK_ENOMEM;
 	snprintf(s->path, sizeof(s->path), "%s", path);
+	s->rdonly = (flags & STORE_RDONLY) != 0;
 	s->max_skew_ms = MAX_SKEW_MS;
 	pthread_mutex_init(&s->lock, NULL);
 	if (!(flags & STORE_RDONLY) && mkdir(path, 0700) != 0 && errno != EEXIST) {
@@ -312,6 +343,7 @@ int store_open(const char *path, unsigned flags, struct store **out, struct pk_d
 	if ((err = open_dbs(s, flags, d)) != 0)
 		goto fail;
 	s->mapaddr = map_base(s);
+	s->marked_full = store_full_since(s, NULL);
 	*out = s;
 	return 0;
 fail:

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "proto/cert.h"
 #include "proto/changeset.h"
@@ -350,6 +351,16 @@ const char *store_path(const struct store *s);
  * Returns err.
  */
 int store_diag(const struct store *s, int err, struct pk_diag *d);
+
+/*
+ * A write transaction that fails because the device is full leaves an empty file of this name
+ * in the store folder; the next one that commits removes it. So `pokjactl status` can tell
+ * that pokjad (or any writer) failed for lack of room, even after some room came back.
+ */
+#define STORE_FULL_MARK "disk-full"
+
+/* Whether the STORE_FULL_MARK is there, and (when not NULL) since when (the last failure). */
+bool store_full_since(const struct store *s, time_t *when);
 
 /* The sentence to print for err from a store function that takes no struct pk_diag *: the
  * store_diag sentence (kept in d) for PK_ENOSPC, else pk_strerror(err). */

@@ -92,9 +92,20 @@ same "... and the 300 records written before are still all there" "$(count nas k
 
 # ---- 3. room made: writes work again ------------------------------------------------------
 
+# Stopped while room is made, so that no write of its own clears the mark before status.
+stop nas
+same "the national pokjad stops cleanly, full disk or not" "$STOPPED" ""
 rm -f "$N/filler"
+jcheck "with room again, status --json still reports the failed write (its time)" \
+	"j['disk_full'] is True and j['disk_free_bytes'] > 1048576 and
+	 j['disk_full_at'].endswith('Z') and
+	 j['disk_warning'] == 'no space left on the device holding $S'" "$P" --dir "$N" status --json
+outputs "... and status says when a write failed" \
+	"^ +\(a write failed for lack of room at [0-9T:-]+Z; the next write that succeeds clears this\)\$" \
+	"$P" --dir "$N" status
 ok "after the filler is removed, the import works" "$P" --dir "$N" import "$T/more.jsonl"
 same "... all 300 new records are there" "$(count nas more-)" 300
+start nas
 if wait_for 20 count_is nas up- 300; then
 	pass "3. the province's push gets through once there is room"
 else
@@ -103,7 +114,8 @@ else
 fi
 same "the records written before the failure are all still there" "$(count nas keep-)" 300
 outputs "verify finds no problem" ' 0 problems$' "$P" --dir "$N" verify
-jcheck "status --json: not full any more" 'j["disk_full"] is False and "disk_warning" not in j' \
+jcheck "status --json: not full any more" \
+	'j["disk_full"] is False and j["disk_full_at"] is None and "disk_warning" not in j' \
 	"$P" --dir "$N" status --json
 "$P" --dir "$N" status >"$OUT" 2>&1
 if grep -q "DISK FULL" "$OUT"; then

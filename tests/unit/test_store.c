@@ -1861,6 +1861,7 @@ static void test_full_device(void **state)
 	assert_string_equal(store_path(f->s), f->path);
 	snprintf(want, sizeof(want), "no space left on the device holding %s", f->path);
 	assert_string_equal(d.msg, want);
+	assert_true(store_full_since(f->s, NULL)); /* the mark that status reads */
 	/* Nothing written before is lost or damaged. */
 	assert_int_equal(store_list(f->s, "kegiatan", "32", false, count_record, &n), written * 40);
 	assert_int_equal((int)n, written * 40);
