@@ -36,6 +36,7 @@ int pk_request_decode(const uint8_t *buf, size_t len, struct pk_request *rq, str
 	const uint8_t *body, *sig, *pub;
 	const char *tag, *region, *name;
 	uint32_t n, blen, slen, taglen, rlen, nlen;
+	uint64_t created;
 
 	memset(rq, 0, sizeof(*rq));
 	if (len > PK_REQUEST_MAX_BYTES)
@@ -52,7 +53,7 @@ int pk_request_decode(const uint8_t *buf, size_t len, struct pk_request *rq, str
 		return pk_diagf(d, PK_EVERSION, "join request tag is not '%s'", PK_REQUEST_TAG);
 	if (pk_mpr_bin(&b, &pub, &n) != 0 || n != PK_PUB_BYTES ||
 	    pk_mpr_str(&b, &region, &rlen) != 0 || pk_mpr_str(&b, &name, &nlen) != 0 ||
-	    pk_mpr_uint(&b, &rq->created) != 0 || pk_mpr_left(&b) != 0)
+	    pk_mpr_uint(&b, &created) != 0 || pk_mpr_left(&b) != 0)
 		return pk_diagf(d, PK_EDECODE, "join request fields have the wrong types");
 	if (!pk_region_valid(region, rlen))
 		return pk_diagf(d, PK_EREGION, "join request names an invalid region code");
@@ -60,9 +61,11 @@ int pk_request_decode(const uint8_t *buf, size_t len, struct pk_request *rq, str
 		return pk_diagf(d, PK_EDECODE, "join request name is empty, too long or not UTF-8");
 	if (!pk_sig_ok(sig, body, blen, pub))
 		return pk_diagf(d, PK_ESIG, "join request is not signed by the key it names");
+	/* Nothing unverified is left in *rq on a refusal: the fields are copied out only now. */
 	memcpy(rq->pub, pub, PK_PUB_BYTES);
 	memcpy(rq->region, region, rlen);
 	memcpy(rq->name, name, nlen);
+	rq->created = created;
 	return 0;
 }
 

@@ -28,8 +28,8 @@ struct pk_request {
 int pk_request_encode(const struct pk_request *rq, const uint8_t sec[PK_SEC_BYTES], uint8_t **out,
                       size_t *outlen);
 
-/* Decodes a request and checks its self-signature. PK_EDECODE, PK_EVERSION, PK_EREGION,
- * PK_ESIG. Safe on any bytes. */
+/* Decodes a request and checks its self-signature. PK_EDECODE, PK_ETOOBIG, PK_EVERSION,
+ * PK_EREGION, PK_ESIG, with *rq all zero. Safe on any bytes. */
 int pk_request_decode(const uint8_t *buf, size_t len, struct pk_request *rq, struct pk_diag *d);
 
 struct pk_certset {
