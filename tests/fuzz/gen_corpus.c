@@ -1,5 +1,6 @@
 /*
- * gen_corpus.c: writes the fuzzers' seed corpora in tests/fuzz/corpus/{changeset,cert,mpread}/.
+ * gen_corpus.c: writes the fuzzers' seed corpora in tests/fuzz/corpus/{changeset,apply,cert,
+ * certset,enroll,mpread}/.
  *
  * The seeds are valid encodings made with the project's own encoders and fixed keys (seeds of
  * 32 equal bytes), fixed clocks and fixed validity periods, so that running this again gives
@@ -19,8 +20,10 @@
 #include "proto/cert.h"
 #include "proto/changeset.h"
 #include "proto/crypto.h"
+#include "proto/enroll.h"
 #include "proto/hlc.h"
 #include "proto/schema.h"
+#include "proto/syncmsg.h"
 
 #define ROOT_SEED 0x01     /* the national node; fuzz_cert.c uses the same */
 #define DISTRICT_SEED 0x02 /* Kota Bekasi, 32.75 */
@@ -212,7 +215,9 @@ static struct pk_op op(const char *coll, const char *region, const char *key,
 	return o;
 }
 
-/* Encodes, writes, and checks the result decodes; prev receives its hash for the next. */
+/* Encodes, writes (named by the kinds of op they hold: put-, delete-, mixed-; the test
+ * tests/cli/test_fuzz_corpus.sh wants a put and a delete), and checks the result decodes; prev
+ * receives its hash for the next. */
 static void changeset(const char *name, const struct key *k, uint64_t seq,
                       uint8_t prev[PK_HASH_BYTES], uint64_t hlc_ms, const struct pk_op *ops,
                       uint32_t nops)
@@ -235,8 +240,10 @@ static void changeset(const char *name, const struct key *k, uint64_t seq,
 	} else {
 		pk_cs_hash(&cs, prev);
 	}
+	/* fuzz_apply.c applies the same changesets to a store holding these keys' chain. */
 	write_file("changeset", name, buf, len);
-	if (strcmp(name, "multi-op-seq3.bin") == 0)
+	write_file("apply", name, buf, len);
+	if (strcmp(name, "mixed-seq3.bin") == 0)
 		write_file("mpread", "changeset.bin", buf, len);
 	free(buf);
 }
@@ -255,23 +262,23 @@ static void changesets(const struct key *root, const struct key *district)
 	value_bad(&bad);
 
 	ops[0] = op("kegiatan", "32.75", "keg-2026-001", &keg);
-	changeset("kegiatan-seq1.bin", district, 1, prev, ms, ops, 1);
+	changeset("put-kegiatan-seq1.bin", district, 1, prev, ms, ops, 1);
 
 	ops[0] = op("kegiatan", "32.75", "keg-2026-001", NULL);
-	changeset("delete-seq2.bin", district, 2, prev, ms + 1000, ops, 1);
+	changeset("delete-kegiatan-seq2.bin", district, 2, prev, ms + 1000, ops, 1);
 
 	ops[0] = op("kegiatan", "32.75", "keg-2026-002", &keg);
 	ops[1] = op("kumuh", "32.75.01.1001", "kumuh:2025", &kum);
 	ops[2] = op("rapat", "32.75", "rapat.2026-02-28", &rap);
 	ops[3] = op("kegiatan", "32.75.01", "keg-2026-001", NULL);
-	changeset("multi-op-seq3.bin", district, 3, prev, ms + 2000, ops, 4);
+	changeset("mixed-seq3.bin", district, 3, prev, ms + 2000, ops, 4);
 
 	ops[0] = op("kegiatan", "32.75", "keg-2026-003", &bad);
 	ops[1] = op("nosuch", "32.75", "x", &keg);
-	changeset("bad-records-seq4.bin", district, 4, prev, ms + 3000, ops, 2);
+	changeset("put-bad-records-seq4.bin", district, 4, prev, ms + 3000, ops, 2);
 
 	ops[0] = op("arahan", "", "arahan-2026-01", &ara);
-	changeset("root-arahan-seq1.bin", root, 1, rprev, ms + 4000, ops, 1);
+	changeset("put-root-arahan-seq1.bin", root, 1, rprev, ms + 4000, ops, 1);
 
 	write_file("mpread", "kegiatan-value.bin", (const uint8_t *)keg.data, keg.size);
 	write_file("mpread", "rapat-value.bin", (const uint8_t *)rap.data, rap.size);
@@ -284,8 +291,10 @@ static void changesets(const struct key *root, const struct key *district)
 
 /* ---- certificates -------------------------------------------------------------------------- */
 
+/* Writes a certificate; keep, when not NULL, receives the encoding (the caller frees it). */
 static void cert(const char *name, const struct key *issuer, const struct key *subject,
-                 uint64_t serial, const char *region, const char *cname, uint64_t nb, uint64_t na)
+                 uint64_t serial, const char *region, const char *cname, uint64_t nb, uint64_t na,
+                 struct pk_blob *keep)
 {
 	struct pk_cert_info in;
 	struct pk_cert c;
@@ -311,18 +320,100 @@ static void cert(const char *name, const struct key *issuer, const struct key *s
 		failures++;
 	}
 	write_file("cert", name, buf, len);
+	if (keep != NULL) {
+		keep->p = buf;
+		keep->len = len;
+	} else {
+		free(buf);
+	}
+}
+
+/* A certificate set of n certificates (fuzz_certset.c; the decoder checks each one's structure,
+ * not the chain). */
+static void certset(const char *name, const struct key *root, const struct pk_blob *c, size_t n)
+{
+	struct pk_certset cs;
+	struct pk_certset back;
+	struct pk_diag d;
+	uint8_t *buf;
+	size_t len;
+
+	memset(&cs, 0, sizeof(cs));
+	memcpy(cs.root, root->pub, PK_PUB_BYTES);
+	cs.n = n;
+	for (size_t i = 0; i < n; i++) {
+		cs.cert[i] = c[i].p;
+		cs.len[i] = c[i].len;
+	}
+	if (pk_certset_encode(&cs, &buf, &len) != 0) {
+		fprintf(stderr, "gen_corpus: %s: encode failed\n", name);
+		failures++;
+		return;
+	}
+	if (pk_certset_decode(buf, len, &back, &d) != 0 || back.n != n) {
+		fprintf(stderr, "gen_corpus: %s: does not decode: %s\n", name, d.msg);
+		failures++;
+	}
+	write_file("certset", name, buf, len);
 	free(buf);
 }
 
 static void certs(const struct key *root, const struct key *province, const struct key *district)
 {
-	cert("root-province-32.bin", root, province, 1, "32", "Provinsi Jawa Barat", T2025, T2035);
-	cert("province-kota-32.75.bin", province, district, 1, "32.75", "Kota Bekasi", T2025,
-	     T2035);
+	struct pk_blob c[3], five[PK_CHAIN_MAX];
+
+	cert("root-province-32.bin", root, province, 1, "32", "Provinsi Jawa Barat", T2025, T2035,
+	     &c[0]);
+	cert("province-kota-32.75.bin", province, district, 1, "32.75", "Kota Bekasi", T2025, T2035,
+	     &c[1]);
 	cert("root-kota-utf8.bin", root, district, 2, "32.75",
-	     "Dinas Perumahan dan Permukiman \xe2\x80\x93 Kota Bekasi", T2025, T2035);
+	     "Dinas Perumahan dan Permukiman \xe2\x80\x93 Kota Bekasi", T2025, T2035, &c[2]);
 	cert("root-expired.bin", root, province, 3, "32", "Jawa Barat (lama)", 1577836800ULL,
-	     1609459199ULL);
+	     1609459199ULL, NULL);
+
+	certset("certset-chain-2.bin", root, c, 2);
+	certset("certset-single.bin", root, &c[2], 1);
+	for (size_t i = 0; i < PK_CHAIN_MAX; i++)
+		five[i] = c[i % 3];
+	certset("certset-max.bin", root, five, PK_CHAIN_MAX);
+	for (int i = 0; i < 3; i++)
+		free((void *)c[i].p);
+}
+
+/* ---- join requests (fuzz_enroll.c) ----------------------------------------------------------- */
+
+static void request(const char *name, const struct key *k, const char *region, const char *rname,
+                    uint64_t created)
+{
+	struct pk_request rq, back;
+	struct pk_diag d;
+	uint8_t *buf;
+	size_t len;
+
+	memset(&rq, 0, sizeof(rq));
+	memcpy(rq.pub, k->pub, PK_PUB_BYTES);
+	snprintf(rq.region, sizeof(rq.region), "%s", region);
+	snprintf(rq.name, sizeof(rq.name), "%s", rname);
+	rq.created = created;
+	if (pk_request_encode(&rq, k->sec, &buf, &len) != 0) {
+		fprintf(stderr, "gen_corpus: %s: encode failed\n", name);
+		failures++;
+		return;
+	}
+	if (pk_request_decode(buf, len, &back, &d) != 0 || memcmp(&rq, &back, sizeof(rq)) != 0) {
+		fprintf(stderr, "gen_corpus: %s: does not decode to itself: %s\n", name, d.msg);
+		failures++;
+	}
+	write_file("enroll", name, buf, len);
+	free(buf);
+}
+
+static void requests(const struct key *province, const struct key *district)
+{
+	request("request-kota-32.75.bin", district, "32.75", "Kota Bekasi", T2025);
+	request("request-province-32.bin", province, "32", "Provinsi Jawa Barat", 0);
+	request("request-desa-utf8.bin", district, "32.75.01.1001",
+	        "Kelurahan Margahayu \xe2\x80\x93 BKM Maju Bersama", T2035);
 }
 
 /* ---- plain msgpack, every type the reader accepts ------------------------------------------ */
@@ -392,6 +483,7 @@ int main(int argc, char **argv)
 	key_make(&district, DISTRICT_SEED);
 	changesets(&root, &district);
 	certs(&root, &province, &district);
+	requests(&province, &district);
 	all_types();
 	return failures == 0 ? 0 : 1;
 }
