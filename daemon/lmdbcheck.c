@@ -450,6 +450,8 @@ static bool meta_ok(struct ck *c, int i)
 		bad = "gives another page size";
 	else if (rd64(m + META_LAST) < 1)
 		bad = "counts no pages";
+	else if (rd64(m + META_LAST) >= UINT64_MAX / c->psize)
+		bad = "counts more pages than a file can hold"; /* their offsets would not fit */
 	if (bad != NULL) {
 		find(c, (u64)i, "meta page %d %s", i, bad);
 		return false;
@@ -507,7 +509,8 @@ int lmdbcheck(const uint8_t *map, size_t len, uint64_t txnid,
 		if (!meta_ok(c, i))
 			continue;
 		t = rd64(map + (size_t)i * c->psize + META_TXNID);
-		if (txnid ? t == txnid : best < 0 || t > c->txnid) {
+		/* On a tie LMDB reads meta page 0 (mdb_env_pick_meta): so do both choices here. */
+		if (txnid ? best < 0 && t == txnid : best < 0 || t > c->txnid) {
 			best = i;
 			c->txnid = t;
 		}

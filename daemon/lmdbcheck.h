@@ -24,11 +24,13 @@ struct lmdbcheck_stats {
 
 /*
  * Checks the B-trees reachable from the meta page whose txnid equals `txnid` (0: the newest meta
- * page that LMDB would accept) in the file image map[0..len). Calls problem() once per finding
- * with the page number, that page's byte offset in the file (UINT64_MAX when it does not fit),
- * and a sentence that names the db ("db 'log'", "main db", "free db"); `what` is valid during
- * the call only. Returns 0 when the walk finished (see stats->problems), PK_ECORRUPT when no
- * usable meta page exists (also reported through problem), or PK_ENOMEM.
+ * page that LMDB would accept; when both have the txnid, meta page 0, the one LMDB reads) in the
+ * file image map[0..len). A meta page that counts no pages, or more than 2^64 bytes of them, is
+ * not usable. Calls problem() once per finding with the page number, that page's byte offset in
+ * the file (UINT64_MAX when it does not fit), and a sentence that names the db ("db 'log'",
+ * "main db", "free db"); `what` is valid during the call only. Returns 0 when the walk finished
+ * (see stats->problems), PK_ECORRUPT when no usable meta page exists (also reported through
+ * problem), or PK_ENOMEM.
  *
  * Never reads outside map[0..len). Visits each page at most once and recurses at most 32
  * levels per tree, so its time is linear in the file size; it allocates 9 bytes per page.

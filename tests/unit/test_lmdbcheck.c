@@ -259,6 +259,45 @@ static void test_clean(void **state)
 	assert_true(f.n >= 1);
 }
 
+/* Which meta page is walked. Both with the same txnid: meta page 0, as LMDB reads, whether the
+ * txnid is named or 0 (a named txnid used to pick meta page 1). A last page whose byte offset
+ * does not fit 64 bits makes a meta page unusable (it used to be taken, and counted 0 pages). */
+static void test_meta_choice(void **state)
+{
+	struct lmdbcheck_stats st, st2;
+	struct found f, f2;
+	unsigned newest = (unsigned)(F.txnid & 1), older = newest ^ 1;
+	uint8_t *img = malloc(F.len);
+	uint64_t v;
+
+	(void)state;
+	assert_non_null(img);
+	memcpy(img, F.img, F.len);
+	memcpy(img + older * F.psize + 144, img + newest * F.psize + 144, 8);
+	assert_int_equal(run(img, F.len, 0, &f, &st), 0);
+	assert_int_equal(run(img, F.len, F.txnid, &f2, &st2), 0);
+	assert_int_equal(st.txnid, F.txnid);
+	assert_int_equal(st.pages, rd64(img + 136) + 1);
+	assert_memory_equal(&st, &st2, sizeof(st));
+	assert_int_equal(f.n, f2.n);
+
+	memcpy(img, F.img, F.len);
+	v = UINT64_MAX;
+	memcpy(img + newest * F.psize + 136, &v, 8);
+	assert_int_equal(run(img, F.len, 0, &f, &st), 0);
+	assert_true(f.page[newest]);
+	assert_int_equal(st.txnid, F.txnid - 1);
+	assert_true(st.pages >= 2);
+	assert_int_equal(run(img, F.len, F.txnid, &f, &st), PK_ECORRUPT);
+	v = UINT64_MAX / F.psize - 1; /* the largest a meta page may count */
+	memcpy(img + newest * F.psize + 136, &v, 8);
+	assert_int_equal(run(img, F.len, 0, &f, &st), 0);
+	assert_int_equal(st.txnid, F.txnid);
+	assert_int_equal(st.pages, v + 1);
+	assert_true(f.n > 0);
+	free(img);
+}
+
 /* Page kinds in the clean file, from LMDB's free list and the overflow page headers. */
 enum { K_META = 1, K_TREE, K_OVERFLOW, K_SKIP };
 
@@ -480,10 +519,11 @@ static void test_pokja_store(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_layout),       cmocka_unit_test(test_clean),
-	    cmocka_unit_test(test_header_flips), cmocka_unit_test(test_node_flips),
-	    cmocka_unit_test(test_truncated),    cmocka_unit_test(test_zeros),
-	    cmocka_unit_test(test_random),       cmocka_unit_test(test_pokja_store),
+	    cmocka_unit_test(test_layout),      cmocka_unit_test(test_clean),
+	    cmocka_unit_test(test_meta_choice), cmocka_unit_test(test_header_flips),
+	    cmocka_unit_test(test_node_flips),  cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_zeros),       cmocka_unit_test(test_random),
+	    cmocka_unit_test(test_pokja_store),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
