@@ -1,6 +1,6 @@
 /*
  * gen_corpus.c: writes the fuzzers' seed corpora in tests/fuzz/corpus/{changeset,apply,cert,
- * certset,enroll,mpread}/.
+ * certset,enroll,mpread}/ and the pencabutan seed in record/.
  *
  * The seeds are valid encodings made with the project's own encoders and fixed keys (seeds of
  * 32 equal bytes), fixed clocks and fixed validity periods, so that running this again gives
@@ -183,6 +183,31 @@ static void value_arahan(msgpack_sbuffer *sb)
 	must_validate("arahan", sb);
 }
 
+/* A pencabutan value, written as fuzz_record.c's seed for collection 11 (a leading byte 11). */
+static void value_pencabutan(void)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	char kunci[65];
+
+	for (int i = 0; i < 64; i++)
+		kunci[i] = "0123456789abcdef"[(i * 7) % 16];
+	kunci[64] = '\0';
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_sbuffer_write(&sb, "\x0b", 1);
+	msgpack_pack_map(&pk, 3);
+	kv_str(&pk, "alasan", "Kunci node hilang bersama laptop sekretariat");
+	kv_str(&pk, "kunci", kunci);
+	kv_str(&pk, "tanggal", "2026-03-01");
+	{
+		msgpack_sbuffer v = {.size = sb.size - 1, .data = sb.data + 1};
+		must_validate("pencabutan", &v);
+	}
+	write_file("record", "11_pencabutan", (const uint8_t *)sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+}
+
 /* A kegiatan value that fails the schema: tahun is a string, and an unknown field. */
 static void value_bad(msgpack_sbuffer *sb)
 {
@@ -260,6 +285,7 @@ static void changesets(const struct key *root, const struct key *district)
 	value_rapat(&rap);
 	value_arahan(&ara);
 	value_bad(&bad);
+	value_pencabutan();
 
 	ops[0] = op("kegiatan", "32.75", "keg-2026-001", &keg);
 	changeset("put-kegiatan-seq1.bin", district, 1, prev, ms, ops, 1);

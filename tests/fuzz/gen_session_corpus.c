@@ -128,10 +128,10 @@ int main(int argc, char **argv)
 		err = pk_seal_request(&c, m, mlen, &buf, &len);
 		if (err == 0 && (err = pk_open_request(&p, buf, len, &plain, &plen, &counter)) == 0)
 			free(plain);
-		snprintf(name, sizeof(name), "request-%d.bin", i + 1);
+		snprintf(name, sizeof(name), "sealed-request-%d.bin", i + 1);
 		write_file(name, buf, len, err);
 		err = pk_seal_reply(&p, (uint64_t)i + 1, heads, sizeof(heads), &buf, &len);
-		snprintf(name, sizeof(name), "reply-%d.bin", i + 1);
+		snprintf(name, sizeof(name), "sealed-reply-%d.bin", i + 1);
 		write_file(name, buf, len, err);
 	}
 	err = pk_errmsg_make("unknown-session", "no such session; start a new one", &buf, &len);
