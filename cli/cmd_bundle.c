@@ -570,7 +570,7 @@ struct apply {
 	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES]; /* this node's, root first */
 	int pn;
 	int threads;
-	uint64_t skew_ms;
+	uint64_t skew_ms, hold_ms;
 	bool tty;
 	bool for_me; /* a bundle made for this node: origins outside its lineage are refusals */
 	/* the batch */
@@ -582,7 +582,7 @@ struct apply {
 	uint8_t last_origin[PK_PUB_BYTES];
 	bool have_last, last_take;
 	/* counts */
-	uint64_t total, done, applied, held, outside, refused;
+	uint64_t total, done, applied, held, waiting, outside, refused;
 	uint64_t by_reason[PK_ERR_COUNT];
 	uint64_t certs_stored, certs_refused;
 	size_t shown;
@@ -631,6 +631,8 @@ static int flush(struct apply *a)
 			a->applied++;
 		} else if (e == PK_EEXIST) {
 			a->held++;
+		} else if (e == PK_EHELD) {
+			a->waiting++; /* stamped ahead: held for its time (SPEC section 8) */
 		} else {
 			a->refused++;
 			a->by_reason[-e > 0 && -e < PK_ERR_COUNT ? -e : 0]++;
@@ -681,6 +683,7 @@ static void node_settings(const struct cli *c, struct apply *a)
 	if (a->threads < 1)
 		a->threads = cpus > 0 ? (int)(cpus < THREADS_MAX ? cpus : THREADS_MAX) : 1;
 	a->skew_ms = cfg.max_clock_skew_ms;
+	a->hold_ms = cfg.max_clock_hold_ms;
 }
 
 /* " (gap 2, lineage 1)": the refusals by reason, for people; "" when there are none. */
@@ -805,6 +808,16 @@ static int bundle_apply(struct cli *c, const char *file)
 	}
 	node_settings(c, &a);
 	store_set_max_skew(s, a.skew_ms);
+	store_set_max_hold(s, a.hold_ms);
+	/* A node kept offline has no pokjad to apply its held changesets when their time comes:
+	 * each bundle apply does it first. */
+	{
+		uint64_t next;
+
+		if ((err = store_held_release(s, node_now_ms(), NULL, NULL, &next)) != 0)
+			fprintf(stderr, "pokjactl %s: warning: held changesets not applied: %s\n",
+			        c->cmd, pk_strerror(err));
+	}
 
 	/* Certificates first, as a push carries them (SPEC section 7, "Storing certificates"):
 	 * each stored when it chains to the root through those held or carried, and displaces
@@ -894,6 +907,7 @@ static int bundle_apply(struct cli *c, const char *file)
 		json_object_set_new(j, "for", b.meta.has_for ? json_string(fhex) : json_null());
 		json_object_set_new(j, "applied", json_integer((json_int_t)a.applied));
 		json_object_set_new(j, "already_held", json_integer((json_int_t)a.held));
+		json_object_set_new(j, "held_for_their_time", json_integer((json_int_t)a.waiting));
 		json_object_set_new(j, "outside_lineage",
 		                    json_integer((json_int_t)(a.for_me ? 0 : a.outside)));
 		json_object_set_new(j, "refused", json_integer((json_int_t)a.refused));
@@ -915,6 +929,11 @@ static int bundle_apply(struct cli *c, const char *file)
 		printf("  changesets:       %llu\n", (unsigned long long)b.changesets.n);
 		printf("  applied:          %llu\n", (unsigned long long)a.applied);
 		printf("  already held:     %llu\n", (unsigned long long)a.held);
+		if (a.waiting > 0)
+			printf(
+			    "  held for later:   %llu (stamped ahead of this node's clock; applied "
+			    "when their time comes)\n",
+			    (unsigned long long)a.waiting);
 		if (!a.for_me)
 			printf("  outside lineage:  %llu (not for this node; left out)\n",
 			       (unsigned long long)a.outside);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "daemon/clock.h"
 #include "daemon/config.h"
 #include "daemon/sync.h"
 #include "proto/enroll.h"
@@ -334,10 +335,30 @@ static void peer_label(struct store *s, const uint8_t *key, char *name, size_t n
 	}
 }
 
+/* The peer's clock for people: "clock 2 h 3 min ahead", "clock in step", "clock unknown". */
+static void clock_text(char *out, size_t cap, const struct store_peer *p)
+{
+	uint64_t off;
+	char sp[48];
+
+	if (!p->skew_known) {
+		snprintf(out, cap, "clock unknown");
+		return;
+	}
+	off = p->skew < 0 ? (uint64_t)(-(p->skew + 1)) + 1 : (uint64_t)p->skew;
+	if (off == 0) {
+		snprintf(out, cap, "clock in step");
+		return;
+	}
+	clock_span(sp, sizeof(sp), off);
+	snprintf(out, cap, "clock %s %s", sp, p->skew > 0 ? "ahead" : "behind");
+}
+
 static int status_peer(const struct store_peer *p, void *arg)
 {
 	struct status_ctx *x = arg;
 	char key[2 * PK_PUB_BYTES + 1], name[PK_NAME_MAX + 1], region[PK_REGION_MAX + 1];
+	char clock[80];
 	bool parent = strcmp(p->role, "parent") == 0;
 	uint64_t now = node_now_ms() / 1000;
 	json_t *j;
@@ -345,11 +366,12 @@ static int status_peer(const struct store_peer *p, void *arg)
 	cli_key_hex(key, p->key);
 	peer_label(x->s, p->key, name, sizeof(name), region, sizeof(region));
 	if (x->json) {
-		j = json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I}", "key", key, "name", name,
-		              "region", region, "connected", p->connected, "last_contact",
-		              (json_int_t)p->last_contact, "lag_up", (json_int_t)p->lag_up,
-		              "lag_down", (json_int_t)p->lag_down, "refused",
-		              (json_int_t)p->refused);
+		j = json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:o}", "key", key,
+		              "name", name, "region", region, "connected", p->connected,
+		              "last_contact", (json_int_t)p->last_contact, "lag_up",
+		              (json_int_t)p->lag_up, "lag_down", (json_int_t)p->lag_down, "refused",
+		              (json_int_t)p->refused, "held", (json_int_t)p->held, "clock_skew",
+		              p->skew_known ? json_integer(p->skew) : json_null());
 		if (parent)
 			x->parent = j;
 		else
@@ -358,13 +380,14 @@ static int status_peer(const struct store_peer *p, void *arg)
 	}
 	if (!parent && x->nchildren++ == 0)
 		printf("children:\n");
+	clock_text(clock, sizeof(clock), p);
 	printf("%s%s (%s) %.16s: %s, last contact %s%llu s ago, lag %llu up / %llu down, "
-	       "%llu refused\n",
+	       "%llu refused, %llu held, %s\n",
 	       parent ? "parent:    " : "  ", name, region[0] ? region : "national", key,
 	       p->connected ? "connected" : "not connected", "",
 	       (unsigned long long)(p->last_contact ? now - p->last_contact : 0),
 	       (unsigned long long)p->lag_up, (unsigned long long)p->lag_down,
-	       (unsigned long long)p->refused);
+	       (unsigned long long)p->refused, (unsigned long long)p->held, clock);
 	return 0;
 }
 
@@ -453,6 +476,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	struct status_ctx x;
 	struct store_node node;
 	struct store *s;
+	uint64_t held = 0, held_first = 0;
 	char *pos[1];
 	int npos, rc, err = 0;
 	json_t *j = NULL;
@@ -474,12 +498,26 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		status_disk(s, NULL);
 	}
 	if ((err = store_peer_list(s, status_peer, &x)) >= 0 &&
-	    (err = store_refusals(s, status_refused, &x)) >= 0)
-		err = store_forks(s, status_forked, &x);
+	    (err = store_refusals(s, status_refused, &x)) >= 0 &&
+	    (err = store_forks(s, status_forked, &x)) >= 0)
+		err = store_held_stats(s, &held, &held_first);
+	if (!x.json && err >= 0 && held > 0) {
+		char sp[48];
+		uint64_t now = node_now_ms();
+
+		clock_span(sp, sizeof(sp), held_first > now ? (held_first - now) / 1000 : 0);
+		printf("held:      %llu changesets stamped ahead of this node's clock; the first "
+		       "is %s ahead\n",
+		       (unsigned long long)held, sp);
+	}
 	if (x.json) {
 		j = cli_node_json(&node);
 		cli_show_writes(s, j);
 		status_disk(s, j);
+		json_object_set_new(
+		    j, "held",
+		    json_pack("{s:I, s:o}", "count", (json_int_t)held, "first_ms",
+		              held > 0 ? json_integer((json_int_t)held_first) : json_null()));
 	}
 	store_close(s);
 	if (x.json) {

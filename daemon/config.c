@@ -86,7 +86,11 @@ static const struct item items[] = {
     {ROW("sync", "verify_threads", T_COUNT, verify_threads, 1, 16, 2),
      .doc = "Threads that verify the signatures of incoming changesets."},
     {ROW("limits", "max_clock_skew", T_DURATION, max_clock_skew_ms, 10 * SEC, 24 * HOUR, 10 * MIN),
-     .doc = "How far ahead of this node's clock a received changeset may be stamped."},
+     .doc = "Beyond this a changeset stamped ahead is held, and a clock off from its peers' "
+            "refuses writes."},
+    {ROW("limits", "max_clock_hold", T_DURATION, max_clock_hold_ms, 1 * HOUR, 720 * HOUR,
+         168 * HOUR),
+     .doc = "How far ahead a changeset may be stamped and still be held for its time."},
     {ROW("limits", "max_children", T_COUNT, max_children, 1, 1000, 100),
      .doc = "Most child nodes served at once."},
     {ROW("limits", "port_unauth_max", T_COUNT, port_unauth_max, 1, 4096, 64),

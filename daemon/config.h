@@ -41,6 +41,7 @@ struct config {
 	uint32_t retry_max_ms;           /* [sync] retry_max */
 	uint32_t verify_threads;         /* [sync] verify_threads */
 	uint32_t max_clock_skew_ms;      /* [limits] max_clock_skew */
+	uint32_t max_clock_hold_ms;      /* [limits] max_clock_hold */
 	uint32_t max_children;           /* [limits] max_children */
 	uint32_t port_unauth_max;        /* [limits] port_unauth_max */
 	uint32_t port_per_address;       /* [limits] port_unauth_per_address */

@@ -21,6 +21,7 @@
 #include "proto/region.h"
 #include "proto/schema.h"
 #include "proto/syncmsg.h" /* struct pk_head (peer heads) */
+#include "clock.h"
 
 #define STORE_FORMAT "pokja-store-1"
 #define STORE_MAPSIZE ((size_t)16 << 30) /* address space only; the file grows as needed */
@@ -33,7 +34,8 @@
 #define REVOKED_BYTES (8 + PK_PUB_BYTES + 8)
 #define INVITE_META (8 + 1)
 #define PEER_META (1 + 4 * 8)
-#define NO_DBI ((MDB_dbi)~0u) /* a database that a read-only open found missing */
+#define PEER_CLOCK (1 + 8 + 8 + 8) /* after the name and a \0: skew known, skew, at, held */
+#define NO_DBI ((MDB_dbi)~0u)      /* a database that a read-only open found missing */
 #define REVOCATION_COLL "pencabutan"
 
 /* An invite's state byte in the "invites" database. */
@@ -56,6 +58,7 @@ struct store {
 	MDB_dbi invites, peers, refused, revoked; /* NO_DBI when absent from a read-only store */
 	MDB_dbi peerheads;                        /* likewise (offline bundles) */
 	MDB_dbi revpending;                       /* likewise (revocations ahead of their cert) */
+	MDB_dbi held;                             /* likewise (changesets stamped ahead) */
 	char path[4096];
 	bool rdonly;      /* opened with STORE_RDONLY */
 	bool marked_full; /* STORE_FULL_MARK exists (as far as this process knows) */
@@ -63,11 +66,12 @@ struct store {
 	uint8_t root[PK_PUB_BYTES];
 	bool have_root;
 	uint64_t max_skew_ms; /* how far ahead of our clock a changeset may be stamped */
+	uint64_t max_hold_ms; /* ... and still be held for its time */
 	pthread_mutex_t lock; /* guards the authority cache */
 	struct auth cache[AUTH_CACHE];
 };
 
-/* The one place LMDB's error codes become ours. */
+/* The one place LMDB's error codes become ours (clock.c calls it as store_lmdb_err). */
 static int lmdb_err(int rc)
 {
 	switch (rc) {
@@ -95,6 +99,11 @@ static int lmdb_err(int rc)
 	}
 }
 
+int store_lmdb_err(int rc)
+{
+	return lmdb_err(rc);
+}
+
 static void put_be64(uint8_t *p, uint64_t v)
 {
 	for (int i = 7; i >= 0; i--, v >>= 8)
@@ -113,6 +122,37 @@ static uint64_t get_be64(const uint8_t *p)
 void store_set_max_skew(struct store *s, uint64_t ms)
 {
 	s->max_skew_ms = ms;
+}
+
+void store_set_max_hold(struct store *s, uint64_t ms)
+{
+	s->max_hold_ms = ms;
+}
+
+/* What clock.c reads of the store (clock.h). */
+MDB_dbi store_db_peers(const struct store *s)
+{
+	return s->peers;
+}
+
+MDB_dbi store_db_held(const struct store *s)
+{
+	return s->held;
+}
+
+MDB_env *store_env(const struct store *s)
+{
+	return s->env;
+}
+
+uint64_t store_max_skew(const struct store *s)
+{
+	return s->max_skew_ms;
+}
+
+uint64_t store_max_hold(const struct store *s)
+{
+	return s->max_hold_ms;
 }
 
 const char *store_path(const struct store *s)
@@ -193,12 +233,12 @@ const char *store_strerror(const struct store *s, int err, struct pk_diag *d)
 
 static int open_dbs(struct store *s, unsigned flags, struct pk_diag *d)
 {
-	static const char *const names[] = {"meta",    "log",       "heads",     "certs", "rec",
-	                                    "bykey",   "forks",     "invites",   "peers", "refused",
-	                                    "revoked", "peerheads", "revpending"};
-	MDB_dbi *dbis[] = {&s->meta,    &s->log,       &s->heads,     &s->certs, &s->rec,
-	                   &s->bykey,   &s->forks,     &s->invites,   &s->peers, &s->refused,
-	                   &s->revoked, &s->peerheads, &s->revpending};
+	static const char *const names[] = {
+	    "meta",    "log",   "heads",   "certs",   "rec",       "bykey",      "forks",
+	    "invites", "peers", "refused", "revoked", "peerheads", "revpending", "held"};
+	MDB_dbi *dbis[] = {&s->meta,    &s->log,       &s->heads,      &s->certs, &s->rec,
+	                   &s->bykey,   &s->forks,     &s->invites,    &s->peers, &s->refused,
+	                   &s->revoked, &s->peerheads, &s->revpending, &s->held};
 	unsigned dbflags = (flags & STORE_RDONLY) ? 0 : MDB_CREATE;
 	MDB_txn *txn;
 	MDB_val k, v;
@@ -313,6 +353,7 @@ int store_open(const char *path, unsigned flags, struct store **out, struct pk_d
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	s->rdonly = (flags & STORE_RDONLY) != 0;
 	s->max_skew_ms = MAX_SKEW_MS;
+	s->max_hold_ms = CLOCK_MAX_HOLD_MS;
 	pthread_mutex_init(&s->lock, NULL);
 	if (!(flags & STORE_RDONLY) && mkdir(path, 0700) != 0 && errno != EEXIST) {
 		err = pk_diagf(d, pk_errno_err(errno), "%s: %s", path, strerror(errno));
@@ -1371,6 +1412,7 @@ static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t 
 	struct pk_cs_iter it;
 	struct pk_op op;
 	uint8_t hlcbuf[8];
+	enum clock_route route;
 	int rc, err;
 
 	if ((err = head_read(txn, s, cs->origin, &h)) != 0)
@@ -1379,15 +1421,23 @@ static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t 
 		o->err = pk_diagf(&o->why, PK_EFORKED, "origin has forked its log; refused");
 		return 0;
 	}
+	/* Changesets held for their time (clock.c) come before the log's checks. */
+	if ((err = clock_route(txn, s, cs, &h, now_ms, o, &route, &v)) != 0)
+		return err;
+	if (route == CLOCK_DONE)
+		return 0;
 	log_key(lk, cs->origin, cs->seq);
-	if (cs->seq <= h.seq) {
-		if ((rc = mdb_get(txn, s->log, &k, &v)) != 0)
+	if (route == CLOCK_FORK || cs->seq <= h.seq) {
+		if (route != CLOCK_FORK && (rc = mdb_get(txn, s->log, &k, &v)) != 0)
 			return rc == MDB_NOTFOUND ? PK_ECORRUPT : lmdb_err(rc);
-		if (v.mv_size == cs->raw_len && memcmp(v.mv_data, cs->raw, cs->raw_len) == 0) {
+		if (route != CLOCK_FORK && v.mv_size == cs->raw_len &&
+		    memcmp(v.mv_data, cs->raw, cs->raw_len) == 0) {
 			o->err = PK_EEXIST;
 			return 0;
 		}
 		if ((err = fork_record(txn, s, cs, &v)) != 0)
+			return err;
+		if (route == CLOCK_FORK && (err = clock_route_drop(txn, s, cs->origin)) != 0)
 			return err;
 		h.forked = true;
 		if ((err = head_write(txn, s, cs->origin, &h)) != 0)
@@ -1396,26 +1446,27 @@ static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t 
 		                  (unsigned long long)cs->seq);
 		return 0;
 	}
-	if (cs->seq > h.seq + 1) {
+	if (route == CLOCK_GO && cs->seq > h.seq + 1) {
 		o->err = pk_diagf(&o->why, PK_EGAP, "sequence %llu arrived before %llu",
 		                  (unsigned long long)cs->seq, (unsigned long long)h.seq + 1);
 		return 0;
 	}
-	if (h.seq > 0 && memcmp(cs->prev, h.hash, PK_HASH_BYTES) != 0) {
+	if (route == CLOCK_GO && h.seq > 0 && memcmp(cs->prev, h.hash, PK_HASH_BYTES) != 0) {
 		o->err = pk_diagf(&o->why, PK_ECHAIN, "previous hash does not match sequence %llu",
 		                  (unsigned long long)h.seq);
 		return 0;
 	}
-	if (cs->hlc <= h.hlc) {
+	if (route == CLOCK_GO && cs->hlc <= h.hlc) {
 		o->err = pk_diagf(&o->why, PK_ECHAIN,
 		                  "clock does not advance past the previous "
 		                  "changeset's");
 		return 0;
 	}
-	if (now_ms != 0 && pk_hlc_ms(cs->hlc) > now_ms + s->max_skew_ms) {
-		o->err = pk_diagf(&o->why, PK_ECLOCK, "stamped %llu s ahead of this node's clock",
-		                  (unsigned long long)((pk_hlc_ms(cs->hlc) - now_ms) / 1000));
-		return 0;
+	/* Step 8: stamped ahead, within the hold bound: held once steps 9 to 12 pass. */
+	if (route == CLOCK_GO && (rc = clock_ahead(s, cs, now_ms, o)) != 0) {
+		if (rc < 0)
+			return 0;
+		route = CLOCK_HOLD;
 	}
 	err =
 	    authority(txn, s, cs->origin, pk_hlc_ms(cs->hlc) / 1000, region, path, &npath, &o->why);
@@ -1446,6 +1497,8 @@ static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t 
 	}
 	if (err != 0)
 		return err;
+	if (route == CLOCK_HOLD)
+		return clock_hold(txn, s, cs, now_ms, o);
 
 	/* Accepted: from here on any failure is the store's and aborts the transaction. */
 	v.mv_size = cs->raw_len;
@@ -1550,7 +1603,7 @@ static int refusals_count(MDB_txn *txn, struct store *s, const struct store_outc
 	for (size_t i = 0; i < n; i++) {
 		int e = out[i].err;
 
-		if (e < 0 && e != PK_EEXIST)
+		if (e < 0 && e != PK_EEXIST && e != PK_EHELD)
 			counts[-e < PK_ERR_COUNT ? -e : 0]++; /* slot 0: an unknown code */
 	}
 	for (int e = 0; e < PK_ERR_COUNT; e++)
@@ -1790,6 +1843,10 @@ int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct p
 	if ((err = head_read(txn, s, node.pub, &h)) != 0)
 		goto out;
 	if ((err = fence_check(txn, s, h.seq, d)) != 0)
+		goto out;
+	/* SPEC section 4: never stamp far from the clocks the peers report. */
+	if ((err = clock_write_check(txn, s, memcmp(node.pub, node.root, PK_PUB_BYTES) == 0, d)) !=
+	    0)
 		goto out;
 	if (meta_get(txn, s, "hlc", &v) == 0 && v.mv_size == 8)
 		last = get_be64(v.mv_data);
@@ -2611,11 +2668,12 @@ fail:
 
 int store_peer_put(struct store *s, const struct store_peer *p)
 {
-	uint8_t buf[PEER_META + sizeof(p->role) + PK_REGION_MAX + 1 + PK_NAME_MAX];
+	uint8_t buf[PEER_META + sizeof(p->role) + PK_REGION_MAX + 1 + PK_NAME_MAX + 1 + PEER_CLOCK];
 	size_t ol = strnlen(p->role, sizeof(p->role));
 	size_t rl = strnlen(p->region, sizeof(p->region));
 	size_t nl = strnlen(p->name, sizeof(p->name));
-	MDB_val k = {PK_PUB_BYTES, (void *)p->key}, v = {PEER_META + ol + 1 + rl + 1 + nl, buf};
+	size_t at = PEER_META + ol + 1 + rl + 1 + nl;
+	MDB_val k = {PK_PUB_BYTES, (void *)p->key}, v = {at + 1 + PEER_CLOCK, buf};
 	MDB_txn *txn;
 	int rc;
 
@@ -2629,6 +2687,11 @@ int store_peer_put(struct store *s, const struct store_peer *p)
 	memcpy(buf + PEER_META, p->role, ol + 1);
 	memcpy(buf + PEER_META + ol + 1, p->region, rl + 1);
 	memcpy(buf + PEER_META + ol + 1 + rl + 1, p->name, nl);
+	buf[at] = '\0';
+	buf[at + 1] = p->skew_known ? 1 : 0;
+	put_be64(buf + at + 2, (uint64_t)p->skew);
+	put_be64(buf + at + 10, p->skew_at);
+	put_be64(buf + at + 18, p->held);
 	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 		return lmdb_err(rc);
 	if ((rc = mdb_put(txn, s->peers, &k, &v, 0)) != 0) {
@@ -2658,26 +2721,46 @@ static int take_str(char *dst, size_t cap, const uint8_t **at, const uint8_t *en
 	return 0;
 }
 
+int store_peer_decode(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
+                      struct store_peer *p)
+{
+	const uint8_t *at, *end = val + vlen, *z;
+
+	memset(p, 0, sizeof(*p));
+	if (klen != PK_PUB_BYTES || vlen < PEER_META)
+		return PK_ECORRUPT;
+	at = val + PEER_META;
+	if (take_str(p->role, sizeof(p->role), &at, end, false) != 0 ||
+	    take_str(p->region, sizeof(p->region), &at, end, false) != 0)
+		return PK_ECORRUPT;
+	/* The name ends the old layout; the current one follows it with \0 and the clock. */
+	z = memchr(at, 0, (size_t)(end - at));
+	if (z != NULL && (size_t)(end - z) != 1 + PEER_CLOCK)
+		return PK_ECORRUPT;
+	if (take_str(p->name, sizeof(p->name), &at, z != NULL ? z : end, true) != 0)
+		return PK_ECORRUPT;
+	if (z != NULL) {
+		p->skew_known = z[1] != 0;
+		p->skew = (int64_t)get_be64(z + 2);
+		p->skew_at = get_be64(z + 10);
+		p->held = get_be64(z + 18);
+	}
+	memcpy(p->key, key, PK_PUB_BYTES);
+	p->connected = val[0] != 0;
+	p->last_contact = get_be64(val + 1);
+	p->lag_up = get_be64(val + 9);
+	p->lag_down = get_be64(val + 17);
+	p->refused = get_be64(val + 25);
+	return 0;
+}
+
 static int peer_visit(const struct entry *e, void *arg)
 {
 	struct peer_ctx *c = arg;
 	struct store_peer p;
-	const uint8_t *at, *end = e->val + e->vlen;
 
-	memset(&p, 0, sizeof(p));
-	if (e->klen != PK_PUB_BYTES || e->vlen < PEER_META)
+	if (store_peer_decode(e->key, e->klen, e->val, e->vlen, &p) != 0)
 		return PK_ECORRUPT;
-	at = e->val + PEER_META;
-	if (take_str(p.role, sizeof(p.role), &at, end, false) != 0 ||
-	    take_str(p.region, sizeof(p.region), &at, end, false) != 0 ||
-	    take_str(p.name, sizeof(p.name), &at, end, true) != 0)
-		return PK_ECORRUPT;
-	memcpy(p.key, e->key, PK_PUB_BYTES);
-	p.connected = e->val[0] != 0;
-	p.last_contact = get_be64(e->val + 1);
-	p.lag_up = get_be64(e->val + 9);
-	p.lag_down = get_be64(e->val + 17);
-	p.refused = get_be64(e->val + 25);
 	return c->fn(&p, c->arg) != 0 ? 1 : 0;
 }
 

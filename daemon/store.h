@@ -321,10 +321,19 @@ struct store_peer {
 	uint64_t last_contact;     /* Unix seconds; 0 never */
 	uint64_t lag_up, lag_down; /* changesets the peer lacks from us / we lack from it */
 	uint64_t refused;          /* changesets from this peer refused */
+	bool skew_known;           /* the peer's clock was read at a handshake */
+	int64_t skew;     /* the peer's clock minus this node's, seconds (SPEC section 4) */
+	uint64_t skew_at; /* this node's clock when skew was read, Unix seconds */
+	uint64_t held;    /* changesets of ours the peer holds for their time (parent) */
 };
 
 /* Replaces what is kept of peer p->key. PK_EINVAL when a string fills its whole array. */
 int store_peer_put(struct store *s, const struct store_peer *p);
+
+/* Decodes one `peers` entry, in the current layout or the older one without the clock (SPEC
+ * section 11). Returns 0 or PK_ECORRUPT. */
+int store_peer_decode(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
+                      struct store_peer *p);
 
 /* Calls fn for every peer kept, in key order. */
 int store_peer_list(struct store *s, int (*fn)(const struct store_peer *p, void *arg), void *arg);
@@ -340,6 +349,30 @@ int store_revoked(struct store *s, const uint8_t key[PK_PUB_BYTES], uint64_t *si
 /* How far ahead of the receiver's clock (now_ms in store_apply) a changeset may be stamped
  * before it is refused as `clock`; 10 minutes unless set (pokjad: [limits] max_clock_skew). */
 void store_set_max_skew(struct store *s, uint64_t ms);
+
+/* How far ahead of the receiver's clock a changeset may be stamped and still be held for its
+ * time instead of refused as `clock` (SPEC section 8); 7 days unless set (pokjad: [limits]
+ * max_clock_hold). */
+void store_set_max_hold(struct store *s, uint64_t ms);
+
+/*
+ * Applies the held changesets (SPEC section 8, "Held changesets") whose time has come at now_ms,
+ * each origin's in order, through store_apply; fn (may be NULL) is told each one's outcome.
+ * Sets *next_ms to the wall clock at which the next held one becomes due (0: none is held).
+ * Returns 0 or a store error.
+ */
+int store_held_release(struct store *s, uint64_t now_ms,
+                       void (*fn)(const uint8_t *raw, size_t len, const struct store_outcome *o,
+                                  void *arg),
+                       void *arg, uint64_t *next_ms);
+
+/* How many changesets are held, and the earliest clock (milliseconds) among them (0: none). */
+int store_held_stats(struct store *s, uint64_t *count, uint64_t *earliest_ms);
+
+/* Raises each origin's head in hs to the highest sequence held for it (adding origins held but
+ * not logged): what a peer is told this node holds, so that it does not send them again. */
+struct pk_heads;
+int store_heads_add_held(struct store *s, struct pk_heads *hs);
 
 /* The data file's path (for messages). */
 const char *store_path(const struct store *s);

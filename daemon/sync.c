@@ -28,6 +28,7 @@
 #define HEADS_EVERY_MS 30000     /* the child re-exchanges heads this often */
 #define PEER_WRITE_MS 1000       /* peer status is written to the store at most this often */
 #define PEER_CONTACT_MS 30000    /* ... and for a new contact time alone, this often */
+#define HELD_RECHECK_MS 60000    /* the longest wait between two looks at held changesets */
 #define WORKER_STACK (256 * 1024)
 #define REDIAL_MAX_MS 5000 /* longest wait between two dials of the parent */
 #define PATH_MAX_KEYS (PK_CHAIN_MAX + 1)
@@ -163,6 +164,59 @@ static void peer_seen(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const ch
 	pthread_mutex_unlock(&sy->lock);
 }
 
+/* Notes a peer's clock as read at a handshake: its clock minus ours, seconds (SPEC section 4),
+ * and how many of our changesets it holds for their time. The skew is written at once: the
+ * write rule (store_write) reads it. */
+static void peer_clock(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role,
+                       const int64_t *skew, uint64_t held)
+{
+	uint64_t bound = sy->cfg->max_clock_skew_ms / 1000;
+	struct peer *p;
+
+	pthread_mutex_lock(&sy->lock);
+	if ((p = peer_get(sy, key, role)) != NULL) {
+		if (skew != NULL) {
+			if (!p->p.skew_known || p->p.skew != *skew)
+				p->dirty = true;
+			p->p.skew_known = true;
+			p->p.skew = *skew;
+			p->p.skew_at = now_ms() / 1000;
+			p->written_ms = 0; /* a new skew is written at the next flush */
+			if (*skew > (int64_t)bound || *skew < -(int64_t)bound) {
+				char k[17];
+
+				short_key(k, key);
+				log_warnx("clock-skew",
+				          "the clock of %s %s is %lld s %s this node's: this "
+				          "node's writes may be refused until one is set right",
+				          role, k, (long long)(*skew < 0 ? -*skew : *skew),
+				          *skew < 0 ? "behind" : "ahead of");
+			}
+		}
+		if (held > 0) {
+			p->p.held += held;
+			p->dirty = true;
+		}
+	}
+	pthread_mutex_unlock(&sy->lock);
+}
+
+/* Whether the parent's clock, as last read, is off from ours by more than the bound: the child
+ * then opens a new session at each heads exchange, so that a clock set right is seen soon. */
+static bool parent_skewed(struct sync *sy)
+{
+	int64_t bound = (int64_t)(sy->cfg->max_clock_skew_ms / 1000);
+	bool off = false;
+
+	pthread_mutex_lock(&sy->lock);
+	for (size_t i = 0; i < sy->npeers; i++)
+		if (memcmp(sy->peers[i].p.key, sy->parent, PK_PUB_BYTES) == 0)
+			off = sy->peers[i].p.skew_known &&
+			      (sy->peers[i].p.skew > bound || sy->peers[i].p.skew < -bound);
+	pthread_mutex_unlock(&sy->lock);
+	return off;
+}
+
 static void peer_lost(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role)
 {
 	struct peer *p;
@@ -223,13 +277,46 @@ static uint64_t session_epoch(struct sync *sy)
 	return e;
 }
 
+static void held_told(const uint8_t *raw, size_t len, const struct store_outcome *o, void *arg)
+{
+	struct pk_changeset cs;
+	char k[17] = "?";
+
+	(void)arg;
+	if (pk_cs_decode(raw, len, &cs, NULL) == 0)
+		short_key(k, cs.origin);
+	if (o->err == 0)
+		log_info("held-applied", "origin %s seq %llu: its time has come; applied", k,
+		         (unsigned long long)cs.seq);
+	else if (o->err != PK_EEXIST && o->err != PK_EHELD)
+		log_warnx("held-refused", "origin %s seq %llu: %s: %s", k,
+		          (unsigned long long)cs.seq, pk_errtag(o->err), o->why.msg);
+}
+
+/* Applies the held changesets that are due; returns when to look again (0: when one is held;
+ * the watcher then looks every HELD_RECHECK_MS, since a push may hold a new one). */
+static uint64_t held_release(struct sync *sy)
+{
+	uint64_t next = 0;
+	int err;
+
+	if ((err = store_held_release(sy->s, now_ms(), held_told, NULL, &next)) != 0)
+		log_error("held-failed", "cannot apply held changesets: %s", pk_strerror(err));
+	if (err != 0 || next == 0 || next > now_ms() + HELD_RECHECK_MS)
+		return now_ms() + HELD_RECHECK_MS;
+	return next;
+}
+
 static void *watch(void *arg)
 {
 	struct sync *sy = arg;
 	struct timespec ts = {0, SYNC_WATCH_MS * 1000000L};
-	uint64_t seen = store_generation(sy->s), g, ticks = 0;
+	uint64_t seen = store_generation(sy->s), g, ticks = 0, release_at = 1;
 
 	while (!atomic_load(&sy->stopping)) {
+		/* Held changesets (SPEC section 8): at start, then at the earliest one's time. */
+		if (release_at != 0 && now_ms() >= release_at)
+			release_at = held_release(sy);
 		nanosleep(&ts, NULL);
 		g = store_generation(sy->s);
 		if (g != seen) {
@@ -415,6 +502,14 @@ static size_t apply_batch(struct sync *sy, const struct pk_blob *b, size_t n, co
 	for (size_t i = 0; i < n; i++) {
 		if (out[i].err == 0 || out[i].err == PK_EEXIST)
 			continue;
+		if (out[i].err == PK_EHELD) {
+			if (pk_cs_decode(b[i].p, b[i].len, &cs, NULL) == 0) {
+				short_key(o, cs.origin);
+				log_info("apply-held", "from %s: origin %s seq %llu: %s", from, o,
+				         (unsigned long long)cs.seq, out[i].why.msg);
+			}
+			continue;
+		}
 		refused++;
 		if (pk_cs_decode(b[i].p, b[i].len, &cs, NULL) == 0) {
 			short_key(o, cs.origin);
@@ -558,8 +653,10 @@ static int serve_hello(struct sync *sy, const uint8_t *buf, size_t len, uint8_t 
 		log_warnx("hello-refused", "%s: %s", who, d.msg);
 		return reply_error("refused", "not a child of this node", out, outlen);
 	}
-	if ((err = pk_welcome_make(&h, sy->sec, &ps, out, outlen)) != 0)
+	if ((err = pk_welcome_make(&h, sy->sec, now_ms() / 1000, &ps, out, outlen)) != 0)
 		return err;
+	if (!h.has_join)
+		peer_clock(sy, h.child, "child", &h.skew, 0);
 	pthread_mutex_lock(&sy->slock);
 	session_drop_expired(sy, mono_ms());
 	ss = session_slot(sy, h.child);
@@ -598,6 +695,7 @@ static int serve_heads(struct served *sv, const struct pk_sync_msg *m, uint8_t *
 	int err;
 
 	if ((err = my_heads(sv->sy, sv->path, sv->n, &mine)) == 0 &&
+	    (err = store_heads_add_held(sv->sy->s, &mine)) == 0 &&
 	    (err = pk_heads_from_list(&theirs, &m->heads)) == 0) {
 		/* What the child holds of its subtree beyond this node: changesets to come up. */
 		for (size_t i = 0; i < theirs.n; i++) {
@@ -656,12 +754,12 @@ static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 	struct pk_refusal ref[PK_SYNC_PUSH_MAX_CS];
 	struct store_outcome *outc = NULL;
 	uint32_t idx[PK_SYNC_PUSH_MAX_CS];
-	struct pk_heads acks = {0};
+	struct pk_heads acks = {0}, held = {0};
 	struct store_head h;
 	struct pk_changeset cs;
 	struct pk_sync_iter it;
 	struct pk_blob b;
-	size_t n = 0, ntake = 0, nref = 0, nacks, refused;
+	size_t n = 0, ntake = 0, nref = 0, nheld = 0, nacks, refused;
 	int64_t zero = 0;
 	int err = 0, serr;
 
@@ -698,9 +796,14 @@ static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 	for (size_t i = 0; i < ntake; i++) {
 		if (outc[i].err == 0 || outc[i].err == PK_EEXIST)
 			continue;
+		if (outc[i].err == PK_EHELD)
+			nheld++; /* reported as "held", not counted as refused */
 		ref[nref].index = idx[i];
 		ref[nref++].reason = pk_errtag(outc[i].err);
 	}
+	/* Held changesets count as held: the child's uplink moves on past them. */
+	if ((err = store_heads_add_held(sy->s, &held)) != 0)
+		goto out;
 	/* Acknowledge: this node's head for every origin in the batch, in origin order. The
 	 * origins are sorted once (n log n), not inserted one by one. */
 	if (n > 0 && (acks.h = malloc(n * sizeof(*acks.h))) == NULL) {
@@ -718,16 +821,23 @@ static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 	nacks = acks.n;
 	acks.n = 0;
 	for (size_t i = 0; i < nacks; i++)
-		if (store_head_get(sy->s, acks.h[i].origin, &h) == 0 && h.seq != 0) {
+		if (store_head_get(sy->s, acks.h[i].origin, &h) == 0) {
+			uint64_t hs = pk_heads_find(&held, acks.h[i].origin);
+
+			if (hs > h.seq)
+				h.seq = hs;
+			if (h.seq == 0)
+				continue;
 			acks.h[acks.n] = acks.h[i];
 			acks.h[acks.n++].seq = h.seq;
 		}
 	(void)refused; /* counted in nref, with the lineage refusals */
-	peer_seen(sy, sv->child, "child", &zero, NULL, nref);
+	peer_seen(sy, sv->child, "child", &zero, NULL, nref - nheld);
 	err = pk_sync_pushed_encode(ref, nref, acks.h, acks.n, out, outlen);
 out:
 	free(outc);
 	pk_heads_free(&acks);
+	pk_heads_free(&held);
 	return err;
 }
 
@@ -989,7 +1099,8 @@ static int roundtrip(nng_ctx ctx, nng_aio *aio, const uint8_t *req, size_t len, 
 
 static int handshake(nng_ctx ctx, nng_aio *aio, const uint8_t sec[PK_SEC_BYTES],
                      const uint8_t parent[PK_PUB_BYTES], const uint8_t *join_secret, int timeout_ms,
-                     atomic_uint *downs, struct pk_session *ps, struct pk_diag *d)
+                     atomic_uint *downs, struct pk_session *ps, uint64_t *parent_time,
+                     struct pk_diag *d)
 {
 	struct pk_handshake hs;
 	struct pk_errmsg em;
@@ -1011,7 +1122,8 @@ static int handshake(nng_ctx ctx, nng_aio *aio, const uint8_t sec[PK_SEC_BYTES],
 		pk_diagf(d, PK_EPERM, "the parent refused the session: %s (%s)", em.text, em.code);
 		err = PK_EPERM;
 	} else {
-		err = pk_welcome_read(&hs, nng_msg_body(reply), nng_msg_len(reply), ps, d);
+		err = pk_welcome_read(&hs, nng_msg_body(reply), nng_msg_len(reply), ps, parent_time,
+		                      d);
 	}
 	nng_msg_free(reply);
 	pk_handshake_wipe(&hs);
@@ -1037,12 +1149,19 @@ static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, 
 
 	pthread_mutex_lock(&sy->clock);
 	if (!sy->have_cs) {
+		uint64_t ptime = 0;
+
 		err = handshake(ctx, aio, sy->sec, sy->parent, NULL, CALL_TIMEOUT_MS,
-		                &sy->link_downs, &ps, &d);
+		                &sy->link_downs, &ps, &ptime, &d);
 		if (err != 0) {
 			pthread_mutex_unlock(&sy->clock);
 			log_warnx("parent-session", "%s", d.msg);
 			return err;
+		}
+		if (ptime != 0) {
+			int64_t skew = pk_clock_skew(ptime, now_ms() / 1000);
+
+			peer_clock(sy, sy->parent, "parent", &skew, 0);
 		}
 		sy->cs = ps;
 		sy->have_cs = true;
@@ -1085,6 +1204,17 @@ drop:
 	}
 	pthread_mutex_unlock(&sy->clock);
 	return err;
+}
+
+/* Drops the client session: the next call opens a new one (and reads the parent's clock). */
+static void session_forget(struct sync *sy)
+{
+	pthread_mutex_lock(&sy->clock);
+	if (sy->have_cs) {
+		pk_session_wipe(&sy->cs);
+		sy->have_cs = false;
+	}
+	pthread_mutex_unlock(&sy->clock);
 }
 
 /* Sleeps for the back-off, doubling it up to retry_max. A new connection to the parent (nng
@@ -1206,6 +1336,9 @@ static void *uplink(void *arg)
 		if (session_epoch(sy) != heads_epoch)
 			heads_at = 0;
 		if (heads_at == 0 || mono_ms() - heads_at > HEADS_EVERY_MS) {
+			/* While the clocks disagree, read them again at each exchange. */
+			if (heads_at != 0 && parent_skewed(sy))
+				session_forget(sy);
 			if (pk_sync_heads_encode(mine.h, mine.n, &req, &len) != 0)
 				goto retry;
 			err = call(sy, ctx, aio, req, len, CALL_TIMEOUT_MS, &plain, &plen);
@@ -1261,7 +1394,7 @@ static void *uplink(void *arg)
 			struct pk_sync_iter it;
 			struct pk_head h;
 			struct pk_refused rf;
-			size_t nref = 0;
+			size_t nref = 0, nheld = 0;
 			bool progress = false;
 			pk_sync_iter_init(&it, &m.heads);
 			while (pk_sync_next_head(&it, &h))
@@ -1270,6 +1403,10 @@ static void *uplink(void *arg)
 				goto retry;
 			pk_sync_iter_init(&it, &m.refused);
 			while (pk_sync_next_refused(&it, &rf)) {
+				if (strcmp(rf.reason, "held") == 0) {
+					nheld++; /* stamped ahead: applied there in time */
+					continue;
+				}
 				nref++;
 				log_warnx("push-refused", "the parent refused changeset %u: %s",
 				          rf.index, rf.reason);
@@ -1278,6 +1415,13 @@ static void *uplink(void *arg)
 			plain = NULL;
 			lag -= (int64_t)bt.n;
 			peer_seen(sy, sy->parent, "parent", &lag, NULL, nref);
+			if (nheld > 0) {
+				log_warnx("push-held",
+				          "the parent holds %zu changesets of this node stamped "
+				          "ahead of its clock, until their time comes",
+				          nheld);
+				peer_clock(sy, sy->parent, "parent", NULL, nheld);
+			}
 			if (nref > 0)
 				heads_at = 0; /* re-learn where the parent stands */
 			if (progress) {
@@ -1337,7 +1481,7 @@ static void *downlink(void *arg)
 	outc = calloc(PK_SYNC_PUSH_MAX_CS, sizeof(*outc));
 	while (outc != NULL && !atomic_load(&sy->stopping)) {
 		mine.n = 0;
-		if (my_heads(sy, NULL, 0, &mine) != 0 ||
+		if (my_heads(sy, NULL, 0, &mine) != 0 || store_heads_add_held(sy->s, &mine) != 0 ||
 		    pk_sync_pull_encode(mine.h, mine.n, sy->cfg->poll_wait_ms, sy->cfg->batch_bytes,
 		                        &req, &len) != 0)
 			goto retry;
@@ -1557,6 +1701,7 @@ int sync_start(struct sync **out, struct store *s, const struct config *cfg,
 	sy->s = s;
 	sy->cfg = cfg;
 	store_set_max_skew(s, cfg->max_clock_skew_ms);
+	store_set_max_hold(s, cfg->max_clock_hold_ms);
 	memcpy(sy->pub, pub, PK_PUB_BYTES);
 	memcpy(sy->sec, sec, PK_SEC_BYTES);
 	pthread_mutex_init(&sy->lock, NULL);
@@ -1704,7 +1849,7 @@ int sync_join(const struct pk_invite *inv, const uint8_t pub[PK_PUB_BYTES],
 	for (int i = 0; i < JOIN_TRIES; i++) {
 		int part = timeout_ms / JOIN_TRIES > 1000 ? timeout_ms / JOIN_TRIES : 1000;
 
-		err = handshake(ctx, aio, sec, inv->parent, inv->secret, part, NULL, &ps, d);
+		err = handshake(ctx, aio, sec, inv->parent, inv->secret, part, NULL, &ps, NULL, d);
 		if (err == 0 || err == PK_EPERM)
 			break;
 	}

@@ -8,6 +8,8 @@ libjansson-dev libinih-dev libcmocka-dev lmdb-utils python3"
 need="$need clang libclang-rt-dev clang-format"
 # make install's checks: systemd-analyze verify of the unit, sysusers/tmpfiles, man page lint.
 need="$need systemd groff-base man-db"
+# A daemon run with its wall clock moved (libfaketime), for the clock tests.
+need="$need libfaketime"
 missing=""
 for p in $need; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then

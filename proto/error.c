@@ -39,6 +39,7 @@ static const struct {
     {"message does not authenticate", "auth"},
     {"a different certificate is held for that key", "cert-conflict"},
     {"no space left on the device", "no-space"},
+    {"held until its time comes", "held"},
 };
 
 const char *pk_strerror(int err)

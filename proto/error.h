@@ -40,9 +40,10 @@ enum pk_err {
 	PK_EAUTH = -26,     /* a message that does not authenticate (wrong key, altered) */
 	PK_ECONFLICT = -27, /* a different certificate is held for that key */
 	PK_ENOSPC = -28,    /* the device (or the quota) holding the files is full */
+	PK_EHELD = -29,     /* a changeset stamped ahead, held until its time (not a refusal) */
 };
 
-#define PK_ERR_COUNT 29
+#define PK_ERR_COUNT 30
 
 /* A short, static, English description of an error code. Never NULL. */
 const char *pk_strerror(int err);

@@ -51,9 +51,9 @@ static int read_fixed(struct pk_mpr *r, const uint8_t **b, uint32_t want)
  * Opens a signed envelope [body, sig] whose body is an array of `fields` elements starting with
  * `tag`, and leaves b positioned after the tag. The signature is the caller's to check.
  */
-static int open_envelope(const uint8_t *buf, size_t len, const char *tag, uint32_t fields,
-                         struct pk_mpr *b, const uint8_t **body, uint32_t *blen,
-                         const uint8_t **sig, struct pk_diag *d)
+static int open_envelope_n(const uint8_t *buf, size_t len, const char *tag, uint32_t min_fields,
+                           uint32_t max_fields, struct pk_mpr *b, const uint8_t **body,
+                           uint32_t *blen, const uint8_t **sig, uint32_t *fields, struct pk_diag *d)
 {
 	struct pk_mpr r;
 	const char *t;
@@ -66,11 +66,23 @@ static int open_envelope(const uint8_t *buf, size_t len, const char *tag, uint32
 	    read_fixed(&r, sig, PK_SIG_BYTES) != 0 || pk_mpr_left(&r) != 0)
 		return pk_diagf(d, PK_EDECODE, "not a signed envelope [body, signature]");
 	pk_mpr_init(b, *body, *blen);
-	if (pk_mpr_array(b, &n) != 0 || n != fields || pk_mpr_str(b, &t, &tlen) != 0)
-		return pk_diagf(d, PK_EDECODE, "body is not a %u-element array with a tag", fields);
+	if (pk_mpr_array(b, &n) != 0 || n < min_fields || n > max_fields ||
+	    pk_mpr_str(b, &t, &tlen) != 0)
+		return pk_diagf(d, PK_EDECODE, "body is not a %u-element array with a tag",
+		                max_fields);
 	if (!tag_is(t, tlen, tag))
 		return pk_diagf(d, PK_EVERSION, "tag is not '%s'", tag);
+	*fields = n;
 	return 0;
+}
+
+static int open_envelope(const uint8_t *buf, size_t len, const char *tag, uint32_t fields,
+                         struct pk_mpr *b, const uint8_t **body, uint32_t *blen,
+                         const uint8_t **sig, struct pk_diag *d)
+{
+	uint32_t n;
+
+	return open_envelope_n(buf, len, tag, fields, fields, b, body, blen, sig, &n, d);
 }
 
 enum pk_msg_kind pk_msg_kind(const uint8_t *buf, size_t len)
@@ -174,7 +186,6 @@ int pk_hello_read(const uint8_t *buf, size_t len, const uint8_t parent[PK_PUB_BY
 	struct pk_mpr b;
 	const uint8_t *body, *sig, *child, *to, *eph, *join = NULL;
 	uint32_t blen;
-	uint64_t skew;
 	int err;
 
 	memset(h, 0, sizeof(*h));
@@ -190,10 +201,6 @@ int pk_hello_read(const uint8_t *buf, size_t len, const uint8_t parent[PK_PUB_BY
 	/* The cheap checks first: a signature costs tens of microseconds. */
 	if (memcmp(to, parent, PK_PUB_BYTES) != 0)
 		return pk_diagf(d, PK_EAUTH, "hello is addressed to another parent");
-	skew = h->time > now ? h->time - now : now - h->time;
-	if (skew > PK_HELLO_SKEW)
-		return pk_diagf(d, PK_ECLOCK, "hello time is %llu s away from this node's clock",
-		                (unsigned long long)skew);
 	if (!pk_sig_ok(sig, body, blen, child))
 		return pk_diagf(d, PK_ESIG, "hello is not signed by the child key it names");
 	memcpy(h->child, child, PK_PUB_BYTES);
@@ -203,6 +210,7 @@ int pk_hello_read(const uint8_t *buf, size_t len, const uint8_t parent[PK_PUB_BY
 		h->has_join = true;
 		memcpy(h->join, join, PK_HASH_BYTES);
 	}
+	h->skew = pk_clock_skew(h->time, now);
 	pk_hash(h->hash, buf, len);
 	return 0;
 }
@@ -245,8 +253,17 @@ out:
 	return err;
 }
 
-int pk_welcome_make(const struct pk_hello *h, const uint8_t sec[PK_SEC_BYTES], struct pk_session *s,
-                    uint8_t **out, size_t *outlen)
+int64_t pk_clock_skew(uint64_t theirs, uint64_t ours)
+{
+	const uint64_t cap = (uint64_t)INT64_MAX;
+
+	if (theirs >= ours)
+		return theirs - ours > cap ? INT64_MAX : (int64_t)(theirs - ours);
+	return ours - theirs > cap ? -INT64_MAX : -(int64_t)(ours - theirs);
+}
+
+int pk_welcome_make(const struct pk_hello *h, const uint8_t sec[PK_SEC_BYTES], uint64_t now,
+                    struct pk_session *s, uint8_t **out, size_t *outlen)
 {
 	struct pk_mpw w;
 	uint8_t eph_sec[PK_EPH_BYTES], eph_pub[PK_EPH_BYTES];
@@ -263,12 +280,13 @@ int pk_welcome_make(const struct pk_hello *h, const uint8_t sec[PK_SEC_BYTES], s
 	crypto_scalarmult_base(eph_pub, eph_sec);
 	pk_random(id, sizeof(id));
 	pk_mpw_init(&w);
-	pk_mpw_put_array(&w, 5);
+	pk_mpw_put_array(&w, 6);
 	pk_mpw_put_cstr(&w, PK_WELCOME_TAG);
 	pk_mpw_put_bin(&w, h->parent, PK_PUB_BYTES);
 	pk_mpw_put_bin(&w, h->hash, PK_HASH_BYTES);
 	pk_mpw_put_bin(&w, eph_pub, PK_EPH_BYTES);
 	pk_mpw_put_bin(&w, id, PK_SESSION_ID_BYTES);
+	pk_mpw_put_uint(&w, now);
 	if ((err = pk_mpw_finish_signed(&w, sec, out, outlen)) != 0)
 		goto out;
 	pk_hash(wh, *out, *outlen);
@@ -284,20 +302,24 @@ out:
 }
 
 int pk_welcome_read(struct pk_handshake *hs, const uint8_t *buf, size_t len, struct pk_session *s,
-                    struct pk_diag *d)
+                    uint64_t *parent_time, struct pk_diag *d)
 {
 	struct pk_mpr b;
 	const uint8_t *body, *sig, *from, *hello_hash, *eph, *id;
 	uint8_t wh[PK_HASH_BYTES];
-	uint32_t blen;
+	uint64_t t = 0;
+	uint32_t blen, n;
 	int err;
 
-	if ((err = open_envelope(buf, len, PK_WELCOME_TAG, 5, &b, &body, &blen, &sig, d)) != 0)
+	/* 5 elements: a parent from before the time was added; its time is unknown (0). */
+	if ((err = open_envelope_n(buf, len, PK_WELCOME_TAG, 5, 6, &b, &body, &blen, &sig, &n,
+	                           d)) != 0)
 		return err;
 	if (read_fixed(&b, &from, PK_PUB_BYTES) != 0 ||
 	    read_fixed(&b, &hello_hash, PK_HASH_BYTES) != 0 ||
 	    read_fixed(&b, &eph, PK_EPH_BYTES) != 0 ||
-	    read_fixed(&b, &id, PK_SESSION_ID_BYTES) != 0 || pk_mpr_left(&b) != 0)
+	    read_fixed(&b, &id, PK_SESSION_ID_BYTES) != 0 || (n == 6 && pk_mpr_uint(&b, &t) != 0) ||
+	    pk_mpr_left(&b) != 0)
 		return pk_diagf(d, PK_EDECODE, "welcome fields have the wrong types");
 	if (memcmp(from, hs->parent, PK_PUB_BYTES) != 0)
 		return pk_diagf(d, PK_EAUTH, "welcome comes from another parent");
@@ -309,6 +331,8 @@ int pk_welcome_read(struct pk_handshake *hs, const uint8_t *buf, size_t len, str
 	if (pk_session_derive(s, hs->eph_sec, eph, hs->eph_pub, eph, hs->hello_hash, wh, id) != 0)
 		return pk_diagf(d, PK_EAUTH, "parent's ephemeral key gives an all-zero secret");
 	pk_handshake_wipe(hs);
+	if (parent_time != NULL)
+		*parent_time = t;
 	return 0;
 }
 

@@ -30,7 +30,6 @@
 #define PK_SESSION_ID_BYTES 16
 #define PK_SESSION_KEY_BYTES 32
 #define PK_JOIN_SECRET_BYTES 32
-#define PK_HELLO_SKEW 600   /* seconds a hello's time may differ from the parent's clock */
 #define PK_REPLAY_WINDOW 64 /* a request counter this far below the highest is a replay */
 #define PK_SEAL_OVERHEAD 64 /* the most a sealed message adds to its plaintext */
 #define PK_PLAIN_MAX (PK_MSG_MAX - PK_SEAL_OVERHEAD) /* the largest plaintext one can seal */
@@ -62,6 +61,7 @@ struct pk_hello {
 	uint8_t parent[PK_PUB_BYTES];
 	uint8_t child_eph[PK_EPH_BYTES];
 	uint64_t time; /* the child's clock, Unix seconds */
+	int64_t skew;  /* time minus the parent's clock when read (pk_hello_read's now), seconds */
 	bool has_join;
 	uint8_t join[PK_HASH_BYTES]; /* the join proof when has_join */
 	uint8_t hash[PK_HASH_BYTES]; /* BLAKE2b-256 of the whole hello, for the welcome */
@@ -104,12 +104,13 @@ int pk_hello_make(struct pk_handshake *hs, const uint8_t sec[PK_SEC_BYTES],
                   uint8_t **out, size_t *outlen);
 
 /*
- * Parent: reads a hello and checks that it names `parent` (this node), that its time lies within
- * PK_HELLO_SKEW seconds of `now`, and that the child's signature verifies. Whether the child
- * may open a session (a certificate chain, or a join proof: pk_join_proof_ok) is the caller's
- * check. A hello longer than PK_HELLO_MAX is refused at its length. Returns 0, PK_ETOOBIG,
- * PK_EDECODE, PK_EVERSION, PK_EAUTH (another parent), PK_ECLOCK or PK_ESIG, with a sentence in d
- * (may be NULL).
+ * Parent: reads a hello and checks that it names `parent` (this node) and that the child's
+ * signature verifies. Its time is not refused however far it lies from `now` (this node's clock,
+ * Unix seconds): h->skew is the child's clock minus `now`, for the clock rule of SPEC section 4.
+ * Whether the child may open a session (a certificate chain, or a join proof:
+ * pk_join_proof_ok) is the caller's check. A hello longer than PK_HELLO_MAX is refused at its
+ * length. Returns 0, PK_ETOOBIG, PK_EDECODE, PK_EVERSION, PK_EAUTH (another parent) or PK_ESIG,
+ * with a sentence in d (may be NULL).
  */
 int pk_hello_read(const uint8_t *buf, size_t len, const uint8_t parent[PK_PUB_BYTES], uint64_t now,
                   struct pk_hello *h, struct pk_diag *d);
@@ -121,24 +122,30 @@ void pk_join_proof(uint8_t out[PK_HASH_BYTES], const uint8_t secret[PK_JOIN_SECR
 /* True when the hello carries a join proof made with this invite secret (constant time). */
 bool pk_join_proof_ok(const struct pk_hello *h, const uint8_t secret[PK_JOIN_SECRET_BYTES]);
 
+/* theirs - ours as a signed number, saturated at +-INT64_MAX: a clock skew (SPEC section 4). */
+int64_t pk_clock_skew(uint64_t theirs, uint64_t ours);
+
 /*
  * Parent: answers an accepted hello with a welcome signed with `sec` (this node's key, whose
- * public half must equal h->parent), choosing a fresh ephemeral key and a random session id,
- * and derives the session into s. The ephemeral secret is wiped before returning. Returns 0 and
- * a malloc'd message in *out, PK_EINVAL (sec is not h->parent's), PK_EAUTH (the child's
- * ephemeral key gives an all-zero shared secret: refuse the hello) or PK_ENOMEM.
+ * public half must equal h->parent) and stamped `now` (this node's clock, Unix seconds),
+ * choosing a fresh ephemeral key and a random session id, and derives the session into s. The
+ * ephemeral secret is wiped before returning. Returns 0 and a malloc'd message in *out,
+ * PK_EINVAL (sec is not h->parent's), PK_EAUTH (the child's ephemeral key gives an all-zero
+ * shared secret: refuse the hello) or PK_ENOMEM.
  */
-int pk_welcome_make(const struct pk_hello *h, const uint8_t sec[PK_SEC_BYTES], struct pk_session *s,
-                    uint8_t **out, size_t *outlen);
+int pk_welcome_make(const struct pk_hello *h, const uint8_t sec[PK_SEC_BYTES], uint64_t now,
+                    struct pk_session *s, uint8_t **out, size_t *outlen);
 
 /*
  * Child: reads the parent's welcome to the hello of hs: it must name and be signed by the
- * parent key in hs and carry the hash of that hello. Derives the session into s and wipes hs.
- * Returns 0, PK_ETOOBIG, PK_EDECODE, PK_EVERSION, PK_EAUTH (another parent, another hello, or
- * an all-zero shared secret) or PK_ESIG; on failure hs is kept (wipe it to give up).
+ * parent key in hs and carry the hash of that hello. Derives the session into s, sets
+ * *parent_time (may be NULL) to the parent's clock in Unix seconds (0 from a parent whose
+ * welcome has no time: it is then unknown) and wipes hs. Returns 0, PK_ETOOBIG, PK_EDECODE,
+ * PK_EVERSION, PK_EAUTH (another parent, another hello, or an all-zero shared secret) or
+ * PK_ESIG; on failure hs is kept (wipe it to give up).
  */
 int pk_welcome_read(struct pk_handshake *hs, const uint8_t *buf, size_t len, struct pk_session *s,
-                    struct pk_diag *d);
+                    uint64_t *parent_time, struct pk_diag *d);
 
 /*
  * The key derivation both sides use: q = X25519(eph_sec, other_eph), then BLAKE2b-512 of

@@ -5,7 +5,8 @@
 #
 #   ASAN_BUILD   a -fsanitize=address,undefined build: the unit and CLI tests again
 #   TSAN_BUILD   a -fsanitize=thread build: the CLI tests that run pokjad in the background
-#                (those that source tests/cli/net.sh or start "$PD" ... &)
+#                (those that source tests/cli/net.sh or start "$PD" ... &), except those with a
+#                line "# not under tsan: WHY" (printed)
 #
 # In a sanitizer run each test gets its own report folder: ASAN_OPTIONS, UBSAN_OPTIONS and
 # TSAN_OPTIONS stop a program at its first report with a non-zero exit and write the report there
@@ -91,6 +92,13 @@ cli_tests() { # all | daemons
 		[ -f "$t" ] || continue
 		if [ "$1" = daemons ] &&
 			! grep -q -e 'net\.sh' -e '"\$PD"[^|#]*&[[:space:]]*$' "$t"; then
+			continue
+		fi
+		# A test that says why it cannot run under TSan (a line "# not under tsan: WHY") is
+		# left out of that phase, and the reason printed; it runs in the others.
+		why=$(sed -n 's/^# not under tsan: //p' "$t")
+		if [ "$1" = daemons ] && [ -n "$why" ]; then
+			echo "   (cli/$(basename "$t" .sh) left out under tsan: $why)"
 			continue
 		fi
 		run_one "cli/$(basename "$t" .sh)" sh "$t"

@@ -49,14 +49,35 @@ pid_of() { # name
 	return 1
 }
 
-# start NAME: runs pokjad on $T/NAME, logging to $LOGS/NAME.N.log (N counts the starts).
+# start NAME [OFFSET]: runs pokjad on $T/NAME, logging to $LOGS/NAME.N.log (N counts the
+# starts); with OFFSET (libfaketime's "+2h", "-90m"), its wall clock is moved by that much.
 start() {
 	_k=1
 	while [ -e "$LOGS/$1.$_k.log" ]; do _k=$((_k + 1)); done
 	_log=$LOGS/$1.$_k.log
-	"$PD" --dir "$T/$1" ${POKJAD_LOG_LEVEL:+--log-level "$POKJAD_LOG_LEVEL"} 2>"$_log" &
+	if [ -n "${2:-}" ]; then
+		# env execs pokjad: $! is pokjad's PID.
+		env $(_faketime_env "$2") "$PD" --dir "$T/$1" \
+			${POKJAD_LOG_LEVEL:+--log-level "$POKJAD_LOG_LEVEL"} 2>"$_log" &
+	else
+		"$PD" --dir "$T/$1" ${POKJAD_LOG_LEVEL:+--log-level "$POKJAD_LOG_LEVEL"} 2>"$_log" &
+	fi
 	_live="$_live $1:$!"
 	eval "LOG_$(echo "$1" | tr -c 'A-Za-z0-9\n' _)=\$_log"
+}
+
+# skewed OFFSET CMD...: runs CMD with its wall clock moved by OFFSET (libfaketime's "+2h",
+# "-90m") through libfaketime's preload; monotonic clocks are left alone.
+FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -n 1)
+_faketime_env() { # offset: the environment, one word each (no blanks in any)
+	# A sanitizer runtime must come first among the libraries unless told not to check.
+	echo "LD_PRELOAD=$FAKETIME_LIB FAKETIME=$1 FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_NO_CACHE=1" \
+		"ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+}
+skewed() {
+	_off=$1
+	shift
+	env $(_faketime_env "$_off") "$@"
 }
 
 log_of() { # name: the current log of the node

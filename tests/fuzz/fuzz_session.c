@@ -108,7 +108,7 @@ static void hello(const uint8_t *data, size_t size)
 	if (err != 0)
 		return;
 	check(memcmp(h.parent, parent_pub, PK_PUB_BYTES) == 0);
-	check(h.time >= HELLO_TIME - PK_HELLO_SKEW && h.time <= HELLO_TIME + PK_HELLO_SKEW);
+	check(h.skew == pk_clock_skew(h.time, HELLO_TIME));
 	check(pk_join_proof_ok(&h, join_secret) == false || h.has_join);
 }
 
@@ -120,7 +120,7 @@ static void welcome(const uint8_t *data, size_t size)
 	int err;
 
 	d.msg[0] = '\0';
-	err = pk_welcome_read(&hs, data, size, &s, &d);
+	err = pk_welcome_read(&hs, data, size, &s, NULL, &d);
 	check_err(err);
 	check_diag(&d);
 	if (err == 0) {

@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 	memcpy(h.parent, ppub, PK_PUB_BYTES);
 	memcpy(h.child_eph, ce, PK_EPH_BYTES);
 	memcpy(h.hash, hh, PK_HASH_BYTES);
-	err = pk_welcome_make(&h, psec_key, &s, &buf, &len);
+	err = pk_welcome_make(&h, psec_key, HELLO_TIME, &s, &buf, &len);
 	pk_session_wipe(&s);
 	write_file("welcome.bin", buf, len, err);
 

@@ -16,7 +16,8 @@
  *                push) expired before the changeset was written
  *       region   a record outside the child's region
  *       schema   a record with an unknown field
- *       future   stamped 2 hours ahead of now
+ *       future   stamped 2 hours ahead of now (held by the parent until its time: SPEC 8)
+ *       farfuture stamped 30 days ahead of now (beyond the hold bound: refused as clock)
  *       fork     a different changeset with the child's last sequence number, correctly signed
  *       displace (with --victim HEX) no changeset, two certificates naming the victim's key:
  *                one issued by the child (chains, but another is held for that key), one
@@ -88,7 +89,8 @@ static void usage(void)
 	        "             push KIND [N] [KIND [N]]... | heads ordered|unordered N | hello |\n"
 	        "             stranger | replay | garbage |\n"
 	        "             oversize\n"
-	        "KIND: ok badsig nocert expired region schema future fork lineage displace\n");
+	        "KIND: ok badsig nocert expired region schema future farfuture fork lineage "
+	        "displace\n");
 	exit(2);
 }
 
@@ -177,7 +179,7 @@ static int handshake(struct rogue *r, const uint8_t sec[PK_SEC_BYTES])
 		pk_handshake_wipe(&hs);
 		return 3;
 	}
-	err = pk_welcome_read(&hs, nng_msg_body(reply), nng_msg_len(reply), &r->ps, &d);
+	err = pk_welcome_read(&hs, nng_msg_body(reply), nng_msg_len(reply), &r->ps, NULL, &d);
 	nng_msg_free(reply);
 	pk_handshake_wipe(&hs);
 	if (err != 0)
@@ -558,8 +560,11 @@ static int add_kind(struct rogue *r, const char *kind)
 		            r->sec, &buf, &len);
 	} else if (strcmp(kind, "schema") == 0) {
 		err = craft(&ch, r->node.region, "rogue schema", true, r->pub, r->sec, &buf, &len);
-	} else if (strcmp(kind, "future") == 0) {
-		ch.hlc = pk_hlc_next(h.hlc, now + 2 * 3600 * 1000);
+	} else if (strcmp(kind, "future") == 0 || strcmp(kind, "farfuture") == 0) {
+		uint64_t ahead =
+		    strcmp(kind, "farfuture") == 0 ? 30ull * 24 * 3600 * 1000 : 2ull * 3600 * 1000;
+
+		ch.hlc = pk_hlc_next(h.hlc, now + ahead);
 		err = craft(&ch, r->node.region, "rogue future", false, r->pub, r->sec, &buf, &len);
 	} else {
 		fprintf(stderr, "rogue: unknown kind '%s'\n", kind);

@@ -9,7 +9,9 @@
 
 #include <cmocka.h>
 #include <msgpack.h>
+#include <sodium.h>
 
+#include "proto/mpwrite.h"
 #include "proto/session.h"
 #include "testutil.h"
 
@@ -43,8 +45,9 @@ static void handshake(struct pair *x)
 	assert_int_equal(
 	    pk_hello_make(&hs, child.sec, parent.pub, NOW, NULL, &x->hello, &x->hello_len), 0);
 	assert_int_equal(pk_hello_read(x->hello, x->hello_len, parent.pub, NOW, &h, NULL), 0);
-	assert_int_equal(pk_welcome_make(&h, parent.sec, &x->p, &x->welcome, &x->welcome_len), 0);
-	assert_int_equal(pk_welcome_read(&hs, x->welcome, x->welcome_len, &x->c, NULL), 0);
+	assert_int_equal(pk_welcome_make(&h, parent.sec, NOW, &x->p, &x->welcome, &x->welcome_len),
+	                 0);
+	assert_int_equal(pk_welcome_read(&hs, x->welcome, x->welcome_len, &x->c, NULL, NULL), 0);
 }
 
 static void pair_free(struct pair *x)
@@ -186,10 +189,10 @@ static void test_handshake_wipes(void **state)
 	assert_false(h.has_join);
 	assert_true(h.time == NOW);
 	/* Only the parent named in the hello may answer it. */
-	assert_int_equal(pk_welcome_make(&h, other.sec, &s, &welcome, &wlen), PK_EINVAL);
+	assert_int_equal(pk_welcome_make(&h, other.sec, NOW, &s, &welcome, &wlen), PK_EINVAL);
 	assert_null(welcome);
-	assert_int_equal(pk_welcome_make(&h, parent.sec, &s, &welcome, &wlen), 0);
-	assert_int_equal(pk_welcome_read(&hs, welcome, wlen, &s, NULL), 0);
+	assert_int_equal(pk_welcome_make(&h, parent.sec, NOW, &s, &welcome, &wlen), 0);
+	assert_int_equal(pk_welcome_read(&hs, welcome, wlen, &s, NULL, NULL), 0);
 	assert_memory_equal(&hs, &zero, sizeof(hs));
 	pk_session_wipe(&s);
 	free(hello);
@@ -263,43 +266,86 @@ static void test_hello_forged_signature(void **state)
 	free(hello);
 }
 
-static void test_hello_time_window(void **state)
+/* A hello is never refused for its time (a child with a wrong clock must still learn how wrong
+ * it is): the parent reads the skew instead, saturated at the ends of the clock. */
+static void test_hello_skew(void **state)
 {
-	static const struct {
-		int64_t off;
-		int want;
-	} cases[] = {
-	    {0, 0},
-	    {599, 0},
-	    {-599, 0},
-	    {600, 0},
-	    {-600, 0},
-	    {601, PK_ECLOCK},
-	    {-601, PK_ECLOCK},
-	    {86400, PK_ECLOCK},
-	    {-86400, PK_ECLOCK},
-	};
+	static const int64_t offs[] = {0, 599, -599, 601, -601, 7200, -86400};
 	struct pk_handshake hs;
 	struct pk_hello h;
 	uint8_t *hello;
 	size_t len;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
 		assert_int_equal(pk_hello_make(&hs, child.sec, parent.pub,
-		                               (uint64_t)((int64_t)NOW + cases[i].off), NULL,
-		                               &hello, &len),
+		                               (uint64_t)((int64_t)NOW + offs[i]), NULL, &hello,
+		                               &len),
 		                 0);
-		assert_int_equal(pk_hello_read(hello, len, parent.pub, NOW, &h, NULL),
-		                 cases[i].want);
+		assert_int_equal(pk_hello_read(hello, len, parent.pub, NOW, &h, NULL), 0);
+		assert_int_equal(h.skew, offs[i]);
 		pk_handshake_wipe(&hs);
 		free(hello);
 	}
-	/* Near the ends of the clock: no wrap-around. */
 	assert_int_equal(pk_hello_make(&hs, child.sec, parent.pub, UINT64_MAX, NULL, &hello, &len),
 	                 0);
-	assert_int_equal(pk_hello_read(hello, len, parent.pub, 0, &h, NULL), PK_ECLOCK);
-	assert_int_equal(pk_hello_read(hello, len, parent.pub, UINT64_MAX - 600, &h, NULL), 0);
+	assert_int_equal(pk_hello_read(hello, len, parent.pub, 0, &h, NULL), 0);
+	assert_true(h.skew == INT64_MAX);
+	pk_handshake_wipe(&hs);
+	free(hello);
+	assert_true(pk_clock_skew(0, UINT64_MAX) == -INT64_MAX);
+	assert_true(pk_clock_skew(5, 7) == -2);
+}
+
+/* The welcome carries the parent's clock (its sixth element); a five-element welcome from an
+ * older parent still reads, with the time unknown (0). */
+static void test_welcome_time(void **state)
+{
+	struct pk_handshake hs;
+	struct pk_session p, c;
+	struct pk_hello h;
+	struct pk_mpw w;
+	uint8_t *hello, *welcome;
+	size_t hlen, wlen;
+	uint64_t t = 1;
+
+	(void)state;
+	assert_int_equal(pk_hello_make(&hs, child.sec, parent.pub, NOW, NULL, &hello, &hlen), 0);
+	assert_int_equal(pk_hello_read(hello, hlen, parent.pub, NOW - 7380, &h, NULL), 0);
+	assert_int_equal(h.skew, 7380);
+	assert_int_equal(pk_welcome_make(&h, parent.sec, NOW - 7380, &p, &welcome, &wlen), 0);
+	assert_int_equal(pk_welcome_read(&hs, welcome, wlen, &c, &t, NULL), 0);
+	assert_int_equal(t, NOW - 7380);
+	assert_int_equal(pk_clock_skew(t, NOW), -7380);
+	assert_memory_equal(p.c2p, c.c2p, PK_SESSION_KEY_BYTES);
+	free(welcome);
+	pk_session_wipe(&p);
+	pk_session_wipe(&c);
+	pk_handshake_wipe(&hs);
+	free(hello);
+
+	/* The old layout: [tag, parent, hello_hash, parent_eph, session], signed. */
+	assert_int_equal(pk_hello_make(&hs, child.sec, parent.pub, NOW, NULL, &hello, &hlen), 0);
+	assert_int_equal(pk_hello_read(hello, hlen, parent.pub, NOW, &h, NULL), 0);
+	{
+		uint8_t eph_sec[PK_EPH_BYTES], eph_pub[PK_EPH_BYTES], id[PK_SESSION_ID_BYTES];
+
+		memset(eph_sec, 7, sizeof(eph_sec));
+		crypto_scalarmult_base(eph_pub, eph_sec);
+		memset(id, 9, sizeof(id));
+		pk_mpw_init(&w);
+		pk_mpw_put_array(&w, 5);
+		pk_mpw_put_cstr(&w, PK_WELCOME_TAG);
+		pk_mpw_put_bin(&w, parent.pub, PK_PUB_BYTES);
+		pk_mpw_put_bin(&w, h.hash, PK_HASH_BYTES);
+		pk_mpw_put_bin(&w, eph_pub, PK_EPH_BYTES);
+		pk_mpw_put_bin(&w, id, PK_SESSION_ID_BYTES);
+		assert_int_equal(pk_mpw_finish_signed(&w, parent.sec, &welcome, &wlen), 0);
+	}
+	assert_int_equal(pk_welcome_read(&hs, welcome, wlen, &c, &t, NULL), 0);
+	assert_int_equal(t, 0);
+	free(welcome);
+	pk_session_wipe(&c);
 	pk_handshake_wipe(&hs);
 	free(hello);
 }
@@ -318,25 +364,25 @@ static void test_welcome_impostor(void **state)
 
 	/* Names the expected parent, signed by another key. */
 	welcome = forge_welcome(&other, parent.pub, hs.hello_hash, &wlen);
-	assert_int_equal(pk_welcome_read(&hs, welcome, wlen, &s, NULL), PK_ESIG);
+	assert_int_equal(pk_welcome_read(&hs, welcome, wlen, &s, NULL, NULL), PK_ESIG);
 	free(welcome);
 	/* Names and is signed by the impostor. */
 	welcome = forge_welcome(&other, other.pub, hs.hello_hash, &wlen);
-	assert_int_equal(pk_welcome_read(&hs, welcome, wlen, &s, NULL), PK_EAUTH);
+	assert_int_equal(pk_welcome_read(&hs, welcome, wlen, &s, NULL, NULL), PK_EAUTH);
 	free(welcome);
 	/* The impostor's own well-made welcome to a hello it read as addressed to itself. */
 	assert_int_equal(pk_hello_read(hello, hlen, parent.pub, NOW, &h, NULL), 0);
 	memcpy(h.parent, other.pub, PK_PUB_BYTES);
-	assert_int_equal(pk_welcome_make(&h, other.sec, &s, &welcome, &wlen), 0);
+	assert_int_equal(pk_welcome_make(&h, other.sec, NOW, &s, &welcome, &wlen), 0);
 	pk_session_wipe(&s);
-	assert_int_equal(pk_welcome_read(&hs, welcome, wlen, &s, NULL), PK_EAUTH);
+	assert_int_equal(pk_welcome_read(&hs, welcome, wlen, &s, NULL, NULL), PK_EAUTH);
 	free(welcome);
 	/* Refusals leave the handshake as it was, so the real welcome still works. */
 	assert_memory_equal(&hs, &kept, sizeof(hs));
 	memcpy(h.parent, parent.pub, PK_PUB_BYTES);
-	assert_int_equal(pk_welcome_make(&h, parent.sec, &s, &welcome, &wlen), 0);
+	assert_int_equal(pk_welcome_make(&h, parent.sec, NOW, &s, &welcome, &wlen), 0);
 	pk_session_wipe(&s);
-	assert_int_equal(pk_welcome_read(&hs, welcome, wlen, &s, NULL), 0);
+	assert_int_equal(pk_welcome_read(&hs, welcome, wlen, &s, NULL, NULL), 0);
 	pk_session_wipe(&s);
 	pk_handshake_wipe(&kept);
 	free(welcome);
@@ -356,11 +402,11 @@ static void test_welcome_other_hello(void **state)
 	assert_int_equal(pk_hello_make(&hs1, child.sec, parent.pub, NOW, NULL, &hello1, &len1), 0);
 	assert_int_equal(pk_hello_make(&hs2, child.sec, parent.pub, NOW, NULL, &hello2, &len2), 0);
 	assert_int_equal(pk_hello_read(hello1, len1, parent.pub, NOW, &h, NULL), 0);
-	assert_int_equal(pk_welcome_make(&h, parent.sec, &s, &welcome, &wlen), 0);
+	assert_int_equal(pk_welcome_make(&h, parent.sec, NOW, &s, &welcome, &wlen), 0);
 	pk_session_wipe(&s);
-	assert_int_equal(pk_welcome_read(&hs2, welcome, wlen, &s, &d), PK_EAUTH);
+	assert_int_equal(pk_welcome_read(&hs2, welcome, wlen, &s, NULL, &d), PK_EAUTH);
 	assert_non_null(strstr(d.msg, "another hello"));
-	assert_int_equal(pk_welcome_read(&hs1, welcome, wlen, &s, NULL), 0);
+	assert_int_equal(pk_welcome_read(&hs1, welcome, wlen, &s, NULL, NULL), 0);
 	pk_session_wipe(&s);
 	pk_handshake_wipe(&hs2);
 	free(hello1);
@@ -670,9 +716,9 @@ static void test_truncation(void **state)
 	(void)state;
 	assert_int_equal(pk_hello_make(&hs, child.sec, parent.pub, NOW, secret, &hello, &hlen), 0);
 	assert_int_equal(pk_hello_read(hello, hlen, parent.pub, NOW, &h, NULL), 0);
-	assert_int_equal(pk_welcome_make(&h, parent.sec, &p, &welcome, &wlen), 0);
+	assert_int_equal(pk_welcome_make(&h, parent.sec, NOW, &p, &welcome, &wlen), 0);
 	kept = hs;
-	assert_int_equal(pk_welcome_read(&hs, welcome, wlen, &c, NULL), 0);
+	assert_int_equal(pk_welcome_read(&hs, welcome, wlen, &c, NULL, NULL), 0);
 	hs = kept;
 	assert_int_equal(pk_seal_request(&c, (const uint8_t *)"truncate me", 11, &req, &qlen), 0);
 	assert_int_equal(pk_open_request(&p, req, qlen, &plain, &plen, &counter), 0);
@@ -691,7 +737,7 @@ static void test_truncation(void **state)
 	}
 	for (size_t n = 0; n < wlen; n++) {
 		cut = dup_n(welcome, n);
-		assert_int_not_equal(pk_welcome_read(&hs, cut, n, &s, NULL), 0);
+		assert_int_not_equal(pk_welcome_read(&hs, cut, n, &s, NULL, NULL), 0);
 		assert_memory_equal(&hs, &kept, sizeof(hs));
 		(void)pk_msg_kind(cut, n);
 		free(cut);
@@ -721,7 +767,7 @@ static void test_truncation(void **state)
 	assert_int_equal(pk_open_reply(&c, 1, rep, rlen, &plain, &plen), 0);
 	free(plain);
 	assert_int_equal(pk_errmsg_read(err, elen, &e), 0);
-	assert_int_equal(pk_welcome_read(&hs, welcome, wlen, &s, NULL), 0);
+	assert_int_equal(pk_welcome_read(&hs, welcome, wlen, &s, NULL, NULL), 0);
 	pk_session_wipe(&s);
 	pk_session_wipe(&c);
 	pk_session_wipe(&p);
@@ -754,7 +800,7 @@ static void test_oversize(void **state)
 	assert_int_equal(pk_hello_read(big, PK_MSG_MAX + 1, parent.pub, NOW, &h, NULL), PK_ETOOBIG);
 	assert_int_equal(pk_msg_kind(big, PK_MSG_MAX + 1), PK_MSG_UNKNOWN);
 	memcpy(big, x.welcome, x.welcome_len);
-	assert_int_equal(pk_welcome_read(&hs, big, PK_MSG_MAX + 1, &s, NULL), PK_ETOOBIG);
+	assert_int_equal(pk_welcome_read(&hs, big, PK_MSG_MAX + 1, &s, NULL, NULL), PK_ETOOBIG);
 	assert_int_equal(pk_open_request(&x.p, big, PK_MSG_MAX + 1, &plain, &plen, &counter),
 	                 PK_ETOOBIG);
 	assert_int_equal(pk_sealed_session(big, PK_MSG_MAX + 1, id, NULL), PK_ETOOBIG);
@@ -984,7 +1030,8 @@ int main(void)
 	    cmocka_unit_test(test_hello_wrong_parent),
 	    cmocka_unit_test(test_hello_max),
 	    cmocka_unit_test(test_hello_forged_signature),
-	    cmocka_unit_test(test_hello_time_window),
+	    cmocka_unit_test(test_hello_skew),
+	    cmocka_unit_test(test_welcome_time),
 	    cmocka_unit_test(test_welcome_impostor),
 	    cmocka_unit_test(test_welcome_other_hello),
 	    cmocka_unit_test(test_join_proof),
