@@ -33,11 +33,13 @@ static const struct command commands[] = {
      "changesets it holds from each origin."},
     {"status", cmd_status, "status [--dir DIR] [--json]",
      "Shows this node, its parent and children as pokjad last saw them (connected or not,\n"
-     "last contact, changesets behind each way, refused), refused changesets by reason,\n"
-     "forked origins, and the free space of the device holding the store, with the line\n"
+     "last contact, changesets behind each way, refused, held for their time, the peer's\n"
+     "clock against this node's), refused changesets by reason, forked origins, changesets\n"
+     "held here until their time (held:), and the free space of the device holding the store, with the line\n"
      "\"DISK FULL: no space left on the device holding DIR\" below 1 MiB free or after a\n"
      "write failed for lack of room (until one succeeds). --json: disk_free_bytes,\n"
-     "disk_full, disk_full_at and, when full, disk_warning."},
+     "disk_full, disk_full_at and, when full, disk_warning; held {count, first_ms}; per\n"
+     "peer held and clock_skew (seconds, the peer's clock minus this node's; null: unknown)."},
     {"invite", cmd_invite,
      "invite [--dir DIR] --region CODE [--name NAME] [--valid 72h] [--url URL] [--json]",
      "Prints a one-line invite token for a new child node: this node's address and key,\n"
