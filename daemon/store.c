@@ -602,8 +602,10 @@ static int auth_find(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_
 	}
 	if (nb > na)
 		return pk_diagf(d, PK_EEXPIRED, "certificate chain is never valid as a whole");
+	/* Section 8 step 9: a chain that fails (a region outside its issuer's, a signature) is no
+	 * valid chain: `no-certificate`, as SPEC names it; only time has its own tag. */
 	if ((err = pk_cert_chain_check(s->root, chain, (size_t)n, nb, d)) != 0)
-		return err;
+		return err == PK_EEXPIRED || err == PK_ENOMEM ? err : PK_ECERT;
 	memset(found, 0, sizeof(*found));
 	memcpy(found->pub, origin, PK_PUB_BYTES);
 	memcpy(found->region, chain[n - 1].info.region, sizeof(found->region));

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "proto/bundle.h"
+#include "proto/error.h"
 #include "proto/enroll.h"
 #include "proto/schema.h"
 #include "proto/syncmsg.h"
@@ -1867,6 +1868,60 @@ static void test_spec_limits(void **state)
 	}
 }
 
+/* SPEC section 19 lists every reason tag; the code's tags (proto/error.c's table, the lineage
+ * refusal, the session error codes, the listen port's log tags) are exactly those. */
+static void test_spec_tags(void **state)
+{
+	static const char *const extra[] = {"lineage",       "unknown-session", "refused",
+	                                    "busy",          "port-limit",      "port-timeout",
+	                                    "port-oversize", "port-protocol"};
+	const char *code[PK_ERR_COUNT + sizeof(extra) / sizeof(extra[0])];
+	static char spec[1 << 20];
+	char *sec, *end, *line;
+	size_t n = 0, len, found = 0;
+	FILE *f = fopen("proto/SPEC.md", "rb");
+
+	(void)state;
+	for (int e = 0; e < PK_ERR_COUNT; e++)
+		code[n++] = pk_errtag(-e);
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		code[n++] = extra[i];
+	assert_non_null(f);
+	len = fread(spec, 1, sizeof(spec) - 1, f);
+	fclose(f);
+	spec[len] = '\0';
+	sec = strstr(spec, "\n## 19. Reason tags\n");
+	assert_non_null(sec);
+	end = strstr(sec + 1, "\n## ");
+	assert_non_null(end);
+	*end = '\0';
+	/* Every row "| `tag` | ..." names a tag of the code, once. */
+	for (line = strstr(sec, "\n| `"); line != NULL; line = strstr(line + 1, "\n| `")) {
+		char *t = line + 4, *q = strchr(t, '`');
+		bool known = false;
+
+		assert_non_null(q);
+		for (size_t i = 0; i < n; i++)
+			if (strlen(code[i]) == (size_t)(q - t) &&
+			    memcmp(code[i], t, (size_t)(q - t)) == 0)
+				known = true;
+		if (!known)
+			fail_msg("SPEC section 19 names '%.*s', which the code does not use",
+			         (int)(q - t), t);
+		found++;
+	}
+	/* ... and every tag of the code has its row. */
+	for (size_t i = 0; i < n; i++) {
+		char row[80];
+
+		snprintf(row, sizeof(row), "\n| `%s` |", code[i]);
+		if (strstr(sec, row) == NULL)
+			fail_msg("the code's tag '%s' has no row in SPEC section 19", code[i]);
+	}
+	/* One row per tag ("too-big", "malformed" and "replay" are also session errors). */
+	assert_int_equal(found, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1898,6 +1953,7 @@ int main(void)
 	    cmocka_unit_test(test_heads_linear),
 	    cmocka_unit_test(test_corpus_seeds),
 	    cmocka_unit_test(test_spec_limits),
+	    cmocka_unit_test(test_spec_tags),
 	};
 
 	tu_init();
