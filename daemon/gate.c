@@ -74,6 +74,8 @@ struct conn {
 	struct dir cu, uc; /* peer to nng, nng to peer */
 };
 
+/* At most one line a second per kind of refusal; each kind has its own, so a flood of one
+ * (idle connections) never hides the first line of another (handshake timeouts). */
 struct ratelog {
 	uint64_t last_ms;
 	unsigned skipped;
@@ -89,7 +91,7 @@ struct gate {
 	struct gate_limits lim;
 	struct conn *conns;
 	size_t nconns;
-	struct ratelog rl_limit, rl_timeout, rl_oversize, rl_protocol, rl_hello;
+	struct ratelog rl_limit, rl_handshake, rl_idle, rl_oversize, rl_protocol, rl_hello;
 };
 
 static uint64_t mono_ms(void)
@@ -781,12 +783,12 @@ static void expire(struct gate *g, uint64_t now)
 		if (!preauth(k))
 			continue;
 		if (now - k->accepted_ms > g->lim.handshake_ms) {
-			limited(&g->rl_timeout, "port-timeout",
+			limited(&g->rl_handshake, "port-timeout",
 			        "%s: no session within %u ms; closed", k->name,
 			        g->lim.handshake_ms);
 			conn_close(g, k);
 		} else if (k->st != ST_WAIT && now - k->rx_ms > g->lim.idle_ms) {
-			limited(&g->rl_timeout, "port-timeout",
+			limited(&g->rl_idle, "port-timeout",
 			        "%s: silent for %u ms before the session; closed", k->name,
 			        g->lim.idle_ms);
 			conn_close(g, k);
