@@ -45,13 +45,6 @@ static int peer_head_visit(const struct pk_head *h, void *arg)
 	return pk_heads_set(arg, h->origin, h->seq) != 0 ? -1 : 0;
 }
 
-static const char *region_name(const char *code)
-{
-	const struct pk_wilayah *w = pk_wilayah_find(code, strlen(code));
-
-	return code[0] == '\0' ? "national" : w != NULL ? w->name : "";
-}
-
 static void progress(bool tty, const char *what, uint64_t done, uint64_t total)
 {
 	if (tty && total >= PROGRESS_MIN && (done % PROGRESS_EVERY == 0 || done == total))
@@ -922,7 +915,7 @@ static int bundle_apply(struct cli *c, const char *file)
 	} else {
 		printf("bundle from %s (%.16s..., region %s%s%s), made %s%s\n", name, hex,
 		       b.meta.region[0] ? b.meta.region : "\"\"", b.meta.region[0] ? " " : "",
-		       b.meta.region[0] ? region_name(b.meta.region) : "", when,
+		       b.meta.region[0] ? pk_wilayah_name(b.meta.region) : "", when,
 		       a.for_me         ? " for this node"
 		       : b.meta.has_for ? " for another node"
 		                        : " for every node");

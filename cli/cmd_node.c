@@ -22,13 +22,6 @@ void cli_print_json(json_t *j)
 	fputc('\n', stdout);
 }
 
-static const char *region_name(const char *code)
-{
-	const struct pk_wilayah *w = pk_wilayah_find(code, strlen(code));
-
-	return w != NULL ? w->name : "";
-}
-
 json_t *cli_node_json(const struct store_node *n)
 {
 	char key[2 * PK_PUB_BYTES + 1], root[2 * PK_PUB_BYTES + 1];
@@ -37,7 +30,7 @@ json_t *cli_node_json(const struct store_node *n)
 	cli_key_hex(key, n->pub);
 	cli_key_hex(root, n->root);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "key", key, "name", n->name,
-	                 "region", n->region, "region_name", region_name(n->region), "level",
+	                 "region", n->region, "region_name", pk_wilayah_name(n->region), "level",
 	                 pk_level_name(level), "root", root, "certified", n->certified);
 }
 
@@ -52,7 +45,7 @@ void cli_print_node(const struct store_node *n)
 	if (n->region[0] == '\0')
 		printf("region:    \"\" (whole country, national)\n");
 	else
-		printf("region:    %s %s (%s)\n", n->region, region_name(n->region),
+		printf("region:    %s %s (%s)\n", n->region, pk_wilayah_name(n->region),
 		       pk_level_name(level));
 	printf("certified: %s\n", n->certified ? "yes" : "no (install a certificate set)");
 }
@@ -115,7 +108,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	if (root != NULL && pk_unhex(root_key, sizeof(root_key), root, strlen(root)) != 0)
 		return cli_fail(c, "--root takes the national node's key: 64 hex digits");
 	if (name == NULL)
-		name = region != NULL ? region_name(region) : "Nasional";
+		name = region != NULL ? pk_wilayah_name(region) : "Nasional";
 	if (strlen(name) == 0 || strlen(name) > PK_NAME_MAX || !pk_utf8_valid(name, strlen(name)))
 		return cli_fail(c, "--name must be 1 to %d bytes of UTF-8", PK_NAME_MAX);
 

@@ -646,13 +646,6 @@ static int keep_label(char **label, const char *disp)
 
 /* ---- regions ------------------------------------------------------------------------------- */
 
-static const char *region_name(const char *code)
-{
-	const struct pk_wilayah *w = pk_wilayah_find(code, strlen(code));
-
-	return w != NULL ? w->name : "(not on the official list)";
-}
-
 /* How many bytes of a record's region name its group at `level`: the record's own region when
  * that lies above the level (a provincial record when grouping by kabupaten/kota). */
 static size_t group_len(const char *region, int level)
@@ -679,7 +672,7 @@ static void region_title(FILE *f, const char *code)
 	if (code[0] == '\0')
 		fputs("Indonesia", f);
 	else
-		fprintf(f, "%s (%s)", region_name(code), code);
+		fprintf(f, "%s (%s)", pk_wilayah_name(code), code);
 }
 
 /* The name of a region row for people; a row above the grouping level says which level. */
@@ -689,9 +682,10 @@ static void region_cell(struct table *t, size_t row, size_t col, const char *cod
 	int l = code_level(code);
 
 	if (l >= 0 && l < level)
-		snprintf(buf, sizeof(buf), "%s (tingkat %s)", region_name(code), level_titles[l]);
+		snprintf(buf, sizeof(buf), "%s (tingkat %s)", pk_wilayah_name(code),
+		         level_titles[l]);
 	else
-		snprintf(buf, sizeof(buf), "%s", region_name(code));
+		snprintf(buf, sizeof(buf), "%s", pk_wilayah_name(code));
 	tbl_set(t, row, col, buf, TEXT_CELL_MAX);
 }
 
@@ -991,7 +985,7 @@ static void kg_csv(struct kg *k, const struct ord *go, const struct ord *so,
 		if (i < k->groups.n) {
 			csv_str(&w, go[i].label);
 			if (rk->by == BY_WILAYAH) {
-				csv_str(&w, region_name(go[i].key));
+				csv_str(&w, pk_wilayah_name(go[i].key));
 				csv_str(&w, level_word(go[i].key));
 			}
 		} else {
@@ -1046,7 +1040,7 @@ static void json_head(struct rekap *rk, struct jw *w, const char *report)
 {
 	jw_kstr(w, "report", report);
 	jw_kstr(w, "region", rk->region);
-	jw_kstr(w, "region_name", region_name(rk->region));
+	jw_kstr(w, "region_name", pk_wilayah_name(rk->region));
 	jw_key(w, "tahun");
 	if (rk->tahun != 0)
 		jw_num(w, (u128)rk->tahun);
@@ -1078,7 +1072,7 @@ static void kg_json(struct kg *k, const struct ord *go, const struct ord *so,
 		jw_open(&w, '{');
 		jw_kstr(&w, by_names[rk->by], go[i].label);
 		if (rk->by == BY_WILAYAH) {
-			jw_kstr(&w, "name", region_name(go[i].key));
+			jw_kstr(&w, "name", pk_wilayah_name(go[i].key));
 			jw_kstr(&w, "level", level_word(go[i].key));
 		}
 		kg_json_row(k, &w, smap_val(&k->groups, go[i].idx), (long)go[i].idx, so, stot);
@@ -1373,7 +1367,7 @@ static char *ar_note(const struct directive *d, size_t indent)
 			fprintf(f, "%*s%s", (int)indent, "", label);
 		else
 			fprintf(f, "%*s", (int)(indent + strlen(label)), "");
-		fprintf(f, "%s %s\n", d->districts[i], region_name(d->districts[i]));
+		fprintf(f, "%s %s\n", d->districts[i], pk_wilayah_name(d->districts[i]));
 		shown++;
 	}
 	if (fclose(f) != 0) {
@@ -1468,7 +1462,7 @@ static void ar_csv(struct ar *a)
 			csv_str(&w, d->sasaran);
 			csv_str(&w, d->batas);
 			csv_str(&w, d->n ? d->districts[j] : "");
-			csv_str(&w, d->n ? region_name(d->districts[j]) : "");
+			csv_str(&w, d->n ? pk_wilayah_name(d->districts[j]) : "");
 			csv_str(&w, d->n ? (d->done[j] ? "yes" : "no") : "");
 			csv_end_row(&w);
 		}
@@ -1483,7 +1477,7 @@ static void ar_json_list(struct jw *w, const struct directive *d, bool done)
 			continue;
 		jw_open(w, '{');
 		jw_kstr(w, "wilayah", d->districts[j]);
-		jw_kstr(w, "name", region_name(d->districts[j]));
+		jw_kstr(w, "name", pk_wilayah_name(d->districts[j]));
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');
@@ -1498,7 +1492,7 @@ static void ar_json(struct ar *a)
 	jw_open(&w, '{');
 	jw_kstr(&w, "report", "arahan");
 	jw_kstr(&w, "region", a->scope);
-	jw_kstr(&w, "region_name", region_name(a->scope));
+	jw_kstr(&w, "region_name", pk_wilayah_name(a->scope));
 	jw_key(&w, "arahan");
 	jw_open(&w, '[');
 	for (size_t i = 0; i < a->n; i++) {
@@ -1744,7 +1738,7 @@ static void km_csv(struct km *k, const struct ord *go, const int *years, size_t 
 	csv_end_row(&w);
 	for (size_t i = 0; i <= k->groups.n; i++) {
 		csv_str(&w, i < k->groups.n ? go[i].key : "TOTAL");
-		csv_str(&w, i < k->groups.n ? region_name(go[i].key) : "");
+		csv_str(&w, i < k->groups.n ? pk_wilayah_name(go[i].key) : "");
 		csv_str(&w, i < k->groups.n ? level_word(go[i].key) : "");
 		for (int m = KM_LUAS; m <= KM_RUMAH; m++)
 			for (size_t y = 0; y < ny; y++) {
@@ -1804,7 +1798,7 @@ static void km_json(struct km *k, const struct ord *go, const int *years, size_t
 	for (size_t i = 0; i < k->groups.n; i++) {
 		jw_open(&w, '{');
 		jw_kstr(&w, "wilayah", go[i].key);
-		jw_kstr(&w, "name", region_name(go[i].key));
+		jw_kstr(&w, "name", pk_wilayah_name(go[i].key));
 		jw_kstr(&w, "level", level_word(go[i].key));
 		km_json_years(k, &w, (long)go[i].idx, years, ny, tot);
 		jw_close(&w, '}');

@@ -203,6 +203,13 @@ const struct pk_wilayah *pk_wilayah_find(const char *code, size_t len)
 	return NULL;
 }
 
+const char *pk_wilayah_name(const char *code)
+{
+	const struct pk_wilayah *w = pk_wilayah_find(code, code != NULL ? strlen(code) : 0);
+
+	return w != NULL ? w->name : PK_WILAYAH_UNLISTED;
+}
+
 static char fold(char c)
 {
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;

@@ -27,6 +27,12 @@ int pk_wilayah_load(void);
  * national entry ("Indonesia"). Loads the list if needed. */
 const struct pk_wilayah *pk_wilayah_find(const char *code, size_t len);
 
+/* The name to show for a region code: the official one ("Indonesia" for ""), or
+ * PK_WILAYAH_UNLISTED when the code is not on the list. Every place that prints a region's name
+ * uses this, so they all say the same thing. */
+#define PK_WILAYAH_UNLISTED "(tidak ada di daftar resmi)"
+const char *pk_wilayah_name(const char *code);
+
 /*
  * Calls fn for each entry whose code starts with `query` at a component boundary, or whose name
  * contains `query` case-insensitively, in code order, until fn returns non-zero or `max` entries

@@ -87,6 +87,17 @@ static void test_find(void **state)
 	assert_null(pk_wilayah_find(NULL, 3));
 }
 
+/* One name for a code wherever it is printed: the list's, or the one unlisted marker. */
+static void test_name(void **state)
+{
+	(void)state;
+	assert_string_equal(pk_wilayah_name("32.75"), "Kota Bekasi");
+	assert_string_equal(pk_wilayah_name(""), "Indonesia");
+	assert_string_equal(pk_wilayah_name("32.99"), PK_WILAYAH_UNLISTED);
+	assert_string_equal(pk_wilayah_name("not a code"), PK_WILAYAH_UNLISTED);
+	assert_string_equal(pk_wilayah_name(NULL), "Indonesia");
+}
+
 static void test_quoted_names(void **state)
 {
 	(void)state;
@@ -177,7 +188,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_counts),       cmocka_unit_test(test_find),
 	    cmocka_unit_test(test_quoted_names), cmocka_unit_test(test_search),
-	    cmocka_unit_test(test_notice),
+	    cmocka_unit_test(test_notice),       cmocka_unit_test(test_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
