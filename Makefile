@@ -41,7 +41,7 @@ WERROR ?= -Werror
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla $(WERROR)
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -I. -MMD -MP
-LDLIBS_ALL := -llmdb -lnng -lmsgpackc -lsodium -ljansson -linih -lpthread -lm
+LDLIBS_ALL := -llmdb -lnng -lmsgpackc -lsodium -ljansson -lpthread -lm
 LDFLAGS_ALL := $(LDFLAGS) $(SANFLAGS)
 
 PROTO_SRC := $(wildcard proto/*.c)

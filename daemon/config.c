@@ -1,20 +1,17 @@
 /*
  * config.c: pokjad.conf (see config.h).
  *
- * libinih splits "name = value" lines and trims them. It does not give the handler line
- * numbers (INI_HANDLER_LINENO is fixed when the library is built, 0 in Debian's), reports only
- * the first malformed line, never tells the handler about a section that holds no keys, and
- * reads an indented line as the continuation of the previous value. So a reader sits in front
- * of it: it numbers the lines, handles comments and [section] headers itself, reports every
- * malformed line, and hands inih only well-formed "name = value" lines (an empty line for
- * anything else, so inih's own count stays in step).
+ * The file is INI as pokjad.8 (CONFIGURATION) describes it: [section] headers, "name = value"
+ * lines, comments starting with ';' or '#' (at the start of a line, or after white space). The
+ * reader here numbers the lines, reports every malformed one (not only the first), knows about a
+ * section that holds no keys, and never reads an indented line as the continuation of the previous
+ * value. (It replaced libinih, which could do none of these, and sat behind a reader doing them.)
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -24,6 +21,7 @@
 
 #include "log.h"
 
+#define LINE_MAX_BYTES 512 /* a line with its NUL: "url = " and the longest URL fit */
 #define KIB 1024u
 #define MIB (1024u * 1024u)
 #define SEC 1000u
@@ -196,14 +194,6 @@ static void diag_sort(struct config_diag *d)
 			memcpy(d->msg[j - 1], msg, sizeof(msg));
 		}
 	}
-}
-
-static bool diag_has_line(const struct config_diag *d, unsigned line)
-{
-	for (unsigned i = 0; i < d->count && i < CONFIG_DIAG_MAX; i++)
-		if (d->line[i] == line)
-			return true;
-	return false;
 }
 
 /* ---- formatting values */
@@ -518,13 +508,13 @@ static void section_header(struct parse *p, char *s)
 }
 
 /*
- * inih's reader (fgets-style): reads the next physical line and puts into buf what inih should
- * see of it: a trimmed "name = value" line, or "" for a blank line, a comment, a section header
- * or a malformed line (reported here, with its number).
+ * Reads the next physical line and puts into buf (of num bytes) what is left of it to handle: a
+ * trimmed "name = value" line, or "" for a blank line, a comment, a section header (handled
+ * here) or a malformed line (reported here, with its number). NULL at the end of the file or on
+ * a read error (read_errno).
  */
-static char *reader(char *buf, int num, void *stream)
+static char *next_line(struct parse *p, char *buf, int num)
 {
-	struct parse *p = stream;
 	ssize_t n;
 	size_t len;
 	char *s, *e, *c;
@@ -574,15 +564,13 @@ static char *reader(char *buf, int num, void *stream)
 	return buf;
 }
 
-/* inih's handler: one "name = value" line. Always goes on, to report every error. */
-static int on_pair(void *user, const char *section, const char *name, const char *value)
+/* One "name = value" line, name and value trimmed. Always goes on, to report every error. */
+static int on_pair(struct parse *p, const char *name, const char *value)
 {
-	struct parse *p = user;
 	const struct item *it;
 	char known[160];
 	size_t i;
 
-	(void)section; /* the reader tracks sections; inih never sees a header */
 	if (p->skip)
 		return 1;
 	if (name[0] == '\0') {
@@ -674,7 +662,8 @@ int config_read(FILE *f, const char *name, struct config *cfg, struct config_dia
 {
 	struct config_diag local;
 	struct parse *p;
-	int rc, err = 0;
+	char buf[LINE_MAX_BYTES];
+	int err = 0;
 
 	if (d == NULL)
 		d = &local;
@@ -685,18 +674,25 @@ int config_read(FILE *f, const char *name, struct config *cfg, struct config_dia
 	p->name = name;
 	p->d = d;
 	config_defaults(&p->cfg);
-	rc = ini_parse_stream(reader, p, on_pair, p);
+	while (next_line(p, buf, sizeof(buf)) != NULL) {
+		char *name_end, *value;
+
+		if (buf[0] == '\0')
+			continue; /* next_line checked that a non-empty line holds a '=' */
+		name_end = strchr(buf, '=');
+		value = name_end + 1;
+		while (name_end > buf && isspace((unsigned char)name_end[-1]))
+			name_end--;
+		*name_end = '\0';
+		while (isspace((unsigned char)*value))
+			value++;
+		on_pair(p, buf, value);
+	}
 	if (p->read_errno != 0) {
 		diag_add(p, 0, "cannot read: %s", strerror(p->read_errno));
 		err = PK_EIO;
 		goto out;
 	}
-	if (rc == -2) {
-		err = PK_ENOMEM;
-		goto out;
-	}
-	if (rc > 0 && !diag_has_line(d, (unsigned)rc))
-		diag_add(p, (unsigned)rc, "cannot parse this line"); /* inih saw what we did not */
 	check_relations(p);
 	diag_sort(d);
 	if (d->count > 0) {

@@ -3,7 +3,7 @@
 # Run as root (make check / make demo call it); as another user it prints what to install.
 set -eu
 need="build-essential pkg-config liblmdb-dev libnng-dev libmsgpack-dev libsodium-dev
-libjansson-dev libinih-dev libcmocka-dev lmdb-utils python3"
+libjansson-dev libcmocka-dev lmdb-utils python3"
 # clang's libFuzzer runtime, for the bounded fuzz runs in make check.
 need="$need clang libclang-rt-dev clang-format"
 # make install's checks: systemd-analyze verify of the unit, sysusers/tmpfiles, man page lint.

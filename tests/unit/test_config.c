@@ -214,7 +214,7 @@ struct bad_case {
 
 static void test_errors(void **state)
 {
-	static char long_line[400];
+	static char long_line[700];
 	const struct bad_case cases[] = {
 	    /* unknown section; the keys under it are not reported again */
 	    {"[sync]\nbatch_bytes = 1M\n\n[frob]\nx = 1\ny = 2\n", 4,
@@ -285,7 +285,7 @@ static void test_errors(void **state)
 	struct config_diag d;
 
 	(void)state;
-	snprintf(long_line, sizeof(long_line), "[parent]\nurl = tcp://%0300d:1\n", 0);
+	snprintf(long_line, sizeof(long_line), "[parent]\nurl = tcp://%0600d:1\n", 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		print_message("# case %zu\n", i);
 		assert_one_error(parse(cases[i].text, &cfg, &d), &d, cases[i].line, cases[i].want);
