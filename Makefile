@@ -52,7 +52,7 @@ UNIT_HELPER_SRC := $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c))
 BENCH_SRC := $(wildcard tests/bench/*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 
-PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/%.o) $(BUILD)/proto/wilayah_data.o
+PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/%.o) $(BUILD)/proto/wilayah_table.o
 DAEMON_LIB_OBJ := $(DAEMON_LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
@@ -101,10 +101,20 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-# The official region list is compiled into the library (see proto/wilayah.h).
-$(BUILD)/proto/wilayah_data.o: proto/wilayah_data.S $(wildcard proto/wilayah/*.csv)
+# The official region list is compiled into the library (see proto/wilayah.h) as a table that
+# gen_table writes from the CSV files; a bad row stops the build with FILE:LINE. The generator
+# runs on the build machine, so it is built without the sanitizers.
+WILAYAH_CSV := $(addprefix proto/wilayah/,provinces.csv regencies.csv districts.csv villages.csv)
+$(BUILD)/gen_table: proto/wilayah/gen_table.c proto/region.c proto/region.h
 	@mkdir -p $(dir $@)
-	$(CC) -c $< -o $@
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -I. proto/wilayah/gen_table.c proto/region.c -o $@
+
+$(BUILD)/proto/wilayah_table.c: $(BUILD)/gen_table $(WILAYAH_CSV)
+	@mkdir -p $(dir $@)
+	$(BUILD)/gen_table $@ $(WILAYAH_CSV)
+
+$(BUILD)/proto/wilayah_table.o: $(BUILD)/proto/wilayah_table.c proto/wilayah_table.h
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIBPROTO): $(PROTO_OBJ)
 	rm -f $@ && ar rcs $@ $^
@@ -186,14 +196,14 @@ demo: deps
 bench: all $(BENCH_BIN)
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 
-fuzz:
+fuzz: $(BUILD)/proto/wilayah_table.c
 	@BUILD=$(BUILD) sh tests/fuzz/run.sh --seconds $(FUZZ_SECONDS)
 
 format:
-	clang-format -i $(wildcard proto/*.[ch] daemon/*.[ch] cli/*.[ch] tests/*/*.[ch])
+	clang-format -i $(wildcard proto/*.[ch] proto/wilayah/*.c daemon/*.[ch] cli/*.[ch] tests/*/*.[ch])
 
 format-check:
-	clang-format --dry-run -Werror $(wildcard proto/*.[ch] daemon/*.[ch] cli/*.[ch] tests/*/*.[ch])
+	clang-format --dry-run -Werror $(wildcard proto/*.[ch] proto/wilayah/*.c daemon/*.[ch] cli/*.[ch] tests/*/*.[ch])
 
 clean:
 	rm -rf build build-san build-san-*

@@ -580,7 +580,6 @@ static int import_check(const struct cli *c, const char *path, struct import *im
 	if (im->n > 0 && (im->recs = calloc(im->n, sizeof(*im->recs))) == NULL)
 		return cli_fail(c, "out of memory for %zu records", im->n);
 	/* Shared state that must be set up before threads touch it. */
-	pk_wilayah_load();
 	json_object_seed(0);
 	for (int t = 0; t < nparts; t++) {
 		parts[t].im = im;

@@ -264,8 +264,6 @@ static int show_search(const struct cli *c, const char *query)
 	int rc = EXIT_OK;
 	json_t *o, *a;
 
-	if (pk_wilayah_load() != 0)
-		return cli_fail(c, "out of memory loading the region list");
 	/* Every match is gathered before sorting, so the cap keeps the highest levels. */
 	pk_wilayah_search(query, SIZE_MAX, push_match, &l);
 	if (l.nomem) {
@@ -343,8 +341,6 @@ int cmd_wilayah(struct cli *c, int argc, char **argv)
 
 	if ((rc = cli_parse(c, argc, argv, NULL, pos, 0, 1, &npos)) != 0)
 		return rc;
-	if (pk_wilayah_load() != 0)
-		return cli_fail(c, "out of memory loading the region list");
 	if (npos == 0 || pos[0][0] == '\0')
 		return show_provinces(c);
 	if (looks_like_code(pos[0]))

@@ -1,10 +1,11 @@
 /*
  * wilayah.h: the official list of region codes and names (Kemendagri), built into the program.
  *
- * The list (proto/wilayah/, ODbL, source in proto/wilayah/SOURCE.md) is compiled into the binary
- * so that a node needs no data files. It is consulted only where a person types a code (init,
- * put, list filters): replication never depends on it, so nodes built with different editions of
- * the list still agree on every record.
+ * The list (proto/wilayah/, ODbL, source in proto/wilayah/SOURCE.md) is compiled into the binary as
+ * a sorted table generated at build time (proto/wilayah/gen_table.c), so that a node needs no data
+ * files and nothing is parsed at run time; every function here is thread-safe. It is consulted only
+ * where a person types a code (init, put, list filters): replication never depends on it, so nodes
+ * built with different editions of the list still agree on every record.
  */
 #ifndef PK_WILAYAH_H
 #define PK_WILAYAH_H
@@ -17,14 +18,8 @@ struct pk_wilayah {
 	int level;        /* enum pk_level */
 };
 
-/*
- * Parses the built-in list on first use (about 92,000 entries, tens of milliseconds) and keeps it
- * for the life of the process. Returns 0 or PK_ENOMEM. Not thread-safe on the first call.
- */
-int pk_wilayah_load(void);
-
 /* The entry for an exact code, or NULL when the code is not on the official list. "" gives the
- * national entry ("Indonesia"). Loads the list if needed. */
+ * national entry ("Indonesia"). */
 const struct pk_wilayah *pk_wilayah_find(const char *code, size_t len);
 
 /* The name to show for a region code: the official one ("Indonesia" for ""), or

@@ -3,7 +3,7 @@
 # `make format` rewrites the files that fail.
 set -u
 bad=""
-for f in proto/*.[ch] daemon/*.[ch] cli/*.[ch] tests/*/*.[ch]; do
+for f in proto/*.[ch] proto/wilayah/*.c daemon/*.[ch] cli/*.[ch] tests/*/*.[ch]; do
 	[ -f "$f" ] || continue
 	if ! clang-format --dry-run -Werror "$f" >/dev/null 2>&1; then
 		bad="$bad $f"
