@@ -639,10 +639,9 @@ static int flush(struct apply *a)
 }
 
 /* The lineage rule (SPEC section 16) for this node: true to apply. An origin whose chain is
- * not held goes to store_apply, which refuses it as no-certificate, the better reason. */
+ * not held goes to store_apply, which refuses it as no-certificate, as sync does. */
 static bool take(struct apply *a, const struct pk_blob *b)
 {
-	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES];
 	struct pk_changeset cs;
 
 	if (pk_cs_decode(b->p, b->len, &cs, NULL) != 0)
@@ -651,8 +650,8 @@ static bool take(struct apply *a, const struct pk_blob *b)
 		return a->last_take;
 	memcpy(a->last_origin, cs.origin, PK_PUB_BYTES);
 	a->have_last = true;
-	a->last_take = store_in_lineage(a->s, a->path, a->pn, cs.origin) ||
-	               store_origin_path(a->s, cs.origin, path) <= 0;
+	a->last_take =
+	    !store_chain_held(a->s, cs.origin) || store_in_lineage(a->s, a->path, a->pn, cs.origin);
 	return a->last_take;
 }
 

@@ -2246,6 +2246,13 @@ bool store_in_lineage(struct store *s, uint8_t who_path[][PK_PUB_BYTES], int who
 	return n > 0 && on_path(path, n, who_path[who_n - 1]);
 }
 
+bool store_chain_held(struct store *s, const uint8_t origin[PK_PUB_BYTES])
+{
+	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES];
+
+	return store_origin_path(s, origin, path) > 0;
+}
+
 bool store_in_subtree(struct store *s, const uint8_t who[PK_PUB_BYTES],
                       const uint8_t origin[PK_PUB_BYTES])
 {

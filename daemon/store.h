@@ -251,6 +251,10 @@ bool store_in_lineage(struct store *s, uint8_t who_path[][PK_PUB_BYTES], int who
                       const uint8_t origin[PK_PUB_BYTES]);
 bool store_in_subtree(struct store *s, const uint8_t who[PK_PUB_BYTES],
                       const uint8_t origin[PK_PUB_BYTES]);
+/* True when origin's chain to the root is held. Every arrival (push, pull, bundle) applies the
+ * lineage rule only to such origins; the others are refused by the apply step as
+ * no-certificate, so the same changeset gets the same tag whichever way it came. */
+bool store_chain_held(struct store *s, const uint8_t origin[PK_PUB_BYTES]);
 
 /* Calls fn for every origin's head, in origin order (one short read transaction per page).
  * Returns the number of calls or an error. */

@@ -769,10 +769,12 @@ static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 	while (n < PK_SYNC_PUSH_MAX_CS && pk_sync_next_blob(&it, &b))
 		all[n++] = b;
 	/* Only the child's own subtree may come up through it, and this node's own changesets
-	 * that it lacks after a restore (SPEC section 16). */
+	 * that it lacks after a restore (SPEC section 16). An origin whose chain is not held goes
+	 * on to the apply step, which refuses it as no-certificate, as from a bundle. */
 	for (size_t i = 0; i < n; i++) {
 		if (pk_cs_decode(all[i].p, all[i].len, &cs, NULL) == 0 &&
 		    memcmp(cs.origin, sy->pub, PK_PUB_BYTES) != 0 &&
+		    store_chain_held(sy->s, cs.origin) &&
 		    !store_in_subtree(sy->s, sv->child, cs.origin)) {
 			ref[nref].index = (uint32_t)i;
 			ref[nref++].reason = "lineage";
@@ -1492,12 +1494,14 @@ static void *downlink(void *arg)
 		if (err != 0 || pk_sync_decode(plain, plen, PK_SYNC_REPLY, &m, NULL) != 0 ||
 		    m.kind != PK_SYNC_PULLED)
 			goto retry;
-		/* Only this node's lineage may come down (SPEC section 16). */
+		/* Only this node's lineage may come down (SPEC section 16); an origin whose chain
+		 * is not held is the apply step's to refuse (no-certificate). */
 		pn = store_origin_path(sy->s, sy->pub, path);
 		n = 0;
 		pk_sync_iter_init(&it, &m.changesets);
 		while (n < PK_SYNC_PUSH_MAX_CS && pk_sync_next_blob(&it, &b[n])) {
 			if (pn > 0 && pk_cs_decode(b[n].p, b[n].len, &cs, NULL) == 0 &&
+			    store_chain_held(sy->s, cs.origin) &&
 			    !store_in_lineage(sy->s, path, pn, cs.origin)) {
 				store_refusals_add(sy->s, "lineage", 1);
 				log_warnx("apply-refused",

@@ -193,6 +193,14 @@ static void test_origin_path(void **state)
 	assert_memory_equal(path[3], kec.pub, PK_PUB_BYTES);
 
 	assert_int_equal(store_origin_path(f->s, stranger.pub, path), PK_ECERT);
+
+	/* The lineage rule is decided only for origins whose chain is held. */
+	assert_true(store_chain_held(f->s, kec.pub));
+	assert_true(store_chain_held(f->s, root.pub));
+	assert_false(store_chain_held(f->s, stranger.pub));
+	assert_true(store_in_subtree(f->s, prov.pub, kec.pub));
+	assert_false(store_in_subtree(f->s, kab_a.pub, prov.pub));
+	assert_false(store_in_subtree(f->s, prov.pub, stranger.pub));
 }
 
 /* A pending node (no root yet) knows no path at all. */
@@ -207,6 +215,7 @@ static void test_origin_path_no_root(void **state)
 	snprintf(p2, sizeof(p2), "%s/pending", f->dir);
 	s = tu_store_new(p2, &zero, &kab_a, "32.75", "Kota Bekasi");
 	assert_int_equal(store_origin_path(s, kab_a.pub, path), PK_ECERT);
+	assert_false(store_chain_held(s, kab_a.pub));
 	store_close(s);
 }
 
