@@ -25,7 +25,7 @@
 
 #include "cli.h"
 #include "csv.h"
-#include "proto/mpread.h"
+#include "proto/record.h"
 #include "proto/region.h"
 #include "proto/schema.h"
 #include "proto/wilayah.h"
@@ -534,65 +534,44 @@ static void csv_num(struct csv *w, u128 v)
 
 /* ---- reading record fields ----------------------------------------------------------------- */
 
-enum fkind { F_INT, F_NUM, F_STR };
-
 struct fget {
 	const char *name;
-	enum fkind kind;
 	bool present;
-	int64_t i;
-	double d;
-	const char *s; /* into the record value: valid during the store callback only */
+	int64_t i;     /* PK_T_INT fields */
+	double d;      /* PK_T_NUM fields */
+	const char *s; /* string fields, into the record value: valid during the store callback */
 	uint32_t slen;
 };
 
 /*
- * Reads the fields named in f[0..n) from a stored record value (a msgpack map); other fields
- * are skipped. Returns 0, or PK_EDECODE when the value is not a map or a field read has another
- * type (only a damaged store holds such a value: the store validates every record).
+ * Reads the fields named in f[0..n) from a stored value of collection coll (proto/record.h);
+ * other fields are passed over. Returns 0, or PK_EDECODE when the value is not a record of
+ * coll or a field has another type (only a damaged store holds such a value: the store
+ * validates every record).
  */
-static int get_fields(const uint8_t *v, size_t len, struct fget *f, size_t n)
+static int get_fields(const char *coll, const uint8_t *v, size_t len, struct fget *f, size_t n)
 {
-	struct pk_mpr r;
-	uint32_t pairs;
+	struct pk_rec r;
+	struct pk_rec_val val;
 
 	for (size_t i = 0; i < n; i++) {
 		f[i].present = false;
 		f[i].slen = 0;
 	}
-	pk_mpr_init(&r, v, len);
-	if (pk_mpr_map(&r, &pairs) != 0)
+	if (pk_record_open(&r, pk_schema_find(coll, strlen(coll)), v, len) != 0)
 		return PK_EDECODE;
-	while (pairs-- > 0) {
-		const char *k;
-		uint32_t klen;
-		size_t i;
-		int err;
+	for (size_t i = 0; i < n; i++) {
+		int err = pk_record_get_named(&r, f[i].name, &val);
 
-		if (pk_mpr_str(&r, &k, &klen) != 0)
-			return PK_EDECODE;
-		for (i = 0; i < n; i++)
-			if (strlen(f[i].name) == klen && memcmp(f[i].name, k, klen) == 0)
-				break;
-		if (i == n) {
-			if (pk_mpr_skip(&r, 4) != 0)
-				return PK_EDECODE;
+		if (err == PK_ENOTFOUND)
 			continue;
-		}
-		switch (f[i].kind) {
-		case F_INT:
-			err = pk_mpr_int(&r, &f[i].i);
-			break;
-		case F_NUM:
-			err = pk_mpr_num(&r, &f[i].d);
-			break;
-		default:
-			err = pk_mpr_str(&r, &f[i].s, &f[i].slen);
-			break;
-		}
-		if (err != 0)
+		if (err != 0 || val.slen > UINT32_MAX)
 			return PK_EDECODE;
 		f[i].present = true;
+		f[i].i = val.i;
+		f[i].d = val.d;
+		f[i].s = val.s;
+		f[i].slen = (uint32_t)val.slen;
 	}
 	return 0;
 }
@@ -715,10 +694,9 @@ static int kg_visit(const struct store_record *r, void *arg)
 {
 	struct kg *k = arg;
 	struct rekap *rk = k->rk;
-	struct fget f[] = {
-	    {.name = "tahun", .kind = F_INT},    {.name = "jumlah_peserta", .kind = F_INT},
-	    {.name = "biaya", .kind = F_INT},    {.name = "sumber_biaya", .kind = F_STR},
-	    {.name = "strategi", .kind = F_STR}, {.name = "status", .kind = F_STR}};
+	struct fget f[] = {{.name = "tahun"},    {.name = "jumlah_peserta"},
+	                   {.name = "biaya"},    {.name = "sumber_biaya"},
+	                   {.name = "strategi"}, {.name = "status"}};
 	char disp[PK_STR_MAX + 1], fold[PK_STR_MAX + 1];
 	struct kg_row *row;
 	const char *key = fold;
@@ -727,7 +705,7 @@ static int kg_visit(const struct store_record *r, void *arg)
 	long g, s, cell;
 	u128 biaya;
 
-	if (get_fields(r->value, r->value_len, f, 6) != 0 || !f[0].present ||
+	if (get_fields("kegiatan", r->value, r->value_len, f, 6) != 0 || !f[0].present ||
 	    (f[1].present && f[1].i < 0) || (f[2].present && f[2].i < 0) ||
 	    f[3].slen > PK_STR_MAX || f[4].slen > PK_STR_MAX) {
 		rk->bad++;
@@ -1239,16 +1217,15 @@ static int ar_targets(struct ar *a, struct directive *d)
 static int ar_visit(const struct store_record *r, void *arg)
 {
 	struct ar *a = arg;
-	struct fget f[] = {{.name = "judul", .kind = F_STR},
-	                   {.name = "wilayah_sasaran", .kind = F_STR},
-	                   {.name = "batas_tindak_lanjut", .kind = F_STR}};
+	struct fget f[] = {
+	    {.name = "judul"}, {.name = "wilayah_sasaran"}, {.name = "batas_tindak_lanjut"}};
 	char sasaran[PK_REGION_MAX + 1];
 	struct directive *d;
 	size_t sclen = strlen(a->scope);
 	long first;
 
-	if (get_fields(r->value, r->value_len, f, 3) != 0 || !f[0].present || !f[1].present ||
-	    f[1].slen > PK_REGION_MAX || !pk_region_valid(f[1].s, f[1].slen) ||
+	if (get_fields("arahan", r->value, r->value_len, f, 3) != 0 || !f[0].present ||
+	    !f[1].present || f[1].slen > PK_REGION_MAX || !pk_region_valid(f[1].s, f[1].slen) ||
 	    (f[2].present && f[2].slen >= sizeof(d->batas))) {
 		a->rk->bad++;
 		return 0;
@@ -1307,11 +1284,11 @@ static int district_cmp(const void *key, const void *elem)
 static int tl_visit(const struct store_record *r, void *arg)
 {
 	struct ar *a = arg;
-	struct fget f[] = {{.name = "arahan", .kind = F_STR}};
+	struct fget f[] = {{.name = "arahan"}};
 	char district[DISTRICT_LEN + 1];
 	long i;
 
-	if (get_fields(r->value, r->value_len, f, 1) != 0 || !f[0].present) {
+	if (get_fields("tindak_lanjut", r->value, r->value_len, f, 1) != 0 || !f[0].present) {
 		a->rk->bad++;
 		return 0;
 	}
@@ -1584,16 +1561,17 @@ struct km {
 static int km_visit(const struct store_record *r, void *arg)
 {
 	struct km *k = arg;
-	struct fget f[] = {{.name = "tahun", .kind = F_INT},
-	                   {.name = "luas_ha", .kind = F_NUM},
-	                   {.name = "jumlah_kk", .kind = F_INT},
-	                   {.name = "jumlah_rumah", .kind = F_INT}};
+	struct fget f[] = {{.name = "tahun"},
+	                   {.name = "luas_ha"},
+	                   {.name = "jumlah_kk"},
+	                   {.name = "jumlah_rumah"}};
 	struct km_cell *c;
 	long g, i;
 
-	if (get_fields(r->value, r->value_len, f, 4) != 0 || !f[0].present || !f[1].present ||
-	    f[0].i < YEAR_MIN || f[0].i > YEAR_MAX || !isfinite(f[1].d) || f[1].d < 0 ||
-	    f[1].d > 1e9 || (f[2].present && f[2].i < 0) || (f[3].present && f[3].i < 0)) {
+	if (get_fields("kumuh", r->value, r->value_len, f, 4) != 0 || !f[0].present ||
+	    !f[1].present || f[0].i < YEAR_MIN || f[0].i > YEAR_MAX || !isfinite(f[1].d) ||
+	    f[1].d < 0 || f[1].d > 1e9 || (f[2].present && f[2].i < 0) ||
+	    (f[3].present && f[3].i < 0)) {
 		k->rk->bad++;
 		return 0;
 	}

@@ -54,6 +54,21 @@ void pk_mpw_put_uint(struct pk_mpw *w, uint64_t v)
 	note(w, msgpack_pack_uint64(&w->pk, v));
 }
 
+void pk_mpw_put_map(struct pk_mpw *w, size_t n)
+{
+	note(w, msgpack_pack_map(&w->pk, n));
+}
+
+void pk_mpw_put_int(struct pk_mpw *w, int64_t v)
+{
+	note(w, msgpack_pack_int64(&w->pk, v));
+}
+
+void pk_mpw_put_double(struct pk_mpw *w, double v)
+{
+	note(w, msgpack_pack_double(&w->pk, v));
+}
+
 void pk_mpw_put_nil(struct pk_mpw *w)
 {
 	note(w, msgpack_pack_nil(&w->pk));

@@ -47,7 +47,12 @@ void pk_mpw_put_bin(struct pk_mpw *w, const uint8_t *b, size_t n);
  * buffer itself (sealing encrypts straight into it). */
 void pk_mpw_put_bin_head(struct pk_mpw *w, size_t n);
 
+/* The header of a map of n pairs; the caller puts the n keys and values after it. */
+void pk_mpw_put_map(struct pk_mpw *w, size_t n);
+
 void pk_mpw_put_uint(struct pk_mpw *w, uint64_t v);
+void pk_mpw_put_int(struct pk_mpw *w, int64_t v);   /* the shortest form of the signed value */
+void pk_mpw_put_double(struct pk_mpw *w, double v); /* always a float64 */
 void pk_mpw_put_nil(struct pk_mpw *w);
 void pk_mpw_put_bool(struct pk_mpw *w, bool v);
 

@@ -4,10 +4,12 @@
  * The first byte picks a collection; the rest is validated with pk_schema_validate. A value that
  * passes is decoded to JSON with recjson_decode, encoded again with recjson_encode (which must
  * succeed), and decoded again (which must give the same JSON): what validation accepts, the CLI
- * must be able to show and write back.
+ * must be able to show and write back. Both go through proto/record.c, the format's one reader
+ * and writer.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. tests/fuzz/fuzz_record.c proto/schema.c \
- *       proto/mpread.c proto/region.c proto/error.c -lmsgpackc -ljansson -o /tmp/fr
+ *       proto/record.c proto/mpread.c proto/mpwrite.c proto/crypto.c proto/region.c \
+ *       proto/error.c -lmsgpackc -lsodium -ljansson -o /tmp/fr
  *   /tmp/fr -max_total_time=20 tests/fuzz/corpus/record
  *
  * The CLI module is compiled in here (the unit and fuzz builds link only proto/). Seeds in
