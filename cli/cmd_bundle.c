@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "daemon/config.h"
+#include "daemon/outbox.h"
 #include "proto/bundle.h"
 #include "proto/hlc.h"
 #include "proto/region.h"
@@ -178,6 +179,32 @@ struct pick {
 	uint64_t after, last; /* the changesets after..last (after < last) */
 };
 
+/* Collects what a bundle carries: the picks, and the certificates that check their origins. */
+struct plan {
+	struct store *s;
+	const uint8_t *root;
+	struct pick *picks;
+	size_t npicks, nmissing;
+	uint64_t total;
+	struct certs *certs;
+};
+
+static int plan_take(const struct outbox_pick *pk, void *arg)
+{
+	struct plan *p = arg;
+	struct pick *k = &p->picks[p->npicks++];
+
+	memcpy(k->origin, pk->origin, PK_PUB_BYTES);
+	k->after = pk->after;
+	k->last = pk->last;
+	p->total += pk->last - pk->after;
+	/* The certificates that check them (none for the root, which has none). */
+	if (memcmp(pk->origin, p->root, PK_PUB_BYTES) != 0 &&
+	    store_chain_get(p->s, pk->origin, certs_take, p->certs) != 0)
+		p->nmissing++;
+	return 0;
+}
+
 /* Writes the three parts of a bundle to path, whole or not at all. Mode 0644: a bundle holds
  * only what replicates anyway. */
 static int write_bundle_file(const struct cli *c, const char *path, const struct pk_bundle_file *f)
@@ -230,6 +257,8 @@ static int bundle_create(struct cli *c, const char *forarg, const char *out)
 	struct pk_heads mine = {0}, theirs = {0};
 	struct certs certs = {0};
 	struct pick *picks = NULL;
+	struct outbox_peer peer = {0};
+	struct plan pl;
 	struct pk_bundle_writer bw;
 	struct pk_bundle_file f = {0};
 	struct pk_bundle_meta meta;
@@ -282,24 +311,14 @@ static int bundle_create(struct cli *c, const char *forarg, const char *out)
 		rc = cli_fail(c, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < mine.n; i++) {
-		const struct pk_head *h = &mine.h[i];
-		uint64_t have = forarg != NULL ? pk_heads_find(&theirs, h->origin) : 0;
-
-		if (forarg != NULL && !store_in_lineage(s, for_path, for_n, h->origin))
-			continue;
-		if (h->seq <= have)
-			continue;
-		memcpy(picks[npicks].origin, h->origin, PK_PUB_BYTES);
-		picks[npicks].after = have;
-		picks[npicks].last = h->seq;
-		total += h->seq - have;
-		npicks++;
-		/* The certificates that check them (none for the root, which has none). */
-		if (memcmp(h->origin, node.root, PK_PUB_BYTES) != 0 &&
-		    store_chain_get(s, h->origin, certs_take, &certs) != 0)
-			nmissing++;
-	}
+	pl = (struct plan){s, node.root, picks, 0, 0, 0, &certs};
+	peer.rule = forarg != NULL ? OUTBOX_LINEAGE : OUTBOX_EVERYTHING;
+	peer.path = for_path;
+	peer.n = for_n;
+	outbox_plan(s, &peer, &mine, forarg != NULL ? &theirs : NULL, plan_take, &pl);
+	npicks = pl.npicks;
+	nmissing = pl.nmissing;
+	total = pl.total;
 	if (memcmp(node.pub, node.root, PK_PUB_BYTES) != 0 &&
 	    (err = store_chain_get(s, node.pub, certs_take, &certs)) != 0) {
 		rc = cli_fail(c, "this node's own certificate chain is unreadable: %s",

@@ -17,6 +17,7 @@
 #include "gate.h"
 #include "log.h"
 #include "node.h"
+#include "outbox.h"
 #include "proto/enroll.h"
 #include "proto/session.h"
 
@@ -439,31 +440,34 @@ static int batch_take(const uint8_t *raw, size_t len, void *arg)
 	return 0;
 }
 
+struct fill {
+	struct sync *sy;
+	struct batch *bt;
+};
+
+static int fill_take(const struct outbox_pick *pk, void *arg)
+{
+	struct fill *f = arg;
+
+	if (f->bt->full)
+		return 1;
+	store_log_after(f->sy->s, pk->origin, pk->after, f->bt->budget, f->bt->max, batch_take,
+	                f->bt);
+	return 0;
+}
+
 /*
- * Adds to bt the changesets this node holds beyond `theirs` for every origin of `mine` that
- * passes keep(). Each origin's changesets come in sequence. Returns the total lag (changesets
- * the other side lacks, whether or not they fit).
+ * Adds to bt the changesets this node holds beyond `theirs` that the peer may receive (outbox.h).
+ * Each origin's changesets come in sequence. Returns the total lag (changesets the other side
+ * lacks, whether or not they fit).
  */
 static uint64_t batch_fill(struct sync *sy, const struct pk_heads *mine,
-                           const struct pk_heads *theirs,
-                           bool (*keep)(struct sync *sy, const uint8_t *origin, void *arg),
-                           void *arg, struct batch *bt)
+                           const struct pk_heads *theirs, const struct outbox_peer *peer,
+                           struct batch *bt)
 {
-	uint64_t lag = 0, have;
+	struct fill f = {sy, bt};
 
-	for (size_t i = 0; i < mine->n; i++) {
-		const struct pk_head *h = &mine->h[i];
-		if (!keep(sy, h->origin, arg))
-			continue;
-		have = pk_heads_find(theirs, h->origin);
-		if (h->seq <= have)
-			continue;
-		lag += h->seq - have;
-		if (!bt->full)
-			store_log_after(sy->s, h->origin, have, bt->budget, bt->max, batch_take,
-			                bt);
-	}
-	return lag;
+	return outbox_plan(sy->s, peer, mine, theirs, fill_take, &f);
 }
 
 /* Applies received changesets and logs each refusal. Returns the number refused. */
@@ -843,22 +847,11 @@ out:
 	return err;
 }
 
-struct lineage_arg {
-	struct served *sv;
-};
-
-static bool keep_lineage(struct sync *sy, const uint8_t *origin, void *arg)
-{
-	struct lineage_arg *a = arg;
-
-	return store_in_lineage(sy->s, a->sv->path, a->sv->n, origin);
-}
-
 static int serve_pull(struct served *sv, const struct pk_sync_msg *m, uint8_t **out, size_t *outlen)
 {
 	struct sync *sy = sv->sy;
 	struct pk_heads have = {0}, mine = {0};
-	struct lineage_arg la = {sv};
+	struct outbox_peer child = {.rule = OUTBOX_LINEAGE, .path = sv->path, .n = sv->n};
 	struct batch bt = {0};
 	uint64_t deadline = mono_ms() + m->wait_ms, gen, t;
 	int64_t lag;
@@ -875,7 +868,7 @@ static int serve_pull(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 		bt.max = PK_SYNC_PUSH_MAX_CS;
 		if ((err = my_heads(sy, sv->path, sv->n, &mine)) != 0)
 			goto out;
-		lag = (int64_t)batch_fill(sy, &mine, &have, keep_lineage, &la, &bt);
+		lag = (int64_t)batch_fill(sy, &mine, &have, &child, &bt);
 		peer_seen(sy, sv->child, "child", NULL, &lag, 0);
 		t = mono_ms();
 		if (bt.n > 0 || t >= deadline || atomic_load(&sy->stopping))
@@ -1253,15 +1246,6 @@ static void link_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 		nng_aio_cancel(sy->down_aio);
 }
 
-/* What goes up: this node's subtree, and the parent's own changesets that the parent lacks
- * (it was restored from an old backup: SPEC section 16). */
-static bool keep_up(struct sync *sy, const uint8_t *origin, void *arg)
-{
-	(void)arg;
-	return memcmp(origin, sy->parent, PK_PUB_BYTES) == 0 ||
-	       store_in_subtree(sy->s, sy->pub, origin);
-}
-
 struct cert_list {
 	struct pk_blob c[PK_SYNC_PUSH_MAX_CERTS];
 	size_t n;
@@ -1314,6 +1298,7 @@ static void *uplink(void *arg)
 	struct sync *sy = arg;
 	struct pk_heads mine = {0}, theirs = {0};
 	struct cert_list cl = {{{0}}, 0, false, NULL};
+	const struct outbox_peer up = {.rule = OUTBOX_UP, .self = sy->pub, .parent = sy->parent};
 	uint64_t delay = sy->cfg->retry_min_ms, heads_at = 0, heads_epoch = 0, gen, own_to = 0, cap;
 	uint8_t *req = NULL, *plain = NULL;
 	size_t len, plen;
@@ -1378,7 +1363,7 @@ static void *uplink(void *arg)
 		batch_free(&bt);
 		bt.budget = sy->cfg->batch_bytes;
 		bt.max = sy->cfg->batch_changesets;
-		lag = (int64_t)batch_fill(sy, &mine, &theirs, keep_up, NULL, &bt);
+		lag = (int64_t)batch_fill(sy, &mine, &theirs, &up, &bt);
 		if (bt.n > 0) {
 			push_certs(sy, &bt, &cl);
 			err = pk_sync_push_encode(cl.c, cl.n, bt.b, bt.n, &req, &len);

@@ -16,6 +16,7 @@
 #include <lmdb.h>
 #include <sys/stat.h>
 
+#include "daemon/outbox.h"
 #include "daemon/store.h"
 #include "proto/hlc.h"
 #include "proto/schema.h"
@@ -217,6 +218,81 @@ static void test_origin_path_no_root(void **state)
 	assert_int_equal(store_origin_path(s, kab_a.pub, path), PK_ECERT);
 	assert_false(store_chain_held(s, kab_a.pub));
 	store_close(s);
+}
+
+/* ---- what a peer lacks (daemon/outbox.c) ------------------------------------------------------
+ */
+
+struct picks {
+	const uint8_t *origin[8];
+	uint64_t after[8], last[8];
+	int n, stop_after;
+};
+
+static int take_pick(const struct outbox_pick *pk, void *arg)
+{
+	struct picks *p = arg;
+
+	assert_true(p->n < 8);
+	p->origin[p->n] = pk->origin;
+	p->after[p->n] = pk->after;
+	p->last[p->n++] = pk->last;
+	return p->stop_after && p->n >= p->stop_after;
+}
+
+/* The three departures' rules (SPEC section 16), and the ranges and lag they give. */
+static void test_outbox(void **state)
+{
+	struct fx *f = *state;
+	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES];
+	struct outbox_peer all = {.rule = OUTBOX_EVERYTHING};
+	struct outbox_peer lin = {.rule = OUTBOX_LINEAGE, .path = path};
+	struct outbox_peer up = {.rule = OUTBOX_UP, .self = kab_a.pub, .parent = prov.pub};
+	struct pk_heads mine = {0}, theirs = {0};
+	struct picks p = {0};
+	const struct tu_key *every[] = {&root, &prov, &kab_a, &kab_b, &prov33, &kec, &stranger};
+
+	lin.n = store_origin_path(f->s, kab_a.pub, path); /* root, prov, kab_a */
+	assert_int_equal(lin.n, 3);
+	for (size_t i = 0; i < sizeof(every) / sizeof(every[0]); i++)
+		assert_true(outbox_wants(f->s, &all, every[i]->pub));
+	/* kab_a's lineage: its ancestors, itself, its subtree; not a sibling, another province or
+	 * an origin without a chain. */
+	assert_true(outbox_wants(f->s, &lin, root.pub));
+	assert_true(outbox_wants(f->s, &lin, prov.pub));
+	assert_true(outbox_wants(f->s, &lin, kab_a.pub));
+	assert_true(outbox_wants(f->s, &lin, kec.pub));
+	assert_false(outbox_wants(f->s, &lin, kab_b.pub));
+	assert_false(outbox_wants(f->s, &lin, prov33.pub));
+	assert_false(outbox_wants(f->s, &lin, stranger.pub));
+	/* Up from kab_a: its subtree and the parent's own log; not the root's or a sibling's. */
+	assert_true(outbox_wants(f->s, &up, kab_a.pub));
+	assert_true(outbox_wants(f->s, &up, kec.pub));
+	assert_true(outbox_wants(f->s, &up, prov.pub));
+	assert_false(outbox_wants(f->s, &up, root.pub));
+	assert_false(outbox_wants(f->s, &up, kab_b.pub));
+
+	/* Heads: kab_a at 5, kec at 3, kab_b at 7; the peer holds kab_a up to 2 and kec up to 3. */
+	assert_int_equal(pk_heads_set(&mine, kab_a.pub, 5), 0);
+	assert_int_equal(pk_heads_set(&mine, kec.pub, 3), 0);
+	assert_int_equal(pk_heads_set(&mine, kab_b.pub, 7), 0);
+	assert_int_equal(pk_heads_set(&theirs, kab_a.pub, 2), 0);
+	assert_int_equal(pk_heads_set(&theirs, kec.pub, 3), 0);
+	assert_int_equal(outbox_plan(f->s, &up, &mine, &theirs, take_pick, &p), 3);
+	assert_int_equal(p.n, 1);
+	assert_memory_equal(p.origin[0], kab_a.pub, PK_PUB_BYTES);
+	assert_int_equal(p.after[0], 2);
+	assert_int_equal(p.last[0], 5);
+	/* Everything, to a peer of which nothing is known: every origin from 0. */
+	p = (struct picks){0};
+	assert_int_equal(outbox_plan(f->s, &all, &mine, NULL, take_pick, &p), 15);
+	assert_int_equal(p.n, 3);
+	/* A callback that stops early: the lag still counts every origin. */
+	p = (struct picks){.stop_after = 1};
+	assert_int_equal(outbox_plan(f->s, &all, &mine, NULL, take_pick, &p), 15);
+	assert_int_equal(p.n, 1);
+	pk_heads_free(&mine);
+	pk_heads_free(&theirs);
 }
 
 /* ---- heads ------------------------------------------------------------------------------------
@@ -1238,6 +1314,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    T(test_origin_path),
 	    T(test_origin_path_no_root),
+	    T(test_outbox),
 	    T(test_heads),
 	    T(test_log_after),
 	    T(test_generation),

@@ -1,0 +1,45 @@
+/*
+ * outbox.c: what a peer lacks (see outbox.h). The one place where the lineage rule of SPEC
+ * section 16 is applied to departures; arrivals apply it in sync.c and cmd_bundle.c through
+ * store_in_lineage / store_in_subtree.
+ */
+#include "outbox.h"
+
+#include <string.h>
+
+bool outbox_wants(struct store *s, const struct outbox_peer *p, const uint8_t origin[PK_PUB_BYTES])
+{
+	switch (p->rule) {
+	case OUTBOX_EVERYTHING:
+		return true;
+	case OUTBOX_LINEAGE:
+		return store_in_lineage(s, p->path, p->n, origin);
+	case OUTBOX_UP:
+		return memcmp(origin, p->parent, PK_PUB_BYTES) == 0 ||
+		       store_in_subtree(s, p->self, origin);
+	}
+	return false;
+}
+
+uint64_t outbox_plan(struct store *s, const struct outbox_peer *p, const struct pk_heads *mine,
+                     const struct pk_heads *theirs,
+                     int (*fn)(const struct outbox_pick *pk, void *arg), void *arg)
+{
+	uint64_t lag = 0;
+	bool stopped = false;
+
+	for (size_t i = 0; i < mine->n; i++) {
+		const struct pk_head *h = &mine->h[i];
+		struct outbox_pick pk = {h->origin, 0, h->seq};
+
+		if (!outbox_wants(s, p, h->origin))
+			continue;
+		pk.after = theirs != NULL ? pk_heads_find(theirs, h->origin) : 0;
+		if (h->seq <= pk.after)
+			continue;
+		lag += h->seq - pk.after;
+		if (!stopped && fn(&pk, arg) != 0)
+			stopped = true;
+	}
+	return lag;
+}

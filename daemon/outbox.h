@@ -1,0 +1,53 @@
+/*
+ * outbox.h: what a peer lacks, decided once for every departure: the uplink to the parent, the
+ * pull server answering a child, and `pokjactl bundle create`. Each names the peer by the rule of
+ * SPEC section 16 that says which origins it may receive; outbox_plan compares this node's heads
+ * with what the peer is known to hold and gives, per origin, the range of sequence numbers to
+ * send. Reading the changesets themselves (store_log_after) stays with the caller, which knows
+ * its own budget.
+ */
+#ifndef PK_OUTBOX_H
+#define PK_OUTBOX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto/crypto.h"
+#include "proto/syncmsg.h"
+#include "store.h"
+
+/* Which origins a peer may receive (SPEC section 16). */
+enum outbox_rule {
+	OUTBOX_EVERYTHING, /* a bundle for every node: all that this node holds */
+	OUTBOX_LINEAGE,    /* a child, or a bundle's target: its lineage, by its path */
+	OUTBOX_UP,         /* the parent: this node's subtree and the parent's own changesets */
+};
+
+struct outbox_peer {
+	enum outbox_rule rule;
+	uint8_t (*path)[PK_PUB_BYTES]; /* OUTBOX_LINEAGE: the peer's path, root first */
+	int n;                         /* its length */
+	const uint8_t *self;           /* OUTBOX_UP: this node's key */
+	const uint8_t *parent;         /* OUTBOX_UP: the parent's key */
+};
+
+/* One origin's changesets the peer lacks: sequence numbers after+1 .. last. */
+struct outbox_pick {
+	const uint8_t *origin; /* into the heads given to outbox_plan */
+	uint64_t after, last;
+};
+
+/* True when the peer may receive changesets of origin. */
+bool outbox_wants(struct store *s, const struct outbox_peer *p, const uint8_t origin[PK_PUB_BYTES]);
+
+/*
+ * Calls fn for each origin in mine (this node's heads) that the peer may receive and holds less
+ * of than mine says (theirs: what it is known to hold; NULL: nothing), in mine's order, until fn
+ * returns non-zero. Returns the number of changesets the peer lacks over all those origins (its
+ * lag), counted whether or not fn stopped early. Costs one certificate path lookup per origin.
+ */
+uint64_t outbox_plan(struct store *s, const struct outbox_peer *p, const struct pk_heads *mine,
+                     const struct pk_heads *theirs,
+                     int (*fn)(const struct outbox_pick *pk, void *arg), void *arg);
+
+#endif
