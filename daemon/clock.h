@@ -5,7 +5,7 @@
  * `held` table) until its time comes, instead of refusing it and blocking its origin's later
  * changesets behind a gap.
  *
- * The clock_* functions run inside a store transaction and are reached only from store.c
+ * The clock_* functions run inside a store transaction and are reached only from apply.c
  * (store_write and store_apply); the store_held_* functions are the store's public API for
  * pokjad and pokjactl and open their own transactions.
  */

@@ -1,6 +1,8 @@
 /*
  * fuzz_apply.c: libFuzzer target for the store's apply path (store_apply in daemon/store.h).
- * fuzz-links: daemon/store.c daemon/clock.c daemon/lmdbcheck.c -llmdb -lpthread
+ * fuzz-links: daemon/store.c daemon/trust.c daemon/apply.c daemon/fence.c daemon/verify.c
+ * fuzz-links: daemon/lineage.c daemon/invites.c daemon/peers.c daemon/clock.c daemon/lmdbcheck.c
+ * fuzz-links: -llmdb -lpthread
  *
  * One store, opened once in a temporary folder: the national node (root key seed 0x01) holding
  * the certificates root -> Jawa Barat (32, seed 0x03) -> Kota Bekasi (32.75, seed 0x02), the

@@ -106,7 +106,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	dir=$work/$name
 	mkdir -p "$dir/corpus" "$dir/artifacts"
 
-	# A target names what it needs beyond proto/ in a " * fuzz-links: ..." header line.
+	# A target names what it needs beyond proto/ in " * fuzz-links: ..." header lines (one or more).
 	links=$(sed -n 's/^ \* fuzz-links: //p' "$src")
 	# shellcheck disable=SC2086
 	if ! $FUZZ_CC -g -O1 $SAN -std=c11 -D_GNU_SOURCE -I. "$src" proto/*.c $links \

@@ -1,0 +1,407 @@
+/*
+ * apply.c: changesets into the store. store_apply verifies received ones (decoding, signature and
+ * hash on up to 16 threads, then every check against the store in one write transaction);
+ * store_write signs and applies this node's own. Both go through apply_one, so a changeset
+ * written here meets exactly the checks a received one meets. One write transaction per batch;
+ * its refusals are counted in it, one update per reason.
+ */
+#include "store_int.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "proto/hlc.h"
+#include "proto/region.h"
+#include "proto/schema.h"
+
+/* ---- applying ----------------------------------------------------------------------------- */
+
+struct pending {
+	struct pk_changeset cs;
+	uint8_t hash[PK_HASH_BYTES];
+	struct store_outcome *out;
+};
+
+/* Decodes, checks the signature and hashes: the part that needs no store, run on threads. */
+static void precheck(struct pending *p, const struct store_blob *b)
+{
+	p->out->err = pk_cs_decode(b->data, b->len, &p->cs, &p->out->why);
+	if (p->out->err != 0)
+		return;
+	if (!pk_cs_sig_ok(&p->cs)) {
+		p->out->err =
+		    pk_diagf(&p->out->why, PK_ESIG, "changeset signature does not verify");
+		return;
+	}
+	pk_cs_hash(&p->cs, p->hash);
+}
+
+/*
+ * Checks one prechecked changeset against the store and writes it. Returns 0 with the outcome
+ * in p->out (applied, held already, or refused), or a store failure, after which the whole
+ * transaction must be aborted. scratch holds REC_META + PK_VALUE_MAX_BYTES.
+ */
+static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t now_ms,
+                     uint8_t *scratch)
+{
+	const struct pk_changeset *cs = &p->cs;
+	struct store_outcome *o = p->out;
+	char region[PK_REGION_MAX + 1];
+	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES];
+	int npath = 0;
+	uint8_t lk[PK_PUB_BYTES + 8];
+	MDB_val k = {sizeof(lk), lk}, v;
+	struct store_head h;
+	struct pk_cs_iter it;
+	struct pk_op op;
+	uint8_t hlcbuf[8];
+	enum clock_route route;
+	int rc, err;
+
+	if ((err = st_head_read(txn, s, cs->origin, &h)) != 0)
+		return err;
+	if (h.forked) {
+		o->err = pk_diagf(&o->why, PK_EFORKED, "origin has forked its log; refused");
+		return 0;
+	}
+	/* Changesets held for their time (clock.c) come before the log's checks. */
+	if ((err = clock_route(txn, s, cs, &h, now_ms, o, &route, &v)) != 0)
+		return err;
+	if (route == CLOCK_DONE)
+		return 0;
+	st_log_key(lk, cs->origin, cs->seq);
+	if (route == CLOCK_FORK || cs->seq <= h.seq) {
+		if (route != CLOCK_FORK && (rc = mdb_get(txn, s->log, &k, &v)) != 0)
+			return rc == MDB_NOTFOUND ? PK_ECORRUPT : lmdb_err(rc);
+		if (route != CLOCK_FORK && v.mv_size == cs->raw_len &&
+		    memcmp(v.mv_data, cs->raw, cs->raw_len) == 0) {
+			o->err = PK_EEXIST;
+			return 0;
+		}
+		if ((err = st_fork_record(txn, s, cs, &v)) != 0)
+			return err;
+		if (route == CLOCK_FORK && (err = clock_route_drop(txn, s, cs->origin)) != 0)
+			return err;
+		h.forked = true;
+		if ((err = st_head_write(txn, s, cs->origin, &h)) != 0)
+			return err;
+		o->err = pk_diagf(&o->why, PK_EFORK, "second changeset for sequence %llu",
+		                  (unsigned long long)cs->seq);
+		return 0;
+	}
+	if (route == CLOCK_GO && cs->seq > h.seq + 1) {
+		o->err = pk_diagf(&o->why, PK_EGAP, "sequence %llu arrived before %llu",
+		                  (unsigned long long)cs->seq, (unsigned long long)h.seq + 1);
+		return 0;
+	}
+	if (route == CLOCK_GO && h.seq > 0 && memcmp(cs->prev, h.hash, PK_HASH_BYTES) != 0) {
+		o->err = pk_diagf(&o->why, PK_ECHAIN, "previous hash does not match sequence %llu",
+		                  (unsigned long long)h.seq);
+		return 0;
+	}
+	if (route == CLOCK_GO && cs->hlc <= h.hlc) {
+		o->err = pk_diagf(&o->why, PK_ECHAIN,
+		                  "clock does not advance past the previous "
+		                  "changeset's");
+		return 0;
+	}
+	/* Step 8: stamped ahead, within the hold bound: held once steps 9 to 12 pass. */
+	if (route == CLOCK_GO && (rc = clock_ahead(s, cs, now_ms, o)) != 0) {
+		if (rc < 0)
+			return 0;
+		route = CLOCK_HOLD;
+	}
+	err = st_authority(txn, s, cs->origin, pk_hlc_ms(cs->hlc) / 1000, region, path, &npath,
+	                   &o->why);
+	if (err == 0)
+		err = st_path_revoked(txn, s, path, npath, cs->hlc, &o->why);
+	if (err == PK_ESTORE || err == PK_ENOMEM)
+		return err;
+	if (err != 0) {
+		o->err = err;
+		return 0;
+	}
+	pk_cs_iter_init(&it, cs);
+	for (uint32_t i = 0; pk_cs_iter_next(&it, &op); i++) {
+		if (!pk_region_within(op.region, op.region_len, region, strlen(region))) {
+			o->err = pk_diagf(&o->why, PK_EREGION,
+			                  "operation %u writes region '%.*s' outside the origin's "
+			                  "'%s'",
+			                  i, (int)op.region_len, op.region, region);
+			return 0;
+		}
+	}
+	if ((o->err = pk_cs_check_records(cs, &o->why)) != 0)
+		return 0;
+	err = st_revocations_check(txn, s, cs, &o->why);
+	if (err == PK_EREGION || err == PK_EDECODE) {
+		o->err = err;
+		return 0;
+	}
+	if (err != 0)
+		return err;
+	if (route == CLOCK_HOLD)
+		return clock_hold(txn, s, cs, now_ms, o);
+
+	/* Accepted: from here on any failure is the store's and aborts the transaction. */
+	v.mv_size = cs->raw_len;
+	v.mv_data = (void *)cs->raw;
+	if ((rc = mdb_put(txn, s->log, &k, &v, 0)) != 0)
+		return lmdb_err(rc);
+	h.seq = cs->seq;
+	memcpy(h.hash, p->hash, PK_HASH_BYTES);
+	h.hlc = cs->hlc;
+	if ((err = st_head_write(txn, s, cs->origin, &h)) != 0)
+		return err;
+	pk_cs_iter_init(&it, cs);
+	while (pk_cs_iter_next(&it, &op))
+		if ((err = st_rec_apply(txn, s, cs, &op, scratch)) != 0)
+			return err;
+	if ((err = st_revocations_record(txn, s, cs)) != 0)
+		return err;
+	if (st_meta_get(txn, s, "hlc", &v) != 0 || v.mv_size != 8 ||
+	    get_be64(v.mv_data) < cs->hlc) {
+		put_be64(hlcbuf, cs->hlc);
+		if ((err = st_meta_put(txn, s, "hlc", hlcbuf, 8)) != 0)
+			return err;
+	}
+	o->err = 0;
+	return 0;
+}
+
+struct worker {
+	pthread_t tid;
+	struct pending *p;
+	const struct store_blob *b;
+	size_t from, to;
+};
+
+static void *precheck_range(void *arg)
+{
+	struct worker *w = arg;
+
+	for (size_t i = w->from; i < w->to; i++)
+		precheck(&w->p[i], &w->b[i]);
+	return NULL;
+}
+
+/* Runs precheck over all n, on up to `threads` threads (the caller's among them). */
+static void precheck_all(struct pending *p, const struct store_blob *b, size_t n, int threads)
+{
+	struct worker w[16];
+	size_t per;
+	int t, started = 0;
+
+	if (threads < 1 || n < 64)
+		threads = 1;
+	if (threads > 16)
+		threads = 16;
+	per = (n + (size_t)threads - 1) / (size_t)threads;
+	for (t = 0; t < threads; t++) {
+		w[t].p = p;
+		w[t].b = b;
+		w[t].from = (size_t)t * per;
+		w[t].to = w[t].from + per < n ? w[t].from + per : n;
+		if (w[t].from > n)
+			w[t].from = n;
+	}
+	/* Start workers for all slices but the first; a failed start runs that slice here. */
+	for (t = 1; t < threads; t++) {
+		if (pthread_create(&w[t].tid, NULL, precheck_range, &w[t]) != 0)
+			precheck_range(&w[t]);
+		else
+			started |= 1 << t;
+	}
+	precheck_range(&w[0]);
+	for (t = 1; t < threads; t++)
+		if (started & (1 << t))
+			pthread_join(w[t].tid, NULL);
+}
+
+/* Adds count to the refusals kept under tag. */
+int st_refused_add(MDB_txn *txn, struct store *s, const char *tag, uint64_t count)
+{
+	MDB_val k = {strlen(tag), (void *)tag}, v;
+	uint8_t buf[8];
+	uint64_t held = 0;
+	int rc;
+
+	rc = mdb_get(txn, s->refused, &k, &v);
+	if (rc == 0 && v.mv_size == 8)
+		held = get_be64(v.mv_data);
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		return lmdb_err(rc);
+	put_be64(buf, held + count > held ? held + count : UINT64_MAX);
+	v.mv_size = 8;
+	v.mv_data = buf;
+	return lmdb_err(mdb_put(txn, s->refused, &k, &v, 0));
+}
+
+/* Counts the batch's refusals by reason (a duplicate is not a refusal), in the batch's
+ * transaction: one update per reason, not per changeset. */
+static int refusals_count(MDB_txn *txn, struct store *s, const struct store_outcome *out, size_t n)
+{
+	uint64_t counts[PK_ERR_COUNT] = {0};
+	int err;
+
+	for (size_t i = 0; i < n; i++) {
+		int e = out[i].err;
+
+		if (e < 0 && e != PK_EEXIST && e != PK_EHELD)
+			counts[-e < PK_ERR_COUNT ? -e : 0]++; /* slot 0: an unknown code */
+	}
+	for (int e = 0; e < PK_ERR_COUNT; e++)
+		if (counts[e] != 0 &&
+		    (err = st_refused_add(txn, s, e == 0 ? "unknown" : pk_errtag(-e), counts[e])) !=
+		        0)
+			return err;
+	return 0;
+}
+
+int store_apply(struct store *s, const struct store_blob *cs, size_t n, int threads,
+                uint64_t now_ms, struct store_outcome *out)
+{
+	struct pending *p;
+	uint8_t *scratch;
+	MDB_txn *txn = NULL;
+	int rc, err = 0;
+
+	p = calloc(n ? n : 1, sizeof(*p));
+	scratch = malloc(REC_META + PK_VALUE_MAX_BYTES);
+	if (p == NULL || scratch == NULL) {
+		err = PK_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		p[i].out = &out[i];
+		out[i].why.msg[0] = '\0';
+	}
+	precheck_all(p, cs, n, threads);
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
+		err = lmdb_err(rc);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (out[i].err != 0)
+			continue;
+		if ((err = apply_one(txn, s, &p[i], now_ms, scratch)) != 0)
+			goto out;
+	}
+	if ((err = refusals_count(txn, s, out, n)) != 0)
+		goto out;
+	rc = st_txn_commit(s, txn);
+	txn = NULL;
+	err = lmdb_err(rc);
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	free(scratch);
+	free(p);
+	return err;
+}
+
+/* ---- writing this node's own changesets ----------------------------------------------- */
+
+int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct pk_op *ops,
+                size_t nops, uint64_t now_ms, struct store_written *w,
+                void (*progress)(size_t done, size_t total, void *arg), void *arg,
+                struct pk_diag *d)
+{
+	struct store_node node;
+	struct store_head h;
+	struct store_outcome o;
+	struct pending p;
+	struct pk_cs_head ch;
+	uint8_t *scratch, *buf = NULL;
+	size_t len, done = 0, size, count;
+	MDB_txn *txn = NULL;
+	MDB_val v;
+	uint64_t last = 0;
+	int rc, err;
+
+	memset(w, 0, sizeof(*w));
+	if (nops == 0)
+		return pk_diagf(d, PK_EINVAL, "nothing to write");
+	if ((scratch = malloc(REC_META + PK_VALUE_MAX_BYTES)) == NULL)
+		return PK_ENOMEM;
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
+		err = lmdb_err(rc);
+		goto out;
+	}
+	if ((err = st_node_read(txn, s, &node)) != 0)
+		goto out;
+	if (memcmp(sec + PK_SEED_BYTES, node.pub, PK_PUB_BYTES) != 0) {
+		err = pk_diagf(d, PK_EPERM, "the key does not belong to this store's node");
+		goto out;
+	}
+	if (!node.certified) {
+		err = pk_diagf(d, PK_ECERT, "this node has no certificate yet; it cannot write");
+		goto out;
+	}
+	if ((err = st_head_read(txn, s, node.pub, &h)) != 0)
+		goto out;
+	if ((err = st_fence_check(txn, s, h.seq, d)) != 0)
+		goto out;
+	/* SPEC section 4: never stamp far from the clocks the peers report. */
+	if ((err = clock_write_check(txn, s, memcmp(node.pub, node.root, PK_PUB_BYTES) == 0, d)) !=
+	    0)
+		goto out;
+	if (st_meta_get(txn, s, "hlc", &v) == 0 && v.mv_size == 8)
+		last = get_be64(v.mv_data);
+	while (done < nops) {
+		/* As many ops as fit in one changeset under both limits. */
+		size = 256;
+		for (count = 0; done + count < nops && count < PK_CS_MAX_OPS; count++) {
+			size_t one = pk_cs_op_size(&ops[done + count]);
+			if (size + one > PK_CS_MAX_BYTES)
+				break;
+			size += one;
+		}
+		if (count == 0) {
+			err = pk_diagf(d, PK_ETOOBIG, "operation %zu is larger than a changeset",
+			               done);
+			goto out;
+		}
+		ch.seq = h.seq + 1;
+		memcpy(ch.prev, h.hash, PK_HASH_BYTES);
+		ch.hlc = pk_hlc_next(last > h.hlc ? last : h.hlc, now_ms);
+		if ((err = pk_cs_encode(&ch, ops + done, (uint32_t)count, node.pub, sec, &buf,
+		                        &len)) != 0)
+			goto out;
+		memset(&p, 0, sizeof(p));
+		p.out = &o;
+		precheck(&p, &(struct store_blob){buf, len});
+		if (o.err == 0 && (err = apply_one(txn, s, &p, 0, scratch)) != 0)
+			goto out;
+		if (o.err != 0) {
+			err = pk_diagf(d, o.err, "%s", o.why.msg);
+			goto out;
+		}
+		free(buf);
+		buf = NULL;
+		if (w->first_seq == 0)
+			w->first_seq = ch.seq;
+		w->last_seq = ch.seq;
+		w->changesets++;
+		h.seq = ch.seq;
+		memcpy(h.hash, p.hash, PK_HASH_BYTES);
+		h.hlc = ch.hlc;
+		last = ch.hlc;
+		done += count;
+		if (progress != NULL)
+			progress(done, nops, arg);
+	}
+	rc = st_txn_commit(s, txn);
+	txn = NULL;
+	err = lmdb_err(rc);
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	if (err != 0)
+		memset(w, 0, sizeof(*w));
+	free(buf);
+	free(scratch);
+	return store_diag(s, err, d);
+}

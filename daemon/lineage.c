@@ -1,0 +1,373 @@
+/*
+ * lineage.c: what replication (pokjad) and offline bundles (cmd_bundle.c) read of the store:
+ * certificate paths and the lineage rule (SPEC section 16), every origin's head, the log after a
+ * sequence, the write generation, refusal counts and forks, and what a peer last reported it
+ * holds (peerheads). Reads copy in pages or in one short read transaction, so no callback runs
+ * with a transaction open; the two writes (store_refusals_add, store_peer_heads_put) take one
+ * write transaction each.
+ */
+#include "store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/syncmsg.h" /* struct pk_head (peer heads) */
+
+/* ---- replication support ---------------------------------------------------------------- */
+
+int store_origin_path(struct store *s, const uint8_t origin[PK_PUB_BYTES],
+                      uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES])
+{
+	struct pk_cert chain[PK_CHAIN_MAX];
+	MDB_txn *txn;
+	int rc, n;
+
+	if (!s->have_root)
+		return PK_ECERT;
+	if (memcmp(origin, s->root, PK_PUB_BYTES) == 0) {
+		memcpy(path[0], s->root, PK_PUB_BYTES);
+		return 1;
+	}
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return lmdb_err(rc);
+	n = st_chain_load(txn, s, origin, chain, NULL);
+	if (n > 0)
+		n = st_chain_path(s, chain, n, path);
+	mdb_txn_abort(txn);
+	return n;
+}
+
+static bool on_path(uint8_t path[][PK_PUB_BYTES], int n, const uint8_t key[PK_PUB_BYTES])
+{
+	for (int i = 0; i < n; i++)
+		if (memcmp(path[i], key, PK_PUB_BYTES) == 0)
+			return true;
+	return false;
+}
+
+bool store_in_lineage(struct store *s, uint8_t who_path[][PK_PUB_BYTES], int who_n,
+                      const uint8_t origin[PK_PUB_BYTES])
+{
+	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES];
+	int n;
+
+	if (who_n < 1)
+		return false;
+	if (on_path(who_path, who_n, origin))
+		return true;
+	n = store_origin_path(s, origin, path);
+	return n > 0 && on_path(path, n, who_path[who_n - 1]);
+}
+
+bool store_chain_held(struct store *s, const uint8_t origin[PK_PUB_BYTES])
+{
+	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES];
+
+	return store_origin_path(s, origin, path) > 0;
+}
+
+bool store_in_subtree(struct store *s, const uint8_t who[PK_PUB_BYTES],
+                      const uint8_t origin[PK_PUB_BYTES])
+{
+	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES];
+	int n = store_origin_path(s, origin, path);
+
+	return n > 0 && on_path(path, n, who);
+}
+
+struct heads_ctx {
+	int (*fn)(const uint8_t origin[PK_PUB_BYTES], const struct store_head *h, void *arg);
+	void *arg;
+	int calls;
+};
+
+static int heads_visit(const struct entry *e, void *arg)
+{
+	struct heads_ctx *c = arg;
+	struct store_head h;
+
+	if (e->klen != PK_PUB_BYTES || e->vlen != HEAD_BYTES)
+		return PK_ECORRUPT;
+	h.seq = get_be64(e->val);
+	memcpy(h.hash, e->val + 8, PK_HASH_BYTES);
+	h.hlc = get_be64(e->val + 8 + PK_HASH_BYTES);
+	h.forked = e->val[HEAD_BYTES - 1] != 0;
+	c->calls++;
+	return c->fn(e->key, &h, c->arg) != 0 ? 1 : 0;
+}
+
+int store_heads(struct store *s,
+                int (*fn)(const uint8_t origin[PK_PUB_BYTES], const struct store_head *h,
+                          void *arg),
+                void *arg)
+{
+	struct heads_ctx c = {fn, arg, 0};
+	int err = st_scan(s, s->heads, NULL, 0, heads_visit, &c);
+
+	return err < 0 ? err : c.calls;
+}
+
+int store_log_after(struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_t after,
+                    size_t max_bytes, size_t max_count,
+                    int (*fn)(const uint8_t *raw, size_t len, void *arg), void *arg)
+{
+	uint8_t key[PK_PUB_BYTES + 8], *buf = NULL;
+	size_t *lens = NULL, total = 0, count = 0, cap = 0;
+	MDB_val k = {sizeof(key), key}, v;
+	MDB_cursor *cur = NULL;
+	MDB_txn *txn = NULL;
+	int rc, err = 0, given = 0;
+
+	if (max_count == 0 || after == UINT64_MAX)
+		return 0;
+	/* Copy first, call after: the read transaction ends before fn runs. */
+	st_log_key(key, origin, after + 1);
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	    (rc = mdb_cursor_open(txn, s->log, &cur)) != 0) {
+		err = lmdb_err(rc);
+		goto out;
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != sizeof(key) || memcmp(k.mv_data, origin, PK_PUB_BYTES) != 0)
+			break;
+		if (count > 0 && (v.mv_size > max_bytes || total > max_bytes - v.mv_size))
+			break;
+		if (count == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			size_t *nl = realloc(lens, ncap * sizeof(*lens));
+			if (nl == NULL) {
+				err = PK_ENOMEM;
+				goto out;
+			}
+			lens = nl;
+			cap = ncap;
+		}
+		uint8_t *nb = realloc(buf, total + v.mv_size);
+		if (nb == NULL) {
+			err = PK_ENOMEM;
+			goto out;
+		}
+		buf = nb;
+		memcpy(buf + total, v.mv_data, v.mv_size);
+		total += v.mv_size;
+		lens[count++] = v.mv_size;
+		if (count == max_count)
+			break;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		err = lmdb_err(rc);
+	mdb_cursor_close(cur);
+	cur = NULL;
+	mdb_txn_abort(txn);
+	txn = NULL;
+	if (err != 0)
+		goto out;
+	for (size_t i = 0, off = 0; i < count; off += lens[i], i++) {
+		given++;
+		if (fn(buf + off, lens[i], arg) != 0)
+			break;
+	}
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	free(buf);
+	free(lens);
+	return err != 0 ? err : given;
+}
+
+uint64_t store_generation(struct store *s)
+{
+	MDB_txn *txn;
+	uint64_t id;
+
+	/* The id a new read transaction sees: mdb_env_info's last txnid can run ahead of it (a
+	 * commit under way in another process), and a reader woken by that would find nothing. */
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+		return 0;
+	id = (uint64_t)mdb_txn_id(txn);
+	mdb_txn_abort(txn);
+	return id;
+}
+
+struct refusals_ctx {
+	int (*fn)(const char *tag, uint64_t count, void *arg);
+	void *arg;
+};
+
+static int refusals_visit(const struct entry *e, void *arg)
+{
+	struct refusals_ctx *c = arg;
+	uint64_t count;
+
+	if (e->vlen != 8 || e->klen == 0 || memchr(e->key, 0, e->klen) != NULL)
+		return PK_ECORRUPT;
+	count = get_be64(e->val);
+	if (count == 0)
+		return 0;
+	return c->fn((const char *)e->key, count, c->arg) != 0 ? 1 : 0; /* key is NUL-ended */
+}
+
+int store_refusals_add(struct store *s, const char *tag, uint64_t count)
+{
+	MDB_txn *txn;
+	int rc, err;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return lmdb_err(rc);
+	if ((err = st_refused_add(txn, s, tag, count)) != 0) {
+		mdb_txn_abort(txn);
+		return err;
+	}
+	return lmdb_err(st_txn_commit(s, txn));
+}
+
+int store_refusals(struct store *s, int (*fn)(const char *tag, uint64_t count, void *arg),
+                   void *arg)
+{
+	struct refusals_ctx c = {fn, arg};
+	int err;
+
+	if (s->refused == NO_DBI)
+		return 0;
+	err = st_scan(s, s->refused, NULL, 0, refusals_visit, &c);
+	return err < 0 ? err : 0;
+}
+
+struct forks_ctx {
+	int (*fn)(const uint8_t origin[PK_PUB_BYTES], uint64_t seq, void *arg);
+	void *arg;
+};
+
+static int forks_visit(const struct entry *e, void *arg)
+{
+	struct forks_ctx *c = arg;
+
+	if (e->klen != PK_PUB_BYTES || e->vlen < 8)
+		return PK_ECORRUPT;
+	return c->fn(e->key, get_be64(e->val), c->arg) != 0 ? 1 : 0;
+}
+
+int store_forks(struct store *s,
+                int (*fn)(const uint8_t origin[PK_PUB_BYTES], uint64_t seq, void *arg), void *arg)
+{
+	struct forks_ctx c = {fn, arg};
+	int err = st_scan(s, s->forks, NULL, 0, forks_visit, &c);
+
+	return err < 0 ? err : 0;
+}
+
+/* ---- peer heads and certificates (offline bundles) ----------------------------------------- */
+
+#define PEERHEAD_KEY (2 * PK_PUB_BYTES) /* peer ‖ origin */
+
+/* Deletes every peerheads entry of peer, in txn. */
+static int peer_heads_forget(MDB_txn *txn, struct store *s, const uint8_t peer[PK_PUB_BYTES])
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, s->peerheads, &cur)) != 0)
+		return lmdb_err(rc);
+	/* Seek again after each delete rather than rely on where a delete leaves the cursor. */
+	for (;;) {
+		k.mv_size = PK_PUB_BYTES;
+		k.mv_data = (void *)peer;
+		if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) != 0)
+			break;
+		if (k.mv_size < PK_PUB_BYTES || memcmp(k.mv_data, peer, PK_PUB_BYTES) != 0)
+			break;
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : lmdb_err(rc);
+}
+
+int store_peer_heads_put(struct store *s, const uint8_t peer[PK_PUB_BYTES], const struct pk_head *h,
+                         size_t n, unsigned flags)
+{
+	uint8_t key[PEERHEAD_KEY], val[8];
+	MDB_val k = {sizeof(key), key}, v = {sizeof(val), val};
+	MDB_txn *txn;
+	int rc, err = 0;
+
+	if (n > 0 && h == NULL)
+		return PK_EINVAL;
+	if (s->peerheads == NO_DBI)
+		return PK_ESTATE; /* a read-only open of a store made before the table */
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		return lmdb_err(rc);
+	if (flags & STORE_PEER_HEADS_ALL)
+		err = peer_heads_forget(txn, s, peer);
+	memcpy(key, peer, PK_PUB_BYTES);
+	for (size_t i = 0; i < n && err == 0; i++) {
+		memcpy(key + PK_PUB_BYTES, h[i].origin, PK_PUB_BYTES);
+		put_be64(val, h[i].seq);
+		rc = h[i].seq != 0 ? mdb_put(txn, s->peerheads, &k, &v, 0)
+		                   : mdb_del(txn, s->peerheads, &k, NULL);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			err = lmdb_err(rc);
+	}
+	if (err != 0) {
+		mdb_txn_abort(txn);
+		return err;
+	}
+	return lmdb_err(st_txn_commit(s, txn));
+}
+
+struct peer_heads_ctx {
+	int (*fn)(const struct pk_head *h, void *arg);
+	void *arg;
+	int calls;
+};
+
+static int peer_heads_visit(const struct entry *e, void *arg)
+{
+	struct peer_heads_ctx *c = arg;
+	struct pk_head h;
+
+	if (e->klen != PEERHEAD_KEY || e->vlen != 8)
+		return PK_ECORRUPT;
+	memcpy(h.origin, e->key + PK_PUB_BYTES, PK_PUB_BYTES);
+	h.seq = get_be64(e->val);
+	c->calls++;
+	return c->fn(&h, c->arg) != 0 ? 1 : 0;
+}
+
+int store_peer_heads_get(struct store *s, const uint8_t peer[PK_PUB_BYTES],
+                         int (*fn)(const struct pk_head *h, void *arg), void *arg)
+{
+	struct peer_heads_ctx c = {fn, arg, 0};
+	int err;
+
+	if (s->peerheads == NO_DBI)
+		return 0;
+	err = st_scan(s, s->peerheads, peer, PK_PUB_BYTES, peer_heads_visit, &c);
+	return err < 0 ? err : c.calls;
+}
+
+struct certs_ctx {
+	int (*fn)(const uint8_t *cert, size_t len, void *arg);
+	void *arg;
+	int calls;
+};
+
+static int certs_visit(const struct entry *e, void *arg)
+{
+	struct certs_ctx *c = arg;
+
+	c->calls++;
+	return c->fn(e->val, e->vlen, c->arg) != 0 ? 1 : 0;
+}
+
+int store_certs(struct store *s, int (*fn)(const uint8_t *cert, size_t len, void *arg), void *arg)
+{
+	struct certs_ctx c = {fn, arg, 0};
+	int err = st_scan(s, s->certs, NULL, 0, certs_visit, &c);
+
+	return err < 0 ? err : c.calls;
+}
