@@ -581,6 +581,7 @@ struct apply {
 	struct store *s;
 	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES]; /* this node's, root first */
 	int pn;
+	struct outbox_peer sender; /* the lineage rule: what may come to this node */
 	int threads;
 	uint64_t skew_ms, hold_ms;
 	bool tty;
@@ -669,8 +670,7 @@ static bool take(struct apply *a, const struct pk_blob *b)
 		return a->last_take;
 	memcpy(a->last_origin, cs.origin, PK_PUB_BYTES);
 	a->have_last = true;
-	a->last_take =
-	    !store_chain_held(a->s, cs.origin) || store_in_lineage(a->s, a->path, a->pn, cs.origin);
+	a->last_take = !outbox_refuses(a->s, &a->sender, cs.origin);
 	return a->last_take;
 }
 
@@ -791,6 +791,7 @@ static int bundle_apply(struct cli *c, const char *file)
 		              pk_strerror(a.pn));
 		goto out;
 	}
+	a.sender = (struct outbox_peer){.rule = OUTBOX_LINEAGE, .path = a.path, .n = a.pn};
 	if ((rc = read_bundle_file(c, file, &buf, &len)) != 0)
 		goto out;
 

@@ -1,7 +1,6 @@
 /*
  * outbox.c: what a peer lacks (see outbox.h). The one place where the lineage rule of SPEC
- * section 16 is applied to departures; arrivals apply it in sync.c and cmd_bundle.c through
- * store_in_lineage / store_in_subtree.
+ * section 16 is applied, to departures and to arrivals.
  */
 #include "outbox.h"
 
@@ -19,6 +18,12 @@ bool outbox_wants(struct store *s, const struct outbox_peer *p, const uint8_t or
 		       store_in_subtree(s, p->self, origin);
 	}
 	return false;
+}
+
+bool outbox_refuses(struct store *s, const struct outbox_peer *sender,
+                    const uint8_t origin[PK_PUB_BYTES])
+{
+	return store_chain_held(s, origin) && !outbox_wants(s, sender, origin);
 }
 
 uint64_t outbox_plan(struct store *s, const struct outbox_peer *p, const struct pk_heads *mine,

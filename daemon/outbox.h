@@ -1,10 +1,11 @@
 /*
  * outbox.h: what a peer lacks, decided once for every departure: the uplink to the parent, the
- * pull server answering a child, and `pokjactl bundle create`. Each names the peer by the rule of
- * SPEC section 16 that says which origins it may receive; outbox_plan compares this node's heads
- * with what the peer is known to hold and gives, per origin, the range of sequence numbers to
- * send. Reading the changesets themselves (store_log_after) stays with the caller, which knows
- * its own budget.
+ * pull server answering a child, and `pokjactl bundle create`; and the same lineage rule at
+ * every arrival (a push, a pull reply, `bundle apply`), so that the two ends cannot disagree. Each
+ * names the peer by the rule of SPEC section 16 that says which origins it may receive; outbox_plan
+ * compares this node's heads with what the peer is known to hold and gives, per origin, the range
+ * of sequence numbers to send. Reading the changesets themselves (store_log_after) stays with the
+ * caller, which knows its own budget.
  */
 #ifndef PK_OUTBOX_H
 #define PK_OUTBOX_H
@@ -39,6 +40,17 @@ struct outbox_pick {
 
 /* True when the peer may receive changesets of origin. */
 bool outbox_wants(struct store *s, const struct outbox_peer *p, const uint8_t origin[PK_PUB_BYTES]);
+
+/*
+ * The same rule at the receiving end: true when a changeset of origin that came from `sender`
+ * is refused as `lineage`, that is when origin's chain is held and the sender could not have
+ * sent it by the rule. The sender is described as outbox_plan would describe it sending to this
+ * node: a child C pushing (OUTBOX_UP, self C, parent this node), the parent's pull reply or a
+ * bundle (OUTBOX_LINEAGE with this node's path). An origin whose chain is not held is never
+ * refused here: the apply step refuses it as no-certificate, whichever way it came.
+ */
+bool outbox_refuses(struct store *s, const struct outbox_peer *sender,
+                    const uint8_t origin[PK_PUB_BYTES]);
 
 /*
  * Calls fn for each origin in mine (this node's heads) that the peer may receive and holds less

@@ -766,6 +766,7 @@ static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 	size_t n = 0, ntake = 0, nref = 0, nheld = 0, nacks, refused;
 	int64_t zero = 0;
 	int err = 0, serr;
+	const struct outbox_peer child = {.rule = OUTBOX_UP, .self = sv->child, .parent = sy->pub};
 
 	if ((err = take_certs(sy, &m->certs, sv->name)) != 0)
 		return err;
@@ -777,9 +778,7 @@ static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 	 * on to the apply step, which refuses it as no-certificate, as from a bundle. */
 	for (size_t i = 0; i < n; i++) {
 		if (pk_cs_decode(all[i].p, all[i].len, &cs, NULL) == 0 &&
-		    memcmp(cs.origin, sy->pub, PK_PUB_BYTES) != 0 &&
-		    store_chain_held(sy->s, cs.origin) &&
-		    !store_in_subtree(sy->s, sv->child, cs.origin)) {
+		    outbox_refuses(sy->s, &child, cs.origin)) {
 			ref[nref].index = (uint32_t)i;
 			ref[nref++].reason = "lineage";
 			log_warnx("apply-refused",
@@ -1449,6 +1448,7 @@ static void *downlink(void *arg)
 	struct store_outcome *outc = NULL;
 	struct pk_blob b[PK_SYNC_PUSH_MAX_CS];
 	uint8_t path[PATH_MAX_KEYS][PK_PUB_BYTES];
+	struct outbox_peer parent;
 	uint64_t delay = sy->cfg->retry_min_ms;
 	uint8_t *req = NULL, *plain = NULL;
 	size_t len, plen, n, refused;
@@ -1482,12 +1482,12 @@ static void *downlink(void *arg)
 		/* Only this node's lineage may come down (SPEC section 16); an origin whose chain
 		 * is not held is the apply step's to refuse (no-certificate). */
 		pn = store_origin_path(sy->s, sy->pub, path);
+		parent = (struct outbox_peer){.rule = OUTBOX_LINEAGE, .path = path, .n = pn};
 		n = 0;
 		pk_sync_iter_init(&it, &m.changesets);
 		while (n < PK_SYNC_PUSH_MAX_CS && pk_sync_next_blob(&it, &b[n])) {
 			if (pn > 0 && pk_cs_decode(b[n].p, b[n].len, &cs, NULL) == 0 &&
-			    store_chain_held(sy->s, cs.origin) &&
-			    !store_in_lineage(sy->s, path, pn, cs.origin)) {
+			    outbox_refuses(sy->s, &parent, cs.origin)) {
 				store_refusals_add(sy->s, "lineage", 1);
 				log_warnx("apply-refused",
 				          "from the parent: an origin outside this "

@@ -271,6 +271,16 @@ static void test_outbox(void **state)
 	assert_true(outbox_wants(f->s, &up, prov.pub));
 	assert_false(outbox_wants(f->s, &up, root.pub));
 	assert_false(outbox_wants(f->s, &up, kab_b.pub));
+	/* At the receiving end: the province hearing from kab_a refuses a sibling's or the root's
+	 * changeset as lineage, not one of kab_a's subtree, its own, or an origin without a chain
+	 * (no-certificate is the apply step's). */
+	assert_true(outbox_refuses(f->s, &up, kab_b.pub));
+	assert_true(outbox_refuses(f->s, &up, root.pub));
+	assert_false(outbox_refuses(f->s, &up, kec.pub));
+	assert_false(outbox_refuses(f->s, &up, prov.pub));
+	assert_false(outbox_refuses(f->s, &up, stranger.pub));
+	assert_true(outbox_refuses(f->s, &lin, prov33.pub));
+	assert_false(outbox_refuses(f->s, &lin, stranger.pub));
 
 	/* Heads: kab_a at 5, kec at 3, kab_b at 7; the peer holds kab_a up to 2 and kec up to 3. */
 	assert_int_equal(pk_heads_set(&mine, kab_a.pub, 5), 0);
