@@ -109,12 +109,15 @@ static inline void short_key(char out[17], const uint8_t *key)
 	pk_hex(out, key, 8);
 }
 
+/* Changesets to send, copied out of the store (sync_batch.c): at most max of them, and at most
+ * budget bytes once one is in; full when one more did not fit. */
 struct batch {
 	struct pk_blob *b;
 	size_t n, cap, bytes, budget, max;
 	bool full;
 };
 
+/* A server worker: a thread with its own nng context on the REP socket (sync_server.c). */
 struct worker {
 	struct sync *sy;
 	pthread_t tid;
@@ -136,6 +139,7 @@ uint64_t sy_generation(struct sync *sy);
 
 /* ---- sync_peers.c: what this node knows of its peers, for `pokjactl status` */
 
+/* Each takes sy->lock itself; see sync_peers.c for what each notes. */
 void sy_peer_seen(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role,
                   const int64_t *lag_up, const int64_t *lag_down, uint64_t refused);
 void sy_peer_clock(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role,
