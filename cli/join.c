@@ -8,7 +8,7 @@
 
 #include "cli.h"
 #include "daemon/config.h"
-#include "daemon/sync.h"
+#include "daemon/sync_link.h"
 #include "proto/enroll.h"
 #include "proto/syncmsg.h"
 

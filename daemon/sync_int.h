@@ -16,6 +16,7 @@
 #include "outbox.h"
 #include "proto/session.h"
 #include "sync.h"
+#include "sync_link.h"
 
 #define SESSIONS_MAX 512         /* sessions a parent keeps, all children together */
 #define SESSIONS_PER_CHILD 4     /* established sessions per child (SPEC section 15) */
