@@ -45,7 +45,15 @@ LDLIBS_ALL := -llmdb -lnng -lmsgpackc -lsodium -ljansson -lpthread -lm
 LDFLAGS_ALL := $(LDFLAGS) $(SANFLAGS)
 
 PROTO_SRC := $(wildcard proto/*.c)
-DAEMON_LIB_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+# daemon/ is two libraries. The daemon-only files below (the sync server, the client loops, the
+# watcher, the listen-port gate, main) go into libpokjad.a, which only pokjad links. Every other
+# daemon/*.c is the store family (store, trust, apply, outbox, node, certify, log, the config
+# file's reader, the sync link that `pokjactl init --join` uses, ...) in libpokjastore.a, which
+# pokjad, pokjactl, the tests, benches and tools link: a new file lands there unless listed here.
+DAEMON_ONLY_SRC := daemon/main.c daemon/gate.c daemon/sync.c daemon/sync_batch.c \
+	daemon/sync_client.c daemon/sync_peers.c daemon/sync_server.c
+STORE_SRC := $(filter-out $(DAEMON_ONLY_SRC),$(wildcard daemon/*.c))
+DAEMON_LIB_SRC := $(filter-out daemon/main.c,$(DAEMON_ONLY_SRC))
 CLI_SRC := $(wildcard cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_HELPER_SRC := $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c))
@@ -53,6 +61,7 @@ BENCH_SRC := $(wildcard tests/bench/*.c)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 
 PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/%.o) $(BUILD)/proto/wilayah_table.o
+STORE_OBJ := $(STORE_SRC:%.c=$(BUILD)/%.o)
 DAEMON_LIB_OBJ := $(DAEMON_LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
@@ -61,6 +70,7 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
 LIBPROTO := $(BUILD)/libpokja.a
+LIBSTORE := $(BUILD)/libpokjastore.a
 LIBDAEMON := $(BUILD)/libpokjad.a
 POKJAD := $(BUILD)/pokjad
 POKJACTL := $(BUILD)/pokjactl
@@ -119,22 +129,28 @@ $(BUILD)/proto/wilayah_table.o: $(BUILD)/proto/wilayah_table.c proto/wilayah_tab
 $(LIBPROTO): $(PROTO_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
+$(LIBSTORE): $(STORE_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
 $(LIBDAEMON): $(DAEMON_LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(POKJAD): $(BUILD)/daemon/main.o $(LIBDAEMON) $(LIBPROTO)
+$(POKJAD): $(BUILD)/daemon/main.o $(LIBDAEMON) $(LIBSTORE) $(LIBPROTO)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
-$(POKJACTL): $(CLI_OBJ) $(LIBDAEMON) $(LIBPROTO)
+# pokjactl links no daemon-only code: not the sync server, the client loops or the gate.
+$(POKJACTL): $(CLI_OBJ) $(LIBSTORE) $(LIBPROTO)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELPER_OBJ) $(LIBDAEMON) $(LIBPROTO)
+# Tests, benches and tools link both libraries; each takes from them only what it uses.
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELPER_OBJ) $(LIBDAEMON) $(LIBSTORE) \
+		$(LIBPROTO)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) -lcmocka
 
-$(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(LIBDAEMON) $(LIBPROTO)
+$(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(LIBDAEMON) $(LIBSTORE) $(LIBPROTO)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIBDAEMON) $(LIBPROTO)
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIBDAEMON) $(LIBSTORE) $(LIBPROTO)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 unit: $(UNIT_BIN) $(TOOL_BIN)

@@ -105,21 +105,22 @@ int cli_check_region(const struct cli *c, const char *code, const char *within);
 /* The same check without printing: 0 or PK_EREGION with the reason in d. */
 int cli_region_ok(const char *code, const char *within, struct pk_diag *d);
 
-/* Shared output: a node's identity as JSON (caller decrefs) or as text; a JSON value on stdout. */
+/* Shared output (show.c): a node's identity as JSON (caller decrefs) or as text; a JSON value on
+ * stdout. */
 struct json_t;
 struct json_t *cli_node_json(const struct store_node *n);
 void cli_print_node(const struct store_node *n);
 void cli_print_json(struct json_t *j);
 
-/* Whether local writes are held after a restore (cmd_backup.c): sets "writes" in j ("allowed"
+/* Whether local writes are held after a restore (show.c): sets "writes" in j ("allowed"
  * or "held", with the sequences) when j is not NULL, else prints a "writes:" line when held. */
 void cli_show_writes(struct store *s, struct json_t *j);
 
-/* pokjad.conf for a node that init creates (cmd_net.c). */
+/* pokjad.conf for a node that init creates (join.c). */
 int cli_write_config(const struct cli *c, const char *listen, const char *parent_url,
                      const uint8_t *parent_key);
 
-/* The online half of `init --join` (cmd_net.c): joins, installs the set, writes the config. */
+/* The online half of `init --join` (join.c): joins, installs the set, writes the config. */
 struct pk_invite;
 int cli_join(const struct cli *c, const struct pk_invite *inv, const uint8_t pub[PK_PUB_BYTES],
              const uint8_t sec[PK_SEC_BYTES], struct store *s, const char *listen);

@@ -348,27 +348,3 @@ int cmd_allow_writes(struct cli *c, int argc, char **argv)
 	                       : "");
 	return EXIT_OK;
 }
-
-void cli_show_writes(struct store *s, json_t *j)
-{
-	struct store_fence f;
-	bool held = store_fence_get(s, &f) == 0 && !(f.heard && f.have >= f.need);
-
-	if (j != NULL) {
-		json_object_set_new(j, "writes", json_string(held ? "held" : "allowed"));
-		if (held)
-			json_object_set_new(j, "restore",
-			                    json_pack("{s:I, s:I, s:b}", "own_seq",
-			                              (json_int_t)f.have, "peers_reported",
-			                              (json_int_t)f.need, "heard", f.heard));
-	} else if (held && !f.heard) {
-		printf(
-		    "writes:    held: restored from a backup; waiting to hear this node's latest "
-		    "sequence from its peers (holds %llu)\n",
-		    (unsigned long long)f.have);
-	} else if (held) {
-		printf("writes:    held: restored from a backup; getting its own changesets back "
-		       "(holds %llu of %llu)\n",
-		       (unsigned long long)f.have, (unsigned long long)f.need);
-	}
-}

@@ -15,41 +15,6 @@
 #include "proto/syncmsg.h"
 #include "proto/wilayah.h"
 
-/* Prints a JSON value on stdout followed by a newline. */
-void cli_print_json(json_t *j)
-{
-	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
-}
-
-json_t *cli_node_json(const struct store_node *n)
-{
-	char key[2 * PK_PUB_BYTES + 1], root[2 * PK_PUB_BYTES + 1];
-	int level = pk_region_level(n->region, strlen(n->region));
-
-	cli_key_hex(key, n->pub);
-	cli_key_hex(root, n->root);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "key", key, "name", n->name,
-	                 "region", n->region, "region_name", pk_wilayah_name(n->region), "level",
-	                 pk_level_name(level), "root", root, "certified", n->certified);
-}
-
-void cli_print_node(const struct store_node *n)
-{
-	char key[2 * PK_PUB_BYTES + 1];
-	int level = pk_region_level(n->region, strlen(n->region));
-
-	cli_key_hex(key, n->pub);
-	printf("node:      %s\n", n->name);
-	printf("key:       %s\n", key);
-	if (n->region[0] == '\0')
-		printf("region:    \"\" (whole country, national)\n");
-	else
-		printf("region:    %s %s (%s)\n", n->region, pk_wilayah_name(n->region),
-		       pk_level_name(level));
-	printf("certified: %s\n", n->certified ? "yes" : "no (install a certificate set)");
-}
-
 /* Removes what a failed init created, so that init can simply be run again. */
 static void init_undo(const struct cli *c)
 {

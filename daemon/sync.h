@@ -7,6 +7,9 @@
  * parent lacks of this node's subtree, "down" long-polls for what this node lacks of its
  * lineage. A watcher notices every commit to the store (by pokjad or by pokjactl in another
  * process) within SYNC_WATCH_MS and wakes both sides, so new data leaves promptly.
+ *
+ * This is pokjad's side, in libpokjad.a. Joining a parent (`pokjactl init --join`) is
+ * sync_link.h, in the store library.
  */
 #ifndef SYNC_H
 #define SYNC_H
@@ -37,14 +40,5 @@ void sync_stop(struct sync *sy);
 /* Releases what nng keeps for the whole process (its threads, and messages still queued on
  * closed sockets), after the last sync_stop; at process exit only. */
 void sync_shutdown(void);
-
-/*
- * Joins a parent online (SPEC section 17): opens a session with the invite's proof, sends the
- * join request and returns the certificate set in a malloc'd *set. Waits at most timeout_ms.
- * For `pokjactl init --join`.
- */
-int sync_join(const struct pk_invite *inv, const uint8_t pub[PK_PUB_BYTES],
-              const uint8_t sec[PK_SEC_BYTES], const uint8_t *request, size_t reqlen,
-              int timeout_ms, uint8_t **set, size_t *setlen, struct pk_diag *d);
 
 #endif

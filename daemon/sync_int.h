@@ -1,0 +1,186 @@
+/*
+ * sync_int.h: what the files of the sync module (sync.h) share, and nothing outside them may use:
+ * the state of one sync, a peer's record, the constants, and the sy_ functions each file gives
+ * the others. Each function is listed under the file that defines it.
+ */
+#ifndef SYNC_INT_H
+#define SYNC_INT_H
+
+#include <nng/nng.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "node.h"
+#include "outbox.h"
+#include "proto/session.h"
+#include "sync.h"
+#include "sync_link.h"
+
+#define SESSIONS_MAX 512         /* sessions a parent keeps, all children together */
+#define SESSIONS_PER_CHILD 4     /* established sessions per child (SPEC section 15) */
+#define PENDING_MS 30000         /* a welcome not followed by a request is dropped */
+#define IDLE_MS (10 * 60 * 1000) /* a session without requests ends */
+#define CALL_TIMEOUT_MS 30000    /* a request that is not a long poll */
+#define HEADS_EVERY_MS 30000     /* the child re-exchanges heads this often */
+#define PEER_WRITE_MS 1000       /* peer status is written to the store at most this often */
+#define PEER_CONTACT_MS 30000    /* ... and for a new contact time alone, this often */
+#define HELD_RECHECK_MS 60000    /* the longest wait between two looks at held changesets */
+#define WORKER_STACK (256 * 1024)
+#define REDIAL_MAX_MS 5000 /* longest wait between two dials of the parent */
+#define PATH_MAX_KEYS (PK_CHAIN_MAX + 1)
+/* nng counts its REQ/REP header (a 4-byte request id per hop) against NNG_OPT_RECVMAXSZ, so the
+ * limit leaves room for it above the largest message body the protocol allows. */
+#define NNG_HEADER_ROOM 1024
+
+/* A parent's session with one child. */
+struct srv_session {
+	bool used, established, join;
+	uint8_t child[PK_PUB_BYTES];
+	uint8_t secret[PK_JOIN_SECRET_BYTES]; /* the invite's, for a join session */
+	char region[PK_REGION_MAX + 1];       /* the invite's region, for a join session */
+	uint64_t created_ms, last_ms;
+	struct pk_session ps;
+};
+
+/* What this node knows of a peer, written to the store for `pokjactl status`. */
+struct peer {
+	struct store_peer p;
+	uint64_t last_ms, written_ms;
+	bool dirty;
+};
+
+struct sync {
+	struct store *s;
+	const struct config *cfg;
+	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES];
+	atomic_bool stopping;
+	atomic_bool closed; /* the sockets are closed (sync_stop) */
+	atomic_int live;    /* our threads still running, besides the watcher */
+
+	/* The watcher: every commit to the store bumps gen and wakes whoever waits on changed. */
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	uint64_t gen;
+	pthread_t watcher;
+
+	/* Peers, under lock. */
+	struct peer *peers;
+	size_t npeers;
+
+	/* Serving children. */
+	bool serving;
+	nng_socket rep;
+	struct gate *gate; /* owns a tcp:// listen port; nng listens on an internal socket */
+	struct worker *workers;
+	int nworkers;
+	pthread_mutex_t slock; /* the session table */
+	struct srv_session *sessions;
+
+	/* Talking to the parent. */
+	bool dialing;
+	nng_socket req;
+	uint8_t parent[PK_PUB_BYTES];
+	pthread_t up, down;
+	atomic_uint link_ups;   /* connections made to the parent: a back-off ends at the next */
+	atomic_uint link_downs; /* connections to the parent lost (roundtrip) */
+	nng_aio *up_aio, *down_aio; /* in flight to the parent; cancelled when its link drops */
+	pthread_mutex_t clock;      /* the client session */
+	struct pk_session cs;
+	bool have_cs;
+	uint64_t cs_epoch;
+};
+
+static inline uint64_t now_ms(void)
+{
+	return node_now_ms();
+}
+
+static inline uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static inline void short_key(char out[17], const uint8_t *key)
+{
+	pk_hex(out, key, 8);
+}
+
+/* Changesets to send, copied out of the store (sync_batch.c): at most max of them, and at most
+ * budget bytes once one is in; full when one more did not fit. */
+struct batch {
+	struct pk_blob *b;
+	size_t n, cap, bytes, budget, max;
+	bool full;
+};
+
+/* A server worker: a thread with its own nng context on the REP socket (sync_server.c). */
+struct worker {
+	struct sync *sy;
+	pthread_t tid;
+	nng_aio *aio;
+	nng_ctx ctx;
+};
+
+/* ---- sync.c: the watcher */
+
+/* Wakes every loop waiting in sy_wait_change. */
+void sy_wake(struct sync *sy);
+/* Counts the sessions opened with the parent: a new value means a new session. */
+uint64_t sy_session_epoch(struct sync *sy);
+/* Waits until the store changes after generation `since`, stop, or ms pass. Returns the
+ * current generation. */
+uint64_t sy_wait_change(struct sync *sy, uint64_t since, uint64_t ms);
+/* The current generation: the count of store changes seen by the watcher. */
+uint64_t sy_generation(struct sync *sy);
+
+/* ---- sync_peers.c: what this node knows of its peers, for `pokjactl status` */
+
+/* Each takes sy->lock itself; see sync_peers.c for what each notes. */
+void sy_peer_seen(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role,
+                  const int64_t *lag_up, const int64_t *lag_down, uint64_t refused);
+void sy_peer_clock(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role,
+                   const int64_t *skew, uint64_t held);
+bool sy_parent_skewed(struct sync *sy);
+void sy_peer_lost(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role);
+/* Writes changed peers to the store; the watcher calls it every second. */
+void sy_peers_flush(struct sync *sy);
+
+/* ---- sync_batch.c: heads, the batches sent, and applying the batches received */
+
+int sy_my_heads(struct sync *sy, uint8_t (*path)[PK_PUB_BYTES], int n, struct pk_heads *out);
+void sy_batch_free(struct batch *bt);
+uint64_t sy_batch_fill(struct sync *sy, const struct pk_heads *mine, const struct pk_heads *theirs,
+                       const struct outbox_peer *peer, struct batch *bt);
+size_t sy_apply_batch(struct sync *sy, const struct pk_blob *b, size_t n, const char *from,
+                      struct store_outcome *out, int *store_err);
+
+/* ---- sync_server.c: serving children */
+
+/* The thread of one server worker (arg: its struct worker). */
+void *sy_worker(void *arg);
+
+/* ---- sync_link.c: one request to a parent, the handshake; no struct sync (pokjactl links it) */
+
+int sy_roundtrip(nng_ctx ctx, nng_aio *aio, const uint8_t *req, size_t len, int timeout_ms,
+                 atomic_uint *downs, nng_msg **reply);
+int sy_handshake(nng_ctx ctx, nng_aio *aio, const uint8_t sec[PK_SEC_BYTES],
+                 const uint8_t parent[PK_PUB_BYTES], const uint8_t *join_secret, int timeout_ms,
+                 atomic_uint *downs, struct pk_session *ps, uint64_t *parent_time,
+                 struct pk_diag *d);
+/* An nng failure as an error and a sentence: "WHAT URL: nng's reason". */
+int sy_nng_diag(struct pk_diag *d, int rv, const char *what, const char *url);
+
+/* ---- sync_client.c: the loops that talk to the parent */
+
+/* nng's pipe callback on the socket to the parent (arg: the sync). */
+void sy_link_event(nng_pipe p, nng_pipe_ev ev, void *arg);
+/* The threads of the up and down loops (arg: the sync). */
+void *sy_uplink(void *arg);
+void *sy_downlink(void *arg);
+
+#endif

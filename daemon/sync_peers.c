@@ -1,0 +1,151 @@
+/*
+ * sync_peers.c: what this node knows of each peer (contact, lags, clock skew, refusals), kept in
+ * memory under the sync's lock and written to the store for `pokjactl status` by the watcher.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "sync_int.h"
+
+/* ---- peers --------------------------------------------------------------------------------- */
+
+/* The in-memory record of a peer, created on first use. Call with sy->lock held. */
+static struct peer *peer_get(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role)
+{
+	struct peer *np;
+
+	for (size_t i = 0; i < sy->npeers; i++)
+		if (memcmp(sy->peers[i].p.key, key, PK_PUB_BYTES) == 0)
+			return &sy->peers[i];
+	np = realloc(sy->peers, (sy->npeers + 1) * sizeof(*np));
+	if (np == NULL)
+		return NULL;
+	sy->peers = np;
+	np = &sy->peers[sy->npeers++];
+	memset(np, 0, sizeof(*np));
+	memcpy(np->p.key, key, PK_PUB_BYTES);
+	snprintf(np->p.role, sizeof(np->p.role), "%s", role);
+	return np;
+}
+
+/* Notes contact with a peer and, when given, its lags. */
+void sy_peer_seen(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role,
+                  const int64_t *lag_up, const int64_t *lag_down, uint64_t refused)
+{
+	struct store_peer before;
+	struct peer *p;
+
+	pthread_mutex_lock(&sy->lock);
+	if ((p = peer_get(sy, key, role)) != NULL) {
+		before = p->p;
+		p->p.connected = true;
+		p->p.last_contact = now_ms() / 1000;
+		p->last_ms = mono_ms();
+		if (lag_up != NULL)
+			p->p.lag_up = (uint64_t)(*lag_up > 0 ? *lag_up : 0);
+		if (lag_down != NULL)
+			p->p.lag_down = (uint64_t)(*lag_down > 0 ? *lag_down : 0);
+		p->p.refused += refused;
+		/* Written when something an operator reads changed, and the contact time alone at
+		 * most every PEER_CONTACT_MS: each write is a commit that wakes every waiting loop.
+		 */
+		if (!before.connected || before.lag_up != p->p.lag_up ||
+		    before.lag_down != p->p.lag_down || before.refused != p->p.refused ||
+		    p->last_ms - p->written_ms >= PEER_CONTACT_MS)
+			p->dirty = true;
+	}
+	pthread_mutex_unlock(&sy->lock);
+}
+
+/* Notes a peer's clock as read at a handshake: its clock minus ours, seconds (SPEC section 4),
+ * and how many of our changesets it holds for their time. The skew is written at once: the
+ * write rule (store_write) reads it. */
+void sy_peer_clock(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role,
+                   const int64_t *skew, uint64_t held)
+{
+	uint64_t bound = sy->cfg->max_clock_skew_ms / 1000;
+	struct peer *p;
+
+	pthread_mutex_lock(&sy->lock);
+	if ((p = peer_get(sy, key, role)) != NULL) {
+		if (skew != NULL) {
+			if (!p->p.skew_known || p->p.skew != *skew)
+				p->dirty = true;
+			p->p.skew_known = true;
+			p->p.skew = *skew;
+			p->p.skew_at = now_ms() / 1000;
+			p->written_ms = 0; /* a new skew is written at the next flush */
+			if (*skew > (int64_t)bound || *skew < -(int64_t)bound) {
+				char k[17];
+
+				short_key(k, key);
+				log_warnx("clock-skew",
+				          "the clock of %s %s is %lld s %s this node's: this "
+				          "node's writes may be refused until one is set right",
+				          role, k, (long long)(*skew < 0 ? -*skew : *skew),
+				          *skew < 0 ? "behind" : "ahead of");
+			}
+		}
+		if (held > 0) {
+			p->p.held += held;
+			p->dirty = true;
+		}
+	}
+	pthread_mutex_unlock(&sy->lock);
+}
+
+/* Whether the parent's clock, as last read, is off from ours by more than the bound: the child
+ * then opens a new session at each heads exchange, so that a clock set right is seen soon. */
+bool sy_parent_skewed(struct sync *sy)
+{
+	int64_t bound = (int64_t)(sy->cfg->max_clock_skew_ms / 1000);
+	bool off = false;
+
+	pthread_mutex_lock(&sy->lock);
+	for (size_t i = 0; i < sy->npeers; i++)
+		if (memcmp(sy->peers[i].p.key, sy->parent, PK_PUB_BYTES) == 0)
+			off = sy->peers[i].p.skew_known &&
+			      (sy->peers[i].p.skew > bound || sy->peers[i].p.skew < -bound);
+	pthread_mutex_unlock(&sy->lock);
+	return off;
+}
+
+void sy_peer_lost(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role)
+{
+	struct peer *p;
+
+	pthread_mutex_lock(&sy->lock);
+	if ((p = peer_get(sy, key, role)) != NULL && p->p.connected) {
+		p->p.connected = false;
+		p->dirty = true;
+	}
+	pthread_mutex_unlock(&sy->lock);
+}
+
+/* Writes changed peers to the store, at most once a second each; marks a child that has not
+ * been heard from for two poll periods as disconnected. Called by the watcher. */
+void sy_peers_flush(struct sync *sy)
+{
+	struct store_peer changed[32];
+	size_t n = 0;
+	uint64_t t = mono_ms(), quiet = 2 * (uint64_t)sy->cfg->poll_wait_ms + 5000;
+
+	pthread_mutex_lock(&sy->lock);
+	for (size_t i = 0; i < sy->npeers && n < 32; i++) {
+		struct peer *p = &sy->peers[i];
+		if (p->p.connected && t - p->last_ms > quiet) {
+			p->p.connected = false;
+			p->dirty = true;
+		}
+		if (p->dirty && t - p->written_ms >= PEER_WRITE_MS) {
+			changed[n++] = p->p;
+			p->dirty = false;
+			p->written_ms = t;
+		}
+	}
+	pthread_mutex_unlock(&sy->lock);
+	for (size_t i = 0; i < n; i++)
+		store_peer_put(sy->s, &changed[i]);
+}

@@ -1,0 +1,524 @@
+/*
+ * sync_server.c: serving children: sessions (hello, welcome), the sealed requests (heads, push,
+ * pull, join) and the worker threads that take them from the REP socket.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "certify.h"
+#include "log.h"
+#include "proto/enroll.h"
+#include "sync_int.h"
+
+/* ---- serving children -------------------------------------------------------------------- */
+
+/* The request being served: who sent it and what this node knows of them. */
+struct served {
+	struct sync *sy;
+	uint8_t child[PK_PUB_BYTES];
+	uint8_t path[PATH_MAX_KEYS][PK_PUB_BYTES];
+	int n;
+	char name[17];
+	bool join;
+	uint8_t secret[PK_JOIN_SECRET_BYTES];
+	char region[PK_REGION_MAX + 1];
+};
+
+static int reply_error(const char *code, const char *text, uint8_t **out, size_t *len)
+{
+	return pk_errmsg_make(code, text, out, len);
+}
+
+static void session_drop_expired(struct sync *sy, uint64_t t)
+{
+	for (int i = 0; i < SESSIONS_MAX; i++) {
+		struct srv_session *ss = &sy->sessions[i];
+		if (!ss->used)
+			continue;
+		if ((!ss->established && t - ss->created_ms > PENDING_MS) ||
+		    t - ss->last_ms > IDLE_MS) {
+			pk_session_wipe(&ss->ps);
+			memset(ss, 0, sizeof(*ss));
+		}
+	}
+}
+
+/* A slot for a new session of child: a free one, else this child's oldest pending, else its
+ * oldest established beyond the per-child limit, else the oldest of all. Call with slock. */
+static struct srv_session *session_slot(struct sync *sy, const uint8_t child[PK_PUB_BYTES])
+{
+	struct srv_session *free_slot = NULL, *oldest_pending = NULL, *oldest_est = NULL;
+	struct srv_session *oldest = NULL;
+	int established = 0;
+
+	for (int i = 0; i < SESSIONS_MAX; i++) {
+		struct srv_session *ss = &sy->sessions[i];
+		if (!ss->used) {
+			if (free_slot == NULL)
+				free_slot = ss;
+			continue;
+		}
+		if (oldest == NULL || ss->last_ms < oldest->last_ms)
+			oldest = ss;
+		if (memcmp(ss->child, child, PK_PUB_BYTES) != 0)
+			continue;
+		if (!ss->established) {
+			if (oldest_pending == NULL || ss->created_ms < oldest_pending->created_ms)
+				oldest_pending = ss;
+		} else {
+			established++;
+			if (oldest_est == NULL || ss->last_ms < oldest_est->last_ms)
+				oldest_est = ss;
+		}
+	}
+	if (established >= SESSIONS_PER_CHILD && oldest_est != NULL)
+		return oldest_est;
+	if (free_slot != NULL)
+		return free_slot;
+	return oldest_pending != NULL ? oldest_pending : oldest;
+}
+
+struct invite_match {
+	const struct pk_hello *h;
+	bool found;
+	struct store_invite inv;
+};
+
+static int invite_visit(const struct store_invite *inv, void *arg)
+{
+	struct invite_match *m = arg;
+
+	if (!pk_join_proof_ok(m->h, inv->secret))
+		return 0;
+	m->found = true;
+	m->inv = *inv;
+	return 1;
+}
+
+/* A child may open a session when its certificate was issued by this node and nothing on its
+ * path is revoked. */
+static int child_allowed(struct sync *sy, const uint8_t child[PK_PUB_BYTES], struct pk_diag *d)
+{
+	uint8_t path[PATH_MAX_KEYS][PK_PUB_BYTES];
+	uint64_t since;
+	int n = store_origin_path(sy->s, child, path);
+
+	if (n < 2 || memcmp(path[n - 2], sy->pub, PK_PUB_BYTES) != 0)
+		return pk_diagf(d, PK_ECERT, "not a child of this node");
+	for (int i = 0; i < n; i++)
+		if (store_revoked(sy->s, path[i], &since) == 0)
+			return pk_diagf(d, PK_EREVOKED, "revoked");
+	return 0;
+}
+
+static int serve_hello(struct sync *sy, const uint8_t *buf, size_t len, uint8_t **out,
+                       size_t *outlen)
+{
+	struct invite_match m = {NULL, false, {{0}, "", "", 0, false}};
+	struct srv_session *ss;
+	struct pk_session ps;
+	struct pk_hello h;
+	struct pk_diag d = {""};
+	char who[17];
+	int err;
+
+	if ((err = pk_hello_read(buf, len, sy->pub, now_ms() / 1000, &h, &d)) != 0) {
+		log_warnx("hello-refused", "a hello: %s", d.msg);
+		return reply_error(pk_errmsg_code(err), "hello refused", out, outlen);
+	}
+	short_key(who, h.child);
+	if (h.has_join) {
+		m.h = &h;
+		store_invite_list(sy->s, now_ms() / 1000, invite_visit, &m);
+		if (!m.found) {
+			log_warnx("hello-refused", "%s: no live invite matches its join proof",
+			          who);
+			return reply_error("refused", "no such invite", out, outlen);
+		}
+	} else if ((err = child_allowed(sy, h.child, &d)) != 0) {
+		log_warnx("hello-refused", "%s: %s", who, d.msg);
+		return reply_error("refused", "not a child of this node", out, outlen);
+	}
+	if ((err = pk_welcome_make(&h, sy->sec, now_ms() / 1000, &ps, out, outlen)) != 0)
+		return err;
+	if (!h.has_join)
+		sy_peer_clock(sy, h.child, "child", &h.skew, 0);
+	pthread_mutex_lock(&sy->slock);
+	session_drop_expired(sy, mono_ms());
+	ss = session_slot(sy, h.child);
+	if (ss->used)
+		pk_session_wipe(&ss->ps);
+	memset(ss, 0, sizeof(*ss));
+	ss->used = true;
+	ss->join = h.has_join;
+	memcpy(ss->child, h.child, PK_PUB_BYTES);
+	if (h.has_join) {
+		memcpy(ss->secret, m.inv.secret, sizeof(ss->secret));
+		memcpy(ss->region, m.inv.region, sizeof(ss->region));
+	}
+	ss->created_ms = ss->last_ms = mono_ms();
+	ss->ps = ps;
+	pthread_mutex_unlock(&sy->slock);
+	pk_session_wipe(&ps);
+	log_debug("session", "%s: session opened%s", who, h.has_join ? " to join" : "");
+	return 0;
+}
+
+static struct srv_session *session_find(struct sync *sy, const uint8_t id[PK_SESSION_ID_BYTES])
+{
+	for (int i = 0; i < SESSIONS_MAX; i++)
+		if (sy->sessions[i].used &&
+		    memcmp(sy->sessions[i].ps.id, id, PK_SESSION_ID_BYTES) == 0)
+			return &sy->sessions[i];
+	return NULL;
+}
+
+static int serve_heads(struct served *sv, const struct pk_sync_msg *m, uint8_t **out,
+                       size_t *outlen)
+{
+	struct pk_heads mine = {0}, theirs = {0};
+	int64_t lag_up = 0;
+	int err;
+
+	if ((err = sy_my_heads(sv->sy, sv->path, sv->n, &mine)) == 0 &&
+	    (err = store_heads_add_held(sv->sy->s, &mine)) == 0 &&
+	    (err = pk_heads_from_list(&theirs, &m->heads)) == 0) {
+		/* What the child holds of its subtree beyond this node: changesets to come up. */
+		for (size_t i = 0; i < theirs.n; i++) {
+			uint64_t have = pk_heads_find(&mine, theirs.h[i].origin);
+			if (theirs.h[i].seq > have &&
+			    store_in_subtree(sv->sy->s, sv->child, theirs.h[i].origin))
+				lag_up += (int64_t)(theirs.h[i].seq - have);
+		}
+		sy_peer_seen(sv->sy, sv->child, "child", &lag_up, NULL, 0);
+		/* After a restore: what the child holds of this node's own log. Decisive for the
+		 * national node only; a lower node's parent holds everything it sent up. */
+		store_fence_note(sv->sy->s, pk_heads_find(&theirs, sv->sy->pub), !sv->sy->dialing);
+		/* What the child holds, for `bundle create --for` it while it is offline. */
+		store_peer_heads_put(sv->sy->s, sv->child, theirs.h, theirs.n,
+		                     STORE_PEER_HEADS_ALL);
+		err = pk_sync_heads_encode(mine.h, mine.n, out, outlen);
+	}
+	pk_heads_free(&mine);
+	pk_heads_free(&theirs);
+	return err;
+}
+
+/*
+ * Stores the certificates a push carries (SPEC section 7, "Storing certificates"): each one
+ * that does not chain to the root or would displace a held one is refused on its own and
+ * logged. Returns 0, or a store failure.
+ */
+static int take_certs(struct sync *sy, const struct pk_sync_list *certs, const char *from)
+{
+	struct store_blob b[PK_SYNC_PUSH_MAX_CERTS];
+	struct pk_diag why[PK_SYNC_PUSH_MAX_CERTS];
+	int errs[PK_SYNC_PUSH_MAX_CERTS];
+	struct pk_sync_iter it;
+	struct pk_blob blob;
+	size_t n = 0;
+	int err;
+
+	pk_sync_iter_init(&it, certs);
+	while (n < PK_SYNC_PUSH_MAX_CERTS && pk_sync_next_blob(&it, &blob)) {
+		b[n].data = blob.p;
+		b[n++].len = blob.len;
+	}
+	if ((err = store_certs_put(sy->s, b, n, errs, why, NULL)) != 0)
+		return err;
+	for (size_t i = 0; i < n; i++)
+		if (errs[i] != 0)
+			log_warnx("cert-refused", "from %s: certificate %zu refused (%s): %s", from,
+			          i, pk_errtag(errs[i]), why[i].msg);
+	return 0;
+}
+
+static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **out, size_t *outlen)
+{
+	struct sync *sy = sv->sy;
+	struct pk_blob all[PK_SYNC_PUSH_MAX_CS], take[PK_SYNC_PUSH_MAX_CS] = {{NULL, 0}};
+	struct pk_refusal ref[PK_SYNC_PUSH_MAX_CS];
+	struct store_outcome *outc = NULL;
+	uint32_t idx[PK_SYNC_PUSH_MAX_CS];
+	struct pk_heads acks = {0}, held = {0};
+	struct store_head h;
+	struct pk_changeset cs;
+	struct pk_sync_iter it;
+	struct pk_blob b;
+	size_t n = 0, ntake = 0, nref = 0, nheld = 0, nacks, refused;
+	int64_t zero = 0;
+	int err = 0, serr;
+	const struct outbox_peer child = {.rule = OUTBOX_UP, .self = sv->child, .parent = sy->pub};
+
+	if ((err = take_certs(sy, &m->certs, sv->name)) != 0)
+		return err;
+	pk_sync_iter_init(&it, &m->changesets);
+	while (n < PK_SYNC_PUSH_MAX_CS && pk_sync_next_blob(&it, &b))
+		all[n++] = b;
+	/* Only the child's own subtree may come up through it, and this node's own changesets
+	 * that it lacks after a restore (SPEC section 16). An origin whose chain is not held goes
+	 * on to the apply step, which refuses it as no-certificate, as from a bundle. */
+	for (size_t i = 0; i < n; i++) {
+		if (pk_cs_decode(all[i].p, all[i].len, &cs, NULL) == 0 &&
+		    outbox_refuses(sy->s, &child, cs.origin)) {
+			ref[nref].index = (uint32_t)i;
+			ref[nref++].reason = "lineage";
+			log_warnx("apply-refused",
+			          "from %s: changeset %zu: origin outside its subtree", sv->name,
+			          i);
+			continue;
+		}
+		idx[ntake] = (uint32_t)i;
+		take[ntake++] = all[i];
+	}
+	if (nref > 0)
+		store_refusals_add(sy->s, "lineage", nref);
+	if (ntake > 0 && (outc = calloc(ntake, sizeof(*outc))) == NULL)
+		return PK_ENOMEM;
+	refused = sy_apply_batch(sy, take, ntake, sv->name, outc, &serr);
+	if (serr != 0) {
+		err = serr;
+		goto out;
+	}
+	for (size_t i = 0; i < ntake; i++) {
+		if (outc[i].err == 0 || outc[i].err == PK_EEXIST)
+			continue;
+		if (outc[i].err == PK_EHELD)
+			nheld++; /* reported as "held", not counted as refused */
+		ref[nref].index = idx[i];
+		ref[nref++].reason = pk_errtag(outc[i].err);
+	}
+	/* Held changesets count as held: the child's uplink moves on past them. */
+	if ((err = store_heads_add_held(sy->s, &held)) != 0)
+		goto out;
+	/* Acknowledge: this node's head for every origin in the batch, in origin order. The
+	 * origins are sorted once (n log n), not inserted one by one. */
+	if (n > 0 && (acks.h = malloc(n * sizeof(*acks.h))) == NULL) {
+		err = PK_ENOMEM;
+		goto out;
+	}
+	acks.cap = n;
+	for (size_t i = 0; i < n; i++) {
+		if (pk_cs_decode(all[i].p, all[i].len, &cs, NULL) != 0)
+			continue;
+		memcpy(acks.h[acks.n].origin, cs.origin, PK_PUB_BYTES);
+		acks.h[acks.n++].seq = 0;
+	}
+	pk_heads_sort(&acks);
+	nacks = acks.n;
+	acks.n = 0;
+	for (size_t i = 0; i < nacks; i++)
+		if (store_head_get(sy->s, acks.h[i].origin, &h) == 0) {
+			uint64_t hs = pk_heads_find(&held, acks.h[i].origin);
+
+			if (hs > h.seq)
+				h.seq = hs;
+			if (h.seq == 0)
+				continue;
+			acks.h[acks.n] = acks.h[i];
+			acks.h[acks.n++].seq = h.seq;
+		}
+	(void)refused; /* counted in nref, with the lineage refusals */
+	sy_peer_seen(sy, sv->child, "child", &zero, NULL, nref - nheld);
+	err = pk_sync_pushed_encode(ref, nref, acks.h, acks.n, out, outlen);
+out:
+	free(outc);
+	pk_heads_free(&acks);
+	pk_heads_free(&held);
+	return err;
+}
+
+static int serve_pull(struct served *sv, const struct pk_sync_msg *m, uint8_t **out, size_t *outlen)
+{
+	struct sync *sy = sv->sy;
+	struct pk_heads have = {0}, mine = {0};
+	struct outbox_peer child = {.rule = OUTBOX_LINEAGE, .path = sv->path, .n = sv->n};
+	struct batch bt = {0};
+	uint64_t deadline = mono_ms() + m->wait_ms, gen, t;
+	int64_t lag;
+	int err;
+
+	if ((err = pk_heads_from_list(&have, &m->heads)) != 0)
+		goto out;
+	for (;;) {
+		gen = sy_generation(sy);
+		mine.n = 0;
+		sy_batch_free(&bt);
+		bt.budget =
+		    m->max_bytes < sy->cfg->batch_bytes ? m->max_bytes : sy->cfg->batch_bytes;
+		bt.max = PK_SYNC_PUSH_MAX_CS;
+		if ((err = sy_my_heads(sy, sv->path, sv->n, &mine)) != 0)
+			goto out;
+		lag = (int64_t)sy_batch_fill(sy, &mine, &have, &child, &bt);
+		sy_peer_seen(sy, sv->child, "child", NULL, &lag, 0);
+		t = mono_ms();
+		if (bt.n > 0 || t >= deadline || atomic_load(&sy->stopping))
+			break;
+		sy_wait_change(sy, gen, deadline - t);
+	}
+	err = pk_sync_pulled_encode(bt.b, bt.n, bt.full, out, outlen);
+out:
+	sy_batch_free(&bt);
+	pk_heads_free(&have);
+	pk_heads_free(&mine);
+	return err;
+}
+
+static int serve_join(struct served *sv, const struct pk_sync_msg *m, uint8_t **out, size_t *outlen)
+{
+	struct sync *sy = sv->sy;
+	struct pk_request rq;
+	struct pk_diag d = {""};
+	uint8_t *set = NULL;
+	size_t setlen;
+	uint64_t serial;
+	int err;
+
+	if (!sv->join)
+		return pk_diagf(&d, PK_EPERM, "join outside a join session");
+	if ((err = pk_request_decode(m->blob.p, m->blob.len, &rq, &d)) != 0 ||
+	    memcmp(rq.pub, sv->child, PK_PUB_BYTES) != 0 || strcmp(rq.region, sv->region) != 0) {
+		log_warnx("join-refused", "%s: the request does not match its invite", sv->name);
+		return err != 0 ? err : PK_EPERM;
+	}
+	if ((err = store_invite_use(sy->s, sv->secret, now_ms() / 1000)) != 0) {
+		log_warnx("join-refused", "%s: invite: %s", sv->name, pk_strerror(err));
+		return err;
+	}
+	err = certify_request(sy->s, sy->pub, sy->sec, &rq, CERTIFY_DAYS_DEFAULT, now_ms() / 1000,
+	                      &set, &setlen, &serial, &d);
+	if (err != 0) {
+		log_warnx("join-refused", "%s: %s", sv->name, d.msg);
+		return err;
+	}
+	log_info("joined", "%s '%s' joined for region %s (serial %llu)", sv->name, rq.name,
+	         rq.region, (unsigned long long)serial);
+	err = pk_sync_joined_encode(set, setlen, out, outlen);
+	free(set);
+	return err;
+}
+
+static int serve_sealed(struct sync *sy, const uint8_t *buf, size_t len, uint8_t **out,
+                        size_t *outlen)
+{
+	uint8_t id[PK_SESSION_ID_BYTES], *plain = NULL, *reply = NULL;
+	struct srv_session *ss;
+	struct served sv;
+	struct pk_sync_msg m;
+	struct pk_diag d = {""};
+	size_t plen, rlen = 0;
+	uint64_t counter;
+	int err;
+
+	memset(&sv, 0, sizeof(sv));
+	sv.sy = sy;
+	if (pk_sealed_session(buf, len, id, &counter) != 0)
+		return reply_error("malformed", "not a sealed message", out, outlen);
+	pthread_mutex_lock(&sy->slock);
+	if ((ss = session_find(sy, id)) == NULL) {
+		pthread_mutex_unlock(&sy->slock);
+		return reply_error("unknown-session", "no such session", out, outlen);
+	}
+	err = pk_open_request(&ss->ps, buf, len, &plain, &plen, &counter);
+	if (err == 0) {
+		ss->established = true;
+		ss->last_ms = mono_ms();
+		memcpy(sv.child, ss->child, PK_PUB_BYTES);
+		sv.join = ss->join;
+		memcpy(sv.secret, ss->secret, sizeof(sv.secret));
+		memcpy(sv.region, ss->region, sizeof(sv.region));
+	}
+	pthread_mutex_unlock(&sy->slock);
+	if (err != 0)
+		return reply_error(pk_errmsg_code(err), "request refused", out, outlen);
+	short_key(sv.name, sv.child);
+	if ((err = pk_sync_decode(plain, plen, PK_SYNC_REQUEST, &m, &d)) != 0) {
+		log_warnx("request-refused", "%s: %s", sv.name, d.msg);
+		free(plain);
+		return reply_error(pk_errmsg_code(err), "request refused", out, outlen);
+	}
+	if (!sv.join || m.kind != PK_SYNC_JOIN) {
+		sv.n = store_origin_path(sy->s, sv.child, sv.path);
+		if (sv.n < 2 && m.kind != PK_SYNC_JOIN) {
+			free(plain);
+			return reply_error("refused", "not a child of this node", out, outlen);
+		}
+	}
+	switch (m.kind) {
+	case PK_SYNC_HEADS:
+		err = serve_heads(&sv, &m, &reply, &rlen);
+		break;
+	case PK_SYNC_PUSH:
+		err = serve_push(&sv, &m, &reply, &rlen);
+		break;
+	case PK_SYNC_PULL:
+		err = serve_pull(&sv, &m, &reply, &rlen);
+		break;
+	case PK_SYNC_JOIN:
+		err = serve_join(&sv, &m, &reply, &rlen);
+		break;
+	default:
+		err = PK_EDECODE;
+	}
+	free(plain);
+	if (err != 0) {
+		free(reply);
+		return reply_error(err == PK_ENOMEM ? "busy" : "refused", pk_strerror(err), out,
+		                   outlen);
+	}
+	pthread_mutex_lock(&sy->slock);
+	ss = session_find(sy, id);
+	err = ss != NULL ? pk_seal_reply(&ss->ps, counter, reply, rlen, out, outlen) : PK_ESTATE;
+	pthread_mutex_unlock(&sy->slock);
+	free(reply);
+	return err;
+}
+
+void *sy_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct sync *sy = w->sy;
+	nng_aio *aio = w->aio;
+	uint8_t *reply;
+	nng_msg *msg;
+	size_t rlen;
+	int rv;
+
+	while (!atomic_load(&sy->stopping)) {
+		nng_aio_set_timeout(aio, 1000);
+		nng_ctx_recv(w->ctx, aio);
+		nng_aio_wait(aio);
+		if ((rv = nng_aio_result(aio)) != 0) {
+			if (rv == NNG_ECLOSED)
+				break;
+			continue;
+		}
+		msg = nng_aio_get_msg(aio);
+		reply = NULL;
+		rlen = 0;
+		switch (pk_msg_kind(nng_msg_body(msg), nng_msg_len(msg))) {
+		case PK_MSG_HELLO:
+			serve_hello(sy, nng_msg_body(msg), nng_msg_len(msg), &reply, &rlen);
+			break;
+		case PK_MSG_SEALED:
+			serve_sealed(sy, nng_msg_body(msg), nng_msg_len(msg), &reply, &rlen);
+			break;
+		default:
+			reply_error("malformed", "not a pokja message", &reply, &rlen);
+		}
+		nng_msg_free(msg);
+		if (reply == NULL)
+			continue;
+		if (nng_msg_alloc(&msg, 0) == 0 && nng_msg_append(msg, reply, rlen) == 0) {
+			nng_aio_set_msg(aio, msg);
+			nng_aio_set_timeout(aio, 10000);
+			nng_ctx_send(w->ctx, aio);
+			nng_aio_wait(aio);
+			if (nng_aio_result(aio) != 0)
+				nng_msg_free(msg);
+		}
+		free(reply);
+	}
+	atomic_fetch_sub(&sy->live, 1);
+	return NULL;
+}
