@@ -163,7 +163,7 @@ static int text_table(const struct report *r, FILE *f, int section, bool with_ro
 				fprintf(f, "%*s", (int)pad, "");
 		}
 		fputc('\n', f);
-		if (l > 0 && l <= r->nrows && r->rows[l - 1].note != NULL)
+		if (section == 0 && l > 0 && l <= r->nrows && r->rows[l - 1].note != NULL)
 			fputs(r->rows[l - 1].note, f);
 	}
 	free(vis);

@@ -8,7 +8,7 @@
 #include "proto/error.h"
 #include "report.h"
 
-static void fail(struct report *r, int err)
+static void set_err(struct report *r, int err)
 {
 	if (r->err == 0)
 		r->err = err;
@@ -22,7 +22,7 @@ static char *copy(struct report *r, const char *s)
 	if (s == NULL)
 		return NULL;
 	if ((c = strdup(s)) == NULL)
-		fail(r, PK_ENOMEM);
+		set_err(r, PK_ENOMEM);
 	else if (strchr(c, '\x01') != NULL)
 		r->soh = true;
 	return c;
@@ -102,7 +102,7 @@ static int need_section(struct report *r, int s)
 	if (s < r->nsections)
 		return 0;
 	if (s < 0 || (h = realloc(r->headings, (size_t)(s + 1) * sizeof(*h))) == NULL) {
-		fail(r, s < 0 ? PK_EINVAL : PK_ENOMEM);
+		set_err(r, s < 0 ? PK_EINVAL : PK_ENOMEM);
 		return -1;
 	}
 	for (int i = r->nsections; i <= s; i++)
@@ -127,9 +127,9 @@ static void meta_put(struct report *r, const char *key, json_t *j, bool push)
 	json_t *list = json_object_get(r->meta, key);
 
 	if (j == NULL || (push && !json_is_array(list)))
-		fail(r, j == NULL ? PK_ENOMEM : PK_EINVAL);
+		set_err(r, j == NULL ? PK_ENOMEM : PK_EINVAL);
 	else if ((push ? json_array_append(list, j) : json_object_set(r->meta, key, j)) != 0)
-		fail(r, PK_ENOMEM);
+		set_err(r, PK_ENOMEM);
 	if (strchr(key, '\x01') != NULL)
 		r->soh = true;
 	json_decref(j);
@@ -172,12 +172,12 @@ size_t rpt_col(struct report *r, const struct rpt_col *c)
 	struct rpt_column *cols, *n;
 
 	if (r->nrows > 0 || r->total.cells != NULL || (c->type == RPT_OBJ && c->json[0] == NULL)) {
-		fail(r, PK_EINVAL);
+		set_err(r, PK_EINVAL);
 		return 0;
 	}
 	if ((c->text != NULL && need_section(r, c->section) != 0) ||
 	    (cols = realloc(r->cols, (r->ncols + 1) * sizeof(*cols))) == NULL) {
-		fail(r, PK_ENOMEM);
+		set_err(r, PK_ENOMEM);
 		return 0;
 	}
 	r->cols = cols;
@@ -201,7 +201,7 @@ static int init_row(struct report *r, struct rpt_row *w)
 {
 	memset(w, 0, sizeof(*w));
 	if ((w->cells = calloc(r->ncols ? r->ncols : 1, sizeof(*w->cells))) == NULL) {
-		fail(r, PK_ENOMEM);
+		set_err(r, PK_ENOMEM);
 		return -1;
 	}
 	return 0;
@@ -217,7 +217,7 @@ size_t rpt_row(struct report *r)
 		size_t ncap = r->cap ? r->cap * 2 : 16;
 
 		if ((rows = realloc(r->rows, ncap * sizeof(*rows))) == NULL) {
-			fail(r, PK_ENOMEM);
+			set_err(r, PK_ENOMEM);
 			return 0;
 		}
 		r->rows = rows;
@@ -239,7 +239,7 @@ static struct rpt_row *row_at(struct report *r, size_t row)
 		return &r->total;
 	}
 	if (row >= r->nrows) {
-		fail(r, PK_EINVAL);
+		set_err(r, PK_EINVAL);
 		return NULL;
 	}
 	return &r->rows[row];
@@ -252,7 +252,7 @@ static struct rpt_cell *cell_at(struct report *r, size_t row, size_t col)
 	if (w == NULL)
 		return NULL;
 	if (col >= r->ncols) {
-		fail(r, PK_EINVAL);
+		set_err(r, PK_EINVAL);
 		return NULL;
 	}
 	return &w->cells[col];
@@ -305,7 +305,7 @@ void rpt_add(struct report *r, size_t row, size_t col, uint64_t v)
 		c->n = 0;
 	c->kind = RPT_VAL;
 	if (rpt_sum(&c->n, v) != 0)
-		fail(r, PK_ETOOBIG);
+		set_err(r, PK_ETOOBIG);
 }
 
 void rpt_note(struct report *r, size_t row, const char *note)
@@ -329,7 +329,7 @@ void rpt_item(struct report *r, size_t row, const char *code, const char *name, 
 		size_t ncap = w->icap ? w->icap * 2 : 16;
 
 		if ((it = realloc(w->items, ncap * sizeof(*it))) == NULL) {
-			fail(r, PK_ENOMEM);
+			set_err(r, PK_ENOMEM);
 			return;
 		}
 		w->items = it;
