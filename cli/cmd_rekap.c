@@ -76,8 +76,9 @@ fail:
 	if (err == PK_ENOMEM)
 		rc = cli_fail(c, "out of memory");
 	else if (err == PK_ETOOBIG)
-		rc = cli_fail(c, "a total passes 2^64 - 1 (or an area 10^11 ha) and cannot be "
-		                 "given exactly");
+		rc = cli_fail(c,
+		              "a total is too large to give exactly (over 2^64 - 1, or an area of "
+		              "10^11 ha or more)");
 	else
 		rc = cli_fail(c, "reading the store: %s", pk_strerror(err));
 out:

@@ -13,7 +13,7 @@
 #include "render.h"
 
 #define NUM_BUF 64
-#define CUT_BUF 512 /* a cell cut for a text table: text_max characters of 4 bytes at most */
+#define CUT_BUF (4 * RPT_TEXT_MAX + 4) /* a cut cell: RPT_TEXT_MAX characters, 4 bytes each */
 
 /* ---- numbers ------------------------------------------------------------------------------- */
 
@@ -89,8 +89,6 @@ static const char *cut(const char *s, size_t max, char buf[CUT_BUF])
 	for (keep = 0; keep < len; keep++)
 		if (((unsigned char)s[keep] & 0xc0) != 0x80 && w++ == max - 3)
 			break;
-	if (keep > CUT_BUF - 4)
-		keep = CUT_BUF - 4;
 	memcpy(buf, s, keep);
 	strcpy(buf + keep, "...");
 	return buf;

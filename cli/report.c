@@ -147,9 +147,18 @@ void rpt_meta_str(struct report *r, const char *key, const char *s)
 	meta_put(r, key, json_str(r, s), false);
 }
 
+/* A JSON integer; NULL, with the error set, past jansson's 2^63 - 1 (never for a year). */
+static json_t *json_int(struct report *r, uint64_t v)
+{
+	if (v <= INT64_MAX)
+		return json_integer((json_int_t)v);
+	set_err(r, PK_ETOOBIG);
+	return NULL;
+}
+
 void rpt_meta_int(struct report *r, const char *key, uint64_t v)
 {
-	meta_put(r, key, v > INT64_MAX ? NULL : json_integer((json_int_t)v), false);
+	meta_put(r, key, json_int(r, v), false);
 }
 
 void rpt_meta_list(struct report *r, const char *key)
@@ -164,14 +173,15 @@ void rpt_meta_push_str(struct report *r, const char *key, const char *s)
 
 void rpt_meta_push_int(struct report *r, const char *key, uint64_t v)
 {
-	meta_put(r, key, v > INT64_MAX ? NULL : json_integer((json_int_t)v), true);
+	meta_put(r, key, json_int(r, v), true);
 }
 
 size_t rpt_col(struct report *r, const struct rpt_col *c)
 {
 	struct rpt_column *cols, *n;
 
-	if (r->nrows > 0 || r->total.cells != NULL || (c->type == RPT_OBJ && c->json[0] == NULL)) {
+	if (r->nrows > 0 || r->total.cells != NULL || c->text_max > RPT_TEXT_MAX ||
+	    (c->type == RPT_OBJ && c->json[0] == NULL)) {
 		set_err(r, PK_EINVAL);
 		return 0;
 	}

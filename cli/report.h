@@ -27,6 +27,7 @@ enum rpt_type {
 #define RPT_KEY 1u   /* names the row: shown in every text table, left out of the JSON total */
 #define RPT_RIGHT 2u /* right-aligned in text (numbers always are) */
 #define RPT_PATH_MAX 3
+#define RPT_TEXT_MAX 127 /* the largest text_max */
 
 /* A column. The strings are copied. A NULL header leaves the column out of that format. */
 struct rpt_col {
