@@ -72,6 +72,7 @@ static int kg_visit(const struct store_record *r, void *arg)
 	                   {.name = "biaya"},    {.name = "sumber_biaya"},
 	                   {.name = "strategi"}, {.name = "status"}};
 	char disp[PK_STR_MAX + 1], fold[PK_STR_MAX + 1];
+	struct kg_row *row;
 	const char *key = fold;
 	size_t klen;
 	int st;
@@ -105,12 +106,14 @@ static int kg_visit(const struct store_record *r, void *arg)
 		klen = strlen(key);
 		break;
 	}
-	if ((g = smap_put(&k->groups, key, klen)) < 0 ||
-	    ((rk->by == BY_SUMBER || rk->by == BY_STRATEGI) &&
-	     rekap_keep_label(&((struct kg_row *)smap_val(&k->groups, (size_t)g))->label, disp) !=
-	         0))
+	if ((g = smap_put(&k->groups, key, klen)) < 0) {
 		k->err = PK_ENOMEM;
-	else
+		return 1;
+	}
+	row = smap_val(&k->groups, (size_t)g);
+	if (rk->by == BY_SUMBER || rk->by == BY_STRATEGI)
+		k->err = rekap_keep_label(&row->label, disp);
+	if (k->err == 0)
 		k->err = kg_add(k, g, st, f);
 	return k->err != 0;
 }
@@ -121,6 +124,13 @@ static uint64_t kg_cell(const struct kg *k, size_t g, size_t s)
 	long i = smap_get(&k->cells, &p, sizeof(p));
 
 	return i < 0 ? 0 : *(uint64_t *)smap_val(&k->cells, (size_t)i);
+}
+
+/* A number column in text table `section`, in CSV, and at j0 (or j0.j1) in JSON. */
+static size_t kg_col(struct report *r, int section, const char *text, const char *csv,
+                     const char *j0, const char *j1)
+{
+	return rpt_col(r, &(struct rpt_col){RPT_INT, 0, section, 0, text, csv, {j0, j1}});
 }
 
 /* The title, the JSON members before the rows and the columns. Returns the first value
@@ -153,25 +163,18 @@ static size_t kg_head(const struct kg *k, struct report *r, const struct ord *so
 		rpt_meta_push_str(r, "sumber_biaya", so[s].label);
 
 	rekap_group_cols(r, rk->by);
-	first =
-	    rpt_col(r, &(struct rpt_col){RPT_INT, 0, 0, 0, "KEGIATAN", "kegiatan", {"kegiatan"}});
+	first = kg_col(r, 0, "KEGIATAN", "kegiatan", "kegiatan", NULL);
 	for (int st = 0; rk->by != BY_STATUS && st < NSTATUS; st++)
-		rpt_col(r,
-		        &(struct rpt_col){
-		            RPT_INT, 0, 0, 0, st_heads[st], st_keys[st], {"status", st_keys[st]}});
-	rpt_col(r, &(struct rpt_col){
-	               RPT_INT, 0, 0, 0, "PESERTA", "jumlah_peserta", {"jumlah_peserta"}});
-	rpt_col(r, &(struct rpt_col){RPT_INT, 0, 0, 0, "BIAYA", "biaya", {"biaya"}});
-	rpt_col(r,
-	        &(struct rpt_col){RPT_INT, 0, 0, 0, "BIAYA BATAL", "biaya_batal", {"biaya_batal"}});
+		kg_col(r, 0, st_heads[st], st_keys[st], "status", st_keys[st]);
+	kg_col(r, 0, "PESERTA", "jumlah_peserta", "jumlah_peserta", NULL);
+	kg_col(r, 0, "BIAYA", "biaya", "biaya", NULL);
+	kg_col(r, 0, "BIAYA BATAL", "biaya_batal", "biaya_batal", NULL);
 	if (rk->by == BY_SUMBER)
 		return first;
 	rpt_col(r, &(struct rpt_col){RPT_OBJ, 0, 0, 0, NULL, NULL, {"biaya_per_sumber"}});
 	for (size_t s = 0; s < k->sources.n; s++) {
 		snprintf(buf, sizeof(buf), "biaya:%s", so[s].label);
-		rpt_col(r,
-		        &(struct rpt_col){
-		            RPT_INT, 0, 1, 0, so[s].label, buf, {"biaya_per_sumber", so[s].label}});
+		kg_col(r, 1, so[s].label, buf, "biaya_per_sumber", so[s].label);
 	}
 	return first;
 }
@@ -187,11 +190,11 @@ static void kg_fill(const struct kg *k, struct report *r, const struct ord *go,
                     const struct ord *so)
 {
 	const struct rekap *rk = k->rk;
-	size_t first = kg_head(k, r, so), ncols = first + 1 + (rk->by != BY_STATUS ? NSTATUS : 0) +
-	                                          3 + (rk->by != BY_SUMBER ? 1 + k->sources.n : 0);
+	size_t first = kg_head(k, r, so);
 
+	/* The total starts at 0 in every value column (a report without rows gives zeros). */
 	rekap_group_cells(r, RPT_TOTAL, rk, NULL);
-	for (size_t c = first; c < ncols; c++)
+	for (size_t c = first; c < r->ncols; c++)
 		rpt_int(r, RPT_TOTAL, c, 0);
 	for (size_t i = 0; i < k->groups.n; i++) {
 		const struct kg_row *g = smap_val(&k->groups, go[i].idx);

@@ -103,25 +103,24 @@ static size_t km_head(const struct km *k, struct report *r, const int *years, si
 	for (size_t i = 0; i < ny; i++)
 		rpt_meta_push_int(r, "years", (uint64_t)years[i]);
 
+	/* The columns point at y and csv, filled before each rpt_col, which copies them. */
 	rekap_group_cols(r, BY_WILAYAH);
 	first = rpt_col(r, &(struct rpt_col){RPT_OBJ, 0, 0, 0, NULL, NULL, {"tahun"}}) + 1;
 	for (size_t i = 0; i < ny; i++) {
+		struct rpt_col records = {RPT_INT, 0, 0, 0, NULL, NULL, {"tahun", y, "records"}};
+
 		snprintf(y, sizeof(y), "%d", years[i]);
-		rpt_col(r,
-		        &(struct rpt_col){RPT_INT, 0, 0, 0, NULL, NULL, {"tahun", y, "records"}});
+		rpt_col(r, &records);
 	}
 	for (int m = 0; m < 3; m++) {
 		rpt_heading(r, m, titles[m]);
 		for (size_t i = 0; i < ny; i++) {
+			struct rpt_col measure = {m == 0 ? RPT_HA : RPT_INT, 0, m, 0, y, csv,
+			                          {"tahun", y, names[m]}};
+
 			snprintf(y, sizeof(y), "%d", years[i]);
 			snprintf(csv, sizeof(csv), "%s:%d", names[m], years[i]);
-			rpt_col(r, &(struct rpt_col){m == 0 ? RPT_HA : RPT_INT,
-			                             0,
-			                             m,
-			                             0,
-			                             y,
-			                             csv,
-			                             {"tahun", y, names[m]}});
+			rpt_col(r, &measure);
 		}
 	}
 	return first;
