@@ -30,59 +30,60 @@ static int word_index(const char *const *words, const char *w)
 	return -1;
 }
 
-/* Builds report rep in memory and writes it out in fmt; prints its own errors. */
-static int run(struct cli *c, struct rekap *rk, struct store *s, int rep, enum rpt_fmt fmt,
-               const char *outpath)
+/* Prints why a report could not be made; returns EXIT_FAIL. */
+static int why(const struct cli *c, int err)
+{
+	if (err == PK_ENOMEM)
+		return cli_fail(c, "out of memory");
+	if (err == PK_ETOOBIG)
+		return cli_fail(c,
+		                "a total is too large to give exactly (over 2^64 - 1, or an area "
+		                "of 10^11 ha or more)");
+	return cli_fail(c, "reading the store: %s", pk_strerror(err));
+}
+
+/* Fills report rep and writes it in fmt into a malloc'd buffer (*buf, *len). */
+static int build(struct rekap *rk, struct store *s, int rep, enum rpt_fmt fmt, char **buf,
+                 size_t *len)
 {
 	struct report *r = rpt_new(rep == REP_ARAHAN ? "arahan" : "rows");
-	char *buf = NULL;
-	size_t len = 0;
 	FILE *f = NULL;
-	int err, rc;
+	int err = PK_ENOMEM;
 
-	if (r == NULL) {
-		err = PK_ENOMEM;
-		goto fail;
-	}
+	if (r == NULL || (f = open_memstream(buf, len)) == NULL)
+		goto out;
 	err = rep == REP_KEGIATAN ? rekap_kegiatan(rk, s, r)
 	      : rep == REP_ARAHAN ? rekap_arahan(rk, s, r)
 	                          : rekap_kumuh(rk, s, r);
-	if (err != 0)
-		goto fail;
-	if ((f = open_memstream(&buf, &len)) == NULL) {
+	if (err == 0)
+		err = rpt_write(r, fmt, f);
+out:
+	if (f != NULL && fclose(f) != 0 && err == 0)
 		err = PK_ENOMEM;
-		goto fail;
-	}
-	err = rpt_write(r, fmt, f);
-	if (fclose(f) != 0 && err == 0)
-		err = PK_ENOMEM;
+	rpt_free(r);
+	return err;
+}
+
+/* Builds the report in memory and writes it whole to stdout or atomically to outpath, so that
+ * a failure never leaves half a report behind. */
+static int run(struct cli *c, struct rekap *rk, struct store *s, int rep, enum rpt_fmt fmt,
+               const char *outpath)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int err = build(rk, s, rep, fmt, &buf, &len), rc = EXIT_OK;
+
 	if (err != 0)
-		goto fail;
-	if (outpath != NULL) {
-		if ((rc = cli_write_file(c, outpath, (const uint8_t *)buf, len)) != 0)
-			goto out;
-	} else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0) {
+		rc = why(c, err);
+	else if (outpath != NULL)
+		rc = cli_write_file(c, outpath, (const uint8_t *)buf, len);
+	else if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)
 		rc = cli_fail(c, "writing the report: %s", strerror(errno));
-		goto out;
-	}
-	rc = EXIT_OK;
-	if (rk->bad > 0)
+	if (rc == EXIT_OK && rk->bad > 0)
 		rc = cli_fail(c,
 		              "%zu stored records do not decode and were left out; run 'pokjactl "
 		              "verify'",
 		              rk->bad);
-	goto out;
-fail:
-	if (err == PK_ENOMEM)
-		rc = cli_fail(c, "out of memory");
-	else if (err == PK_ETOOBIG)
-		rc = cli_fail(c,
-		              "a total is too large to give exactly (over 2^64 - 1, or an area of "
-		              "10^11 ha or more)");
-	else
-		rc = cli_fail(c, "reading the store: %s", pk_strerror(err));
-out:
-	rpt_free(r);
 	free(buf);
 	return rc;
 }
