@@ -42,11 +42,11 @@ struct rpt_col {
 
 /*
  * Items under rows (the kabupaten/kota a directive targets): each a code, a name and a flag.
- * In CSV a row gives one line per item (or one with empty item cells), followed by the item's
- * cells, and the total is left out; in JSON a row lists its items flagged yes under list_yes
- * and the others under list_no, as objects {json[0]: code, json[1]: name}. Text shows no
- * items: the aggregator writes what people need into the row's note. The strings must outlive
- * the report (string constants).
+ * In CSV a row gives one line per item, its own cells followed by the item's (a row without
+ * items one line with empty item cells), and the total is left out; in JSON a row lists its items
+ * flagged yes under list_yes and the others under list_no, as objects {json[0]: code, json[1]:
+ * name}. Text shows no items: the aggregator writes what people need into the row's note. The
+ * strings must outlive the report (string constants).
  */
 struct rpt_items {
 	const char *csv[3];  /* headers of the code, the name and the flag ("yes" or "no") */
@@ -143,7 +143,8 @@ void rpt_int(struct report *r, size_t row, size_t col, uint64_t v);
 void rpt_null(struct report *r, size_t row, size_t col);
 void rpt_add(struct report *r, size_t row, size_t col, uint64_t v);
 
-/* Text only: lines printed under a row (each ending in "\n"); copied. */
+/* Text only: lines printed under a row in the first text table (each ending in "\n");
+ * copied. */
 void rpt_note(struct report *r, size_t row, const char *note);
 
 /* Adds an item to a row (see struct rpt_items); the strings are copied. */
