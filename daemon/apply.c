@@ -43,7 +43,7 @@ static void precheck(struct pending *p, const struct store_blob *b)
  * in p->out (applied, held already, or refused), or a store failure, after which the whole
  * transaction must be aborted. scratch holds REC_META + PK_VALUE_MAX_BYTES.
  */
-static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t now_ms,
+static int apply_one(struct db_txn *t, struct store *s, struct pending *p, uint64_t now_ms,
                      uint8_t *scratch)
 {
 	const struct pk_changeset *cs = &p->cs;
@@ -52,7 +52,7 @@ static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t 
 	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES];
 	int npath = 0;
 	uint8_t lk[PK_PUB_BYTES + 8];
-	MDB_val k = {sizeof(lk), lk}, v;
+	struct db_val v;
 	struct store_head h;
 	struct pk_cs_iter it;
 	struct pk_op op;
@@ -60,32 +60,32 @@ static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t 
 	enum clock_route route;
 	int rc, err;
 
-	if ((err = st_head_read(txn, s, cs->origin, &h)) != 0)
+	if ((err = st_head_read(t, s, cs->origin, &h)) != 0)
 		return err;
 	if (h.forked) {
 		o->err = pk_diagf(&o->why, PK_EFORKED, "origin has forked its log; refused");
 		return 0;
 	}
 	/* Changesets held for their time (clock.c) come before the log's checks. */
-	if ((err = clock_route(txn, s, cs, &h, now_ms, o, &route, &v)) != 0)
+	if ((err = clock_route(t, s, cs, &h, now_ms, o, &route, &v)) != 0)
 		return err;
 	if (route == CLOCK_DONE)
 		return 0;
 	st_log_key(lk, cs->origin, cs->seq);
 	if (route == CLOCK_FORK || cs->seq <= h.seq) {
-		if (route != CLOCK_FORK && (rc = mdb_get(txn, s->log, &k, &v)) != 0)
-			return rc == MDB_NOTFOUND ? PK_ECORRUPT : lmdb_err(rc);
-		if (route != CLOCK_FORK && v.mv_size == cs->raw_len &&
-		    memcmp(v.mv_data, cs->raw, cs->raw_len) == 0) {
+		if (route != CLOCK_FORK && (err = db_get(t, s->log, lk, sizeof(lk), &v)) != 0)
+			return err == PK_ENOTFOUND ? PK_ECORRUPT : err;
+		if (route != CLOCK_FORK && v.len == cs->raw_len &&
+		    memcmp(v.data, cs->raw, cs->raw_len) == 0) {
 			o->err = PK_EEXIST;
 			return 0;
 		}
-		if ((err = st_fork_record(txn, s, cs, &v)) != 0)
+		if ((err = st_fork_record(t, s, cs, &v)) != 0)
 			return err;
-		if (route == CLOCK_FORK && (err = clock_route_drop(txn, s, cs->origin)) != 0)
+		if (route == CLOCK_FORK && (err = clock_route_drop(t, s, cs->origin)) != 0)
 			return err;
 		h.forked = true;
-		if ((err = st_head_write(txn, s, cs->origin, &h)) != 0)
+		if ((err = st_head_write(t, s, cs->origin, &h)) != 0)
 			return err;
 		o->err = pk_diagf(&o->why, PK_EFORK, "second changeset for sequence %llu",
 		                  (unsigned long long)cs->seq);
@@ -113,10 +113,10 @@ static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t 
 			return 0;
 		route = CLOCK_HOLD;
 	}
-	err = st_authority(txn, s, cs->origin, pk_hlc_ms(cs->hlc) / 1000, region, path, &npath,
+	err = st_authority(t, s, cs->origin, pk_hlc_ms(cs->hlc) / 1000, region, path, &npath,
 	                   &o->why);
 	if (err == 0)
-		err = st_path_revoked(txn, s, path, npath, cs->hlc, &o->why);
+		err = st_path_revoked(t, s, path, npath, cs->hlc, &o->why);
 	if (err == PK_ESTORE || err == PK_ENOMEM)
 		return err;
 	if (err != 0) {
@@ -135,7 +135,7 @@ static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t 
 	}
 	if ((o->err = pk_cs_check_records(cs, &o->why)) != 0)
 		return 0;
-	err = st_revocations_check(txn, s, cs, &o->why);
+	err = st_revocations_check(t, s, cs, &o->why);
 	if (err == PK_EREGION || err == PK_EDECODE) {
 		o->err = err;
 		return 0;
@@ -143,28 +143,25 @@ static int apply_one(MDB_txn *txn, struct store *s, struct pending *p, uint64_t 
 	if (err != 0)
 		return err;
 	if (route == CLOCK_HOLD)
-		return clock_hold(txn, s, cs, now_ms, o);
+		return clock_hold(t, s, cs, now_ms, o);
 
 	/* Accepted: from here on any failure is the store's and aborts the transaction. */
-	v.mv_size = cs->raw_len;
-	v.mv_data = (void *)cs->raw;
-	if ((rc = mdb_put(txn, s->log, &k, &v, 0)) != 0)
-		return lmdb_err(rc);
+	if ((err = db_put(t, s->log, lk, sizeof(lk), cs->raw, cs->raw_len)) != 0)
+		return err;
 	h.seq = cs->seq;
 	memcpy(h.hash, p->hash, PK_HASH_BYTES);
 	h.hlc = cs->hlc;
-	if ((err = st_head_write(txn, s, cs->origin, &h)) != 0)
+	if ((err = st_head_write(t, s, cs->origin, &h)) != 0)
 		return err;
 	pk_cs_iter_init(&it, cs);
 	while (pk_cs_iter_next(&it, &op))
-		if ((err = st_rec_apply(txn, s, cs, &op, scratch)) != 0)
+		if ((err = st_rec_apply(t, s, cs, &op, scratch)) != 0)
 			return err;
-	if ((err = st_revocations_record(txn, s, cs)) != 0)
+	if ((err = st_revocations_record(t, s, cs)) != 0)
 		return err;
-	if (st_meta_get(txn, s, "hlc", &v) != 0 || v.mv_size != 8 ||
-	    get_be64(v.mv_data) < cs->hlc) {
-		put_be64(hlcbuf, cs->hlc);
-		if ((err = st_meta_put(txn, s, "hlc", hlcbuf, 8)) != 0)
+	if (st_meta_get(t, s, "hlc", &v) != 0 || v.len != 8 || db_get_be64(v.data) < cs->hlc) {
+		db_put_be64(hlcbuf, cs->hlc);
+		if ((err = st_meta_put(t, s, "hlc", hlcbuf, 8)) != 0)
 			return err;
 	}
 	o->err = 0;
@@ -221,27 +218,26 @@ static void precheck_all(struct pending *p, const struct store_blob *b, size_t n
 }
 
 /* Adds count to the refusals kept under tag. */
-int st_refused_add(MDB_txn *txn, struct store *s, const char *tag, uint64_t count)
+int st_refused_add(struct db_txn *t, struct store *s, const char *tag, uint64_t count)
 {
-	MDB_val k = {strlen(tag), (void *)tag}, v;
+	struct db_val v;
 	uint8_t buf[8];
 	uint64_t held = 0;
-	int rc;
+	int err;
 
-	rc = mdb_get(txn, s->refused, &k, &v);
-	if (rc == 0 && v.mv_size == 8)
-		held = get_be64(v.mv_data);
-	else if (rc != 0 && rc != MDB_NOTFOUND)
-		return lmdb_err(rc);
-	put_be64(buf, held + count > held ? held + count : UINT64_MAX);
-	v.mv_size = 8;
-	v.mv_data = buf;
-	return lmdb_err(mdb_put(txn, s->refused, &k, &v, 0));
+	err = db_get(t, s->refused, tag, strlen(tag), &v);
+	if (err == 0 && v.len == 8)
+		held = db_get_be64(v.data);
+	else if (err != 0 && err != PK_ENOTFOUND)
+		return err;
+	db_put_be64(buf, held + count > held ? held + count : UINT64_MAX);
+	return db_put(t, s->refused, tag, strlen(tag), buf, 8);
 }
 
 /* Counts the batch's refusals by reason (a duplicate is not a refusal), in the batch's
  * transaction: one update per reason, not per changeset. */
-static int refusals_count(MDB_txn *txn, struct store *s, const struct store_outcome *out, size_t n)
+static int refusals_count(struct db_txn *t, struct store *s, const struct store_outcome *out,
+                          size_t n)
 {
 	uint64_t counts[PK_ERR_COUNT] = {0};
 	int err;
@@ -254,7 +250,7 @@ static int refusals_count(MDB_txn *txn, struct store *s, const struct store_outc
 	}
 	for (int e = 0; e < PK_ERR_COUNT; e++)
 		if (counts[e] != 0 &&
-		    (err = st_refused_add(txn, s, e == 0 ? "unknown" : pk_errtag(-e), counts[e])) !=
+		    (err = st_refused_add(t, s, e == 0 ? "unknown" : pk_errtag(-e), counts[e])) !=
 		        0)
 			return err;
 	return 0;
@@ -265,8 +261,8 @@ int store_apply(struct store *s, const struct store_blob *cs, size_t n, int thre
 {
 	struct pending *p;
 	uint8_t *scratch;
-	MDB_txn *txn = NULL;
-	int rc, err = 0;
+	struct db_txn t;
+	int err = 0;
 
 	p = calloc(n ? n : 1, sizeof(*p));
 	scratch = malloc(REC_META + PK_VALUE_MAX_BYTES);
@@ -279,24 +275,16 @@ int store_apply(struct store *s, const struct store_blob *cs, size_t n, int thre
 		out[i].why.msg[0] = '\0';
 	}
 	precheck_all(p, cs, n, threads);
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
-		err = lmdb_err(rc);
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (out[i].err != 0)
-			continue;
-		if ((err = apply_one(txn, s, &p[i], now_ms, scratch)) != 0)
-			goto out;
-	}
-	if ((err = refusals_count(txn, s, out, n)) != 0)
-		goto out;
-	rc = st_txn_commit(s, txn);
-	txn = NULL;
-	err = lmdb_err(rc);
+	/* One write transaction for the whole batch: a store failure in any changeset aborts it. */
+	db_txn_begin(&t, s->db, 0);
+	for (size_t i = 0; i < n && err == 0; i++)
+		if (out[i].err == 0)
+			err = apply_one(&t, s, &p[i], now_ms, scratch);
+	if (err == 0)
+		err = refusals_count(&t, s, out, n);
+	db_txn_fail(&t, err);
+	err = db_txn_commit(&t);
 out:
-	if (txn != NULL)
-		mdb_txn_abort(txn);
 	free(scratch);
 	free(p);
 	return err;
@@ -316,21 +304,19 @@ int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct p
 	struct pk_cs_head ch;
 	uint8_t *scratch, *buf = NULL;
 	size_t len, done = 0, size, count;
-	MDB_txn *txn = NULL;
-	MDB_val v;
+	struct db_txn t;
+	struct db_val v;
 	uint64_t last = 0;
-	int rc, err;
+	int err;
 
 	memset(w, 0, sizeof(*w));
 	if (nops == 0)
 		return pk_diagf(d, PK_EINVAL, "nothing to write");
 	if ((scratch = malloc(REC_META + PK_VALUE_MAX_BYTES)) == NULL)
 		return PK_ENOMEM;
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
-		err = lmdb_err(rc);
+	if ((err = db_txn_begin(&t, s->db, 0)) != 0)
 		goto out;
-	}
-	if ((err = st_node_read(txn, s, &node)) != 0)
+	if ((err = st_node_read(&t, s, &node)) != 0)
 		goto out;
 	if (memcmp(sec + PK_SEED_BYTES, node.pub, PK_PUB_BYTES) != 0) {
 		err = pk_diagf(d, PK_EPERM, "the key does not belong to this store's node");
@@ -340,16 +326,16 @@ int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct p
 		err = pk_diagf(d, PK_ECERT, "this node has no certificate yet; it cannot write");
 		goto out;
 	}
-	if ((err = st_head_read(txn, s, node.pub, &h)) != 0)
+	if ((err = st_head_read(&t, s, node.pub, &h)) != 0)
 		goto out;
-	if ((err = st_fence_check(txn, s, h.seq, d)) != 0)
+	if ((err = st_fence_check(&t, s, h.seq, d)) != 0)
 		goto out;
 	/* SPEC section 4: never stamp far from the clocks the peers report. */
-	if ((err = clock_write_check(txn, s, memcmp(node.pub, node.root, PK_PUB_BYTES) == 0, d)) !=
+	if ((err = clock_write_check(&t, s, memcmp(node.pub, node.root, PK_PUB_BYTES) == 0, d)) !=
 	    0)
 		goto out;
-	if (st_meta_get(txn, s, "hlc", &v) == 0 && v.mv_size == 8)
-		last = get_be64(v.mv_data);
+	if (st_meta_get(&t, s, "hlc", &v) == 0 && v.len == 8)
+		last = db_get_be64(v.data);
 	while (done < nops) {
 		/* As many ops as fit in one changeset under both limits. */
 		size = 256;
@@ -373,7 +359,7 @@ int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct p
 		memset(&p, 0, sizeof(p));
 		p.out = &o;
 		precheck(&p, &(struct store_blob){buf, len});
-		if (o.err == 0 && (err = apply_one(txn, s, &p, 0, scratch)) != 0)
+		if (o.err == 0 && (err = apply_one(&t, s, &p, 0, scratch)) != 0)
 			goto out;
 		if (o.err != 0) {
 			err = pk_diagf(d, o.err, "%s", o.why.msg);
@@ -393,12 +379,10 @@ int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct p
 		if (progress != NULL)
 			progress(done, nops, arg);
 	}
-	rc = st_txn_commit(s, txn);
-	txn = NULL;
-	err = lmdb_err(rc);
 out:
-	if (txn != NULL)
-		mdb_txn_abort(txn);
+	/* Commits only when every step passed: any error above aborts the whole write. */
+	db_txn_fail(&t, err);
+	err = db_txn_commit(&t);
 	if (err != 0)
 		memset(w, 0, sizeof(*w));
 	free(buf);

@@ -10,25 +10,9 @@
 #include "proto/hlc.h"
 #include "proto/syncmsg.h"
 
-#define NO_DBI ((MDB_dbi)~0u)
 #define HELD_KEY (PK_PUB_BYTES + 8)
 #define MEDIAN_MAX 1024  /* children whose skews the national node takes the median of */
 #define RELEASE_MAX 1024 /* held changesets applied per transaction */
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 /* ---- the write rule ------------------------------------------------------------------------- */
 
@@ -51,26 +35,24 @@ static int skew_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int clock_write_check(MDB_txn *txn, struct store *s, bool root, struct pk_diag *d)
+int clock_write_check(struct db_txn *t, struct store *s, bool root, struct pk_diag *d)
 {
-	MDB_dbi peers = store_db_peers(s);
+	db_dbi peers = store_db_peers(s);
 	int64_t skews[MEDIAN_MAX], skew = 0;
 	uint64_t at = 0, bound = store_max_skew(s) / 1000, off;
 	char whose[PK_NAME_MAX + 64], sp[48], bs[48];
 	struct store_peer p;
 	size_t n = 0;
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc;
+	struct db_cur c;
+	int err;
 
-	if (peers == NO_DBI)
+	if (peers == DB_NONE)
 		return 0;
-	if ((rc = mdb_cursor_open(txn, peers, &c)) != 0)
-		return store_lmdb_err(rc);
+	if ((err = db_cur_open(&c, t, peers)) != 0)
+		return err;
 	whose[0] = '\0';
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (store_peer_decode(k.mv_data, k.mv_size, v.mv_data, v.mv_size, &p) != 0 ||
+	for (bool on = db_cur_first(&c); on; on = db_cur_next(&c)) {
+		if (store_peer_decode(c.k.data, c.k.len, c.v.data, c.v.len, &p) != 0 ||
 		    !p.skew_known)
 			continue;
 		if (root && strcmp(p.role, "child") == 0 && n < MEDIAN_MAX) {
@@ -83,9 +65,9 @@ int clock_write_check(MDB_txn *txn, struct store *s, bool root, struct pk_diag *
 			snprintf(whose, sizeof(whose), "its parent's (%s)", p.name);
 		}
 	}
-	mdb_cursor_close(c);
-	if (rc != MDB_NOTFOUND)
-		return store_lmdb_err(rc);
+	db_cur_close(&c);
+	if (t->err != 0)
+		return t->err;
 	if (n == 0)
 		return 0;
 	if (root) {
@@ -111,72 +93,62 @@ int clock_write_check(MDB_txn *txn, struct store *s, bool root, struct pk_diag *
 
 /* ---- held changesets ------------------------------------------------------------------------ */
 
-static void held_key(uint8_t key[HELD_KEY], const uint8_t *origin, uint64_t seq)
+static void held_key(struct db_key *k, const uint8_t *origin, uint64_t seq)
 {
-	memcpy(key, origin, PK_PUB_BYTES);
-	put_be64(key + PK_PUB_BYTES, seq);
+	db_key_init(k);
+	db_key_bytes(k, origin, PK_PUB_BYTES);
+	db_key_u64(k, seq);
 }
 
 /* The first and last held changesets of origin: 0 with their sequences (and the last one's
  * bytes in *tail), or PK_ENOTFOUND. */
-static int held_range(MDB_txn *txn, MDB_dbi db, const uint8_t *origin, uint64_t *first,
-                      uint64_t *last, MDB_val *tail)
+static int held_range(struct db_txn *t, db_dbi db, const uint8_t *origin, uint64_t *first,
+                      uint64_t *last, struct db_val *tail)
 {
-	uint8_t key[HELD_KEY];
-	MDB_cursor *c;
-	MDB_val k = {HELD_KEY, key}, v;
-	int rc;
+	struct db_key key;
+	struct db_cur c;
+	bool on;
+	int err;
 
-	if ((rc = mdb_cursor_open(txn, db, &c)) != 0)
-		return store_lmdb_err(rc);
-	held_key(key, origin, 0);
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	if (rc == 0 && (k.mv_size != HELD_KEY || memcmp(k.mv_data, origin, PK_PUB_BYTES) != 0))
-		rc = MDB_NOTFOUND;
-	if (rc == 0) {
-		*first = get_be64((const uint8_t *)k.mv_data + PK_PUB_BYTES);
+	if ((err = db_cur_open(&c, t, db)) != 0)
+		return err;
+	held_key(&key, origin, 0);
+	on = db_cur_seek(&c, key.buf, key.len);
+	if (on && c.k.len == HELD_KEY && memcmp(c.k.data, origin, PK_PUB_BYTES) == 0) {
+		*first = db_get_be64((const uint8_t *)c.k.data + PK_PUB_BYTES);
 		/* The last: step to the next origin's first key and back one. */
-		held_key(key, origin, UINT64_MAX);
-		k.mv_data = key;
-		k.mv_size = HELD_KEY;
-		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-		if (rc == 0 && memcmp(k.mv_data, origin, PK_PUB_BYTES) == 0 &&
-		    get_be64((const uint8_t *)k.mv_data + PK_PUB_BYTES) == UINT64_MAX)
-			rc = 0;
-		else
-			rc = mdb_cursor_get(c, &k, &v, rc == 0 ? MDB_PREV : MDB_LAST);
-		if (rc == 0) {
-			*last = get_be64((const uint8_t *)k.mv_data + PK_PUB_BYTES);
-			*tail = v;
+		held_key(&key, origin, UINT64_MAX);
+		on = db_cur_seek(&c, key.buf, key.len);
+		if (!(on && memcmp(c.k.data, origin, PK_PUB_BYTES) == 0 &&
+		      db_get_be64((const uint8_t *)c.k.data + PK_PUB_BYTES) == UINT64_MAX))
+			on = t->err == 0 && (on ? db_cur_prev(&c) : db_cur_last(&c));
+		if (on) {
+			*last = db_get_be64((const uint8_t *)c.k.data + PK_PUB_BYTES);
+			*tail = c.v;
 		}
+	} else {
+		on = false;
 	}
-	mdb_cursor_close(c);
-	return store_lmdb_err(rc);
+	db_cur_close(&c);
+	return t->err != 0 ? t->err : on ? 0 : PK_ENOTFOUND;
 }
 
 /* Deletes every held changeset of origin. */
-static int held_drop(MDB_txn *txn, MDB_dbi db, const uint8_t *origin)
+static int held_drop(struct db_txn *t, db_dbi db, const uint8_t *origin)
 {
-	uint8_t key[HELD_KEY];
-	MDB_cursor *c;
-	MDB_val k = {HELD_KEY, key}, v;
-	int rc;
+	struct db_cur c;
 
-	if ((rc = mdb_cursor_open(txn, db, &c)) != 0)
-		return store_lmdb_err(rc);
-	held_key(key, origin, 0);
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	     rc == 0 && memcmp(k.mv_data, origin, PK_PUB_BYTES) == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
-		if ((rc = mdb_cursor_del(c, 0)) != 0)
+	db_cur_open(&c, t, db);
+	for (bool on = db_cur_prefix(&c, origin, PK_PUB_BYTES); on; on = db_cur_next(&c))
+		if (db_cur_del(&c) != 0)
 			break;
-	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc);
+	db_cur_close(&c);
+	return t->err;
 }
 
-int clock_route_drop(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_BYTES])
+int clock_route_drop(struct db_txn *t, struct store *s, const uint8_t origin[PK_PUB_BYTES])
 {
-	return store_db_held(s) == NO_DBI ? 0 : held_drop(txn, store_db_held(s), origin);
+	return store_db_held(s) == DB_NONE ? 0 : held_drop(t, store_db_held(s), origin);
 }
 
 static bool due(const struct store *s, uint64_t hlc, uint64_t now_ms)
@@ -200,39 +172,40 @@ int clock_ahead(const struct store *s, const struct pk_changeset *cs, uint64_t n
 	return 1;
 }
 
-int clock_route(MDB_txn *txn, struct store *s, const struct pk_changeset *cs,
+int clock_route(struct db_txn *t, struct store *s, const struct pk_changeset *cs,
                 const struct store_head *h, uint64_t now_ms, struct store_outcome *o,
-                enum clock_route *route, MDB_val *other)
+                enum clock_route *route, struct db_val *other)
 {
-	MDB_dbi db = store_db_held(s);
-	uint8_t key[HELD_KEY], hash[PK_HASH_BYTES];
+	db_dbi db = store_db_held(s);
+	uint8_t hash[PK_HASH_BYTES];
+	struct db_key key;
 	struct pk_changeset tcs;
 	uint64_t first = 0, last = 0;
-	MDB_val tail = {0, NULL}, k = {HELD_KEY, key}, v;
-	int err, rc;
+	struct db_val tail = {NULL, 0}, v;
+	int err;
 
 	*route = CLOCK_GO;
-	if (db == NO_DBI || now_ms == 0 || cs->seq <= h->seq)
+	if (db == DB_NONE || now_ms == 0 || cs->seq <= h->seq)
 		return 0;
-	err = held_range(txn, db, cs->origin, &first, &last, &tail);
+	err = held_range(t, db, cs->origin, &first, &last, &tail);
 	if (err == PK_ENOTFOUND)
 		return 0;
 	if (err != 0)
 		return err;
 	if (first != h->seq + 1) /* left behind by a held changeset refused when released */
-		return held_drop(txn, db, cs->origin);
+		return held_drop(t, db, cs->origin);
 	if (cs->seq <= last) {
-		held_key(key, cs->origin, cs->seq);
-		if ((rc = mdb_get(txn, db, &k, &v)) != 0)
-			return rc == MDB_NOTFOUND ? PK_ECORRUPT : store_lmdb_err(rc);
-		if (v.mv_size != cs->raw_len || memcmp(v.mv_data, cs->raw, cs->raw_len) != 0) {
+		held_key(&key, cs->origin, cs->seq);
+		if ((err = db_get(t, db, key.buf, key.len, &v)) != 0)
+			return err == PK_ENOTFOUND ? PK_ECORRUPT : err;
+		if (v.len != cs->raw_len || memcmp(v.data, cs->raw, cs->raw_len) != 0) {
 			*other = v;
 			*route = CLOCK_FORK;
 			return 0;
 		}
 		if (cs->seq == h->seq + 1 && due(s, cs->hlc, now_ms)) {
 			/* Its time has come (store_held_release sends it here). */
-			return store_lmdb_err(mdb_del(txn, db, &k, NULL));
+			return db_del(t, db, key.buf, key.len);
 		}
 		o->err = pk_diagf(&o->why, PK_EHELD, "held until its time comes");
 		*route = CLOCK_DONE;
@@ -244,7 +217,7 @@ int clock_route(MDB_txn *txn, struct store *s, const struct pk_changeset *cs,
 		                  (unsigned long long)cs->seq, (unsigned long long)last + 1);
 		return 0;
 	}
-	if (pk_cs_decode(tail.mv_data, tail.mv_size, &tcs, NULL) != 0)
+	if (pk_cs_decode(tail.data, tail.len, &tcs, NULL) != 0)
 		return PK_ECORRUPT;
 	pk_cs_hash(&tcs, hash);
 	if (memcmp(cs->prev, hash, PK_HASH_BYTES) != 0 || cs->hlc <= tcs.hlc) {
@@ -259,16 +232,15 @@ int clock_route(MDB_txn *txn, struct store *s, const struct pk_changeset *cs,
 	return 0;
 }
 
-int clock_hold(MDB_txn *txn, struct store *s, const struct pk_changeset *cs, uint64_t now_ms,
+int clock_hold(struct db_txn *t, struct store *s, const struct pk_changeset *cs, uint64_t now_ms,
                struct store_outcome *o)
 {
-	uint8_t key[HELD_KEY];
-	MDB_val k = {HELD_KEY, key}, v = {cs->raw_len, (void *)cs->raw};
-	int rc;
+	struct db_key key;
+	int err;
 
-	held_key(key, cs->origin, cs->seq);
-	if ((rc = mdb_put(txn, store_db_held(s), &k, &v, 0)) != 0)
-		return store_lmdb_err(rc);
+	held_key(&key, cs->origin, cs->seq);
+	if ((err = db_put(t, store_db_held(s), key.buf, key.len, cs->raw, cs->raw_len)) != 0)
+		return err;
 	o->err = pk_diagf(&o->why, PK_EHELD, "stamped %llu s ahead of this node's clock: held",
 	                  (unsigned long long)(pk_hlc_ms(cs->hlc) > now_ms
 	                                           ? (pk_hlc_ms(cs->hlc) - now_ms) / 1000
@@ -295,55 +267,48 @@ static void due_free(struct due_list *l)
  * first that is not yet (whose time sets next_ms). */
 static int due_collect(struct store *s, uint64_t now_ms, struct due_list *l)
 {
-	MDB_dbi db = store_db_held(s);
+	db_dbi db = store_db_held(s);
 	uint8_t skip[PK_PUB_BYTES];
 	bool skipping = false;
 	struct pk_changeset cs;
-	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc, err = 0;
+	struct db_txn t;
+	struct db_cur c;
+	int err = 0;
 
 	l->n = 0;
 	l->next_ms = 0;
-	if ((rc = mdb_txn_begin(store_env(s), NULL, MDB_RDONLY, &txn)) != 0)
-		return store_lmdb_err(rc);
-	if ((rc = mdb_cursor_open(txn, db, &c)) != 0) {
-		mdb_txn_abort(txn);
-		return store_lmdb_err(rc);
-	}
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && l->n < RELEASE_MAX;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+	db_txn_begin(&t, store_db(s), DB_RDONLY);
+	db_cur_open(&c, &t, db);
+	for (bool on = db_cur_first(&c); on && l->n < RELEASE_MAX; on = db_cur_next(&c)) {
+		struct db_val k = c.k, v = c.v;
 		uint8_t *copy;
 
-		if (k.mv_size != HELD_KEY || pk_cs_decode(v.mv_data, v.mv_size, &cs, NULL) != 0) {
+		if (k.len != HELD_KEY || pk_cs_decode(v.data, v.len, &cs, NULL) != 0) {
 			err = PK_ECORRUPT;
 			break;
 		}
-		if (skipping && memcmp(skip, k.mv_data, PK_PUB_BYTES) == 0)
+		if (skipping && memcmp(skip, k.data, PK_PUB_BYTES) == 0)
 			continue;
 		if (!due(s, cs.hlc, now_ms)) {
 			uint64_t at = pk_hlc_ms(cs.hlc) - store_max_skew(s);
 
 			if (l->next_ms == 0 || at < l->next_ms)
 				l->next_ms = at;
-			memcpy(skip, k.mv_data, PK_PUB_BYTES);
+			memcpy(skip, k.data, PK_PUB_BYTES);
 			skipping = true;
 			continue;
 		}
-		if ((copy = malloc(v.mv_size)) == NULL) {
+		if ((copy = malloc(v.len)) == NULL) {
 			err = PK_ENOMEM;
 			break;
 		}
-		memcpy(copy, v.mv_data, v.mv_size);
+		memcpy(copy, v.data, v.len);
 		l->b[l->n].data = copy;
-		l->b[l->n++].len = v.mv_size;
+		l->b[l->n++].len = v.len;
 	}
-	mdb_cursor_close(c);
-	mdb_txn_abort(txn);
-	if (err == 0 && rc != 0 && rc != MDB_NOTFOUND)
-		err = store_lmdb_err(rc);
-	if (err != 0)
+	db_cur_close(&c);
+	db_txn_fail(&t, err);
+	if ((err = db_txn_end(&t)) != 0)
 		due_free(l);
 	return err;
 }
@@ -358,7 +323,7 @@ int store_held_release(struct store *s, uint64_t now_ms,
 	int err = 0;
 
 	*next_ms = 0;
-	if (store_db_held(s) == NO_DBI || now_ms == 0)
+	if (store_db_held(s) == DB_NONE || now_ms == 0)
 		return 0;
 	l = malloc(sizeof(*l));
 	out = calloc(RELEASE_MAX, sizeof(*out));
@@ -394,62 +359,50 @@ out:
 
 int store_held_stats(struct store *s, uint64_t *count, uint64_t *earliest_ms)
 {
-	MDB_dbi db = store_db_held(s);
+	db_dbi db = store_db_held(s);
 	struct pk_changeset cs;
-	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc;
+	struct db_txn t;
+	struct db_cur c;
 
 	*count = 0;
 	*earliest_ms = 0;
-	if (db == NO_DBI)
+	if (db == DB_NONE)
 		return 0;
-	if ((rc = mdb_txn_begin(store_env(s), NULL, MDB_RDONLY, &txn)) != 0)
-		return store_lmdb_err(rc);
-	if ((rc = mdb_cursor_open(txn, db, &c)) == 0) {
-		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-		     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-			if (pk_cs_decode(v.mv_data, v.mv_size, &cs, NULL) != 0)
-				continue;
-			(*count)++;
-			if (*earliest_ms == 0 || pk_hlc_ms(cs.hlc) < *earliest_ms)
-				*earliest_ms = pk_hlc_ms(cs.hlc);
-		}
-		mdb_cursor_close(c);
+	db_txn_begin(&t, store_db(s), DB_RDONLY);
+	db_cur_open(&c, &t, db);
+	for (bool on = db_cur_first(&c); on; on = db_cur_next(&c)) {
+		if (pk_cs_decode(c.v.data, c.v.len, &cs, NULL) != 0)
+			continue;
+		(*count)++;
+		if (*earliest_ms == 0 || pk_hlc_ms(cs.hlc) < *earliest_ms)
+			*earliest_ms = pk_hlc_ms(cs.hlc);
 	}
-	mdb_txn_abort(txn);
-	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc);
+	db_cur_close(&c);
+	return db_txn_end(&t);
 }
 
 int store_heads_add_held(struct store *s, struct pk_heads *hs)
 {
-	MDB_dbi db = store_db_held(s);
-	MDB_txn *txn;
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc, err = 0;
+	db_dbi db = store_db_held(s);
+	struct db_txn t;
+	struct db_cur c;
+	int err = 0;
 
-	if (db == NO_DBI)
+	if (db == DB_NONE)
 		return 0;
-	if ((rc = mdb_txn_begin(store_env(s), NULL, MDB_RDONLY, &txn)) != 0)
-		return store_lmdb_err(rc);
-	if ((rc = mdb_cursor_open(txn, db, &c)) == 0) {
-		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && err == 0;
-		     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-			const uint8_t *key = k.mv_data;
-			uint64_t seq;
+	db_txn_begin(&t, store_db(s), DB_RDONLY);
+	db_cur_open(&c, &t, db);
+	for (bool on = db_cur_first(&c); on && err == 0; on = db_cur_next(&c)) {
+		const uint8_t *key = c.k.data;
+		uint64_t seq;
 
-			if (k.mv_size != HELD_KEY)
-				continue;
-			seq = get_be64(key + PK_PUB_BYTES);
-			if (seq > pk_heads_find(hs, key))
-				err = pk_heads_set(hs, key, seq);
-		}
-		mdb_cursor_close(c);
+		if (c.k.len != HELD_KEY)
+			continue;
+		seq = db_get_be64(key + PK_PUB_BYTES);
+		if (seq > pk_heads_find(hs, key))
+			err = pk_heads_set(hs, key, seq);
 	}
-	mdb_txn_abort(txn);
-	if (err != 0)
-		return err;
-	return rc == MDB_NOTFOUND ? 0 : store_lmdb_err(rc);
+	db_cur_close(&c);
+	db_txn_fail(&t, err);
+	return db_txn_end(&t);
 }

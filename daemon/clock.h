@@ -12,10 +12,10 @@
 #ifndef CLOCK_H
 #define CLOCK_H
 
-#include <lmdb.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "db.h"
 #include "proto/changeset.h"
 #include "proto/error.h"
 #include "store.h"
@@ -25,20 +25,19 @@
 /* Writes a span of seconds for people: "2 h 3 min", "4 min 10 s", "40 s". */
 void clock_span(char *out, size_t cap, uint64_t seconds);
 
-/* What store.c gives this module: its transaction's databases and settings. */
-MDB_dbi store_db_peers(const struct store *s); /* ((MDB_dbi)~0u) when absent */
-MDB_dbi store_db_held(const struct store *s);
-MDB_env *store_env(const struct store *s);
+/* What store.c gives this module: its environment, databases and settings. */
+db_dbi store_db_peers(const struct store *s); /* DB_NONE when absent */
+db_dbi store_db_held(const struct store *s);
+struct db *store_db(const struct store *s);
 uint64_t store_max_skew(const struct store *s);
 uint64_t store_max_hold(const struct store *s);
-int store_lmdb_err(int rc); /* an LMDB return code as one of ours */
 
 /*
  * The write rule (SPEC section 4): PK_ECLOCK with the skew and the fix in d while this node's
  * clock is ahead of its parent's (`root`: of the median of its children's) by more than the skew
  * bound, as the last handshakes measured; 0 otherwise (behind, or nothing measured).
  */
-int clock_write_check(MDB_txn *txn, struct store *s, bool root, struct pk_diag *d);
+int clock_write_check(struct db_txn *t, struct store *s, bool root, struct pk_diag *d);
 
 /* What store_apply does with a changeset, given its origin's held changesets. */
 enum clock_route {
@@ -54,9 +53,9 @@ enum clock_route {
  * and arrives again, or those left behind by a refused one). Returns 0 with *route, or a store
  * error. *other points into the map for the transaction's life.
  */
-int clock_route(MDB_txn *txn, struct store *s, const struct pk_changeset *cs,
+int clock_route(struct db_txn *t, struct store *s, const struct pk_changeset *cs,
                 const struct store_head *h, uint64_t now_ms, struct store_outcome *o,
-                enum clock_route *route, MDB_val *other);
+                enum clock_route *route, struct db_val *other);
 
 /*
  * Section 8 step 8 for a changeset that follows its origin's log: 0 when not ahead, 1 when it
@@ -67,10 +66,10 @@ int clock_ahead(const struct store *s, const struct pk_changeset *cs, uint64_t n
                 struct store_outcome *o);
 
 /* Forgets the held changesets of origin (it forked). Returns 0 or a store error. */
-int clock_route_drop(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_BYTES]);
+int clock_route_drop(struct db_txn *t, struct store *s, const uint8_t origin[PK_PUB_BYTES]);
 
 /* Holds an accepted-but-early changeset; sets o to PK_EHELD. Returns 0 or a store error. */
-int clock_hold(MDB_txn *txn, struct store *s, const struct pk_changeset *cs, uint64_t now_ms,
+int clock_hold(struct db_txn *t, struct store *s, const struct pk_changeset *cs, uint64_t now_ms,
                struct store_outcome *o);
 
 #endif

@@ -28,7 +28,7 @@ static void invite_marker(uint8_t out[PK_HASH_BYTES], const uint8_t secret[32])
 	pk_hash(out, secret, 32);
 }
 
-static int invite_encode(MDB_val *v, uint8_t *buf, size_t cap, const struct store_invite *inv,
+static int invite_encode(struct db_val *v, uint8_t *buf, size_t cap, const struct store_invite *inv,
                          int state)
 {
 	size_t rl = strnlen(inv->region, sizeof(inv->region));
@@ -36,12 +36,12 @@ static int invite_encode(MDB_val *v, uint8_t *buf, size_t cap, const struct stor
 
 	if (rl == sizeof(inv->region) || nl == sizeof(inv->name) || INVITE_META + rl + 1 + nl > cap)
 		return PK_EINVAL;
-	put_be64(buf, inv->expires);
+	db_put_be64(buf, inv->expires);
 	buf[8] = (uint8_t)state;
 	memcpy(buf + INVITE_META, inv->region, rl + 1);
 	memcpy(buf + INVITE_META + rl + 1, inv->name, nl);
-	v->mv_size = INVITE_META + rl + 1 + nl;
-	v->mv_data = buf;
+	v->len = INVITE_META + rl + 1 + nl;
+	v->data = buf;
 	return 0;
 }
 
@@ -59,7 +59,7 @@ static int invite_decode(const uint8_t *val, size_t vlen, struct store_invite *i
 	nl = vlen - INVITE_META - rl - 1;
 	if (rl > PK_REGION_MAX || nl > PK_NAME_MAX || val[8] > INVITE_EXPIRED)
 		return PK_ECORRUPT;
-	inv->expires = get_be64(val);
+	inv->expires = db_get_be64(val);
 	*state = val[8];
 	inv->used = val[8] == INVITE_USED;
 	memcpy(inv->region, val + INVITE_META, rl);
@@ -70,32 +70,26 @@ static int invite_decode(const uint8_t *val, size_t vlen, struct store_invite *i
 int store_invite_put(struct store *s, const struct store_invite *inv)
 {
 	uint8_t buf[INVITE_META + PK_REGION_MAX + 1 + PK_NAME_MAX], marker[PK_HASH_BYTES];
-	MDB_val k = {32, (void *)inv->secret}, mk = {PK_HASH_BYTES, marker}, v, old;
-	MDB_txn *txn;
-	int rc, err;
+	struct db_val v, old;
+	struct db_txn t;
+	int err;
 
 	if ((err = invite_encode(&v, buf, sizeof(buf), inv,
 	                         inv->used ? INVITE_USED : INVITE_LIVE)) != 0 ||
 	    !pk_region_valid(inv->region, strlen(inv->region)))
 		return PK_EINVAL;
 	invite_marker(marker, inv->secret);
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		return lmdb_err(rc);
+	db_txn_begin(&t, s->db, 0);
 	/* A secret is good for one invite, ever: not again after it was used. */
-	rc = mdb_get(txn, s->invites, &mk, &old);
-	if (rc == 0)
+	err = db_get(&t, s->invites, marker, PK_HASH_BYTES, &old);
+	if (err == 0)
 		err = PK_EEXIST;
-	else if (rc != MDB_NOTFOUND)
-		err = lmdb_err(rc);
-	else if (inv->used)
-		err = lmdb_err(mdb_put(txn, s->invites, &mk, &v, MDB_NOOVERWRITE));
-	else if ((rc = mdb_put(txn, s->invites, &k, &v, MDB_NOOVERWRITE)) != 0)
-		err = rc == MDB_KEYEXIST ? PK_EEXIST : lmdb_err(rc);
-	if (err != 0) {
-		mdb_txn_abort(txn);
-		return err;
-	}
-	return lmdb_err(st_txn_commit(s, txn));
+	else if (err == PK_ENOTFOUND && inv->used)
+		err = db_put_new(&t, s->invites, marker, PK_HASH_BYTES, v.data, v.len);
+	else if (err == PK_ENOTFOUND)
+		err = db_put_new(&t, s->invites, inv->secret, 32, v.data, v.len);
+	db_txn_fail(&t, err);
+	return db_txn_commit(&t);
 }
 
 struct invite_ctx {
@@ -104,7 +98,7 @@ struct invite_ctx {
 	void *arg;
 };
 
-static int invite_visit(const struct entry *e, void *arg)
+static int invite_visit(const struct db_entry *e, void *arg)
 {
 	struct invite_ctx *c = arg;
 	struct store_invite inv;
@@ -126,48 +120,46 @@ int store_invite_list(struct store *s, uint64_t now,
 	struct invite_ctx c = {now, fn, arg};
 	int err;
 
-	if (s->invites == NO_DBI)
+	if (s->invites == DB_NONE)
 		return 0;
-	err = st_scan(s, s->invites, NULL, 0, invite_visit, &c);
+	err = db_scan(s->db, s->invites, NULL, 0, invite_visit, &c);
 	return err < 0 ? err : 0;
 }
 
 /* Replaces the live invite under secret (value v) by its marker in the given state. */
-static int invite_retire(MDB_txn *txn, struct store *s, const uint8_t secret[32], const MDB_val *v,
-                         int state)
+static int invite_retire(struct db_txn *t, struct store *s, const uint8_t secret[32],
+                         const struct db_val *v, int state)
 {
 	uint8_t marker[PK_HASH_BYTES], buf[INVITE_META + PK_REGION_MAX + 1 + PK_NAME_MAX];
-	MDB_val k = {32, (void *)secret}, mk = {PK_HASH_BYTES, marker}, mv = {v->mv_size, buf};
-	int rc;
+	size_t len = v->len;
+	int err;
 
-	if (v->mv_size < INVITE_META || v->mv_size > sizeof(buf))
+	if (len < INVITE_META || len > sizeof(buf))
 		return PK_ECORRUPT;
-	memcpy(buf, v->mv_data, v->mv_size);
+	memcpy(buf, v->data, len);
 	buf[8] = (uint8_t)state;
 	invite_marker(marker, secret);
-	if ((rc = mdb_del(txn, s->invites, &k, NULL)) != 0 ||
-	    (rc = mdb_put(txn, s->invites, &mk, &mv, 0)) != 0)
-		return lmdb_err(rc);
-	return 0;
+	if ((err = db_del(t, s->invites, secret, 32)) != 0)
+		return err;
+	return db_put(t, s->invites, marker, PK_HASH_BYTES, buf, len);
 }
 
 /* Retires every live invite that expired before now (invites are few: a whole walk). */
-static int invites_purge(MDB_txn *txn, struct store *s, uint64_t now)
+static int invites_purge(struct db_txn *t, struct store *s, uint64_t now)
 {
 	uint8_t(*expired)[32] = NULL;
 	size_t n = 0, cap = 0;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc, err = 0;
+	struct db_cur cur;
+	struct db_val v;
+	int err = 0;
 
-	if ((rc = mdb_cursor_open(txn, s->invites, &cur)) != 0)
-		return lmdb_err(rc);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		const uint8_t *val = v.mv_data;
+	if ((err = db_cur_open(&cur, t, s->invites)) != 0)
+		return err;
+	for (bool on = db_cur_first(&cur); on; on = db_cur_next(&cur)) {
+		const uint8_t *val = cur.v.data;
 
-		if (k.mv_size != 32 || v.mv_size < INVITE_META || val[8] != INVITE_LIVE ||
-		    get_be64(val) >= now)
+		if (cur.k.len != 32 || cur.v.len < INVITE_META || val[8] != INVITE_LIVE ||
+		    db_get_be64(val) >= now)
 			continue;
 		if (n == cap) {
 			size_t ncap = cap ? 2 * cap : 8;
@@ -179,20 +171,15 @@ static int invites_purge(MDB_txn *txn, struct store *s, uint64_t now)
 			expired = ne;
 			cap = ncap;
 		}
-		memcpy(expired[n++], k.mv_data, 32);
+		memcpy(expired[n++], cur.k.data, 32);
 	}
-	if (rc != 0 && rc != MDB_NOTFOUND && err == 0)
-		err = lmdb_err(rc);
-	mdb_cursor_close(cur);
+	db_cur_close(&cur);
+	if (err == 0)
+		err = t->err;
 	/* Changed after the walk: a put during it could move the cursor. */
-	for (size_t i = 0; i < n && err == 0; i++) {
-		k.mv_size = 32;
-		k.mv_data = expired[i];
-		if ((rc = mdb_get(txn, s->invites, &k, &v)) != 0)
-			err = lmdb_err(rc);
-		else
-			err = invite_retire(txn, s, expired[i], &v, INVITE_EXPIRED);
-	}
+	for (size_t i = 0; i < n && err == 0; i++)
+		if ((err = db_get(t, s->invites, expired[i], 32, &v)) == 0)
+			err = invite_retire(t, s, expired[i], &v, INVITE_EXPIRED);
 	free(expired);
 	return err;
 }
@@ -200,45 +187,32 @@ static int invites_purge(MDB_txn *txn, struct store *s, uint64_t now)
 int store_invite_use(struct store *s, const uint8_t secret[32], uint64_t now)
 {
 	uint8_t marker[PK_HASH_BYTES];
-	MDB_val k = {32, (void *)secret}, mk = {PK_HASH_BYTES, marker}, v;
-	MDB_txn *txn;
-	int rc, err, result;
+	struct db_txn t;
+	struct db_val v;
+	int err, result = 0;
 
 	invite_marker(marker, secret);
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		return lmdb_err(rc);
-	rc = mdb_get(txn, s->invites, &k, &v);
-	if (rc == 0 && (v.mv_size < INVITE_META || ((uint8_t *)v.mv_data)[8] != INVITE_LIVE)) {
+	db_txn_begin(&t, s->db, 0);
+	err = db_get(&t, s->invites, secret, 32, &v);
+	if (err == 0 && (v.len < INVITE_META || ((uint8_t *)v.data)[8] != INVITE_LIVE)) {
 		err = PK_ECORRUPT;
-		goto fail;
-	}
-	if (rc == 0) {
-		result = now > get_be64(v.mv_data) ? PK_EEXPIRED : 0;
-		if ((err = invite_retire(txn, s, secret, &v,
-		                         result == 0 ? INVITE_USED : INVITE_EXPIRED)) != 0)
-			goto fail;
-	} else if (rc != MDB_NOTFOUND) {
-		err = lmdb_err(rc);
-		goto fail;
-	} else if ((rc = mdb_get(txn, s->invites, &mk, &v)) == 0) {
+	} else if (err == 0) {
+		result = now > db_get_be64(v.data) ? PK_EEXPIRED : 0;
+		err = invite_retire(&t, s, secret, &v, result == 0 ? INVITE_USED : INVITE_EXPIRED);
+	} else if (err == PK_ENOTFOUND &&
+	           (err = db_get(&t, s->invites, marker, PK_HASH_BYTES, &v)) == 0) {
 		/* Used or expired before: nothing changes, beyond the purge below. */
-		if (v.mv_size < INVITE_META) {
+		if (v.len < INVITE_META)
 			err = PK_ECORRUPT;
-			goto fail;
-		}
-		result = ((uint8_t *)v.mv_data)[8] == INVITE_USED ? PK_EEXIST : PK_EEXPIRED;
-	} else if (rc == MDB_NOTFOUND) {
+		else
+			result = ((uint8_t *)v.data)[8] == INVITE_USED ? PK_EEXIST : PK_EEXPIRED;
+	} else if (err == PK_ENOTFOUND) {
 		result = PK_ENOTFOUND;
-	} else {
-		err = lmdb_err(rc);
-		goto fail;
+		err = 0;
 	}
-	if ((err = invites_purge(txn, s, now)) != 0)
-		goto fail;
-	if ((rc = st_txn_commit(s, txn)) != 0)
-		return lmdb_err(rc);
-	return result;
-fail:
-	mdb_txn_abort(txn);
-	return err;
+	if (err == 0)
+		err = invites_purge(&t, s, now);
+	db_txn_fail(&t, err);
+	err = db_txn_commit(&t);
+	return err != 0 ? err : result;
 }

@@ -19,8 +19,8 @@ int store_origin_path(struct store *s, const uint8_t origin[PK_PUB_BYTES],
                       uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES])
 {
 	struct pk_cert chain[PK_CHAIN_MAX];
-	MDB_txn *txn;
-	int rc, n;
+	struct db_txn t;
+	int n;
 
 	if (!s->have_root)
 		return PK_ECERT;
@@ -28,12 +28,12 @@ int store_origin_path(struct store *s, const uint8_t origin[PK_PUB_BYTES],
 		memcpy(path[0], s->root, PK_PUB_BYTES);
 		return 1;
 	}
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return lmdb_err(rc);
-	n = st_chain_load(txn, s, origin, chain, NULL);
+	if ((n = db_txn_begin(&t, s->db, DB_RDONLY)) != 0)
+		return n;
+	n = st_chain_load(&t, s, origin, chain, NULL);
 	if (n > 0)
 		n = st_chain_path(s, chain, n, path);
-	mdb_txn_abort(txn);
+	db_txn_end(&t);
 	return n;
 }
 
@@ -81,16 +81,16 @@ struct heads_ctx {
 	int calls;
 };
 
-static int heads_visit(const struct entry *e, void *arg)
+static int heads_visit(const struct db_entry *e, void *arg)
 {
 	struct heads_ctx *c = arg;
 	struct store_head h;
 
 	if (e->klen != PK_PUB_BYTES || e->vlen != HEAD_BYTES)
 		return PK_ECORRUPT;
-	h.seq = get_be64(e->val);
+	h.seq = db_get_be64(e->val);
 	memcpy(h.hash, e->val + 8, PK_HASH_BYTES);
-	h.hlc = get_be64(e->val + 8 + PK_HASH_BYTES);
+	h.hlc = db_get_be64(e->val + 8 + PK_HASH_BYTES);
 	h.forked = e->val[HEAD_BYTES - 1] != 0;
 	c->calls++;
 	return c->fn(e->key, &h, c->arg) != 0 ? 1 : 0;
@@ -102,7 +102,7 @@ int store_heads(struct store *s,
                 void *arg)
 {
 	struct heads_ctx c = {fn, arg, 0};
-	int err = st_scan(s, s->heads, NULL, 0, heads_visit, &c);
+	int err = db_scan(s->db, s->heads, NULL, 0, heads_visit, &c);
 
 	return err < 0 ? err : c.calls;
 }
@@ -113,55 +113,48 @@ int store_log_after(struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_
 {
 	uint8_t key[PK_PUB_BYTES + 8], *buf = NULL;
 	size_t *lens = NULL, total = 0, count = 0, cap = 0;
-	MDB_val k = {sizeof(key), key}, v;
-	MDB_cursor *cur = NULL;
-	MDB_txn *txn = NULL;
-	int rc, err = 0, given = 0;
+	struct db_txn t;
+	struct db_cur cur;
+	int err = 0, given = 0;
 
 	if (max_count == 0 || after == UINT64_MAX)
 		return 0;
 	/* Copy first, call after: the read transaction ends before fn runs. */
 	st_log_key(key, origin, after + 1);
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0 ||
-	    (rc = mdb_cursor_open(txn, s->log, &cur)) != 0) {
-		err = lmdb_err(rc);
-		goto out;
-	}
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != sizeof(key) || memcmp(k.mv_data, origin, PK_PUB_BYTES) != 0)
+	db_txn_begin(&t, s->db, DB_RDONLY);
+	db_cur_open(&cur, &t, s->log);
+	for (bool on = db_cur_seek(&cur, key, sizeof(key)); on; on = db_cur_next(&cur)) {
+		const struct db_val v = cur.v;
+
+		if (cur.k.len != sizeof(key) || memcmp(cur.k.data, origin, PK_PUB_BYTES) != 0)
 			break;
-		if (count > 0 && (v.mv_size > max_bytes || total > max_bytes - v.mv_size))
+		if (count > 0 && (v.len > max_bytes || total > max_bytes - v.len))
 			break;
 		if (count == cap) {
 			size_t ncap = cap ? 2 * cap : 16;
 			size_t *nl = realloc(lens, ncap * sizeof(*lens));
 			if (nl == NULL) {
 				err = PK_ENOMEM;
-				goto out;
+				break;
 			}
 			lens = nl;
 			cap = ncap;
 		}
-		uint8_t *nb = realloc(buf, total + v.mv_size);
+		uint8_t *nb = realloc(buf, total + v.len);
 		if (nb == NULL) {
 			err = PK_ENOMEM;
-			goto out;
+			break;
 		}
 		buf = nb;
-		memcpy(buf + total, v.mv_data, v.mv_size);
-		total += v.mv_size;
-		lens[count++] = v.mv_size;
+		memcpy(buf + total, v.data, v.len);
+		total += v.len;
+		lens[count++] = v.len;
 		if (count == max_count)
 			break;
 	}
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		err = lmdb_err(rc);
-	mdb_cursor_close(cur);
-	cur = NULL;
-	mdb_txn_abort(txn);
-	txn = NULL;
-	if (err != 0)
+	db_cur_close(&cur);
+	db_txn_fail(&t, err);
+	if ((err = db_txn_end(&t)) != 0)
 		goto out;
 	for (size_t i = 0, off = 0; i < count; off += lens[i], i++) {
 		given++;
@@ -169,10 +162,6 @@ int store_log_after(struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_
 			break;
 	}
 out:
-	if (cur != NULL)
-		mdb_cursor_close(cur);
-	if (txn != NULL)
-		mdb_txn_abort(txn);
 	free(buf);
 	free(lens);
 	return err != 0 ? err : given;
@@ -180,15 +169,15 @@ out:
 
 uint64_t store_generation(struct store *s)
 {
-	MDB_txn *txn;
+	struct db_txn t;
 	uint64_t id;
 
-	/* The id a new read transaction sees: mdb_env_info's last txnid can run ahead of it (a
+	/* The id a new read transaction sees: the environment's last txnid can run ahead of it (a
 	 * commit under way in another process), and a reader woken by that would find nothing. */
-	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn) != 0)
+	if (db_txn_begin(&t, s->db, DB_RDONLY) != 0)
 		return 0;
-	id = (uint64_t)mdb_txn_id(txn);
-	mdb_txn_abort(txn);
+	id = db_txn_id(&t);
+	db_txn_end(&t);
 	return id;
 }
 
@@ -197,14 +186,14 @@ struct refusals_ctx {
 	void *arg;
 };
 
-static int refusals_visit(const struct entry *e, void *arg)
+static int refusals_visit(const struct db_entry *e, void *arg)
 {
 	struct refusals_ctx *c = arg;
 	uint64_t count;
 
 	if (e->vlen != 8 || e->klen == 0 || memchr(e->key, 0, e->klen) != NULL)
 		return PK_ECORRUPT;
-	count = get_be64(e->val);
+	count = db_get_be64(e->val);
 	if (count == 0)
 		return 0;
 	return c->fn((const char *)e->key, count, c->arg) != 0 ? 1 : 0; /* key is NUL-ended */
@@ -212,16 +201,11 @@ static int refusals_visit(const struct entry *e, void *arg)
 
 int store_refusals_add(struct store *s, const char *tag, uint64_t count)
 {
-	MDB_txn *txn;
-	int rc, err;
+	struct db_txn t;
 
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		return lmdb_err(rc);
-	if ((err = st_refused_add(txn, s, tag, count)) != 0) {
-		mdb_txn_abort(txn);
-		return err;
-	}
-	return lmdb_err(st_txn_commit(s, txn));
+	db_txn_begin(&t, s->db, 0);
+	db_txn_fail(&t, st_refused_add(&t, s, tag, count));
+	return db_txn_commit(&t);
 }
 
 int store_refusals(struct store *s, int (*fn)(const char *tag, uint64_t count, void *arg),
@@ -230,9 +214,9 @@ int store_refusals(struct store *s, int (*fn)(const char *tag, uint64_t count, v
 	struct refusals_ctx c = {fn, arg};
 	int err;
 
-	if (s->refused == NO_DBI)
+	if (s->refused == DB_NONE)
 		return 0;
-	err = st_scan(s, s->refused, NULL, 0, refusals_visit, &c);
+	err = db_scan(s->db, s->refused, NULL, 0, refusals_visit, &c);
 	return err < 0 ? err : 0;
 }
 
@@ -241,20 +225,20 @@ struct forks_ctx {
 	void *arg;
 };
 
-static int forks_visit(const struct entry *e, void *arg)
+static int forks_visit(const struct db_entry *e, void *arg)
 {
 	struct forks_ctx *c = arg;
 
 	if (e->klen != PK_PUB_BYTES || e->vlen < 8)
 		return PK_ECORRUPT;
-	return c->fn(e->key, get_be64(e->val), c->arg) != 0 ? 1 : 0;
+	return c->fn(e->key, db_get_be64(e->val), c->arg) != 0 ? 1 : 0;
 }
 
 int store_forks(struct store *s,
                 int (*fn)(const uint8_t origin[PK_PUB_BYTES], uint64_t seq, void *arg), void *arg)
 {
 	struct forks_ctx c = {fn, arg};
-	int err = st_scan(s, s->forks, NULL, 0, forks_visit, &c);
+	int err = db_scan(s->db, s->forks, NULL, 0, forks_visit, &c);
 
 	return err < 0 ? err : 0;
 }
@@ -263,60 +247,45 @@ int store_forks(struct store *s,
 
 #define PEERHEAD_KEY (2 * PK_PUB_BYTES) /* peer ‖ origin */
 
-/* Deletes every peerheads entry of peer, in txn. */
-static int peer_heads_forget(MDB_txn *txn, struct store *s, const uint8_t peer[PK_PUB_BYTES])
+/* Deletes every peerheads entry of peer, in t. */
+static int peer_heads_forget(struct db_txn *t, struct store *s, const uint8_t peer[PK_PUB_BYTES])
 {
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc;
+	struct db_cur cur;
 
-	if ((rc = mdb_cursor_open(txn, s->peerheads, &cur)) != 0)
-		return lmdb_err(rc);
+	db_cur_open(&cur, t, s->peerheads);
 	/* Seek again after each delete rather than rely on where a delete leaves the cursor. */
-	for (;;) {
-		k.mv_size = PK_PUB_BYTES;
-		k.mv_data = (void *)peer;
-		if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) != 0)
-			break;
-		if (k.mv_size < PK_PUB_BYTES || memcmp(k.mv_data, peer, PK_PUB_BYTES) != 0)
-			break;
-		if ((rc = mdb_cursor_del(cur, 0)) != 0)
-			break;
-	}
-	mdb_cursor_close(cur);
-	return rc == 0 || rc == MDB_NOTFOUND ? 0 : lmdb_err(rc);
+	while (db_cur_prefix(&cur, peer, PK_PUB_BYTES) && db_cur_del(&cur) == 0)
+		;
+	db_cur_close(&cur);
+	return t->err;
 }
 
 int store_peer_heads_put(struct store *s, const uint8_t peer[PK_PUB_BYTES], const struct pk_head *h,
                          size_t n, unsigned flags)
 {
-	uint8_t key[PEERHEAD_KEY], val[8];
-	MDB_val k = {sizeof(key), key}, v = {sizeof(val), val};
-	MDB_txn *txn;
-	int rc, err = 0;
+	uint8_t val[8];
+	struct db_key k;
+	struct db_txn t;
+	int err = 0;
 
 	if (n > 0 && h == NULL)
 		return PK_EINVAL;
-	if (s->peerheads == NO_DBI)
+	if (s->peerheads == DB_NONE)
 		return PK_ESTATE; /* a read-only open of a store made before the table */
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		return lmdb_err(rc);
+	db_txn_begin(&t, s->db, 0);
 	if (flags & STORE_PEER_HEADS_ALL)
-		err = peer_heads_forget(txn, s, peer);
-	memcpy(key, peer, PK_PUB_BYTES);
+		err = peer_heads_forget(&t, s, peer);
 	for (size_t i = 0; i < n && err == 0; i++) {
-		memcpy(key + PK_PUB_BYTES, h[i].origin, PK_PUB_BYTES);
-		put_be64(val, h[i].seq);
-		rc = h[i].seq != 0 ? mdb_put(txn, s->peerheads, &k, &v, 0)
-		                   : mdb_del(txn, s->peerheads, &k, NULL);
-		if (rc != 0 && rc != MDB_NOTFOUND)
-			err = lmdb_err(rc);
+		db_key_init(&k);
+		db_key_bytes(&k, peer, PK_PUB_BYTES);
+		db_key_bytes(&k, h[i].origin, PK_PUB_BYTES);
+		db_put_be64(val, h[i].seq);
+		if (h[i].seq != 0)
+			err = db_put(&t, s->peerheads, k.buf, k.len, val, sizeof(val));
+		else if ((err = db_del(&t, s->peerheads, k.buf, k.len)) == PK_ENOTFOUND)
+			err = 0;
 	}
-	if (err != 0) {
-		mdb_txn_abort(txn);
-		return err;
-	}
-	return lmdb_err(st_txn_commit(s, txn));
+	return db_txn_commit(&t);
 }
 
 struct peer_heads_ctx {
@@ -325,7 +294,7 @@ struct peer_heads_ctx {
 	int calls;
 };
 
-static int peer_heads_visit(const struct entry *e, void *arg)
+static int peer_heads_visit(const struct db_entry *e, void *arg)
 {
 	struct peer_heads_ctx *c = arg;
 	struct pk_head h;
@@ -333,7 +302,7 @@ static int peer_heads_visit(const struct entry *e, void *arg)
 	if (e->klen != PEERHEAD_KEY || e->vlen != 8)
 		return PK_ECORRUPT;
 	memcpy(h.origin, e->key + PK_PUB_BYTES, PK_PUB_BYTES);
-	h.seq = get_be64(e->val);
+	h.seq = db_get_be64(e->val);
 	c->calls++;
 	return c->fn(&h, c->arg) != 0 ? 1 : 0;
 }
@@ -344,9 +313,9 @@ int store_peer_heads_get(struct store *s, const uint8_t peer[PK_PUB_BYTES],
 	struct peer_heads_ctx c = {fn, arg, 0};
 	int err;
 
-	if (s->peerheads == NO_DBI)
+	if (s->peerheads == DB_NONE)
 		return 0;
-	err = st_scan(s, s->peerheads, peer, PK_PUB_BYTES, peer_heads_visit, &c);
+	err = db_scan(s->db, s->peerheads, peer, PK_PUB_BYTES, peer_heads_visit, &c);
 	return err < 0 ? err : c.calls;
 }
 
@@ -356,7 +325,7 @@ struct certs_ctx {
 	int calls;
 };
 
-static int certs_visit(const struct entry *e, void *arg)
+static int certs_visit(const struct db_entry *e, void *arg)
 {
 	struct certs_ctx *c = arg;
 
@@ -367,7 +336,7 @@ static int certs_visit(const struct entry *e, void *arg)
 int store_certs(struct store *s, int (*fn)(const uint8_t *cert, size_t len, void *arg), void *arg)
 {
 	struct certs_ctx c = {fn, arg, 0};
-	int err = st_scan(s, s->certs, NULL, 0, certs_visit, &c);
+	int err = db_scan(s->db, s->certs, NULL, 0, certs_visit, &c);
 
 	return err < 0 ? err : c.calls;
 }

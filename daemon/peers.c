@@ -19,32 +19,26 @@ int store_peer_put(struct store *s, const struct store_peer *p)
 	size_t rl = strnlen(p->region, sizeof(p->region));
 	size_t nl = strnlen(p->name, sizeof(p->name));
 	size_t at = PEER_META + ol + 1 + rl + 1 + nl;
-	MDB_val k = {PK_PUB_BYTES, (void *)p->key}, v = {at + 1 + PEER_CLOCK, buf};
-	MDB_txn *txn;
-	int rc;
+	struct db_txn t;
 
 	if (ol == sizeof(p->role) || rl == sizeof(p->region) || nl == sizeof(p->name))
 		return PK_EINVAL;
 	buf[0] = p->connected ? 1 : 0;
-	put_be64(buf + 1, p->last_contact);
-	put_be64(buf + 9, p->lag_up);
-	put_be64(buf + 17, p->lag_down);
-	put_be64(buf + 25, p->refused);
+	db_put_be64(buf + 1, p->last_contact);
+	db_put_be64(buf + 9, p->lag_up);
+	db_put_be64(buf + 17, p->lag_down);
+	db_put_be64(buf + 25, p->refused);
 	memcpy(buf + PEER_META, p->role, ol + 1);
 	memcpy(buf + PEER_META + ol + 1, p->region, rl + 1);
 	memcpy(buf + PEER_META + ol + 1 + rl + 1, p->name, nl);
 	buf[at] = '\0';
 	buf[at + 1] = p->skew_known ? 1 : 0;
-	put_be64(buf + at + 2, (uint64_t)p->skew);
-	put_be64(buf + at + 10, p->skew_at);
-	put_be64(buf + at + 18, p->held);
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		return lmdb_err(rc);
-	if ((rc = mdb_put(txn, s->peers, &k, &v, 0)) != 0) {
-		mdb_txn_abort(txn);
-		return lmdb_err(rc);
-	}
-	return lmdb_err(st_txn_commit(s, txn));
+	db_put_be64(buf + at + 2, (uint64_t)p->skew);
+	db_put_be64(buf + at + 10, p->skew_at);
+	db_put_be64(buf + at + 18, p->held);
+	db_txn_begin(&t, s->db, 0);
+	db_put(&t, s->peers, p->key, PK_PUB_BYTES, buf, at + 1 + PEER_CLOCK);
+	return db_txn_commit(&t);
 }
 
 struct peer_ctx {
@@ -87,20 +81,20 @@ int store_peer_decode(const uint8_t *key, size_t klen, const uint8_t *val, size_
 		return PK_ECORRUPT;
 	if (z != NULL) {
 		p->skew_known = z[1] != 0;
-		p->skew = (int64_t)get_be64(z + 2);
-		p->skew_at = get_be64(z + 10);
-		p->held = get_be64(z + 18);
+		p->skew = (int64_t)db_get_be64(z + 2);
+		p->skew_at = db_get_be64(z + 10);
+		p->held = db_get_be64(z + 18);
 	}
 	memcpy(p->key, key, PK_PUB_BYTES);
 	p->connected = val[0] != 0;
-	p->last_contact = get_be64(val + 1);
-	p->lag_up = get_be64(val + 9);
-	p->lag_down = get_be64(val + 17);
-	p->refused = get_be64(val + 25);
+	p->last_contact = db_get_be64(val + 1);
+	p->lag_up = db_get_be64(val + 9);
+	p->lag_down = db_get_be64(val + 17);
+	p->refused = db_get_be64(val + 25);
 	return 0;
 }
 
-static int peer_visit(const struct entry *e, void *arg)
+static int peer_visit(const struct db_entry *e, void *arg)
 {
 	struct peer_ctx *c = arg;
 	struct store_peer p;
@@ -115,8 +109,8 @@ int store_peer_list(struct store *s, int (*fn)(const struct store_peer *p, void 
 	struct peer_ctx c = {fn, arg};
 	int err;
 
-	if (s->peers == NO_DBI)
+	if (s->peers == DB_NONE)
 		return 0;
-	err = st_scan(s, s->peers, NULL, 0, peer_visit, &c);
+	err = db_scan(s->db, s->peers, NULL, 0, peer_visit, &c);
 	return err < 0 ? err : 0;
 }

@@ -1,8 +1,8 @@
 /*
  * store.c: the core of the LMDB store (see store.h; layout in proto/SPEC.md, "Store"): opening
  * and closing, the node's metadata, heads and the log, the records table and its key index, and
- * the paged reads that every scan goes through. The rest of the store sits beside it, one part
- * per file (store_int.h names them), sharing struct store and the helpers defined here.
+ * the record reads. The rest of the store sits beside it, one part per file (store_int.h names
+ * them), sharing struct store and the helpers defined here; every LMDB call goes through db.h.
  */
 #include "store_int.h"
 
@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -20,13 +19,7 @@
 #include "proto/schema.h"
 
 #define STORE_FORMAT "pokja-store-1"
-#define SCAN_PAGE 256                /* entries copied per read transaction in scans */
 #define MAX_SKEW_MS (10 * 60 * 1000) /* the default of store_set_max_skew */
-
-int store_lmdb_err(int rc)
-{
-	return lmdb_err(rc);
-}
 
 void store_set_max_skew(struct store *s, uint64_t ms)
 {
@@ -39,19 +32,19 @@ void store_set_max_hold(struct store *s, uint64_t ms)
 }
 
 /* What clock.c reads of the store (clock.h). */
-MDB_dbi store_db_peers(const struct store *s)
+db_dbi store_db_peers(const struct store *s)
 {
 	return s->peers;
 }
 
-MDB_dbi store_db_held(const struct store *s)
+db_dbi store_db_held(const struct store *s)
 {
 	return s->held;
 }
 
-MDB_env *store_env(const struct store *s)
+struct db *store_db(const struct store *s)
 {
-	return s->env;
+	return s->db;
 }
 
 uint64_t store_max_skew(const struct store *s)
@@ -70,35 +63,28 @@ const char *store_path(const struct store *s)
 }
 
 /*
- * mdb_txn_commit, but a commit that failed because the device is full says so. LMDB 0.9 turns
- * a short write (the device filled up in the middle of one) into EIO, and only a write that
- * found no room at all into ENOSPC; an EIO with (almost) no room left is the same failure.
+ * The mark of a write that failed for lack of room (store.h, STORE_FULL_MARK), kept after every
+ * commit of a read-write store (db.h, on_commit): made on such a failure (an empty file needs no
+ * data block), removed by the next commit that succeeds, in whichever process. Best effort both
+ * ways; a commit that succeeds with no mark costs nothing.
  */
-#define FULL_BYTES ((uint64_t)1 << 20)
-int st_txn_commit(struct store *s, MDB_txn *txn)
+static void full_mark(int err, bool no_room, void *arg)
 {
-	struct statvfs v;
+	struct store *s = arg;
 	char mark[4200];
-	int rc = mdb_txn_commit(txn), fd;
+	int fd;
 
-	if (rc == EIO && statvfs(s->path, &v) == 0 &&
-	    (uint64_t)v.f_bavail * v.f_frsize < FULL_BYTES)
-		rc = ENOSPC;
-	if (s->rdonly || (rc == 0 && !s->marked_full))
-		return rc;
-	/* The mark of a write that failed for lack of room (store.h, STORE_FULL_MARK): made on
-	 * such a failure (an empty file needs no data block), removed by the next commit that
-	 * succeeds, in whichever process. Best effort both ways. */
+	if (err == 0 && !s->marked_full)
+		return;
 	snprintf(mark, sizeof(mark), "%s/%s", s->path, STORE_FULL_MARK);
-	if (rc == 0) {
+	if (err == 0) {
 		unlink(mark);
 		s->marked_full = false;
-	} else if (rc == ENOSPC || rc == EDQUOT) {
+	} else if (no_room) {
 		if ((fd = open(mark, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0)
 			close(fd);
 		s->marked_full = true;
 	}
-	return rc;
 }
 
 bool store_full_since(const struct store *s, time_t *when)
@@ -134,126 +120,68 @@ const char *store_strerror(const struct store *s, int err, struct pk_diag *d)
 /* ---- opening ---------------------------------------------------------------------------- */
 
 /*
- * Opens every named database. The first seven hold replicated data; the rest were added for
+ * The named databases. The first seven hold replicated data; the rest were added for
  * replication (pokjad) and are created on the first read-write open, so a read-only open of a
  * store that no read-write open has touched since finds them missing and treats them as empty.
  */
 #define FIRST_OPTIONAL_DB 7
 
-static int open_dbs(struct store *s, unsigned flags, struct pk_diag *d)
+/* In the opening transaction: the format mark (written into a new store) and the root. */
+static int format_check(struct db_txn *t, void *arg, struct pk_diag *d)
 {
-	static const char *const names[] = {
-	    "meta",    "log",   "heads",   "certs",   "rec",       "bykey",      "forks",
-	    "invites", "peers", "refused", "revoked", "peerheads", "revpending", "held"};
-	MDB_dbi *dbis[] = {&s->meta,    &s->log,       &s->heads,      &s->certs, &s->rec,
-	                   &s->bykey,   &s->forks,     &s->invites,    &s->peers, &s->refused,
-	                   &s->revoked, &s->peerheads, &s->revpending, &s->held};
-	unsigned dbflags = (flags & STORE_RDONLY) ? 0 : MDB_CREATE;
-	MDB_txn *txn;
-	MDB_val k, v;
-	int rc;
+	struct store *s = arg;
+	struct db_val v;
+	int err;
 
-	rc = mdb_txn_begin(s->env, NULL, (flags & STORE_RDONLY) ? MDB_RDONLY : 0, &txn);
-	if (rc != 0)
-		return pk_diagf(d, lmdb_err(rc), "%s: %s", s->path, mdb_strerror(rc));
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		rc = mdb_dbi_open(txn, names[i], dbflags, dbis[i]);
-		if (rc == MDB_NOTFOUND && i >= FIRST_OPTIONAL_DB) {
-			*dbis[i] = NO_DBI;
-			continue;
-		}
-		if (rc != 0) {
-			mdb_txn_abort(txn);
-			if (rc == MDB_NOTFOUND)
-				return pk_diagf(d, PK_ENOTFOUND, "%s: no pokja store here",
-				                s->path);
-			return pk_diagf(d, lmdb_err(rc), "%s: %s", s->path, mdb_strerror(rc));
-		}
-	}
-	k.mv_data = "format";
-	k.mv_size = 6;
-	rc = mdb_get(txn, s->meta, &k, &v);
-	if (rc == MDB_NOTFOUND && !(flags & STORE_RDONLY)) {
-		v.mv_data = STORE_FORMAT;
-		v.mv_size = strlen(STORE_FORMAT);
-		rc = mdb_put(txn, s->meta, &k, &v, 0);
-	} else if (rc == 0 && (v.mv_size != strlen(STORE_FORMAT) ||
-	                       memcmp(v.mv_data, STORE_FORMAT, v.mv_size) != 0)) {
-		mdb_txn_abort(txn);
+	err = st_meta_get(t, s, "format", &v);
+	if (err == PK_ENOTFOUND && !s->rdonly)
+		err = st_meta_put(t, s, "format", STORE_FORMAT, strlen(STORE_FORMAT));
+	else if (err == 0 &&
+	         (v.len != strlen(STORE_FORMAT) || memcmp(v.data, STORE_FORMAT, v.len) != 0))
 		return pk_diagf(d, PK_EVERSION, "%s: store format is not %s", s->path,
 		                STORE_FORMAT);
+	if (err == 0 && st_meta_get(t, s, "root", &v) == 0 && v.len == PK_PUB_BYTES) {
+		memcpy(s->root, v.data, PK_PUB_BYTES);
+		s->have_root = true;
 	}
-	if (rc == 0) {
-		k.mv_data = "root";
-		k.mv_size = 4;
-		if (mdb_get(txn, s->meta, &k, &v) == 0 && v.mv_size == PK_PUB_BYTES) {
-			memcpy(s->root, v.mv_data, PK_PUB_BYTES);
-			s->have_root = true;
-		}
-		rc = st_txn_commit(s, txn);
-	} else {
-		mdb_txn_abort(txn);
-	}
-	if (rc != 0)
-		return pk_diagf(d, lmdb_err(rc), "%s: %s", s->path, mdb_strerror(rc));
-	return 0;
+	if (err == 0)
+		err = db_txn_fail(t, 0); /* a failed read of the root */
+	return err != 0 ? pk_diagf(d, err, "%s: %s", s->path, pk_strerror(err)) : 0;
 }
 
-/*
- * Where LMDB mapped the data file, so that verify can turn a pointer into a file offset. LMDB
- * does not say (me_mapaddr is only the address asked for with MDB_FIXEDMAP), so this reads the
- * process's mappings. NULL when not found; offsets are then not reported.
- */
-static const char *map_base(const struct store *s)
+/* Opens the environment and every named database, checking the format in the same
+ * transaction (a foreign or newer store is left as it was). */
+static int open_db(struct store *s, struct pk_diag *d)
 {
-	char file[4200], real[4096], line[4600];
-	unsigned long long start, off;
-	const char *found = NULL;
-	size_t rl;
-	FILE *f;
+	const struct db_table tables[] = {{"meta", &s->meta},
+	                                  {"log", &s->log},
+	                                  {"heads", &s->heads},
+	                                  {"certs", &s->certs},
+	                                  {"rec", &s->rec},
+	                                  {"bykey", &s->bykey},
+	                                  {"forks", &s->forks},
+	                                  {"invites", &s->invites},
+	                                  {"peers", &s->peers},
+	                                  {"refused", &s->refused},
+	                                  {"revoked", &s->revoked},
+	                                  {"peerheads", &s->peerheads},
+	                                  {"revpending", &s->revpending},
+	                                  {"held", &s->held}};
+	const struct db_conf conf = {.rdonly = s->rdonly,
+	                             .tables = tables,
+	                             .ntables = sizeof(tables) / sizeof(tables[0]),
+	                             .nrequired = FIRST_OPTIONAL_DB,
+	                             .check = format_check,
+	                             .on_commit = full_mark,
+	                             .arg = s};
 
-	snprintf(file, sizeof(file), "%s/data.mdb", s->path);
-	if (realpath(file, real) == NULL || (f = fopen("/proc/self/maps", "r")) == NULL)
-		return NULL;
-	rl = strlen(real);
-	while (found == NULL && fgets(line, sizeof(line), f) != NULL) {
-		size_t n = strcspn(line, "\n");
-		line[n] = '\0';
-		if (n < rl || strcmp(line + n - rl, real) != 0)
-			continue;
-		if (sscanf(line, "%llx-%*x %*s %llx", &start, &off) == 2 && off == 0)
-			found = (const char *)(uintptr_t)start;
-	}
-	fclose(f);
-	return found;
-}
-
-static int check_size(struct store *s, struct pk_diag *d)
-{
-	MDB_envinfo info;
-	MDB_stat st;
-	struct stat fst;
-	char file[4200];
-
-	snprintf(file, sizeof(file), "%s/data.mdb", s->path);
-	if (stat(file, &fst) != 0)
-		return pk_diagf(d, PK_EIO, "%s: %s", file, strerror(errno));
-	if (mdb_env_info(s->env, &info) != 0 || mdb_env_stat(s->env, &st) != 0)
-		return pk_diagf(d, PK_ECORRUPT, "%s: unreadable", file);
-	if ((uint64_t)fst.st_size < ((uint64_t)info.me_last_pgno + 1) * st.ms_psize)
-		return pk_diagf(d, PK_ECORRUPT,
-		                "%s: the store is damaged: the file is %lld bytes but its header "
-		                "counts %llu pages of %u bytes (truncated?)",
-		                file, (long long)fst.st_size,
-		                (unsigned long long)info.me_last_pgno + 1, st.ms_psize);
-	return 0;
+	return db_open(s->path, &conf, &s->db, d);
 }
 
 int store_open(const char *path, unsigned flags, struct store **out, struct pk_diag *d)
 {
 	struct store *s;
-	unsigned envflags = MDB_NOTLS | ((flags & STORE_RDONLY) ? MDB_RDONLY : 0);
-	int rc, err;
+	int err;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
@@ -268,31 +196,9 @@ int store_open(const char *path, unsigned flags, struct store **out, struct pk_d
 		err = pk_diagf(d, pk_errno_err(errno), "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if ((rc = mdb_env_create(&s->env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(s->env, STORE_MAXDBS)) != 0 ||
-	    (rc = mdb_env_set_mapsize(s->env, STORE_MAPSIZE)) != 0 ||
-	    (rc = mdb_env_set_maxreaders(s->env, 126)) != 0) {
-		err = pk_diagf(d, lmdb_err(rc), "%s: %s", path, mdb_strerror(rc));
+	if ((err = open_db(s, d)) != 0)
 		goto fail;
-	}
-	rc = mdb_env_open(s->env, path, envflags, 0600);
-	if (rc != 0) {
-		if (rc == ENOENT)
-			err = pk_diagf(d, PK_ENOTFOUND, "%s: no pokja store here", path);
-		else if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
-			err = pk_diagf(d, PK_ECORRUPT, "%s: not an LMDB store or damaged (%s)",
-			               path, mdb_strerror(rc));
-		else
-			err = pk_diagf(d, lmdb_err(rc), "%s: %s", path, mdb_strerror(rc));
-		goto fail;
-	}
-	/* LMDB maps the file and trusts its meta page: a file shorter than the pages the meta
-	 * page claims would fault (SIGBUS) on first touch. Refuse it before reading anything. */
-	if ((err = check_size(s, d)) != 0)
-		goto fail;
-	if ((err = open_dbs(s, flags, d)) != 0)
-		goto fail;
-	s->mapaddr = map_base(s);
+	s->mapaddr = db_mapaddr(s->db);
 	s->marked_full = store_full_since(s, NULL);
 	*out = s;
 	return 0;
@@ -311,220 +217,198 @@ void store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
-	if (s->env != NULL)
-		mdb_env_close(s->env);
+	db_close(s->db);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
 /* ---- metadata ----------------------------------------------------------------------------- */
 
-int st_meta_get(MDB_txn *txn, struct store *s, const char *name, MDB_val *v)
+int st_meta_get(struct db_txn *t, struct store *s, const char *name, struct db_val *v)
 {
-	MDB_val k = {strlen(name), (void *)name};
-
-	return lmdb_err(mdb_get(txn, s->meta, &k, v));
+	return db_get(t, s->meta, name, strlen(name), v);
 }
 
-int st_meta_put(MDB_txn *txn, struct store *s, const char *name, const void *data, size_t len)
+int st_meta_put(struct db_txn *t, struct store *s, const char *name, const void *data, size_t len)
 {
-	MDB_val k = {strlen(name), (void *)name}, v = {len, (void *)data};
-
-	return lmdb_err(mdb_put(txn, s->meta, &k, &v, 0));
+	return db_put(t, s->meta, name, strlen(name), data, len);
 }
 
-static void copy_str(char *dst, size_t cap, const MDB_val *v)
+static void copy_str(char *dst, size_t cap, const struct db_val *v)
 {
-	size_t n = v->mv_size < cap - 1 ? v->mv_size : cap - 1;
+	size_t n = v->len < cap - 1 ? v->len : cap - 1;
 
-	memcpy(dst, v->mv_data, n);
+	memcpy(dst, v->data, n);
 	dst[n] = '\0';
 }
 
-int st_node_read(MDB_txn *txn, struct store *s, struct store_node *n)
+int st_node_read(struct db_txn *t, struct store *s, struct store_node *n)
 {
-	MDB_val v;
+	struct db_val v;
 	int err;
 
 	memset(n, 0, sizeof(*n));
-	if ((err = st_meta_get(txn, s, "pub", &v)) != 0)
+	if ((err = st_meta_get(t, s, "pub", &v)) != 0)
 		return err;
-	if (v.mv_size != PK_PUB_BYTES)
+	if (v.len != PK_PUB_BYTES)
 		return PK_ECORRUPT;
-	memcpy(n->pub, v.mv_data, PK_PUB_BYTES);
-	if ((err = st_meta_get(txn, s, "root", &v)) != 0 || v.mv_size != PK_PUB_BYTES)
+	memcpy(n->pub, v.data, PK_PUB_BYTES);
+	if ((err = st_meta_get(t, s, "root", &v)) != 0 || v.len != PK_PUB_BYTES)
 		return err != 0 ? err : PK_ECORRUPT;
-	memcpy(n->root, v.mv_data, PK_PUB_BYTES);
-	if ((err = st_meta_get(txn, s, "region", &v)) != 0)
+	memcpy(n->root, v.data, PK_PUB_BYTES);
+	if ((err = st_meta_get(t, s, "region", &v)) != 0)
 		return err;
 	copy_str(n->region, sizeof(n->region), &v);
-	if ((err = st_meta_get(txn, s, "name", &v)) != 0)
+	if ((err = st_meta_get(t, s, "name", &v)) != 0)
 		return err;
 	copy_str(n->name, sizeof(n->name), &v);
-	n->certified = st_meta_get(txn, s, "certified", &v) == 0;
+	n->certified = st_meta_get(t, s, "certified", &v) == 0;
 	return 0;
 }
 
 int store_node_get(struct store *s, struct store_node *n)
 {
-	MDB_txn *txn;
-	int rc, err;
+	struct db_txn t;
+	int err;
 
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return lmdb_err(rc);
-	err = st_node_read(txn, s, n);
-	mdb_txn_abort(txn);
+	if ((err = db_txn_begin(&t, s->db, DB_RDONLY)) != 0)
+		return err;
+	err = st_node_read(&t, s, n);
+	db_txn_end(&t);
 	return err;
 }
 
 int store_node_init(struct store *s, const struct store_node *n)
 {
-	MDB_txn *txn;
-	MDB_val v;
-	int rc, err;
+	struct db_txn t;
+	struct db_val v;
+	int err;
 
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		return lmdb_err(rc);
-	if (st_meta_get(txn, s, "pub", &v) == 0) {
-		err = PK_EEXIST;
-		goto fail;
-	}
-	if ((err = st_meta_put(txn, s, "pub", n->pub, PK_PUB_BYTES)) != 0 ||
-	    (err = st_meta_put(txn, s, "root", n->root, PK_PUB_BYTES)) != 0 ||
-	    (err = st_meta_put(txn, s, "region", n->region, strlen(n->region))) != 0 ||
-	    (err = st_meta_put(txn, s, "name", n->name, strlen(n->name))) != 0)
-		goto fail;
-	if (memcmp(n->pub, n->root, PK_PUB_BYTES) == 0 &&
-	    (err = st_meta_put(txn, s, "certified", "1", 1)) != 0)
-		goto fail;
-	if ((rc = st_txn_commit(s, txn)) != 0)
-		return lmdb_err(rc);
+	db_txn_begin(&t, s->db, 0);
+	if (st_meta_get(&t, s, "pub", &v) == 0)
+		db_txn_fail(&t, PK_EEXIST);
+	st_meta_put(&t, s, "pub", n->pub, PK_PUB_BYTES);
+	st_meta_put(&t, s, "root", n->root, PK_PUB_BYTES);
+	st_meta_put(&t, s, "region", n->region, strlen(n->region));
+	st_meta_put(&t, s, "name", n->name, strlen(n->name));
+	if (memcmp(n->pub, n->root, PK_PUB_BYTES) == 0)
+		st_meta_put(&t, s, "certified", "1", 1);
+	if ((err = db_txn_commit(&t)) != 0)
+		return err;
 	memcpy(s->root, n->root, PK_PUB_BYTES);
 	s->have_root = true;
 	return 0;
-fail:
-	mdb_txn_abort(txn);
-	return err;
 }
 
 int store_next_serial(struct store *s, uint64_t *serial)
 {
-	MDB_txn *txn;
-	MDB_val v;
+	struct db_txn t;
+	struct db_val v;
 	uint8_t buf[8];
-	int rc, err;
 
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		return lmdb_err(rc);
+	db_txn_begin(&t, s->db, 0);
 	*serial = 1;
-	if (st_meta_get(txn, s, "serial", &v) == 0 && v.mv_size == 8)
-		*serial = get_be64(v.mv_data) + 1;
-	put_be64(buf, *serial);
-	if ((err = st_meta_put(txn, s, "serial", buf, 8)) != 0) {
-		mdb_txn_abort(txn);
-		return err;
-	}
-	return lmdb_err(st_txn_commit(s, txn));
+	if (st_meta_get(&t, s, "serial", &v) == 0 && v.len == 8)
+		*serial = db_get_be64(v.data) + 1;
+	db_put_be64(buf, *serial);
+	st_meta_put(&t, s, "serial", buf, 8);
+	return db_txn_commit(&t);
 }
 
 /* ---- heads and the log ------------------------------------------------------------------- */
 
-int st_head_read(MDB_txn *txn, struct store *s, const uint8_t *origin, struct store_head *h)
+int st_head_read(struct db_txn *t, struct store *s, const uint8_t *origin, struct store_head *h)
 {
-	MDB_val k = {PK_PUB_BYTES, (void *)origin}, v;
-	int rc;
+	struct db_val v;
+	int err;
 
 	memset(h, 0, sizeof(*h));
-	rc = mdb_get(txn, s->heads, &k, &v);
-	if (rc == MDB_NOTFOUND)
+	err = db_get(t, s->heads, origin, PK_PUB_BYTES, &v);
+	if (err == PK_ENOTFOUND)
 		return 0;
-	if (rc != 0)
-		return lmdb_err(rc);
-	if (v.mv_size != HEAD_BYTES)
+	if (err != 0)
+		return err;
+	if (v.len != HEAD_BYTES)
 		return PK_ECORRUPT;
-	h->seq = get_be64(v.mv_data);
-	memcpy(h->hash, (uint8_t *)v.mv_data + 8, PK_HASH_BYTES);
-	h->hlc = get_be64((uint8_t *)v.mv_data + 8 + PK_HASH_BYTES);
-	h->forked = ((uint8_t *)v.mv_data)[HEAD_BYTES - 1] != 0;
+	h->seq = db_get_be64(v.data);
+	memcpy(h->hash, (uint8_t *)v.data + 8, PK_HASH_BYTES);
+	h->hlc = db_get_be64((uint8_t *)v.data + 8 + PK_HASH_BYTES);
+	h->forked = ((uint8_t *)v.data)[HEAD_BYTES - 1] != 0;
 	return 0;
 }
 
-int st_head_write(MDB_txn *txn, struct store *s, const uint8_t *origin, const struct store_head *h)
+int st_head_write(struct db_txn *t, struct store *s, const uint8_t *origin,
+                  const struct store_head *h)
 {
 	uint8_t buf[HEAD_BYTES];
-	MDB_val k = {PK_PUB_BYTES, (void *)origin}, v = {HEAD_BYTES, buf};
 
-	put_be64(buf, h->seq);
+	db_put_be64(buf, h->seq);
 	memcpy(buf + 8, h->hash, PK_HASH_BYTES);
-	put_be64(buf + 8 + PK_HASH_BYTES, h->hlc);
+	db_put_be64(buf + 8 + PK_HASH_BYTES, h->hlc);
 	buf[HEAD_BYTES - 1] = h->forked ? 1 : 0;
-	return lmdb_err(mdb_put(txn, s->heads, &k, &v, 0));
+	return db_put(t, s->heads, origin, PK_PUB_BYTES, buf, HEAD_BYTES);
 }
 
 int store_head_get(struct store *s, const uint8_t origin[PK_PUB_BYTES], struct store_head *h)
 {
-	MDB_txn *txn;
-	int rc, err;
+	struct db_txn t;
+	int err;
 
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return lmdb_err(rc);
-	err = st_head_read(txn, s, origin, h);
-	mdb_txn_abort(txn);
+	if ((err = db_txn_begin(&t, s->db, DB_RDONLY)) != 0)
+		return err;
+	err = st_head_read(&t, s, origin, h);
+	db_txn_end(&t);
 	return err;
 }
 
 void st_log_key(uint8_t key[PK_PUB_BYTES + 8], const uint8_t *origin, uint64_t seq)
 {
 	memcpy(key, origin, PK_PUB_BYTES);
-	put_be64(key + PK_PUB_BYTES, seq);
+	db_put_be64(key + PK_PUB_BYTES, seq);
 }
 
 int store_log_get(struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_t seq, uint8_t **out,
                   size_t *len)
 {
 	uint8_t key[PK_PUB_BYTES + 8];
-	MDB_val k = {sizeof(key), key}, v;
-	MDB_txn *txn;
-	int rc;
+	struct db_txn t;
+	struct db_val v;
+	int err;
 
 	*out = NULL;
 	st_log_key(key, origin, seq);
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return lmdb_err(rc);
-	rc = mdb_get(txn, s->log, &k, &v);
-	if (rc == 0) {
-		*out = malloc(v.mv_size);
+	db_txn_begin(&t, s->db, DB_RDONLY);
+	if ((err = db_get(&t, s->log, key, sizeof(key), &v)) == 0) {
+		*out = malloc(v.len);
 		if (*out != NULL) {
-			memcpy(*out, v.mv_data, v.mv_size);
-			*len = v.mv_size;
+			memcpy(*out, v.data, v.len);
+			*len = v.len;
 		}
 	}
-	mdb_txn_abort(txn);
-	if (rc != 0)
-		return lmdb_err(rc);
+	db_txn_end(&t);
+	if (err != 0)
+		return err;
 	return *out == NULL ? PK_ENOMEM : 0;
 }
 
 /* Keeps both changesets of a fork as evidence: [seq][len a][a][len b][b]. */
-int st_fork_record(MDB_txn *txn, struct store *s, const struct pk_changeset *cs,
-                   const MDB_val *held)
+int st_fork_record(struct db_txn *t, struct store *s, const struct pk_changeset *cs,
+                   const struct db_val *held)
 {
-	MDB_val k = {PK_PUB_BYTES, (void *)cs->origin}, v;
+	size_t len = 8 + 8 + held->len + 8 + cs->raw_len;
 	uint8_t *buf;
-	int rc;
+	int err;
 
-	v.mv_size = 8 + 8 + held->mv_size + 8 + cs->raw_len;
-	if ((buf = malloc(v.mv_size)) == NULL)
+	if ((buf = malloc(len)) == NULL)
 		return PK_ENOMEM;
-	put_be64(buf, cs->seq);
-	put_be64(buf + 8, held->mv_size);
-	memcpy(buf + 16, held->mv_data, held->mv_size);
-	put_be64(buf + 16 + held->mv_size, cs->raw_len);
-	memcpy(buf + 24 + held->mv_size, cs->raw, cs->raw_len);
-	v.mv_data = buf;
-	rc = mdb_put(txn, s->forks, &k, &v, MDB_NOOVERWRITE);
+	db_put_be64(buf, cs->seq);
+	db_put_be64(buf + 8, held->len);
+	memcpy(buf + 16, held->data, held->len);
+	db_put_be64(buf + 16 + held->len, cs->raw_len);
+	memcpy(buf + 24 + held->len, cs->raw, cs->raw_len);
+	err = db_put_new(t, s->forks, cs->origin, PK_PUB_BYTES, buf, len);
 	free(buf);
-	return rc == MDB_KEYEXIST ? 0 : lmdb_err(rc);
+	return err == PK_EEXIST ? 0 : err;
 }
 
 /* ---- records ----------------------------------------------------------------------------- */
@@ -563,174 +447,38 @@ int st_version_cmp(uint64_t ha, const uint8_t *oa, uint64_t hb, const uint8_t *o
 
 /* Last writer wins. Within one changeset a later op on the same record replaces an earlier one
  * (equal versions), so the order of ops is the order of effect. */
-int st_rec_apply(MDB_txn *txn, struct store *s, const struct pk_changeset *cs,
+int st_rec_apply(struct db_txn *t, struct store *s, const struct pk_changeset *cs,
                  const struct pk_op *op, uint8_t *scratch)
 {
 	uint8_t key[REC_KEY_MAX], ikey[REC_KEY_MAX];
-	MDB_val k = {st_rec_key(key, op, false), key}, v, ik;
+	size_t klen = st_rec_key(key, op, false), len = REC_META + op->value_len;
+	struct db_val v;
 	const uint8_t *old;
-	size_t len = REC_META + op->value_len;
-	int rc;
+	int err;
 
-	rc = mdb_get(txn, s->rec, &k, &v);
-	if (rc == 0) {
-		if (v.mv_size < REC_META)
+	err = db_get(t, s->rec, key, klen, &v);
+	if (err == 0) {
+		if (v.len < REC_META)
 			return PK_ECORRUPT;
-		old = v.mv_data;
-		if (st_version_cmp(cs->hlc, cs->origin, get_be64(old), old + 8) < 0)
+		old = v.data;
+		if (st_version_cmp(cs->hlc, cs->origin, db_get_be64(old), old + 8) < 0)
 			return 0;
-	} else if (rc == MDB_NOTFOUND) {
-		ik.mv_size = st_rec_key(ikey, op, true);
-		ik.mv_data = ikey;
-		v.mv_size = 0;
-		v.mv_data = "";
-		if ((rc = mdb_put(txn, s->bykey, &ik, &v, 0)) != 0)
-			return lmdb_err(rc);
+	} else if (err == PK_ENOTFOUND) {
+		if ((err = db_put(t, s->bykey, ikey, st_rec_key(ikey, op, true), "", 0)) != 0)
+			return err;
 	} else {
-		return lmdb_err(rc);
+		return err;
 	}
-	put_be64(scratch, cs->hlc);
+	db_put_be64(scratch, cs->hlc);
 	memcpy(scratch + 8, cs->origin, PK_PUB_BYTES);
-	put_be64(scratch + 8 + PK_PUB_BYTES, cs->seq);
+	db_put_be64(scratch + 8 + PK_PUB_BYTES, cs->seq);
 	scratch[REC_META - 1] = op->value == NULL ? 1 : 0;
 	if (op->value != NULL)
 		memcpy(scratch + REC_META, op->value, op->value_len);
-	v.mv_size = len;
-	v.mv_data = scratch;
-	return lmdb_err(mdb_put(txn, s->rec, &k, &v, 0));
+	return db_put(t, s->rec, key, klen, scratch, len);
 }
 
 /* ---- reading ------------------------------------------------------------------------------ */
-
-struct page {
-	struct entry e[SCAN_PAGE];
-	size_t n;
-	uint8_t last[512]; /* the last key copied, where the next page starts */
-	size_t lastlen;
-	bool more;
-};
-
-static void page_clear(struct page *pg)
-{
-	for (size_t i = 0; i < pg->n; i++) {
-		free(pg->e[i].key);
-		free(pg->e[i].val);
-	}
-	pg->n = 0;
-}
-
-/* LMDB's default order: bytewise, then shorter first. */
-static int key_cmp(const MDB_val *k, const uint8_t *b, size_t blen)
-{
-	size_t n = k->mv_size < blen ? k->mv_size : blen;
-	int c = memcmp(k->mv_data, b, n);
-
-	if (c != 0)
-		return c;
-	return k->mv_size < blen ? -1 : k->mv_size > blen ? 1 : 0;
-}
-
-/*
- * Copies up to SCAN_PAGE entries of dbi whose keys start with prefix, starting after pg->last
- * (or at the prefix when pg->lastlen is 0), in one short read transaction.
- */
-static int page_fill(struct store *s, MDB_dbi dbi, const void *prefix, size_t plen, struct page *pg)
-{
-	MDB_txn *txn;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	MDB_cursor_op op = MDB_SET_RANGE;
-	int rc, err = 0;
-
-	page_clear(pg);
-	pg->more = false;
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return lmdb_err(rc);
-	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0) {
-		mdb_txn_abort(txn);
-		return lmdb_err(rc);
-	}
-	k.mv_data = pg->lastlen ? pg->last : (void *)prefix;
-	k.mv_size = pg->lastlen ? pg->lastlen : plen;
-	if (k.mv_size == 0)
-		op = MDB_FIRST; /* LMDB refuses an empty key for MDB_SET_RANGE */
-	rc = mdb_cursor_get(cur, &k, &v, op);
-	if (rc == 0 && pg->lastlen && k.mv_size == pg->lastlen &&
-	    memcmp(k.mv_data, pg->last, pg->lastlen) == 0)
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	while (rc == 0) {
-		struct entry *e;
-
-		if (plen > 0 && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0))
-			break;
-		if (pg->n == SCAN_PAGE) {
-			pg->more = true;
-			break;
-		}
-		/* Keys come in ascending order; in a damaged tree they may not, and a scan that
-		 * resumes from its last key could then go round for ever. */
-		if (k.mv_size > sizeof(pg->last) ||
-		    (pg->lastlen > 0 && key_cmp(&k, pg->last, pg->lastlen) <= 0)) {
-			err = PK_ECORRUPT;
-			break;
-		}
-		e = &pg->e[pg->n];
-		e->key = malloc(k.mv_size + 1);
-		e->val = malloc(v.mv_size + 1);
-		if (e->key == NULL || e->val == NULL) {
-			free(e->key);
-			free(e->val);
-			err = PK_ENOMEM;
-			break;
-		}
-		memcpy(e->key, k.mv_data, k.mv_size);
-		e->key[k.mv_size] = 0;
-		memcpy(e->val, v.mv_data, v.mv_size);
-		e->val[v.mv_size] = 0;
-		e->klen = k.mv_size;
-		e->vlen = v.mv_size;
-		e->offset = s->mapaddr ? (size_t)((const char *)v.mv_data - s->mapaddr) : 0;
-		pg->n++;
-		memcpy(pg->last, k.mv_data, k.mv_size);
-		pg->lastlen = k.mv_size;
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	}
-	if (rc != 0 && rc != MDB_NOTFOUND && err == 0)
-		err = lmdb_err(rc);
-	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	return err;
-}
-
-/* Visits every entry under prefix, a page at a time, with no transaction open during visit().
- * Returns the number of visits that returned 0, or an error. */
-int st_scan(struct store *s, MDB_dbi dbi, const void *prefix, size_t plen,
-            int (*visit)(const struct entry *e, void *arg), void *arg)
-{
-	struct page *pg = calloc(1, sizeof(*pg));
-	int err, count = 0, r;
-
-	if (pg == NULL)
-		return PK_ENOMEM;
-	do {
-		if ((err = page_fill(s, dbi, prefix, plen, pg)) != 0)
-			goto out;
-		for (size_t i = 0; i < pg->n; i++) {
-			r = visit(&pg->e[i], arg);
-			if (r < 0) {
-				err = r;
-				goto out;
-			}
-			if (r > 0)
-				goto out;
-			count++;
-		}
-	} while (pg->more);
-out:
-	page_clear(pg);
-	free(pg);
-	return err != 0 ? err : count;
-}
 
 /* Splits a records-table entry into a store_record. */
 int st_rec_decode(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen, size_t offset,
@@ -746,10 +494,10 @@ int st_rec_decode(const uint8_t *key, size_t klen, const uint8_t *val, size_t vl
 		return PK_ECORRUPT;
 	r->coll = (const char *)key;
 	r->region = z1 + 1;
-	r->key = z2 + 1; /* the copy is NUL-terminated (page_fill) */
-	r->hlc = get_be64(val);
+	r->key = z2 + 1; /* the copy is NUL-terminated (db_scan) */
+	r->hlc = db_get_be64(val);
 	memcpy(r->origin, val + 8, PK_PUB_BYTES);
-	r->seq = get_be64(val + 8 + PK_PUB_BYTES);
+	r->seq = db_get_be64(val + 8 + PK_PUB_BYTES);
 	r->deleted = val[REC_META - 1] != 0;
 	r->value = r->deleted ? NULL : val + REC_META;
 	r->value_len = r->deleted ? 0 : vlen - REC_META;
@@ -766,7 +514,7 @@ struct list_ctx {
 	int calls;
 };
 
-static int list_visit(const struct entry *e, void *arg)
+static int list_visit(const struct db_entry *e, void *arg)
 {
 	struct list_ctx *c = arg;
 	struct store_record r;
@@ -794,7 +542,7 @@ int store_list(struct store *s, const char *coll, const char *region, bool with_
 	if (strlen(coll) > PK_COLL_MAX || !pk_region_valid(c.region, c.rlen))
 		return PK_EINVAL;
 	n = snprintf(prefix, sizeof(prefix), "%s%c%s", coll, 0, c.region);
-	err = st_scan(s, s->rec, prefix, (size_t)n, list_visit, &c);
+	err = db_scan(s->db, s->rec, prefix, (size_t)n, list_visit, &c);
 	return err < 0 ? err : c.calls;
 }
 
@@ -804,10 +552,10 @@ int store_get(struct store *s, const char *coll, const char *key, const char *re
 	uint8_t ikey[REC_KEY_MAX], rkey[REC_KEY_MAX];
 	struct store_record r;
 	size_t clen = strlen(coll), klen = strlen(key), plen;
-	MDB_txn *txn;
-	MDB_cursor *cur;
-	MDB_val k, v, rk;
-	int rc, err = 0, calls = 0;
+	struct db_txn t;
+	struct db_cur c;
+	struct db_val v;
+	int err = 0, calls = 0;
 
 	if (clen == 0 || clen > PK_COLL_MAX || !pk_key_valid(key, klen) ||
 	    (region != NULL && !pk_region_valid(region, strlen(region))))
@@ -818,20 +566,12 @@ int store_get(struct store *s, const char *coll, const char *key, const char *re
 	memcpy(ikey + clen + 1, key, klen);
 	ikey[clen + 1 + klen] = 0;
 	plen = clen + klen + 2;
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return lmdb_err(rc);
-	if ((rc = mdb_cursor_open(txn, s->bykey, &cur)) != 0) {
-		mdb_txn_abort(txn);
-		return lmdb_err(rc);
-	}
-	k.mv_data = ikey;
-	k.mv_size = plen;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		const char *reg = (const char *)k.mv_data + plen;
-		size_t rlen = k.mv_size - plen;
-		if (k.mv_size < plen || memcmp(k.mv_data, ikey, plen) != 0)
-			break;
+	db_txn_begin(&t, s->db, DB_RDONLY);
+	db_cur_open(&c, &t, s->bykey);
+	for (bool on = db_cur_prefix(&c, ikey, plen); on; on = db_cur_next(&c)) {
+		const char *reg = (const char *)c.k.data + plen;
+		size_t rlen = c.k.len - plen;
+
 		if (rlen > PK_REGION_MAX) {
 			err = PK_ECORRUPT;
 			break;
@@ -842,15 +582,13 @@ int store_get(struct store *s, const char *coll, const char *key, const char *re
 		memcpy(rkey + clen + 1, reg, rlen);
 		rkey[clen + 1 + rlen] = 0;
 		memcpy(rkey + clen + 2 + rlen, key, klen + 1);
-		rk.mv_data = rkey;
-		rk.mv_size = clen + rlen + klen + 2;
-		if ((rc = mdb_get(txn, s->rec, &rk, &v)) != 0) {
-			err = rc == MDB_NOTFOUND ? PK_ECORRUPT : lmdb_err(rc);
+		if ((err = db_get(&t, s->rec, rkey, clen + rlen + klen + 2, &v)) != 0) {
+			err = err == PK_ENOTFOUND ? PK_ECORRUPT : err;
 			break;
 		}
 		if ((err = st_rec_decode(
-		         rkey, rk.mv_size, v.mv_data, v.mv_size,
-		         s->mapaddr ? (size_t)((const char *)v.mv_data - s->mapaddr) : 0, &r)) != 0)
+		         rkey, clen + rlen + klen + 2, v.data, v.len,
+		         s->mapaddr ? (size_t)((const char *)v.data - s->mapaddr) : 0, &r)) != 0)
 			break;
 		if (r.deleted)
 			continue;
@@ -858,10 +596,9 @@ int store_get(struct store *s, const char *coll, const char *key, const char *re
 		if (fn(&r, arg) != 0)
 			break;
 	}
-	if (rc != 0 && rc != MDB_NOTFOUND && err == 0)
-		err = lmdb_err(rc);
-	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
+	db_cur_close(&c);
+	db_txn_fail(&t, err);
+	err = db_txn_end(&t);
 	return err != 0 ? err : calls;
 }
 
@@ -870,7 +607,7 @@ struct log_ctx {
 	void *arg;
 };
 
-static int log_visit(const struct entry *e, void *arg)
+static int log_visit(const struct db_entry *e, void *arg)
 {
 	struct log_ctx *c = arg;
 
@@ -882,5 +619,5 @@ int store_log(struct store *s, const uint8_t *origin,
 {
 	struct log_ctx c = {fn, arg};
 
-	return st_scan(s, s->log, origin, origin ? PK_PUB_BYTES : 0, log_visit, &c);
+	return db_scan(s->db, s->log, origin, origin ? PK_PUB_BYTES : 0, log_visit, &c);
 }

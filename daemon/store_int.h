@@ -1,27 +1,26 @@
 /*
  * store_int.h: private to the store's own files (store.c, trust.c, apply.c, fence.c, verify.c,
- * lineage.c, invites.c, peers.c; the API is store.h). Holds struct store, the shared layout
- * constants, key helpers and scan entry, and the st_ helpers one file defines for the others.
+ * lineage.c, invites.c, peers.c; clock.c reaches the store through clock.h; the API is store.h).
+ * Holds struct store, the shared layout constants, and the st_ helpers one file defines for the
+ * others. Every LMDB call goes through db.h (transactions with a sticky error, cursors,
+ * big-endian keys, paged scans); none of these files includes <lmdb.h>.
  */
 #ifndef STORE_INT_H
 #define STORE_INT_H
 
 #include <errno.h>
-#include <lmdb.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db.h"
 #include "proto/schema.h" /* REC_KEY_MAX */
 #include "store.h"
 
-#define STORE_MAPSIZE ((size_t)16 << 30) /* address space only; the file grows as needed */
-#define STORE_MAXDBS 16                  /* named databases: 12 used, room to grow */
-#define AUTH_CACHE 1024                  /* origins whose certificate chain is cached */
+#define AUTH_CACHE 1024 /* origins whose certificate chain is cached */
 #define HEAD_BYTES (8 + PK_HASH_BYTES + 8 + 1)
 #define REC_META (8 + PK_PUB_BYTES + 8 + 1)
-#define NO_DBI ((MDB_dbi)~0u) /* a database that a read-only open found missing */
 #define REC_KEY_MAX (PK_COLL_MAX + PK_REGION_MAX + PK_KEY_MAX + 2)
 
 /* An origin's verified authority: its region, the time window its whole chain is valid, and the
@@ -36,12 +35,12 @@ struct auth {
 };
 
 struct store {
-	MDB_env *env;
-	MDB_dbi meta, log, heads, certs, rec, bykey, forks;
-	MDB_dbi invites, peers, refused, revoked; /* NO_DBI when absent from a read-only store */
-	MDB_dbi peerheads;                        /* likewise (offline bundles) */
-	MDB_dbi revpending;                       /* likewise (revocations ahead of their cert) */
-	MDB_dbi held;                             /* likewise (changesets stamped ahead) */
+	struct db *db;
+	db_dbi meta, log, heads, certs, rec, bykey, forks;
+	db_dbi invites, peers, refused, revoked; /* DB_NONE when absent from a read-only store */
+	db_dbi peerheads;                        /* likewise (offline bundles) */
+	db_dbi revpending;                       /* likewise (revocations ahead of their cert) */
+	db_dbi held;                             /* likewise (changesets stamped ahead) */
 	char path[4096];
 	bool rdonly;      /* opened with STORE_RDONLY */
 	bool marked_full; /* STORE_FULL_MARK exists (as far as this process knows) */
@@ -54,118 +53,62 @@ struct store {
 	struct auth cache[AUTH_CACHE];
 };
 
-/* The one place LMDB's error codes become ours (clock.c calls it as store_lmdb_err). */
-static inline int lmdb_err(int rc)
-{
-	switch (rc) {
-	case 0:
-		return 0;
-	case MDB_NOTFOUND:
-		return PK_ENOTFOUND;
-	case MDB_CORRUPTED:
-	case MDB_PAGE_NOTFOUND:
-	case MDB_INVALID:
-		return PK_ECORRUPT;
-	case MDB_VERSION_MISMATCH:
-		return PK_EVERSION;
-	case ENOMEM:
-		return PK_ENOMEM;
-	case EACCES:
-	case EPERM:
-		return PK_EPERM;
-	case ENOSPC:
-	case EDQUOT:
-	case MDB_MAP_FULL:
-		return PK_ENOSPC;
-	default:
-		return PK_ESTORE;
-	}
-}
-
-/* Big-endian integers, so that keys holding them sort as the numbers do. */
-static inline void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static inline uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-/* A copied entry from a scan page. */
-struct entry {
-	uint8_t *key, *val;
-	size_t klen, vlen;
-	size_t offset; /* of the value in the data file */
-};
-
 /* ---- helpers one file defines for the others ------------------------------------------ */
 
 /* store.c */
-/* mdb_txn_commit, but a full device says so (EIO turned ENOSPC) and STORE_FULL_MARK is kept. */
-int st_txn_commit(struct store *s, MDB_txn *txn);
-/* The meta entry name, in txn: 0, PK_ENOTFOUND or a store failure. */
-int st_meta_get(MDB_txn *txn, struct store *s, const char *name, MDB_val *v);
-/* Sets the meta entry name, in txn. */
-int st_meta_put(MDB_txn *txn, struct store *s, const char *name, const void *data, size_t len);
-/* The node identity from meta, in txn; PK_ENOTFOUND before store_node_init. */
-int st_node_read(MDB_txn *txn, struct store *s, struct store_node *n);
-/* origin's head in txn (all zero when nothing is held from it). */
-int st_head_read(MDB_txn *txn, struct store *s, const uint8_t *origin, struct store_head *h);
-/* Writes origin's head, in txn. */
-int st_head_write(MDB_txn *txn, struct store *s, const uint8_t *origin, const struct store_head *h);
+/* The meta entry name, in t: 0, PK_ENOTFOUND or a store failure. */
+int st_meta_get(struct db_txn *t, struct store *s, const char *name, struct db_val *v);
+/* Sets the meta entry name, in t. */
+int st_meta_put(struct db_txn *t, struct store *s, const char *name, const void *data, size_t len);
+/* The node identity from meta, in t; PK_ENOTFOUND before store_node_init. */
+int st_node_read(struct db_txn *t, struct store *s, struct store_node *n);
+/* origin's head in t (all zero when nothing is held from it). */
+int st_head_read(struct db_txn *t, struct store *s, const uint8_t *origin, struct store_head *h);
+/* Writes origin's head, in t. */
+int st_head_write(struct db_txn *t, struct store *s, const uint8_t *origin,
+                  const struct store_head *h);
 /* The log table's key: origin then seq, big-endian. */
 void st_log_key(uint8_t key[PK_PUB_BYTES + 8], const uint8_t *origin, uint64_t seq);
 /* Keeps both changesets of a fork as evidence (the held one is `held`). */
-int st_fork_record(MDB_txn *txn, struct store *s, const struct pk_changeset *cs,
-                   const MDB_val *held);
+int st_fork_record(struct db_txn *t, struct store *s, const struct pk_changeset *cs,
+                   const struct db_val *held);
 /* The records table's key of op (coll \0 region \0 key), or with index the key index's. */
 size_t st_rec_key(uint8_t *buf, const struct pk_op *op, bool index);
 /* (hlc, origin) ordering: negative when a < b. */
 int st_version_cmp(uint64_t ha, const uint8_t *oa, uint64_t hb, const uint8_t *ob);
 /* Last writer wins: writes op of cs to the records (and the index when new). */
-int st_rec_apply(MDB_txn *txn, struct store *s, const struct pk_changeset *cs,
+int st_rec_apply(struct db_txn *t, struct store *s, const struct pk_changeset *cs,
                  const struct pk_op *op, uint8_t *scratch);
-/* Visits every entry of dbi under prefix, a page at a time, with no transaction open
- * during visit(). Returns the number of visits that returned 0, or an error. */
-int st_scan(struct store *s, MDB_dbi dbi, const void *prefix, size_t plen,
-            int (*visit)(const struct entry *e, void *arg), void *arg);
 /* Splits a records-table entry into a store_record (pointers into key and val). */
 int st_rec_decode(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen, size_t offset,
                   struct store_record *r);
 
 /* trust.c */
 /* origin's chain from the certs table, root-issued first; returns its length or an error. */
-int st_chain_load(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_BYTES],
+int st_chain_load(struct db_txn *t, struct store *s, const uint8_t origin[PK_PUB_BYTES],
                   struct pk_cert chain[PK_CHAIN_MAX], struct pk_diag *d);
 /* The keys from the root down to the subject of chain[n - 1]; returns n + 1. */
 int st_chain_path(const struct store *s, const struct pk_cert *chain, int n,
                   uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES]);
 /* The region origin may write at `at` and its path from the root (SPEC section 8, step 9). */
-int st_authority(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_t at,
+int st_authority(struct db_txn *t, struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_t at,
                  char region[PK_REGION_MAX + 1], uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES],
                  int *npath, struct pk_diag *d);
 /* PK_EREVOKED when a key on path was revoked from a clock below hlc. */
-int st_path_revoked(MDB_txn *txn, struct store *s, uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES],
+int st_path_revoked(struct db_txn *t, struct store *s, uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES],
                     int npath, uint64_t hlc, struct pk_diag *d);
 /* Step 12: cs's revocations name a key other than the root's, in its certificate's region. */
-int st_revocations_check(MDB_txn *txn, struct store *s, const struct pk_changeset *cs,
+int st_revocations_check(struct db_txn *t, struct store *s, const struct pk_changeset *cs,
                          struct pk_diag *d);
 /* Records the revocations of an accepted changeset (at once, or pending). */
-int st_revocations_record(MDB_txn *txn, struct store *s, const struct pk_changeset *cs);
+int st_revocations_record(struct db_txn *t, struct store *s, const struct pk_changeset *cs);
 
 /* apply.c */
-/* Adds count to the refusals kept under tag, in txn. */
-int st_refused_add(MDB_txn *txn, struct store *s, const char *tag, uint64_t count);
+/* Adds count to the refusals kept under tag, in t. */
+int st_refused_add(struct db_txn *t, struct store *s, const char *tag, uint64_t count);
 
 /* fence.c */
 /* In store_write's transaction: lifts a fence whose condition is met, refuses while it holds. */
-int st_fence_check(MDB_txn *txn, struct store *s, uint64_t have, struct pk_diag *d);
+int st_fence_check(struct db_txn *t, struct store *s, uint64_t have, struct pk_diag *d);
 
 #endif

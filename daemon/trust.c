@@ -26,29 +26,27 @@ static void cache_forget(struct store *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
-static int cert_keep(MDB_txn *txn, struct store *s, const struct pk_cert *c, struct pk_diag *d);
+static int cert_keep(struct db_txn *t, struct store *s, const struct pk_cert *c, struct pk_diag *d);
 
 /* Loads origin's chain from the certs table, root-issued first. Views point into LMDB pages
- * and are valid while txn is. Returns the chain length or an error. */
-int st_chain_load(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_BYTES],
+ * and are valid while t is. Returns the chain length or an error. */
+int st_chain_load(struct db_txn *t, struct store *s, const uint8_t origin[PK_PUB_BYTES],
                   struct pk_cert chain[PK_CHAIN_MAX], struct pk_diag *d)
 {
 	struct pk_cert tmp[PK_CHAIN_MAX];
 	const uint8_t *cur = origin;
-	MDB_val k, v;
+	struct db_val v;
 	size_t n = 0;
-	int rc;
+	int err;
 
 	while (n < PK_CHAIN_MAX) {
-		k.mv_size = PK_PUB_BYTES;
-		k.mv_data = (void *)cur;
-		rc = mdb_get(txn, s->certs, &k, &v);
-		if (rc == MDB_NOTFOUND)
+		err = db_get(t, s->certs, cur, PK_PUB_BYTES, &v);
+		if (err == PK_ENOTFOUND)
 			return pk_diagf(d, PK_ECERT, "no certificate for %s key",
 			                n == 0 ? "the origin's" : "an issuer's");
-		if (rc != 0)
-			return lmdb_err(rc);
-		if (pk_cert_decode(v.mv_data, v.mv_size, &tmp[n], d) != 0)
+		if (err != 0)
+			return err;
+		if (pk_cert_decode(v.data, v.len, &tmp[n], d) != 0)
 			return pk_diagf(d, PK_ECORRUPT, "stored certificate does not decode");
 		cur = tmp[n].info.issuer;
 		n++;
@@ -77,7 +75,7 @@ int st_chain_path(const struct store *s, const struct pk_cert *chain, int n,
  * a time at which all are valid), from the cache when it is there. Returns 0, PK_ECERT (no
  * chain held), PK_EEXPIRED (never valid as a whole), another refusal or a store failure.
  */
-static int auth_find(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_BYTES],
+static int auth_find(struct db_txn *t, struct store *s, const uint8_t origin[PK_PUB_BYTES],
                      struct auth *found, struct pk_diag *d)
 {
 	struct pk_cert chain[PK_CHAIN_MAX];
@@ -93,7 +91,7 @@ static int auth_find(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_
 	pthread_mutex_unlock(&s->lock);
 	if (found->used && memcmp(found->pub, origin, PK_PUB_BYTES) == 0)
 		return 0;
-	if ((n = st_chain_load(txn, s, origin, chain, d)) < 0)
+	if ((n = st_chain_load(t, s, origin, chain, d)) < 0)
 		return n;
 	for (int i = 0; i < n; i++) {
 		nb = chain[i].info.not_before > nb ? chain[i].info.not_before : nb;
@@ -122,7 +120,7 @@ static int auth_find(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_
  * The region origin may write, if its chain is valid at `at` (Unix seconds), and the keys from
  * the root down to origin in path (*npath of them).
  */
-int st_authority(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_t at,
+int st_authority(struct db_txn *t, struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_t at,
                  char region[PK_REGION_MAX + 1], uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES],
                  int *npath, struct pk_diag *d)
 {
@@ -137,7 +135,7 @@ int st_authority(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_BYTE
 		*npath = 1;
 		return 0;
 	}
-	if ((err = auth_find(txn, s, origin, &found, d)) != 0)
+	if ((err = auth_find(t, s, origin, &found, d)) != 0)
 		return err;
 	if (at < found.not_before || at > found.not_after)
 		return pk_diagf(d, PK_EEXPIRED,
@@ -149,19 +147,19 @@ int st_authority(MDB_txn *txn, struct store *s, const uint8_t origin[PK_PUB_BYTE
 }
 
 /* The revocation of key, if any: its clock in *hlc. Returns 0, PK_ENOTFOUND or an error. */
-static int revoked_get(MDB_txn *txn, struct store *s, const uint8_t key[PK_PUB_BYTES],
+static int revoked_get(struct db_txn *t, struct store *s, const uint8_t key[PK_PUB_BYTES],
                        uint64_t *hlc)
 {
-	MDB_val k = {PK_PUB_BYTES, (void *)key}, v;
-	int rc;
+	struct db_val v;
+	int err;
 
-	if (s->revoked == NO_DBI)
+	if (s->revoked == DB_NONE)
 		return PK_ENOTFOUND;
-	if ((rc = mdb_get(txn, s->revoked, &k, &v)) != 0)
-		return lmdb_err(rc);
-	if (v.mv_size != REVOKED_BYTES)
+	if ((err = db_get(t, s->revoked, key, PK_PUB_BYTES, &v)) != 0)
+		return err;
+	if (v.len != REVOKED_BYTES)
 		return PK_ECORRUPT;
-	*hlc = get_be64(v.mv_data);
+	*hlc = db_get_be64(v.data);
 	return 0;
 }
 
@@ -169,22 +167,21 @@ static int revoked_get(MDB_txn *txn, struct store *s, const uint8_t key[PK_PUB_B
  * Step 9's revocation check: PK_EREVOKED when a key on the origin's path was revoked from a
  * clock below hlc. Costs one lookup per key on the path, and nothing while no key is revoked.
  */
-int st_path_revoked(MDB_txn *txn, struct store *s, uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES],
+int st_path_revoked(struct db_txn *t, struct store *s, uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES],
                     int npath, uint64_t hlc, struct pk_diag *d)
 {
-	MDB_stat st;
-	uint64_t since;
+	uint64_t since, entries;
 	char hex[17];
-	int rc, err;
+	int err;
 
-	if (s->revoked == NO_DBI)
+	if (s->revoked == DB_NONE)
 		return 0;
-	if ((rc = mdb_stat(txn, s->revoked, &st)) != 0)
-		return lmdb_err(rc);
-	if (st.ms_entries == 0)
+	if ((err = db_count(t, s->revoked, &entries)) != 0)
+		return err;
+	if (entries == 0)
 		return 0;
 	for (int i = 0; i < npath; i++) {
-		err = revoked_get(txn, s, path[i], &since);
+		err = revoked_get(t, s, path[i], &since);
 		if (err == PK_ENOTFOUND)
 			continue;
 		if (err != 0)
@@ -207,50 +204,44 @@ int store_install_chain(struct store *s, const uint8_t root[PK_PUB_BYTES],
 	static const uint8_t none[PK_PUB_BYTES];
 	struct pk_cert chain[PK_CHAIN_MAX];
 	struct store_node node;
-	MDB_txn *txn;
-	int rc, err;
+	struct db_txn t;
+	int err;
 
 	if (n == 0 || n > PK_CHAIN_MAX)
 		return pk_diagf(d, PK_ECERT, "a chain holds 1 to %d certificates", PK_CHAIN_MAX);
 	for (size_t i = 0; i < n; i++)
 		if ((err = pk_cert_decode(certs[i], lens[i], &chain[i], d)) != 0)
 			return err;
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
-		return lmdb_err(rc);
-	if ((err = st_node_read(txn, s, &node)) != 0)
-		goto fail;
+	db_txn_begin(&t, s->db, 0);
+	if ((err = st_node_read(&t, s, &node)) != 0)
+		goto out;
 	if (memcmp(node.root, none, PK_PUB_BYTES) != 0 &&
 	    memcmp(node.root, root, PK_PUB_BYTES) != 0) {
 		err = pk_diagf(d, PK_ECERT, "the certificates chain to another national root");
-		goto fail;
+		goto out;
 	}
 	if ((err = pk_cert_chain_check(root, chain, n, now, d)) != 0)
-		goto fail;
+		goto out;
 	if (memcmp(chain[n - 1].info.subject, node.pub, PK_PUB_BYTES) != 0) {
 		err = pk_diagf(d, PK_ECERT, "the certificate is for another node's key");
-		goto fail;
+		goto out;
 	}
 	if (strcmp(chain[n - 1].info.region, node.region) != 0) {
 		err = pk_diagf(d, PK_EREGION, "the certificate grants region '%s', not '%s'",
 		               chain[n - 1].info.region, node.region);
-		goto fail;
+		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
-		if ((err = cert_keep(txn, s, &chain[i], d)) != 0)
-			goto fail;
-	if ((err = st_meta_put(txn, s, "root", root, PK_PUB_BYTES)) != 0 ||
-	    (err = st_meta_put(txn, s, "certified", "1", 1)) != 0)
-		goto fail;
-	if ((rc = st_txn_commit(s, txn)) != 0) {
-		cache_forget(s);
-		return store_diag(s, lmdb_err(rc), d);
+		if ((err = cert_keep(&t, s, &chain[i], d)) != 0)
+			goto out;
+	st_meta_put(&t, s, "root", root, PK_PUB_BYTES);
+	st_meta_put(&t, s, "certified", "1", 1);
+out:
+	db_txn_fail(&t, err);
+	if ((err = db_txn_commit(&t)) == 0) {
+		memcpy(s->root, root, PK_PUB_BYTES);
+		s->have_root = true;
 	}
-	memcpy(s->root, root, PK_PUB_BYTES);
-	s->have_root = true;
-	cache_forget(s);
-	return 0;
-fail:
-	mdb_txn_abort(txn);
 	cache_forget(s);
 	return store_diag(s, err, d);
 }
@@ -259,16 +250,16 @@ int store_chain_get(struct store *s, const uint8_t origin[PK_PUB_BYTES],
                     int (*fn)(const uint8_t *cert, size_t len, void *arg), void *arg)
 {
 	struct pk_cert chain[PK_CHAIN_MAX];
-	MDB_txn *txn;
-	int rc, n;
+	struct db_txn t;
+	int err, n;
 
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return lmdb_err(rc);
-	n = st_chain_load(txn, s, origin, chain, NULL);
+	if ((err = db_txn_begin(&t, s->db, DB_RDONLY)) != 0)
+		return err;
+	n = st_chain_load(&t, s, origin, chain, NULL);
 	for (int i = 0; i < n; i++)
 		if (fn(chain[i].raw, chain[i].raw_len, arg) != 0)
 			break;
-	mdb_txn_abort(txn);
+	db_txn_end(&t);
 	return n < 0 ? n : 0;
 }
 
@@ -309,15 +300,15 @@ static int revocation_key(const struct pk_op *op, uint8_t key[PK_PUB_BYTES])
  * store holds that key's certificate, is filed under the certificate's region. Returns 0, a
  * refusal (PK_EREGION, PK_EDECODE) with a sentence in d, or a store failure.
  */
-int st_revocations_check(MDB_txn *txn, struct store *s, const struct pk_changeset *cs,
+int st_revocations_check(struct db_txn *t, struct store *s, const struct pk_changeset *cs,
                          struct pk_diag *d)
 {
 	uint8_t key[PK_PUB_BYTES];
 	struct pk_cs_iter it;
 	struct pk_cert c;
 	struct pk_op op;
-	MDB_val k = {PK_PUB_BYTES, key}, v;
-	int rc;
+	struct db_val v;
+	int err;
 
 	pk_cs_iter_init(&it, cs);
 	for (uint32_t i = 0; pk_cs_iter_next(&it, &op); i++) {
@@ -327,12 +318,12 @@ int st_revocations_check(MDB_txn *txn, struct store *s, const struct pk_changese
 			return pk_diagf(d, PK_EDECODE, "operation %u: revocation names no key", i);
 		if (memcmp(key, s->root, PK_PUB_BYTES) == 0)
 			return pk_diagf(d, PK_EREGION, "operation %u revokes the root key", i);
-		rc = mdb_get(txn, s->certs, &k, &v);
-		if (rc == MDB_NOTFOUND)
+		err = db_get(t, s->certs, key, PK_PUB_BYTES, &v);
+		if (err == PK_ENOTFOUND)
 			continue;
-		if (rc != 0)
-			return lmdb_err(rc);
-		if (pk_cert_decode(v.mv_data, v.mv_size, &c, NULL) != 0)
+		if (err != 0)
+			return err;
+		if (pk_cert_decode(v.data, v.len, &c, NULL) != 0)
 			return PK_ECORRUPT;
 		if (strlen(c.info.region) != op.region_len ||
 		    memcmp(c.info.region, op.region, op.region_len) != 0)
@@ -349,27 +340,26 @@ int st_revocations_check(MDB_txn *txn, struct store *s, const struct pk_changese
  * Records key as revoked from `by` (REVOKED_BYTES: the revoking changeset's hlc, origin and
  * seq), keeping the earliest clock when revoked twice.
  */
-static int revoked_put(MDB_txn *txn, struct store *s, const uint8_t key[PK_PUB_BYTES],
+static int revoked_put(struct db_txn *t, struct store *s, const uint8_t key[PK_PUB_BYTES],
                        const uint8_t by[REVOKED_BYTES])
 {
-	MDB_val k = {PK_PUB_BYTES, (void *)key}, v = {REVOKED_BYTES, (void *)by};
 	uint64_t since;
 	int err;
 
-	err = revoked_get(txn, s, key, &since);
-	if (err == 0 && since <= get_be64(by))
+	err = revoked_get(t, s, key, &since);
+	if (err == 0 && since <= db_get_be64(by))
 		return 0;
 	if (err != 0 && err != PK_ENOTFOUND)
 		return err;
-	return lmdb_err(mdb_put(txn, s->revoked, &k, &v, 0));
+	return db_put(t, s->revoked, key, PK_PUB_BYTES, by, REVOKED_BYTES);
 }
 
 /* A revocation's entry: the revoking changeset's hlc, origin and seq. */
 static void revoked_by(uint8_t by[REVOKED_BYTES], const struct pk_changeset *cs)
 {
-	put_be64(by, cs->hlc);
+	db_put_be64(by, cs->hlc);
 	memcpy(by + 8, cs->origin, PK_PUB_BYTES);
-	put_be64(by + 8 + PK_PUB_BYTES, cs->seq);
+	db_put_be64(by + 8 + PK_PUB_BYTES, cs->seq);
 }
 
 /*
@@ -377,23 +367,24 @@ static void revoked_by(uint8_t by[REVOKED_BYTES], const struct pk_changeset *cs)
  * key ‖ the op's region, the earliest per (key, region). It takes effect when the certificate
  * arrives and its region is that region (revocations_settle); SPEC section 9.
  */
-static int pending_put(MDB_txn *txn, struct store *s, const uint8_t key[PK_PUB_BYTES],
+static int pending_put(struct db_txn *t, struct store *s, const uint8_t key[PK_PUB_BYTES],
                        const struct pk_op *op, const uint8_t by[REVOKED_BYTES])
 {
-	uint8_t kb[PK_PUB_BYTES + PK_REGION_MAX];
-	MDB_val k = {PK_PUB_BYTES + op->region_len, kb}, v, nv = {REVOKED_BYTES, (void *)by};
-	int rc;
+	struct db_key k;
+	struct db_val v;
+	int err;
 
-	if (s->revpending == NO_DBI || op->region_len > PK_REGION_MAX)
+	if (s->revpending == DB_NONE || op->region_len > PK_REGION_MAX)
 		return PK_ESTORE;
-	memcpy(kb, key, PK_PUB_BYTES);
-	memcpy(kb + PK_PUB_BYTES, op->region, op->region_len);
-	rc = mdb_get(txn, s->revpending, &k, &v);
-	if (rc == 0 && v.mv_size == REVOKED_BYTES && get_be64(v.mv_data) <= get_be64(by))
+	db_key_init(&k);
+	db_key_bytes(&k, key, PK_PUB_BYTES);
+	db_key_bytes(&k, op->region, op->region_len);
+	err = db_get(t, s->revpending, k.buf, k.len, &v);
+	if (err == 0 && v.len == REVOKED_BYTES && db_get_be64(v.data) <= db_get_be64(by))
 		return 0;
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return lmdb_err(rc);
-	return lmdb_err(mdb_put(txn, s->revpending, &k, &nv, 0));
+	if (err != 0 && err != PK_ENOTFOUND)
+		return err;
+	return db_put(t, s->revpending, k.buf, k.len, by, REVOKED_BYTES);
 }
 
 /*
@@ -402,51 +393,45 @@ static int pending_put(MDB_txn *txn, struct store *s, const uint8_t key[PK_PUB_B
  * under another region: by a node that does not cover it) are dropped. Costs one cursor step
  * per pending entry of the key, nothing when there is none.
  */
-static int revocations_settle(MDB_txn *txn, struct store *s, const struct pk_cert *c)
+static int revocations_settle(struct db_txn *t, struct store *s, const struct pk_cert *c)
 {
-	MDB_cursor *cur;
-	MDB_val k = {PK_PUB_BYTES, (void *)c->info.subject}, v;
+	struct db_cur cur;
 	size_t rlen = strlen(c->info.region);
-	int rc, err = 0;
+	int err = 0;
 
-	if (s->revpending == NO_DBI)
+	if (s->revpending == DB_NONE)
 		return 0;
-	if ((rc = mdb_cursor_open(txn, s->revpending, &cur)) != 0)
-		return lmdb_err(rc);
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size < PK_PUB_BYTES ||
-		    memcmp(k.mv_data, c->info.subject, PK_PUB_BYTES) != 0)
-			break;
-		if (v.mv_size != REVOKED_BYTES) {
+	if ((err = db_cur_open(&cur, t, s->revpending)) != 0)
+		return err;
+	for (bool on = db_cur_prefix(&cur, c->info.subject, PK_PUB_BYTES); on;
+	     on = db_cur_next(&cur)) {
+		if (cur.v.len != REVOKED_BYTES) {
 			err = PK_ECORRUPT;
 			break;
 		}
-		if (k.mv_size - PK_PUB_BYTES == rlen &&
-		    memcmp((const uint8_t *)k.mv_data + PK_PUB_BYTES, c->info.region, rlen) == 0 &&
-		    (err = revoked_put(txn, s, c->info.subject, v.mv_data)) != 0)
+		if (cur.k.len - PK_PUB_BYTES == rlen &&
+		    memcmp((const uint8_t *)cur.k.data + PK_PUB_BYTES, c->info.region, rlen) == 0 &&
+		    (err = revoked_put(t, s, c->info.subject, cur.v.data)) != 0)
 			break;
-		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+		if ((err = db_cur_del(&cur)) != 0)
 			break;
 	}
-	mdb_cursor_close(cur);
-	if (err != 0)
-		return err;
-	return rc == MDB_NOTFOUND || rc == 0 ? 0 : lmdb_err(rc);
+	db_cur_close(&cur);
+	return err != 0 ? err : t->err;
 }
 
 /*
  * Records the revocations of an accepted changeset (checked by st_revocations_check): at once
  * when the revoked key's certificate is held (its region was checked), else as pending.
  */
-int st_revocations_record(MDB_txn *txn, struct store *s, const struct pk_changeset *cs)
+int st_revocations_record(struct db_txn *t, struct store *s, const struct pk_changeset *cs)
 {
 	uint8_t key[PK_PUB_BYTES], by[REVOKED_BYTES];
-	MDB_val k = {PK_PUB_BYTES, key}, v;
+	struct db_val v;
 	struct pk_cs_iter it;
 	struct pk_op op;
 	bool any = false;
-	int rc, err;
+	int err;
 
 	revoked_by(by, cs);
 	pk_cs_iter_init(&it, cs);
@@ -455,13 +440,11 @@ int st_revocations_record(MDB_txn *txn, struct store *s, const struct pk_changes
 			continue;
 		if (revocation_key(&op, key) != 0)
 			return PK_ECORRUPT; /* st_revocations_check passed it */
-		rc = mdb_get(txn, s->certs, &k, &v);
-		if (rc == MDB_NOTFOUND)
-			err = pending_put(txn, s, key, &op, by);
-		else if (rc == 0)
-			err = revoked_put(txn, s, key, by);
-		else
-			err = lmdb_err(rc);
+		err = db_get(t, s->certs, key, PK_PUB_BYTES, &v);
+		if (err == PK_ENOTFOUND)
+			err = pending_put(t, s, key, &op, by);
+		else if (err == 0)
+			err = revoked_put(t, s, key, by);
 		if (err != 0)
 			return err;
 		any = true;
@@ -475,14 +458,14 @@ int st_revocations_record(MDB_txn *txn, struct store *s, const struct pk_changes
 
 int store_revoked(struct store *s, const uint8_t key[PK_PUB_BYTES], uint64_t *since_hlc)
 {
-	MDB_txn *txn;
+	struct db_txn t;
 	uint64_t hlc = 0;
-	int rc, err;
+	int err;
 
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return lmdb_err(rc);
-	err = revoked_get(txn, s, key, &hlc);
-	mdb_txn_abort(txn);
+	if ((err = db_txn_begin(&t, s->db, DB_RDONLY)) != 0)
+		return err;
+	err = revoked_get(&t, s, key, &hlc);
+	db_txn_end(&t);
 	if (err == 0 && since_hlc != NULL)
 		*since_hlc = hlc;
 	return err;
@@ -497,7 +480,7 @@ int store_revoked(struct store *s, const uint8_t key[PK_PUB_BYTES], uint64_t *si
  * PK_ENOTFOUND when the issuer's certificate is not held (it may come later in the same
  * message), a refusal (PK_ESIG, PK_ECERT, PK_EEXPIRED) with a sentence, or a store failure.
  */
-static int cert_link(MDB_txn *txn, struct store *s, const struct pk_cert *c, struct pk_diag *d)
+static int cert_link(struct db_txn *t, struct store *s, const struct pk_cert *c, struct pk_diag *d)
 {
 	const struct pk_cert_info *in = &c->info;
 	struct auth up;
@@ -513,7 +496,7 @@ static int cert_link(MDB_txn *txn, struct store *s, const struct pk_cert *c, str
 		up.not_after = UINT64_MAX;
 		up.npath = 1;
 	} else {
-		err = auth_find(txn, s, in->issuer, &up, d);
+		err = auth_find(t, s, in->issuer, &up, d);
 		if (err == PK_ECERT) {
 			pk_hex(hex, in->issuer, 8);
 			pk_diagf(d, PK_ECERT,
@@ -547,25 +530,25 @@ static int cert_link(MDB_txn *txn, struct store *s, const struct pk_cert *c, str
  * so that nothing the held certificate authorised stops being authorised. Identical bytes:
  * nothing to do. A first certificate for the subject settles its pending revocations.
  */
-static int cert_keep(MDB_txn *txn, struct store *s, const struct pk_cert *c, struct pk_diag *d)
+static int cert_keep(struct db_txn *t, struct store *s, const struct pk_cert *c, struct pk_diag *d)
 {
 	const struct pk_cert_info *in = &c->info;
-	MDB_val k = {PK_PUB_BYTES, (void *)in->subject}, v, nv = {c->raw_len, (void *)c->raw};
+	struct db_val v;
 	struct pk_cert held;
 	char hex[17];
-	int rc;
+	int err;
 
-	rc = mdb_get(txn, s->certs, &k, &v);
-	if (rc == MDB_NOTFOUND) {
-		if ((rc = mdb_put(txn, s->certs, &k, &nv, 0)) != 0)
-			return lmdb_err(rc);
-		return revocations_settle(txn, s, c);
+	err = db_get(t, s->certs, in->subject, PK_PUB_BYTES, &v);
+	if (err == PK_ENOTFOUND) {
+		if ((err = db_put(t, s->certs, in->subject, PK_PUB_BYTES, c->raw, c->raw_len)) != 0)
+			return err;
+		return revocations_settle(t, s, c);
 	}
-	if (rc != 0)
-		return lmdb_err(rc);
-	if (v.mv_size == c->raw_len && memcmp(v.mv_data, c->raw, c->raw_len) == 0)
+	if (err != 0)
+		return err;
+	if (v.len == c->raw_len && memcmp(v.data, c->raw, c->raw_len) == 0)
 		return 0;
-	if (pk_cert_decode(v.mv_data, v.mv_size, &held, NULL) != 0)
+	if (pk_cert_decode(v.data, v.len, &held, NULL) != 0)
 		return PK_ECORRUPT;
 	if (memcmp(held.info.issuer, in->issuer, PK_PUB_BYTES) != 0 ||
 	    strcmp(held.info.region, in->region) != 0 || in->serial <= held.info.serial ||
@@ -579,8 +562,8 @@ static int cert_keep(MDB_txn *txn, struct store *s, const struct pk_cert *c, str
 		                hex, held.info.name, held.info.region,
 		                (unsigned long long)held.info.serial);
 	}
-	if ((rc = mdb_put(txn, s->certs, &k, &nv, 0)) != 0)
-		return lmdb_err(rc);
+	if ((err = db_put(t, s->certs, in->subject, PK_PUB_BYTES, c->raw, c->raw_len)) != 0)
+		return err;
 	cache_forget(s);
 	return 0;
 }
@@ -590,10 +573,10 @@ int store_certs_put(struct store *s, const struct store_blob *certs, size_t n, i
 {
 	struct pk_cert *c = NULL;
 	struct pk_diag scratch;
-	MDB_txn *txn = NULL;
+	struct db_txn t;
 	size_t left = 0, kept = 0;
 	bool progress = true;
-	int rc, err = 0;
+	int err = 0;
 
 	if (stored != NULL)
 		*stored = 0;
@@ -610,10 +593,7 @@ int store_certs_put(struct store *s, const struct store_blob *certs, size_t n, i
 			left++;
 		}
 	}
-	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
-		err = lmdb_err(rc);
-		goto out;
-	}
+	db_txn_begin(&t, s->db, 0);
 	/*
 	 * A certificate whose issuer is certified by another certificate of the same message
 	 * waits for it: each pass stores those whose issuer is held by now. A chain is at most
@@ -626,13 +606,13 @@ int store_certs_put(struct store *s, const struct store_blob *certs, size_t n, i
 
 			if (errs[i] != PK_ENOTFOUND)
 				continue;
-			err = cert_link(txn, s, &c[i], d);
+			err = cert_link(&t, s, &c[i], d);
 			if (err == 0)
-				err = cert_keep(txn, s, &c[i], d);
+				err = cert_keep(&t, s, &c[i], d);
 			if (err == PK_ENOTFOUND)
 				continue;
 			if (err == PK_ESTORE || err == PK_ENOMEM || err == PK_ECORRUPT ||
-			    err == PK_EIO)
+			    err == PK_EIO || t.err != 0)
 				goto out;
 			errs[i] = err;
 			left--;
@@ -648,15 +628,10 @@ int store_certs_put(struct store *s, const struct store_blob *certs, size_t n, i
 		if (errs[i] == PK_ENOTFOUND)
 			errs[i] = PK_ECERT; /* the sentence was filled by cert_link */
 	err = 0;
-	rc = st_txn_commit(s, txn);
-	txn = NULL;
-	if (rc != 0)
-		err = lmdb_err(rc);
-	else if (stored != NULL)
-		*stored = kept;
 out:
-	if (txn != NULL)
-		mdb_txn_abort(txn);
+	db_txn_fail(&t, err);
+	if ((err = db_txn_commit(&t)) == 0 && stored != NULL)
+		*stored = kept;
 	if (err != 0)
 		cache_forget(s); /* it may hold chains of this aborted transaction */
 	free(c);
@@ -665,21 +640,20 @@ out:
 
 int store_cert_get(struct store *s, const uint8_t subject[PK_PUB_BYTES], uint8_t *buf, size_t *len)
 {
-	MDB_val k = {PK_PUB_BYTES, (void *)subject}, v;
-	MDB_txn *txn;
-	int rc;
+	struct db_txn t;
+	struct db_val v;
+	int err;
 
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return lmdb_err(rc);
-	rc = mdb_get(txn, s->certs, &k, &v);
-	if (rc == 0 && v.mv_size > PK_CERT_MAX_BYTES)
-		rc = MDB_CORRUPTED;
-	if (rc == 0) {
-		memcpy(buf, v.mv_data, v.mv_size);
-		*len = v.mv_size;
+	db_txn_begin(&t, s->db, DB_RDONLY);
+	err = db_get(&t, s->certs, subject, PK_PUB_BYTES, &v);
+	if (err == 0 && v.len > PK_CERT_MAX_BYTES)
+		err = PK_ECORRUPT;
+	if (err == 0) {
+		memcpy(buf, v.data, v.len);
+		*len = v.len;
 	}
-	mdb_txn_abort(txn);
-	return lmdb_err(rc);
+	db_txn_end(&t);
+	return err;
 }
 
 int store_cert_put(struct store *s, const uint8_t *cert, size_t len, struct pk_diag *d)

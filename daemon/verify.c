@@ -46,7 +46,7 @@ struct vcs {
 
 struct verifier {
 	struct store *s;
-	MDB_txn *txn;
+	struct db_txn t;
 	void (*problem)(const char *where, const char *what, void *arg);
 	void *arg;
 	struct store_verify_stats *st;
@@ -212,7 +212,7 @@ static void check_head(struct verifier *v, const uint8_t *origin, const struct s
 	char o[17];
 
 	short_hex(o, origin);
-	if (st_head_read(v->txn, v->s, origin, &h) != 0 || h.seq != walked->seq ||
+	if (st_head_read(&v->t, v->s, origin, &h) != 0 || h.seq != walked->seq ||
 	    memcmp(h.hash, walked->hash, PK_HASH_BYTES) != 0 || h.hlc != walked->hlc)
 		vfail(v, NULL, "head does not match the last changeset of the log",
 		      "head of origin %s", o);
@@ -225,23 +225,22 @@ static void check_ops(struct verifier *v, const struct pk_changeset *cs, const c
 	uint8_t key[REC_KEY_MAX];
 	struct pk_cs_iter it;
 	struct pk_op op;
-	MDB_val k, val;
+	struct db_val val;
 	const uint8_t *m;
 
 	pk_cs_iter_init(&it, cs);
 	while (pk_cs_iter_next(&it, &op)) {
-		k.mv_size = st_rec_key(key, &op, false);
-		k.mv_data = key;
-		if (mdb_get(v->txn, v->s->rec, &k, &val) != 0 || val.mv_size < REC_META) {
+		if (db_get(&v->t, v->s->rec, key, st_rec_key(key, &op, false), &val) != 0 ||
+		    val.len < REC_META) {
 			vfail(v, NULL, "record named by the log is missing",
 			      "record %.*s/%.*s/%.*s (origin %s seq %llu)", (int)op.coll_len,
 			      op.coll, (int)op.region_len, op.region, (int)op.key_len, op.key, o,
 			      (unsigned long long)cs->seq);
 			continue;
 		}
-		m = val.mv_data;
-		if (st_version_cmp(get_be64(m), m + 8, cs->hlc, cs->origin) < 0) {
-			vfail(v, val.mv_data, "record is older than a changeset in the log",
+		m = val.data;
+		if (st_version_cmp(db_get_be64(m), m + 8, cs->hlc, cs->origin) < 0) {
+			vfail(v, val.data, "record is older than a changeset in the log",
 			      "record %.*s/%.*s/%.*s", (int)op.coll_len, op.coll,
 			      (int)op.region_len, op.region, (int)op.key_len, op.key);
 			continue;
@@ -256,50 +255,51 @@ static int verify_log(struct verifier *v)
 	struct store_head walked;
 	struct pk_diag why;
 	uint8_t origin[PK_PUB_BYTES];
-	MDB_cursor *cur;
-	MDB_val k, val;
+	struct db_cur cur;
+	struct db_val k, val;
 	char o[17];
 	bool have = false;
-	int rc;
+	int err;
 
-	if ((rc = mdb_cursor_open(v->txn, v->s->log, &cur)) != 0)
-		return lmdb_err(rc);
+	if ((err = db_cur_open(&cur, &v->t, v->s->log)) != 0)
+		return err;
 	memset(&walked, 0, sizeof(walked));
-	for (rc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) {
+	for (bool on = db_cur_first(&cur); on; on = db_cur_next(&cur)) {
+		k = cur.k;
+		val = cur.v;
 		v->st->changesets++;
-		if (k.mv_size != PK_PUB_BYTES + 8) {
-			vfail(v, val.mv_data, "log key has the wrong length", "log entry");
+		if (k.len != PK_PUB_BYTES + 8) {
+			vfail(v, val.data, "log key has the wrong length", "log entry");
 			continue;
 		}
-		if (!have || memcmp(origin, k.mv_data, PK_PUB_BYTES) != 0) {
+		if (!have || memcmp(origin, k.data, PK_PUB_BYTES) != 0) {
 			if (have)
 				check_head(v, origin, &walked);
-			memcpy(origin, k.mv_data, PK_PUB_BYTES);
+			memcpy(origin, k.data, PK_PUB_BYTES);
 			memset(&walked, 0, sizeof(walked));
 			have = true;
 		}
 		short_hex(o, origin);
-		uint64_t seq = get_be64((uint8_t *)k.mv_data + PK_PUB_BYTES);
-		if (pk_cs_decode(val.mv_data, val.mv_size, &cs, &why) != 0) {
-			vfail(v, val.mv_data, why.msg, "changeset origin %s seq %llu", o,
+		uint64_t seq = db_get_be64((uint8_t *)k.data + PK_PUB_BYTES);
+		if (pk_cs_decode(val.data, val.len, &cs, &why) != 0) {
+			vfail(v, val.data, why.msg, "changeset origin %s seq %llu", o,
 			      (unsigned long long)seq);
 			continue;
 		}
 		if (memcmp(cs.origin, origin, PK_PUB_BYTES) != 0 || cs.seq != seq)
-			vfail(v, val.mv_data, "changeset is filed under another origin or sequence",
+			vfail(v, val.data, "changeset is filed under another origin or sequence",
 			      "changeset origin %s seq %llu", o, (unsigned long long)seq);
 		else if (!pk_cs_sig_ok(&cs))
-			vfail(v, val.mv_data, "signature does not verify",
+			vfail(v, val.data, "signature does not verify",
 			      "changeset origin %s seq %llu", o, (unsigned long long)seq);
 		else if (seq != walked.seq + 1 ||
 		         (seq > 1 && memcmp(cs.prev, walked.hash, PK_HASH_BYTES) != 0))
-			vfail(v, val.mv_data,
+			vfail(v, val.data,
 			      "hash chain broken (previous changeset missing or "
 			      "different)",
 			      "changeset origin %s seq %llu", o, (unsigned long long)seq);
 		else if (pk_cs_check_records(&cs, &why) != 0)
-			vfail(v, val.mv_data, why.msg, "changeset origin %s seq %llu", o,
+			vfail(v, val.data, why.msg, "changeset origin %s seq %llu", o,
 			      (unsigned long long)seq);
 		walked.seq = seq;
 		pk_cs_hash(&cs, walked.hash);
@@ -308,35 +308,35 @@ static int verify_log(struct verifier *v)
 	}
 	if (have)
 		check_head(v, origin, &walked);
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : lmdb_err(rc);
+	db_cur_close(&cur);
+	return v->t.err;
 }
 
 /* Every record must come from an op in the changeset it names, with the same value. */
-static void check_record(struct verifier *v, MDB_val *k, MDB_val *val)
+static void check_record(struct verifier *v, struct db_val *k, struct db_val *val)
 {
 	uint8_t lk[PK_PUB_BYTES + 8], ik[REC_KEY_MAX];
 	struct store_record r;
 	struct pk_changeset cs;
 	struct pk_op op;
 	struct vcs *e;
-	MDB_val lkv = {sizeof(lk), lk}, cv, ikv;
+	struct db_val cv;
 	uint8_t kcopy[REC_KEY_MAX + 1];
 	bool found = false, same = false;
 
-	if (k->mv_size > REC_KEY_MAX ||
-	    (memcpy(kcopy, k->mv_data, k->mv_size), kcopy[k->mv_size] = 0,
-	     st_rec_decode(kcopy, k->mv_size, val->mv_data, val->mv_size, 0, &r)) != 0) {
-		vfail(v, val->mv_data, "record entry is malformed", "record table");
+	if (k->len > REC_KEY_MAX ||
+	    (memcpy(kcopy, k->data, k->len), kcopy[k->len] = 0,
+	     st_rec_decode(kcopy, k->len, val->data, val->len, 0, &r)) != 0) {
+		vfail(v, val->data, "record entry is malformed", "record table");
 		return;
 	}
 	st_log_key(lk, r.origin, r.seq);
 	if ((e = vcs_find(v, r.origin, r.seq)) != NULL)
 		cs = e->cs;
-	if ((e == NULL && (mdb_get(v->txn, v->s->log, &lkv, &cv) != 0 ||
-	                   pk_cs_decode(cv.mv_data, cv.mv_size, &cs, NULL) != 0)) ||
+	if ((e == NULL && (db_get(&v->t, v->s->log, lk, sizeof(lk), &cv) != 0 ||
+	                   pk_cs_decode(cv.data, cv.len, &cs, NULL) != 0)) ||
 	    cs.hlc != r.hlc) {
-		vfail(v, val->mv_data, "record names a changeset that is not in the log",
+		vfail(v, val->data, "record names a changeset that is not in the log",
 		      "record %s/%s/%s", r.coll, r.region, r.key);
 		return;
 	}
@@ -345,33 +345,32 @@ static void check_record(struct verifier *v, MDB_val *k, MDB_val *val)
 		                 : op.value != NULL && r.value_len == op.value_len &&
 		                       memcmp(r.value, op.value, op.value_len) == 0;
 	if (!found || !same)
-		vfail(v, (const uint8_t *)val->mv_data + REC_META,
+		vfail(v, (const uint8_t *)val->data + REC_META,
 		      found ? "record value differs from its changeset"
 		            : "record's changeset has no operation for it",
 		      "record %s/%s/%s", r.coll, r.region, r.key);
 	pk_op_set(&op, r.coll, r.region, r.key, NULL, 0);
-	ikv.mv_size = st_rec_key(ik, &op, true);
-	ikv.mv_data = ik;
-	if (mdb_get(v->txn, v->s->bykey, &ikv, &cv) != 0)
+	if (db_get(&v->t, v->s->bykey, ik, st_rec_key(ik, &op, true), &cv) != 0)
 		vfail(v, NULL, "record is missing from the key index", "record %s/%s/%s", r.coll,
 		      r.region, r.key);
 }
 
 /* Walks a whole table, calling fn for each entry. */
-static int walk(struct verifier *v, MDB_dbi dbi,
-                void (*fn)(struct verifier *v, MDB_val *k, MDB_val *val))
+static int walk(struct verifier *v, db_dbi dbi,
+                void (*fn)(struct verifier *v, struct db_val *k, struct db_val *val))
 {
-	MDB_cursor *cur;
-	MDB_val k, val;
-	int rc;
+	struct db_cur cur;
+	int err;
 
-	if ((rc = mdb_cursor_open(v->txn, dbi, &cur)) != 0)
-		return lmdb_err(rc);
-	for (rc = mdb_cursor_get(cur, &k, &val, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT))
+	if ((err = db_cur_open(&cur, &v->t, dbi)) != 0)
+		return err;
+	for (bool on = db_cur_first(&cur); on; on = db_cur_next(&cur)) {
+		struct db_val k = cur.k, val = cur.v;
+
 		fn(v, &k, &val);
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : lmdb_err(rc);
+	}
+	db_cur_close(&cur);
+	return v->t.err;
 }
 
 /*
@@ -379,7 +378,7 @@ static int walk(struct verifier *v, MDB_dbi dbi,
  * nested regions, a time when all are valid): a certificate displaced or stored without a
  * chain by an older version shows up here. Reads the certs table, not the cache.
  */
-static bool cert_chains(MDB_txn *txn, struct store *s, const uint8_t key[PK_PUB_BYTES],
+static bool cert_chains(struct db_txn *t, struct store *s, const uint8_t key[PK_PUB_BYTES],
                         struct pk_diag *why)
 {
 	struct pk_cert chain[PK_CHAIN_MAX];
@@ -387,7 +386,7 @@ static bool cert_chains(MDB_txn *txn, struct store *s, const uint8_t key[PK_PUB_
 	struct pk_diag d = {""};
 	int n;
 
-	if ((n = st_chain_load(txn, s, key, chain, &d)) < 0) {
+	if ((n = st_chain_load(t, s, key, chain, &d)) < 0) {
 		pk_diagf(why, n, "does not chain to the root through the held certificates: %s",
 		         d.msg);
 		return false;
@@ -404,73 +403,70 @@ static bool cert_chains(MDB_txn *txn, struct store *s, const uint8_t key[PK_PUB_
 	return true;
 }
 
-static void check_cert(struct verifier *v, MDB_val *k, MDB_val *val)
+static void check_cert(struct verifier *v, struct db_val *k, struct db_val *val)
 {
 	struct pk_cert c;
 	struct pk_diag why;
 
 	v->st->certs++;
-	if (pk_cert_decode(val->mv_data, val->mv_size, &c, &why) != 0)
-		vfail(v, val->mv_data, why.msg, "certificate");
-	else if (k->mv_size != PK_PUB_BYTES || memcmp(k->mv_data, c.info.subject, PK_PUB_BYTES))
-		vfail(v, val->mv_data, "filed under another key", "certificate of '%s'",
-		      c.info.name);
+	if (pk_cert_decode(val->data, val->len, &c, &why) != 0)
+		vfail(v, val->data, why.msg, "certificate");
+	else if (k->len != PK_PUB_BYTES || memcmp(k->data, c.info.subject, PK_PUB_BYTES))
+		vfail(v, val->data, "filed under another key", "certificate of '%s'", c.info.name);
 	else if (!pk_cert_sig_ok(&c))
-		vfail(v, val->mv_data, "signature does not verify", "certificate of '%s'",
+		vfail(v, val->data, "signature does not verify", "certificate of '%s'",
 		      c.info.name);
-	else if (v->s->have_root && !cert_chains(v->txn, v->s, c.info.subject, &why))
-		vfail(v, val->mv_data, why.msg, "certificate of '%s'", c.info.name);
+	else if (v->s->have_root && !cert_chains(&v->t, v->s, c.info.subject, &why))
+		vfail(v, val->data, why.msg, "certificate of '%s'", c.info.name);
 }
 
 /* A head must name a changeset that is in the log (the log walk checks the converse). */
-static void check_head_entry(struct verifier *v, MDB_val *k, MDB_val *val)
+static void check_head_entry(struct verifier *v, struct db_val *k, struct db_val *val)
 {
 	uint8_t lk[PK_PUB_BYTES + 8];
-	MDB_val lkv = {sizeof(lk), lk}, cv;
+	struct db_val cv;
 	char o[17];
 
-	if (k->mv_size != PK_PUB_BYTES || val->mv_size != HEAD_BYTES) {
-		vfail(v, val->mv_data, "head entry is malformed", "heads table");
+	if (k->len != PK_PUB_BYTES || val->len != HEAD_BYTES) {
+		vfail(v, val->data, "head entry is malformed", "heads table");
 		return;
 	}
-	short_hex(o, k->mv_data);
-	st_log_key(lk, k->mv_data, get_be64(val->mv_data));
-	if (mdb_get(v->txn, v->s->log, &lkv, &cv) != 0)
-		vfail(v, val->mv_data, "head names a changeset that is not in the log",
+	short_hex(o, k->data);
+	st_log_key(lk, k->data, db_get_be64(val->data));
+	if (db_get(&v->t, v->s->log, lk, sizeof(lk), &cv) != 0)
+		vfail(v, val->data, "head names a changeset that is not in the log",
 		      "head of origin %s", o);
 }
 
-static void count_record(struct verifier *v, MDB_val *k, MDB_val *val)
+static void count_record(struct verifier *v, struct db_val *k, struct db_val *val)
 {
 	v->st->records++;
 	check_record(v, k, val);
 }
 
 /* Each index entry coll\0key\0region must name a record coll\0region\0key. */
-static void check_index(struct verifier *v, MDB_val *k, MDB_val *val)
+static void check_index(struct verifier *v, struct db_val *k, struct db_val *val)
 {
-	const char *p = k->mv_data, *z1, *z2;
+	const char *p = k->data, *z1, *z2;
 	uint8_t rk[REC_KEY_MAX];
-	MDB_val rkv, rv;
+	struct db_val rv;
 	size_t clen, klen, rlen;
 
 	(void)val;
-	z1 = memchr(p, 0, k->mv_size);
-	z2 = z1 ? memchr(z1 + 1, 0, k->mv_size - (size_t)(z1 + 1 - p)) : NULL;
-	if (z2 == NULL || k->mv_size > REC_KEY_MAX) {
+	z1 = memchr(p, 0, k->len);
+	z2 = z1 ? memchr(z1 + 1, 0, k->len - (size_t)(z1 + 1 - p)) : NULL;
+	if (z2 == NULL || k->len > REC_KEY_MAX) {
 		vfail(v, NULL, "index entry is malformed", "key index");
 		return;
 	}
 	clen = (size_t)(z1 - p);
 	klen = (size_t)(z2 - z1 - 1);
-	rlen = k->mv_size - clen - klen - 2;
+	rlen = k->len - clen - klen - 2;
 	memcpy(rk, p, clen + 1);
 	memcpy(rk + clen + 1, z2 + 1, rlen);
 	rk[clen + 1 + rlen] = 0;
 	memcpy(rk + clen + 2 + rlen, z1 + 1, klen);
-	rkv.mv_size = k->mv_size;
-	rkv.mv_data = rk;
-	if (mdb_get(v->txn, v->s->rec, &rkv, &rv) != 0)
+	if (db_get(&v->t, v->s->rec, rk, k->len, &rv) != 0)
 		vfail(v, NULL, "index names a record that does not exist", "key index %.*s/%.*s",
 		      (int)clen, p, (int)klen, z1 + 1);
 }
@@ -479,11 +475,11 @@ int store_verify(struct store *s, void (*problem)(const char *where, const char 
                  void *arg, struct store_verify_stats *stats)
 {
 	struct verifier v = {.s = s, .problem = problem, .arg = arg, .st = stats};
-	int rc, err;
+	int err;
 
 	memset(stats, 0, sizeof(*stats));
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &v.txn)) != 0)
-		return lmdb_err(rc);
+	if ((err = db_txn_begin(&v.t, s->db, DB_RDONLY)) != 0)
+		return err;
 	if ((err = walk(&v, s->certs, check_cert)) == 0 && (err = verify_log(&v)) == 0 &&
 	    (err = walk(&v, s->heads, check_head_entry)) == 0 &&
 	    (err = walk(&v, s->rec, count_record)) == 0)
@@ -491,7 +487,7 @@ int store_verify(struct store *s, void (*problem)(const char *where, const char 
 	if (err == PK_ECORRUPT)
 		vfail(&v, NULL, "LMDB page structure is damaged; the walk stopped here", "store");
 	vcache_free(&v);
-	mdb_txn_abort(v.txn);
+	db_txn_end(&v.t);
 	return err;
 }
 
@@ -520,10 +516,10 @@ int store_check_pages(const char *path,
 	struct lmdbcheck_stats st;
 	char file[4200];
 	struct stat fst;
-	MDB_env *env = NULL;
-	MDB_txn *txn = NULL;
+	struct db *db = NULL;
+	struct db_txn t = {0};
 	void *map = MAP_FAILED;
-	int fd = -1, rc, err;
+	int fd = -1, err;
 
 	*problems = 0;
 	snprintf(file, sizeof(file), "%s/data.mdb", path);
@@ -532,17 +528,9 @@ int store_check_pages(const char *path,
 		goto out;
 	}
 	/* Opening the environment reads only the two meta pages, which LMDB checks itself; the
-	 * read transaction registers this process as a reader of the newest snapshot. */
-	if ((rc = mdb_env_create(&env)) != 0 || (rc = mdb_env_set_maxdbs(env, STORE_MAXDBS)) != 0 ||
-	    (rc = mdb_env_set_mapsize(env, STORE_MAPSIZE)) != 0 ||
-	    (rc = mdb_env_open(env, path, MDB_RDONLY | MDB_NOTLS, 0600)) != 0 ||
-	    (rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0) {
-		/* A file LMDB will not even open is reported by the walk from the newest meta. */
-		if (txn == NULL && env != NULL) {
-			mdb_env_close(env);
-			env = NULL;
-		}
-	}
+	 * read transaction registers this process as a reader of the newest snapshot. A file
+	 * LMDB will not even open is reported by the walk from the newest meta. */
+	db_snapshot_open(path, &db, &t);
 	if (fst.st_size > 0) {
 		map = mmap(NULL, (size_t)fst.st_size, PROT_READ, MAP_SHARED, fd, 0);
 		if (map == MAP_FAILED) {
@@ -551,17 +539,15 @@ int store_check_pages(const char *path,
 		}
 	}
 	err = lmdbcheck(map == MAP_FAILED ? (const uint8_t *)"" : map, (size_t)fst.st_size,
-	                txn != NULL ? mdb_txn_id(txn) : 0, page_problem, &rep, &st);
+	                db_txn_id(&t), page_problem, &rep, &st);
 	*problems = st.problems;
 	if (err == PK_ECORRUPT)
 		err = 0; /* reported through problem() */
 out:
 	if (map != MAP_FAILED)
 		munmap(map, (size_t)fst.st_size);
-	if (txn != NULL)
-		mdb_txn_abort(txn);
-	if (env != NULL)
-		mdb_env_close(env);
+	db_txn_end(&t);
+	db_close(db);
 	if (fd >= 0)
 		close(fd);
 	return err;

@@ -509,7 +509,7 @@ static void test_pokja_store(void **state)
 	assert_int_equal(run(img, (size_t)len, 0, &f, &st), 0);
 	if (f.n)
 		fail_msg("%zu findings, first %s", f.n, f.first);
-	/* The store's named databases (daemon/store.c, open_dbs; SPEC section 11). */
+	/* The store's named databases (daemon/store.c, store_open; SPEC section 11). */
 	assert_int_equal(st.dbs, 14);
 	free(img);
 	tu_rmrf(dir);
