@@ -28,8 +28,11 @@ struct pending {
 static void precheck(struct pending *p, const struct store_blob *b)
 {
 	p->out->err = pk_cs_decode(b->data, b->len, &p->cs, &p->out->why);
+	p->out->decoded = p->out->err == 0;
 	if (p->out->err != 0)
 		return;
+	memcpy(p->out->origin, p->cs.origin, PK_PUB_BYTES);
+	p->out->seq = p->cs.seq;
 	if (!pk_cs_sig_ok(&p->cs)) {
 		p->out->err =
 		    pk_diagf(&p->out->why, PK_ESIG, "changeset signature does not verify");
@@ -239,9 +242,11 @@ int st_refused_add(MDB_txn *txn, struct store *s, const char *tag, uint64_t coun
 	return lmdb_err(mdb_put(txn, s->refused, &k, &v, 0));
 }
 
-/* Counts the batch's refusals by reason (a duplicate is not a refusal), in the batch's
- * transaction: one update per reason, not per changeset. */
-static int refusals_count(MDB_txn *txn, struct store *s, const struct store_outcome *out, size_t n)
+/* Counts the batch's refusals by reason (a duplicate is not a refusal, nor a changeset left out
+ * by the lineage rule when it is not a refusal), in the batch's transaction: one update per
+ * reason, not per changeset. */
+static int refusals_count(MDB_txn *txn, struct store *s, const struct store_outcome *out, size_t n,
+                          bool lineage_counts)
 {
 	uint64_t counts[PK_ERR_COUNT] = {0};
 	int err;
@@ -249,6 +254,8 @@ static int refusals_count(MDB_txn *txn, struct store *s, const struct store_outc
 	for (size_t i = 0; i < n; i++) {
 		int e = out[i].err;
 
+		if (e == PK_ELINEAGE && !lineage_counts)
+			continue;
 		if (e < 0 && e != PK_EEXIST && e != PK_EHELD)
 			counts[-e < PK_ERR_COUNT ? -e : 0]++; /* slot 0: an unknown code */
 	}
@@ -260,8 +267,36 @@ static int refusals_count(MDB_txn *txn, struct store *s, const struct store_outc
 	return 0;
 }
 
+/*
+ * The lineage rule at the receiving end (SPEC section 16), before section 8 as SPEC orders it
+ * (even a changeset whose signature fails is `lineage` when its origin may not come this way).
+ * On the path the authority cache holds, in this transaction: no second read transaction and,
+ * for a valid chain, no certificate decoded again. Returns 0 or a store failure.
+ */
+static int lineage_check(MDB_txn *txn, struct store *s, const struct store_sender *from,
+                         struct store_outcome *o)
+{
+	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES];
+	int n = st_origin_path(txn, s, o->origin, path);
+
+	if (n == PK_ESTORE || n == PK_ENOMEM)
+		return n;
+	if (n > 0 && !from->wants(from->arg, o->origin, path, n))
+		o->err =
+		    pk_diagf(&o->why, PK_ELINEAGE, "%s",
+		             from->why != NULL ? from->why : "origin outside the sender's lineage");
+	return 0;
+}
+
 int store_apply(struct store *s, const struct store_blob *cs, size_t n, int threads,
                 uint64_t now_ms, struct store_outcome *out)
+{
+	return store_apply_from(s, cs, n, NULL, threads, now_ms, out);
+}
+
+int store_apply_from(struct store *s, const struct store_blob *cs, size_t n,
+                     const struct store_sender *from, int threads, uint64_t now_ms,
+                     struct store_outcome *out)
 {
 	struct pending *p;
 	uint8_t *scratch;
@@ -284,12 +319,15 @@ int store_apply(struct store *s, const struct store_blob *cs, size_t n, int thre
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (from != NULL && out[i].decoded &&
+		    (err = lineage_check(txn, s, from, &out[i])) != 0)
+			goto out;
 		if (out[i].err != 0)
 			continue;
 		if ((err = apply_one(txn, s, &p[i], now_ms, scratch)) != 0)
 			goto out;
 	}
-	if ((err = refusals_count(txn, s, out, n)) != 0)
+	if ((err = refusals_count(txn, s, out, n, from != NULL && from->refusal)) != 0)
 		goto out;
 	rc = st_txn_commit(s, txn);
 	txn = NULL;

@@ -41,6 +41,11 @@ struct outbox_pick {
 /* True when the peer may receive changesets of origin. */
 bool outbox_wants(struct store *s, const struct outbox_peer *p, const uint8_t origin[PK_PUB_BYTES]);
 
+/* The same, given origin's path from the root (npath keys; 0 when its chain is not held): the
+ * rule itself, with no store access, for the apply step that holds the path already. */
+bool outbox_wants_path(const struct outbox_peer *p, const uint8_t origin[PK_PUB_BYTES],
+                       uint8_t (*path)[PK_PUB_BYTES], int npath);
+
 /*
  * The same rule at the receiving end: true when a changeset of origin that came from `sender`
  * is refused as `lineage`, that is when origin's chain is held and the sender could not have

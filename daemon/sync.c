@@ -15,6 +15,7 @@
 
 #include "certify.h"
 #include "gate.h"
+#include "ingest.h"
 #include "log.h"
 #include "node.h"
 #include "outbox.h"
@@ -470,62 +471,16 @@ static uint64_t batch_fill(struct sync *sy, const struct pk_heads *mine,
 	return outbox_plan(sy->s, peer, mine, theirs, fill_take, &f);
 }
 
-/* Applies received changesets and logs each refusal. Returns the number refused. */
-static size_t apply_batch(struct sync *sy, const struct pk_blob *b, size_t n, const char *from,
-                          struct store_outcome *out, int *store_err)
+/* The blobs of a list into b (at most PK_SYNC_PUSH_MAX_CS, the decoder's limit); their count. */
+static size_t blobs_of(const struct pk_sync_list *l, struct pk_blob *b)
 {
-	struct store_blob *sb;
-	size_t refused = 0;
-	struct pk_changeset cs;
-	char o[17];
+	struct pk_sync_iter it;
+	size_t n = 0;
 
-	*store_err = 0;
-	if (n == 0)
-		return 0;
-	if ((sb = calloc(n, sizeof(*sb))) == NULL) {
-		*store_err = PK_ENOMEM;
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		sb[i].data = b[i].p;
-		sb[i].len = b[i].len;
-	}
-	*store_err = store_apply(sy->s, sb, n, (int)sy->cfg->verify_threads, now_ms(), out);
-	free(sb);
-	if (*store_err == PK_ENOSPC) {
-		struct pk_diag d;
-		log_error("disk-full", "from %s: nothing applied: %s", from,
-		          store_strerror(sy->s, *store_err, &d));
-		return 0;
-	}
-	if (*store_err != 0) {
-		log_error("apply-failed", "from %s: the store failed: %s", from,
-		          pk_strerror(*store_err));
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (out[i].err == 0 || out[i].err == PK_EEXIST)
-			continue;
-		if (out[i].err == PK_EHELD) {
-			if (pk_cs_decode(b[i].p, b[i].len, &cs, NULL) == 0) {
-				short_key(o, cs.origin);
-				log_info("apply-held", "from %s: origin %s seq %llu: %s", from, o,
-				         (unsigned long long)cs.seq, out[i].why.msg);
-			}
-			continue;
-		}
-		refused++;
-		if (pk_cs_decode(b[i].p, b[i].len, &cs, NULL) == 0) {
-			short_key(o, cs.origin);
-			log_warnx("apply-refused", "from %s: origin %s seq %llu: %s: %s", from, o,
-			          (unsigned long long)cs.seq, pk_errtag(out[i].err),
-			          out[i].why.msg);
-		} else {
-			log_warnx("apply-refused", "from %s: changeset %zu: %s: %s", from, i,
-			          pk_errtag(out[i].err), out[i].why.msg);
-		}
-	}
-	return refused;
+	pk_sync_iter_init(&it, l);
+	while (n < PK_SYNC_PUSH_MAX_CS && pk_sync_next_blob(&it, &b[n]))
+		n++;
+	return n;
 }
 
 /* ---- serving children -------------------------------------------------------------------- */
@@ -722,127 +677,41 @@ static int serve_heads(struct served *sv, const struct pk_sync_msg *m, uint8_t *
 	return err;
 }
 
-/*
- * Stores the certificates a push carries (SPEC section 7, "Storing certificates"): each one
- * that does not chain to the root or would displace a held one is refused on its own and
- * logged. Returns 0, or a store failure.
- */
-static int take_certs(struct sync *sy, const struct pk_sync_list *certs, const char *from)
-{
-	struct store_blob b[PK_SYNC_PUSH_MAX_CERTS];
-	struct pk_diag why[PK_SYNC_PUSH_MAX_CERTS];
-	int errs[PK_SYNC_PUSH_MAX_CERTS];
-	struct pk_sync_iter it;
-	struct pk_blob blob;
-	size_t n = 0;
-	int err;
-
-	pk_sync_iter_init(&it, certs);
-	while (n < PK_SYNC_PUSH_MAX_CERTS && pk_sync_next_blob(&it, &blob)) {
-		b[n].data = blob.p;
-		b[n++].len = blob.len;
-	}
-	if ((err = store_certs_put(sy->s, b, n, errs, why, NULL)) != 0)
-		return err;
-	for (size_t i = 0; i < n; i++)
-		if (errs[i] != 0)
-			log_warnx("cert-refused", "from %s: certificate %zu refused (%s): %s", from,
-			          i, pk_errtag(errs[i]), why[i].msg);
-	return 0;
-}
-
+/* A child's push goes in by ingest.c (SPEC section 16: only its subtree and this node's own
+ * changesets may come up through it); the reply lists the refusals and held ones by index. */
 static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **out, size_t *outlen)
 {
 	struct sync *sy = sv->sy;
-	struct pk_blob all[PK_SYNC_PUSH_MAX_CS], take[PK_SYNC_PUSH_MAX_CS] = {{NULL, 0}};
+	struct pk_blob cs[PK_SYNC_PUSH_MAX_CS];
 	struct pk_refusal ref[PK_SYNC_PUSH_MAX_CS];
-	struct store_outcome *outc = NULL;
-	uint32_t idx[PK_SYNC_PUSH_MAX_CS];
-	struct pk_heads acks = {0}, held = {0};
-	struct store_head h;
-	struct pk_changeset cs;
-	struct pk_sync_iter it;
-	struct pk_blob b;
-	size_t n = 0, ntake = 0, nref = 0, nheld = 0, nacks, refused;
-	int64_t zero = 0;
-	int err = 0, serr;
+	struct pk_heads acks = {0};
 	const struct outbox_peer child = {.rule = OUTBOX_UP, .self = sv->child, .parent = sy->pub};
+	const struct ingest_from from = {sv->name,
+	                                 &child,
+	                                 true,
+	                                 "origin outside the child's subtree",
+	                                 (int)sy->cfg->verify_threads,
+	                                 0};
+	struct ingest_result r = {.acks = &acks};
+	size_t n = blobs_of(&m->changesets, cs), nref = 0;
+	int64_t zero = 0;
+	int err;
 
-	if ((err = take_certs(sy, &m->certs, sv->name)) != 0)
-		return err;
-	pk_sync_iter_init(&it, &m->changesets);
-	while (n < PK_SYNC_PUSH_MAX_CS && pk_sync_next_blob(&it, &b))
-		all[n++] = b;
-	/* Only the child's own subtree may come up through it, and this node's own changesets
-	 * that it lacks after a restore (SPEC section 16). An origin whose chain is not held goes
-	 * on to the apply step, which refuses it as no-certificate, as from a bundle. */
-	for (size_t i = 0; i < n; i++) {
-		if (pk_cs_decode(all[i].p, all[i].len, &cs, NULL) == 0 &&
-		    outbox_refuses(sy->s, &child, cs.origin)) {
-			ref[nref].index = (uint32_t)i;
-			ref[nref++].reason = "lineage";
-			log_warnx("apply-refused",
-			          "from %s: changeset %zu: origin outside its subtree", sv->name,
-			          i);
-			continue;
-		}
-		idx[ntake] = (uint32_t)i;
-		take[ntake++] = all[i];
-	}
-	if (nref > 0)
-		store_refusals_add(sy->s, "lineage", nref);
-	if (ntake > 0 && (outc = calloc(ntake, sizeof(*outc))) == NULL)
+	if ((r.out = calloc(n ? n : 1, sizeof(*r.out))) == NULL)
 		return PK_ENOMEM;
-	refused = apply_batch(sy, take, ntake, sv->name, outc, &serr);
-	if (serr != 0) {
-		err = serr;
+	if ((err = ingest_batch(sy->s, &from, &m->certs, cs, n, now_ms(), &r)) != 0)
 		goto out;
-	}
-	for (size_t i = 0; i < ntake; i++) {
-		if (outc[i].err == 0 || outc[i].err == PK_EEXIST)
-			continue;
-		if (outc[i].err == PK_EHELD)
-			nheld++; /* reported as "held", not counted as refused */
-		ref[nref].index = idx[i];
-		ref[nref++].reason = pk_errtag(outc[i].err);
-	}
-	/* Held changesets count as held: the child's uplink moves on past them. */
-	if ((err = store_heads_add_held(sy->s, &held)) != 0)
-		goto out;
-	/* Acknowledge: this node's head for every origin in the batch, in origin order. The
-	 * origins are sorted once (n log n), not inserted one by one. */
-	if (n > 0 && (acks.h = malloc(n * sizeof(*acks.h))) == NULL) {
-		err = PK_ENOMEM;
-		goto out;
-	}
-	acks.cap = n;
 	for (size_t i = 0; i < n; i++) {
-		if (pk_cs_decode(all[i].p, all[i].len, &cs, NULL) != 0)
+		if (r.out[i].err == 0 || r.out[i].err == PK_EEXIST)
 			continue;
-		memcpy(acks.h[acks.n].origin, cs.origin, PK_PUB_BYTES);
-		acks.h[acks.n++].seq = 0;
+		ref[nref].index = (uint32_t)i; /* "held" too: not a refusal, but reported */
+		ref[nref++].reason = pk_errtag(r.out[i].err);
 	}
-	pk_heads_sort(&acks);
-	nacks = acks.n;
-	acks.n = 0;
-	for (size_t i = 0; i < nacks; i++)
-		if (store_head_get(sy->s, acks.h[i].origin, &h) == 0) {
-			uint64_t hs = pk_heads_find(&held, acks.h[i].origin);
-
-			if (hs > h.seq)
-				h.seq = hs;
-			if (h.seq == 0)
-				continue;
-			acks.h[acks.n] = acks.h[i];
-			acks.h[acks.n++].seq = h.seq;
-		}
-	(void)refused; /* counted in nref, with the lineage refusals */
-	peer_seen(sy, sv->child, "child", &zero, NULL, nref - nheld);
+	peer_seen(sy, sv->child, "child", &zero, NULL, r.refused);
 	err = pk_sync_pushed_encode(ref, nref, acks.h, acks.n, out, outlen);
 out:
-	free(outc);
+	free(r.out);
 	pk_heads_free(&acks);
-	pk_heads_free(&held);
 	return err;
 }
 
@@ -1449,12 +1318,17 @@ static void *downlink(void *arg)
 	struct pk_blob b[PK_SYNC_PUSH_MAX_CS];
 	uint8_t path[PATH_MAX_KEYS][PK_PUB_BYTES];
 	struct outbox_peer parent;
+	struct ingest_from from = {"the parent",
+	                           NULL,
+	                           true,
+	                           "origin outside this node's lineage",
+	                           (int)sy->cfg->verify_threads,
+	                           0};
+	struct ingest_result r;
 	uint64_t delay = sy->cfg->retry_min_ms;
 	uint8_t *req = NULL, *plain = NULL;
-	size_t len, plen, n, refused;
+	size_t len, plen, n;
 	struct pk_sync_msg m;
-	struct pk_sync_iter it;
-	struct pk_changeset cs;
 	nng_ctx ctx;
 	nng_aio *aio;
 	int64_t zero = 0;
@@ -1479,30 +1353,20 @@ static void *downlink(void *arg)
 		if (err != 0 || pk_sync_decode(plain, plen, PK_SYNC_REPLY, &m, NULL) != 0 ||
 		    m.kind != PK_SYNC_PULLED)
 			goto retry;
-		/* Only this node's lineage may come down (SPEC section 16); an origin whose chain
-		 * is not held is the apply step's to refuse (no-certificate). */
+		/* Only this node's lineage may come down (SPEC section 16), when its path is known.
+		 */
 		pn = store_origin_path(sy->s, sy->pub, path);
 		parent = (struct outbox_peer){.rule = OUTBOX_LINEAGE, .path = path, .n = pn};
-		n = 0;
-		pk_sync_iter_init(&it, &m.changesets);
-		while (n < PK_SYNC_PUSH_MAX_CS && pk_sync_next_blob(&it, &b[n])) {
-			if (pn > 0 && pk_cs_decode(b[n].p, b[n].len, &cs, NULL) == 0 &&
-			    outbox_refuses(sy->s, &parent, cs.origin)) {
-				store_refusals_add(sy->s, "lineage", 1);
-				log_warnx("apply-refused",
-				          "from the parent: an origin outside this "
-				          "node's lineage");
-				continue;
-			}
-			n++;
-		}
-		refused = apply_batch(sy, b, n, "the parent", outc, &serr);
+		from.sender = pn > 0 ? &parent : NULL;
+		n = blobs_of(&m.changesets, b);
+		r = (struct ingest_result){.out = outc};
+		serr = ingest_batch(sy->s, &from, NULL, b, n, now_ms(), &r);
 		free(plain);
 		plain = NULL;
 		if (serr != 0)
 			goto retry;
-		peer_seen(sy, sy->parent, "parent", NULL, &zero, refused);
-		if (n > 0 && refused == n) {
+		peer_seen(sy, sy->parent, "parent", NULL, &zero, r.refused);
+		if (n > 0 && r.refused == n) {
 			/* Nothing could be applied: pulling again at once would bring the same. */
 			backoff(sy, &delay);
 			continue;

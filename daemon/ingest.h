@@ -1,0 +1,63 @@
+/*
+ * ingest.h: one way in for received changesets, whichever way they came (a push from a child,
+ * the parent's pull reply, `pokjactl bundle apply`): the same checks in the same order, the same
+ * refusal tags, counts and log lines (cert-refused, apply-refused, apply-held, disk-full,
+ * apply-failed). The callers only translate the result into their reply or their output.
+ *
+ * The order is SPEC's (sections 7, 8, 16 and 18): the certificates carried are stored first;
+ * then each changeset is decoded once, refused as `lineage` when its origin's chain is held and
+ * the sender could not have sent it (outbox.h's rule), and otherwise accepted or refused by
+ * section 8, all of a batch in one transaction (store_apply_from).
+ */
+#ifndef PK_INGEST_H
+#define PK_INGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "outbox.h"
+#include "proto/error.h"
+#include "proto/syncmsg.h"
+#include "store.h"
+
+/* Who sent a batch and how to report it. */
+struct ingest_from {
+	const char *name;                 /* for the log: "child 1a2b3c4d5e6f7a8b", "the parent" */
+	const struct outbox_peer *sender; /* what it may send (outbox.h); NULL: no lineage rule */
+	bool lineage_refuses;    /* false: an origin it may not send is left out, not refused (a
+	                            bundle not made for this node, SPEC section 18 step 7) */
+	const char *lineage_why; /* the sentence of a lineage refusal */
+	int threads;             /* signature checks on this many threads */
+	size_t log_max;          /* refusals logged per result (the rest only counted); 0: all */
+};
+
+/*
+ * What became of a batch: counts add up over the calls that share one result (a bundle is
+ * ingested in batches), so the caller zeroes it once. out is the caller's, one slot per
+ * changeset of the latest batch: err 0 applied, PK_EEXIST already held, PK_EHELD held for its
+ * time, PK_ELINEAGE with lineage_refuses false left out, anything else refused with that tag.
+ */
+struct ingest_result {
+	struct store_outcome *out;
+	uint64_t seen; /* changesets given so far: a log line's index is seen + i */
+	uint64_t applied, exists, held, left_out, refused;
+	uint64_t by_reason[PK_ERR_COUNT]; /* refused, by -err (slot 0: an unknown code) */
+	uint64_t certs_stored, certs_refused;
+	uint64_t unlogged; /* refusals counted but not logged (log_max) */
+	/* When not NULL: filled with this node's head (held sequences included) for every origin
+	 * of the latest batch that decoded, in origin order: a push's acknowledgement. */
+	struct pk_heads *acks;
+};
+
+/*
+ * Ingests one batch: stores the certificates of certs (NULL: none) by SPEC section 7, then
+ * applies the n changesets of cs (at most 1,024, in one transaction) with the sender's lineage
+ * rule, logs each refusal once and adds the counts to r (the store counts refusals by reason
+ * in the same transaction). Returns 0, or a store failure (logged as disk-full or apply-failed;
+ * nothing of the changesets was applied). Must not be called inside another store transaction.
+ */
+int ingest_batch(struct store *s, const struct ingest_from *from, const struct pk_sync_list *certs,
+                 const struct pk_blob *cs, size_t n, uint64_t now_ms, struct ingest_result *r);
+
+#endif
