@@ -77,13 +77,14 @@ out:
 	return err;
 }
 
-/* Counts and logs what became of each changeset of the batch. */
-static void report(const struct ingest_from *from, struct ingest_result *r, size_t n)
+/* Counts and logs what became of each changeset of one transaction. */
+static void report(const struct ingest_from *from, struct ingest_result *r,
+                   const struct store_outcome *out, size_t n)
 {
 	char k[17];
 
 	for (size_t i = 0; i < n; i++) {
-		const struct store_outcome *o = &r->out[i];
+		const struct store_outcome *o = &out[i];
 		int e = o->err;
 
 		if (o->decoded)
@@ -113,33 +114,20 @@ static void report(const struct ingest_from *from, struct ingest_result *r, size
 				          pk_errtag(e), o->why.msg);
 		}
 	}
-	r->seen += n;
 }
 
-/*
- * This node's head for every origin of the batch, raised to what it holds for later (SPEC
- * section 8: held changesets count as acknowledged, so the sender moves on). The origins are
- * sorted once (n log n), not inserted one by one.
- */
-static int acks_fill(struct store *s, const struct store_outcome *out, size_t n,
-                     struct pk_heads *acks)
+/* Adds the origins of one transaction's changesets that decoded to acks (any order). */
+static int acks_add(struct pk_heads *acks, const struct store_outcome *out, size_t n)
 {
-	struct pk_heads held = {0};
-	struct store_head h;
 	struct pk_head *nh;
-	size_t m;
-	int err;
+	size_t cap;
 
-	acks->n = 0;
-	if ((err = store_heads_add_held(s, &held)) != 0)
-		goto out;
-	if (n > acks->cap) {
-		if ((nh = realloc(acks->h, n * sizeof(*nh))) == NULL) {
-			err = PK_ENOMEM;
-			goto out;
-		}
+	if (acks->n + n > acks->cap) {
+		cap = acks->n + n;
+		if ((nh = realloc(acks->h, cap * sizeof(*nh))) == NULL)
+			return PK_ENOMEM;
 		acks->h = nh;
-		acks->cap = n;
+		acks->cap = cap;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!out[i].decoded)
@@ -147,6 +135,23 @@ static int acks_fill(struct store *s, const struct store_outcome *out, size_t n,
 		memcpy(acks->h[acks->n].origin, out[i].origin, PK_PUB_BYTES);
 		acks->h[acks->n++].seq = 0;
 	}
+	return 0;
+}
+
+/*
+ * Turns the origins gathered in acks into this node's heads for them, raised to what it holds
+ * for later (SPEC section 8: held changesets count as acknowledged, so the sender moves on).
+ * The origins are sorted once (n log n), not inserted one by one.
+ */
+static int acks_fill(struct store *s, struct pk_heads *acks)
+{
+	struct pk_heads held = {0};
+	struct store_head h;
+	size_t m;
+	int err;
+
+	if ((err = store_heads_add_held(s, &held)) != 0)
+		goto out;
 	pk_heads_sort(acks);
 	m = acks->n;
 	acks->n = 0;
@@ -168,36 +173,64 @@ out:
 	return err;
 }
 
-int ingest_batch(struct store *s, const struct ingest_from *from, const struct pk_sync_list *certs,
-                 const struct pk_blob *cs, size_t n, uint64_t now_ms, struct ingest_result *r)
+/* Applies the changesets of cs, INGEST_BATCH per transaction. */
+static int take_changesets(struct store *s, const struct ingest_from *from,
+                           const struct pk_sync_list *cs, struct ingest_result *r)
 {
-	struct store_sender sender = {sender_wants, from->sender, from->lineage_refuses,
-	                              from->lineage_why};
-	struct store_blob *sb = NULL;
-	int err = 0;
+	const struct store_sender sender = {sender_wants, from->sender, from->lineage_refuses,
+	                                    from->lineage_why};
+	size_t max = cs->n < INGEST_BATCH ? cs->n : INGEST_BATCH, n;
+	struct store_blob *sb = calloc(max ? max : 1, sizeof(*sb));
+	struct store_outcome *out = calloc(max ? max : 1, sizeof(*out));
+	struct pk_sync_iter it;
+	struct pk_blob b;
+	int err = PK_ENOMEM;
 
-	if (certs != NULL && (err = take_certs(s, from, certs, r)) != 0)
+	if (sb == NULL || out == NULL)
 		goto out;
-	if (n > 0) {
-		if ((sb = calloc(n, sizeof(*sb))) == NULL) {
-			err = PK_ENOMEM;
-			goto out;
+	err = 0;
+	pk_sync_iter_init(&it, cs);
+	do {
+		for (n = 0; n < max && pk_sync_next_blob(&it, &b); n++) {
+			sb[n].data = b.p;
+			sb[n].len = b.len;
 		}
-		for (size_t i = 0; i < n; i++) {
-			sb[i].data = cs[i].p;
-			sb[i].len = cs[i].len;
-		}
+		if (n == 0)
+			break;
 		err = store_apply_from(s, sb, n, from->sender != NULL ? &sender : NULL,
-		                       from->threads, now_ms, r->out);
+		                       from->threads, from->now_ms(), out);
 		if (err != 0)
 			goto out;
-		report(from, r, n);
-	}
+		report(from, r, out, n);
+		if (from->batch != NULL)
+			from->batch(out, n, r->seen, from->arg);
+		r->seen += n;
+		if (r->acks != NULL && (err = acks_add(r->acks, out, n)) != 0)
+			goto out;
+	} while (n == max);
+out:
+	free(sb);
+	free(out);
+	return err;
+}
+
+int ingest_batch(struct store *s, const struct ingest_from *from, const struct pk_sync_list *certs,
+                 const struct pk_sync_list *cs, struct ingest_result *r)
+{
+	int err = 0;
+
 	if (r->acks != NULL)
-		err = acks_fill(s, r->out, n, r->acks);
+		r->acks->n = 0;
+	if (certs != NULL && (err = take_certs(s, from, certs, r)) != 0) {
+		r->certs_failed = true;
+		goto out;
+	}
+	if (cs != NULL && (err = take_changesets(s, from, cs, r)) != 0)
+		goto out;
+	if (r->acks != NULL)
+		err = acks_fill(s, r->acks);
 out:
 	if (err != 0)
 		store_failed(s, from, err);
-	free(sb);
 	return err;
 }

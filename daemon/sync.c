@@ -471,18 +471,6 @@ static uint64_t batch_fill(struct sync *sy, const struct pk_heads *mine,
 	return outbox_plan(sy->s, peer, mine, theirs, fill_take, &f);
 }
 
-/* The blobs of a list into b (at most PK_SYNC_PUSH_MAX_CS, the decoder's limit); their count. */
-static size_t blobs_of(const struct pk_sync_list *l, struct pk_blob *b)
-{
-	struct pk_sync_iter it;
-	size_t n = 0;
-
-	pk_sync_iter_init(&it, l);
-	while (n < PK_SYNC_PUSH_MAX_CS && pk_sync_next_blob(&it, &b[n]))
-		n++;
-	return n;
-}
-
 /* ---- serving children -------------------------------------------------------------------- */
 
 /* The request being served: who sent it and what this node knows of them. */
@@ -677,40 +665,48 @@ static int serve_heads(struct served *sv, const struct pk_sync_msg *m, uint8_t *
 	return err;
 }
 
+/* The refusals (and held ones) of a push, for the reply, by index. */
+struct push_refusals {
+	struct pk_refusal ref[PK_SYNC_PUSH_MAX_CS];
+	size_t n;
+};
+
+static void push_refused(const struct store_outcome *out, size_t n, uint64_t base, void *arg)
+{
+	struct push_refusals *pr = arg;
+
+	for (size_t i = 0; i < n && pr->n < PK_SYNC_PUSH_MAX_CS; i++) {
+		if (out[i].err == 0 || out[i].err == PK_EEXIST)
+			continue;
+		pr->ref[pr->n].index = (uint32_t)(base + i); /* "held" too: reported, not refused */
+		pr->ref[pr->n++].reason = pk_errtag(out[i].err);
+	}
+}
+
 /* A child's push goes in by ingest.c (SPEC section 16: only its subtree and this node's own
- * changesets may come up through it); the reply lists the refusals and held ones by index. */
+ * changesets may come up through it). */
 static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **out, size_t *outlen)
 {
 	struct sync *sy = sv->sy;
-	struct pk_blob cs[PK_SYNC_PUSH_MAX_CS];
-	struct pk_refusal ref[PK_SYNC_PUSH_MAX_CS];
+	struct push_refusals pr = {.n = 0};
 	struct pk_heads acks = {0};
 	const struct outbox_peer child = {.rule = OUTBOX_UP, .self = sv->child, .parent = sy->pub};
-	const struct ingest_from from = {sv->name,
-	                                 &child,
-	                                 true,
-	                                 "origin outside the child's subtree",
-	                                 (int)sy->cfg->verify_threads,
-	                                 0};
+	const struct ingest_from from = {.name = sv->name,
+	                                 .sender = &child,
+	                                 .lineage_refuses = true,
+	                                 .lineage_why = "origin outside the child's subtree",
+	                                 .threads = (int)sy->cfg->verify_threads,
+	                                 .now_ms = now_ms,
+	                                 .batch = push_refused,
+	                                 .arg = &pr};
 	struct ingest_result r = {.acks = &acks};
-	size_t n = blobs_of(&m->changesets, cs), nref = 0;
 	int64_t zero = 0;
 	int err;
 
-	if ((r.out = calloc(n ? n : 1, sizeof(*r.out))) == NULL)
-		return PK_ENOMEM;
-	if ((err = ingest_batch(sy->s, &from, &m->certs, cs, n, now_ms(), &r)) != 0)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if (r.out[i].err == 0 || r.out[i].err == PK_EEXIST)
-			continue;
-		ref[nref].index = (uint32_t)i; /* "held" too: not a refusal, but reported */
-		ref[nref++].reason = pk_errtag(r.out[i].err);
+	if ((err = ingest_batch(sy->s, &from, &m->certs, &m->changesets, &r)) == 0) {
+		peer_seen(sy, sv->child, "child", &zero, NULL, r.refused);
+		err = pk_sync_pushed_encode(pr.ref, pr.n, acks.h, acks.n, out, outlen);
 	}
-	peer_seen(sy, sv->child, "child", &zero, NULL, r.refused);
-	err = pk_sync_pushed_encode(ref, nref, acks.h, acks.n, out, outlen);
-out:
-	free(r.out);
 	pk_heads_free(&acks);
 	return err;
 }
@@ -1314,16 +1310,13 @@ static void *downlink(void *arg)
 {
 	struct sync *sy = arg;
 	struct pk_heads mine = {0};
-	struct store_outcome *outc = NULL;
-	struct pk_blob b[PK_SYNC_PUSH_MAX_CS];
 	uint8_t path[PATH_MAX_KEYS][PK_PUB_BYTES];
 	struct outbox_peer parent;
-	struct ingest_from from = {"the parent",
-	                           NULL,
-	                           true,
-	                           "origin outside this node's lineage",
-	                           (int)sy->cfg->verify_threads,
-	                           0};
+	struct ingest_from from = {.name = "the parent",
+	                           .lineage_refuses = true,
+	                           .lineage_why = "origin outside this node's lineage",
+	                           .threads = (int)sy->cfg->verify_threads,
+	                           .now_ms = now_ms};
 	struct ingest_result r;
 	uint64_t delay = sy->cfg->retry_min_ms;
 	uint8_t *req = NULL, *plain = NULL;
@@ -1339,8 +1332,7 @@ static void *downlink(void *arg)
 		return NULL;
 	}
 	aio = sy->down_aio;
-	outc = calloc(PK_SYNC_PUSH_MAX_CS, sizeof(*outc));
-	while (outc != NULL && !atomic_load(&sy->stopping)) {
+	while (!atomic_load(&sy->stopping)) {
 		mine.n = 0;
 		if (my_heads(sy, NULL, 0, &mine) != 0 || store_heads_add_held(sy->s, &mine) != 0 ||
 		    pk_sync_pull_encode(mine.h, mine.n, sy->cfg->poll_wait_ms, sy->cfg->batch_bytes,
@@ -1353,14 +1345,14 @@ static void *downlink(void *arg)
 		if (err != 0 || pk_sync_decode(plain, plen, PK_SYNC_REPLY, &m, NULL) != 0 ||
 		    m.kind != PK_SYNC_PULLED)
 			goto retry;
-		/* Only this node's lineage may come down (SPEC section 16), when its path is known.
+		/* Only this node's lineage may come down (SPEC section 16), once its path is held.
 		 */
 		pn = store_origin_path(sy->s, sy->pub, path);
 		parent = (struct outbox_peer){.rule = OUTBOX_LINEAGE, .path = path, .n = pn};
 		from.sender = pn > 0 ? &parent : NULL;
-		n = blobs_of(&m.changesets, b);
-		r = (struct ingest_result){.out = outc};
-		serr = ingest_batch(sy->s, &from, NULL, b, n, now_ms(), &r);
+		n = m.changesets.n;
+		memset(&r, 0, sizeof(r));
+		serr = ingest_batch(sy->s, &from, NULL, &m.changesets, &r);
 		free(plain);
 		plain = NULL;
 		if (serr != 0)
@@ -1379,7 +1371,6 @@ static void *downlink(void *arg)
 		peer_lost(sy, sy->parent, "parent");
 		backoff(sy, &delay);
 	}
-	free(outc);
 	pk_heads_free(&mine);
 	nng_ctx_close(ctx);
 	atomic_fetch_sub(&sy->live, 1);
