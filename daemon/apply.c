@@ -1,7 +1,8 @@
 /*
  * apply.c: changesets into the store. store_apply verifies received ones (decoding, signature and
- * hash on up to 16 threads, then every check against the store in one write transaction);
- * store_write signs and applies this node's own. Both go through apply_one, so a changeset
+ * hash on up to 16 threads, then every check against the store in one write transaction), and
+ * store_apply_from also the sender's lineage rule (SPEC section 16) between decoding and the
+ * rest; store_write signs and applies this node's own. Both go through apply_one, so a changeset
  * written here meets exactly the checks a received one meets. One write transaction per batch;
  * its refusals are counted in it, one update per reason.
  */

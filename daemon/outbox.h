@@ -52,7 +52,8 @@ bool outbox_wants_path(const struct outbox_peer *p, const uint8_t origin[PK_PUB_
  * sent it by the rule. The sender is described as outbox_plan would describe it sending to this
  * node: a child C pushing (OUTBOX_UP, self C, parent this node), the parent's pull reply or a
  * bundle (OUTBOX_LINEAGE with this node's path). An origin whose chain is not held is never
- * refused here: the apply step refuses it as no-certificate, whichever way it came.
+ * refused here: the apply step refuses it as no-certificate, whichever way it came. The
+ * arrivals themselves (ingest.c) ask outbox_wants_path inside the apply transaction instead.
  */
 bool outbox_refuses(struct store *s, const struct outbox_peer *sender,
                     const uint8_t origin[PK_PUB_BYTES]);

@@ -304,8 +304,8 @@ uint64_t store_generation(struct store *s);
 /* Counts of refused changesets by reason tag (pk_errtag), kept in the store: store_apply adds
  * to them in its own transaction. fn is called per reason with a non-zero count, in tag
  * order. Returns 0 or an error. */
-/* Adds count to the refusals of reason `tag`, for refusals decided outside store_apply (a
- * changeset from outside the sending peer's lineage). */
+/* Adds count to the refusals of reason `tag`, for refusals decided outside store_apply. (The
+ * lineage refusals, its only users once, are now counted by store_apply_from.) */
 int store_refusals_add(struct store *s, const char *tag, uint64_t count);
 
 int store_refusals(struct store *s, int (*fn)(const char *tag, uint64_t count, void *arg),
