@@ -1,10 +1,10 @@
 /*
  * ingest.h: one way in for received changesets, whichever way they came (a push from a child,
  * the parent's pull reply, `pokjactl bundle apply`): the same checks in the same order, the same
- * refusal tags, counts and log lines (cert-refused, apply-refused, apply-held, disk-full,
- * apply-failed). The callers only translate the result into their reply or their output.
+ * refusal tags, counts and log lines. Its callers only translate the result into their output.
  *
- * The order is SPEC's (sections 7, 8, 16 and 18): the certificates carried are stored first;
+ * The log lines: cert-refused, apply-refused, apply-held, disk-full, apply-failed. The order
+ * is SPEC's (sections 7, 8, 16 and 18): the certificates carried are stored first;
  * then each changeset is decoded once, refused as `lineage` when its origin's chain is held and
  * the sender could not have sent it (outbox.h's rule), and otherwise accepted or refused by
  * section 8, INGEST_BATCH at a time in one transaction each (store_apply_from).
@@ -33,9 +33,10 @@ struct ingest_from {
 	int threads;              /* signature checks on this many threads */
 	size_t log_max;           /* refusals logged (the rest only counted); 0: all */
 	uint64_t (*now_ms)(void); /* the wall clock for section 8's clock step (node_now_ms) */
-	/* When not NULL: called after each transaction with its outcomes, out[i] for the
-	 * changeset at index base + i. err 0 applied, PK_EEXIST already held, PK_EHELD held for
-	 * its time, PK_ELINEAGE with lineage_refuses false left out, else refused with that tag. */
+	/* When not NULL: called after each transaction with its outcomes (ingest's, valid during
+	 * the call), out[i] for the changeset at index base + i. err 0 applied, PK_EEXIST already
+	 * held, PK_EHELD held for its time, PK_ELINEAGE with lineage_refuses false left out, else
+	 * refused with that tag. */
 	void (*batch)(const struct store_outcome *out, size_t n, uint64_t base, void *arg);
 	void *arg;
 };
