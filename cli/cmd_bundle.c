@@ -4,8 +4,8 @@
  * `bundle create` packs the signed changesets another node lacks (by what this node last learned
  * of its heads), with the certificates that check them and this node's heads, into one file
  * signed by this node. `bundle apply` checks such a file as a whole (signature, creator, network)
- * and then applies each certificate and changeset exactly as live sync does: store_cert_put,
- * the lineage rule of SPEC section 16, store_apply in batches on the verification threads.
+ * and then hands its certificates and changesets to daemon/ingest.c, the one way in that live
+ * sync uses too, in batches on the verification threads.
  * Both work while pokjad runs: the store is multi-process LMDB.
  */
 #include <errno.h>
@@ -19,13 +19,13 @@
 
 #include "cli.h"
 #include "daemon/config.h"
+#include "daemon/ingest.h"
 #include "daemon/outbox.h"
 #include "proto/bundle.h"
 #include "proto/hlc.h"
 #include "proto/region.h"
 #include "proto/wilayah.h"
 
-#define APPLY_BATCH 1024  /* changesets per store_apply transaction, as in a push */
 #define READ_CHUNK 4096   /* changesets per store_log_after call when creating */
 #define PROGRESS_MIN 5000 /* show progress on a terminal from this many changesets */
 #define PROGRESS_EVERY 1024
@@ -576,106 +576,41 @@ static int creator_check(struct store *s, const struct store_node *node, const s
 	return err;
 }
 
+/* What bundle apply keeps of each transaction's outcomes, beside ingest's counts. */
 struct apply {
-	const struct cli *c;
-	struct store *s;
-	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES]; /* this node's, root first */
-	int pn;
-	struct outbox_peer sender; /* the lineage rule: what may come to this node */
-	int threads;
-	uint64_t skew_ms, hold_ms;
-	bool tty;
 	bool for_me; /* a bundle made for this node: origins outside its lineage are refusals */
-	/* the batch */
-	struct store_blob *blob;
-	uint32_t *index; /* each blob's position in the bundle */
-	struct store_outcome *outc;
-	size_t nb;
-	/* the lineage decision of the last origin seen (changesets come grouped by origin) */
-	uint8_t last_origin[PK_PUB_BYTES];
-	bool have_last, last_take;
-	/* counts */
-	uint64_t total, done, applied, held, waiting, outside, refused;
-	uint64_t by_reason[PK_ERR_COUNT];
-	uint64_t certs_stored, certs_refused;
-	size_t shown;
-	json_t *refusals; /* with --json */
+	bool tty;
+	uint64_t total;
+	json_t *refusals; /* with --json: every refusal, by index in the bundle */
 };
 
-static void refusal(struct apply *a, uint32_t index, const struct store_blob *b, const char *tag,
-                    const char *detail)
+static void applied(const struct store_outcome *out, size_t n, uint64_t base, void *arg)
 {
-	struct pk_changeset cs;
+	struct apply *a = arg;
 	char hex[2 * PK_PUB_BYTES + 1];
-	bool decoded = pk_cs_decode(b->data, b->len, &cs, NULL) == 0;
 
-	if (decoded)
-		cli_key_hex(hex, cs.origin);
-	if (a->refusals != NULL) {
-		json_t *r = json_pack("{s:I, s:s, s:s}", "index", (json_int_t)index, "reason", tag,
-		                      "detail", detail);
-		json_object_set_new(r, "origin", decoded ? json_string(hex) : json_null());
-		json_object_set_new(r, "seq",
-		                    decoded ? json_integer((json_int_t)cs.seq) : json_null());
-		json_array_append_new(a->refusals, r);
-	} else if (a->shown++ < REFUSALS_SHOWN) {
-		if (decoded)
-			fprintf(stderr, "refused: origin %.16s... seq %llu: %s: %s\n", hex,
-			        (unsigned long long)cs.seq, tag, detail);
-		else
-			fprintf(stderr, "refused: changeset %u of the bundle: %s: %s\n", index, tag,
-			        detail);
+	for (size_t i = 0; a->refusals != NULL && i < n; i++) {
+		const struct store_outcome *o = &out[i];
+		json_t *j;
+
+		if (o->err == 0 || o->err == PK_EEXIST || o->err == PK_EHELD ||
+		    (o->err == PK_ELINEAGE && !a->for_me))
+			continue;
+		j = json_pack("{s:I, s:s, s:s}", "index", (json_int_t)(base + i), "reason",
+		              pk_errtag(o->err), "detail", o->why.msg);
+		if (o->decoded)
+			cli_key_hex(hex, o->origin);
+		json_object_set_new(j, "origin", o->decoded ? json_string(hex) : json_null());
+		json_object_set_new(j, "seq",
+		                    o->decoded ? json_integer((json_int_t)o->seq) : json_null());
+		json_array_append_new(a->refusals, j);
 	}
+	progress(a->tty, "applying", base + n, a->total);
 }
 
-static int flush(struct apply *a)
-{
-	int err;
-
-	if (a->nb == 0)
-		return 0;
-	err = store_apply(a->s, a->blob, a->nb, a->threads, node_now_ms(), a->outc);
-	if (err != 0)
-		return err;
-	for (size_t i = 0; i < a->nb; i++) {
-		int e = a->outc[i].err;
-
-		if (e == 0) {
-			a->applied++;
-		} else if (e == PK_EEXIST) {
-			a->held++;
-		} else if (e == PK_EHELD) {
-			a->waiting++; /* stamped ahead: held for its time (SPEC section 8) */
-		} else {
-			a->refused++;
-			a->by_reason[-e > 0 && -e < PK_ERR_COUNT ? -e : 0]++;
-			refusal(a, a->index[i], &a->blob[i], pk_errtag(e), a->outc[i].why.msg);
-		}
-	}
-	a->done += a->nb;
-	progress(a->tty, "applying", a->done, a->total);
-	a->nb = 0;
-	return 0;
-}
-
-/* The lineage rule (SPEC section 16) for this node: true to apply. An origin whose chain is
- * not held goes to store_apply, which refuses it as no-certificate, as sync does. */
-static bool take(struct apply *a, const struct pk_blob *b)
-{
-	struct pk_changeset cs;
-
-	if (pk_cs_decode(b->p, b->len, &cs, NULL) != 0)
-		return true; /* refused by store_apply with its reason */
-	if (a->have_last && memcmp(a->last_origin, cs.origin, PK_PUB_BYTES) == 0)
-		return a->last_take;
-	memcpy(a->last_origin, cs.origin, PK_PUB_BYTES);
-	a->have_last = true;
-	a->last_take = !outbox_refuses(a->s, &a->sender, cs.origin);
-	return a->last_take;
-}
-
-/* Verification threads and the clock bound as pokjad has them (DIR/pokjad.conf). */
-static void node_settings(const struct cli *c, struct apply *a)
+/* The clock bounds as pokjad has them (DIR/pokjad.conf), set on s; returns its verification
+ * threads. */
+static int node_settings(const struct cli *c, struct store *s)
 {
 	struct config cfg;
 	struct config_diag cd;
@@ -690,108 +625,65 @@ static void node_settings(const struct cli *c, struct apply *a)
 		        cd.count > 0 ? cd.msg[0] : "pokjad.conf is unreadable");
 		config_defaults(&cfg);
 	}
-	a->threads = (int)cfg.verify_threads;
-	if (a->threads < 1)
-		a->threads = cpus > 0 ? (int)(cpus < THREADS_MAX ? cpus : THREADS_MAX) : 1;
-	a->skew_ms = cfg.max_clock_skew_ms;
-	a->hold_ms = cfg.max_clock_hold_ms;
+	store_set_max_skew(s, cfg.max_clock_skew_ms);
+	store_set_max_hold(s, cfg.max_clock_hold_ms);
+	if (cfg.verify_threads >= 1)
+		return (int)cfg.verify_threads;
+	return cpus > 0 ? (int)(cpus < THREADS_MAX ? cpus : THREADS_MAX) : 1;
 }
 
 /* " (gap 2, lineage 1)": the refusals by reason, for people; "" when there are none. */
-static const char *reasons(const struct apply *a, char *buf, size_t size)
+static const char *reasons(const struct ingest_result *r, char *buf, size_t size)
 {
 	size_t used = 0;
 
 	buf[0] = '\0';
-	for (int e = 0; e <= PK_ERR_COUNT && used < size; e++) {
-		uint64_t n = e < PK_ERR_COUNT ? a->by_reason[e] : a->for_me ? a->outside : 0;
-		const char *tag = e == PK_ERR_COUNT ? "lineage"
-		                  : e == 0          ? "unknown"
-		                                    : pk_errtag(-e);
-
-		if (n != 0)
-			used +=
-			    (size_t)snprintf(buf + used, size - used, "%s%s %llu",
-			                     used == 0 ? " (" : ", ", tag, (unsigned long long)n);
-	}
+	for (int e = 0; e < PK_ERR_COUNT && used < size; e++)
+		if (r->by_reason[e] != 0)
+			used += (size_t)snprintf(buf + used, size - used, "%s%s %llu",
+			                         used == 0 ? " (" : ", ",
+			                         e == 0 ? "unknown" : pk_errtag(-e),
+			                         (unsigned long long)r->by_reason[e]);
 	if (used > 0 && used < size)
 		snprintf(buf + used, size - used, ")");
 	return buf;
 }
 
-/* Stores the bundle's certificates in one transaction; counts and reports refusals. */
-static int take_certs(const struct cli *c, struct store *s, const struct pk_sync_list *certs,
-                      struct apply *a)
-{
-	size_t n = certs->n, i = 0, stored = 0;
-	struct store_blob *b = calloc(n ? n : 1, sizeof(*b));
-	struct pk_diag *why = calloc(n ? n : 1, sizeof(*why));
-	int *errs = calloc(n ? n : 1, sizeof(*errs));
-	struct pk_sync_iter it;
-	struct pk_blob blob;
-	int err = PK_ENOMEM;
-
-	if (b == NULL || why == NULL || errs == NULL)
-		goto out;
-	pk_sync_iter_init(&it, certs);
-	while (i < n && pk_sync_next_blob(&it, &blob)) {
-		b[i].data = blob.p;
-		b[i++].len = blob.len;
-	}
-	if ((err = store_certs_put(s, b, i, errs, why, &stored)) != 0)
-		goto out;
-	for (size_t j = 0; j < i; j++) {
-		if (errs[j] == 0)
-			continue;
-		a->certs_refused++;
-		fprintf(stderr, "pokjactl %s: certificate %zu of the bundle is refused (%s): %s\n",
-		        c->cmd, j, pk_errtag(errs[j]), why[j].msg);
-	}
-	a->certs_stored = stored;
-out:
-	free(b);
-	free(why);
-	free(errs);
-	return err;
-}
-
 static int bundle_apply(struct cli *c, const char *file)
 {
 	struct apply a;
+	struct ingest_result r;
 	struct pk_bundle b;
 	struct store_node node;
 	struct store *s = NULL;
 	struct pk_diag d = {""};
-	struct pk_sync_iter it;
-	struct pk_blob blob;
 	struct pk_heads heads = {0};
-	struct pk_head h;
+	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES]; /* this node's, root first */
+	struct outbox_peer me;
+	struct ingest_from from;
 	char hex[2 * PK_PUB_BYTES + 1], fhex[2 * PK_PUB_BYTES + 1], when[32];
-	char name[PK_NAME_MAX + 1] = "", why[512];
+	char name[PK_NAME_MAX + 1] = "", why[512], fromname[300];
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	uint32_t index = 0;
-	int rc, err;
+	int rc, err, pn, threads;
 	json_t *j = NULL;
 
 	memset(&a, 0, sizeof(a));
-	a.c = c;
-	a.tty = isatty(STDERR_FILENO) != 0;
+	memset(&r, 0, sizeof(r));
 	if ((rc = cli_open(c, 0, &s, &node, NULL, NULL)) != 0)
 		return rc;
-	a.s = s;
 	if (!node.certified) {
 		rc = cli_fail(c, "this node is not certified yet: install its certificate set "
 		                 "('pokjactl install-cert') before applying a bundle; nothing was "
 		                 "applied");
 		goto out;
 	}
-	if ((a.pn = store_origin_path(s, node.pub, a.path)) <= 0) {
+	if ((pn = store_origin_path(s, node.pub, path)) <= 0) {
 		rc = cli_fail(c, "this node's own certificate chain is unreadable: %s",
-		              pk_strerror(a.pn));
+		              pk_strerror(pn));
 		goto out;
 	}
-	a.sender = (struct outbox_peer){.rule = OUTBOX_LINEAGE, .path = a.path, .n = a.pn};
+	me = (struct outbox_peer){.rule = OUTBOX_LINEAGE, .path = path, .n = pn};
 	if ((rc = read_bundle_file(c, file, &buf, &len)) != 0)
 		goto out;
 
@@ -818,9 +710,7 @@ static int bundle_apply(struct cli *c, const char *file)
 		        "what belongs to this node's lineage is applied\n",
 		        c->cmd, fhex);
 	}
-	node_settings(c, &a);
-	store_set_max_skew(s, a.skew_ms);
-	store_set_max_hold(s, a.hold_ms);
+	threads = node_settings(c, s);
 	/* A node kept offline has no pokjad to apply its held changesets when their time comes:
 	 * each bundle apply does it first. */
 	{
@@ -831,66 +721,38 @@ static int bundle_apply(struct cli *c, const char *file)
 			        c->cmd, pk_strerror(err));
 	}
 
-	/* Certificates first, as a push carries them (SPEC section 7, "Storing certificates"):
-	 * each stored when it chains to the root through those held or carried, and displaces
-	 * no held one; refused on its own otherwise. */
-	if ((err = take_certs(c, s, &b.certs, &a)) != 0) {
-		rc = cli_fail(c, "%s: storing the certificates: %s; nothing was applied", file,
-		              store_strerror(s, err, &d));
-		goto out;
-	}
-
-	/* Then the changesets, in the bundle's order (each origin's in sequence), in batches. */
+	/* Then its certificates and changesets, by the one way in that live sync takes too
+	 * (SPEC section 18, steps 6 and 7). */
+	snprintf(fromname, sizeof(fromname), "the bundle %.250s", file);
+	from = (struct ingest_from){.name = fromname,
+	                            .sender = &me,
+	                            .lineage_refuses = a.for_me,
+	                            .lineage_why = "origin outside this node's lineage",
+	                            .threads = threads,
+	                            .log_max = REFUSALS_SHOWN,
+	                            .now_ms = node_now_ms,
+	                            .batch = applied,
+	                            .arg = &a};
+	a.tty = isatty(STDERR_FILENO) != 0;
 	a.total = b.changesets.n;
-	a.blob = calloc(APPLY_BATCH, sizeof(*a.blob));
-	a.index = calloc(APPLY_BATCH, sizeof(*a.index));
-	a.outc = calloc(APPLY_BATCH, sizeof(*a.outc));
-	if (a.blob == NULL || a.index == NULL || a.outc == NULL) {
-		rc = cli_fail(c, "out of memory");
-		goto out;
-	}
 	if (c->json)
 		a.refusals = json_array();
-	pk_sync_iter_init(&it, &b.changesets);
-	err = 0;
-	for (index = 0; err == 0 && pk_sync_next_blob(&it, &blob); index++) {
-		if (!take(&a, &blob)) {
-			a.outside++;
-			if (a.for_me) {
-				struct store_blob sb = {blob.p, blob.len};
-				refusal(&a, index, &sb, "lineage",
-				        "origin outside this node's lineage");
-			}
-			continue;
-		}
-		a.blob[a.nb].data = blob.p;
-		a.blob[a.nb].len = blob.len;
-		a.index[a.nb++] = index;
-		if (a.nb == APPLY_BATCH)
-			err = flush(&a);
-	}
-	if (err == 0)
-		err = flush(&a);
-	if (a.for_me && a.outside > 0) {
-		store_refusals_add(s, "lineage", a.outside);
-		a.refused += a.outside;
-	}
-	if (err != 0) {
-		rc = cli_fail(c,
-		              "the store failed after %llu changesets were applied: %s; apply the "
-		              "bundle again to go on",
-		              (unsigned long long)a.applied, store_strerror(s, err, &d));
+	if ((err = ingest_batch(s, &from, &b.certs, &b.changesets, &r)) != 0) {
+		if (r.certs_failed)
+			rc = cli_fail(c, "%s: storing the certificates: %s; nothing was applied",
+			              file, store_strerror(s, err, &d));
+		else
+			rc = cli_fail(c,
+			              "the store failed after %llu changesets were applied: %s; "
+			              "apply the bundle again to go on",
+			              (unsigned long long)r.applied, store_strerror(s, err, &d));
 		goto out;
 	}
 
 	/* What the creator holds: the next `bundle create --for CREATOR` here sends only what
 	 * lies beyond it. Its head of this node's own log also feeds a restore fence. */
 	if (memcmp(b.meta.creator, node.pub, PK_PUB_BYTES) != 0) {
-		pk_sync_iter_init(&it, &b.heads);
-		err = 0;
-		while (err == 0 && pk_sync_next_head(&it, &h))
-			err = pk_heads_set(&heads, h.origin, h.seq);
-		if (err == 0)
+		if ((err = pk_heads_from_list(&heads, &b.heads)) == 0)
 			err = store_peer_heads_put(s, b.meta.creator, heads.h, heads.n,
 			                           STORE_PEER_HEADS_ALL);
 		if (err != 0)
@@ -905,31 +767,23 @@ static int bundle_apply(struct cli *c, const char *file)
 	if (c->json) {
 		json_t *by = json_object();
 		for (int e = 0; e < PK_ERR_COUNT; e++)
-			if (a.by_reason[e] != 0)
+			if (r.by_reason[e] != 0)
 				json_object_set_new(by, e == 0 ? "unknown" : pk_errtag(-e),
-				                    json_integer((json_int_t)a.by_reason[e]));
-		if (a.for_me && a.outside > 0)
-			json_object_set_new(by, "lineage", json_integer((json_int_t)a.outside));
-		j = json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:I, s:I}", "file", file, "ok",
-		              a.refused == 0 && a.certs_refused == 0, "creator", hex,
-		              "creator_name", name, "creator_region", b.meta.region, "created",
-		              when, "changesets", (json_int_t)b.changesets.n, "certificates",
-		              (json_int_t)b.certs.n);
+				                    json_integer((json_int_t)r.by_reason[e]));
 		cli_key_hex(fhex, b.meta.for_key);
-		json_object_set_new(j, "for", b.meta.has_for ? json_string(fhex) : json_null());
-		json_object_set_new(j, "applied", json_integer((json_int_t)a.applied));
-		json_object_set_new(j, "already_held", json_integer((json_int_t)a.held));
-		json_object_set_new(j, "held_for_their_time", json_integer((json_int_t)a.waiting));
-		json_object_set_new(j, "outside_lineage",
-		                    json_integer((json_int_t)(a.for_me ? 0 : a.outside)));
-		json_object_set_new(j, "refused", json_integer((json_int_t)a.refused));
-		json_object_set_new(j, "refused_by_reason", by);
-		json_object_set_new(j, "refusals", a.refusals);
-		a.refusals = NULL;
-		json_object_set_new(j, "certificates_stored",
-		                    json_integer((json_int_t)a.certs_stored));
-		json_object_set_new(j, "certificates_refused",
-		                    json_integer((json_int_t)a.certs_refused));
+		j = json_pack(
+		    "{s:s, s:b, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, "
+		    "s:o, s:o, s:I, s:I}",
+		    "file", file, "ok", r.refused == 0 && r.certs_refused == 0, "creator", hex,
+		    "creator_name", name, "creator_region", b.meta.region, "created", when,
+		    "changesets", (json_int_t)b.changesets.n, "certificates", (json_int_t)b.certs.n,
+		    "for", b.meta.has_for ? json_string(fhex) : json_null(), "applied",
+		    (json_int_t)r.applied, "already_held", (json_int_t)r.exists,
+		    "held_for_their_time", (json_int_t)r.held, "outside_lineage",
+		    (json_int_t)r.left_out, "refused", (json_int_t)r.refused, "refused_by_reason",
+		    by, "refusals", a.refusals, "certificates_stored", (json_int_t)r.certs_stored,
+		    "certificates_refused", (json_int_t)r.certs_refused);
+		a.refusals = NULL; /* s:o took it */
 		cli_print_json(j);
 	} else {
 		printf("bundle from %s (%.16s..., region %s%s%s), made %s%s\n", name, hex,
@@ -939,42 +793,39 @@ static int bundle_apply(struct cli *c, const char *file)
 		       : b.meta.has_for ? " for another node"
 		                        : " for every node");
 		printf("  changesets:       %llu\n", (unsigned long long)b.changesets.n);
-		printf("  applied:          %llu\n", (unsigned long long)a.applied);
-		printf("  already held:     %llu\n", (unsigned long long)a.held);
-		if (a.waiting > 0)
+		printf("  applied:          %llu\n", (unsigned long long)r.applied);
+		printf("  already held:     %llu\n", (unsigned long long)r.exists);
+		if (r.held > 0)
 			printf(
 			    "  held for later:   %llu (stamped ahead of this node's clock; applied "
 			    "when their time comes)\n",
-			    (unsigned long long)a.waiting);
+			    (unsigned long long)r.held);
 		if (!a.for_me)
 			printf("  outside lineage:  %llu (not for this node; left out)\n",
-			       (unsigned long long)a.outside);
-		printf("  refused:          %llu%s\n", (unsigned long long)a.refused,
-		       reasons(&a, why, sizeof(why)));
+			       (unsigned long long)r.left_out);
+		printf("  refused:          %llu%s\n", (unsigned long long)r.refused,
+		       reasons(&r, why, sizeof(why)));
 		printf("  certificates:     %llu stored, %llu refused\n",
-		       (unsigned long long)a.certs_stored, (unsigned long long)a.certs_refused);
-		if (a.shown > REFUSALS_SHOWN)
-			fprintf(stderr, "... and %zu more refusals (--json lists them all)\n",
-			        a.shown - REFUSALS_SHOWN);
+		       (unsigned long long)r.certs_stored, (unsigned long long)r.certs_refused);
+		if (r.unlogged > 0)
+			fprintf(stderr, "... and %llu more refusals (--json lists them all)\n",
+			        (unsigned long long)r.unlogged);
 	}
-	if (a.by_reason[-PK_EGAP] > 0)
+	if (r.by_reason[-PK_EGAP] > 0)
 		fprintf(stderr,
 		        "pokjactl %s: %llu changesets came after a gap: this node lacks earlier "
 		        "ones. Send the creator a bundle from this node first (so it learns what "
 		        "this node holds), or ask it for one made without --for\n",
-		        c->cmd, (unsigned long long)a.by_reason[-PK_EGAP]);
-	if (a.refused > 0 || a.certs_refused > 0)
+		        c->cmd, (unsigned long long)r.by_reason[-PK_EGAP]);
+	if (r.refused > 0 || r.certs_refused > 0)
 		rc = cli_fail(c,
 		              "%s: %llu changeset%s and %llu certificate%s refused; the rest was "
 		              "applied",
-		              file, (unsigned long long)a.refused, a.refused == 1 ? "" : "s",
-		              (unsigned long long)a.certs_refused, a.certs_refused == 1 ? "" : "s");
+		              file, (unsigned long long)r.refused, r.refused == 1 ? "" : "s",
+		              (unsigned long long)r.certs_refused, r.certs_refused == 1 ? "" : "s");
 out:
 	json_decref(j);
 	json_decref(a.refusals);
-	free(a.blob);
-	free(a.index);
-	free(a.outc);
 	pk_heads_free(&heads);
 	free(buf);
 	store_close(s);

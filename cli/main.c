@@ -86,8 +86,10 @@ static const struct command commands[] = {
      "  Checks FILE as a whole (one changed byte, or a creator from another network,\n"
      "  refuses all of it), then applies each changeset as live sync does. Changesets\n"
      "  outside this node's lineage are left out (refused when the bundle was made for\n"
-     "  this node). Prints how many were applied, already held and refused, by reason;\n"
-     "  exit status 1 when anything was refused. Applying a bundle again changes nothing.\n"
+     "  this node). Prints how many were applied, already held and refused, by reason,\n"
+     "  and logs the first 20 refusals on stderr as pokjad logs them (apply-refused,\n"
+     "  cert-refused); exit status 1 when anything was refused. Applying a bundle again\n"
+     "  changes nothing.\n"
      "\n"
      "Both work while pokjad runs."},
     /* ---- exports and reports (cmd_export.c, cmd_rekap.c, cmd_wilayah.c) ---- */

@@ -1,7 +1,8 @@
 /*
  * apply.c: changesets into the store. store_apply verifies received ones (decoding, signature and
- * hash on up to 16 threads, then every check against the store in one write transaction);
- * store_write signs and applies this node's own. Both go through apply_one, so a changeset
+ * hash on up to 16 threads, then every check against the store in one write transaction), and
+ * store_apply_from also the sender's lineage rule (SPEC section 16) between decoding and the
+ * rest; store_write signs and applies this node's own. Both go through apply_one, so a changeset
  * written here meets exactly the checks a received one meets. One write transaction per batch;
  * its refusals are counted in it, one update per reason.
  */
@@ -28,8 +29,11 @@ struct pending {
 static void precheck(struct pending *p, const struct store_blob *b)
 {
 	p->out->err = pk_cs_decode(b->data, b->len, &p->cs, &p->out->why);
+	p->out->decoded = p->out->err == 0;
 	if (p->out->err != 0)
 		return;
+	memcpy(p->out->origin, p->cs.origin, PK_PUB_BYTES);
+	p->out->seq = p->cs.seq;
 	if (!pk_cs_sig_ok(&p->cs)) {
 		p->out->err =
 		    pk_diagf(&p->out->why, PK_ESIG, "changeset signature does not verify");
@@ -234,10 +238,11 @@ int st_refused_add(struct db_txn *t, struct store *s, const char *tag, uint64_t 
 	return db_put(t, s->refused, tag, strlen(tag), buf, 8);
 }
 
-/* Counts the batch's refusals by reason (a duplicate is not a refusal), in the batch's
- * transaction: one update per reason, not per changeset. */
+/* Counts the batch's refusals by reason (a duplicate is not a refusal, nor a changeset left out
+ * by the lineage rule when it is not a refusal), in the batch's transaction: one update per
+ * reason, not per changeset. */
 static int refusals_count(struct db_txn *t, struct store *s, const struct store_outcome *out,
-                          size_t n)
+                          size_t n, bool lineage_counts)
 {
 	uint64_t counts[PK_ERR_COUNT] = {0};
 	int err;
@@ -245,6 +250,8 @@ static int refusals_count(struct db_txn *t, struct store *s, const struct store_
 	for (size_t i = 0; i < n; i++) {
 		int e = out[i].err;
 
+		if (e == PK_ELINEAGE && !lineage_counts)
+			continue;
 		if (e < 0 && e != PK_EEXIST && e != PK_EHELD)
 			counts[-e < PK_ERR_COUNT ? -e : 0]++; /* slot 0: an unknown code */
 	}
@@ -256,8 +263,36 @@ static int refusals_count(struct db_txn *t, struct store *s, const struct store_
 	return 0;
 }
 
+/*
+ * The lineage rule at the receiving end (SPEC section 16), before section 8 as SPEC orders it
+ * (even a changeset whose signature fails is `lineage` when its origin may not come this way).
+ * On the path the authority cache holds, in this transaction: no second read transaction and,
+ * for a valid chain, no certificate decoded again. Returns 0 or a store failure.
+ */
+static int lineage_check(struct db_txn *t, struct store *s, const struct store_sender *from,
+                         struct store_outcome *o)
+{
+	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES];
+	int n = st_origin_path(t, s, o->origin, path);
+
+	if (n == PK_ESTORE || n == PK_ENOMEM)
+		return n;
+	if (n > 0 && !from->wants(from->arg, o->origin, path, n))
+		o->err =
+		    pk_diagf(&o->why, PK_ELINEAGE, "%s",
+		             from->why != NULL ? from->why : "origin outside the sender's lineage");
+	return 0;
+}
+
 int store_apply(struct store *s, const struct store_blob *cs, size_t n, int threads,
                 uint64_t now_ms, struct store_outcome *out)
+{
+	return store_apply_from(s, cs, n, NULL, threads, now_ms, out);
+}
+
+int store_apply_from(struct store *s, const struct store_blob *cs, size_t n,
+                     const struct store_sender *from, int threads, uint64_t now_ms,
+                     struct store_outcome *out)
 {
 	struct pending *p;
 	uint8_t *scratch;
@@ -275,13 +310,18 @@ int store_apply(struct store *s, const struct store_blob *cs, size_t n, int thre
 		out[i].why.msg[0] = '\0';
 	}
 	precheck_all(p, cs, n, threads);
-	/* One write transaction for the whole batch: a store failure in any changeset aborts it. */
+	/* One write transaction for the whole batch: a store failure in any changeset aborts it.
+	 * The lineage rule is decided here, on the authority path step 9 finds again cached. */
 	db_txn_begin(&t, s->db, 0);
-	for (size_t i = 0; i < n && err == 0; i++)
+	for (size_t i = 0; i < n && err == 0; i++) {
+		if (from != NULL && out[i].decoded &&
+		    (err = lineage_check(&t, s, from, &out[i])) != 0)
+			break;
 		if (out[i].err == 0)
 			err = apply_one(&t, s, &p[i], now_ms, scratch);
+	}
 	if (err == 0)
-		err = refusals_count(&t, s, out, n);
+		err = refusals_count(&t, s, out, n, from != NULL && from->refusal);
 	db_txn_fail(&t, err);
 	err = db_txn_commit(&t);
 out:

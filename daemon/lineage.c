@@ -3,8 +3,7 @@
  * certificate paths and the lineage rule (SPEC section 16), every origin's head, the log after a
  * sequence, the write generation, refusal counts and forks, and what a peer last reported it
  * holds (peerheads). Reads copy in pages or in one short read transaction, so no callback runs
- * with a transaction open; the two writes (store_refusals_add, store_peer_heads_put) take one
- * write transaction each.
+ * with a transaction open; the one write (store_peer_heads_put) takes one write transaction.
  */
 #include "store_int.h"
 
@@ -197,15 +196,6 @@ static int refusals_visit(const struct db_entry *e, void *arg)
 	if (count == 0)
 		return 0;
 	return c->fn((const char *)e->key, count, c->arg) != 0 ? 1 : 0; /* key is NUL-ended */
-}
-
-int store_refusals_add(struct store *s, const char *tag, uint64_t count)
-{
-	struct db_txn t;
-
-	db_txn_begin(&t, s->db, 0);
-	db_txn_fail(&t, st_refused_add(&t, s, tag, count));
-	return db_txn_commit(&t);
 }
 
 int store_refusals(struct store *s, int (*fn)(const char *tag, uint64_t count, void *arg),

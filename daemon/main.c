@@ -16,6 +16,7 @@
 #include "config.h"
 #include "log.h"
 #include "node.h"
+#include "proto/changeset.h"
 #include "proto/crypto.h"
 #include "proto/region.h"
 #include "store.h"
@@ -153,6 +154,7 @@ int main(int argc, char **argv)
 	log_info("stop", "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	sync_stop(sy);
 	sync_shutdown();
+	log_info("decode-stats", "changesets decoded since the start: %llu", pk_cs_decode_count());
 	store_close(s);
 	pk_wipe(sec, sizeof(sec));
 	log_info("stop", "stopped cleanly");

@@ -6,18 +6,40 @@
 
 #include <string.h>
 
-bool outbox_wants(struct store *s, const struct outbox_peer *p, const uint8_t origin[PK_PUB_BYTES])
+static bool has_key(uint8_t (*path)[PK_PUB_BYTES], int n, const uint8_t key[PK_PUB_BYTES])
+{
+	for (int i = 0; i < n; i++)
+		if (memcmp(path[i], key, PK_PUB_BYTES) == 0)
+			return true;
+	return false;
+}
+
+bool outbox_wants_path(const struct outbox_peer *p, const uint8_t origin[PK_PUB_BYTES],
+                       uint8_t (*path)[PK_PUB_BYTES], int npath)
 {
 	switch (p->rule) {
 	case OUTBOX_EVERYTHING:
 		return true;
 	case OUTBOX_LINEAGE:
-		return store_in_lineage(s, p->path, p->n, origin);
+		return p->n >= 1 &&
+		       (has_key(p->path, p->n, origin) || has_key(path, npath, p->path[p->n - 1]));
 	case OUTBOX_UP:
 		return memcmp(origin, p->parent, PK_PUB_BYTES) == 0 ||
-		       store_in_subtree(s, p->self, origin);
+		       has_key(path, npath, p->self);
 	}
 	return false;
+}
+
+bool outbox_wants(struct store *s, const struct outbox_peer *p, const uint8_t origin[PK_PUB_BYTES])
+{
+	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES];
+	int n;
+
+	/* Most origins are decided without their path (on the peer's own path, the parent). */
+	if (outbox_wants_path(p, origin, NULL, 0))
+		return true;
+	n = store_origin_path(s, origin, path);
+	return n > 0 && outbox_wants_path(p, origin, path, n);
 }
 
 bool outbox_refuses(struct store *s, const struct outbox_peer *sender,

@@ -41,13 +41,19 @@ struct outbox_pick {
 /* True when the peer may receive changesets of origin. */
 bool outbox_wants(struct store *s, const struct outbox_peer *p, const uint8_t origin[PK_PUB_BYTES]);
 
+/* The same, given origin's path from the root (npath keys; 0 when its chain is not held): the
+ * rule itself, with no store access, for the apply step that holds the path already. */
+bool outbox_wants_path(const struct outbox_peer *p, const uint8_t origin[PK_PUB_BYTES],
+                       uint8_t (*path)[PK_PUB_BYTES], int npath);
+
 /*
  * The same rule at the receiving end: true when a changeset of origin that came from `sender`
  * is refused as `lineage`, that is when origin's chain is held and the sender could not have
  * sent it by the rule. The sender is described as outbox_plan would describe it sending to this
  * node: a child C pushing (OUTBOX_UP, self C, parent this node), the parent's pull reply or a
  * bundle (OUTBOX_LINEAGE with this node's path). An origin whose chain is not held is never
- * refused here: the apply step refuses it as no-certificate, whichever way it came.
+ * refused here: the apply step refuses it as no-certificate, whichever way it came. The
+ * arrivals themselves (ingest.c) ask outbox_wants_path inside the apply transaction instead.
  */
 bool outbox_refuses(struct store *s, const struct outbox_peer *sender,
                     const uint8_t origin[PK_PUB_BYTES]);

@@ -97,6 +97,26 @@ int store_next_serial(struct store *s, uint64_t *serial);
 struct store_outcome {
 	int err; /* 0 applied, PK_EEXIST already held (harmless), or the refusal's error code */
 	struct pk_diag why;
+	/* From the one decode store_apply makes, so that no caller decodes the bytes again: */
+	bool decoded;                 /* it decoded (err is then not a step-1 refusal) */
+	uint8_t origin[PK_PUB_BYTES]; /* when decoded */
+	uint64_t seq;                 /* when decoded */
+};
+
+/*
+ * Who sent a batch, for the lineage rule of SPEC section 16 at the receiving end (outbox.h says
+ * the rule). wants is asked, once per decoded changeset whose origin's chain is held, with the
+ * origin's path from the root (from the store's cached authority, in the batch's transaction);
+ * false refuses the changeset as PK_ELINEAGE before section 8's checks. An origin whose chain
+ * is not held is never asked about: section 8 refuses it as no-certificate. `refusal` false
+ * leaves such a changeset out without counting it as refused (a bundle not made for this node).
+ */
+struct store_sender {
+	bool (*wants)(const void *arg, const uint8_t origin[PK_PUB_BYTES],
+	              uint8_t (*path)[PK_PUB_BYTES], int npath);
+	const void *arg;
+	bool refusal;
+	const char *why; /* the refusal's sentence ("origin outside the child's subtree") */
 };
 
 /*
@@ -110,6 +130,11 @@ struct store_outcome {
  */
 int store_apply(struct store *s, const struct store_blob *cs, size_t n, int threads,
                 uint64_t now_ms, struct store_outcome *out);
+
+/* store_apply with the sender's lineage rule (store_sender above; NULL: none, as store_apply). */
+int store_apply_from(struct store *s, const struct store_blob *cs, size_t n,
+                     const struct store_sender *from, int threads, uint64_t now_ms,
+                     struct store_outcome *out);
 
 struct store_written {
 	uint64_t first_seq, last_seq; /* this node's changesets that the write created */
@@ -279,10 +304,6 @@ uint64_t store_generation(struct store *s);
 /* Counts of refused changesets by reason tag (pk_errtag), kept in the store: store_apply adds
  * to them in its own transaction. fn is called per reason with a non-zero count, in tag
  * order. Returns 0 or an error. */
-/* Adds count to the refusals of reason `tag`, for refusals decided outside store_apply (a
- * changeset from outside the sending peer's lineage). */
-int store_refusals_add(struct store *s, const char *tag, uint64_t count);
-
 int store_refusals(struct store *s, int (*fn)(const char *tag, uint64_t count, void *arg),
                    void *arg);
 

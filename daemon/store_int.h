@@ -90,6 +90,10 @@ int st_chain_load(struct db_txn *t, struct store *s, const uint8_t origin[PK_PUB
 /* The keys from the root down to the subject of chain[n - 1]; returns n + 1. */
 int st_chain_path(const struct store *s, const struct pk_cert *chain, int n,
                   uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES]);
+/* origin's path from the root when its chain is held (valid or not), from the authority cache
+ * when it is there; returns its length, PK_ECERT (no chain held) or another error. */
+int st_origin_path(struct db_txn *t, struct store *s, const uint8_t origin[PK_PUB_BYTES],
+                   uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES]);
 /* The region origin may write at `at` and its path from the root (SPEC section 8, step 9). */
 int st_authority(struct db_txn *t, struct store *s, const uint8_t origin[PK_PUB_BYTES], uint64_t at,
                  char region[PK_REGION_MAX + 1], uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES],

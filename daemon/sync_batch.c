@@ -1,6 +1,6 @@
 /*
  * sync_batch.c: this node's heads, the batches of changesets a peer lacks (for the pull server
- * and the uplink), and applying a batch received (from a child's push or the parent's pull reply).
+ * and the uplink); what arrives goes in through ingest.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -104,62 +104,4 @@ uint64_t sy_batch_fill(struct sync *sy, const struct pk_heads *mine, const struc
 	struct fill f = {sy, bt};
 
 	return outbox_plan(sy->s, peer, mine, theirs, fill_take, &f);
-}
-
-/* Applies received changesets and logs each refusal. Returns the number refused. */
-size_t sy_apply_batch(struct sync *sy, const struct pk_blob *b, size_t n, const char *from,
-                      struct store_outcome *out, int *store_err)
-{
-	struct store_blob *sb;
-	size_t refused = 0;
-	struct pk_changeset cs;
-	char o[17];
-
-	*store_err = 0;
-	if (n == 0)
-		return 0;
-	if ((sb = calloc(n, sizeof(*sb))) == NULL) {
-		*store_err = PK_ENOMEM;
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		sb[i].data = b[i].p;
-		sb[i].len = b[i].len;
-	}
-	*store_err = store_apply(sy->s, sb, n, (int)sy->cfg->verify_threads, now_ms(), out);
-	free(sb);
-	if (*store_err == PK_ENOSPC) {
-		struct pk_diag d;
-		log_error("disk-full", "from %s: nothing applied: %s", from,
-		          store_strerror(sy->s, *store_err, &d));
-		return 0;
-	}
-	if (*store_err != 0) {
-		log_error("apply-failed", "from %s: the store failed: %s", from,
-		          pk_strerror(*store_err));
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (out[i].err == 0 || out[i].err == PK_EEXIST)
-			continue;
-		if (out[i].err == PK_EHELD) {
-			if (pk_cs_decode(b[i].p, b[i].len, &cs, NULL) == 0) {
-				short_key(o, cs.origin);
-				log_info("apply-held", "from %s: origin %s seq %llu: %s", from, o,
-				         (unsigned long long)cs.seq, out[i].why.msg);
-			}
-			continue;
-		}
-		refused++;
-		if (pk_cs_decode(b[i].p, b[i].len, &cs, NULL) == 0) {
-			short_key(o, cs.origin);
-			log_warnx("apply-refused", "from %s: origin %s seq %llu: %s: %s", from, o,
-			          (unsigned long long)cs.seq, pk_errtag(out[i].err),
-			          out[i].why.msg);
-		} else {
-			log_warnx("apply-refused", "from %s: changeset %zu: %s: %s", from, i,
-			          pk_errtag(out[i].err), out[i].why.msg);
-		}
-	}
-	return refused;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest.h"
 #include "log.h"
 #include "sync_int.h"
 
@@ -329,16 +330,18 @@ void *sy_downlink(void *arg)
 {
 	struct sync *sy = arg;
 	struct pk_heads mine = {0};
-	struct store_outcome *outc = NULL;
-	struct pk_blob b[PK_SYNC_PUSH_MAX_CS];
 	uint8_t path[PATH_MAX_KEYS][PK_PUB_BYTES];
 	struct outbox_peer parent;
+	struct ingest_from from = {.name = "the parent",
+	                           .lineage_refuses = true,
+	                           .lineage_why = "origin outside this node's lineage",
+	                           .threads = (int)sy->cfg->verify_threads,
+	                           .now_ms = now_ms};
+	struct ingest_result r;
 	uint64_t delay = sy->cfg->retry_min_ms;
 	uint8_t *req = NULL, *plain = NULL;
-	size_t len, plen, n, refused;
+	size_t len, plen, n;
 	struct pk_sync_msg m;
-	struct pk_sync_iter it;
-	struct pk_changeset cs;
 	nng_ctx ctx;
 	nng_aio *aio;
 	int64_t zero = 0;
@@ -349,8 +352,7 @@ void *sy_downlink(void *arg)
 		return NULL;
 	}
 	aio = sy->down_aio;
-	outc = calloc(PK_SYNC_PUSH_MAX_CS, sizeof(*outc));
-	while (outc != NULL && !atomic_load(&sy->stopping)) {
+	while (!atomic_load(&sy->stopping)) {
 		mine.n = 0;
 		if (sy_my_heads(sy, NULL, 0, &mine) != 0 ||
 		    store_heads_add_held(sy->s, &mine) != 0 ||
@@ -364,30 +366,20 @@ void *sy_downlink(void *arg)
 		if (err != 0 || pk_sync_decode(plain, plen, PK_SYNC_REPLY, &m, NULL) != 0 ||
 		    m.kind != PK_SYNC_PULLED)
 			goto retry;
-		/* Only this node's lineage may come down (SPEC section 16); an origin whose chain
-		 * is not held is the apply step's to refuse (no-certificate). */
+		/* Only this node's lineage may come down (SPEC section 16), once its path is held.
+		 */
 		pn = store_origin_path(sy->s, sy->pub, path);
 		parent = (struct outbox_peer){.rule = OUTBOX_LINEAGE, .path = path, .n = pn};
-		n = 0;
-		pk_sync_iter_init(&it, &m.changesets);
-		while (n < PK_SYNC_PUSH_MAX_CS && pk_sync_next_blob(&it, &b[n])) {
-			if (pn > 0 && pk_cs_decode(b[n].p, b[n].len, &cs, NULL) == 0 &&
-			    outbox_refuses(sy->s, &parent, cs.origin)) {
-				store_refusals_add(sy->s, "lineage", 1);
-				log_warnx("apply-refused",
-				          "from the parent: an origin outside this "
-				          "node's lineage");
-				continue;
-			}
-			n++;
-		}
-		refused = sy_apply_batch(sy, b, n, "the parent", outc, &serr);
+		from.sender = pn > 0 ? &parent : NULL;
+		n = m.changesets.n;
+		memset(&r, 0, sizeof(r));
+		serr = ingest_batch(sy->s, &from, NULL, &m.changesets, &r);
 		free(plain);
 		plain = NULL;
 		if (serr != 0)
 			goto retry;
-		sy_peer_seen(sy, sy->parent, "parent", NULL, &zero, refused);
-		if (n > 0 && refused == n) {
+		sy_peer_seen(sy, sy->parent, "parent", NULL, &zero, r.refused);
+		if (n > 0 && r.refused == n) {
 			/* Nothing could be applied: pulling again at once would bring the same. */
 			backoff(sy, &delay);
 			continue;
@@ -400,7 +392,6 @@ void *sy_downlink(void *arg)
 		sy_peer_lost(sy, sy->parent, "parent");
 		backoff(sy, &delay);
 	}
-	free(outc);
 	pk_heads_free(&mine);
 	nng_ctx_close(ctx);
 	atomic_fetch_sub(&sy->live, 1);

@@ -150,14 +150,12 @@ void sy_peer_lost(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *
 /* Writes changed peers to the store; the watcher calls it every second. */
 void sy_peers_flush(struct sync *sy);
 
-/* ---- sync_batch.c: heads, the batches sent, and applying the batches received */
+/* ---- sync_batch.c: heads and the batches sent */
 
 int sy_my_heads(struct sync *sy, uint8_t (*path)[PK_PUB_BYTES], int n, struct pk_heads *out);
 void sy_batch_free(struct batch *bt);
 uint64_t sy_batch_fill(struct sync *sy, const struct pk_heads *mine, const struct pk_heads *theirs,
                        const struct outbox_peer *peer, struct batch *bt);
-size_t sy_apply_batch(struct sync *sy, const struct pk_blob *b, size_t n, const char *from,
-                      struct store_outcome *out, int *store_err);
 
 /* ---- sync_server.c: serving children */
 

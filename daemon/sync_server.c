@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "certify.h"
+#include "ingest.h"
 #include "log.h"
 #include "proto/enroll.h"
 #include "sync_int.h"
@@ -204,127 +205,49 @@ static int serve_heads(struct served *sv, const struct pk_sync_msg *m, uint8_t *
 	return err;
 }
 
-/*
- * Stores the certificates a push carries (SPEC section 7, "Storing certificates"): each one
- * that does not chain to the root or would displace a held one is refused on its own and
- * logged. Returns 0, or a store failure.
- */
-static int take_certs(struct sync *sy, const struct pk_sync_list *certs, const char *from)
-{
-	struct store_blob b[PK_SYNC_PUSH_MAX_CERTS];
-	struct pk_diag why[PK_SYNC_PUSH_MAX_CERTS];
-	int errs[PK_SYNC_PUSH_MAX_CERTS];
-	struct pk_sync_iter it;
-	struct pk_blob blob;
-	size_t n = 0;
-	int err;
+/* The refusals (and held ones) of a push, for the reply, by index. */
+struct push_refusals {
+	struct pk_refusal ref[PK_SYNC_PUSH_MAX_CS];
+	size_t n;
+};
 
-	pk_sync_iter_init(&it, certs);
-	while (n < PK_SYNC_PUSH_MAX_CERTS && pk_sync_next_blob(&it, &blob)) {
-		b[n].data = blob.p;
-		b[n++].len = blob.len;
+static void push_refused(const struct store_outcome *out, size_t n, uint64_t base, void *arg)
+{
+	struct push_refusals *pr = arg;
+
+	for (size_t i = 0; i < n && pr->n < PK_SYNC_PUSH_MAX_CS; i++) {
+		if (out[i].err == 0 || out[i].err == PK_EEXIST)
+			continue;
+		pr->ref[pr->n].index = (uint32_t)(base + i); /* "held" too: reported, not refused */
+		pr->ref[pr->n++].reason = pk_errtag(out[i].err);
 	}
-	if ((err = store_certs_put(sy->s, b, n, errs, why, NULL)) != 0)
-		return err;
-	for (size_t i = 0; i < n; i++)
-		if (errs[i] != 0)
-			log_warnx("cert-refused", "from %s: certificate %zu refused (%s): %s", from,
-			          i, pk_errtag(errs[i]), why[i].msg);
-	return 0;
 }
 
+/* A child's push goes in by ingest.c (SPEC section 16: only its subtree and this node's own
+ * changesets may come up through it). */
 static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **out, size_t *outlen)
 {
 	struct sync *sy = sv->sy;
-	struct pk_blob all[PK_SYNC_PUSH_MAX_CS], take[PK_SYNC_PUSH_MAX_CS] = {{NULL, 0}};
-	struct pk_refusal ref[PK_SYNC_PUSH_MAX_CS];
-	struct store_outcome *outc = NULL;
-	uint32_t idx[PK_SYNC_PUSH_MAX_CS];
-	struct pk_heads acks = {0}, held = {0};
-	struct store_head h;
-	struct pk_changeset cs;
-	struct pk_sync_iter it;
-	struct pk_blob b;
-	size_t n = 0, ntake = 0, nref = 0, nheld = 0, nacks, refused;
-	int64_t zero = 0;
-	int err = 0, serr;
+	struct push_refusals pr = {.n = 0};
+	struct pk_heads acks = {0};
 	const struct outbox_peer child = {.rule = OUTBOX_UP, .self = sv->child, .parent = sy->pub};
+	const struct ingest_from from = {.name = sv->name,
+	                                 .sender = &child,
+	                                 .lineage_refuses = true,
+	                                 .lineage_why = "origin outside the child's subtree",
+	                                 .threads = (int)sy->cfg->verify_threads,
+	                                 .now_ms = now_ms,
+	                                 .batch = push_refused,
+	                                 .arg = &pr};
+	struct ingest_result r = {.acks = &acks};
+	int64_t zero = 0;
+	int err;
 
-	if ((err = take_certs(sy, &m->certs, sv->name)) != 0)
-		return err;
-	pk_sync_iter_init(&it, &m->changesets);
-	while (n < PK_SYNC_PUSH_MAX_CS && pk_sync_next_blob(&it, &b))
-		all[n++] = b;
-	/* Only the child's own subtree may come up through it, and this node's own changesets
-	 * that it lacks after a restore (SPEC section 16). An origin whose chain is not held goes
-	 * on to the apply step, which refuses it as no-certificate, as from a bundle. */
-	for (size_t i = 0; i < n; i++) {
-		if (pk_cs_decode(all[i].p, all[i].len, &cs, NULL) == 0 &&
-		    outbox_refuses(sy->s, &child, cs.origin)) {
-			ref[nref].index = (uint32_t)i;
-			ref[nref++].reason = "lineage";
-			log_warnx("apply-refused",
-			          "from %s: changeset %zu: origin outside its subtree", sv->name,
-			          i);
-			continue;
-		}
-		idx[ntake] = (uint32_t)i;
-		take[ntake++] = all[i];
+	if ((err = ingest_batch(sy->s, &from, &m->certs, &m->changesets, &r)) == 0) {
+		sy_peer_seen(sy, sv->child, "child", &zero, NULL, r.refused);
+		err = pk_sync_pushed_encode(pr.ref, pr.n, acks.h, acks.n, out, outlen);
 	}
-	if (nref > 0)
-		store_refusals_add(sy->s, "lineage", nref);
-	if (ntake > 0 && (outc = calloc(ntake, sizeof(*outc))) == NULL)
-		return PK_ENOMEM;
-	refused = sy_apply_batch(sy, take, ntake, sv->name, outc, &serr);
-	if (serr != 0) {
-		err = serr;
-		goto out;
-	}
-	for (size_t i = 0; i < ntake; i++) {
-		if (outc[i].err == 0 || outc[i].err == PK_EEXIST)
-			continue;
-		if (outc[i].err == PK_EHELD)
-			nheld++; /* reported as "held", not counted as refused */
-		ref[nref].index = idx[i];
-		ref[nref++].reason = pk_errtag(outc[i].err);
-	}
-	/* Held changesets count as held: the child's uplink moves on past them. */
-	if ((err = store_heads_add_held(sy->s, &held)) != 0)
-		goto out;
-	/* Acknowledge: this node's head for every origin in the batch, in origin order. The
-	 * origins are sorted once (n log n), not inserted one by one. */
-	if (n > 0 && (acks.h = malloc(n * sizeof(*acks.h))) == NULL) {
-		err = PK_ENOMEM;
-		goto out;
-	}
-	acks.cap = n;
-	for (size_t i = 0; i < n; i++) {
-		if (pk_cs_decode(all[i].p, all[i].len, &cs, NULL) != 0)
-			continue;
-		memcpy(acks.h[acks.n].origin, cs.origin, PK_PUB_BYTES);
-		acks.h[acks.n++].seq = 0;
-	}
-	pk_heads_sort(&acks);
-	nacks = acks.n;
-	acks.n = 0;
-	for (size_t i = 0; i < nacks; i++)
-		if (store_head_get(sy->s, acks.h[i].origin, &h) == 0) {
-			uint64_t hs = pk_heads_find(&held, acks.h[i].origin);
-
-			if (hs > h.seq)
-				h.seq = hs;
-			if (h.seq == 0)
-				continue;
-			acks.h[acks.n] = acks.h[i];
-			acks.h[acks.n++].seq = h.seq;
-		}
-	(void)refused; /* counted in nref, with the lineage refusals */
-	sy_peer_seen(sy, sv->child, "child", &zero, NULL, nref - nheld);
-	err = pk_sync_pushed_encode(ref, nref, acks.h, acks.n, out, outlen);
-out:
-	free(outc);
 	pk_heads_free(&acks);
-	pk_heads_free(&held);
 	return err;
 }
 

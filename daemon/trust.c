@@ -146,6 +146,29 @@ int st_authority(struct db_txn *t, struct store *s, const uint8_t origin[PK_PUB_
 	return 0;
 }
 
+int st_origin_path(struct db_txn *t, struct store *s, const uint8_t origin[PK_PUB_BYTES],
+                   uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES])
+{
+	struct pk_cert chain[PK_CHAIN_MAX];
+	struct auth found;
+	int n;
+
+	if (!s->have_root)
+		return PK_ECERT;
+	if (memcmp(origin, s->root, PK_PUB_BYTES) == 0) {
+		memcpy(path[0], s->root, PK_PUB_BYTES);
+		return 1;
+	}
+	/* A valid chain is cached by auth_find, which step 9 then finds again at no cost. */
+	if (auth_find(t, s, origin, &found, NULL) == 0) {
+		memcpy(path, found.path, sizeof(found.path));
+		return found.npath;
+	}
+	if ((n = st_chain_load(t, s, origin, chain, NULL)) < 0)
+		return n;
+	return st_chain_path(s, chain, n, path);
+}
+
 /* The revocation of key, if any: its clock in *hlc. Returns 0, PK_ENOTFOUND or an error. */
 static int revoked_get(struct db_txn *t, struct store *s, const uint8_t key[PK_PUB_BYTES],
                        uint64_t *hlc)

@@ -88,6 +88,10 @@ struct pk_cs_head {
  */
 int pk_cs_decode(const uint8_t *buf, size_t len, struct pk_changeset *cs, struct pk_diag *d);
 
+/* How many times this process has called pk_cs_decode (any thread), for the benches and
+ * pokjad's stop line: a received changeset should cost one. */
+unsigned long long pk_cs_decode_count(void);
+
 /* True when the signature verifies against the origin key. */
 bool pk_cs_sig_ok(const struct pk_changeset *cs);
 

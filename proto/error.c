@@ -40,6 +40,7 @@ static const struct {
     {"a different certificate is held for that key", "cert-conflict"},
     {"no space left on the device", "no-space"},
     {"held until its time comes", "held"},
+    {"origin outside the sender's lineage", "lineage"},
 };
 
 const char *pk_strerror(int err)

@@ -12,9 +12,13 @@
  * on the same changesets (pk_sig_ok, about 2 s). Then it starts the province's pokjad and times,
  * from just before the start, until the province's store holds the district's log up to its last
  * sequence (store_head_get polled every 10 ms). The national node stays down, so the province
- * only receives. Prints one line:
+ * only receives. Prints two lines:
  *
  *   replication: changesets=N seconds=S rate=R verify_rate=V ratio=R/V
+ *   replication: decodes per received changeset=D
+ *
+ * D is the province pokjad's pk_cs_decode calls (its "decode-stats" line when it stops) over the
+ * changesets it received: 1 when each arrival is decoded once.
  *
  * S includes the district noticing that its parent is back. nng redials a lost parent after a
  * random wait below a back-off that starts at retry_min and doubles per failed attempt up to
@@ -148,6 +152,27 @@ static void append_conf(int node, const char *text)
 		bn_fail("cannot append to %s", path);
 }
 
+/* The count in the last "decode-stats" line of the node's log (it logs one as it stops). */
+static unsigned long long decodes_logged(int node)
+{
+	static char buf[1 << 20];
+	const char *p, *last = NULL, *tag = "decode-stats";
+	unsigned long long n = 0;
+	size_t len;
+	FILE *f = fopen(bn.log[node], "r");
+
+	if (f == NULL)
+		bn_fail("cannot read %s", bn.log[node]);
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	for (p = buf; (p = strstr(p, tag)) != NULL; p += strlen(tag))
+		last = p;
+	if (last == NULL || (p = strstr(last, "start: ")) == NULL || sscanf(p + 7, "%llu", &n) != 1)
+		bn_fail("%s logged no decode-stats line", bn_names[node]);
+	return n;
+}
+
 int main(void)
 {
 	struct store_blob *blobs;
@@ -210,6 +235,10 @@ int main(void)
 	rate = N_CHANGESETS / secs;
 	printf("replication: changesets=%d seconds=%.2f rate=%.0f verify_rate=%.0f ratio=%.2f\n",
 	       N_CHANGESETS, secs, rate, vrate, rate / vrate);
+	fflush(stdout);
+	bn_stop(BN_PROV);
+	printf("replication: decodes per received changeset=%.2f\n",
+	       (double)decodes_logged(BN_PROV) / N_CHANGESETS);
 	fflush(stdout);
 	if (verbose != NULL && *verbose == '1')
 		fprintf(stderr,

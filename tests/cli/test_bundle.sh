@@ -156,6 +156,9 @@ ok "forge: the bundle for every node, re-signed by the national node as made for
 errs "a bundle made for 32 that carries 33's changeset: refused as lineage, exit 1" \
 	"1 changeset and 0 certificates refused" \
 	"$P" --dir "$J" bundle apply "$B/n-all-for-j"
+errs "... logged with pokjad's tag and line (daemon/ingest.c, one way in)" \
+	"warn apply-refused: from the bundle .*n-all-for-j: origin [0-9a-f]{16} seq 1: lineage: " \
+	"$P" --dir "$J" bundle apply "$B/n-all-for-j"
 fails "the same with --json exits 1" 1 "$P" --dir "$J" bundle apply "$B/n-all-for-j" --json
 out_json "--json names the lineage refusal, its origin and the rest held" \
 	"j['ok'] is False and j['refused'] == 1 and j['refused_by_reason'] == {'lineage': 1} and

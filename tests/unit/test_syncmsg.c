@@ -1868,13 +1868,13 @@ static void test_spec_limits(void **state)
 	}
 }
 
-/* SPEC section 19 lists every reason tag; the code's tags (proto/error.c's table, the lineage
- * refusal, the session error codes, the listen port's log tags) are exactly those. */
+/* SPEC section 19 lists every reason tag; the code's tags (proto/error.c's table, with the
+ * lineage refusal, the session error codes, the listen port's log tags) are exactly those. */
 static void test_spec_tags(void **state)
 {
-	static const char *const extra[] = {"lineage",       "unknown-session", "refused",
-	                                    "busy",          "port-limit",      "port-timeout",
-	                                    "port-oversize", "port-protocol"};
+	static const char *const extra[] = {"unknown-session", "refused",      "busy",
+	                                    "port-limit",      "port-timeout", "port-oversize",
+	                                    "port-protocol"};
 	const char *code[PK_ERR_COUNT + sizeof(extra) / sizeof(extra[0])];
 	static char spec[1 << 20];
 	char *sec, *end, *line;
