@@ -37,8 +37,8 @@ static int why(const struct cli *c, int err)
 		return cli_fail(c, "out of memory");
 	if (err == PK_ETOOBIG)
 		return cli_fail(c,
-		                "a total is too large to give exactly (over 2^64 - 1, or an area "
-		                "of 10^11 ha or more)");
+		                "a total is too large to give exactly (over 2^63 - 1 rupiah, or an "
+		                "area of 10^11 ha or more)");
 	return cli_fail(c, "reading the store: %s", pk_strerror(err));
 }
 

@@ -45,7 +45,7 @@ struct rekap {
 };
 
 /* Each fills r from the store; returns 0 or a negative error (of the store, PK_ENOMEM, or
- * PK_ETOOBIG for a sum past 2^64 - 1). Records that do not decode are counted in rk->bad. */
+ * PK_ETOOBIG for a sum past 2^63 - 1). Records that do not decode are counted in rk->bad. */
 int rekap_kegiatan(struct rekap *rk, struct store *s, struct report *r);
 int rekap_arahan(struct rekap *rk, struct store *s, struct report *r);
 int rekap_kumuh(struct rekap *rk, struct store *s, struct report *r);

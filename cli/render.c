@@ -259,53 +259,14 @@ static int write_csv(const struct report *r, FILE *f)
 
 /* ---- JSON ---------------------------------------------------------------------------------- */
 
-/*
- * jansson's integers stop at 2^63 - 1, and sums of rupiah may pass it (a record holds up to
- * 10^15). Such a number goes into the tree as the string "\x01" followed by its digits, which
- * json_splice turns back into the digits after dumping. No other string in the output holds
- * the byte 0x01 (a report with one sets soh and refuses to write such a number), so the marks
- * are unambiguous. A big number is written exactly, as the CSV and text give it.
- */
-#define BIG_MARK "\"\\u0001"
-
-static json_t *json_num(uint64_t v, int *big)
-{
-	char buf[NUM_BUF + 1];
-
-	if (v <= INT64_MAX)
-		return json_integer((json_int_t)v);
-	buf[0] = '\x01';
-	dec(v, buf + 1);
-	(*big)++;
-	return json_string(buf);
-}
-
-/* Replaces each BIG_MARK digits '"' in s by the digits, in place. */
-static void json_splice(char *s)
-{
-	char *o = s, *p = s;
-	size_t mark = strlen(BIG_MARK);
-
-	while (*p != '\0') {
-		if (strncmp(p, BIG_MARK, mark) != 0) {
-			*o++ = *p++;
-			continue;
-		}
-		for (p += mark; *p != '"'; p++)
-			*o++ = *p;
-		p++;
-	}
-	*o = '\0';
-}
-
 /* A cell as a JSON value (a new reference; NULL: out of memory or PK_ETOOBIG in *err). */
-static json_t *cell_json(const struct rpt_column *c, const struct rpt_cell *v, int *big, int *err)
+static json_t *cell_json(const struct rpt_column *c, const struct rpt_cell *v, int *err)
 {
 	if (v->kind != RPT_VAL)
 		return json_null();
 	switch (c->c.type) {
 	case RPT_INT:
-		return json_num(v->n, big);
+		return json_integer((json_int_t)v->n); /* at most RPT_INT_MAX */
 	case RPT_HA:
 		/* Exact: a decimal of at most 15 digits survives the double and "%.15g". */
 		if (v->n >= 1000000000000000ull) {
@@ -329,8 +290,7 @@ static json_t *json_child(json_t *parent, const char *name)
 }
 
 /* The members of one row (or of the total, without the key columns) in a new object. */
-static json_t *row_json(const struct report *r, const struct rpt_row *row, bool total, int *big,
-                        int *err)
+static json_t *row_json(const struct report *r, const struct rpt_row *row, bool total, int *err)
 {
 	json_t *o = json_object(), *parent, *v;
 
@@ -345,7 +305,7 @@ static json_t *row_json(const struct report *r, const struct rpt_row *row, bool 
 			parent = json_child(parent, col->json[i]);
 		if (col->c.type == RPT_OBJ)
 			v = parent ? json_child(parent, col->json[col->depth - 1]) : NULL;
-		else if ((v = cell_json(col, &row->cells[c], big, err)) != NULL &&
+		else if ((v = cell_json(col, &row->cells[c], err)) != NULL &&
 		         (parent == NULL ||
 		          json_object_set_new(parent, col->json[col->depth - 1], v) != 0))
 			v = NULL;
@@ -381,27 +341,21 @@ static json_t *row_json(const struct report *r, const struct rpt_row *row, bool 
 static int write_json(const struct report *r, FILE *f)
 {
 	json_t *root = json_copy(r->meta), *rows = json_array(), *total = NULL, *o;
-	int big = 0, err = 0;
+	int err = 0;
 	char *text = NULL;
 
 	if (root == NULL || rows == NULL || json_object_set(root, r->rows_name, rows) != 0)
 		goto out;
 	for (size_t i = 0; i < r->nrows; i++)
-		if ((o = row_json(r, &r->rows[i], false, &big, &err)) == NULL ||
+		if ((o = row_json(r, &r->rows[i], false, &err)) == NULL ||
 		    json_array_append_new(rows, o) != 0)
 			goto out;
-	if (r->total.cells != NULL && ((total = row_json(r, &r->total, true, &big, &err)) == NULL ||
+	if (r->total.cells != NULL && ((total = row_json(r, &r->total, true, &err)) == NULL ||
 	                               json_object_set(root, "total", total) != 0))
 		goto out;
-	if (big > 0 && r->soh) {
-		err = PK_ETOOBIG;
-		goto out;
-	}
 	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	if (text == NULL)
 		goto out;
-	if (big > 0)
-		json_splice(text);
 	fputs(text, f);
 	fputc('\n', f);
 out:

@@ -14,7 +14,7 @@ static void set_err(struct report *r, int err)
 		r->err = err;
 }
 
-/* A copy of s (NULL stays NULL), noting a 0x01 byte. */
+/* A copy of s (NULL stays NULL). */
 static char *copy(struct report *r, const char *s)
 {
 	char *c;
@@ -23,8 +23,6 @@ static char *copy(struct report *r, const char *s)
 		return NULL;
 	if ((c = strdup(s)) == NULL)
 		set_err(r, PK_ENOMEM);
-	else if (strchr(c, '\x01') != NULL)
-		r->soh = true;
 	return c;
 }
 
@@ -130,15 +128,12 @@ static void meta_put(struct report *r, const char *key, json_t *j, bool push)
 		set_err(r, j == NULL ? PK_ENOMEM : PK_EINVAL);
 	else if ((push ? json_array_append(list, j) : json_object_set(r->meta, key, j)) != 0)
 		set_err(r, PK_ENOMEM);
-	if (strchr(key, '\x01') != NULL)
-		r->soh = true;
 	json_decref(j);
 }
 
 static json_t *json_str(struct report *r, const char *s)
 {
-	if (s != NULL && strchr(s, '\x01') != NULL)
-		r->soh = true;
+	(void)r;
 	return s == NULL ? json_null() : json_string(s);
 }
 
@@ -283,7 +278,9 @@ void rpt_int(struct report *r, size_t row, size_t col, uint64_t v)
 {
 	struct rpt_cell *c = cell_at(r, row, col);
 
-	if (c != NULL) {
+	if (v > RPT_INT_MAX)
+		set_err(r, PK_ETOOBIG);
+	else if (c != NULL) {
 		c->kind = RPT_VAL;
 		c->n = v;
 	}
@@ -299,7 +296,7 @@ void rpt_null(struct report *r, size_t row, size_t col)
 
 int rpt_sum(uint64_t *acc, uint64_t v)
 {
-	if (v > UINT64_MAX - *acc)
+	if (v > RPT_INT_MAX || *acc > RPT_INT_MAX - v)
 		return PK_ETOOBIG;
 	*acc += v;
 	return 0;

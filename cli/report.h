@@ -6,7 +6,7 @@
  * A report is one wide table: each column says where it appears (a text table, a CSV header, a
  * path in each JSON row object), so a column can be for people only (a name with its level) or
  * for machines only. Setters never fail on their own: the first error (out of memory, a sum
- * past 2^64 - 1) sticks in the report and rpt_write returns it, so that an aggregator fills a
+ * past RPT_INT_MAX) sticks in the report and rpt_write returns it, so that an aggregator fills a
  * report without checking each call. Nothing here reads the store or knows a collection.
  */
 #ifndef CLI_REPORT_H
@@ -19,7 +19,8 @@
 
 enum rpt_type {
 	RPT_STR, /* text; in a text table cut to text_max characters */
-	RPT_INT, /* a count or rupiah, 0 to 2^64 - 1: "1.250.000" for people, digits for machines */
+	RPT_INT, /* a count or rupiah, 0 to RPT_INT_MAX: "1.250.000" for people, digits for machines
+	          */
 	RPT_HA,  /* square metres shown as hectares: "12,50" for people, 12.5 for machines */
 	RPT_OBJ, /* no value: a JSON object at json[] in every row, even when nothing fills it */
 };
@@ -28,6 +29,9 @@ enum rpt_type {
 #define RPT_RIGHT 2u /* right-aligned in text (numbers always are) */
 #define RPT_PATH_MAX 3
 #define RPT_TEXT_MAX 127 /* the largest text_max */
+/* The largest integer a cell holds: jansson's (and most JSON readers') largest, 2^63 - 1. A sum
+ * of rupiah never comes near it (a record holds at most 10^15, and 2^63 is 9.2 * 10^18). */
+#define RPT_INT_MAX ((uint64_t)INT64_MAX)
 
 /* A column. The strings are copied. A NULL header leaves the column out of that format. */
 struct rpt_col {
@@ -90,8 +94,7 @@ struct rpt_column {
 struct json_t;
 
 struct report {
-	int err;  /* the sticky error */
-	bool soh; /* some string holds the byte 0x01 (see render.c) */
+	int err; /* the sticky error */
 	char *title, *empty, *rows_name;
 	char **headings; /* nsections, NULL: none */
 	int nsections;
@@ -137,7 +140,7 @@ size_t rpt_row(struct report *r);
 
 /* Cell setters; row may be RPT_TOTAL. rpt_str copies s (NULL: a null cell). rpt_add adds v to
  * an RPT_INT cell (absent or null counts as 0) and sets PK_ETOOBIG, keeping the cell, when the
- * sum would pass 2^64 - 1. */
+ * sum would pass RPT_INT_MAX. rpt_int sets PK_ETOOBIG for a value above RPT_INT_MAX. */
 void rpt_str(struct report *r, size_t row, size_t col, const char *s);
 void rpt_int(struct report *r, size_t row, size_t col, uint64_t v);
 void rpt_null(struct report *r, size_t row, size_t col);
@@ -150,7 +153,7 @@ void rpt_note(struct report *r, size_t row, const char *note);
 /* Adds an item to a row (see struct rpt_items); the strings are copied. */
 void rpt_item(struct report *r, size_t row, const char *code, const char *name, bool yes);
 
-/* *acc += v, unless that would pass 2^64 - 1: then PK_ETOOBIG and *acc is unchanged. */
+/* *acc += v, unless that would pass RPT_INT_MAX: then PK_ETOOBIG and *acc is unchanged. */
 int rpt_sum(uint64_t *acc, uint64_t v);
 
 #endif

@@ -200,24 +200,36 @@ outputs "text groups thousands with '.'" '^TOTAL +15 .* 2\.391\.234\.567 +90\.00
 outputs "a provincial record gets a row of its own, labelled, when grouping by kabupaten" \
 	'^32 +Jawa Barat \(tingkat provinsi\) ' "$P" --dir "$N" rekap kegiatan --level kabupaten
 
-# ---- sums past 2^63 stay exact (10,000 activities of 10^15 rupiah: 10^19 in all)
+# ---- sums up to 2^63 - 1 stay exact (9,000 activities of 10^15 rupiah: 9 * 10^18 in all);
+# one past it fails the report with the reason, never a wrapped number
 B=$T/besar
 ok "init a second national node" "$P" --dir "$B" init
-python3 -c '
-import json
-for i in range(10000):
+big_jsonl() { # first count
+	python3 -c '
+import json, sys
+first, count = int(sys.argv[1]), int(sys.argv[2])
+for i in range(first, first + count):
     print(json.dumps({"collection": "kegiatan", "key": "b%05d" % i, "wilayah": "32.75",
                       "nama": "Besar", "tahun": 2026, "biaya": 10**15, "sumber_biaya": "APBN",
-                      "jumlah_peserta": 10}))' >"$T/besar.jsonl"
-ok "import 10,000 activities of 10^15 rupiah" "$P" --dir "$B" import "$T/besar.jsonl"
-jcheck "JSON total is exactly 10^19 (beyond 2^63 - 1)" \
-	"j['total']['biaya'] == 10**19 and j['rows'][0]['biaya_per_sumber']['APBN'] == 10**19 and
-	 j['total']['jumlah_peserta'] == 100000 and j['total']['kegiatan'] == 10000" \
+                      "jumlah_peserta": 10}))' "$1" "$2"
+}
+big_jsonl 0 9000 >"$T/besar.jsonl"
+ok "import 9,000 activities of 10^15 rupiah" "$P" --dir "$B" import "$T/besar.jsonl"
+jcheck "JSON total is exactly 9 * 10^18 (a JSON integer)" \
+	"j['total']['biaya'] == 9 * 10**18 and j['rows'][0]['biaya_per_sumber']['APBN'] == 9 * 10**18 and
+	 j['total']['jumlah_peserta'] == 90000 and j['total']['kegiatan'] == 9000" \
 	"$P" --dir "$B" rekap kegiatan --json
-outputs "text total is exactly 10^19" '^TOTAL +10\.000 .* 10\.000\.000\.000\.000\.000\.000 +0$' \
+outputs "text total is exactly 9 * 10^18" '^TOTAL +9\.000 .* 9\.000\.000\.000\.000\.000\.000 +0$' \
 	"$P" --dir "$B" rekap kegiatan
-outputs "CSV total is exactly 10^19" '^TOTAL,,,10000,.*,10000000000000000000,0,10000000000000000000' \
+outputs "CSV total is exactly 9 * 10^18" '^TOTAL,,,9000,.*,9000000000000000000,0,9000000000000000000' \
 	"$P" --dir "$B" rekap kegiatan --csv
+big_jsonl 9000 300 >"$T/besar2.jsonl"
+ok "import 300 more (9.3 * 10^18 in all, past 2^63 - 1)" "$P" --dir "$B" import "$T/besar2.jsonl"
+for fmt in "" --csv --json; do
+	errs "a total past 2^63 - 1 fails the report ${fmt:-(text)} with the reason" \
+		'too large to give exactly \(over 2\^63 - 1 rupiah' "$P" --dir "$B" rekap kegiatan $fmt
+	check "... and writes nothing to stdout ${fmt:-(text)}" test ! -s "$OUT"
+done
 
 # ---- the node's own region is the default
 K=$T/bekasi
