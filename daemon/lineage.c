@@ -17,21 +17,12 @@
 int store_origin_path(struct store *s, const uint8_t origin[PK_PUB_BYTES],
                       uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES])
 {
-	struct pk_cert chain[PK_CHAIN_MAX];
 	struct db_txn t;
 	int n;
 
-	if (!s->have_root)
-		return PK_ECERT;
-	if (memcmp(origin, s->root, PK_PUB_BYTES) == 0) {
-		memcpy(path[0], s->root, PK_PUB_BYTES);
-		return 1;
-	}
 	if ((n = db_txn_begin(&t, s->db, DB_RDONLY)) != 0)
 		return n;
-	n = st_chain_load(&t, s, origin, chain, NULL);
-	if (n > 0)
-		n = st_chain_path(s, chain, n, path);
+	n = st_origin_path(&t, s, origin, path);
 	db_txn_end(&t);
 	return n;
 }

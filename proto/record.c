@@ -31,6 +31,13 @@ static int str_size(const struct pk_field *f, size_t len, struct pk_diag *d)
 	return 0;
 }
 
+/* The types held as one msgpack string: text, dates, choices, region codes and record keys. */
+static bool str_typed(enum pk_ftype t)
+{
+	return t == PK_T_STR || t == PK_T_TEXT || t == PK_T_DATE || t == PK_T_ENUM ||
+	       t == PK_T_REGION || t == PK_T_REF;
+}
+
 static int put_value(struct pk_mpw *w, const struct pk_rec_val *v, struct pk_diag *d)
 {
 	const struct pk_field *f = v->f;
@@ -58,18 +65,14 @@ static int put_value(struct pk_mpw *w, const struct pk_rec_val *v, struct pk_dia
 			pk_mpw_put_str(w, v->list[k].s, v->list[k].len);
 		}
 		return 0;
-	case PK_T_STR:
-	case PK_T_TEXT:
-	case PK_T_DATE:
-	case PK_T_ENUM:
-	case PK_T_REGION:
-	case PK_T_REF:
+	default:
+		if (!str_typed(f->type))
+			return pk_diagf(d, PK_EINVAL, "field '%s': unknown field type", f->name);
 		if ((err = str_size(f, v->slen, d)) != 0)
 			return err;
 		pk_mpw_put_str(w, v->s, v->slen);
 		return 0;
 	}
-	return pk_diagf(d, PK_EINVAL, "field '%s': unknown field type", f->name);
 }
 
 int pk_record_encode(const struct pk_collection *c, struct pk_rec_val *v, size_t n, uint8_t **out,
@@ -172,15 +175,9 @@ int pk_record_get(const struct pk_rec *r, size_t k, struct pk_rec_val *v)
 			return PK_EDECODE;
 		v->items = m;
 		return 0;
-	case PK_T_STR:
-	case PK_T_TEXT:
-	case PK_T_DATE:
-	case PK_T_ENUM:
-	case PK_T_REGION:
-	case PK_T_REF:
-		return get_str(&m, &v->s, &v->slen);
+	default:
+		return str_typed(f->type) ? get_str(&m, &v->s, &v->slen) : PK_EDECODE;
 	}
-	return PK_EDECODE;
 }
 
 int pk_record_get_named(const struct pk_rec *r, const char *name, struct pk_rec_val *v)
