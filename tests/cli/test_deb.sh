@@ -131,6 +131,8 @@ check "prerm stops pokjad on removal" grep -q "deb-systemd-invoke stop 'pokjad.s
 X=$T/x
 ok "dpkg-deb -x unpacks it" dpkg-deb -x "$deb" "$X"
 outputs "the packaged pokjactl runs: --version" "^pokjactl $version$" "$X/usr/bin/pokjactl" --version
+outputs "the packaged pokjad runs: --version, the same version" "^pokjad $version$" \
+	"$X/usr/sbin/pokjad" --version
 outputs "the packaged pokjad runs: --help" "^usage: pokjad " "$X/usr/sbin/pokjad" --help
 ok "the packaged pokjad --print-config" "$X/usr/sbin/pokjad" --dir "$T/nothing" --print-config
 same "prints the packaged example's settings" "$(cat "$OUT")" \

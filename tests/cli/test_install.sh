@@ -81,6 +81,9 @@ check "$BUILD/man/pokjad.8 names the example's full path" \
 # ---- the installed programs run
 outputs "installed pokjactl --help" "^usage: pokjactl " "$R/usr/bin/pokjactl" --help
 outputs "installed pokjad --help" "^usage: pokjad " "$R/usr/sbin/pokjad" --help
+same "installed pokjad --version and pokjactl --version say the same version" \
+	"$("$R/usr/sbin/pokjad" --version | sed 's/^pokjad //')" \
+	"$("$R/usr/bin/pokjactl" --version | sed 's/^pokjactl //')"
 ok "installed pokjad --print-config" "$R/usr/sbin/pokjad" --dir "$T/nothing" --print-config
 same "prints the shipped example's settings" "$(cat "$OUT")" \
 	"$(sed '1,/^$/d' "$R/usr/share/doc/pokja-sync/pokjad.conf.example")"
