@@ -137,6 +137,10 @@ outputs "the packaged pokjad runs: --help" "^usage: pokjad " "$X/usr/sbin/pokjad
 ok "the packaged pokjad --print-config" "$X/usr/sbin/pokjad" --dir "$T/nothing" --print-config
 same "prints the packaged example's settings" "$(cat "$OUT")" \
 	"$(sed '1,/^$/d' "$X/usr/share/doc/pokja-sync/pokjad.conf.example")"
+# tests/run.sh exports SANITIZE and BUILD for its sanitizer phases: debian/rules overrides
+# both, so the package never holds a sanitizer build.
+same "the packaged programs are no sanitizer build (no libasan, libubsan, libtsan)" \
+	"$(readelf -d "$X/usr/bin/pokjactl" "$X/usr/sbin/pokjad" | grep -E 'lib(a|ub|t)san')" ""
 U=$X/lib/systemd/system/pokjad.service
 check "the unit runs /usr/sbin/pokjad" grep -qxF "ExecStart=/usr/sbin/pokjad --dir %S/pokja" "$U"
 check "and checks with it first" grep -qxF "ExecStartPre=/usr/sbin/pokjad --dir %S/pokja --check" "$U"
