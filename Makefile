@@ -6,6 +6,7 @@
 #   make bench      build and run the benchmarks in tests/bench/ (not part of check)
 #   make SANITIZE=address,undefined check    the suite in one sanitizer build only
 #   make fuzz       build and run every libFuzzer target for FUZZ_SECONDS (default 10) each
+#   make deb        the Debian package build/deb/pokja-sync_VERSION_ARCH.deb (deploy/build-deb.sh)
 #   make install    pokjad, pokjactl, their man pages, the systemd unit, sysusers.d and
 #                   tmpfiles.d files and the docs under PREFIX (default /usr/local); DESTDIR
 #                   for staging; `make uninstall` with the same variables removes them
@@ -40,7 +41,8 @@ FUZZ_SECONDS ?= 10
 WERROR ?= -Werror
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla $(WERROR)
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -I. -MMD -MP
+# CPPFLAGS: the preprocessor flags a packager hands in (dpkg-buildflags: -D_FORTIFY_SOURCE=2).
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -I. -MMD -MP
 LDLIBS_ALL := -llmdb -lnng -lmsgpackc -lsodium -ljansson -lpthread -lm
 LDFLAGS_ALL := $(LDFLAGS) $(SANFLAGS)
 
@@ -101,7 +103,7 @@ SUBST := sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
 DOCS := README.md proto/SPEC.md deploy/pokjad.conf.example
 WILAYAH_DOCS := proto/wilayah/LICENSE.md proto/wilayah/SOURCE.md
 
-.PHONY: all deps check demo bench fuzz unit clean format format-check man install uninstall
+.PHONY: all deps check demo bench fuzz unit clean format format-check man install uninstall deb
 all: $(POKJAD) $(POKJACTL) $(MAN_PAGES)
 
 deps:
@@ -157,15 +159,20 @@ unit: $(UNIT_BIN) $(TOOL_BIN)
 
 man: $(MAN_PAGES)
 
-$(BUILD)/man/%: man/%.in man/gen.sh $(POKJACTL) $(POKJAD)
+# $(BUILD)/man/gen/ has the pages with the installed paths still as @DOCDIR@ etc.; `make`
+# fills them with the default paths (those of PREFIX), `make install` with its own.
+$(BUILD)/man/gen/%: man/%.in man/gen.sh $(POKJACTL) $(POKJAD)
 	@mkdir -p $(dir $@)
 	sh man/gen.sh $< $(POKJACTL) $(POKJAD) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/%: $(BUILD)/man/gen/%
+	$(SUBST) $< >$@.tmp && mv $@.tmp $@
 
 install: all
 	@mkdir -p $(BUILD)/install
 	$(SUBST) deploy/pokjad.service.in >$(BUILD)/install/pokjad.service
-	$(SUBST) $(BUILD)/man/pokjactl.1 >$(BUILD)/install/pokjactl.1
-	$(SUBST) $(BUILD)/man/pokjad.8 >$(BUILD)/install/pokjad.8
+	$(SUBST) $(BUILD)/man/gen/pokjactl.1 >$(BUILD)/install/pokjactl.1
+	$(SUBST) $(BUILD)/man/gen/pokjad.8 >$(BUILD)/install/pokjad.8
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
 		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR)/wilayah
@@ -188,6 +195,12 @@ uninstall:
 		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS))) \
 		$(addprefix $(DESTDIR)$(DOCDIR)/wilayah/,$(notdir $(WILAYAH_DOCS)))
 	rmdir $(DESTDIR)$(DOCDIR)/wilayah $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# The Debian package, built by dpkg-buildpackage and debian/rules (which call `make all` and
+# `make install PREFIX=/usr`) from a copy of the tree in $(BUILD)/deb/src; the .deb lands in
+# $(BUILD)/deb/.
+deb:
+	DEB_BUILD_OPTIONS="$${DEB_BUILD_OPTIONS:-parallel=2}" sh deploy/build-deb.sh $(BUILD)/deb
 
 # Without SANITIZE: the suite in build/, then the unit and CLI tests again in the
 # address,undefined build and the CLI tests that run daemons in the thread build (tests/run.sh).
@@ -224,7 +237,8 @@ format-check:
 clean:
 	rm -rf build build-san build-san-*
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# (Not those of make deb's copy of the tree in $(BUILD)/deb, whose staging folders end in .d too.)
+-include $(shell find $(BUILD) -path $(BUILD)/deb -prune -o -type f -name '*.d' -print 2>/dev/null)
 
 # Keep the object files of test programs between runs.
 .SECONDARY:

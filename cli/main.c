@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "daemon/log.h"
 #include "proto/crypto.h"
+#include "proto/version.h"
 
 struct command {
 	const char *name;
@@ -246,7 +247,7 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			return help(NULL);
 		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("pokjactl 0.1\n");
+			printf("pokjactl %s\n", PK_VERSION);
 			return EXIT_OK;
 		} else {
 			fprintf(stderr, "pokjactl: unknown option '%s' (see 'pokjactl help')\n",

@@ -19,6 +19,7 @@
 #include "proto/changeset.h"
 #include "proto/crypto.h"
 #include "proto/region.h"
+#include "proto/version.h"
 #include "store.h"
 #include "sync.h"
 
@@ -29,16 +30,20 @@ static void usage(FILE *f)
 	        "  --dir DIR          node folder (default $POKJA_DIR, else %s)\n"
 	        "  --check            check DIR/%s and the node, print \"configuration OK\"\n"
 	        "  --print-config     print the settings in effect, annotated, and exit\n"
-	        "  --log-level LEVEL  error, warn, info or debug; overrides [log] level\n",
+	        "  --log-level LEVEL  error, warn, info or debug; overrides [log] level\n"
+	        "  --version          print the version (as pokjactl --version) and exit\n",
 	        NODE_DEFAULT_DIR, CONFIG_FILE);
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"dir", required_argument, NULL, 'd'},    {"check", no_argument, NULL, 'n'},
-	    {"print-config", no_argument, NULL, 'p'}, {"log-level", required_argument, NULL, 'l'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"dir", required_argument, NULL, 'd'},
+	                                     {"check", no_argument, NULL, 'n'},
+	                                     {"print-config", no_argument, NULL, 'p'},
+	                                     {"log-level", required_argument, NULL, 'l'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {"version", no_argument, NULL, 'v'},
+	                                     {NULL, 0, NULL, 0}};
 	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES];
 	const char *dir = NULL;
 	char conf[PATH_MAX];
@@ -73,6 +78,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'v':
+			printf("pokjad %s\n", PK_VERSION);
 			return 0;
 		default:
 			usage(stderr);

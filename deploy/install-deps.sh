@@ -10,6 +10,8 @@ need="$need clang libclang-rt-dev clang-format"
 need="$need systemd groff-base man-db"
 # A daemon run with its wall clock moved (libfaketime), for the clock tests.
 need="$need libfaketime"
+# make deb and its test (tests/cli/test_deb.sh): the Debian package tools and lintian.
+need="$need debhelper dpkg-dev fakeroot lintian"
 missing=""
 for p in $need; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then

@@ -8,7 +8,8 @@
 # (its usage line and the text of `pokjactl help COMMAND`), the line `.\" @CONFIG@` becomes
 # one entry per key of `pokjad --print-config` (run on a folder with no pokjad.conf, so the
 # defaults), and @VERSION@ becomes the version of `pokjactl --version`. Text from the programs
-# is escaped for roff. Other @NAME@ words (@DOCDIR@, ...) are left for `make install`.
+# is escaped for roff. Other @NAME@ words (@DOCDIR@, ...) are left for the Makefile's SUBST
+# (filled with the default paths by `make`, with the installed ones by `make install`).
 set -eu
 [ $# -eq 3 ] || {
 	echo "usage: sh man/gen.sh TEMPLATE POKJACTL POKJAD" >&2

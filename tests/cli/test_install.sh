@@ -71,9 +71,19 @@ same "no @PLACEHOLDER@ is left in the unit or the man pages" \
 	"$(grep -l '@[A-Z]*@' "$R/usr/lib/systemd/system/pokjad.service" \
 		"$R/usr/share/man/man1/pokjactl.1" "$R/usr/share/man/man8/pokjad.8")" ""
 
+# The pages `make` builds (before any install) have their paths filled in too, with the
+# defaults of the PREFIX they were built with: no @DOCDIR@ in build/man/.
+same "no @PLACEHOLDER@ is left in the man pages make builds ($BUILD/man)" \
+	"$(grep -l '@[A-Z]*@' "$BUILD"/man/*.1 "$BUILD"/man/*.8 2>&1)" ""
+check "$BUILD/man/pokjad.8 names the example's full path" \
+	grep -qE '^\.I R? ?/[^ ]*/share/doc/pokja-sync/pokjad\.conf\.example' "$BUILD/man/pokjad.8"
+
 # ---- the installed programs run
 outputs "installed pokjactl --help" "^usage: pokjactl " "$R/usr/bin/pokjactl" --help
 outputs "installed pokjad --help" "^usage: pokjad " "$R/usr/sbin/pokjad" --help
+same "installed pokjad --version and pokjactl --version say the same version" \
+	"$("$R/usr/sbin/pokjad" --version | sed 's/^pokjad //')" \
+	"$("$R/usr/bin/pokjactl" --version | sed 's/^pokjactl //')"
 ok "installed pokjad --print-config" "$R/usr/sbin/pokjad" --dir "$T/nothing" --print-config
 same "prints the shipped example's settings" "$(cat "$OUT")" \
 	"$(sed '1,/^$/d' "$R/usr/share/doc/pokja-sync/pokjad.conf.example")"
