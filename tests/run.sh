@@ -7,6 +7,7 @@
 #   TSAN_BUILD   a -fsanitize=thread build: the CLI tests that run pokjad in the background
 #                (those that source tests/cli/net.sh or start "$PD" ... &), except those with a
 #                line "# not under tsan: WHY" (printed)
+#   A CLI test with a line "# not under sanitizers: WHY" runs in the plain phase only (printed).
 #
 # In a sanitizer run each test gets its own report folder: ASAN_OPTIONS, UBSAN_OPTIONS and
 # TSAN_OPTIONS stop a program at its first report with a non-zero exit and write the report there
@@ -99,6 +100,13 @@ cli_tests() { # all | daemons
 		why=$(sed -n 's/^# not under tsan: //p' "$t")
 		if [ "$1" = daemons ] && [ -n "$why" ]; then
 			echo "   (cli/$(basename "$t" .sh) left out under tsan: $why)"
+			continue
+		fi
+		# A test of something no sanitizer build reaches (a line "# not under sanitizers: WHY")
+		# runs in the plain phase only.
+		why=$(sed -n 's/^# not under sanitizers: //p' "$t")
+		if [ -n "$san" ] && [ -n "$why" ]; then
+			echo "   (cli/$(basename "$t" .sh) left out under $san: $why)"
 			continue
 		fi
 		run_one "cli/$(basename "$t" .sh)" sh "$t"

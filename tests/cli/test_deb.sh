@@ -23,6 +23,7 @@
 # enables or starts pokjad). `systemctl enable --now pokjad` is left to the README's steps.
 # Needs dpkg-dev, debhelper, lintian and systemd (deploy/install-deps.sh); a missing one fails
 # the tests that need it, saying which package to install.
+# not under sanitizers: the package is always a plain build (debian/rules sets SANITIZE=)
 . tests/cli/lib.sh
 
 need() { # COMMAND PACKAGE
