@@ -15,15 +15,15 @@
 #   thinlink SCENARIO: kegiatan=AT/N time_s=T|none up_bytes=U down_bytes=D cuts=C gz_bytes=G
 #     link_s=L bytes_ratio=R time_ratio=Q arahan_delay_s=A1,A2,...   (on one line)
 #
-# time_s: from the start of the import until all kegiatan were at the province ("none" when not
-# all were within the limit; AT says how many were). up_bytes / down_bytes: what crossed the link
-# district to province / province to district (linksim's stats, the whole run, the session's
-# set-up included). gz_bytes: the size of the imported JSONL after gzip -9, the reference for what
-# the records need on the wire; link_s: the time the link needs to carry gz_bytes once
-# (gz_bytes * 8 / rate); bytes_ratio: up_bytes / gz_bytes; time_ratio: time_s / link_s (issue
-# 10's bars: 1.3 with a cut every 5 s on average, 2 with a cut every 2 s; bytes 1.2). Each arahan's
-# delay is from the end of its `pokjactl put` at the national node to the first poll (every 0.5 s)
-# that finds it at the district; "-" when it never arrived.
+# time_s: from the start of the import until all kegiatan were at the province (polled every 2 s;
+# "none" when not all were within the limit; AT says how many were). up_bytes / down_bytes: what
+# crossed the link district to province / province to district (linksim's stats, the whole run, the
+# session's set-up included). gz_bytes: the size of the imported JSONL after gzip -9, the reference
+# for what the records need on the wire; link_s: the time the link needs to carry gz_bytes once
+# (gz_bytes * 8 / rate); bytes_ratio: up_bytes / gz_bytes; time_ratio: time_s / link_s (issue 10's
+# bars: 1.3 with a cut every 5 s on average, 2 with a cut every 2 s; bytes 1.2). Each arahan's delay
+# is from the end of its `pokjactl put` at the national node to the first poll (every 0.5 s) that
+# finds it at the district; "-" when it never arrived.
 #
 # Scenarios (THINLINK_SCENARIOS, default "cut5s cut2s"): nocut (no cuts), cut5s (cuts with
 # exponential gaps of mean 5 s), cut2s (a cut every 2 s exactly); each cut resets the connection
