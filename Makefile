@@ -3,7 +3,8 @@
 #   make            build proto/ (libpokja.a), daemon/ (pokjad) and cli/ (pokjactl)
 #   make check      install missing Debian packages, build, run every test
 #   make demo       install missing Debian packages, build, run the demo
-#   make bench      build and run the benchmarks in tests/bench/ (not part of check)
+#   make bench      build and run the benchmarks in tests/bench/ (not part of check; the
+#                   thin-link bench also needs tests/tools/linksim, built here)
 #   make SANITIZE=address,undefined check    the suite in one sanitizer build only
 #   make fuzz       build and run every libFuzzer target for FUZZ_SECONDS (default 10) each
 #   make deb        the Debian package build/deb/pokja-sync_VERSION_ARCH.deb (deploy/build-deb.sh)
@@ -222,7 +223,7 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh deploy/demo.sh
 
-bench: all $(BENCH_BIN)
+bench: all $(BENCH_BIN) $(BUILD)/tests/tools/linksim
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 
 fuzz: $(BUILD)/proto/wilayah_table.c

@@ -1,0 +1,260 @@
+#!/bin/sh
+# thinlink.sh: replication over a thin, slow, intermittent district link (issue 10's scenario).
+#
+# For each scenario, builds a real network in a temporary folder as an operator would: the
+# national node and the province of Jawa Barat (32) on loopback ports derived from this script's
+# PID, Kota Bekasi (32.75) joined to the province online; then points Kota Bekasi's [parent] url
+# at tests/tools/linksim (built by `make unit`), which forwards to the province through a link of
+# THINLINK_RATE bit/s each way, THINLINK_DELAY ms one-way delay and the scenario's cuts. Once the
+# district has a session through the link, it imports THINLINK_KEGIATAN kegiatan (pokjactl import
+# of a JSONL file, at the district while its pokjad runs) and, from 5 s later, THINLINK_ARAHAN
+# arahan are written at the national node every THINLINK_ARAHAN_GAP s. It then waits until every
+# kegiatan is at the province (or THINLINK_LIMIT s have passed since the import began) and every
+# arahan is at the district (or the same limit), and prints one line per scenario:
+#
+#   thinlink SCENARIO: kegiatan=AT/N time_s=T|none up_bytes=U down_bytes=D cuts=C gz_bytes=G
+#     link_s=L bytes_ratio=R time_ratio=Q arahan_delay_s=A1,A2,...   (on one line)
+#
+# time_s: from the start of the import until all kegiatan were at the province (polled every 2 s;
+# "none" when not all were within the limit; AT says how many were). up_bytes / down_bytes: what
+# crossed the link district to province / province to district (linksim's stats, the whole run, the
+# session's set-up included). gz_bytes: the size of the imported JSONL after gzip -9, the reference
+# for what the records need on the wire; link_s: the time the link needs to carry gz_bytes once
+# (gz_bytes * 8 / rate); bytes_ratio: up_bytes / gz_bytes; time_ratio: time_s / link_s (issue 10's
+# bars: 1.3 with a cut every 5 s on average, 2 with a cut every 2 s; bytes 1.2). Each arahan's delay
+# is from the end of its `pokjactl put` at the national node to the first poll (every 0.5 s) that
+# finds it at the district; "-" when it never arrived.
+#
+# Scenarios (THINLINK_SCENARIOS, default "cut5s cut2s"): nocut (no cuts), cut5s (cuts with
+# exponential gaps of mean 5 s), cut2s (a cut every 2 s exactly); each cut resets the connection
+# and refuses new ones for THINLINK_DOWN ms (default 500). The cuts are seeded (THINLINK_SEED,
+# default 1). Defaults are the issue's: 2,000 kegiatan, 50,000 bit/s, 150 ms, 5 arahan 10 s
+# apart, a 600 s limit; a small run: THINLINK_KEGIATAN=200 THINLINK_LIMIT=60. The district's
+# dialler keeps its default back-off (THINLINK_RETRY_MAX, e.g. 2s, sets [sync] retry_max).
+#
+# Not part of `make check`: at the defaults each scenario takes up to 10 minutes. Run from the
+# repository root (BUILD names the build folder, default "build"); `make bench` runs it through
+# tests/bench/run.sh. Every process started here is stopped by PID (SIGTERM, SIGKILL after 5 s)
+# and the folder removed on any exit (kept with THINLINK_KEEP=1, to read the logs). Exits 1
+# when a step fails (not when the figures miss the bars: they are measurements).
+set -u
+BUILD=${BUILD:-build}
+P=$BUILD/pokjactl
+PD=$BUILD/pokjad
+LS=$BUILD/tests/tools/linksim
+N_KEG=${THINLINK_KEGIATAN:-2000}
+LIMIT=${THINLINK_LIMIT:-600}
+RATE=${THINLINK_RATE:-50000}
+DELAY=${THINLINK_DELAY:-150}
+DOWN=${THINLINK_DOWN:-500}
+SEED=${THINLINK_SEED:-1}
+N_AR=${THINLINK_ARAHAN:-5}
+AR_GAP=${THINLINK_ARAHAN_GAP:-10}
+SCENARIOS=${THINLINK_SCENARIOS:-cut5s cut2s}
+TOP=$(mktemp -d "${TMPDIR:-/tmp}/pokja-bench-thinlink.XXXXXX") || exit 1
+PIDS=""
+W=$TOP
+BASEPORT=$((20000 + ($$ % 4000) * 9))
+
+stop_all() {
+	for pid in $PIDS; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in $PIDS; do
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	PIDS=""
+}
+cleanup() {
+	stop_all
+	if [ -n "${THINLINK_KEEP:-}" ]; then
+		echo "thinlink: logs kept in $TOP" >&2
+	else
+		rm -rf "$TOP"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() {
+	echo "thinlink: $*" >&2
+	for f in "$W"/*.log; do
+		[ -f "$f" ] && { echo "---- $f (last lines)" >&2; tail -n 20 "$f" >&2; }
+	done
+	exit 1
+}
+
+for n in "$N_KEG" "$LIMIT" "$RATE" "$DELAY" "$DOWN" "$SEED" "$N_AR" "$AR_GAP"; do
+	case $n in
+	'' | *[!0-9]*) fail "THINLINK_* settings are whole numbers; got '$n'" ;;
+	esac
+done
+[ "$RATE" -gt 0 ] || { fail "THINLINK_RATE must be above 0"; }
+
+# Milliseconds on the monotonic-enough wall clock (GNU date).
+now_ms() {
+	t=$(date +%s%N)
+	echo $((t / 1000000))
+}
+
+start() { # name: runs pokjad for the node folder $W/name, logging to $W/name.log
+	"$PD" --dir "$W/$1" 2>>"$W/$1.log" &
+	PIDS="$PIDS $!"
+	LAST=$!
+}
+
+wait_log() { # name pattern seconds
+	i=0
+	while ! grep -q -- "$2" "$W/$1.log" 2>/dev/null; do
+		[ $i -ge $(($3 * 10)) ] && fail "no '$2' in $1's log within $3 s"
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+ctl() {
+	"$P" "$@" 2>>"$W/pokjactl.log" || fail "pokjactl $1 $2 $3 failed"
+}
+
+# Kegiatan with keys tl-NNNNN at a node.
+count_keg() { # name
+	"$P" --dir "$W/$1" list kegiatan --json 2>/dev/null | python3 -c '
+import json, sys
+print(sum(1 for o in json.load(sys.stdin) if o["key"].startswith("tl-")))' 2>/dev/null || echo 0
+}
+
+[ -x "$PD" ] && [ -x "$P" ] || { fail "$PD or $P is not built (make builds them)"; }
+[ -x "$LS" ] || { fail "$LS is not built (make unit builds it)"; }
+
+# The records: N_KEG kegiatan of Kota Bekasi, the fields of a real plan, varied by the index.
+awk -v n="$N_KEG" 'BEGIN {
+	split("Rapat koordinasi Pokja PKP|Lokakarya penjaminan kualitas RP3KP|Sosialisasi STBM tingkat kelurahan|Advokasi kepada kepala daerah|Penyusunan Buku Putih Sanitasi|Pendampingan BKM penyusunan RPLP|Forum konsultasi publik SSK|Monitoring dan evaluasi PPSP", keg, "|")
+	split("Penjaminan kualitas RP3KP|Advokasi kepada kepala daerah|Penguatan aliansi dan jejaring", str, "|")
+	split("APBD|APBN|DAK|Swasta|Swadaya masyarakat", sb, "|")
+	split("rencana|berjalan|selesai", stt, "|")
+	for (i = 0; i < n; i++)
+		printf "{\"collection\":\"kegiatan\",\"key\":\"tl-%05d\",\"wilayah\":\"32.75\",\"nama\":\"%s %d\",\"tahun\":%d,\"bulan\":%d,\"biaya\":%d,\"jumlah_peserta\":%d,\"status\":\"%s\",\"strategi\":\"%s\",\"sumber_biaya\":\"%s\",\"penanggung_jawab\":\"Sekretariat Pokja PKP Kota Bekasi\",\"tujuan\":\"Menyamakan pemahaman perangkat daerah tentang penanganan permukiman kumuh dan sanitasi\",\"target_hasil\":\"Kesepakatan program dan rencana tindak lanjut tertulis\",\"asumsi\":\"Anggaran disahkan tepat waktu dan narasumber bersedia hadir\"}\n", i, keg[i % 8 + 1], int(i / 8) + 1, 2024 + i % 3, i % 12 + 1, 5000000 + (i % 97) * 250000, 15 + i % 60, stt[i % 3 + 1], str[i % 3 + 1], sb[i % 5 + 1]
+}' >"$TOP/kegiatan.jsonl"
+GZ=$(gzip -9 -c "$TOP/kegiatan.jsonl" | wc -c)
+
+k=0
+for sc in $SCENARIOS; do
+	case $sc in
+	nocut) CUT="" ;;
+	cut5s) CUT="--cut-every 5000" ;;
+	cut2s) CUT="--cut-period 2000" ;;
+	*) fail "unknown scenario '$sc' (THINLINK_SCENARIOS: nocut, cut5s, cut2s)" ;;
+	esac
+	W=$TOP/$sc
+	mkdir -p "$W"
+	PN=$((BASEPORT + 3 * (k % 3)))
+	PP=$((PN + 1))
+	PL=$((PN + 2))
+	k=$((k + 1))
+
+	ctl --dir "$W/nasional" init --listen "tcp://127.0.0.1:$PN" >/dev/null
+	start nasional
+	wait_log nasional " listen: " 10
+	tok=$(ctl --dir "$W/nasional" invite --region 32) || exit 1
+	ctl init --dir "$W/provinsi" --join "$tok" --listen "tcp://127.0.0.1:$PP" >/dev/null
+	start provinsi
+	wait_log provinsi "session with the parent opened" 20
+	tok=$(ctl --dir "$W/provinsi" invite --region 32.75) || exit 1
+	ctl init --dir "$W/kota" --join "$tok" >/dev/null
+	# The district dials its province through the simulated link.
+	sed -i "s|^url = tcp://127.0.0.1:$PP\$|url = tcp://127.0.0.1:$PL|" "$W/kota/pokjad.conf"
+	grep -q "^url = tcp://127.0.0.1:$PL\$" "$W/kota/pokjad.conf" ||
+		fail "the district's pokjad.conf has no [parent] url to point at linksim"
+	[ -z "${THINLINK_RETRY_MAX:-}" ] ||
+		printf '\n[sync]\nretry_max = %s\n' "$THINLINK_RETRY_MAX" >>"$W/kota/pokjad.conf"
+	# shellcheck disable=SC2086 # CUT is a flag and its value
+	"$LS" --listen "127.0.0.1:$PL" --upstream "127.0.0.1:$PP" --rate "$RATE" --delay "$DELAY" \
+		$CUT --down "$DOWN" --seed "$SEED" --stats "$W/link.json" 2>"$W/linksim.log" &
+	LINK=$!
+	PIDS="$PIDS $LINK"
+	wait_log linksim "listening on" 10
+	start kota
+	wait_log kota "session with the parent opened" 120
+
+	t0=$(now_ms)
+	ctl --dir "$W/kota" import "$TOP/kegiatan.jsonl" >/dev/null
+	deadline=$((t0 + LIMIT * 1000))
+	next_ar=$((t0 + 5000))
+	written=0
+	ar_at=""  # write times, ms, one per arahan
+	ar_got="" # arrival times, ms, or "-"
+	at=0
+	done_ms=""
+	polls=0
+	while :; do
+		now=$(now_ms)
+		if [ "$written" -lt "$N_AR" ] && [ "$now" -ge "$next_ar" ]; then
+			written=$((written + 1))
+			ctl --dir "$W/nasional" put arahan "tl-arahan-$written" --json \
+				"{\"judul\":\"Arahan $written\",\"isi\":\"Segera ditindaklanjuti\",\"wilayah_sasaran\":\"32\"}" \
+				>/dev/null
+			ar_at="$ar_at $(now_ms)"
+			ar_got="$ar_got -"
+			next_ar=$((next_ar + AR_GAP * 1000))
+		fi
+		# Arrivals of the arahan written so far.
+		j=0
+		new=""
+		for g in $ar_got; do
+			j=$((j + 1))
+			if [ "$g" = - ] && "$P" --dir "$W/kota" get arahan "tl-arahan-$j" >/dev/null 2>&1; then
+				g=$(now_ms)
+			fi
+			new="$new $g"
+		done
+		ar_got=$new
+		# The kegiatan at the province, every 2 s (a list of them all costs a little).
+		if [ -z "$done_ms" ] && [ $((polls % 4)) -eq 0 ]; then
+			at=$(count_keg provinsi)
+			[ "$at" -ge "$N_KEG" ] && done_ms=$(now_ms)
+		fi
+		polls=$((polls + 1))
+		if [ -n "$done_ms" ] && [ "$written" -ge "$N_AR" ] && ! echo "$ar_got" | grep -q -- '-'; then
+			break
+		fi
+		[ "$(now_ms)" -ge "$deadline" ] && break
+		for pid in $PIDS; do
+			kill -0 "$pid" 2>/dev/null || fail "a process of this scenario exited ($pid)"
+		done
+		sleep 0.5
+	done
+	[ -n "$done_ms" ] || at=$(count_keg provinsi)
+
+	rm -f "$W/link.json"
+	kill -USR1 "$LINK"
+	i=0
+	while [ ! -s "$W/link.json" ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -s "$W/link.json" ] || fail "linksim wrote no stats"
+	stop_all
+
+	python3 - "$W/link.json" "$sc" "$N_KEG" "$at" "$t0" "${done_ms:-}" "$GZ" "$RATE" \
+		"$ar_at" "$ar_got" <<'EOF' || fail "cannot summarise"
+import json, sys
+st = json.load(open(sys.argv[1]))
+sc, n, at, t0, done, gz, rate = sys.argv[2:9]
+n, at, t0, gz, rate = int(n), int(at), int(t0), int(gz), int(rate)
+wrote, got = sys.argv[9].split(), sys.argv[10].split()
+link_s = gz * 8 / rate
+t = (int(done) - t0) / 1000 if done else None
+delays = ["-" if g == "-" else "%.1f" % ((int(g) - int(w)) / 1000) for w, g in zip(wrote, got)]
+print("thinlink %s: kegiatan=%d/%d time_s=%s up_bytes=%d down_bytes=%d cuts=%d gz_bytes=%d "
+      "link_s=%.1f bytes_ratio=%.2f time_ratio=%s arahan_delay_s=%s" % (
+          sc, at, n, "%.1f" % t if t is not None else "none", st["bytes_up"], st["bytes_down"],
+          st["cuts"], gz, link_s, st["bytes_up"] / gz,
+          "%.2f" % (t / link_s) if t is not None else "none", ",".join(delays) or "none"))
+EOF
+done
