@@ -19,6 +19,8 @@
 
 #define CONFIG_FILE "pokjad.conf"
 #define CONFIG_URL_MAX 256    /* a URL, with its terminating NUL */
+#define CONFIG_STR_MAX 400    /* a free string ([postgres] conninfo), with its NUL */
+#define CONFIG_IDENT_MAX 64   /* an SQL name ([postgres] schema), with its NUL */
 #define CONFIG_FILE_MAX 65536 /* pokjad.conf is read only up to this size, and only as a file */
 #define CONFIG_DIAG_MAX 16    /* errors kept by one load; further ones are only counted */
 #define CONFIG_DIAG_BYTES 256
@@ -31,23 +33,26 @@ struct config_key {
 
 /* Every setting, in the unit its name says. Durations are in milliseconds. */
 struct config {
-	char listen[CONFIG_URL_MAX];     /* [node] listen: "" = no children */
-	char parent_url[CONFIG_URL_MAX]; /* [parent] url: "" = no parent (the national node) */
-	struct config_key parent_key;    /* [parent] key: unset = learn it from the chain */
-	uint32_t batch_bytes;            /* [sync] batch_bytes */
-	uint32_t batch_changesets;       /* [sync] batch_changesets */
-	uint32_t poll_wait_ms;           /* [sync] poll_wait */
-	uint32_t retry_min_ms;           /* [sync] retry_min */
-	uint32_t retry_max_ms;           /* [sync] retry_max */
-	uint32_t verify_threads;         /* [sync] verify_threads */
-	uint32_t max_clock_skew_ms;      /* [limits] max_clock_skew */
-	uint32_t max_clock_hold_ms;      /* [limits] max_clock_hold */
-	uint32_t max_children;           /* [limits] max_children */
-	uint32_t port_unauth_max;        /* [limits] port_unauth_max */
-	uint32_t port_per_address;       /* [limits] port_unauth_per_address */
-	uint32_t port_handshake_ms;      /* [limits] port_handshake_timeout */
-	uint32_t port_idle_ms;           /* [limits] port_idle_timeout */
-	int log_level;                   /* [log] level: a LOG_* value (log.h) */
+	char listen[CONFIG_URL_MAX];      /* [node] listen: "" = no children */
+	char parent_url[CONFIG_URL_MAX];  /* [parent] url: "" = no parent (the national node) */
+	struct config_key parent_key;     /* [parent] key: unset = learn it from the chain */
+	uint32_t batch_bytes;             /* [sync] batch_bytes */
+	uint32_t batch_changesets;        /* [sync] batch_changesets */
+	uint32_t poll_wait_ms;            /* [sync] poll_wait */
+	uint32_t retry_min_ms;            /* [sync] retry_min */
+	uint32_t retry_max_ms;            /* [sync] retry_max */
+	uint32_t verify_threads;          /* [sync] verify_threads */
+	uint32_t max_clock_skew_ms;       /* [limits] max_clock_skew */
+	uint32_t max_clock_hold_ms;       /* [limits] max_clock_hold */
+	uint32_t max_children;            /* [limits] max_children */
+	uint32_t port_unauth_max;         /* [limits] port_unauth_max */
+	uint32_t port_per_address;        /* [limits] port_unauth_per_address */
+	uint32_t port_handshake_ms;       /* [limits] port_handshake_timeout */
+	uint32_t port_idle_ms;            /* [limits] port_idle_timeout */
+	int log_level;                    /* [log] level: a LOG_* value (log.h) */
+	char pg_conninfo[CONFIG_STR_MAX]; /* [postgres] conninfo: "" = no mirror */
+	char pg_schema[CONFIG_IDENT_MAX]; /* [postgres] schema */
+	uint32_t pg_retry_max_ms;         /* [postgres] retry_max */
 };
 
 /*
