@@ -33,26 +33,28 @@ struct config_key {
 
 /* Every setting, in the unit its name says. Durations are in milliseconds. */
 struct config {
-	char listen[CONFIG_URL_MAX];      /* [node] listen: "" = no children */
-	char parent_url[CONFIG_URL_MAX];  /* [parent] url: "" = no parent (the national node) */
-	struct config_key parent_key;     /* [parent] key: unset = learn it from the chain */
-	uint32_t batch_bytes;             /* [sync] batch_bytes */
-	uint32_t batch_changesets;        /* [sync] batch_changesets */
-	uint32_t poll_wait_ms;            /* [sync] poll_wait */
-	uint32_t retry_min_ms;            /* [sync] retry_min */
-	uint32_t retry_max_ms;            /* [sync] retry_max */
-	uint32_t verify_threads;          /* [sync] verify_threads */
-	uint32_t max_clock_skew_ms;       /* [limits] max_clock_skew */
-	uint32_t max_clock_hold_ms;       /* [limits] max_clock_hold */
-	uint32_t max_children;            /* [limits] max_children */
-	uint32_t port_unauth_max;         /* [limits] port_unauth_max */
-	uint32_t port_per_address;        /* [limits] port_unauth_per_address */
-	uint32_t port_handshake_ms;       /* [limits] port_handshake_timeout */
-	uint32_t port_idle_ms;            /* [limits] port_idle_timeout */
-	int log_level;                    /* [log] level: a LOG_* value (log.h) */
-	char pg_conninfo[CONFIG_STR_MAX]; /* [postgres] conninfo: "" = no mirror */
-	char pg_schema[CONFIG_IDENT_MAX]; /* [postgres] schema */
-	uint32_t pg_retry_max_ms;         /* [postgres] retry_max */
+	char listen[CONFIG_URL_MAX];     /* [node] listen: "" = no children */
+	char parent_url[CONFIG_URL_MAX]; /* [parent] url: "" = no parent (the national node) */
+	struct config_key parent_key;    /* [parent] key: unset = learn it from the chain */
+	uint32_t batch_bytes;            /* [sync] batch_bytes */
+	uint32_t batch_changesets;       /* [sync] batch_changesets */
+	uint32_t poll_wait_ms;           /* [sync] poll_wait */
+	uint32_t retry_min_ms;           /* [sync] retry_min */
+	uint32_t retry_max_ms;           /* [sync] retry_max */
+	uint32_t verify_threads;         /* [sync] verify_threads */
+	uint32_t max_clock_skew_ms;      /* [limits] max_clock_skew */
+	uint32_t max_clock_hold_ms;      /* [limits] max_clock_hold */
+	uint32_t max_children;           /* [limits] max_children */
+	uint32_t port_unauth_max;        /* [limits] port_unauth_max */
+	uint32_t port_per_address;       /* [limits] port_unauth_per_address */
+	uint32_t port_handshake_ms;      /* [limits] port_handshake_timeout */
+	uint32_t port_idle_ms;           /* [limits] port_idle_timeout */
+	int log_level;                   /* [log] level: a LOG_* value (log.h) */
+
+	/* [postgres]: conninfo ("" = no mirror), schema, retry_max */
+	char pg_conninfo[CONFIG_STR_MAX];
+	char pg_schema[CONFIG_IDENT_MAX];
+	uint32_t pg_retry_max_ms;
 };
 
 /*
