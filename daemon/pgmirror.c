@@ -806,12 +806,17 @@ static int pass(struct pgmirror *m, char *err, size_t n)
 	for (size_t i = 0; i < ps.nkeys; i++) {
 		if (i > 0 && touched_cmp(&ps.keys[i - 1], &ps.keys[i]) == 0)
 			continue;
+		/* A stop does not wait for a long pass: the next start repeats it. */
+		if (i % 64 == 63 && stopping(m)) {
+			rc = 2;
+			break;
+		}
 		if ((rc = copy_one(m, &ps.keys[i], err, n)) != 0)
 			break;
 	}
 	if (rc != 0) {
 		exec_ok(m, "ROLLBACK", ignored, sizeof(ignored));
-		rc = rc == 1 ? -2 : -1;
+		rc = rc == 2 ? 0 : rc == 1 ? -2 : -1;
 		goto out;
 	}
 	if (exec_ok(m, "COMMIT", err, n) != 0) {
