@@ -10,6 +10,8 @@ need="$need clang libclang-rt-dev clang-format"
 need="$need systemd groff-base man-db"
 # A daemon run with its wall clock moved (libfaketime), for the clock tests.
 need="$need libfaketime"
+# The PostgreSQL mirror: libpq to build pokjad, a server for its test (tests/cli/test_pgmirror.sh).
+need="$need libpq-dev postgresql"
 missing=""
 for p in $need; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
