@@ -13,6 +13,7 @@
 struct pos_ctx {
 	int (*fn)(const struct store_mirror_pos *p, void *arg);
 	void *arg;
+	int calls;
 };
 
 static int pos_visit(const struct db_entry *e, void *arg)
@@ -26,17 +27,20 @@ static int pos_visit(const struct db_entry *e, void *arg)
 		return PK_ECORRUPT;
 	memcpy(p.origin, e->key, PK_PUB_BYTES);
 	p.seq = db_get_be64(e->val);
+	c->calls++;
 	return c->fn(&p, c->arg) != 0 ? 1 : 0;
 }
 
 int store_mirror_positions(struct store *s, int (*fn)(const struct store_mirror_pos *p, void *arg),
                            void *arg)
 {
-	struct pos_ctx c = {fn, arg};
+	struct pos_ctx c = {fn, arg, 0};
+	int n;
 
 	if (s->pgmirror == DB_NONE)
 		return 0;
-	return db_scan(s->db, s->pgmirror, NULL, 0, pos_visit, &c);
+	n = db_scan(s->db, s->pgmirror, NULL, 0, pos_visit, &c);
+	return n < 0 ? n : c.calls;
 }
 
 int store_mirror_save(struct store *s, const struct store_mirror_pos *p, size_t n,
