@@ -29,8 +29,7 @@
 #define PING_MS 5000u         /* how often an idle mirror checks that PostgreSQL is there */
 #define PASS_CHANGESETS 256   /* most changesets one pass (one PostgreSQL transaction) takes */
 #define PASS_KEYS 20000       /* ... and most records it touches, once past one changeset */
-#define PASS_BYTES (1u << 20) /* most bytes of log read for one origin in one pass: <= ~35000 ops  \
-	                       */
+#define PASS_BYTES (1u << 20) /* most bytes of one origin's log a pass reads (~35000 ops) */
 #define AUTHORS 256           /* origins whose region is cached */
 #define CONNECT_TIMEOUT "10"  /* seconds, unless the connection string says otherwise */
 
