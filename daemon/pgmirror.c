@@ -876,8 +876,7 @@ static void *run(void *arg)
 				    backoff > m->retry_max_ms / 2 ? m->retry_max_ms : backoff * 2;
 				continue;
 			}
-			log_info("pg-connect", "PostgreSQL mirror connected (%s, schema %s)",
-			         m->st.target, m->schema);
+			log_info("pg-connect", "PostgreSQL mirror connected (%s)", m->st.target);
 			m->last_logged[0] = '\0';
 			backoff = RETRY_MIN_MS;
 			m->st.connected = true;
@@ -967,7 +966,11 @@ int pgmirror_start(struct pgmirror **out, struct store *s, const struct config *
 		goto fail;
 	}
 	memcpy(m->root, node.root, PK_PUB_BYTES);
-	conninfo_target(m->conninfo, m->st.target, sizeof(m->st.target), &has_password, NULL);
+	/* The target names the schema too: tables in another schema start empty. */
+	conninfo_target(m->conninfo, m->st.target, sizeof(m->st.target) - CONFIG_IDENT_MAX - 8,
+	                &has_password, NULL);
+	snprintf(m->st.target + strlen(m->st.target), CONFIG_IDENT_MAX + 8, " schema=%s",
+	         m->schema);
 	all = pk_schema_all(&m->ncolls);
 	if ((m->colls = calloc(m->ncolls, sizeof(*m->colls))) == NULL) {
 		err = PK_ENOMEM;
@@ -988,8 +991,7 @@ int pgmirror_start(struct pgmirror **out, struct store *s, const struct config *
 			         pk_strerror(err));
 			goto fail;
 		}
-		log_info("pg-start", "PostgreSQL mirror: copying every record to %s (schema %s)",
-		         m->st.target, m->schema);
+		log_info("pg-start", "PostgreSQL mirror: copying every record to %s", m->st.target);
 	} else {
 		pk_diagf(d, err, "reading the PostgreSQL mirror's state: %s", pk_strerror(err));
 		goto fail;

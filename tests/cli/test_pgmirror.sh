@@ -111,7 +111,7 @@ fi
 check "the log line names the server" grep -q "port $BADPORT\|$BADPORT" "$(log_of nas)"
 outputs "status shows the last error" "postgres: +last error .*cannot connect" \
 	"$P" --dir "$T/nas" status
-stdout_has "and that the mirror is not connected" "port=$BADPORT: not connected"
+stdout_has "and that the mirror is not connected" "port=$BADPORT schema=pokja: not connected"
 jcheck "status --json: connected false, the error and when" \
 	'j["postgres"]["connected"] is False and "cannot connect" in j["postgres"]["error"] and
 	 j["postgres"]["error_at"] > 0 and "password" not in j["postgres"]["target"]' \
@@ -326,6 +326,25 @@ check "the log says it connected again" sh -c \
 	"[ \$(grep -c 'pg-connect: PostgreSQL mirror connected' '$(log_of nas)') -ge 2 ]"
 other_tables_ok() { q_is "SELECT count(*) FROM pokja.kumuh" 1; }
 check "the other tables are untouched" other_tables_ok
+
+# ---- another schema: everything copied again -------------------------------------------------
+
+stop nas
+conf "conninfo = host=127.0.0.1 port=$PGPORT dbname=nasional user=pokja connect_timeout=2" \
+	"schema = analisis" "retry_max = 1s"
+start nas
+analisis_ok() {
+	store_rows >"$T/store.rows" &&
+		q "SELECT region || '|' || key || '|' || coalesce(biaya::text, '') FROM analisis.kegiatan
+		   ORDER BY region COLLATE \"C\", key COLLATE \"C\"" >"$T/pg.rows" 2>/dev/null &&
+		cmp -s "$T/store.rows" "$T/pg.rows"
+}
+if wait_for 20 analisis_ok; then
+	pass "a new schema gets every record, not only the new ones"
+else
+	fail "a new schema gets every record" "$(diff_rows; tail -n 5 "$(log_of nas)")"
+fi
+outputs "status names the schema" "schema=analisis: connected" "$P" --dir "$T/nas" status
 
 # ---- turned off ------------------------------------------------------------------------------
 
