@@ -28,6 +28,10 @@ if [ "$(id -u)" = 0 ]; then
 	chmod 0711 "$T"
 	chown nobody "$PGDIR"
 	AS="setpriv --reuid=$(id -u nobody) --regid=$(id -g nobody) --clear-groups"
+	if ! $AS test -w "$PGDIR"; then
+		fail "nobody can reach $PGDIR" "a folder above $T is closed to other users: set TMPDIR to one that is not (e.g. /tmp)"
+		done_testing
+	fi
 fi
 ok "initdb in a temporary folder" $AS "$PGBIN/initdb" -D "$PGDIR/data" -U pokja -A trust \
 	--no-sync -E UTF8 --locale=C
