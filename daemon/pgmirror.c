@@ -571,8 +571,10 @@ static int upsert(const struct store_record *r, void *arg)
 	res = PQexecParams(u->m->conn, u->cs->upsert, (int)np, NULL, (const char *const *)vals,
 	                   NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		pq_sentence(u->err, u->errlen, "writing a record failed",
-		            PQerrorMessage(u->m->conn));
+		char what[PK_COLL_MAX + PK_REGION_MAX + PK_KEY_MAX + 32];
+
+		snprintf(what, sizeof(what), "writing %s %s/%s failed", c->name, r->region, r->key);
+		pq_sentence(u->err, u->errlen, what, PQerrorMessage(u->m->conn));
 		u->rc = -1;
 	}
 	PQclear(res);
@@ -878,7 +880,6 @@ static void *run(void *arg)
 			}
 			log_info("pg-connect", "PostgreSQL mirror connected (%s)", m->st.target);
 			m->last_logged[0] = '\0';
-			backoff = RETRY_MIN_MS;
 			m->st.connected = true;
 			save_state(m, NULL, 0, NULL);
 			first = true;
@@ -901,6 +902,11 @@ static void *run(void *arg)
 		idle = 0;
 		gen = store_generation(m->s);
 		rc = pass(m, err, sizeof(err));
+		/* The back-off restarts only after a pass went through: a statement that keeps
+		 * failing (a record PostgreSQL refuses) is retried ever more slowly, not every
+		 * second after each reconnect. */
+		if (rc >= 0)
+			backoff = RETRY_MIN_MS;
 		if (rc == 1) {
 			first = true; /* maybe more: go on at once */
 		} else if (rc == -1) {

@@ -331,6 +331,31 @@ check "the log says it connected again" sh -c \
 other_tables_ok() { q_is "SELECT count(*) FROM pokja.kumuh" 1; }
 check "the other tables are untouched" other_tables_ok
 
+# ---- a record PostgreSQL refuses: the mirror stops there, says which, and goes on once it can ----
+
+ok "an analyst adds a CHECK constraint" q \
+	"ALTER TABLE pokja.kegiatan ADD CONSTRAINT murah CHECK (biaya IS NULL OR biaya < 1000000)"
+ok "a record that breaks it" "$P" --dir "$T/nas" put kegiatan mahal-1 --json \
+	'{"nama":"Mahal","tahun":2026,"biaya":5000000,"wilayah":"32.75"}'
+refused_shown() {
+	jtrue nas 'j["postgres"]["lag"] > 0 and
+	           "writing kegiatan 32.75/mahal-1 failed" in (j["postgres"]["error"] or "") and
+	           "murah" in j["postgres"]["error"]' status
+}
+if wait_for 15 refused_shown; then
+	pass "status names the refused record and PostgreSQL's reason; the mirror lags"
+else
+	fail "status names the refused record" "$(cat "$T/.j.nas"; tail -n 5 "$(log_of nas)")"
+fi
+check "the log says it too" grep -q "pg-error: .*writing kegiatan 32.75/mahal-1 failed" \
+	"$(log_of nas)"
+ok "the analyst drops the constraint" q "ALTER TABLE pokja.kegiatan DROP CONSTRAINT murah"
+if wait_for 15 converged; then
+	pass "the mirror goes on by itself and converges"
+else
+	fail "the mirror goes on by itself and converges" "$(diff_rows)"
+fi
+
 # ---- another schema: everything copied again -------------------------------------------------
 
 stop nas
