@@ -55,6 +55,11 @@ PROTO_SRC := $(wildcard proto/*.c)
 # pokjad, pokjactl, the tests, benches and tools link: a new file lands there unless listed here.
 DAEMON_ONLY_SRC := daemon/main.c daemon/gate.c daemon/sync.c daemon/sync_batch.c \
 	daemon/sync_client.c daemon/sync_peers.c daemon/sync_server.c
+# The PostgreSQL mirror: daemon-only, and the one file built with libpq's headers; only pokjad
+# (and a test that calls it) links -lpq.
+DAEMON_ONLY_SRC += daemon/pgmirror.c
+PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+PQ_LIBS := -lpq
 STORE_SRC := $(filter-out $(DAEMON_ONLY_SRC),$(wildcard daemon/*.c))
 DAEMON_LIB_SRC := $(filter-out daemon/main.c,$(DAEMON_ONLY_SRC))
 CLI_SRC := $(wildcard cli/*.c)
@@ -139,7 +144,9 @@ $(LIBDAEMON): $(DAEMON_LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(POKJAD): $(BUILD)/daemon/main.o $(LIBDAEMON) $(LIBSTORE) $(LIBPROTO)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) $(PQ_LIBS)
+
+$(BUILD)/daemon/pgmirror.o: ALL_CFLAGS += $(PQ_CFLAGS)
 
 # pokjactl links no daemon-only code: not the sync server, the client loops or the gate.
 $(POKJACTL): $(CLI_OBJ) $(LIBSTORE) $(LIBPROTO)

@@ -116,6 +116,10 @@ void cli_print_json(struct json_t *j);
  * or "held", with the sequences) when j is not NULL, else prints a "writes:" line when held. */
 void cli_show_writes(struct store *s, struct json_t *j);
 
+/* pokjad's PostgreSQL mirror (show_pg.c): sets "postgres" in j (null when no mirror runs) when
+ * j is not NULL, else prints "postgres:" lines when one does. Returns 0 or a store error. */
+int cli_show_pgmirror(struct store *s, struct json_t *j);
+
 /* pokjad.conf for a node that init creates (join.c). */
 int cli_write_config(const struct cli *c, const char *listen, const char *parent_url,
                      const uint8_t *parent_key);

@@ -450,6 +450,8 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		       "is %s ahead\n",
 		       (unsigned long long)held, sp);
 	}
+	if (!x.json && err >= 0)
+		err = cli_show_pgmirror(s, NULL);
 	if (x.json) {
 		j = cli_node_json(&node);
 		cli_show_writes(s, j);
@@ -458,6 +460,8 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		    j, "held",
 		    json_pack("{s:I, s:o}", "count", (json_int_t)held, "first_ms",
 		              held > 0 ? json_integer((json_int_t)held_first) : json_null()));
+		if (err >= 0)
+			err = cli_show_pgmirror(s, j);
 	}
 	store_close(s);
 	if (x.json) {

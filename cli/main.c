@@ -41,7 +41,11 @@ static const struct command commands[] = {
      "\"DISK FULL: no space left on the device holding DIR\" below 1 MiB free or after a\n"
      "write failed for lack of room (until one succeeds). --json: disk_free_bytes,\n"
      "disk_full, disk_full_at and, when full, disk_warning; held {count, first_ms}; per\n"
-     "peer held and clock_skew (seconds, the peer's clock minus this node's; null: unknown)."},
+     "peer held and clock_skew (seconds, the peer's clock minus this node's; null: unknown).\n"
+     "With pokjad's PostgreSQL mirror on, postgres: lines say where it copies to, whether it\n"
+     "is connected, its lag in changesets (and when it last held everything) and its last\n"
+     "error; --json: postgres {target, connected, lag, updated, caught_up, error, error_at}\n"
+     "(times in Unix seconds), null when no mirror runs."},
     {"invite", cmd_invite,
      "invite [--dir DIR] --region CODE [--name NAME] [--valid 72h] [--url URL] [--json]",
      "Prints a one-line invite token for a new child node: this node's address and key,\n"

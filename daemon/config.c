@@ -35,9 +35,11 @@ enum item_type {
 	T_DURATION, /* uint32_t milliseconds: 25 (seconds), 1500ms, 25s, 2m, 1h */
 	T_COUNT,    /* uint32_t */
 	T_ENUM,     /* int: an index into names */
+	T_STR,      /* char[max]: any printable text, "" allowed unless F_IDENT */
 };
 
 #define F_ANY_HOST 1u /* a listening URL: the host may be empty or "*" (every interface) */
+#define F_IDENT 2u    /* a T_STR that is an SQL name: [a-z_][a-z0-9_]*, never empty */
 
 /*
  * One key. Numbers (min, max, def) are in the stored unit: bytes, milliseconds, units, or the
@@ -51,6 +53,7 @@ struct item {
 	size_t off;
 	uint64_t min, max, def;
 	const char *const *names;
+	const char *str_def; /* T_STR's default (NULL: empty) */
 	const char *needs, *at_most;
 	const char *doc;
 };
@@ -106,6 +109,14 @@ static const struct item items[] = {
      .doc = "How long a connection without a session may stay silent."},
     {ROW("log", "level", T_ENUM, log_level, 0, 0, LOG_INFO), .names = level_names,
      .doc = "Most verbose messages logged; pokjad --log-level overrides it."},
+    {ROW("postgres", "conninfo", T_STR, pg_conninfo, 0, CONFIG_STR_MAX, 0),
+     .doc = "libpq connection string of the PostgreSQL database to copy records to; empty: "
+            "none."},
+    {ROW("postgres", "schema", T_STR, pg_schema, 0, CONFIG_IDENT_MAX, 0), .flags = F_IDENT,
+     .str_def = "pokja", .doc = "The PostgreSQL schema that holds the tables, one per collection."},
+    {ROW("postgres", "retry_max", T_DURATION, pg_retry_max_ms, 1 * SEC, 1 * HOUR, 60 * SEC),
+     .doc = "Longest wait between two attempts to reach PostgreSQL; the first is 1 s, "
+            "doubling."},
 };
 
 #define NITEMS (sizeof(items) / sizeof(items[0]))
@@ -235,6 +246,7 @@ static void fmt_value(char *buf, size_t n, const struct item *it, const struct c
 
 	switch (it->type) {
 	case T_URL:
+	case T_STR:
 		snprintf(buf, n, "%s", (const char *)cfield(it, cfg));
 		break;
 	case T_KEY:
@@ -270,6 +282,11 @@ static void fmt_allowed(char *buf, size_t n, const struct item *it)
 	case T_KEY:
 		snprintf(buf, n, "64 hex digits");
 		break;
+	case T_STR:
+		snprintf(buf, n,
+		         it->flags & F_IDENT ? "a name of a-z, 0-9 and _, not starting with a digit"
+		                             : "text");
+		break;
 	case T_ENUM:
 		buf[0] = '\0';
 		for (size_t i = 0; it->names[i] != NULL; i++) {
@@ -293,7 +310,7 @@ static void fmt_allowed(char *buf, size_t n, const struct item *it)
 
 static bool is_empty(const struct item *it, const struct config *cfg)
 {
-	if (it->type == T_URL)
+	if (it->type == T_URL || it->type == T_STR)
 		return ((const char *)cfield(it, cfg))[0] == '\0';
 	if (it->type == T_KEY)
 		return !((const struct config_key *)cfield(it, cfg))->set;
@@ -368,6 +385,41 @@ static bool url_valid(const char *s, bool any_host)
 	return true;
 }
 
+/* An SQL name that needs no quoting and cannot be confused: [a-z_][a-z0-9_]*. */
+static bool ident_valid(const char *s)
+{
+	if (!(islower((unsigned char)s[0]) || s[0] == '_'))
+		return false;
+	for (; *s != '\0'; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
+/* A T_STR value into p->cfg: printable ASCII or UTF-8, shorter than its buffer. */
+static int set_str(struct parse *p, const struct item *it, const char *value, size_t len)
+{
+	if (len >= it->max) {
+		diag_add(p, p->lineno, "[%s] %s: the value is longer than %u characters",
+		         it->section, it->name, (unsigned)it->max - 1);
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f) {
+			diag_add(p, p->lineno, "[%s] %s: the value holds a control character",
+			         it->section, it->name);
+			return -1;
+		}
+	}
+	if ((it->flags & F_IDENT) && !ident_valid(value)) {
+		diag_add(p, p->lineno, "[%s] %s: '%.40s' is not %s", it->section, it->name, value,
+		         "a name of a-z, 0-9 and _ that does not start with a digit");
+		return -1;
+	}
+	memcpy(field(it, &p->cfg), value, len + 1);
+	return 0;
+}
+
 /* Stores value into p->cfg. Returns 0, or -1 after reporting what is wrong with it. */
 static int set_value(struct parse *p, const struct item *it, const char *value)
 {
@@ -386,6 +438,8 @@ static int set_value(struct parse *p, const struct item *it, const char *value)
 
 	fmt_allowed(allowed, sizeof(allowed), it);
 	switch (it->type) {
+	case T_STR:
+		return set_str(p, it, value, len);
 	case T_URL:
 		if (len >= CONFIG_URL_MAX) {
 			diag_add(p, p->lineno, "[%s] %s: the URL is longer than %d characters",
@@ -647,6 +701,11 @@ void config_defaults(struct config *cfg)
 		case T_URL:
 		case T_KEY:
 			break; /* empty, from the memset */
+		case T_STR:
+			if (items[i].str_def != NULL)
+				snprintf(field(&items[i], cfg), items[i].max, "%s",
+				         items[i].str_def);
+			break;
 		case T_ENUM:
 			e = (int)items[i].def;
 			memcpy(field(&items[i], cfg), &e, sizeof(e));
@@ -794,7 +853,7 @@ out:
 
 int config_print(FILE *f, const struct config *cfg)
 {
-	char value[CONFIG_URL_MAX], def[CONFIG_URL_MAX], allowed[128];
+	char value[CONFIG_STR_MAX], def[CONFIG_STR_MAX], allowed[128];
 	const char *section = NULL;
 	struct config defaults;
 	const struct item *it;

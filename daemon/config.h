@@ -19,6 +19,8 @@
 
 #define CONFIG_FILE "pokjad.conf"
 #define CONFIG_URL_MAX 256    /* a URL, with its terminating NUL */
+#define CONFIG_STR_MAX 400    /* a free string ([postgres] conninfo), with its NUL */
+#define CONFIG_IDENT_MAX 64   /* an SQL name ([postgres] schema), with its NUL */
 #define CONFIG_FILE_MAX 65536 /* pokjad.conf is read only up to this size, and only as a file */
 #define CONFIG_DIAG_MAX 16    /* errors kept by one load; further ones are only counted */
 #define CONFIG_DIAG_BYTES 256
@@ -48,6 +50,11 @@ struct config {
 	uint32_t port_handshake_ms;      /* [limits] port_handshake_timeout */
 	uint32_t port_idle_ms;           /* [limits] port_idle_timeout */
 	int log_level;                   /* [log] level: a LOG_* value (log.h) */
+
+	/* [postgres]: conninfo ("" = no mirror), schema, retry_max */
+	char pg_conninfo[CONFIG_STR_MAX];
+	char pg_schema[CONFIG_IDENT_MAX];
+	uint32_t pg_retry_max_ms;
 };
 
 /*

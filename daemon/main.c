@@ -16,6 +16,7 @@
 #include "config.h"
 #include "log.h"
 #include "node.h"
+#include "pgmirror.h"
 #include "proto/changeset.h"
 #include "proto/crypto.h"
 #include "proto/region.h"
@@ -53,6 +54,7 @@ int main(int argc, char **argv)
 	struct pk_diag d = {""};
 	struct sigaction sa;
 	struct sync *sy = NULL;
+	struct pgmirror *pm = NULL;
 	sigset_t stop;
 	int sig = 0;
 	struct store *s;
@@ -132,6 +134,12 @@ int main(int argc, char **argv)
 		    conf, node.region);
 		return 1;
 	}
+	if ((err = pgmirror_check(&cfg, conf, &d)) != 0) {
+		store_close(s);
+		pk_wipe(sec, sizeof(sec));
+		log_error("config", "%s", d.msg);
+		return 1;
+	}
 	if (check) {
 		store_close(s);
 		pk_wipe(sec, sizeof(sec));
@@ -158,8 +166,16 @@ int main(int argc, char **argv)
 		store_close(s);
 		fatalx("sync-start", "%s", d.msg[0] ? d.msg : pk_strerror(err));
 	}
+	/* The PostgreSQL mirror only reads the store and lags behind: never in replication's way.
+	 */
+	if ((err = pgmirror_start(&pm, s, &cfg, conf, &d)) != 0) {
+		sync_stop(sy);
+		store_close(s);
+		fatalx("pg-start", "%s", d.msg[0] ? d.msg : pk_strerror(err));
+	}
 	sigwait(&stop, &sig);
 	log_info("stop", "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	pgmirror_stop(pm);
 	sync_stop(sy);
 	sync_shutdown();
 	log_info("decode-stats", "changesets decoded since the start: %llu", pk_cs_decode_count());

@@ -166,7 +166,8 @@ static int open_db(struct store *s, struct pk_diag *d)
 	                                  {"revoked", &s->revoked},
 	                                  {"peerheads", &s->peerheads},
 	                                  {"revpending", &s->revpending},
-	                                  {"held", &s->held}};
+	                                  {"held", &s->held},
+	                                  {"pgmirror", &s->pgmirror}};
 	const struct db_conf conf = {.rdonly = s->rdonly,
 	                             .tables = tables,
 	                             .ntables = sizeof(tables) / sizeof(tables[0]),

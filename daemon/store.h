@@ -451,4 +451,47 @@ int store_peer_heads_get(struct store *s, const uint8_t peer[PK_PUB_BYTES],
  * number of calls or an error. */
 int store_certs(struct store *s, int (*fn)(const uint8_t *cert, size_t len, void *arg), void *arg);
 
+/* ---- the PostgreSQL mirror's bookkeeping (pgpos.c) ----------------------------------------
+ *
+ * pokjad's mirror (pgmirror.h) keeps, in the database `pgmirror` (SPEC section 11), per origin
+ * the highest sequence of its log whose records PostgreSQL holds, and one `state` entry that
+ * `pokjactl status` shows. This node's own bookkeeping, never replicated. A position is only
+ * ever written after PostgreSQL committed what it covers, so one that is too low repeats work
+ * (an idempotent upsert) and none is ever too high.
+ */
+struct store_mirror_pos {
+	uint8_t origin[PK_PUB_BYTES];
+	uint64_t seq;
+};
+
+#define STORE_MIRROR_TEXT 256 /* the target and the error, with their NUL */
+
+struct store_mirror_state {
+	bool connected;     /* pokjad's mirror had a working connection when it last wrote */
+	uint64_t updated;   /* Unix seconds of its last commit to PostgreSQL; 0 never */
+	uint64_t caught_up; /* Unix seconds when it last held everything the store held; 0 never */
+	uint64_t error_at;  /* Unix seconds of its last error; 0 none */
+	char target[STORE_MIRROR_TEXT]; /* the connection string, any password left out */
+	char error[STORE_MIRROR_TEXT];  /* the last error's sentence ("" none) */
+};
+
+/* Calls fn with every origin's position, in origin order. Returns the number of calls or an
+ * error (0 calls on a store without the database). */
+int store_mirror_positions(struct store *s, int (*fn)(const struct store_mirror_pos *p, void *arg),
+                           void *arg);
+
+/* Writes positions p[0..n) and (when st is not NULL) the state, in one short transaction. */
+int store_mirror_save(struct store *s, const struct store_mirror_pos *p, size_t n,
+                      const struct store_mirror_state *st);
+
+/* The state; PK_ENOTFOUND when no mirror ran (or it was turned off). */
+int store_mirror_state(struct store *s, struct store_mirror_state *st);
+
+/* Deletes the state, and with positions every position too (the next mirror starts over). */
+int store_mirror_clear(struct store *s, bool positions);
+
+/* How many changesets the store holds beyond the positions: the mirror's lag. O(origins)
+ * short read transactions. */
+int store_mirror_lag(struct store *s, uint64_t *changesets);
+
 #endif

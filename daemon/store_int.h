@@ -1,8 +1,8 @@
 /*
  * store_int.h: private to the store's own files (store.c, trust.c, apply.c, fence.c, verify.c,
- * lineage.c, invites.c, peers.c; clock.c reaches the store through clock.h; the API is store.h).
- * Holds struct store, the shared layout constants, and the st_ helpers one file defines for the
- * others. Every LMDB call goes through db.h (transactions with a sticky error, cursors,
+ * lineage.c, invites.c, peers.c, pgpos.c; clock.c reaches the store through clock.h; the API is
+ * store.h). Holds struct store, the shared layout constants, and the st_ helpers one file defines
+ * for the others. Every LMDB call goes through db.h (transactions with a sticky error, cursors,
  * big-endian keys, paged scans); none of these files includes <lmdb.h>.
  */
 #ifndef STORE_INT_H
@@ -41,6 +41,7 @@ struct store {
 	db_dbi peerheads;                        /* likewise (offline bundles) */
 	db_dbi revpending;                       /* likewise (revocations ahead of their cert) */
 	db_dbi held;                             /* likewise (changesets stamped ahead) */
+	db_dbi pgmirror;                         /* likewise (the PostgreSQL mirror, pgpos.c) */
 	char path[4096];
 	bool rdonly;      /* opened with STORE_RDONLY */
 	bool marked_full; /* STORE_FULL_MARK exists (as far as this process knows) */

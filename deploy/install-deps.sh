@@ -12,6 +12,8 @@ need="$need systemd groff-base man-db"
 need="$need libfaketime"
 # make deb and its test (tests/cli/test_deb.sh): the Debian package tools and lintian.
 need="$need debhelper dpkg-dev fakeroot lintian"
+# The PostgreSQL mirror: libpq to build pokjad, a server for its test (tests/cli/test_pgmirror.sh).
+need="$need libpq-dev postgresql"
 missing=""
 for p in $need; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then

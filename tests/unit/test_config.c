@@ -85,6 +85,9 @@ static void assert_defaults(const struct config *cfg)
 	assert_int_equal(cfg->port_per_address, 8);
 	assert_int_equal(cfg->port_handshake_ms, 10000);
 	assert_int_equal(cfg->port_idle_ms, 5000);
+	assert_string_equal(cfg->pg_conninfo, "");
+	assert_string_equal(cfg->pg_schema, "pokja");
+	assert_int_equal(cfg->pg_retry_max_ms, 60000);
 	assert_int_equal(cfg->log_level, LOG_INFO);
 }
 
@@ -218,7 +221,15 @@ static void test_errors(void **state)
 	const struct bad_case cases[] = {
 	    /* unknown section; the keys under it are not reported again */
 	    {"[sync]\nbatch_bytes = 1M\n\n[frob]\nx = 1\ny = 2\n", 4,
-	     "unknown section [frob] (sections: node, parent, sync, limits, log)"},
+	     "unknown section [frob] (sections: node, parent, sync, limits, log, postgres)"},
+	    /* [postgres]: the schema is an SQL name; no control character in a string */
+	    {"[postgres]\nschema = Pokja\n", 2,
+	     "[postgres] schema: 'Pokja' is not a name of a-z, 0-9 and _ that does not start "
+	     "with a digit"},
+	    {"[postgres]\nschema =\n", 2, "[postgres] schema: '' is not a name"},
+	    {"[postgres]\nschema = 9x\n", 2, "[postgres] schema: '9x' is not a name"},
+	    {"[postgres]\nconninfo = host=a\tport=1\n", 2,
+	     "[postgres] conninfo: the value holds a control character"},
 	    {"[log]\n[]\n", 2, "unknown section []"},
 	    /* a section header without its ']' */
 	    {"\n\n[sync\nbatch_bytes = 1M\n", 3, "expected ']' at the end of the section header"},
@@ -642,7 +653,9 @@ static void test_print_round_trip(void **state)
 	    "[sync]\nbatch_bytes = 100000\nbatch_changesets = 1024\npoll_wait = 2500ms\n"
 	    "retry_min = 100ms\nretry_max = 3600\nverify_threads = 1\n"
 	    "[limits]\nmax_clock_skew = 90\nmax_children = 1\n"
-	    "[log]\nlevel = error\n";
+	    "[log]\nlevel = error\n"
+	    "[postgres]\nconninfo = host=127.0.0.1 port=5433 dbname=nasional\nschema = p_1\n"
+	    "retry_max = 5s\n";
 	struct config cfg;
 	struct config_diag d;
 	char *text;
@@ -662,6 +675,9 @@ static void test_print_round_trip(void **state)
 	assert_non_null(strstr(text, "\nretry_max = 1h\n"));
 	assert_non_null(strstr(text, "\nmax_clock_skew = 90s\n"));
 	assert_non_null(strstr(text, "\nkey = " HEX64 "\n"));
+	assert_non_null(strstr(text, "\nconninfo = host=127.0.0.1 port=5433 dbname=nasional\n"));
+	assert_non_null(strstr(text, "\nschema = p_1\n"));
+	assert_non_null(strstr(text, "\n[postgres]\n"));
 	free(text);
 
 	/* Upper-case hex is read, and printed in lower case. */
