@@ -52,6 +52,8 @@ PROTO_SRC := $(wildcard proto/*.c)
 # pokjad, pokjactl, the tests, benches and tools link: a new file lands there unless listed here.
 DAEMON_ONLY_SRC := daemon/main.c daemon/gate.c daemon/sync.c daemon/sync_batch.c \
 	daemon/sync_client.c daemon/sync_peers.c daemon/sync_server.c
+# The metrics (counters, renderer, HTTP server) and what they read of a running sync.
+DAEMON_ONLY_SRC += daemon/metrics.c daemon/metrics_http.c daemon/sync_stats.c
 STORE_SRC := $(filter-out $(DAEMON_ONLY_SRC),$(wildcard daemon/*.c))
 DAEMON_LIB_SRC := $(filter-out daemon/main.c,$(DAEMON_ONLY_SRC))
 CLI_SRC := $(wildcard cli/*.c)

@@ -1,6 +1,7 @@
 /*
  * store_int.h: private to the store's own files (store.c, trust.c, apply.c, fence.c, verify.c,
- * lineage.c, invites.c, peers.c; clock.c reaches the store through clock.h; the API is store.h).
+ * lineage.c, invites.c, peers.c, store_stats.c; clock.c reaches the store through clock.h; the
+ * API is store.h).
  * Holds struct store, the shared layout constants, and the st_ helpers one file defines for the
  * others. Every LMDB call goes through db.h (transactions with a sticky error, cursors,
  * big-endian keys, paged scans); none of these files includes <lmdb.h>.

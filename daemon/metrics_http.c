@@ -1,0 +1,110 @@
+/*
+ * metrics_http.c: GET /metrics over nng's HTTP server (see metrics_http.h). nng routes by path
+ * and method itself: an unknown path gets its 404, another method on /metrics its 405.
+ */
+#include "metrics_http.h"
+
+#include <nng/nng.h>
+#include <nng/supplemental/http/http.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "metrics.h"
+
+struct metrics_http {
+	nng_http_server *srv;
+	nng_http_handler *h; /* owned by srv once added */
+	struct store *s;
+	struct sync *sy;
+};
+
+/* The handler: renders, and hands nng the response (or a 500 when the rendering failed). */
+static void serve(nng_aio *aio)
+{
+	nng_http_handler *h = nng_aio_get_input(aio, 1);
+	struct metrics_http *m = nng_http_handler_get_data(h);
+	nng_http_res *res = NULL;
+	char *body = NULL;
+	size_t len = 0;
+	int err, rv;
+
+	if ((err = metrics_render(m->s, m->sy, &body, &len)) != 0) {
+		log_warnx("metrics", "GET /metrics: %s", pk_strerror(err));
+		rv = nng_http_res_alloc_error(&res, NNG_HTTP_STATUS_INTERNAL_SERVER_ERROR);
+	} else if ((rv = nng_http_res_alloc(&res)) == 0 &&
+	           (rv = nng_http_res_set_header(res, "Content-Type", METRICS_CONTENT_TYPE)) == 0) {
+		rv = nng_http_res_copy_data(res, body, len);
+	}
+	free(body);
+	if (rv != 0) {
+		if (res != NULL)
+			nng_http_res_free(res);
+		nng_aio_finish(aio, rv); /* nng answers 500 and closes the connection */
+		return;
+	}
+	nng_aio_set_output(aio, 0, res);
+	nng_aio_finish(aio, 0);
+}
+
+int metrics_http_start(struct metrics_http **out, const char *url, struct store *s, struct sync *sy,
+                       struct pk_diag *d)
+{
+	struct metrics_http *m = calloc(1, sizeof(*m));
+	nng_url *u = NULL;
+	int rv, err;
+
+	*out = NULL;
+	if (m == NULL)
+		return pk_diagf(d, PK_ENOMEM, "[metrics] listen %s: out of memory", url);
+	m->s = s;
+	m->sy = sy;
+	if ((rv = nng_url_parse(&u, url)) != 0 || (rv = nng_http_server_hold(&m->srv, u)) != 0) {
+		err = pk_diagf(d, PK_EINVAL, "[metrics] listen %s: %s", url, nng_strerror(rv));
+		goto fail;
+	}
+	/* GET (and so HEAD) only; no request body is read: one is refused with 400. */
+	if ((rv = nng_http_handler_alloc(&m->h, "/metrics", serve)) != 0 ||
+	    (rv = nng_http_handler_set_data(m->h, m, NULL)) != 0 ||
+	    (rv = nng_http_handler_collect_body(m->h, true, 0)) != 0) {
+		if (m->h != NULL)
+			nng_http_handler_free(m->h);
+		err = pk_diagf(d, PK_ENOMEM, "[metrics] listen %s: %s", url, nng_strerror(rv));
+		goto fail;
+	}
+	if ((rv = nng_http_server_add_handler(m->srv, m->h)) != 0) {
+		nng_http_handler_free(m->h);
+		err = pk_diagf(d, PK_EINVAL, "[metrics] listen %s: %s", url, nng_strerror(rv));
+		goto fail;
+	}
+	if ((rv = nng_http_server_start(m->srv)) != 0) {
+		if (rv == NNG_EADDRINUSE)
+			err = pk_diagf(d, PK_EEXIST,
+			               "[metrics] listen %s: the address is in use (another "
+			               "program listens there); choose a free port in pokjad.conf",
+			               url);
+		else
+			err = pk_diagf(d, PK_EINVAL, "[metrics] listen %s: %s", url,
+			               nng_strerror(rv));
+		goto fail;
+	}
+	nng_url_free(u);
+	log_info("metrics", "serving GET /metrics on %s", url);
+	*out = m;
+	return 0;
+fail:
+	if (m->srv != NULL)
+		nng_http_server_release(m->srv);
+	if (u != NULL)
+		nng_url_free(u);
+	free(m);
+	return err;
+}
+
+void metrics_http_stop(struct metrics_http *m)
+{
+	if (m == NULL)
+		return;
+	nng_http_server_stop(m->srv);
+	nng_http_server_release(m->srv);
+	free(m);
+}
