@@ -256,6 +256,10 @@ same "HEAD /metrics answers 200" "$(prom status "$NASM" /metrics HEAD)" 200
 check "pokjad still serves after those" scrape "$NASM" nas
 
 # ---- a restart: the store's refusal counts stay, the in-memory counters start at zero
+# The province stops first: a parent stopped while a child's long poll is being answered can
+# leave nng 1.5.2 holding that reply at exit (a leak LeakSanitizer reports, not ours).
+stop p32
+same "p32 stops cleanly" "$STOPPED" ""
 R0=$(val nas pokja_changesets_refused_total reason=bad-signature)
 stop nas
 same "the national node stops cleanly" "$STOPPED" ""
@@ -299,8 +303,6 @@ check "... and the node lock is released (pokjad exited)" \
 	sh -c "\"$PD\" --dir \"$T/cfg\" --check >/dev/null 2>&1"
 check "the national node still serves its metrics" scrape "$NASM" nas
 
-for _nd in p32 nas; do
-	stop "$_nd"
-	same "$_nd stops cleanly" "$STOPPED" ""
-done
+stop nas
+same "nas stops cleanly" "$STOPPED" ""
 done_testing
