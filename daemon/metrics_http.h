@@ -14,14 +14,16 @@
 struct metrics_http;
 
 /*
- * Starts serving on url (http://HOST:PORT, checked by config.c). s and sy (NULL: replication
- * off) must outlive the server: stop it before sync_stop and store_close. Returns 0, or PK_EEXIST
- * (the port is in use) / PK_EINVAL / PK_ENOMEM with a sentence in d that names the key to change.
+ * Starts serving on url (http://HOST:PORT, checked by config.c); one server per process. s and sy
+ * (NULL: replication off) must outlive the server: stop it before sync_stop and store_close.
+ * Returns 0, or PK_EEXIST (the port is in use) / PK_EINVAL / PK_ENOMEM with a sentence in d that
+ * names the key to change.
  */
 int metrics_http_start(struct metrics_http **out, const char *url, struct store *s, struct sync *sy,
                        struct pk_diag *d);
 
-/* Stops serving (a scrape in progress finishes first) and frees m; NULL does nothing. */
+/* Stops serving and frees m; NULL does nothing. Returns once no scrape is reading s or sy, so
+ * both may be closed next. */
 void metrics_http_stop(struct metrics_http *m);
 
 #endif
