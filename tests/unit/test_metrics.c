@@ -326,8 +326,8 @@ static void test_store_counts(void **state)
 	struct store_blob b;
 	struct tu_origin o, fork;
 	struct pk_op op;
-	uint8_t *v, *cs[3];
-	size_t vlen, len[3];
+	uint8_t *v, *cs[3], *ahead;
+	size_t vlen, len[3], alen;
 	char *t;
 
 	tu_origin_init(&o, 0, pk_hlc_from_ms(BASE_MS));
@@ -350,10 +350,22 @@ static void test_store_counts(void **state)
 	free(t);
 
 	cs[0][len[0] - 1] ^= 0x01;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 2; i++) {
 		b = (struct store_blob){cs[i], len[i]};
 		assert_int_equal(store_apply(f->s, &b, 1, 1, NOW_MS, &out), 0);
+		assert_int_equal(out.err, 0);
 	}
+	/* Stamped two hours ahead of the receiver's clock: held for its time, not refused. */
+	ahead = tu_cs_next(&o, pk_hlc_from_ms(NOW_MS + 7200000ULL), &op, 1, &alen);
+	b = (struct store_blob){ahead, alen};
+	assert_int_equal(store_apply(f->s, &b, 1, 1, NOW_MS, &out), 0);
+	assert_int_equal(out.err, PK_EHELD);
+	t = render(f->s);
+	assert_true(value_of(t, "pokja_changesets_held") == 1);
+	free(t);
+	/* A second changeset with sequence 2: the root's log forked. */
+	b = (struct store_blob){cs[2], len[2]};
+	assert_int_equal(store_apply(f->s, &b, 1, 1, NOW_MS, &out), 0);
 	assert_int_equal(out.err, PK_EFORK);
 	t = render(f->s);
 	assert_true(value_of(t, "pokja_forked_origins") == 1);
@@ -362,6 +374,7 @@ static void test_store_counts(void **state)
 	free(t);
 	for (int i = 0; i < 3; i++)
 		free(cs[i]);
+	free(ahead);
 	free(v);
 }
 
