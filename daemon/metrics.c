@@ -56,6 +56,12 @@ void metrics_ingested(const struct ingest_result *r)
 	atomic_fetch_add(&applied, r->applied);
 }
 
+void metrics_released(const struct store_outcome *o)
+{
+	if (o->err == 0)
+		atomic_fetch_add(&applied, 1);
+}
+
 void metrics_session_opened(const char *role)
 {
 	atomic_fetch_add(strcmp(role, "parent") == 0 ? &sessions_parent : &sessions_child, 1);
@@ -295,8 +301,8 @@ int metrics_render(struct store *s, struct sync *sy, char **out, size_t *len)
 	    (unsigned long long)(t0 % 1000));
 
 	family(&o, "pokja_changesets_applied_total", "counter",
-	       "Changesets received from the parent and children and applied, since pokjad "
-	       "started.");
+	       "Changesets received from the parent and children and applied (at once, or when "
+	       "their time came), since pokjad started.");
 	put(&o, "pokja_changesets_applied_total %llu\n", (unsigned long long)atomic_load(&applied));
 	family(&o, "pokja_changesets_refused_total", "counter",
 	       "Changesets refused, by reason tag (SPEC section 19); kept in the store, so they "

@@ -31,6 +31,10 @@ void metrics_reset(uint64_t start_ms);
  * Lock-free; callable from any thread. */
 void metrics_ingested(const struct ingest_result *r);
 
+/* Counts a held changeset whose time came (store_held_release's outcome): applied when o->err
+ * is 0. Lock-free. */
+void metrics_released(const struct store_outcome *o);
+
 /* Adds the bytes of one sealed request and its reply, as they crossed the link to the peer
  * with this key ("parent" or "child", its role for this node). Takes a short lock. */
 void metrics_link_bytes(const uint8_t key[PK_PUB_BYTES], const char *role, uint64_t in,
