@@ -60,6 +60,8 @@ DAEMON_ONLY_SRC := daemon/main.c daemon/gate.c daemon/sync.c daemon/sync_batch.c
 DAEMON_ONLY_SRC += daemon/pgmirror.c
 PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
 PQ_LIBS := -lpq
+# The metrics (counters, renderer, HTTP server) and what they read of a running sync.
+DAEMON_ONLY_SRC += daemon/metrics.c daemon/metrics_http.c daemon/sync_stats.c
 STORE_SRC := $(filter-out $(DAEMON_ONLY_SRC),$(wildcard daemon/*.c))
 DAEMON_LIB_SRC := $(filter-out daemon/main.c,$(DAEMON_ONLY_SRC))
 CLI_SRC := $(wildcard cli/*.c)

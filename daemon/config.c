@@ -29,7 +29,7 @@
 #define HOUR (60u * MIN)
 
 enum item_type {
-	T_URL,      /* char[CONFIG_URL_MAX]: "" or tcp://HOST:PORT */
+	T_URL,      /* char[CONFIG_URL_MAX]: "" or tcp://HOST:PORT (F_HTTP: http://HOST:PORT) */
 	T_KEY,      /* struct config_key: "" or 64 hex digits */
 	T_SIZE,     /* uint32_t bytes: 65536, 64K, 1M */
 	T_DURATION, /* uint32_t milliseconds: 25 (seconds), 1500ms, 25s, 2m, 1h */
@@ -40,6 +40,7 @@ enum item_type {
 
 #define F_ANY_HOST 1u /* a listening URL: the host may be empty or "*" (every interface) */
 #define F_IDENT 2u    /* a T_STR that is an SQL name: [a-z_][a-z0-9_]*, never empty */
+#define F_HTTP 4u     /* an http:// URL rather than tcp:// */
 
 /*
  * One key. Numbers (min, max, def) are in the stored unit: bytes, milliseconds, units, or the
@@ -55,11 +56,14 @@ struct item {
 	const char *const *names;
 	const char *str_def; /* T_STR's default (NULL: empty) */
 	const char *needs, *at_most;
+	/* A yes/no key of the section that must be yes for a URL whose host is not loopback. */
+	const char *loopback_unless;
 	const char *doc;
 };
 
 /* In LOG_* order (log.h); test_config checks that log_level_parse() agrees. */
 static const char *const level_names[] = {"error", "warn", "info", "debug", NULL};
+static const char *const yes_no[] = {"no", "yes", NULL};
 
 /* The common columns of a row: section, name, type, the config field, min, max, default. */
 #define ROW(sec, nm, ty, fld, lo, hi, dflt)                                                        \
@@ -109,6 +113,11 @@ static const struct item items[] = {
      .doc = "How long a connection without a session may stay silent."},
     {ROW("log", "level", T_ENUM, log_level, 0, 0, LOG_INFO), .names = level_names,
      .doc = "Most verbose messages logged; pokjad --log-level overrides it."},
+    {ROW("metrics", "listen", T_URL, metrics, 0, 0, 0), .flags = F_HTTP,
+     .loopback_unless = "allow_remote",
+     .doc = "Where GET /metrics serves the Prometheus text format; empty: no metrics."},
+    {ROW("metrics", "allow_remote", T_ENUM, metrics_remote, 0, 0, 0), .names = yes_no,
+     .doc = "yes: [metrics] listen may name a host that is not loopback (127.0.0.1, ::1)."},
     {ROW("postgres", "conninfo", T_STR, pg_conninfo, 0, CONFIG_STR_MAX, 0),
      .doc = "libpq connection string of the PostgreSQL database to copy records to; empty: "
             "none."},
@@ -275,7 +284,8 @@ static void fmt_allowed(char *buf, size_t n, const struct item *it)
 	switch (it->type) {
 	case T_URL:
 		snprintf(buf, n, "%s",
-		         it->flags & F_ANY_HOST
+		         it->flags & F_HTTP ? "http://HOST:PORT"
+		         : it->flags & F_ANY_HOST
 		             ? "tcp://HOST:PORT (HOST empty or * for every interface)"
 		             : "tcp://HOST:PORT");
 		break;
@@ -351,17 +361,17 @@ static bool host_char(char c, bool bracketed)
 	return bracketed && c == ':';
 }
 
-/* tcp://HOST:PORT with PORT 1..65535; HOST a name, an IPv4 address or [an IPv6 address]. */
-static bool url_valid(const char *s, bool any_host)
+/* SCHEME://HOST:PORT with PORT 1..65535; HOST a name, an IPv4 address or [an IPv6 address]. */
+static bool url_valid(const char *s, const char *scheme, bool any_host)
 {
 	const char *host, *colon, *q;
-	size_t hlen;
+	size_t hlen, slen = strlen(scheme);
 	long port;
 	char *end;
 
-	if (strncmp(s, "tcp://", 6) != 0)
+	if (strncmp(s, scheme, slen) != 0)
 		return false;
-	host = s + 6;
+	host = s + slen;
 	if ((colon = strrchr(host, ':')) == NULL || !isdigit((unsigned char)colon[1]) ||
 	    strlen(colon + 1) > 5)
 		return false;
@@ -446,7 +456,8 @@ static int set_value(struct parse *p, const struct item *it, const char *value)
 			         it->section, it->name, CONFIG_URL_MAX - 1);
 			return -1;
 		}
-		if (len > 0 && !url_valid(value, it->flags & F_ANY_HOST)) {
+		if (len > 0 && !url_valid(value, it->flags & F_HTTP ? "http://" : "tcp://",
+		                          it->flags & F_ANY_HOST)) {
 			diag_add(p, p->lineno, "[%s] %s: '%.60s' is not %s, or empty", it->section,
 			         it->name, value, allowed);
 			return -1;
@@ -653,7 +664,25 @@ static int on_pair(struct parse *p, const char *name, const char *value)
 	return 1;
 }
 
-/* The rules between keys (needs, at_most), once every line is read. */
+/*
+ * Whether the host of a valid URL is a loopback address: 127.0.0.0/8 written as a dotted quad,
+ * [::1] or localhost. Any other name might resolve anywhere, so it counts as remote.
+ */
+static bool url_loopback(const char *url)
+{
+	const char *host = strstr(url, "://") + 3, *colon = strrchr(host, ':');
+	size_t hlen = (size_t)(colon - host);
+	unsigned a, b, c, d;
+	char tail;
+
+	if ((hlen == 9 && strncmp(host, "localhost", 9) == 0) ||
+	    (hlen == 5 && strncmp(host, "[::1]", 5) == 0))
+		return true;
+	return sscanf(host, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &tail) == 5 && tail == ':' &&
+	       a == 127 && b < 256 && c < 256 && d < 256;
+}
+
+/* The rules between keys (needs, at_most, loopback_unless), once every line is read. */
 static void check_relations(struct parse *p)
 {
 	const struct item *it, *other;
@@ -687,6 +716,18 @@ static void check_relations(struct parse *p)
 				diag_add(p, line, "[%s] %s (%s) is greater than %s (%s)",
 				         it->section, it->name, a, other->name, b);
 			}
+		}
+		if (it->loopback_unless != NULL && !is_empty(it, &p->cfg) &&
+		    !url_loopback(cfield(it, &p->cfg))) {
+			other = find_item(it->section, it->loopback_unless);
+			j = (size_t)(other - items);
+			if (!p->bad[j] && *(const int *)cfield(other, &p->cfg) == 0)
+				diag_add(
+				    p, p->set_line[i],
+				    "[%s] %s: %.60s is not loopback (127.0.0.1, [::1], localhost); "
+				    "use one, or set [%s] %s = yes to serve metrics there",
+				    it->section, it->name, (const char *)cfield(it, &p->cfg),
+				    it->section, other->name);
 		}
 	}
 }

@@ -50,6 +50,8 @@ struct config {
 	uint32_t port_handshake_ms;      /* [limits] port_handshake_timeout */
 	uint32_t port_idle_ms;           /* [limits] port_idle_timeout */
 	int log_level;                   /* [log] level: a LOG_* value (log.h) */
+	char metrics[CONFIG_URL_MAX];    /* [metrics] listen: "" = no metrics served */
+	int metrics_remote;              /* [metrics] allow_remote: 1 = any host allowed */
 
 	/* [postgres]: conninfo ("" = no mirror), schema, retry_max */
 	char pg_conninfo[CONFIG_STR_MAX];

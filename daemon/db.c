@@ -210,6 +210,20 @@ int db_count(struct db_txn *t, db_dbi dbi, uint64_t *n)
 	return stick(t, rc);
 }
 
+int db_space(struct db *db, uint64_t *used_bytes, uint64_t *page_bytes)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	int rc;
+
+	*used_bytes = *page_bytes = 0;
+	if ((rc = mdb_env_info(db->env, &info)) != 0 || (rc = mdb_env_stat(db->env, &st)) != 0)
+		return db_err(rc);
+	*used_bytes = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	*page_bytes = st.ms_psize;
+	return 0;
+}
+
 /* ---- cursors ------------------------------------------------------------------------------- */
 
 int db_cur_open(struct db_cur *c, struct db_txn *t, db_dbi dbi)

@@ -134,6 +134,9 @@ int db_put_new(struct db_txn *t, db_dbi dbi, const void *key, size_t klen, const
 int db_del(struct db_txn *t, db_dbi dbi, const void *key, size_t klen);
 /* The number of entries of dbi. */
 int db_count(struct db_txn *t, db_dbi dbi, uint64_t *n);
+/* The bytes of the data file up to its last used page (LMDB's high-water mark, from the newest
+ * meta page: no transaction, O(1)) and the page size. Returns 0 or an error. */
+int db_space(struct db *db, uint64_t *used_bytes, uint64_t *page_bytes);
 
 /* ---- cursors --------------------------------------------------------------------------- */
 

@@ -15,6 +15,8 @@
 
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "node.h"
 #include "pgmirror.h"
 #include "proto/changeset.h"
@@ -55,6 +57,7 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	struct sync *sy = NULL;
 	struct pgmirror *pm = NULL;
+	struct metrics_http *mh = NULL;
 	sigset_t stop;
 	int sig = 0;
 	struct store *s;
@@ -159,6 +162,7 @@ int main(int argc, char **argv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	metrics_reset(node_now_ms());
 	if (!node.certified && (cfg.parent_url[0] != '\0' || cfg.listen[0] != '\0')) {
 		log_warnx("start", "this node has no certificate yet: replication stays off until "
 		                   "one is installed and pokjad restarted");
@@ -166,9 +170,16 @@ int main(int argc, char **argv)
 		store_close(s);
 		fatalx("sync-start", "%s", d.msg[0] ? d.msg : pk_strerror(err));
 	}
+	if (cfg.metrics[0] != '\0' &&
+	    (err = metrics_http_start(&mh, cfg.metrics, s, sy, &d)) != 0) {
+		sync_stop(sy);
+		store_close(s);
+		fatalx("metrics-start", "%s", d.msg);
+	}
 	/* The PostgreSQL mirror only reads the store and lags behind: never in replication's way.
 	 */
 	if ((err = pgmirror_start(&pm, s, &cfg, conf, &d)) != 0) {
+		metrics_http_stop(mh);
 		sync_stop(sy);
 		store_close(s);
 		fatalx("pg-start", "%s", d.msg[0] ? d.msg : pk_strerror(err));
@@ -176,6 +187,7 @@ int main(int argc, char **argv)
 	sigwait(&stop, &sig);
 	log_info("stop", "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	pgmirror_stop(pm);
+	metrics_http_stop(mh); /* before the sync and the store it reads */
 	sync_stop(sy);
 	sync_shutdown();
 	log_info("decode-stats", "changesets decoded since the start: %llu", pk_cs_decode_count());

@@ -494,4 +494,20 @@ int store_mirror_clear(struct store *s, bool positions);
  * short read transactions. */
 int store_mirror_lag(struct store *s, uint64_t *changesets);
 
+/* ---- size and counts, for pokjad's metrics (store_stats.c) ---------------------------------- */
+
+struct store_stats {
+	uint64_t file_bytes;      /* the data file's size */
+	uint64_t used_bytes;      /* up to its last used page (LMDB's high-water mark) */
+	uint64_t page_bytes;      /* LMDB's page size */
+	bool disk_free_known;     /* statvfs answered */
+	uint64_t disk_free_bytes; /* free to an unprivileged writer on the store's device */
+	uint64_t held;            /* changesets held for their time (SPEC section 8) */
+	uint64_t forked_origins;  /* origins marked forked */
+};
+
+/* Fills st in O(1): a stat, a statvfs, LMDB's meta page and two tables' entry counts (no walk).
+ * Returns 0, PK_EIO when the data file cannot be stat'ed, or a store failure. */
+int store_stats(struct store *s, struct store_stats *st);
+
 #endif

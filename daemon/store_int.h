@@ -1,9 +1,9 @@
 /*
  * store_int.h: private to the store's own files (store.c, trust.c, apply.c, fence.c, verify.c,
- * lineage.c, invites.c, peers.c, pgpos.c; clock.c reaches the store through clock.h; the API is
- * store.h). Holds struct store, the shared layout constants, and the st_ helpers one file defines
- * for the others. Every LMDB call goes through db.h (transactions with a sticky error, cursors,
- * big-endian keys, paged scans); none of these files includes <lmdb.h>.
+ * lineage.c, invites.c, peers.c, pgpos.c, store_stats.c; clock.c reaches the store through
+ * clock.h; the API is store.h). Holds struct store, the shared layout constants, and the st_
+ * helpers one file defines for the others. Every LMDB call goes through db.h (transactions with a
+ * sticky error, cursors, big-endian keys, paged scans); none of these files includes <lmdb.h>.
  */
 #ifndef STORE_INT_H
 #define STORE_INT_H

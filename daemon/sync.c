@@ -14,6 +14,7 @@
 
 #include "gate.h"
 #include "log.h"
+#include "metrics.h"
 #include "sync_int.h"
 
 /* ---- the watcher ------------------------------------------------------------------------ */
@@ -44,6 +45,7 @@ static void held_told(const uint8_t *raw, size_t len, const struct store_outcome
 	char k[17] = "?";
 
 	(void)arg;
+	metrics_released(o);
 	if (pk_cs_decode(raw, len, &cs, NULL) == 0)
 		short_key(k, cs.origin);
 	if (o->err == 0)

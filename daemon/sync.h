@@ -37,6 +37,14 @@ int sync_start(struct sync **out, struct store *s, const struct config *cfg,
  * or dropped; a store transaction in flight finishes first. */
 void sync_stop(struct sync *sy);
 
+/* The sessions open now, for the metrics (sync_stats.c): established sessions with children
+ * (pending hellos not counted) and whether one with the parent is open (0 or 1). Takes the
+ * session locks briefly; O(SESSIONS_MAX). sy may be NULL (replication off): both are 0. */
+struct sync_sessions {
+	unsigned children, parent;
+};
+void sync_sessions(struct sync *sy, struct sync_sessions *out);
+
 /* Releases what nng keeps for the whole process (its threads, and messages still queued on
  * closed sockets), after the last sync_stop; at process exit only. */
 void sync_shutdown(void);

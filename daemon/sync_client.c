@@ -7,6 +7,7 @@
 
 #include "ingest.h"
 #include "log.h"
+#include "metrics.h"
 #include "sync_int.h"
 
 /*
@@ -46,6 +47,7 @@ static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, 
 		sy->have_cs = true;
 		sy->cs_epoch++;
 		pk_session_wipe(&ps);
+		metrics_session_opened("parent");
 		log_info("parent-session", "session with the parent opened");
 		sy_wake(sy);
 	}
@@ -56,6 +58,7 @@ static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, 
 	if (err != 0)
 		return err;
 	err = sy_roundtrip(ctx, aio, sealed, slen, timeout_ms, &sy->link_downs, &reply);
+	metrics_link_bytes(sy->parent, "parent", err == 0 ? nng_msg_len(reply) : 0, slen);
 	free(sealed);
 	if (err != 0)
 		goto drop;
@@ -374,6 +377,7 @@ void *sy_downlink(void *arg)
 		n = m.changesets.n;
 		memset(&r, 0, sizeof(r));
 		serr = ingest_batch(sy->s, &from, NULL, &m.changesets, &r);
+		metrics_ingested(&r);
 		free(plain);
 		plain = NULL;
 		if (serr != 0)

@@ -8,6 +8,7 @@
 #include "certify.h"
 #include "ingest.h"
 #include "log.h"
+#include "metrics.h"
 #include "proto/enroll.h"
 #include "sync_int.h"
 
@@ -161,6 +162,7 @@ static int serve_hello(struct sync *sy, const uint8_t *buf, size_t len, uint8_t 
 	ss->ps = ps;
 	pthread_mutex_unlock(&sy->slock);
 	pk_session_wipe(&ps);
+	metrics_session_opened("child");
 	log_debug("session", "%s: session opened%s", who, h.has_join ? " to join" : "");
 	return 0;
 }
@@ -247,6 +249,7 @@ static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 		sy_peer_seen(sy, sv->child, "child", &zero, NULL, r.refused);
 		err = pk_sync_pushed_encode(pr.ref, pr.n, acks.h, acks.n, out, outlen);
 	}
+	metrics_ingested(&r);
 	pk_heads_free(&acks);
 	return err;
 }
@@ -393,6 +396,7 @@ static int serve_sealed(struct sync *sy, const uint8_t *buf, size_t len, uint8_t
 	ss = session_find(sy, id);
 	err = ss != NULL ? pk_seal_reply(&ss->ps, counter, reply, rlen, out, outlen) : PK_ESTATE;
 	pthread_mutex_unlock(&sy->slock);
+	metrics_link_bytes(sv.child, "child", len, err == 0 ? *outlen : 0);
 	free(reply);
 	return err;
 }

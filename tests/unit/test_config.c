@@ -89,6 +89,8 @@ static void assert_defaults(const struct config *cfg)
 	assert_string_equal(cfg->pg_schema, "pokja");
 	assert_int_equal(cfg->pg_retry_max_ms, 60000);
 	assert_int_equal(cfg->log_level, LOG_INFO);
+	assert_string_equal(cfg->metrics, "");
+	assert_int_equal(cfg->metrics_remote, 0);
 }
 
 static void write_file(const char *path, const char *text)
@@ -221,7 +223,8 @@ static void test_errors(void **state)
 	const struct bad_case cases[] = {
 	    /* unknown section; the keys under it are not reported again */
 	    {"[sync]\nbatch_bytes = 1M\n\n[frob]\nx = 1\ny = 2\n", 4,
-	     "unknown section [frob] (sections: node, parent, sync, limits, log, postgres)"},
+	     "unknown section [frob] (sections: node, parent, sync, limits, log, metrics, "
+	     "postgres)"},
 	    /* [postgres]: the schema is an SQL name; no control character in a string */
 	    {"[postgres]\nschema = Pokja\n", 2,
 	     "[postgres] schema: 'Pokja' is not a name of a-z, 0-9 and _ that does not start "
@@ -525,6 +528,58 @@ static void test_sizes(void **state)
 	    "s, m or h); allowed 1s..30s");
 }
 
+/* [metrics] listen: http:// only, and loopback unless allow_remote = yes says otherwise. */
+static void test_metrics_urls(void **state)
+{
+	static const char *const loopback[] = {
+	    "http://127.0.0.1:9750",
+	    "http://127.3.2.1:1",
+	    "http://localhost:9750",
+	    "http://[::1]:9750",
+	    "",
+	};
+	static const char *const remote[] = {
+	    "http://0.0.0.0:9750",     "http://10.0.0.1:9750",      "http://127.0.0.1.example:80",
+	    "http://[::]:9750",        "http://localhost.lan:9750", "http://1127.0.0.1:9750",
+	    "http://127.0.0.256:9750", "http://mon.example:9750",
+	};
+	static const char *const bad[] = {"tcp://127.0.0.1:9750", "http://127.0.0.1",
+	                                  "http://*:9750", "http://:9750", "https://127.0.0.1:1"};
+	struct config cfg;
+	struct config_diag d;
+	char text[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++) {
+		print_message("# listen = %s\n", loopback[i]);
+		assert_int_equal(parse_one("metrics", "listen", loopback[i], &cfg, &d), 0);
+		assert_string_equal(cfg.metrics, loopback[i]);
+	}
+	for (size_t i = 0; i < sizeof(remote) / sizeof(remote[0]); i++) {
+		print_message("# listen = %s\n", remote[i]);
+		assert_one_error(parse_one("metrics", "listen", remote[i], &cfg, &d), &d, 2,
+		                 "is not loopback (127.0.0.1, [::1], localhost); use one, or set "
+		                 "[metrics] allow_remote = yes");
+		snprintf(text, sizeof(text), "[metrics]\nlisten = %s\nallow_remote = yes\n",
+		         remote[i]);
+		assert_int_equal(parse(text, &cfg, &d), 0);
+		assert_string_equal(cfg.metrics, remote[i]);
+		assert_int_equal(cfg.metrics_remote, 1);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		print_message("# listen = %s\n", bad[i]);
+		assert_one_error(parse_one("metrics", "listen", bad[i], &cfg, &d), &d, 2,
+		                 "is not http://HOST:PORT, or empty");
+	}
+	/* allow_remote = no says the same as leaving it out; a bad value is reported alone. */
+	assert_one_error(
+	    parse("[metrics]\nallow_remote = no\nlisten = http://10.1.1.1:80\n", &cfg, &d), &d, 3,
+	    "10.1.1.1");
+	assert_one_error(
+	    parse("[metrics]\nlisten = http://10.1.1.1:80\nallow_remote = maybe\n", &cfg, &d), &d,
+	    3, "[metrics] allow_remote: 'maybe' is not one of no or yes");
+}
+
 static void test_urls(void **state)
 {
 	static const char *const listen_ok[] = {
@@ -655,7 +710,8 @@ static void test_print_round_trip(void **state)
 	    "[limits]\nmax_clock_skew = 90\nmax_children = 1\n"
 	    "[log]\nlevel = error\n"
 	    "[postgres]\nconninfo = host=127.0.0.1 port=5433 dbname=nasional\nschema = p_1\n"
-	    "retry_max = 5s\n";
+	    "retry_max = 5s\n"
+	    "[metrics]\nlisten = http://0.0.0.0:9750\nallow_remote = yes\n";
 	struct config cfg;
 	struct config_diag d;
 	char *text;
@@ -737,7 +793,7 @@ int main(void)
 	    cmocka_unit_test(test_many_errors),     cmocka_unit_test(test_durations),
 	    cmocka_unit_test(test_sizes),           cmocka_unit_test(test_urls),
 	    cmocka_unit_test(test_nothing_applied), cmocka_unit_test(test_print_round_trip),
-	    cmocka_unit_test(test_print_defaults),
+	    cmocka_unit_test(test_print_defaults),  cmocka_unit_test(test_metrics_urls),
 	};
 
 	tu_init();
