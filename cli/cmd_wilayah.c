@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "proto/region.h"
+#include "proto/schema.h"
 #include "proto/wilayah.h"
 
 /* A name search shows at most so many matches; the rest are counted. */
@@ -84,18 +85,9 @@ static int parents_of(const char *code, const struct pk_wilayah *out[3])
 }
 
 /* Columns in characters, not bytes: a few names hold UTF-8 (Regapu’u). */
-static size_t text_width(const char *s)
-{
-	size_t w = 0;
-
-	for (; *s; s++)
-		w += ((unsigned char)*s & 0xC0) != 0x80;
-	return w;
-}
-
 static void print_padded(const char *s, size_t width)
 {
-	size_t w = text_width(s);
+	size_t w = pk_utf8_width(s);
 
 	fputs(s, stdout);
 	for (; w < width; w++)
@@ -293,7 +285,7 @@ static int show_search(const struct cli *c, const char *query)
 	}
 	for (size_t i = 0; i < shown; i++) {
 		size_t wc = strlen(l.v[i]->code), wl = strlen(pk_level_name(l.v[i]->level));
-		size_t wn = text_width(l.v[i]->name);
+		size_t wn = pk_utf8_width(l.v[i]->name);
 
 		wcode = wc > wcode ? wc : wcode;
 		wlevel = wl > wlevel ? wl : wlevel;

@@ -10,6 +10,7 @@
 
 #include "csv.h"
 #include "proto/error.h"
+#include "proto/schema.h"
 #include "render.h"
 
 #define NUM_BUF 64
@@ -69,22 +70,12 @@ static char *ha_plain(uint64_t m2, char buf[NUM_BUF])
 
 /* ---- text ---------------------------------------------------------------------------------- */
 
-/* The number of characters (UTF-8 code points) in s, taken as its display width. */
-static size_t width(const char *s)
-{
-	size_t w = 0;
-
-	for (; *s; s++)
-		w += ((unsigned char)*s & 0xc0) != 0x80;
-	return w;
-}
-
 /* s cut to max characters (0: no limit) with "..." at the end, in buf when cut. */
 static const char *cut(const char *s, size_t max, char buf[CUT_BUF])
 {
 	size_t len = strlen(s), keep, w = 0;
 
-	if (max <= 3 || width(s) <= max)
+	if (max <= 3 || pk_utf8_width(s) <= max)
 		return s;
 	for (keep = 0; keep < len; keep++)
 		if (((unsigned char)s[keep] & 0xc0) != 0x80 && w++ == max - 3)
@@ -140,7 +131,7 @@ static int text_table(const struct report *r, FILE *f, int section, bool with_ro
 			vis[nvis++] = c;
 	for (size_t l = 0; l < nlines; l++)
 		for (size_t v = 0; v < nvis; v++) {
-			size_t cw = width(line_cell(r, l, &r->cols[vis[v]], vis[v], buf));
+			size_t cw = pk_utf8_width(line_cell(r, l, &r->cols[vis[v]], vis[v], buf));
 
 			if (cw > w[v])
 				w[v] = cw;
@@ -149,7 +140,7 @@ static int text_table(const struct report *r, FILE *f, int section, bool with_ro
 		for (size_t v = 0; v < nvis; v++) {
 			const struct rpt_column *c = &r->cols[vis[v]];
 			const char *s = line_cell(r, l, c, vis[v], buf);
-			size_t pad = w[v] - width(s);
+			size_t pad = w[v] - pk_utf8_width(s);
 			bool right = c->c.type != RPT_STR || (c->c.flags & RPT_RIGHT);
 
 			if (v > 0)

@@ -262,6 +262,15 @@ bool pk_key_valid(const char *key, size_t len)
 	return true;
 }
 
+size_t pk_utf8_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
 bool pk_utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;

@@ -80,4 +80,8 @@ bool pk_key_valid(const char *key, size_t len);
 /* True when a string is valid UTF-8 (no overlong forms, no surrogates, no NUL). */
 bool pk_utf8_valid(const char *s, size_t len);
 
+/* The number of code points in the NUL-ended UTF-8 string s: its width in a text table, where
+ * every character of the region list and the schema's names takes one column. */
+size_t pk_utf8_width(const char *s);
+
 #endif
