@@ -106,6 +106,13 @@ static const struct item items[] = {
      .doc = "How long a connection without a session may stay silent."},
     {ROW("log", "level", T_ENUM, log_level, 0, 0, LOG_INFO), .names = level_names,
      .doc = "Most verbose messages logged; pokjad --log-level overrides it."},
+    {ROW("health", "interval", T_DURATION, health_interval_ms, 1 * SEC, 24 * HOUR, 10 * MIN),
+     .at_most = "stale_after",
+     .doc = "How often pokjad rewrites its health record (kesehatan_node) when nothing changed."},
+    {ROW("health", "stale_after", T_DURATION, health_stale_ms, 2 * SEC, 720 * HOUR, 30 * MIN),
+     .doc = "status --tree flags a node not heard of for longer than this."},
+    {ROW("health", "heartbeat", T_DURATION, heartbeat_ms, 1 * SEC, 10 * MIN, 60 * SEC),
+     .doc = "A peer silent for longer than this is shown as not connected."},
 };
 
 #define NITEMS (sizeof(items) / sizeof(items[0]))

@@ -48,6 +48,9 @@ struct config {
 	uint32_t port_handshake_ms;      /* [limits] port_handshake_timeout */
 	uint32_t port_idle_ms;           /* [limits] port_idle_timeout */
 	int log_level;                   /* [log] level: a LOG_* value (log.h) */
+	uint32_t health_interval_ms;     /* [health] interval */
+	uint32_t health_stale_ms;        /* [health] stale_after */
+	uint32_t heartbeat_ms;           /* [health] heartbeat */
 };
 
 /*

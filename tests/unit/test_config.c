@@ -218,7 +218,7 @@ static void test_errors(void **state)
 	const struct bad_case cases[] = {
 	    /* unknown section; the keys under it are not reported again */
 	    {"[sync]\nbatch_bytes = 1M\n\n[frob]\nx = 1\ny = 2\n", 4,
-	     "unknown section [frob] (sections: node, parent, sync, limits, log)"},
+	     "unknown section [frob] (sections: node, parent, sync, limits, log, health)"},
 	    {"[log]\n[]\n", 2, "unknown section []"},
 	    /* a section header without its ']' */
 	    {"\n\n[sync\nbatch_bytes = 1M\n", 3, "expected ']' at the end of the section header"},
