@@ -51,7 +51,7 @@ PROTO_SRC := $(wildcard proto/*.c)
 # file's reader, the sync link that `pokjactl init --join` uses, ...) in libpokjastore.a, which
 # pokjad, pokjactl, the tests, benches and tools link: a new file lands there unless listed here.
 DAEMON_ONLY_SRC := daemon/main.c daemon/gate.c daemon/sync.c daemon/sync_batch.c \
-	daemon/sync_client.c daemon/sync_peers.c daemon/sync_server.c
+	daemon/sync_client.c daemon/sync_peers.c daemon/sync_server.c daemon/sync_health.c
 STORE_SRC := $(filter-out $(DAEMON_ONLY_SRC),$(wildcard daemon/*.c))
 DAEMON_LIB_SRC := $(filter-out daemon/main.c,$(DAEMON_ONLY_SRC))
 CLI_SRC := $(wildcard cli/*.c)

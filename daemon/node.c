@@ -50,7 +50,9 @@ int node_lock(const char *dir, const char *prog, int *fd, struct pk_diag *d)
 			return pk_diagf(d, PK_EEXIST, "another process holds %s", path);
 		return pk_diagf(d, PK_EEXIST, "%s (pid %ld) is running on %s", name, pid, dir);
 	}
-	n = snprintf(who, sizeof(who), "%ld %s\n", (long)getpid(), prog);
+	/* "PID PROG START": health_daemon (health.h) reads it for `pokjactl status`. */
+	n = snprintf(who, sizeof(who), "%ld %s %llu\n", (long)getpid(), prog,
+	             (unsigned long long)(node_now_ms() / 1000));
 	if (ftruncate(f, 0) != 0 || pwrite(f, who, (size_t)n, 0) != n) {
 		int e = errno;
 

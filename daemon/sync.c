@@ -84,8 +84,10 @@ static void *watch(void *arg)
 			seen = g;
 			sy_wake(sy);
 		}
-		if (++ticks % (1000 / SYNC_WATCH_MS) == 0)
+		if (++ticks % (1000 / SYNC_WATCH_MS) == 0) {
 			sy_peers_flush(sy);
+			sy_health_tick(sy);
+		}
 	}
 	sy_peers_flush(sy);
 	return NULL;
@@ -285,6 +287,7 @@ int sync_start(struct sync **out, struct store *s, const struct config *cfg,
 		return PK_ENOMEM;
 	sy->s = s;
 	sy->cfg = cfg;
+	sy->started = now_ms() / 1000;
 	store_set_max_skew(s, cfg->max_clock_skew_ms);
 	store_set_max_hold(s, cfg->max_clock_hold_ms);
 	memcpy(sy->pub, pub, PK_PUB_BYTES);

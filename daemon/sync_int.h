@@ -69,6 +69,11 @@ struct sync {
 	struct peer *peers;
 	size_t npeers;
 
+	/* The health record (sync_health.c), the watcher's only. */
+	uint64_t started;   /* when sync_start ran, Unix seconds */
+	uint64_t health_at; /* monotonic ms of the last record written; 0: none yet */
+	uint64_t health_sig;
+
 	/* Serving children. */
 	bool serving;
 	nng_socket rep;
@@ -149,6 +154,11 @@ bool sy_parent_skewed(struct sync *sy);
 void sy_peer_lost(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role);
 /* Writes changed peers to the store; the watcher calls it every second. */
 void sy_peers_flush(struct sync *sy);
+
+/* ---- sync_health.c: the health record (SPEC section 20) */
+
+/* Writes this node's kesehatan_node record when due; the watcher calls it every second. */
+void sy_health_tick(struct sync *sy);
 
 /* ---- sync_batch.c: heads and the batches sent */
 
