@@ -245,7 +245,8 @@ static void row_print(const struct row *w, uint64_t now)
 		clock_span(heard, sizeof(heard), now > w->heard ? now - w->heard : 0);
 		strncat(heard, " ago", sizeof(heard) - strlen(heard) - 1);
 	}
-	if (w->have_record)
+	/* The national node has no parent to be behind of. */
+	if (w->have_record && w->region[0] != '\0')
 		snprintf(lag, sizeof(lag), "%" PRIu64 " up / %" PRIu64 " down", w->h.unacked,
 		         w->h.lag_down);
 	/* Names are cut to keep the table in 120 columns; --json has them whole. */

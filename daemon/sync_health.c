@@ -14,6 +14,7 @@
 #include "health.h"
 #include "log.h"
 #include "proto/cert.h"
+#include "proto/hlc.h"
 #include "sync_int.h"
 
 #define HEALTH_MIN_GAP_MS 60000 /* at most one record a minute for changes of state */
@@ -41,17 +42,27 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 }
 
 /* Fills h's links from the peers pokjad knows, and returns the signature of the state whose
- * change is published at once: which links are connected, refusals, forks, disk full. */
-static uint64_t collect(struct sync *sy, struct health *h)
+ * change is published at once: which links are connected, refusals, forks, disk full. *clocked
+ * says whether a peer's clock has been read and stored (for a node with a parent: the
+ * parent's), so that store_write's clock rule (SPEC section 4) can judge this node's clock. */
+static uint64_t collect(struct sync *sy, struct health *h, bool *clocked)
 {
 	struct store_peer *ps = NULL;
 	uint64_t sig = 0xcbf29ce484222325ULL;
+	bool has_parent = sy->cfg->parent_url[0] != '\0';
 	size_t n = 0;
 
+	*clocked = false;
 	pthread_mutex_lock(&sy->lock);
 	if (sy->npeers > 0 && (ps = malloc(sy->npeers * sizeof(*ps))) != NULL)
-		for (n = 0; n < sy->npeers; n++)
-			ps[n] = sy->peers[n].p;
+		for (n = 0; n < sy->npeers; n++) {
+			const struct peer *p = &sy->peers[n];
+
+			ps[n] = p->p;
+			if (p->p.skew_known && !p->dirty &&
+			    (!has_parent || strcmp(p->p.role, "parent") == 0))
+				*clocked = true;
+		}
 	pthread_mutex_unlock(&sy->lock);
 	h->nlinks = 0;
 	h->lag_up = h->lag_down = 0;
@@ -98,7 +109,9 @@ static int publish(struct sync *sy, struct health *h)
 	pk_op_set(&op, HEALTH_COLL, node.region, health_key(node.region), value, len);
 	err = store_write(sy->s, sy->sec, &op, 1, now_ms(), &w, NULL, NULL, &d);
 out:
-	if (err == PK_ESTATE)
+	/* Writes held after a restore, or refused while this node's clock is off: each has its
+	 * own warning already. */
+	if (err == PK_ESTATE || err == PK_ECLOCK)
 		log_debug("health-write", "health record not written: %s", d.msg);
 	else if (err != 0)
 		log_warnx("health-write", "cannot write this node's health record: %s",
@@ -111,20 +124,39 @@ void sy_health_tick(struct sync *sy)
 {
 	uint64_t t = mono_ms(), interval = sy->cfg->health_interval_ms;
 	uint64_t gap = interval < HEALTH_MIN_GAP_MS ? interval : HEALTH_MIN_GAP_MS;
+	struct store_head own;
 	struct health *h;
 	uint64_t sig;
-	bool due;
+	bool due, clocked;
 
 	/* The health is about 10 KiB with its links: too big for the watcher's stack budget. */
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return;
 	if (health_local(sy->s, sy->pub, h) != 0)
 		goto out;
-	sig = collect(sy, h);
+	sig = collect(sy, h, &clocked);
+	/* The first record waits until a peer's clock has been read, so that a node whose clock
+	 * is wrong is refused its write instead of sending a record stamped ahead, which every
+	 * ancestor would hold for its time; a node that meets no peer writes after an interval. */
+	/* (sy->dialing and sy->serving are set after the watcher starts: the config says it.) */
+	if (sy->health_at == 0 && !clocked &&
+	    (sy->cfg->parent_url[0] != '\0' || sy->cfg->listen[0] != '\0') &&
+	    t - sy->started_mono < interval)
+		goto out;
 	due = sy->health_at == 0 || t - sy->health_at >= interval ||
 	      (sig != sy->health_sig && t - sy->health_at >= gap);
 	if (!due)
 		goto out;
+	/* While this node's own log is stamped ahead of its clock (it wrote while its clock was
+	 * wrong), each new changeset carries that time on, and would be held by its ancestors
+	 * too: a health record is worth writing only when it can be read at once. */
+	if (store_head_get(sy->s, sy->pub, &own) == 0 && own.seq > 0 &&
+	    pk_hlc_ms(own.hlc) > now_ms() + sy->cfg->max_clock_skew_ms) {
+		log_debug("health-write", "health record not written: this node's log is stamped "
+		                          "ahead of its clock");
+		sy->health_at = t;
+		goto out;
+	}
 	snprintf(h->version, sizeof(h->version), "%s", POKJA_VERSION);
 	h->started = sy->started;
 	/* A failed write is tried again at the next change or keepalive, not every second. */
