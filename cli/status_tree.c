@@ -39,6 +39,7 @@ struct row {
 
 struct tree {
 	struct store *s;
+	const uint8_t *root;
 	const char *within;
 	struct row *rows;
 	size_t n, cap;
@@ -68,13 +69,31 @@ static struct row *row_find(struct tree *t, const char *region)
 	return NULL;
 }
 
+/* Whether origin is the node of region: the root for "", else the subject of the certificate
+ * held for origin, for that very region. */
+static bool node_of(struct tree *t, const uint8_t origin[PK_PUB_BYTES], const char *region)
+{
+	uint8_t buf[PK_CERT_MAX_BYTES];
+	struct pk_cert c;
+	size_t len = 0;
+
+	if (region[0] == '\0')
+		return memcmp(origin, t->root, PK_PUB_BYTES) == 0;
+	return store_cert_get(t->s, origin, buf, &len) == 0 &&
+	       pk_cert_decode(buf, len, &c, NULL) == 0 && strcmp(c.info.region, region) == 0;
+}
+
 static int add_record(const struct store_record *r, void *arg)
 {
 	struct tree *t = arg;
 	struct row *w;
 
-	if (row_find(t, r->region) != NULL)
-		return 0; /* one row per region: the first key (records are in key order) */
+	/* Only the record a node's own pokjad writes describes it: under its region's key, from
+	 * its own key. (A node may write records in regions below its own: those are not
+	 * nodes.) */
+	if (strcmp(r->key, health_key(r->region)) != 0 || !node_of(t, r->origin, r->region) ||
+	    row_find(t, r->region) != NULL)
+		return 0;
 	if ((w = row_add(t)) == NULL) {
 		t->err = PK_ENOMEM;
 		return 1;
@@ -262,7 +281,7 @@ static void row_print(const struct row *w, uint64_t now)
 int cli_status_tree(struct cli *c, struct store *s, const struct store_node *node,
                     const char *region)
 {
-	struct tree t = {s, region != NULL ? region : node->region, NULL, 0, 0, 0};
+	struct tree t = {s, node->root, region != NULL ? region : node->region, NULL, 0, 0, 0};
 	struct config cfg;
 	struct config_diag cd;
 	char conf[4096];

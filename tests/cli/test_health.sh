@@ -76,6 +76,21 @@ jcheck "--tree --json: each province reports its parent and three children conne
 	     [l["region"] for l in n["links"] if l["role"] == "parent" and l["connected"]] == [""]
 	     for n in j["nodes"] if n["region"] in ("32", "33"))' \
 	"$P" --dir "$T/nas" status --tree --json
+# Records of the collection written by hand, not by a node's pokjad about itself, describe no
+# node: a province writing one under another key, or for a region below its own.
+ok "a record kesehatan_node under another key, written at 33" "$P" --dir "$T/p33" put \
+	kesehatan_node palsu --json '{"wilayah":"33","versi":"9","mulai":1,"waktu":1}'
+ok "... and one for 33.74.01, a region below it" "$P" --dir "$T/p33" put \
+	kesehatan_node 33.74.01 --json '{"wilayah":"33.74.01","versi":"9","mulai":1,"waktu":1}'
+if wait_for 10 all_have kesehatan_node 33.74.01 nas && all_have kesehatan_node palsu nas; then
+	pass "both reach the national node"
+else
+	fail "both reach the national node" "$(tails p33 nas)"
+fi
+jcheck "--tree still shows the nine nodes, none from those records" \
+	'j["count"] == 9 and "33.74.01" not in [n["region"] for n in j["nodes"]] and
+	 all(n.get("version") != "9" for n in j["nodes"])' \
+	"$P" --dir "$T/nas" status --tree --json
 outputs "--tree for people: a header and a row per node" \
 	"^REGION +NAME +LEVEL +LAST HEARD +LAG +PROBLEMS" "$P" --dir "$T/nas" status --tree
 same "... nine rows and the summary" "$(grep -c '' "$OUT")" 11
