@@ -112,8 +112,7 @@ static const struct item items[] = {
     {ROW("health", "stale_after", T_DURATION, health_stale_ms, 2 * SEC, 720 * HOUR, 30 * MIN),
      .doc = "status --tree flags a node not heard of for longer than this."},
     {ROW("health", "heartbeat", T_DURATION, heartbeat_ms, 1 * SEC, 10 * MIN, 10 * SEC),
-     .doc = "A peer silent for [sync] poll_wait plus this is shown as not connected (a closed "
-            "connection at once)."},
+     .doc = "A peer silent for poll_wait plus this shows as not connected (closed: at once)."},
 };
 
 #define NITEMS (sizeof(items) / sizeof(items[0]))
