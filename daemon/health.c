@@ -361,11 +361,20 @@ static int count_fork(const uint8_t origin[PK_PUB_BYTES], uint64_t seq, void *ar
 
 int health_local(struct store *s, const uint8_t me[PK_PUB_BYTES], struct health *h)
 {
+	bool known;
+	int err;
+
+	if ((err = health_state(s, h)) < 0)
+		return err;
+	return health_unacked(s, me, &known, &h->unacked, &h->unacked_bytes);
+}
+
+int health_state(struct store *s, struct health *h)
+{
 	const char *dir = store_path(s);
 	char file[4096];
 	struct statvfs v;
 	struct stat st;
-	bool known;
 	int err;
 
 	h->refused = 0;
@@ -373,8 +382,6 @@ int health_local(struct store *s, const uint8_t me[PK_PUB_BYTES], struct health 
 	h->forks = 0;
 	if ((err = store_refusals(s, add_reason, h)) < 0 ||
 	    (err = store_forks(s, count_fork, &h->forks)) < 0)
-		return err;
-	if ((err = health_unacked(s, me, &known, &h->unacked, &h->unacked_bytes)) < 0)
 		return err;
 	snprintf(file, sizeof(file), "%s/data.mdb", dir);
 	h->disk_used = stat(file, &st) == 0 ? (uint64_t)st.st_size : 0;

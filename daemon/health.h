@@ -83,9 +83,12 @@ int health_link_parse(const char *s, size_t len, struct health_link *l);
 int health_unacked(struct store *s, const uint8_t me[PK_PUB_BYTES], bool *known, uint64_t *count,
                    uint64_t *bytes);
 
-/* Fills the fields the store and its folder tell: refusals by reason, forks, disk use and free
- * space, the disk-full mark, unacknowledged changesets. Leaves version, times and links alone.
- * Returns 0 or a store error. */
+/* Fills the fields the store and its folder tell cheaply: refusals by reason, forks, disk use
+ * and free space, the disk-full mark. Returns 0 or a store error. */
+int health_state(struct store *s, struct health *h);
+
+/* health_state and the unacknowledged changesets (health_unacked). Leaves version, times and
+ * links alone. Returns 0 or a store error. */
 int health_local(struct store *s, const uint8_t me[PK_PUB_BYTES], struct health *h);
 
 /* Whether a pokjad holds the node folder's lock (node_lock: DIR/pokjad.lock), with its pid and

@@ -41,11 +41,12 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-/* Fills h's links from the peers pokjad knows, and returns the signature of the state whose
- * change is published at once: which links are connected, refusals, forks, disk full. *clocked
- * says whether a peer's clock has been read and stored (for a node with a parent: the
- * parent's), so that store_write's clock rule (SPEC section 4) can judge this node's clock. */
-static uint64_t collect(struct sync *sy, struct health *h, bool *clocked)
+/* Returns the signature of the state whose change is published at once (which links are
+ * connected, refusals, forks, disk full) and, with links, fills h's links from the peers pokjad
+ * knows (a certificate read each). *clocked says whether a peer's clock has been read and
+ * stored (for a node with a parent: the parent's), so that store_write's clock rule (SPEC
+ * section 4) can judge this node's clock. */
+static uint64_t collect(struct sync *sy, struct health *h, bool links, bool *clocked)
 {
 	struct store_peer *ps = NULL;
 	uint64_t sig = 0xcbf29ce484222325ULL;
@@ -70,7 +71,8 @@ static uint64_t collect(struct sync *sy, struct health *h, bool *clocked)
 		struct health_link *l = &h->links[h->nlinks++];
 
 		l->parent = strcmp(ps[i].role, "parent") == 0;
-		peer_region(sy->s, ps[i].key, l->region, sizeof(l->region));
+		if (links)
+			peer_region(sy->s, ps[i].key, l->region, sizeof(l->region));
 		short_key(l->key, ps[i].key);
 		l->connected = ps[i].connected;
 		l->last_contact = ps[i].last_contact;
@@ -132,9 +134,9 @@ void sy_health_tick(struct sync *sy)
 	/* The health is about 10 KiB with its links: too big for the watcher's stack budget. */
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return;
-	if (health_local(sy->s, sy->pub, h) != 0)
+	if (health_state(sy->s, h) != 0)
 		goto out;
-	sig = collect(sy, h, &clocked);
+	sig = collect(sy, h, false, &clocked);
 	/* The first record waits until a peer's clock has been read, so that a node whose clock
 	 * is wrong is refused its write instead of sending a record stamped ahead, which every
 	 * ancestor would hold for its time; a node that meets no peer writes after an interval. */
@@ -157,6 +159,10 @@ void sy_health_tick(struct sync *sy)
 		sy->health_at = t;
 		goto out;
 	}
+	/* Due: now the parts that cost more, the links' regions and what is unacknowledged. */
+	if (health_local(sy->s, sy->pub, h) != 0)
+		goto out;
+	sig = collect(sy, h, true, &clocked);
 	snprintf(h->version, sizeof(h->version), "%s", POKJA_VERSION);
 	h->started = sy->started;
 	/* A failed write is tried again at the next change or keepalive, not every second. */
