@@ -38,7 +38,8 @@ int node_key_load(const char *dir, uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC
  * too. Writes "PID PROG START" (START: Unix seconds) into the file, for the message another
  * taker sees and for `pokjactl status` (health_daemon, health.h). Returns 0 with the
  * open descriptor in *fd (the lock lasts until it is closed or the process exits), PK_EEXIST
- * with "PROG (pid N) is running on DIR" in d when another process holds it, PK_EIO otherwise.
+ * with "PROG (pid N) is running on DIR" in d when another process holds it (after asking again
+ * for 200 ms: `pokjactl status` holds it shared for a moment), PK_EIO otherwise.
  */
 int node_lock(const char *dir, const char *prog, int *fd, struct pk_diag *d);
 
