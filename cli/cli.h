@@ -146,6 +146,10 @@ int cmd_info(struct cli *c, int argc, char **argv);
 int cmd_invite(struct cli *c, int argc, char **argv);
 int cmd_revoke(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
+/* status --tree (status_tree.c): the subtree of `region` (NULL: this node's) from the health
+ * records held. Prints its own errors; returns an exit status. */
+int cli_status_tree(struct cli *c, struct store *s, const struct store_node *node,
+                    const char *region);
 int cmd_backup(struct cli *c, int argc, char **argv);
 int cmd_restore(struct cli *c, int argc, char **argv);
 int cmd_allow_writes(struct cli *c, int argc, char **argv);

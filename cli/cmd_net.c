@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "daemon/clock.h"
 #include "daemon/config.h"
+#include "daemon/health.h"
 #include "proto/enroll.h"
 #include "proto/region.h"
 #include "proto/syncmsg.h"
@@ -411,8 +412,77 @@ static void status_disk(struct store *s, json_t *j)
 		       when);
 }
 
+/* Whether pokjad runs on the folder, and what the parent has not acknowledged. */
+struct status_run {
+	struct health_daemon d;
+	bool has_parent;
+	uint64_t unacked, unacked_bytes;
+};
+
+static int status_run(struct cli *c, struct store *s, const struct store_node *node,
+                      struct status_run *r)
+{
+	struct pk_diag d;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	if (health_daemon(c->dir, &r->d, &d) != 0)
+		return cli_fail(c, "%s", d.msg);
+	if ((err = health_unacked(s, node->pub, &r->has_parent, &r->unacked, &r->unacked_bytes)) !=
+	    0)
+		return cli_fail(c, "reading what the parent holds: %s", pk_strerror(err));
+	return 0;
+}
+
+static void status_run_show(const struct status_run *r, json_t *j)
+{
+	char when[32] = "", sp[48] = "";
+	time_t t = (time_t)r->d.since;
+	uint64_t now = node_now_ms() / 1000;
+
+	if (r->d.since != 0) {
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+		clock_span(sp, sizeof(sp), now > r->d.since ? now - r->d.since : 0);
+	}
+	if (j != NULL) {
+		json_object_set_new(
+		    j, "pokjad",
+		    json_pack("{s:b, s:o, s:o, s:o}", "running",
+		              r->d.running && strcmp(r->d.prog, "pokjad") == 0, "pid",
+		              r->d.running ? json_integer(r->d.pid) : json_null(), "since",
+		              r->d.since ? json_integer((json_int_t)r->d.since) : json_null(),
+		              "holder", r->d.running ? json_string(r->d.prog) : json_null()));
+		json_object_set_new(j, "unacked",
+		                    r->has_parent ? json_integer((json_int_t)r->unacked)
+		                                  : json_null());
+		json_object_set_new(j, "unacked_bytes",
+		                    r->has_parent ? json_integer((json_int_t)r->unacked_bytes)
+		                                  : json_null());
+		return;
+	}
+	if (!r->d.running)
+		printf(
+		    "pokjad:    NOT RUNNING on this folder: nothing is sent or received until it "
+		    "starts (systemctl start pokjad)\n");
+	else if (strcmp(r->d.prog, "pokjad") != 0)
+		printf("pokjad:    not running: %s (pid %ld) holds the folder\n", r->d.prog,
+		       r->d.pid);
+	else if (r->d.since != 0)
+		printf("pokjad:    running since %s (%s), pid %ld\n", when, sp, r->d.pid);
+	else
+		printf("pokjad:    running, pid %ld\n", r->d.pid);
+	if (r->has_parent)
+		printf(
+		    "unacked:   %llu changesets (%llu bytes) not yet acknowledged by the parent\n",
+		    (unsigned long long)r->unacked, (unsigned long long)r->unacked_bytes);
+}
+
 int cmd_status(struct cli *c, int argc, char **argv)
 {
+	const char *region = NULL;
+	bool tree = false;
+	struct cli_opt opts[] = {{"tree", NULL, &tree}, {"region", &region, NULL}, {0}};
+	struct status_run run;
 	struct status_ctx x;
 	struct store_node node;
 	struct store *s;
@@ -421,10 +491,21 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	int npos, rc, err = 0;
 	json_t *j = NULL;
 
-	if ((rc = cli_parse(c, argc, argv, NULL, pos, 0, 0, &npos)) != 0)
+	if ((rc = cli_parse(c, argc, argv, opts, pos, 0, 0, &npos)) != 0)
 		return rc;
+	if (region != NULL && !tree)
+		return cli_usagef(c, "--region goes with --tree");
 	if ((rc = cli_open(c, STORE_RDONLY, &s, &node, NULL, NULL)) != 0)
 		return rc;
+	if (tree) {
+		rc = cli_status_tree(c, s, &node, region);
+		store_close(s);
+		return rc;
+	}
+	if ((rc = status_run(c, s, &node, &run)) != 0) {
+		store_close(s);
+		return rc;
+	}
 	memset(&x, 0, sizeof(x));
 	x.s = s;
 	x.json = c->json;
@@ -434,6 +515,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		x.forked = json_array();
 	} else {
 		cli_print_node(&node);
+		status_run_show(&run, NULL);
 		cli_show_writes(s, NULL);
 		status_disk(s, NULL);
 	}
@@ -454,6 +536,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		err = cli_show_pgmirror(s, NULL);
 	if (x.json) {
 		j = cli_node_json(&node);
+		status_run_show(&run, j);
 		cli_show_writes(s, j);
 		status_disk(s, j);
 		json_object_set_new(

@@ -32,20 +32,34 @@ static const struct command commands[] = {
     {"info", cmd_info, "info [--dir DIR] [--json]",
      "Shows this node: key, region, level, name, whether it is certified, and how many\n"
      "changesets it holds from each origin."},
-    {"status", cmd_status, "status [--dir DIR] [--json]",
-     "Shows this node, its parent and children as pokjad last saw them (connected or not,\n"
-     "last contact, changesets behind each way, refused, held for their time, the peer's\n"
-     "clock against this node's), refused changesets by reason, forked origins, changesets\n"
-     "held here until their time (held:), and the free space of the device holding the store, with "
-     "the line\n"
+    {"status", cmd_status, "status [--dir DIR] [--tree [--region CODE]] [--json]",
+     "Shows this node; whether its pokjad is running on DIR and since when (a pokjad\n"
+     "killed reads as not running); the changesets of this node's subtree its parent has\n"
+     "not acknowledged (unacked:); its parent and children as pokjad last saw them\n"
+     "(connected or not: a closed connection at once, a silent one after [sync] poll_wait\n"
+     "plus [health] heartbeat; last contact, changesets behind each way, refused, held for\n"
+     "their time, the peer's clock against this node's), refused changesets by reason,\n"
+     "forked origins, changesets held here until their time (held:), and the free space of\n"
+     "the device holding the store, with the line\n"
      "\"DISK FULL: no space left on the device holding DIR\" below 1 MiB free or after a\n"
-     "write failed for lack of room (until one succeeds). --json: disk_free_bytes,\n"
-     "disk_full, disk_full_at and, when full, disk_warning; held {count, first_ms}; per\n"
-     "peer held and clock_skew (seconds, the peer's clock minus this node's; null: unknown).\n"
+     "write failed for lack of room (until one succeeds). --json: pokjad {running, pid,\n"
+     "since, holder}, unacked and unacked_bytes (null at the national node),\n"
+     "disk_free_bytes, disk_full, disk_full_at and, when full, disk_warning; held {count,\n"
+     "first_ms}; per peer held and clock_skew (seconds, the peer's clock minus this node's;\n"
+     "null: unknown).\n"
      "With pokjad's PostgreSQL mirror on, postgres: lines say where it copies to, whether it\n"
      "is connected, its lag in changesets (and when it last held everything) and its last\n"
      "error; --json: postgres {target, connected, lag, updated, caught_up, error, error_at}\n"
-     "(times in Unix seconds), null when no mirror runs."},
+     "(times in Unix seconds), null when no mirror runs.\n"
+     "--tree: the whole subtree (of --region CODE, which must lie in this node's region)\n"
+     "from the kesehatan_node health records each node's pokjad writes and this node\n"
+     "holds: per node region, name, level, when last heard of (its record or newest\n"
+     "changeset), lag (changesets unacknowledged up / behind its parent down) and what is\n"
+     "wrong, worst first; a node not heard of for longer than [health] stale_after is\n"
+     "flagged. --json: {region, now, stale_after, count, stale, nodes: [{region, name,\n"
+     "level, key, last_heard, last_heard_ago, stale, severity, problems, health_record,\n"
+     "version, started, written, lag_up, lag_down, unacked, unacked_bytes, refused,\n"
+     "refused_by_reason, forks, disk_used_bytes, disk_free_bytes, disk_full, links}]}."},
     {"invite", cmd_invite,
      "invite [--dir DIR] --region CODE [--name NAME] [--valid 72h] [--url URL] [--json]",
      "Prints a one-line invite token for a new child node: this node's address and key,\n"

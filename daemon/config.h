@@ -50,8 +50,12 @@ struct config {
 	uint32_t port_handshake_ms;      /* [limits] port_handshake_timeout */
 	uint32_t port_idle_ms;           /* [limits] port_idle_timeout */
 	int log_level;                   /* [log] level: a LOG_* value (log.h) */
-	char metrics[CONFIG_URL_MAX];    /* [metrics] listen: "" = no metrics served */
-	int metrics_remote;              /* [metrics] allow_remote: 1 = any host allowed */
+	uint32_t health_interval_ms;     /* [health] interval */
+	uint32_t health_stale_ms;        /* [health] stale_after */
+	uint32_t heartbeat_ms;           /* [health] heartbeat */
+
+	char metrics[CONFIG_URL_MAX]; /* [metrics] listen: "" = no metrics served */
+	int metrics_remote;           /* [metrics] allow_remote: 1 = any host allowed */
 
 	/* [postgres]: conninfo ("" = no mirror), schema, retry_max */
 	char pg_conninfo[CONFIG_STR_MAX];

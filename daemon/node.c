@@ -24,6 +24,8 @@ const char *node_dir(const char *dir)
 	return env != NULL && env[0] != '\0' ? env : NODE_DEFAULT_DIR;
 }
 
+#define LOCK_RETRY_MS 200
+
 int node_lock(const char *dir, const char *prog, int *fd, struct pk_diag *d)
 {
 	char path[4096], who[64] = "", name[32];
@@ -36,8 +38,18 @@ int node_lock(const char *dir, const char *prog, int *fd, struct pk_diag *d)
 		return pk_diagf(d, PK_EINVAL, "%s: the folder name is too long", dir);
 	if ((f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
 		return pk_diagf(d, PK_EIO, "%s: %s", path, strerror(errno));
-	if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+	/* `pokjactl status` takes the lock shared for a moment to see whether pokjad runs
+	 * (health_daemon): a lock refused is asked again for up to LOCK_RETRY_MS, so that such a
+	 * look never stops a pokjad that starts at that instant. */
+	for (int i = 0; flock(f, LOCK_EX | LOCK_NB) != 0; i++) {
 		int e = errno;
+
+		if (e == EWOULDBLOCK && i < LOCK_RETRY_MS / 10) {
+			struct timespec ts = {0, 10 * 1000000L};
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
 
 		if (e != EWOULDBLOCK) {
 			close(f);
@@ -50,7 +62,9 @@ int node_lock(const char *dir, const char *prog, int *fd, struct pk_diag *d)
 			return pk_diagf(d, PK_EEXIST, "another process holds %s", path);
 		return pk_diagf(d, PK_EEXIST, "%s (pid %ld) is running on %s", name, pid, dir);
 	}
-	n = snprintf(who, sizeof(who), "%ld %s\n", (long)getpid(), prog);
+	/* "PID PROG START": health_daemon (health.h) reads it for `pokjactl status`. */
+	n = snprintf(who, sizeof(who), "%ld %s %llu\n", (long)getpid(), prog,
+	             (unsigned long long)(node_now_ms() / 1000));
 	if (ftruncate(f, 0) != 0 || pwrite(f, who, (size_t)n, 0) != n) {
 		int e = errno;
 

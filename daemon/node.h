@@ -35,9 +35,11 @@ int node_key_load(const char *dir, uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_SEC
 /*
  * Takes the node's run lock, DIR/pokjad.lock (flock, exclusive): pokjad holds it while it runs,
  * and `pokjactl restore`, which must not replace the store under a running pokjad, takes it
- * too. Writes "PID PROG" into the file for the message another taker sees. Returns 0 with the
+ * too. Writes "PID PROG START" (START: Unix seconds) into the file, for the message another
+ * taker sees and for `pokjactl status` (health_daemon, health.h). Returns 0 with the
  * open descriptor in *fd (the lock lasts until it is closed or the process exits), PK_EEXIST
- * with "PROG (pid N) is running on DIR" in d when another process holds it, PK_EIO otherwise.
+ * with "PROG (pid N) is running on DIR" in d when another process holds it (after asking again
+ * for 200 ms: `pokjactl status` holds it shared for a moment), PK_EIO otherwise.
  */
 int node_lock(const char *dir, const char *prog, int *fd, struct pk_diag *d);
 

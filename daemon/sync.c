@@ -86,8 +86,10 @@ static void *watch(void *arg)
 			seen = g;
 			sy_wake(sy);
 		}
-		if (++ticks % (1000 / SYNC_WATCH_MS) == 0)
+		if (++ticks % (1000 / SYNC_WATCH_MS) == 0) {
 			sy_peers_flush(sy);
+			sy_health_tick(sy);
+		}
 	}
 	sy_peers_flush(sy);
 	return NULL;
@@ -163,6 +165,7 @@ static int listen_gated(struct sync *sy, struct pk_diag *d)
 	         rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
 	snprintf(url, sizeof(url), "abstract://%s", name);
 	nng_pipe_notify(sy->rep, NNG_PIPE_EV_ADD_PRE, inner_pipe, sy);
+	nng_pipe_notify(sy->rep, NNG_PIPE_EV_REM_POST, sy_child_pipe_gone, sy);
 	if ((rv = nng_listen(sy->rep, url, NULL, 0)) != 0)
 		return sy_nng_diag(d, rv, "cannot listen on", url);
 	return gate_start(&sy->gate, cfg->listen, name, sy->pub, &lim, d);
@@ -287,6 +290,8 @@ int sync_start(struct sync **out, struct store *s, const struct config *cfg,
 		return PK_ENOMEM;
 	sy->s = s;
 	sy->cfg = cfg;
+	sy->started = now_ms() / 1000;
+	sy->started_mono = mono_ms();
 	store_set_max_skew(s, cfg->max_clock_skew_ms);
 	store_set_max_hold(s, cfg->max_clock_hold_ms);
 	memcpy(sy->pub, pub, PK_PUB_BYTES);

@@ -275,6 +275,9 @@ void *sy_uplink(void *arg)
 				progress |= h.seq > pk_heads_find(&theirs, h.origin);
 			if (pk_heads_merge(&theirs, &m.heads) != 0)
 				goto retry;
+			/* Kept, so that `pokjactl status` counts what is not yet acknowledged. */
+			if (progress)
+				store_peer_heads_put(sy->s, sy->parent, theirs.h, theirs.n, 0);
 			pk_sync_iter_init(&it, &m.refused);
 			while (pk_sync_next_refused(&it, &rf)) {
 				if (strcmp(rf.reason, "held") == 0) {

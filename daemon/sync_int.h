@@ -41,6 +41,7 @@ struct srv_session {
 	uint8_t secret[PK_JOIN_SECRET_BYTES]; /* the invite's, for a join session */
 	char region[PK_REGION_MAX + 1];       /* the invite's region, for a join session */
 	uint64_t created_ms, last_ms;
+	uint32_t pipe; /* nng's id of the connection its last request came on; 0: gone */
 	struct pk_session ps;
 };
 
@@ -68,6 +69,12 @@ struct sync {
 	/* Peers, under lock. */
 	struct peer *peers;
 	size_t npeers;
+
+	/* The health record (sync_health.c), the watcher's only. */
+	uint64_t started;      /* when sync_start ran, Unix seconds */
+	uint64_t started_mono; /* ... monotonic milliseconds */
+	uint64_t health_at;    /* monotonic ms of the last record written; 0: none yet */
+	uint64_t health_sig;
 
 	/* Serving children. */
 	bool serving;
@@ -150,6 +157,11 @@ void sy_peer_lost(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *
 /* Writes changed peers to the store; the watcher calls it every second. */
 void sy_peers_flush(struct sync *sy);
 
+/* ---- sync_health.c: the health record (SPEC section 20) */
+
+/* Writes this node's kesehatan_node record when due; the watcher calls it every second. */
+void sy_health_tick(struct sync *sy);
+
 /* ---- sync_batch.c: heads and the batches sent */
 
 int sy_my_heads(struct sync *sy, uint8_t (*path)[PK_PUB_BYTES], int n, struct pk_heads *out);
@@ -161,6 +173,9 @@ uint64_t sy_batch_fill(struct sync *sy, const struct pk_heads *mine, const struc
 
 /* The thread of one server worker (arg: its struct worker). */
 void *sy_worker(void *arg);
+/* nng's pipe callback on the REP socket for a connection gone (arg: the sync): a child whose
+ * sessions all came on it is shown as not connected at once. */
+void sy_child_pipe_gone(nng_pipe p, nng_pipe_ev ev, void *arg);
 
 /* ---- sync_link.c: one request to a parent, the handshake; no struct sync (pokjactl links it) */
 

@@ -124,13 +124,16 @@ void sy_peer_lost(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *
 	pthread_mutex_unlock(&sy->lock);
 }
 
-/* Writes changed peers to the store, at most once a second each; marks a child that has not
- * been heard from for two poll periods as disconnected. Called by the watcher. */
+/* Writes changed peers to the store, at most once a second each; marks a peer that has not
+ * been heard from for a long poll and [health] heartbeat as disconnected. Called by the
+ * watcher. */
 void sy_peers_flush(struct sync *sy)
 {
 	struct store_peer changed[32];
 	size_t n = 0;
-	uint64_t t = mono_ms(), quiet = 2 * (uint64_t)sy->cfg->poll_wait_ms + 5000;
+	/* A live child is silent for at most a long poll ([sync] poll_wait); a closed connection
+	 * is noticed at once (sy_child_pipe_gone), this is for one that went silent. */
+	uint64_t t = mono_ms(), quiet = (uint64_t)sy->cfg->poll_wait_ms + sy->cfg->heartbeat_ms;
 
 	pthread_mutex_lock(&sy->lock);
 	for (size_t i = 0; i < sy->npeers && n < 32; i++) {

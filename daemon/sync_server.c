@@ -24,7 +24,66 @@ struct served {
 	bool join;
 	uint8_t secret[PK_JOIN_SECRET_BYTES];
 	char region[PK_REGION_MAX + 1];
+	uint32_t pipe; /* the connection the request came on */
 };
+
+/* Whether a session's connection is still open: the pipe callback clears the sessions' pipe
+ * ids as their connection goes. */
+static bool pipe_live(struct sync *sy, uint32_t pipe)
+{
+	bool live = false;
+
+	pthread_mutex_lock(&sy->slock);
+	for (int i = 0; i < SESSIONS_MAX && !live; i++)
+		live = sy->sessions[i].used && sy->sessions[i].pipe == pipe;
+	pthread_mutex_unlock(&sy->slock);
+	return live;
+}
+
+/* sy_peer_seen for the child of a request whose connection is still open: a long poll that
+ * ends after its child went away must not show the child connected again. */
+static void child_seen(struct served *sv, const int64_t *lag_up, const int64_t *lag_down,
+                       uint64_t refused)
+{
+	if (pipe_live(sv->sy, sv->pipe))
+		sy_peer_seen(sv->sy, sv->child, "child", lag_up, lag_down, refused);
+}
+
+void sy_child_pipe_gone(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct sync *sy = arg;
+	uint8_t gone[SESSIONS_PER_CHILD * 4][PK_PUB_BYTES];
+	uint32_t id = nng_pipe_id(p);
+	size_t n = 0;
+
+	(void)ev;
+	pthread_mutex_lock(&sy->slock);
+	for (int i = 0; i < SESSIONS_MAX; i++) {
+		struct srv_session *ss = &sy->sessions[i];
+		if (!ss->used || ss->pipe != id)
+			continue;
+		ss->pipe = 0;
+		if (n < sizeof(gone) / sizeof(gone[0]))
+			memcpy(gone[n++], ss->child, PK_PUB_BYTES);
+	}
+	/* A child with a session on another open connection is still there. */
+	for (size_t k = 0; k < n; k++)
+		for (int i = 0; i < SESSIONS_MAX; i++)
+			if (sy->sessions[i].used && sy->sessions[i].pipe != 0 &&
+			    memcmp(sy->sessions[i].child, gone[k], PK_PUB_BYTES) == 0)
+				memset(gone[k], 0, PK_PUB_BYTES);
+	pthread_mutex_unlock(&sy->slock);
+	for (size_t k = 0; k < n; k++) {
+		static const uint8_t zero[PK_PUB_BYTES];
+		char who[17];
+
+		if (memcmp(gone[k], zero, PK_PUB_BYTES) == 0)
+			continue;
+		short_key(who, gone[k]);
+		log_debug("child-gone", "%s: its connection closed", who);
+		sy_peer_lost(sy, gone[k], "child");
+	}
+}
 
 static int reply_error(const char *code, const char *text, uint8_t **out, size_t *len)
 {
@@ -193,7 +252,7 @@ static int serve_heads(struct served *sv, const struct pk_sync_msg *m, uint8_t *
 			    store_in_subtree(sv->sy->s, sv->child, theirs.h[i].origin))
 				lag_up += (int64_t)(theirs.h[i].seq - have);
 		}
-		sy_peer_seen(sv->sy, sv->child, "child", &lag_up, NULL, 0);
+		child_seen(sv, &lag_up, NULL, 0);
 		/* After a restore: what the child holds of this node's own log. Decisive for the
 		 * national node only; a lower node's parent holds everything it sent up. */
 		store_fence_note(sv->sy->s, pk_heads_find(&theirs, sv->sy->pub), !sv->sy->dialing);
@@ -246,7 +305,7 @@ static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 	int err;
 
 	if ((err = ingest_batch(sy->s, &from, &m->certs, &m->changesets, &r)) == 0) {
-		sy_peer_seen(sy, sv->child, "child", &zero, NULL, r.refused);
+		child_seen(sv, &zero, NULL, r.refused);
 		err = pk_sync_pushed_encode(pr.ref, pr.n, acks.h, acks.n, out, outlen);
 	}
 	metrics_ingested(&r);
@@ -276,6 +335,9 @@ static int serve_pull(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 		if ((err = sy_my_heads(sy, sv->path, sv->n, &mine)) != 0)
 			goto out;
 		lag = (int64_t)sy_batch_fill(sy, &mine, &have, &child, &bt);
+		/* A child gone while its long poll waits: the answer would go nowhere. */
+		if (!pipe_live(sy, sv->pipe))
+			break;
 		sy_peer_seen(sy, sv->child, "child", NULL, &lag, 0);
 		t = mono_ms();
 		if (bt.n > 0 || t >= deadline || atomic_load(&sy->stopping))
@@ -324,8 +386,8 @@ static int serve_join(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 	return err;
 }
 
-static int serve_sealed(struct sync *sy, const uint8_t *buf, size_t len, uint8_t **out,
-                        size_t *outlen)
+static int serve_sealed(struct sync *sy, uint32_t pipe, const uint8_t *buf, size_t len,
+                        uint8_t **out, size_t *outlen)
 {
 	uint8_t id[PK_SESSION_ID_BYTES], *plain = NULL, *reply = NULL;
 	struct srv_session *ss;
@@ -338,6 +400,7 @@ static int serve_sealed(struct sync *sy, const uint8_t *buf, size_t len, uint8_t
 
 	memset(&sv, 0, sizeof(sv));
 	sv.sy = sy;
+	sv.pipe = pipe;
 	if (pk_sealed_session(buf, len, id, &counter) != 0)
 		return reply_error("malformed", "not a sealed message", out, outlen);
 	pthread_mutex_lock(&sy->slock);
@@ -349,6 +412,7 @@ static int serve_sealed(struct sync *sy, const uint8_t *buf, size_t len, uint8_t
 	if (err == 0) {
 		ss->established = true;
 		ss->last_ms = mono_ms();
+		ss->pipe = pipe;
 		memcpy(sv.child, ss->child, PK_PUB_BYTES);
 		sv.join = ss->join;
 		memcpy(sv.secret, ss->secret, sizeof(sv.secret));
@@ -428,7 +492,8 @@ void *sy_worker(void *arg)
 			serve_hello(sy, nng_msg_body(msg), nng_msg_len(msg), &reply, &rlen);
 			break;
 		case PK_MSG_SEALED:
-			serve_sealed(sy, nng_msg_body(msg), nng_msg_len(msg), &reply, &rlen);
+			serve_sealed(sy, nng_pipe_id(nng_msg_get_pipe(msg)), nng_msg_body(msg),
+			             nng_msg_len(msg), &reply, &rlen);
 			break;
 		default:
 			reply_error("malformed", "not a pokja message", &reply, &rlen);

@@ -35,7 +35,8 @@ static const char *const hasil_verifikasi[] = {"diterima", "ditolak", "perbaikan
 
 /* The collection names, for verifikasi.koleksi; test_schema checks they match the table. */
 static const char *const koleksi[] = {"pokja", "anggota", "gugus_tugas", "kegiatan", "indikator",
-	"dokumen", "kumuh", "arahan", "tindak_lanjut", "verifikasi", "rapat", "pencabutan", NULL};
+	"dokumen", "kumuh", "arahan", "tindak_lanjut", "verifikasi", "rapat", "pencabutan",
+	"kesehatan_node", NULL};
 
 #define STR(n, req, d) {.name = n, .type = PK_T_STR, .required = req, .doc = d}
 #define HEX(n, req, digits, d) \
@@ -49,6 +50,7 @@ static const char *const koleksi[] = {"pokja", "anggota", "gugus_tugas", "kegiat
 #define ENUM(n, req, ch, d) {.name = n, .type = PK_T_ENUM, .required = req, .choices = ch, .doc = d}
 #define REGION(n, req, d) {.name = n, .type = PK_T_REGION, .required = req, .doc = d}
 #define REF(n, req, d) {.name = n, .type = PK_T_REF, .required = req, .doc = d}
+#define BOOL(n, req, d) {.name = n, .type = PK_T_BOOL, .required = req, .doc = d}
 #define STRLIST(n, req, d) {.name = n, .type = PK_T_STRLIST, .required = req, .doc = d}
 #define COLL(n, f, d) {.name = n, .doc = d, .fields = f, .nfields = ARRAY_SIZE(f)}
 
@@ -174,6 +176,29 @@ static const struct pk_field pencabutan_fields[] = {
 	DATE("tanggal", false, "date of the revocation"),
 };
 
+/* A node's replication health, written by its own pokjad (SPEC section 20): one record per
+ * node, key = its region code ("nasional" for the national node), overwritten (LWW) each time. */
+#define HEALTH_MAX (1LL << 53) /* counts, bytes and Unix seconds: exact in a JSON number */
+static const struct pk_field kesehatan_node_fields[] = {
+	STR("versi", true, "version of the node's pokjad"),
+	INT("mulai", true, 0, HEALTH_MAX, "when the node's pokjad started, Unix seconds"),
+	INT("waktu", true, 0, HEALTH_MAX, "when this record was written, Unix seconds"),
+	STRLIST("tautan", false,
+	        "links: one item per parent or child, space-separated name=value pairs (SPEC "
+	        "section 20)"),
+	INT("lag_naik", false, 0, HEALTH_MAX, "changesets the parent lacks, as last counted"),
+	INT("lag_turun", false, 0, HEALTH_MAX, "changesets this node lacks from the parent"),
+	INT("belum_terkirim", false, 0, HEALTH_MAX,
+	    "changesets of this node's subtree not yet acknowledged by its parent"),
+	INT("belum_terkirim_byte", false, 0, HEALTH_MAX, "their size in bytes"),
+	INT("ditolak", false, 0, HEALTH_MAX, "changesets refused here, all reasons together"),
+	STRLIST("ditolak_alasan", false, "refusals by reason: items TAG=COUNT (SPEC section 19)"),
+	INT("fork", false, 0, HEALTH_MAX, "origins this node holds as forked"),
+	INT("disk_terpakai", false, 0, HEALTH_MAX, "size of the store's data file, bytes"),
+	INT("disk_bebas", false, 0, HEALTH_MAX, "free bytes on the device holding the store"),
+	BOOL("disk_penuh", false, "the device is (nearly) full or a write failed for lack of room"),
+};
+
 static const struct pk_collection collections[] = {
 	COLL("pokja", pokja_fields, "working group profile: type, decree, PPSP stage"),
 	COLL("anggota", anggota_fields, "member of a working group"),
@@ -188,6 +213,8 @@ static const struct pk_collection collections[] = {
 	COLL("rapat", rapat_fields, "meeting or forum: agenda, participants, agreements"),
 	COLL("pencabutan", pencabutan_fields,
 	     "revocation of a node's certificate by a node whose region covers it"),
+	COLL("kesehatan_node", kesehatan_node_fields,
+	     "a node's replication health, written by its own pokjad (SPEC section 20)"),
 };
 /* clang-format on */
 

@@ -1,6 +1,6 @@
 /*
  * gen_corpus.c: writes the fuzzers' seed corpora in tests/fuzz/corpus/{changeset,apply,cert,
- * certset,enroll,mpread}/ and the pencabutan seed in record/.
+ * certset,enroll,mpread}/ and the pencabutan and kesehatan_node seeds in record/.
  *
  * The seeds are valid encodings made with the project's own encoders and fixed keys (seeds of
  * 32 equal bytes), fixed clocks and fixed validity periods, so that running this again gives
@@ -273,6 +273,59 @@ static void changeset(const char *name, const struct key *k, uint64_t seq,
 	free(buf);
 }
 
+static void kv_bool(msgpack_packer *pk, const char *k, bool v)
+{
+	pstr(pk, k);
+	if (v)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
+}
+
+/* A kesehatan_node value (a node's health, SPEC section 20), written as fuzz_record.c's seed for
+ * collection 12 (a leading byte 12). */
+static void value_kesehatan_node(void)
+{
+	static const char *const tautan[] = {
+	    "peran=induk wilayah=32 kunci=29acbae141bccaf0 terhubung=ya kontak=1767225590 "
+	    "lag_naik=0 lag_turun=2",
+	    "peran=anak wilayah=32.75.01 kunci=0b22e1a94d34d0bc terhubung=tidak kontak=0 "
+	    "lag_naik=5 lag_turun=0"};
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_sbuffer_write(&sb, "\x0c", 1);
+	msgpack_pack_map(&pk, 14);
+	kv_int(&pk, "belum_terkirim", 1);
+	kv_int(&pk, "belum_terkirim_byte", 412);
+	kv_int(&pk, "disk_bebas", 5368709120LL);
+	kv_bool(&pk, "disk_penuh", false);
+	kv_int(&pk, "disk_terpakai", 1048576);
+	kv_int(&pk, "ditolak", 3);
+	pstr(&pk, "ditolak_alasan");
+	msgpack_pack_array(&pk, 2);
+	pstr(&pk, "clock=1");
+	pstr(&pk, "schema=2");
+	kv_int(&pk, "fork", 0);
+	kv_int(&pk, "lag_naik", 0);
+	kv_int(&pk, "lag_turun", 2);
+	kv_int(&pk, "mulai", 1767225000);
+	pstr(&pk, "tautan");
+	msgpack_pack_array(&pk, 2);
+	pstr(&pk, tautan[0]);
+	pstr(&pk, tautan[1]);
+	kv_str(&pk, "versi", "0.1.0");
+	kv_int(&pk, "waktu", 1767225600);
+	{
+		msgpack_sbuffer v = {.size = sb.size - 1, .data = sb.data + 1};
+		must_validate("kesehatan_node", &v);
+	}
+	write_file("record", "12_kesehatan_node", (const uint8_t *)sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+}
+
 static void changesets(const struct key *root, const struct key *district)
 {
 	msgpack_sbuffer keg, kum, rap, ara, bad;
@@ -286,6 +339,7 @@ static void changesets(const struct key *root, const struct key *district)
 	value_arahan(&ara);
 	value_bad(&bad);
 	value_pencabutan();
+	value_kesehatan_node();
 
 	ops[0] = op("kegiatan", "32.75", "keg-2026-001", &keg);
 	changeset("put-kegiatan-seq1.bin", district, 1, prev, ms, ops, 1);

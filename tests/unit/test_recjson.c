@@ -106,6 +106,13 @@ static const struct {
     {"pencabutan",
      "{\"kunci\": \"0e6651d8593a623f479e98f7736c01bed554c2ebd10a54cca049babb7b3c659e\","
      " \"alasan\": \"kunci hilang\", \"tanggal\": \"2026-11-22\"}"},
+    {"kesehatan_node",
+     "{\"versi\": \"0.1\", \"mulai\": 1767225600, \"waktu\": 1767229200,"
+     " \"tautan\": [\"peran=induk wilayah=32 kunci=29acbae141bccaf0 terhubung=ya kontak=1767229190"
+     " lag_naik=0 lag_turun=2\"], \"lag_naik\": 0, \"lag_turun\": 2, \"belum_terkirim\": 1,"
+     " \"belum_terkirim_byte\": 412, \"ditolak\": 3, \"ditolak_alasan\": [\"schema=3\"],"
+     " \"fork\": 0, \"disk_terpakai\": 1048576, \"disk_bebas\": 5368709120,"
+     " \"disk_penuh\": false}"},
 };
 
 /* Encodes, checks the bytes are sorted and valid, decodes, and compares with the input. */

@@ -147,6 +147,11 @@ static int check(const char *collection, const struct kv *kv)
 	} while (0)
 
 static const char *const peserta[] = {"Bappeda", "Dinas Perkim", "BKM Sejahtera", NULL};
+static const char *const tautan[] = {
+    "peran=induk wilayah=32 kunci=29acbae141bccaf0 terhubung=ya kontak=1765090590 lag_naik=0 "
+    "lag_turun=2",
+    NULL};
+static const char *const ditolak[] = {"schema=2", "clock=1", NULL};
 
 /* A valid example of every collection, in pk_schema_all() order. */
 static const struct {
@@ -204,6 +209,22 @@ static const struct {
      {S("kunci", "29acbae141bccaf0b22e1a94d34d0bc7361e526d0bfe12c89794bc9322966dd7"),
       S("alasan", "Kunci server kabupaten hilang bersama laptopnya."), S("tanggal", "2026-03-01"),
       END}},
+    {"kesehatan_node",
+     {S("versi", "0.1.0"),
+      I("mulai", 1765090000),
+      I("waktu", 1765090600),
+      L("tautan", tautan),
+      I("lag_naik", 0),
+      I("lag_turun", 2),
+      I("belum_terkirim", 1),
+      I("belum_terkirim_byte", 412),
+      I("ditolak", 3),
+      L("ditolak_alasan", ditolak),
+      I("fork", 0),
+      I("disk_terpakai", 1048576),
+      I("disk_bebas", 5368709120LL),
+      {"disk_penuh", 'b', NULL, 0, 0, NULL},
+      END}},
 };
 
 #define NEXAMPLES (sizeof(examples) / sizeof(examples[0]))
@@ -213,11 +234,12 @@ static void test_table(void **state)
 	size_t n;
 	const struct pk_collection *all = pk_schema_all(&n);
 	static const char *const order[] = {
-	    "pokja", "anggota", "gugus_tugas",   "kegiatan",   "indikator", "dokumen",
-	    "kumuh", "arahan",  "tindak_lanjut", "verifikasi", "rapat",     "pencabutan"};
+	    "pokja",   "anggota",    "gugus_tugas",   "kegiatan",      "indikator",
+	    "dokumen", "kumuh",      "arahan",        "tindak_lanjut", "verifikasi",
+	    "rapat",   "pencabutan", "kesehatan_node"};
 
 	(void)state;
-	assert_int_equal(n, 12);
+	assert_int_equal(n, 13);
 	for (size_t i = 0; i < n; i++) {
 		const struct pk_collection *c = &all[i];
 		bool has_required = false;
@@ -246,7 +268,7 @@ static void test_table(void **state)
 	assert_non_null(k);
 	for (n = 0; k->choices[n] != NULL; n++)
 		assert_string_equal(k->choices[n], order[n]);
-	assert_int_equal(n, 12);
+	assert_int_equal(n, 13);
 }
 
 static void test_lookup(void **state)
