@@ -1,6 +1,7 @@
 /*
  * pgmirror.c: the PostgreSQL mirror (see pgmirror.h): the thread, its connection with back-off,
- * the tables made from the schema table, and the passes that copy what changed. The only file
+ * the tables made from the schema table, and the passes that copy what changed (the SQL text
+ * itself is pgsql.c's). The only file
  * that includes <libpq-fe.h>; libpq's errors become sentences here.
  */
 #include "pgmirror.h"
@@ -17,6 +18,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "pgsql.h"
 #include "proto/cert.h"
 #include "proto/changeset.h"
 #include "proto/crypto.h"
@@ -216,100 +218,6 @@ int pgmirror_check(const struct config *cfg, const char *conf_path, struct pk_di
 
 /* ---- tables --------------------------------------------------------------------------------- */
 
-static const char *sql_type(enum pk_ftype t)
-{
-	switch (t) {
-	case PK_T_INT:
-		return "bigint";
-	case PK_T_NUM:
-		return "double precision";
-	case PK_T_BOOL:
-		return "boolean";
-	case PK_T_DATE:
-		return "date";
-	case PK_T_STRLIST:
-		return "text[]";
-	default:
-		return "text"; /* str, text, enum, region, ref */
-	}
-}
-
-/* A growing string for building statements; on ENOMEM it stays failed and reads as NULL. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool failed;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->failed)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->failed = true;
-			return;
-		}
-		if (b->p != NULL && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t ncap = (b->cap ? b->cap * 2 : 256) + (size_t)n;
-		char *np = realloc(b->p, ncap);
-		if (np == NULL) {
-			free(b->p);
-			b->p = NULL;
-			b->failed = true;
-			return;
-		}
-		b->p = np;
-		b->cap = ncap;
-	}
-}
-
-static char *sb_take(struct sbuf *b)
-{
-	if (b->failed) {
-		free(b->p);
-		return NULL;
-	}
-	return b->p;
-}
-
-/* The statements of one collection: INSERT ... ON CONFLICT DO UPDATE, and DELETE. Parameters:
- * $1 region, $2 key, one per field, then author, author_region, changed_at (ms). */
-static int build_sql(struct pgmirror *m, struct coll_sql *cs)
-{
-	const struct pk_collection *c = cs->c;
-	struct sbuf b = {0}, d = {0};
-	size_t n = c->nfields;
-
-	sb_add(&b, "INSERT INTO \"%s\".\"%s\" (region, key", m->schema, c->name);
-	for (size_t i = 0; i < n; i++)
-		sb_add(&b, ", \"%s\"", c->fields[i].name);
-	sb_add(&b, ", author, author_region, changed_at) VALUES ($1, $2");
-	for (size_t i = 0; i < n; i++)
-		sb_add(&b, ", $%zu::%s", i + 3, sql_type(c->fields[i].type));
-	sb_add(&b, ", $%zu, $%zu, to_timestamp($%zu::bigint / 1000.0))", n + 3, n + 4, n + 5);
-	sb_add(&b, " ON CONFLICT (region, key) DO UPDATE SET ");
-	for (size_t i = 0; i < n; i++)
-		sb_add(&b, "\"%s\" = EXCLUDED.\"%s\", ", c->fields[i].name, c->fields[i].name);
-	sb_add(&b, "author = EXCLUDED.author, author_region = EXCLUDED.author_region, "
-	           "changed_at = EXCLUDED.changed_at");
-	sb_add(&d, "DELETE FROM \"%s\".\"%s\" WHERE region = $1 AND key = $2", m->schema, c->name);
-	cs->upsert = sb_take(&b);
-	cs->del = sb_take(&d);
-	return cs->upsert != NULL && cs->del != NULL ? 0 : PK_ENOMEM;
-}
-
 /* Runs one statement without parameters; 0, or -1 with the sentence in err. */
 static int exec_ok(struct pgmirror *m, const char *sql, char *err, size_t n)
 {
@@ -326,7 +234,8 @@ static int exec_ok(struct pgmirror *m, const char *sql, char *err, size_t n)
 }
 
 /* Adds COMMENT ON ... IS 'doc' to b, the literal quoted by libpq. */
-static void sb_comment(struct pgmirror *m, struct sbuf *b, const char *what, const char *doc)
+static void pgsql_comment(struct pgmirror *m, struct pgsql_buf *b, const char *what,
+                          const char *doc)
 {
 	char *lit = PQescapeLiteral(m->conn, doc, strlen(doc));
 
@@ -334,7 +243,7 @@ static void sb_comment(struct pgmirror *m, struct sbuf *b, const char *what, con
 		b->failed = true;
 		return;
 	}
-	sb_add(b, "COMMENT ON %s IS %s;\n", what, lit);
+	pgsql_add(b, "COMMENT ON %s IS %s;\n", what, lit);
 	PQfreemem(lit);
 }
 
@@ -342,37 +251,40 @@ static void sb_comment(struct pgmirror *m, struct sbuf *b, const char *what, con
  * gained since is added. One transaction; 0 or -1 with the sentence in err. */
 static int make_tables(struct pgmirror *m, char *err, size_t n)
 {
-	struct sbuf b = {0};
+	struct pgsql_buf b = {0};
 	char what[160];
 	char *sql;
 	int rc;
 
-	sb_add(&b, "BEGIN;\nCREATE SCHEMA IF NOT EXISTS \"%s\";\n", m->schema);
+	pgsql_add(&b, "BEGIN;\nCREATE SCHEMA IF NOT EXISTS \"%s\";\n", m->schema);
 	for (size_t k = 0; k < m->ncolls; k++) {
 		const struct pk_collection *c = m->colls[k].c;
 
-		sb_add(&b,
-		       "CREATE TABLE IF NOT EXISTS \"%s\".\"%s\" (region text NOT NULL, key text "
-		       "NOT NULL",
-		       m->schema, c->name);
+		pgsql_add(
+		    &b,
+		    "CREATE TABLE IF NOT EXISTS \"%s\".\"%s\" (region text NOT NULL, key text "
+		    "NOT NULL",
+		    m->schema, c->name);
 		for (size_t i = 0; i < c->nfields; i++)
-			sb_add(&b, ", \"%s\" %s", c->fields[i].name, sql_type(c->fields[i].type));
-		sb_add(&b, ", author text NOT NULL, author_region text, changed_at timestamptz NOT "
-		           "NULL, PRIMARY KEY (region, key));\n");
+			pgsql_add(&b, ", \"%s\" %s", c->fields[i].name,
+			          pgsql_type(c->fields[i].type));
+		pgsql_add(&b,
+		          ", author text NOT NULL, author_region text, changed_at timestamptz NOT "
+		          "NULL, PRIMARY KEY (region, key));\n");
 		for (size_t i = 0; i < c->nfields; i++)
-			sb_add(&b,
-			       "ALTER TABLE \"%s\".\"%s\" ADD COLUMN IF NOT EXISTS \"%s\" %s;\n",
-			       m->schema, c->name, c->fields[i].name, sql_type(c->fields[i].type));
+			pgsql_add(
+			    &b, "ALTER TABLE \"%s\".\"%s\" ADD COLUMN IF NOT EXISTS \"%s\" %s;\n",
+			    m->schema, c->name, c->fields[i].name, pgsql_type(c->fields[i].type));
 		snprintf(what, sizeof(what), "TABLE \"%s\".\"%s\"", m->schema, c->name);
-		sb_comment(m, &b, what, c->doc);
+		pgsql_comment(m, &b, what, c->doc);
 		for (size_t i = 0; i < c->nfields; i++) {
 			snprintf(what, sizeof(what), "COLUMN \"%s\".\"%s\".\"%s\"", m->schema,
 			         c->name, c->fields[i].name);
-			sb_comment(m, &b, what, c->fields[i].doc);
+			pgsql_comment(m, &b, what, c->fields[i].doc);
 		}
 	}
-	sb_add(&b, "COMMIT;\n");
-	if ((sql = sb_take(&b)) == NULL) {
+	pgsql_add(&b, "COMMIT;\n");
+	if ((sql = pgsql_take(&b)) == NULL) {
 		snprintf(err, n, "out of memory building the tables' statements");
 		return -1;
 	}
@@ -457,64 +369,6 @@ static const char *author_region(struct pgmirror *m, const uint8_t origin[PK_PUB
 	return a->region;
 }
 
-/* A strlist as a PostgreSQL array literal: {"a","b\"c"}. */
-static char *array_literal(struct pk_mpr *r)
-{
-	struct sbuf b = {0};
-	const char *s;
-	uint32_t n, len;
-
-	if (pk_mpr_array(r, &n) != 0)
-		return NULL;
-	sb_add(&b, "{");
-	for (uint32_t i = 0; i < n; i++) {
-		if (pk_mpr_str(r, &s, &len) != 0) {
-			b.failed = true;
-			break;
-		}
-		sb_add(&b, "%s\"", i ? "," : "");
-		for (uint32_t k = 0; k < len; k++)
-			sb_add(&b, "%s%c", s[k] == '"' || s[k] == '\\' ? "\\" : "", s[k]);
-		sb_add(&b, "\"");
-	}
-	sb_add(&b, "}");
-	return sb_take(&b);
-}
-
-/* One field's value as the text PostgreSQL reads for its column type (malloc'd). */
-static char *field_text(const struct pk_field *f, struct pk_mpr *r)
-{
-	const char *s;
-	uint32_t len;
-	int64_t i;
-	double x;
-	bool v;
-	char buf[64];
-
-	switch (f->type) {
-	case PK_T_INT:
-		if (pk_mpr_int(r, &i) != 0)
-			return NULL;
-		snprintf(buf, sizeof(buf), "%" PRId64, i);
-		return strdup(buf);
-	case PK_T_NUM:
-		if (pk_mpr_num(r, &x) != 0)
-			return NULL;
-		snprintf(buf, sizeof(buf), "%.17g", x);
-		return strdup(buf);
-	case PK_T_BOOL:
-		if (pk_mpr_bool(r, &v) != 0)
-			return NULL;
-		return strdup(v ? "true" : "false");
-	case PK_T_STRLIST:
-		return array_literal(r);
-	default:
-		if (pk_mpr_str(r, &s, &len) != 0)
-			return NULL;
-		return strndup(s, len);
-	}
-}
-
 struct upsert_ctx {
 	struct pgmirror *m;
 	const struct coll_sql *cs;
@@ -557,7 +411,7 @@ static int upsert(const struct store_record *r, void *arg)
 		}
 		size_t at = (size_t)(f - c->fields) + 2;
 		free(vals[at]);
-		if ((vals[at] = field_text(f, &rd)) == NULL)
+		if ((vals[at] = pgsql_field_text(f, &rd)) == NULL)
 			goto bad;
 	}
 	pk_hex(author, r->origin, PK_PUB_BYTES);
@@ -984,7 +838,8 @@ int pgmirror_start(struct pgmirror **out, struct store *s, const struct config *
 	}
 	for (size_t i = 0; i < m->ncolls; i++) {
 		m->colls[i].c = &all[i];
-		if ((err = build_sql(m, &m->colls[i])) != 0)
+		if ((err = pgsql_statements(m->schema, m->colls[i].c, &m->colls[i].upsert,
+		                            &m->colls[i].del)) != 0)
 			goto fail;
 	}
 	/* The positions are worth keeping only for the database (and schema) they were made for. */
