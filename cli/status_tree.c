@@ -270,7 +270,7 @@ static void row_print(const struct row *w, uint64_t now)
 		         w->h.lag_down);
 	/* Names are cut to keep the table in 120 columns; --json has them whole. */
 	snprintf(name, sizeof(name), "%s", nm);
-	printf("%-14s %-26.26s %-10s %-16s %-16s ", w->region[0] ? w->region : "(national)", name,
+	printf("%-14s %-26.26s %-14s %-16s %-16s ", w->region[0] ? w->region : "(national)", name,
 	       pk_level_name(pk_region_level(w->region, strlen(w->region))), heard, lag);
 	if (w->nproblems == 0)
 		printf("ok\n");
@@ -332,7 +332,7 @@ int cli_status_tree(struct cli *c, struct store *s, const struct store_node *nod
 		json_decref(j);
 		goto out;
 	}
-	printf("%-14s %-26s %-10s %-16s %-16s %s\n", "REGION", "NAME", "LEVEL", "LAST HEARD", "LAG",
+	printf("%-14s %-26s %-14s %-16s %-16s %s\n", "REGION", "NAME", "LEVEL", "LAST HEARD", "LAG",
 	       "PROBLEMS");
 	for (size_t i = 0; i < t.n; i++)
 		row_print(&t.rows[i], now);

@@ -93,6 +93,12 @@ where arahan arahan-2026-01
 step "Jawa Barat's view of its network"
 run --dir "$work/jabar" status
 
+step "the ministry's view of the whole network, from the health records every node sends up"
+tree_full() { "$P" --dir "$work/nasional" status --tree --json |
+	python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)["count"] != 6)'; }
+wait_for 20 tree_full || echo "demo: not every node's health record has reached the ministry yet"
+run --dir "$work/nasional" status --tree
+
 step "a write outside a node's region is refused"
 if run --dir "$work/bekasi" put kegiatan --json '{"wilayah":"32.73","nama":"x","tahun":2026}'; then
 	echo "demo: an out-of-region write was accepted" >&2

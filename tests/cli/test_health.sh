@@ -95,6 +95,14 @@ outputs "--tree for people: a header and a row per node" \
 	"^REGION +NAME +LEVEL +LAST HEARD +LAG +PROBLEMS" "$P" --dir "$T/nas" status --tree
 same "... nine rows and the summary" "$(grep -c '' "$OUT")" 11
 stdout_has "... the summary counts nine nodes" "^9 nodes, 0 not heard of"
+cp "$OUT" "$T/tree.txt"
+check "... in columns: each row's last-heard time starts under LAST HEARD (kabupaten/kota too)" \
+	python3 -c '
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+col = lines[0].index("LAST HEARD")
+rows = lines[1:-1]
+sys.exit(not rows or any(not r[col].isdigit() or r[col - 1] != " " for r in rows))' "$T/tree.txt"
 jcheck "--tree --region 33 at the national node: the province and its three children" \
 	'sorted(n["region"] for n in j["nodes"]) == ["33", "33.01", "33.02", "33.74"]' \
 	"$P" --dir "$T/nas" status --tree --region 33 --json
