@@ -74,16 +74,16 @@ static void full_mark(int err, bool no_room, void *arg)
 	char mark[4200];
 	int fd;
 
-	if (err == 0 && !s->marked_full)
+	if (err == 0 && !atomic_load_explicit(&s->marked_full, memory_order_relaxed))
 		return;
 	snprintf(mark, sizeof(mark), "%s/%s", s->path, STORE_FULL_MARK);
 	if (err == 0) {
 		unlink(mark);
-		s->marked_full = false;
+		atomic_store_explicit(&s->marked_full, false, memory_order_relaxed);
 	} else if (no_room) {
 		if ((fd = open(mark, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) >= 0)
 			close(fd);
-		s->marked_full = true;
+		atomic_store_explicit(&s->marked_full, true, memory_order_relaxed);
 	}
 }
 
@@ -200,7 +200,7 @@ int store_open(const char *path, unsigned flags, struct store **out, struct pk_d
 	if ((err = open_db(s, d)) != 0)
 		goto fail;
 	s->mapaddr = db_mapaddr(s->db);
-	s->marked_full = store_full_since(s, NULL);
+	atomic_init(&s->marked_full, store_full_since(s, NULL));
 	*out = s;
 	return 0;
 fail:

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,8 +44,10 @@ struct store {
 	db_dbi held;                             /* likewise (changesets stamped ahead) */
 	db_dbi pgmirror;                         /* likewise (the PostgreSQL mirror, pgpos.c) */
 	char path[4096];
-	bool rdonly;      /* opened with STORE_RDONLY */
-	bool marked_full; /* STORE_FULL_MARK exists (as far as this process knows) */
+	bool rdonly; /* opened with STORE_RDONLY */
+	/* STORE_FULL_MARK exists (as far as this process knows); atomic: every thread that commits
+	 * reads and sets it after its commit, outside LMDB's write lock. */
+	atomic_bool marked_full;
 	const char *mapaddr;
 	uint8_t root[PK_PUB_BYTES];
 	bool have_root;
