@@ -200,7 +200,8 @@ static int serve_hello(struct sync *sy, const uint8_t *buf, size_t len, uint8_t 
 		log_warnx("hello-refused", "%s: %s", who, d.msg);
 		return reply_error("refused", "not a child of this node", out, outlen);
 	}
-	if ((err = pk_welcome_make(&h, sy->sec, now_ms() / 1000, &ps, out, outlen)) != 0)
+	if ((err = pk_welcome_make_zstd(&h, sy->sec, now_ms() / 1000,
+	                                (int)sy->cfg->compression_level, &ps, out, outlen)) != 0)
 		return err;
 	if (!h.has_join)
 		sy_peer_clock(sy, h.child, "child", &h.skew, 0);
