@@ -49,7 +49,8 @@ static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, 
 		sy->cs_epoch++;
 		pk_session_wipe(&ps);
 		metrics_session_opened("parent");
-		log_info("parent-session", "session with the parent opened");
+		log_info("parent-session", "session with the parent opened%s",
+		         (sy->cs.features & PK_FEAT_ZSTD) != 0 ? " (zstd compression)" : "");
 		sy_wake(sy);
 	}
 	err = pk_seal_request(&sy->cs, req, len, &sealed, &slen);

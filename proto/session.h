@@ -171,11 +171,11 @@ int pk_welcome_make_zstd(const struct pk_hello *h, const uint8_t sec[PK_SEC_BYTE
  * parent key in hs and carry the hash of that hello. Derives the session into s, sets
  * *parent_time (may be NULL) to the parent's clock in Unix seconds (0 from a parent whose
  * welcome has no time: it is then unknown) and wipes hs. s->features is the parent's choice
- * from the welcome's 7th element, which it must have exactly when the hello had one, and which
- * must be a subset of the offer (else PK_EDECODE); s->level is hs->level. Returns 0, PK_ETOOBIG,
- * PK_EDECODE,
- * PK_EVERSION, PK_EAUTH (another parent, another hello, or an all-zero shared secret) or
- * PK_ESIG; on failure hs is kept (wipe it to give up).
+ * from the welcome's 7th element (0 without it: a parent of an earlier version), which it may
+ * have only when the hello had one and must be a subset of the offer (else PK_EDECODE);
+ * s->level is hs->level. Returns 0, PK_ETOOBIG, PK_EDECODE, PK_EVERSION, PK_EAUTH (another
+ * parent, another hello, or an all-zero shared secret) or PK_ESIG; on failure hs is kept
+ * (wipe it to give up).
  */
 int pk_welcome_read(struct pk_handshake *hs, const uint8_t *buf, size_t len, struct pk_session *s,
                     uint64_t *parent_time, struct pk_diag *d);
