@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "proto/compress.h"
 
 #define LINE_MAX_BYTES 512 /* a line with its NUL: "url = " and the longest URL fit */
 #define KIB 1024u
@@ -90,6 +91,9 @@ static const struct item items[] = {
      .doc = "Longest wait between two attempts to reach the parent."},
     {ROW("sync", "verify_threads", T_COUNT, verify_threads, 1, 16, 2),
      .doc = "Threads that verify the signatures of incoming changesets."},
+    {ROW("sync", "compression_level", T_COUNT, compression_level, 0, PK_ZSTD_LEVEL_MAX, 3),
+     .doc = "zstd level for what crosses a link, when both ends agree: 0 off, up to 19 for "
+            "very thin links."},
     {ROW("limits", "max_clock_skew", T_DURATION, max_clock_skew_ms, 10 * SEC, 24 * HOUR, 10 * MIN),
      .doc = "Beyond this a changeset stamped ahead is held, and a clock off from its peers' "
             "refuses writes."},

@@ -42,6 +42,7 @@ struct config {
 	uint32_t retry_min_ms;           /* [sync] retry_min */
 	uint32_t retry_max_ms;           /* [sync] retry_max */
 	uint32_t verify_threads;         /* [sync] verify_threads */
+	uint32_t compression_level;      /* [sync] compression_level: 0 = off, 1..19 zstd */
 	uint32_t max_clock_skew_ms;      /* [limits] max_clock_skew */
 	uint32_t max_clock_hold_ms;      /* [limits] max_clock_hold */
 	uint32_t max_children;           /* [limits] max_children */

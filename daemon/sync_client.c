@@ -31,7 +31,8 @@ static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, 
 	if (!sy->have_cs) {
 		uint64_t ptime = 0;
 
-		err = sy_handshake(ctx, aio, sy->sec, sy->parent, NULL, CALL_TIMEOUT_MS,
+		err = sy_handshake(ctx, aio, sy->sec, sy->parent, NULL,
+		                   (int)sy->cfg->compression_level, CALL_TIMEOUT_MS,
 		                   &sy->link_downs, &ps, &ptime, &d);
 		if (err != 0) {
 			pthread_mutex_unlock(&sy->clock);
@@ -48,7 +49,8 @@ static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, 
 		sy->cs_epoch++;
 		pk_session_wipe(&ps);
 		metrics_session_opened("parent");
-		log_info("parent-session", "session with the parent opened");
+		log_info("parent-session", "session with the parent opened%s",
+		         (sy->cs.features & PK_FEAT_ZSTD) != 0 ? " (zstd compression)" : "");
 		sy_wake(sy);
 	}
 	err = pk_seal_request(&sy->cs, req, len, &sealed, &slen);

@@ -182,8 +182,8 @@ void sy_child_pipe_gone(nng_pipe p, nng_pipe_ev ev, void *arg);
 int sy_roundtrip(nng_ctx ctx, nng_aio *aio, const uint8_t *req, size_t len, int timeout_ms,
                  atomic_uint *downs, nng_msg **reply);
 int sy_handshake(nng_ctx ctx, nng_aio *aio, const uint8_t sec[PK_SEC_BYTES],
-                 const uint8_t parent[PK_PUB_BYTES], const uint8_t *join_secret, int timeout_ms,
-                 atomic_uint *downs, struct pk_session *ps, uint64_t *parent_time,
+                 const uint8_t parent[PK_PUB_BYTES], const uint8_t *join_secret, int level,
+                 int timeout_ms, atomic_uint *downs, struct pk_session *ps, uint64_t *parent_time,
                  struct pk_diag *d);
 /* An nng failure as an error and a sentence: "WHAT URL: nng's reason". */
 int sy_nng_diag(struct pk_diag *d, int rv, const char *what, const char *url);

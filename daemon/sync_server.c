@@ -181,6 +181,7 @@ static int serve_hello(struct sync *sy, const uint8_t *buf, size_t len, uint8_t 
 	struct pk_hello h;
 	struct pk_diag d = {""};
 	char who[17];
+	bool zstd;
 	int err;
 
 	if ((err = pk_hello_read(buf, len, sy->pub, now_ms() / 1000, &h, &d)) != 0) {
@@ -200,7 +201,8 @@ static int serve_hello(struct sync *sy, const uint8_t *buf, size_t len, uint8_t 
 		log_warnx("hello-refused", "%s: %s", who, d.msg);
 		return reply_error("refused", "not a child of this node", out, outlen);
 	}
-	if ((err = pk_welcome_make(&h, sy->sec, now_ms() / 1000, &ps, out, outlen)) != 0)
+	if ((err = pk_welcome_make_zstd(&h, sy->sec, now_ms() / 1000,
+	                                (int)sy->cfg->compression_level, &ps, out, outlen)) != 0)
 		return err;
 	if (!h.has_join)
 		sy_peer_clock(sy, h.child, "child", &h.skew, 0);
@@ -220,9 +222,11 @@ static int serve_hello(struct sync *sy, const uint8_t *buf, size_t len, uint8_t 
 	ss->created_ms = ss->last_ms = mono_ms();
 	ss->ps = ps;
 	pthread_mutex_unlock(&sy->slock);
+	zstd = (ps.features & PK_FEAT_ZSTD) != 0;
 	pk_session_wipe(&ps);
 	metrics_session_opened("child");
-	log_debug("session", "%s: session opened%s", who, h.has_join ? " to join" : "");
+	log_debug("session", "%s: session opened%s%s", who, h.has_join ? " to join" : "",
+	          zstd ? " (zstd compression)" : "");
 	return 0;
 }
 

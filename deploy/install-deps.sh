@@ -14,6 +14,8 @@ need="$need libfaketime"
 need="$need debhelper dpkg-dev fakeroot lintian"
 # The PostgreSQL mirror: libpq to build pokjad, a server for its test (tests/cli/test_pgmirror.sh).
 need="$need libpq-dev postgresql"
+# zstd compression of what crosses a link (proto/compress.c).
+need="$need libzstd-dev"
 missing=""
 for p in $need; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then

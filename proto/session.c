@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compress.h"
 #include "mpread.h"
 #include "mpwrite.h"
 #include "schema.h"
@@ -48,8 +49,9 @@ static int read_fixed(struct pk_mpr *r, const uint8_t **b, uint32_t want)
 }
 
 /*
- * Opens a signed envelope [body, sig] whose body is an array of `fields` elements starting with
- * `tag`, and leaves b positioned after the tag. The signature is the caller's to check.
+ * Opens a signed envelope [body, sig] whose body is an array of min_fields to max_fields
+ * elements (their number in *fields) starting with `tag`, and leaves b positioned after the tag.
+ * The signature is the caller's to check.
  */
 static int open_envelope_n(const uint8_t *buf, size_t len, const char *tag, uint32_t min_fields,
                            uint32_t max_fields, struct pk_mpr *b, const uint8_t **body,
@@ -74,15 +76,6 @@ static int open_envelope_n(const uint8_t *buf, size_t len, const char *tag, uint
 		return pk_diagf(d, PK_EVERSION, "tag is not '%s'", tag);
 	*fields = n;
 	return 0;
-}
-
-static int open_envelope(const uint8_t *buf, size_t len, const char *tag, uint32_t fields,
-                         struct pk_mpr *b, const uint8_t **body, uint32_t *blen,
-                         const uint8_t **sig, struct pk_diag *d)
-{
-	uint32_t n;
-
-	return open_envelope_n(buf, len, tag, fields, fields, b, body, blen, sig, &n, d);
 }
 
 enum pk_msg_kind pk_msg_kind(const uint8_t *buf, size_t len)
@@ -147,6 +140,13 @@ int pk_hello_make(struct pk_handshake *hs, const uint8_t sec[PK_SEC_BYTES],
                   const uint8_t parent[PK_PUB_BYTES], uint64_t now, const uint8_t *join_secret,
                   uint8_t **out, size_t *outlen)
 {
+	return pk_hello_make_zstd(hs, sec, parent, now, join_secret, 0, out, outlen);
+}
+
+int pk_hello_make_zstd(struct pk_handshake *hs, const uint8_t sec[PK_SEC_BYTES],
+                       const uint8_t parent[PK_PUB_BYTES], uint64_t now, const uint8_t *join_secret,
+                       int level, uint8_t **out, size_t *outlen)
+{
 	struct pk_mpw w;
 	uint8_t join[PK_HASH_BYTES];
 	int err;
@@ -154,13 +154,18 @@ int pk_hello_make(struct pk_handshake *hs, const uint8_t sec[PK_SEC_BYTES],
 	*out = NULL;
 	*outlen = 0;
 	memset(hs, 0, sizeof(*hs));
+	if (level < 0 || level > PK_ZSTD_LEVEL_MAX)
+		return PK_EINVAL;
+	hs->level = level;
+	hs->features = level > 0 ? PK_FEAT_ZSTD : 0;
 	memcpy(hs->child, sec + PK_SEED_BYTES, PK_PUB_BYTES); /* libsodium: the public half last */
 	memcpy(hs->parent, parent, PK_PUB_BYTES);
 	pk_random(hs->eph_sec, PK_EPH_BYTES);
 	crypto_scalarmult_base(hs->eph_pub, hs->eph_sec);
 
 	pk_mpw_init(&w);
-	pk_mpw_put_array(&w, 6);
+	/* Without features the hello is the 6-element one that every parent reads. */
+	pk_mpw_put_array(&w, hs->features != 0 ? 7 : 6);
 	pk_mpw_put_cstr(&w, PK_HELLO_TAG);
 	pk_mpw_put_bin(&w, hs->child, PK_PUB_BYTES);
 	pk_mpw_put_bin(&w, hs->parent, PK_PUB_BYTES);
@@ -172,6 +177,8 @@ int pk_hello_make(struct pk_handshake *hs, const uint8_t sec[PK_SEC_BYTES],
 	} else {
 		pk_mpw_put_nil(&w);
 	}
+	if (hs->features != 0)
+		pk_mpw_put_uint(&w, hs->features);
 	if ((err = pk_mpw_finish_signed(&w, sec, out, outlen)) != 0) {
 		pk_handshake_wipe(hs);
 		return err;
@@ -185,18 +192,20 @@ int pk_hello_read(const uint8_t *buf, size_t len, const uint8_t parent[PK_PUB_BY
 {
 	struct pk_mpr b;
 	const uint8_t *body, *sig, *child, *to, *eph, *join = NULL;
-	uint32_t blen;
+	uint32_t blen, n;
 	int err;
 
 	memset(h, 0, sizeof(*h));
 	if (len > PK_HELLO_MAX)
 		return pk_diagf(d, PK_ETOOBIG, "hello of %zu bytes exceeds %u", len, PK_HELLO_MAX);
-	if ((err = open_envelope(buf, len, PK_HELLO_TAG, 6, &b, &body, &blen, &sig, d)) != 0)
+	/* 7 elements: a child that offers features (compression); 6: one that offers none. */
+	if ((err = open_envelope_n(buf, len, PK_HELLO_TAG, 6, 7, &b, &body, &blen, &sig, &n, d)) !=
+	    0)
 		return err;
 	if (read_fixed(&b, &child, PK_PUB_BYTES) != 0 || read_fixed(&b, &to, PK_PUB_BYTES) != 0 ||
 	    read_fixed(&b, &eph, PK_EPH_BYTES) != 0 || pk_mpr_uint(&b, &h->time) != 0 ||
 	    (pk_mpr_nil(&b) != 0 && read_fixed(&b, &join, PK_HASH_BYTES) != 0) ||
-	    pk_mpr_left(&b) != 0)
+	    (n == 7 && pk_mpr_uint(&b, &h->features) != 0) || pk_mpr_left(&b) != 0)
 		return pk_diagf(d, PK_EDECODE, "hello fields have the wrong types");
 	/* The cheap checks first: a signature costs tens of microseconds. */
 	if (memcmp(to, parent, PK_PUB_BYTES) != 0)
@@ -206,6 +215,7 @@ int pk_hello_read(const uint8_t *buf, size_t len, const uint8_t parent[PK_PUB_BY
 	memcpy(h->child, child, PK_PUB_BYTES);
 	memcpy(h->parent, to, PK_PUB_BYTES);
 	memcpy(h->child_eph, eph, PK_EPH_BYTES);
+	h->has_features = n == 7;
 	if (join != NULL) {
 		h->has_join = true;
 		memcpy(h->join, join, PK_HASH_BYTES);
@@ -265,32 +275,49 @@ int64_t pk_clock_skew(uint64_t theirs, uint64_t ours)
 int pk_welcome_make(const struct pk_hello *h, const uint8_t sec[PK_SEC_BYTES], uint64_t now,
                     struct pk_session *s, uint8_t **out, size_t *outlen)
 {
+	return pk_welcome_make_zstd(h, sec, now, 0, s, out, outlen);
+}
+
+int pk_welcome_make_zstd(const struct pk_hello *h, const uint8_t sec[PK_SEC_BYTES], uint64_t now,
+                         int level, struct pk_session *s, uint8_t **out, size_t *outlen)
+{
 	struct pk_mpw w;
 	uint8_t eph_sec[PK_EPH_BYTES], eph_pub[PK_EPH_BYTES];
 	uint8_t id[PK_SESSION_ID_BYTES], wh[PK_HASH_BYTES];
+	uint64_t chosen = 0;
 	int err;
 
 	*out = NULL;
 	*outlen = 0;
-	if (memcmp(sec + PK_SEED_BYTES, h->parent, PK_PUB_BYTES) != 0) {
+	if (memcmp(sec + PK_SEED_BYTES, h->parent, PK_PUB_BYTES) != 0 || level < 0 ||
+	    level > PK_ZSTD_LEVEL_MAX) {
 		err = PK_EINVAL;
 		goto out;
 	}
+	/* The parent's choice: what it knows and wants among what the child offers. */
+	if (h->has_features && level > 0)
+		chosen = h->features & PK_FEAT_ZSTD;
 	pk_random(eph_sec, sizeof(eph_sec));
 	crypto_scalarmult_base(eph_pub, eph_sec);
 	pk_random(id, sizeof(id));
 	pk_mpw_init(&w);
-	pk_mpw_put_array(&w, 6);
+	pk_mpw_put_array(&w, h->has_features ? 7 : 6);
 	pk_mpw_put_cstr(&w, PK_WELCOME_TAG);
 	pk_mpw_put_bin(&w, h->parent, PK_PUB_BYTES);
 	pk_mpw_put_bin(&w, h->hash, PK_HASH_BYTES);
 	pk_mpw_put_bin(&w, eph_pub, PK_EPH_BYTES);
 	pk_mpw_put_bin(&w, id, PK_SESSION_ID_BYTES);
 	pk_mpw_put_uint(&w, now);
+	if (h->has_features)
+		pk_mpw_put_uint(&w, chosen);
 	if ((err = pk_mpw_finish_signed(&w, sec, out, outlen)) != 0)
 		goto out;
 	pk_hash(wh, *out, *outlen);
 	err = pk_session_derive(s, eph_sec, h->child_eph, h->child_eph, eph_pub, h->hash, wh, id);
+	if (err == 0) {
+		s->features = chosen;
+		s->level = level;
+	}
 out:
 	if (err != 0 && *out != NULL) {
 		free(*out);
@@ -307,20 +334,23 @@ int pk_welcome_read(struct pk_handshake *hs, const uint8_t *buf, size_t len, str
 	struct pk_mpr b;
 	const uint8_t *body, *sig, *from, *hello_hash, *eph, *id;
 	uint8_t wh[PK_HASH_BYTES];
-	uint64_t t = 0;
+	uint64_t t = 0, chosen = 0;
 	uint32_t blen, n;
-	int err;
+	int level, err;
 
-	/* 5 elements: a parent from before the time was added; its time is unknown (0). */
-	if ((err = open_envelope_n(buf, len, PK_WELCOME_TAG, 5, 6, &b, &body, &blen, &sig, &n,
-	                           d)) != 0)
+	/* 5 elements: a parent from before the time was added; its time is unknown (0). 7: the
+	 * parent's choice of features, only ever in answer to a hello that offered some. */
+	if ((err = open_envelope_n(buf, len, PK_WELCOME_TAG, 5, hs->features != 0 ? 7 : 6, &b,
+	                           &body, &blen, &sig, &n, d)) != 0)
 		return err;
 	if (read_fixed(&b, &from, PK_PUB_BYTES) != 0 ||
 	    read_fixed(&b, &hello_hash, PK_HASH_BYTES) != 0 ||
 	    read_fixed(&b, &eph, PK_EPH_BYTES) != 0 ||
-	    read_fixed(&b, &id, PK_SESSION_ID_BYTES) != 0 || (n == 6 && pk_mpr_uint(&b, &t) != 0) ||
-	    pk_mpr_left(&b) != 0)
+	    read_fixed(&b, &id, PK_SESSION_ID_BYTES) != 0 || (n >= 6 && pk_mpr_uint(&b, &t) != 0) ||
+	    (n == 7 && pk_mpr_uint(&b, &chosen) != 0) || pk_mpr_left(&b) != 0)
 		return pk_diagf(d, PK_EDECODE, "welcome fields have the wrong types");
+	if ((chosen & ~hs->features) != 0)
+		return pk_diagf(d, PK_EDECODE, "welcome chooses features the hello did not offer");
 	if (memcmp(from, hs->parent, PK_PUB_BYTES) != 0)
 		return pk_diagf(d, PK_EAUTH, "welcome comes from another parent");
 	if (!pk_sig_ok(sig, body, blen, hs->parent))
@@ -330,7 +360,10 @@ int pk_welcome_read(struct pk_handshake *hs, const uint8_t *buf, size_t len, str
 	pk_hash(wh, buf, len);
 	if (pk_session_derive(s, hs->eph_sec, eph, hs->eph_pub, eph, hs->hello_hash, wh, id) != 0)
 		return pk_diagf(d, PK_EAUTH, "parent's ephemeral key gives an all-zero secret");
+	level = hs->level;
 	pk_handshake_wipe(hs);
+	s->features = chosen;
+	s->level = level;
 	if (parent_time != NULL)
 		*parent_time = t;
 	return 0;
@@ -392,17 +425,27 @@ static int seal(const struct pk_session *s, const uint8_t key[PK_SESSION_KEY_BYT
 	struct pk_mpw w;
 	uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES], ad[AD_BYTES];
 	static const uint8_t empty[1];
-	size_t boxlen = plen + BOX_MIN;
-	uint8_t *head, *buf;
-	size_t hlen;
+	uint8_t *head, *buf, *frame = NULL;
+	size_t boxlen, hlen, flen;
 	int err;
 
 	*out = NULL;
 	*outlen = 0;
 	if (plen > PK_PLAIN_MAX)
 		return PK_ETOOBIG;
+	/* Compress, then encrypt (ciphertext does not compress); the frame replaces the
+	 * plaintext only when it is shorter (pk_zstd_pack). */
+	if ((s->features & PK_FEAT_ZSTD) != 0 && s->level > 0) {
+		if ((err = pk_zstd_pack(s->level, plain, plen, &frame, &flen)) != 0)
+			return err;
+		if (frame != NULL) {
+			plain = frame;
+			plen = flen;
+		}
+	}
 	if (plen == 0)
 		plain = empty;
+	boxlen = plen + BOX_MIN;
 	/* The header through the box's bin length, then the box encrypted straight after it. */
 	pk_mpw_init(&w);
 	pk_mpw_put_array(&w, 4);
@@ -411,21 +454,46 @@ static int seal(const struct pk_session *s, const uint8_t key[PK_SESSION_KEY_BYT
 	pk_mpw_put_uint(&w, counter);
 	pk_mpw_put_bin_head(&w, boxlen);
 	if ((err = pk_mpw_finish(&w, &head, &hlen)) != 0)
-		return err;
+		goto out;
 	if ((buf = realloc(head, hlen + boxlen)) == NULL) {
 		free(head);
-		return PK_ENOMEM;
+		err = PK_ENOMEM;
+		goto out;
 	}
 	nonce_ad(nonce, ad, dir, s->id, counter);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(buf + hlen, NULL, plain, plen, ad, sizeof(ad),
 	                                           NULL, nonce, key);
 	*out = buf;
 	*outlen = hlen + boxlen;
+out:
+	free(frame);
+	return err;
+}
+
+/* With PK_FEAT_ZSTD, a plaintext that is a zstd frame becomes its content, checked by
+ * pk_zstd_unpack (declared size at most PK_PLAIN_MAX before any allocation). Anything else is
+ * the message itself: a sync message never begins with the frame magic. */
+static int unframe(uint64_t features, uint8_t **plain, size_t *plen)
+{
+	uint8_t *m;
+	size_t mlen;
+	int err;
+
+	if ((features & PK_FEAT_ZSTD) == 0 || !pk_zstd_is_frame(*plain, *plen))
+		return 0;
+	err = pk_zstd_unpack(*plain, *plen, PK_PLAIN_MAX, &m, &mlen);
+	free(*plain);
+	*plain = NULL;
+	*plen = 0;
+	if (err != 0)
+		return err;
+	*plain = m;
+	*plen = mlen;
 	return 0;
 }
 
 static int open_box(const struct sealed *v, const uint8_t key[PK_SESSION_KEY_BYTES], uint8_t dir,
-                    uint8_t **plain, size_t *plen)
+                    uint64_t features, uint8_t **plain, size_t *plen)
 {
 	uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES], ad[AD_BYTES];
 	size_t mlen = v->boxlen - BOX_MIN;
@@ -447,6 +515,7 @@ static int open_box(const struct sealed *v, const uint8_t key[PK_SESSION_KEY_BYT
 	}
 	*plain = m;
 	*plen = mlen;
+	err = unframe(features, plain, plen);
 out:
 	return err;
 }
@@ -520,7 +589,7 @@ int pk_open_request(struct pk_session *s, const uint8_t *buf, size_t len, uint8_
 		return PK_EAUTH;
 	if (replayed(s, v.counter))
 		return PK_EREPLAY;
-	if ((err = open_box(&v, s->c2p, DIR_REQUEST, plain, plen)) != 0)
+	if ((err = open_box(&v, s->c2p, DIR_REQUEST, s->features, plain, plen)) != 0)
 		return err;
 	mark_seen(s, v.counter);
 	*counter = v.counter;
@@ -562,7 +631,7 @@ int pk_open_reply(const struct pk_session *s, uint64_t counter, const uint8_t *b
 		return err;
 	if (memcmp(v.id, s->id, PK_SESSION_ID_BYTES) != 0 || v.counter != counter)
 		return PK_EAUTH;
-	return open_box(&v, s->p2c, DIR_REPLY, plain, plen);
+	return open_box(&v, s->p2c, DIR_REPLY, s->features, plain, plen);
 }
 
 static bool errmsg_code_known(const char *code)

@@ -35,6 +35,8 @@
 #define PK_PLAIN_MAX (PK_MSG_MAX - PK_SEAL_OVERHEAD) /* the largest plaintext one can seal */
 #define PK_ERRMSG_CODE_MAX 32                        /* bytes of [a-z0-9-] in an error code */
 #define PK_ERRMSG_TEXT_MAX 1024                      /* bytes of UTF-8 in an error text */
+#define PK_FEAT_ZSTD 0x1u /* handshake feature bit 0: zstd frames in sealed plaintexts */
+#define PK_FEATURES_KNOWN PK_FEAT_ZSTD
 
 /* What a message claims to be, from its tag alone (pk_msg_kind). */
 enum pk_msg_kind {
@@ -53,6 +55,8 @@ struct pk_handshake {
 	uint8_t eph_pub[PK_EPH_BYTES];
 	uint8_t eph_sec[PK_EPH_BYTES];
 	uint8_t hello_hash[PK_HASH_BYTES];
+	uint64_t features; /* offered in the hello; 0 for a hello without the element */
+	int level;         /* the zstd level this side compresses with once negotiated */
 };
 
 /* A hello as the parent read it. */
@@ -65,6 +69,8 @@ struct pk_hello {
 	bool has_join;
 	uint8_t join[PK_HASH_BYTES]; /* the join proof when has_join */
 	uint8_t hash[PK_HASH_BYTES]; /* BLAKE2b-256 of the whole hello, for the welcome */
+	bool has_features;           /* the hello has its 7th element (a child of this version) */
+	uint64_t features;           /* what it offers, unknown bits included; 0 without */
 };
 
 /*
@@ -80,6 +86,8 @@ struct pk_session {
 	uint64_t highest;                  /* parent: the highest request counter accepted */
 	uint64_t seen;                     /* parent: which counters were accepted */
 	uint64_t replied;                  /* parent: which accepted counters were answered */
+	uint64_t features;                 /* negotiated in the handshake (PK_FEAT_*) */
+	int level; /* zstd level this side seals with when PK_FEAT_ZSTD is on; 0: never compress */
 };
 
 /* An error message as read. Not authenticated: anybody on the path can forge one. */
@@ -102,6 +110,18 @@ enum pk_msg_kind pk_msg_kind(const uint8_t *buf, size_t len);
 int pk_hello_make(struct pk_handshake *hs, const uint8_t sec[PK_SEC_BYTES],
                   const uint8_t parent[PK_PUB_BYTES], uint64_t now, const uint8_t *join_secret,
                   uint8_t **out, size_t *outlen);
+
+/*
+ * pk_hello_make offering zstd compression (SPEC section 15, "Compression") when level is 1 to
+ * PK_ZSTD_LEVEL_MAX: the hello then carries features = PK_FEAT_ZSTD as its 7th element, and
+ * the session compresses at that level once the parent accepts. Level 0 makes exactly the
+ * hello of pk_hello_make (6 elements), which parents of every version accept. A parent of an
+ * earlier version refuses a 7-element hello as malformed: the caller then says hello again
+ * with level 0. PK_EINVAL for a level out of range.
+ */
+int pk_hello_make_zstd(struct pk_handshake *hs, const uint8_t sec[PK_SEC_BYTES],
+                       const uint8_t parent[PK_PUB_BYTES], uint64_t now, const uint8_t *join_secret,
+                       int level, uint8_t **out, size_t *outlen);
 
 /*
  * Parent: reads a hello and checks that it names `parent` (this node) and that the child's
@@ -137,12 +157,25 @@ int pk_welcome_make(const struct pk_hello *h, const uint8_t sec[PK_SEC_BYTES], u
                     struct pk_session *s, uint8_t **out, size_t *outlen);
 
 /*
+ * pk_welcome_make that accepts zstd compression when level is 1 to PK_ZSTD_LEVEL_MAX and the
+ * hello offers it. To a hello with features the welcome carries the parent's choice as its 7th
+ * element (0 when level is 0); to one without, it has 6 elements as before and nothing is
+ * negotiated. s->features is the choice and s->level the level. PK_EINVAL as pk_welcome_make,
+ * or for a level out of range.
+ */
+int pk_welcome_make_zstd(const struct pk_hello *h, const uint8_t sec[PK_SEC_BYTES], uint64_t now,
+                         int level, struct pk_session *s, uint8_t **out, size_t *outlen);
+
+/*
  * Child: reads the parent's welcome to the hello of hs: it must name and be signed by the
  * parent key in hs and carry the hash of that hello. Derives the session into s, sets
  * *parent_time (may be NULL) to the parent's clock in Unix seconds (0 from a parent whose
- * welcome has no time: it is then unknown) and wipes hs. Returns 0, PK_ETOOBIG, PK_EDECODE,
- * PK_EVERSION, PK_EAUTH (another parent, another hello, or an all-zero shared secret) or
- * PK_ESIG; on failure hs is kept (wipe it to give up).
+ * welcome has no time: it is then unknown) and wipes hs. s->features is the parent's choice
+ * from the welcome's 7th element (0 without it: a parent of an earlier version), which it may
+ * have only when the hello had one and must be a subset of the offer (else PK_EDECODE);
+ * s->level is hs->level. Returns 0, PK_ETOOBIG, PK_EDECODE, PK_EVERSION, PK_EAUTH (another
+ * parent, another hello, or an all-zero shared secret) or PK_ESIG; on failure hs is kept
+ * (wipe it to give up).
  */
 int pk_welcome_read(struct pk_handshake *hs, const uint8_t *buf, size_t len, struct pk_session *s,
                     uint64_t *parent_time, struct pk_diag *d);
@@ -173,6 +206,14 @@ void pk_session_wipe(struct pk_session *s);
  */
 int pk_sealed_session(const uint8_t *buf, size_t len, uint8_t id[PK_SESSION_ID_BYTES],
                       uint64_t *counter);
+
+/*
+ * Sealing and opening with PK_FEAT_ZSTD negotiated: the sealer compresses a plaintext into one
+ * zstd frame when s->level > 0 and it pays (proto/compress.h), and the opener decompresses a
+ * plaintext that begins with the zstd magic, refusing a frame over PK_PLAIN_MAX (PK_ETOOBIG)
+ * or a bad one (PK_EDECODE) before it allocates more than that. The plaintext given and
+ * returned is always the message itself. Without the feature nothing changes.
+ */
 
 /*
  * Child: seals a request with the next counter (1, 2, 3, ...; stored in s->sent, which the

@@ -13,7 +13,7 @@
 # arahan is at the district (or the same limit), and prints one line per scenario:
 #
 #   thinlink SCENARIO: kegiatan=AT/N time_s=T|none up_bytes=U down_bytes=D cuts=C gz_bytes=G
-#     link_s=L bytes_ratio=R time_ratio=Q arahan_delay_s=A1,A2,...   (on one line)
+#     link_s=L bytes_ratio=R time_ratio=Q arahan_delay_s=A1,A2,... up_per_kegiatan=B (one line)
 #
 # time_s: from the start of the import until all kegiatan were at the province (polled every 2 s;
 # "none" when not all were within the limit; AT says how many were). up_bytes / down_bytes: what
@@ -31,6 +31,9 @@
 # default 1). Defaults are the issue's: 2,000 kegiatan, 50,000 bit/s, 150 ms, 5 arahan 10 s
 # apart, a 600 s limit; a small run: THINLINK_KEGIATAN=200 THINLINK_LIMIT=60. The district's
 # dialler keeps its default back-off (THINLINK_RETRY_MAX, e.g. 2s, sets [sync] retry_max).
+# THINLINK_COMPRESSION sets [sync] compression_level at the district and the province (0: off, to
+# measure the bytes without compression; unset: the default, 3). The line ends with
+# up_per_kegiatan=B: up_bytes / N, the bytes per kegiatan that crossed the link up.
 #
 # Not part of `make check`: at the defaults each scenario takes up to 10 minutes. Run from the
 # repository root (BUILD names the build folder, default "build"); `make bench` runs it through
@@ -163,6 +166,9 @@ for sc in $SCENARIOS; do
 	wait_log nasional " listen: " 10
 	tok=$(ctl --dir "$W/nasional" invite --region 32) || exit 1
 	ctl init --dir "$W/provinsi" --join "$tok" --listen "tcp://127.0.0.1:$PP" >/dev/null
+	[ -z "${THINLINK_COMPRESSION:-}" ] ||
+		printf '\n[sync]\ncompression_level = %s\n' "$THINLINK_COMPRESSION" \
+			>>"$W/provinsi/pokjad.conf"
 	start provinsi
 	wait_log provinsi "session with the parent opened" 20
 	tok=$(ctl --dir "$W/provinsi" invite --region 32.75) || exit 1
@@ -171,8 +177,13 @@ for sc in $SCENARIOS; do
 	sed -i "s|^url = tcp://127.0.0.1:$PP\$|url = tcp://127.0.0.1:$PL|" "$W/kota/pokjad.conf"
 	grep -q "^url = tcp://127.0.0.1:$PL\$" "$W/kota/pokjad.conf" ||
 		fail "the district's pokjad.conf has no [parent] url to point at linksim"
-	[ -z "${THINLINK_RETRY_MAX:-}" ] ||
-		printf '\n[sync]\nretry_max = %s\n' "$THINLINK_RETRY_MAX" >>"$W/kota/pokjad.conf"
+	if [ -n "${THINLINK_RETRY_MAX:-}${THINLINK_COMPRESSION:-}" ]; then
+		printf '\n[sync]\n' >>"$W/kota/pokjad.conf"
+		[ -z "${THINLINK_RETRY_MAX:-}" ] ||
+			printf 'retry_max = %s\n' "$THINLINK_RETRY_MAX" >>"$W/kota/pokjad.conf"
+		[ -z "${THINLINK_COMPRESSION:-}" ] ||
+			printf 'compression_level = %s\n' "$THINLINK_COMPRESSION" >>"$W/kota/pokjad.conf"
+	fi
 	# shellcheck disable=SC2086 # CUT is a flag and its value
 	"$LS" --listen "127.0.0.1:$PL" --upstream "127.0.0.1:$PP" --rate "$RATE" --delay "$DELAY" \
 		$CUT --down "$DOWN" --seed "$SEED" --stats "$W/link.json" 2>"$W/linksim.log" &
@@ -252,9 +263,10 @@ link_s = gz * 8 / rate
 t = (int(done) - t0) / 1000 if done else None
 delays = ["-" if g == "-" else "%.1f" % ((int(g) - int(w)) / 1000) for w, g in zip(wrote, got)]
 print("thinlink %s: kegiatan=%d/%d time_s=%s up_bytes=%d down_bytes=%d cuts=%d gz_bytes=%d "
-      "link_s=%.1f bytes_ratio=%.2f time_ratio=%s arahan_delay_s=%s" % (
+      "link_s=%.1f bytes_ratio=%.2f time_ratio=%s arahan_delay_s=%s up_per_kegiatan=%.0f" % (
           sc, at, n, "%.1f" % t if t is not None else "none", st["bytes_up"], st["bytes_down"],
           st["cuts"], gz, link_s, st["bytes_up"] / gz,
-          "%.2f" % (t / link_s) if t is not None else "none", ",".join(delays) or "none"))
+          "%.2f" % (t / link_s) if t is not None else "none", ",".join(delays) or "none",
+          st["bytes_up"] / n))
 EOF
 done

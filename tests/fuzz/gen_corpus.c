@@ -8,7 +8,7 @@
  * Not part of the build; from the repository root:
  *
  *   cc -std=c11 -D_GNU_SOURCE -I. -o /tmp/gen_corpus tests/fuzz/gen_corpus.c proto/[a-z]*.c \
- *      build/proto/wilayah_table.c -lmsgpackc -lsodium && /tmp/gen_corpus tests/fuzz/corpus
+ *      build/proto/wilayah_table.c -lmsgpackc -lsodium -lzstd && /tmp/gen_corpus tests/fuzz/corpus
  */
 #include <errno.h>
 #include <msgpack.h>

@@ -8,7 +8,7 @@
  * Not part of the build; from the repository root:
  *
  *   cc -std=c11 -D_GNU_SOURCE -I. -o /tmp/gen_session_corpus tests/fuzz/gen_session_corpus.c \
- *      proto/[a-z]*.c build/proto/wilayah_table.c -lmsgpackc -lsodium \
+ *      proto/[a-z]*.c build/proto/wilayah_table.c -lmsgpackc -lsodium -lzstd \
  *      && /tmp/gen_session_corpus tests/fuzz/corpus/session
  */
 #include <errno.h>
@@ -105,6 +105,9 @@ int main(int argc, char **argv)
 	err = pk_hello_make(&hs, csec_key, ppub, HELLO_TIME, secret, &buf, &len);
 	pk_handshake_wipe(&hs);
 	write_file("hello-join.bin", buf, len, err);
+	err = pk_hello_make_zstd(&hs, csec_key, ppub, HELLO_TIME, NULL, 3, &buf, &len);
+	pk_handshake_wipe(&hs);
+	write_file("hello-zstd.bin", buf, len, err);
 
 	/* A welcome to the fixed handshake of fuzz_session.c. */
 	memset(&h, 0, sizeof(h));
@@ -133,6 +136,32 @@ int main(int argc, char **argv)
 		err = pk_seal_reply(&p, (uint64_t)i + 1, heads, sizeof(heads), &buf, &len);
 		snprintf(name, sizeof(name), "sealed-reply-%d.bin", i + 1);
 		write_file(name, buf, len, err);
+	}
+	/* Request 3 and its reply with zstd negotiated, as fuzz_session.c's fixed sessions have
+	 * it: a pulled-like message of 600 compressible bytes, sealed as a zstd frame. */
+	c.features = p.features = PK_FEAT_ZSTD;
+	c.level = p.level = 3;
+	{
+		static uint8_t big[2 + 6 + 1 + 3 + 600 + 1];
+		size_t k = 0;
+
+		big[k++] = 0x93;
+		big[k++] = 0xa6;
+		memcpy(big + k, "pulled", 6);
+		k += 6;
+		big[k++] = 0x91;
+		big[k++] = 0xc5; /* bin16 of 600 bytes */
+		big[k++] = 0x02;
+		big[k++] = 0x58;
+		for (int i = 0; i < 600; i++)
+			big[k++] = (uint8_t)("kegiatan posyandu "[i % 18]);
+		big[k++] = 0xc2;
+		err = pk_seal_request(&c, big, k, &buf, &len);
+		if (err == 0 && (err = pk_open_request(&p, buf, len, &plain, &plen, &counter)) == 0)
+			free(plain);
+		write_file("sealed-zstd-request-3.bin", buf, len, err);
+		err = pk_seal_reply(&p, 3, big, k, &buf, &len);
+		write_file("sealed-zstd-reply-3.bin", buf, len, err);
 	}
 	err = pk_errmsg_make("unknown-session", "no such session; start a new one", &buf, &len);
 	write_file("error.bin", buf, len, err);

@@ -110,7 +110,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	links=$(sed -n 's/^ \* fuzz-links: //p' "$src")
 	# shellcheck disable=SC2086
 	if ! $FUZZ_CC -g -O1 $SAN -std=c11 -D_GNU_SOURCE -I. "$src" proto/*.c $links \
-		"$table" -lmsgpackc -lsodium -ljansson -o "$bin" >"$dir/build.log" 2>&1; then
+		"$table" -lmsgpackc -lsodium -ljansson -lzstd -o "$bin" >"$dir/build.log" 2>&1; then
 		echo "not ok $k - fuzz $name (build failed)"
 		tail -n 20 "$dir/build.log" | sed 's/^/# /'
 		failed=$((failed + 1))

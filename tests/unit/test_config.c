@@ -240,7 +240,7 @@ static void test_errors(void **state)
 	    /* unknown key, with the section's keys listed */
 	    {"[sync]\n# c\nbatch_size = 1M\n", 3,
 	     "unknown key 'batch_size' in [sync] (keys: batch_bytes, batch_changesets, poll_wait, "
-	     "retry_min, retry_max, verify_threads)"},
+	     "retry_min, retry_max, verify_threads, compression_level)"},
 	    {"[node]\nurl = tcp://a:1\n", 2, "unknown key 'url' in [node] (keys: listen)"},
 	    {"[log]\nLevel = info\n", 2, "unknown key 'Level' in [log]"},
 	    /* duplicate key, even across two headers of the same section */
