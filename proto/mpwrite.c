@@ -81,6 +81,7 @@ void pk_mpw_put_bool(struct pk_mpw *w, bool v)
 
 int pk_mpw_finish(struct pk_mpw *w, uint8_t **out, size_t *outlen)
 {
+	size_t alloc;
 	int err = 0;
 
 	*out = NULL;
@@ -94,7 +95,17 @@ int pk_mpw_finish(struct pk_mpw *w, uint8_t **out, size_t *outlen)
 		goto out;
 	}
 	*outlen = w->sb.size;
+	alloc = w->sb.alloc;
 	*out = (uint8_t *)msgpack_sbuffer_release(&w->sb);
+	/* The sbuffer grows from 8 KiB: an import holds every record's value until its one write,
+	 * so hand over only the bytes (100,000 records: 8 KiB each would be 800 MB). Shrinking in
+	 * place costs glibc next to nothing; on failure the larger block serves as well. */
+	if (alloc - *outlen > 64) {
+		uint8_t *fit = realloc(*out, *outlen);
+
+		if (fit != NULL)
+			*out = fit;
+	}
 out:
 	pk_mpw_destroy(w);
 	return err;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <malloc.h> /* malloc_usable_size */
 
 #include "proto/crypto.h"
 #include "proto/error.h"
@@ -244,12 +245,31 @@ static void test_sign_envelope(void **state)
 	assert_int_equal(envlen, 0);
 }
 
+/* A finished encoding holds about its own bytes, not msgpack-c's 8 KiB growth step: an import
+ * keeps 100,000 record values in memory until its one write (it held 500 MB instead of 100). */
+static void test_fits(void **state)
+{
+	struct pk_mpw w;
+	uint8_t *out;
+	size_t len;
+
+	(void)state;
+	pk_mpw_init(&w);
+	pk_mpw_put_map(&w, 1);
+	pk_mpw_put_cstr(&w, "nama");
+	pk_mpw_put_cstr(&w, "Rapat koordinasi");
+	assert_int_equal(pk_mpw_finish(&w, &out, &len), 0);
+	assert_int_equal(len, 1 + 5 + 17);
+	assert_true(malloc_usable_size(out) < 256);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip),    cmocka_unit_test(test_exact_bytes),
 	    cmocka_unit_test(test_failed_write),  cmocka_unit_test(test_empty_and_destroy),
-	    cmocka_unit_test(test_sign_envelope),
+	    cmocka_unit_test(test_sign_envelope), cmocka_unit_test(test_fits),
 	};
 
 	if (pk_crypto_init() != 0)
