@@ -98,13 +98,19 @@ int pk_mpw_finish(struct pk_mpw *w, uint8_t **out, size_t *outlen)
 	alloc = w->sb.alloc;
 	*out = (uint8_t *)msgpack_sbuffer_release(&w->sb);
 	/* The sbuffer grows from 8 KiB: an import holds every record's value until its one write,
-	 * so hand over only the bytes (100,000 records: 8 KiB each would be 800 MB). Shrinking in
-	 * place costs glibc next to nothing; on failure the larger block serves as well. */
-	if (alloc - *outlen > 64) {
-		uint8_t *fit = realloc(*out, *outlen);
+	 * so a small encoding is copied into a block of its own size (100,000 records at 8 KiB
+	 * each would be 800 MB) and the sbuffer's freed for the next encoding to reuse. A large one
+	 * (a changeset, a message) is handed over as it is: it is short-lived, and shrinking it
+	 * would only make glibc map fresh pages for the next. On failure the larger block serves.
+	 */
+	if (*outlen < 65536 && alloc - *outlen > 64) {
+		uint8_t *fit = malloc(*outlen);
 
-		if (fit != NULL)
+		if (fit != NULL) {
+			memcpy(fit, *out, *outlen);
+			free(*out);
 			*out = fit;
+		}
 	}
 out:
 	pk_mpw_destroy(w);
