@@ -1,5 +1,6 @@
 /*
- * config.c: pokjad.conf (see config.h).
+ * config.c: pokjad.conf (see config.h): reading, checking and printing it by the one table of
+ * keys in config_keys.c.
  *
  * The file is INI as pokjad.8 (CONFIGURATION) describes it: [section] headers, "name = value"
  * lines, comments starting with ';' or '#' (at the start of a line, or after white space). The
@@ -19,139 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config_int.h"
 #include "log.h"
-#include "proto/compress.h"
 
 #define LINE_MAX_BYTES 512 /* a line with its NUL: "url = " and the longest URL fit */
-#define KIB 1024u
-#define MIB (1024u * 1024u)
-#define SEC 1000u
-#define MIN (60u * SEC)
-#define HOUR (60u * MIN)
-
-enum item_type {
-	T_URL,      /* char[CONFIG_URL_MAX]: "" or tcp://HOST:PORT (F_HTTP: http://HOST:PORT) */
-	T_KEY,      /* struct config_key: "" or 64 hex digits */
-	T_SIZE,     /* uint32_t bytes: 65536, 64K, 1M */
-	T_DURATION, /* uint32_t milliseconds: 25 (seconds), 1500ms, 25s, 2m, 1h */
-	T_COUNT,    /* uint32_t */
-	T_ENUM,     /* int: an index into names */
-	T_STR,      /* char[max]: any printable text, "" allowed unless F_IDENT */
-};
-
-#define F_ANY_HOST 1u /* a listening URL: the host may be empty or "*" (every interface) */
-#define F_IDENT 2u    /* a T_STR that is an SQL name: [a-z_][a-z0-9_]*, never empty */
-#define F_HTTP 4u     /* an http:// URL rather than tcp:// */
-
-/*
- * One key. Numbers (min, max, def) are in the stored unit: bytes, milliseconds, units, or the
- * index of an enum name. URL and key defaults are empty. needs names a key of the same section
- * that must be set whenever this one is; at_most one whose value this one must not exceed.
- */
-struct item {
-	const char *section, *name;
-	enum item_type type;
-	unsigned flags;
-	size_t off;
-	uint64_t min, max, def;
-	const char *const *names;
-	const char *str_def; /* T_STR's default (NULL: empty) */
-	const char *needs, *at_most;
-	/* A yes/no key of the section that must be yes for a URL whose host is not loopback. */
-	const char *loopback_unless;
-	const char *doc;
-};
-
-/* In LOG_* order (log.h); test_config checks that log_level_parse() agrees. */
-static const char *const level_names[] = {"error", "warn", "info", "debug", NULL};
-static const char *const yes_no[] = {"no", "yes", NULL};
-
-/* The common columns of a row: section, name, type, the config field, min, max, default. */
-#define ROW(sec, nm, ty, fld, lo, hi, dflt)                                                        \
-	.section = (sec), .name = (nm), .type = (ty), .off = offsetof(struct config, fld),         \
-	.min = (lo), .max = (hi), .def = (dflt)
-
-static const struct item items[] = {
-    {ROW("node", "listen", T_URL, listen, 0, 0, 0), .flags = F_ANY_HOST,
-     .doc = "Where children dial in, e.g. tcp://0.0.0.0:7450; empty: this node takes no children."},
-    {ROW("parent", "url", T_URL, parent_url, 0, 0, 0),
-     .doc = "The parent node to dial; empty: no parent (the national node)."},
-    {ROW("parent", "key", T_KEY, parent_key, 0, 0, 0), .needs = "url",
-     .doc = "The parent's public key; empty: take it from this node's certificate chain."},
-    {ROW("sync", "batch_bytes", T_SIZE, batch_bytes, 64 * KIB, 4 * MIB, 1 * MIB),
-     .doc = "Most bytes of changesets in one push or pull message."},
-    {ROW("sync", "batch_changesets", T_COUNT, batch_changesets, 1, 1024, 512),
-     .doc = "Most changesets in one push message."},
-    {ROW("sync", "poll_wait", T_DURATION, poll_wait_ms, 1 * SEC, 30 * SEC, 25 * SEC),
-     .doc = "How long the parent holds a pull that finds nothing new (long poll)."},
-    {ROW("sync", "retry_min", T_DURATION, retry_min_ms, 100, 60 * SEC, 1 * SEC),
-     .at_most = "retry_max",
-     .doc = "First wait before dialling the parent again; it doubles up to retry_max."},
-    {ROW("sync", "retry_max", T_DURATION, retry_max_ms, 1 * SEC, 1 * HOUR, 60 * SEC),
-     .doc = "Longest wait between two attempts to reach the parent."},
-    {ROW("sync", "verify_threads", T_COUNT, verify_threads, 1, 16, 2),
-     .doc = "Threads that verify the signatures of incoming changesets."},
-    {ROW("sync", "compression_level", T_COUNT, compression_level, 0, PK_ZSTD_LEVEL_MAX, 3),
-     .doc = "zstd level for what crosses a link, when both ends agree: 0 off, up to 19 for "
-            "very thin links."},
-    {ROW("limits", "max_clock_skew", T_DURATION, max_clock_skew_ms, 10 * SEC, 24 * HOUR, 10 * MIN),
-     .doc = "Beyond this a changeset stamped ahead is held, and a clock off from its peers' "
-            "refuses writes."},
-    {ROW("limits", "max_clock_hold", T_DURATION, max_clock_hold_ms, 1 * HOUR, 720 * HOUR,
-         168 * HOUR),
-     .doc = "How far ahead a changeset may be stamped and still be held for its time."},
-    {ROW("limits", "max_children", T_COUNT, max_children, 1, 1000, 100),
-     .doc = "Most child nodes served at once."},
-    {ROW("limits", "port_unauth_max", T_COUNT, port_unauth_max, 1, 4096, 64),
-     .doc = "Most connections to the listen port without a session; the oldest is closed to "
-            "make room."},
-    {ROW("limits", "port_unauth_per_address", T_COUNT, port_per_address, 1, 4096, 8),
-     .at_most = "port_unauth_max",
-     .doc = "Most connections without a session from one source address; the oldest is "
-            "closed to make room."},
-    {ROW("limits", "port_handshake_timeout", T_DURATION, port_handshake_ms, 1 * SEC, 5 * MIN,
-         10 * SEC),
-     .doc = "How long a connection to the listen port may take to open a session."},
-    {ROW("limits", "port_idle_timeout", T_DURATION, port_idle_ms, 1 * SEC, 5 * MIN, 5 * SEC),
-     .at_most = "port_handshake_timeout",
-     .doc = "How long a connection without a session may stay silent."},
-    {ROW("log", "level", T_ENUM, log_level, 0, 0, LOG_INFO), .names = level_names,
-     .doc = "Most verbose messages logged; pokjad --log-level overrides it."},
-    {ROW("health", "interval", T_DURATION, health_interval_ms, 1 * SEC, 24 * HOUR, 10 * MIN),
-     .at_most = "stale_after",
-     .doc = "How often pokjad rewrites its health record (kesehatan_node) when nothing changed."},
-    {ROW("health", "stale_after", T_DURATION, health_stale_ms, 2 * SEC, 720 * HOUR, 30 * MIN),
-     .doc = "status --tree flags a node not heard of for longer than this."},
-    {ROW("health", "heartbeat", T_DURATION, heartbeat_ms, 1 * SEC, 10 * MIN, 10 * SEC),
-     .doc = "A peer silent for poll_wait plus this shows as not connected (closed: at once)."},
-    {ROW("metrics", "listen", T_URL, metrics, 0, 0, 0), .flags = F_HTTP,
-     .loopback_unless = "allow_remote",
-     .doc = "Where GET /metrics serves the Prometheus text format; empty: no metrics."},
-    {ROW("metrics", "allow_remote", T_ENUM, metrics_remote, 0, 0, 0), .names = yes_no,
-     .doc = "yes: [metrics] listen may name a host that is not loopback (127.0.0.1, ::1)."},
-    {ROW("postgres", "conninfo", T_STR, pg_conninfo, 0, CONFIG_STR_MAX, 0),
-     .doc = "libpq connection string of the PostgreSQL database to copy records to; empty: "
-            "none."},
-    {ROW("postgres", "schema", T_STR, pg_schema, 0, CONFIG_IDENT_MAX, 0), .flags = F_IDENT,
-     .str_def = "pokja", .doc = "The PostgreSQL schema that holds the tables, one per collection."},
-    {ROW("postgres", "retry_max", T_DURATION, pg_retry_max_ms, 1 * SEC, 1 * HOUR, 60 * SEC),
-     .doc = "Longest wait between two attempts to reach PostgreSQL; the first is 1 s, "
-            "doubling."},
-};
-
-#define NITEMS (sizeof(items) / sizeof(items[0]))
-
-/* A number suffix and what it multiplies by; "" is a bare number. */
-struct unit {
-	const char *suffix;
-	uint64_t mult;
-};
-
-static const struct unit size_units[] = {{"", 1},    {"K", KIB}, {"k", KIB},
-                                         {"M", MIB}, {"m", MIB}, {NULL, 0}};
-static const struct unit duration_units[] = {{"", SEC},  {"ms", 1},   {"s", SEC},
-                                             {"m", MIN}, {"h", HOUR}, {NULL, 0}};
-static const struct unit count_units[] = {{"", 1}, {NULL, 0}};
 
 /* The state of one read; cfg collects the values and is copied out only when all is well. */
 struct parse {
@@ -165,9 +37,10 @@ struct parse {
 	const char *section; /* the table's name of the current section; NULL before the first */
 	bool skip;           /* inside a bad or unknown section: its keys were reported with it */
 	unsigned section_line;
-	unsigned set_line[NITEMS];    /* the line that set each key, 0 when none did */
-	unsigned set_section[NITEMS]; /* the line of the section header it was set under */
-	bool bad[NITEMS];             /* set to a bad value: the rules between keys skip it */
+	unsigned set_line[CONFIG_ITEMS_MAX]; /* the line that set each key, 0 when none did */
+	unsigned
+	    set_section[CONFIG_ITEMS_MAX]; /* the line of the section header it was set under */
+	bool bad[CONFIG_ITEMS_MAX];        /* set to a bad value: the rules between keys skip it */
 	int read_errno;
 };
 
@@ -444,9 +317,9 @@ static int set_str(struct parse *p, const struct item *it, const char *value, si
 /* Stores value into p->cfg. Returns 0, or -1 after reporting what is wrong with it. */
 static int set_value(struct parse *p, const struct item *it, const char *value)
 {
-	const struct unit *units = it->type == T_SIZE       ? size_units
-	                           : it->type == T_DURATION ? duration_units
-	                                                    : count_units;
+	const struct unit *units = it->type == T_SIZE       ? config_size_units
+	                           : it->type == T_DURATION ? config_duration_units
+	                                                    : config_count_units;
 	const char *what = it->type == T_SIZE ? "a size (bytes, or a number with K or M)"
 	                   : it->type == T_DURATION
 	                       ? "a duration (seconds, or a number with ms, s, m or h)"
@@ -520,18 +393,20 @@ static int set_value(struct parse *p, const struct item *it, const char *value)
 
 static const struct item *find_item(const char *section, const char *name)
 {
-	for (size_t i = 0; i < NITEMS; i++)
-		if (strcmp(items[i].section, section) == 0 && strcmp(items[i].name, name) == 0)
-			return &items[i];
+	for (size_t i = 0; i < config_nitems; i++)
+		if (strcmp(config_items[i].section, section) == 0 &&
+		    strcmp(config_items[i].name, name) == 0)
+			return &config_items[i];
 	return NULL;
 }
 
 /* The table's spelling of a section name, or NULL when there is no such section. */
 static const char *find_section(const char *name, size_t len)
 {
-	for (size_t i = 0; i < NITEMS; i++)
-		if (strlen(items[i].section) == len && memcmp(items[i].section, name, len) == 0)
-			return items[i].section;
+	for (size_t i = 0; i < config_nitems; i++)
+		if (strlen(config_items[i].section) == len &&
+		    memcmp(config_items[i].section, name, len) == 0)
+			return config_items[i].section;
 	return NULL;
 }
 
@@ -542,10 +417,10 @@ static void list_names(char *buf, size_t n, const char *section)
 	size_t k;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < NITEMS; i++) {
-		if (section != NULL && strcmp(items[i].section, section) != 0)
+	for (size_t i = 0; i < config_nitems; i++) {
+		if (section != NULL && strcmp(config_items[i].section, section) != 0)
 			continue;
-		s = section != NULL ? items[i].name : items[i].section;
+		s = section != NULL ? config_items[i].name : config_items[i].section;
 		if (prev != NULL && strcmp(prev, s) == 0)
 			continue;
 		k = strlen(buf);
@@ -663,7 +538,7 @@ static int on_pair(struct parse *p, const char *name, const char *value)
 		         known);
 		return 1;
 	}
-	i = (size_t)(it - items);
+	i = (size_t)(it - config_items);
 	if (p->set_line[i] != 0) {
 		diag_add(p, p->lineno, "duplicate key '%s' in [%s] (first set on line %u)",
 		         it->name, it->section, p->set_line[i]);
@@ -701,13 +576,13 @@ static void check_relations(struct parse *p)
 	size_t i, j;
 	unsigned line;
 
-	for (i = 0; i < NITEMS; i++) {
-		it = &items[i];
+	for (i = 0; i < config_nitems; i++) {
+		it = &config_items[i];
 		if (p->bad[i])
 			continue;
 		if (it->needs != NULL && !is_empty(it, &p->cfg)) {
 			other = find_item(it->section, it->needs);
-			j = (size_t)(other - items);
+			j = (size_t)(other - config_items);
 			if (!p->bad[j] && is_empty(other, &p->cfg)) {
 				line = p->set_line[j] != 0 ? p->set_line[j] : p->set_section[i];
 				diag_add(p, line,
@@ -717,7 +592,7 @@ static void check_relations(struct parse *p)
 		}
 		if (it->at_most != NULL) {
 			other = find_item(it->section, it->at_most);
-			j = (size_t)(other - items);
+			j = (size_t)(other - config_items);
 			if (!p->bad[j] && *(const uint32_t *)cfield(it, &p->cfg) >
 			                      *(const uint32_t *)cfield(other, &p->cfg)) {
 				fmt_value(a, sizeof(a), it, &p->cfg);
@@ -731,7 +606,7 @@ static void check_relations(struct parse *p)
 		if (it->loopback_unless != NULL && !is_empty(it, &p->cfg) &&
 		    !url_loopback(cfield(it, &p->cfg))) {
 			other = find_item(it->section, it->loopback_unless);
-			j = (size_t)(other - items);
+			j = (size_t)(other - config_items);
 			if (!p->bad[j] && *(const int *)cfield(other, &p->cfg) == 0)
 				diag_add(
 				    p, p->set_line[i],
@@ -748,22 +623,22 @@ void config_defaults(struct config *cfg)
 	int e;
 
 	memset(cfg, 0, sizeof(*cfg));
-	for (size_t i = 0; i < NITEMS; i++) {
-		switch (items[i].type) {
+	for (size_t i = 0; i < config_nitems; i++) {
+		switch (config_items[i].type) {
 		case T_URL:
 		case T_KEY:
 			break; /* empty, from the memset */
 		case T_STR:
-			if (items[i].str_def != NULL)
-				snprintf(field(&items[i], cfg), items[i].max, "%s",
-				         items[i].str_def);
+			if (config_items[i].str_def != NULL)
+				snprintf(field(&config_items[i], cfg), config_items[i].max, "%s",
+				         config_items[i].str_def);
 			break;
 		case T_ENUM:
-			e = (int)items[i].def;
-			memcpy(field(&items[i], cfg), &e, sizeof(e));
+			e = (int)config_items[i].def;
+			memcpy(field(&config_items[i], cfg), &e, sizeof(e));
 			break;
 		default:
-			*(uint32_t *)field(&items[i], cfg) = (uint32_t)items[i].def;
+			*(uint32_t *)field(&config_items[i], cfg) = (uint32_t)config_items[i].def;
 			break;
 		}
 	}
@@ -916,8 +791,8 @@ int config_print(FILE *f, const struct config *cfg)
 	      "# Durations: seconds, or a number with ms, s, m or h (1500ms, 90s, 2m, 1h).\n"
 	      "# Sizes: bytes, or a number with K or M (64K, 1M).\n",
 	      f);
-	for (size_t i = 0; i < NITEMS; i++) {
-		it = &items[i];
+	for (size_t i = 0; i < config_nitems; i++) {
+		it = &config_items[i];
 		if (section == NULL || strcmp(section, it->section) != 0)
 			fprintf(f, "\n[%s]\n", it->section);
 		else

@@ -1,5 +1,5 @@
 /*
- * config.h: pokjad's settings, read from DIR/pokjad.conf (INI). One table of keys in config.c
+ * config.h: pokjad's settings, read from DIR/pokjad.conf (INI). One table of keys in config_keys.c
  * drives parsing, defaults, range checks and printing, so --print-config, the example file in
  * deploy/ and the parser cannot drift apart.
  *

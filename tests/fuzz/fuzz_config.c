@@ -1,7 +1,7 @@
 /*
  * fuzz_config.c: libFuzzer target for pokjad.conf parsing (daemon/config.h).
  *
- * fuzz-links: daemon/config.c daemon/log.c
+ * fuzz-links: daemon/config.c daemon/config_keys.c daemon/log.c
  *
  * Feeds arbitrary bytes to config_read as a file. The promises checked: a failed read leaves
  * the settings untouched and reports at least one error, each a NUL-terminated "FILE:..." line;
