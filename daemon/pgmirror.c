@@ -454,8 +454,8 @@ struct pass {
 	struct pgmirror *m;
 	struct store_mirror_pos *pos; /* positions held, in origin order */
 	size_t npos, cappos;
-	struct store_mirror_pos *todo; /* new positions this pass reaches */
-	size_t ntodo, captodo;
+	struct store_mirror_pos *reach; /* new positions this pass reaches */
+	size_t nreach, capreach;
 	struct touched *keys;
 	size_t nkeys, capkeys;
 	size_t changesets;
@@ -573,11 +573,11 @@ static int head_visit(const uint8_t origin[PK_PUB_BYTES], const struct store_hea
 		return 1;
 	}
 	if (w.last > at) {
-		if ((ps->err = grow((void **)&ps->todo, &ps->captodo, ps->ntodo + 1,
-		                    sizeof(*ps->todo))) != 0)
+		if ((ps->err = grow((void **)&ps->reach, &ps->capreach, ps->nreach + 1,
+		                    sizeof(*ps->reach))) != 0)
 			return 1;
-		memcpy(ps->todo[ps->ntodo].origin, origin, PK_PUB_BYTES);
-		ps->todo[ps->ntodo++].seq = w.last;
+		memcpy(ps->reach[ps->nreach].origin, origin, PK_PUB_BYTES);
+		ps->reach[ps->nreach++].seq = w.last;
 	}
 	if (w.last < h->seq)
 		ps->behind = true;
@@ -652,7 +652,7 @@ static int pass(struct pgmirror *m, char *err, size_t n)
 		rc = -2;
 		goto out;
 	}
-	if (ps.ntodo == 0)
+	if (ps.nreach == 0)
 		goto out;
 	qsort(ps.keys, ps.nkeys, sizeof(*ps.keys), touched_cmp);
 	if (exec_ok(m, "BEGIN", err, n) != 0) {
@@ -684,7 +684,7 @@ static int pass(struct pgmirror *m, char *err, size_t n)
 	m->st.updated = now_s();
 	if (!ps.behind)
 		m->st.caught_up = m->st.updated;
-	save_state(m, ps.todo, ps.ntodo, &e);
+	save_state(m, ps.reach, ps.nreach, &e);
 	if (e != 0) {
 		snprintf(err, n, "recording the position in the store: %s", pk_strerror(e));
 		rc = -2;
@@ -697,7 +697,7 @@ out:
 	if (rc == -1)
 		disconnect(m);
 	free(ps.pos);
-	free(ps.todo);
+	free(ps.reach);
 	free(ps.keys);
 	return rc;
 }

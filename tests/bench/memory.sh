@@ -13,6 +13,7 @@
 # any exit. Run from the repository root (BUILD names the build folder, default "build").
 # Takes about 10 s; exits 1 when a step fails.
 set -u
+. tests/bench/lib/procs.sh
 BUILD=${BUILD:-build}
 P=$BUILD/pokjactl
 PD=$BUILD/pokjad
@@ -22,19 +23,7 @@ P0=$((20000 + ($$ % 20000) * 2))
 P1=$((P0 + 1))
 
 cleanup() {
-	for pid in $PIDS; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in $PIDS; do
-		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	PIDS=""
+	stop_pids
 	rm -rf "$W"
 }
 trap cleanup EXIT

@@ -41,6 +41,7 @@
 # and the folder removed on any exit (kept with THINLINK_KEEP=1, to read the logs). Exits 1
 # when a step fails (not when the figures miss the bars: they are measurements).
 set -u
+. tests/bench/lib/procs.sh
 BUILD=${BUILD:-build}
 P=$BUILD/pokjactl
 PD=$BUILD/pokjad
@@ -59,23 +60,8 @@ PIDS=""
 W=$TOP
 BASEPORT=$((20000 + ($$ % 4000) * 9))
 
-stop_all() {
-	for pid in $PIDS; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in $PIDS; do
-		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	PIDS=""
-}
 cleanup() {
-	stop_all
+	stop_pids
 	if [ -n "${THINLINK_KEEP:-}" ]; then
 		echo "thinlink: logs kept in $TOP" >&2
 	else
@@ -250,7 +236,7 @@ for sc in $SCENARIOS; do
 		i=$((i + 1))
 	done
 	[ -s "$W/link.json" ] || fail "linksim wrote no stats"
-	stop_all
+	stop_pids
 
 	python3 - "$W/link.json" "$sc" "$N_KEG" "$at" "$t0" "${done_ms:-}" "$GZ" "$RATE" \
 		"$ar_at" "$ar_got" <<'EOF' || fail "cannot summarise"

@@ -239,6 +239,9 @@ join() {
 	fi
 	# Redial a restarted parent within 2 s (the default back-off doubles up to a minute, with
 	# nng's random spread), so that a slow catch-up below means more than a long back-off.
-	printf '\n[sync]\nretry_max = 2s\n' >>"$T/$1/pokjad.conf"
+	# A test may set JOIN_RETRY_MAX, and JOIN_CONF: more of pokjad.conf (whole sections) for
+	# every node joined, written before its pokjad starts.
+	printf '\n[sync]\nretry_max = %s\n%s' "${JOIN_RETRY_MAX:-2s}" "${JOIN_CONF:-}" \
+		>>"$T/$1/pokjad.conf"
 	start "$1"
 }

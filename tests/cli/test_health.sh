@@ -17,36 +17,22 @@ stale_after = 6s
 heartbeat = 3s
 '
 
-# hjoin CHILD PARENT REGION [PORT]: net.sh's join, with the short [health] settings written
-# before pokjad starts.
-hjoin() {
-	_tok=$("$P" --dir "$T/$2" invite --region "$3" 2>"$T/.inv.err")
-	if [ -z "$_tok" ]; then
-		fail "invite for $3 at $2" "$(cat "$T/.inv.err")"
-		return
-	fi
-	if [ -n "${4:-}" ]; then
-		ok "$1 ($3) joins $2 online" "$P" init --dir "$T/$1" --join "$_tok" \
-			--listen "tcp://127.0.0.1:$4"
-	else
-		ok "$1 ($3) joins $2 online" "$P" init --dir "$T/$1" --join "$_tok"
-	fi
-	printf '\n[sync]\nretry_max = 1s\n%s' "$HEALTH" >>"$T/$1/pokjad.conf"
-	start "$1"
-}
+# net.sh's join writes these short [health] settings into every child's pokjad.conf.
+JOIN_CONF=$HEALTH
+JOIN_RETRY_MAX=1s
 
 ok "init the national node (listens on $BASE)" \
 	"$P" init --dir "$T/nas" --listen "tcp://127.0.0.1:$BASE"
 printf '%s' "$HEALTH" >>"$T/nas/pokjad.conf"
 start nas
-hjoin p32 nas 32 $((BASE + 1))
-hjoin p33 nas 33 $((BASE + 2))
-hjoin k3271 p32 32.71
-hjoin k3273 p32 32.73
-hjoin k3275 p32 32.75
-hjoin k3301 p33 33.01
-hjoin k3302 p33 33.02
-hjoin k3374 p33 33.74
+join p32 nas 32 $((BASE + 1))
+join p33 nas 33 $((BASE + 2))
+join k3271 p32 32.71
+join k3273 p32 32.73
+join k3275 p32 32.75
+join k3301 p33 33.01
+join k3302 p33 33.02
+join k3374 p33 33.74
 
 # ---- the tree at the national node ---------------------------------------------------------
 

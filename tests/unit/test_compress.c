@@ -257,38 +257,6 @@ static void test_negotiation_matrix(void **state)
 	pk_session_wipe(&p);
 }
 
-/* Signs body as [body, sig] with key k; malloc'd. */
-static uint8_t *envelope(msgpack_sbuffer *body, const struct tu_key *k, size_t *len)
-{
-	msgpack_sbuffer env;
-	msgpack_packer pk;
-	uint8_t sig[PK_SIG_BYTES];
-
-	pk_sign(sig, (const uint8_t *)body->data, body->size, k->sec);
-	msgpack_sbuffer_init(&env);
-	msgpack_packer_init(&pk, &env, msgpack_sbuffer_write);
-	msgpack_pack_array(&pk, 2);
-	msgpack_pack_bin(&pk, body->size);
-	msgpack_pack_bin_body(&pk, body->data, body->size);
-	msgpack_pack_bin(&pk, PK_SIG_BYTES);
-	msgpack_pack_bin_body(&pk, sig, PK_SIG_BYTES);
-	msgpack_sbuffer_destroy(body);
-	*len = env.size;
-	return (uint8_t *)msgpack_sbuffer_release(&env);
-}
-
-static void pack_bin(msgpack_packer *pk, const uint8_t *b, size_t n)
-{
-	msgpack_pack_bin(pk, n);
-	msgpack_pack_bin_body(pk, b, n);
-}
-
-static void pack_tag(msgpack_packer *pk, const char *s)
-{
-	msgpack_pack_str(pk, strlen(s));
-	msgpack_pack_str_body(pk, s, strlen(s));
-}
-
 /* A welcome as a parent of the previous version makes it (6 elements, no features), or with a
  * 7th element `features` when fields is 7. eph is the parent's ephemeral public key. */
 static uint8_t *old_welcome(const uint8_t hello_hash[PK_HASH_BYTES], const uint8_t *eph, int fields,
@@ -302,15 +270,15 @@ static uint8_t *old_welcome(const uint8_t hello_hash[PK_HASH_BYTES], const uint8
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_array(&pk, (size_t)fields);
-	pack_tag(&pk, PK_WELCOME_TAG);
-	pack_bin(&pk, parent.pub, PK_PUB_BYTES);
-	pack_bin(&pk, hello_hash, PK_HASH_BYTES);
-	pack_bin(&pk, eph, PK_EPH_BYTES);
-	pack_bin(&pk, id, PK_SESSION_ID_BYTES);
+	tu_pack_str(&pk, PK_WELCOME_TAG);
+	tu_pack_bin(&pk, parent.pub, PK_PUB_BYTES);
+	tu_pack_bin(&pk, hello_hash, PK_HASH_BYTES);
+	tu_pack_bin(&pk, eph, PK_EPH_BYTES);
+	tu_pack_bin(&pk, id, PK_SESSION_ID_BYTES);
 	msgpack_pack_uint64(&pk, NOW);
 	if (fields == 7)
 		msgpack_pack_uint64(&pk, features);
-	return envelope(&sb, &parent, len);
+	return tu_envelope(&sb, &parent, len);
 }
 
 /* A hello as a child of the previous version makes it: 6 elements, no features. */
@@ -322,13 +290,13 @@ static uint8_t *old_hello(const uint8_t *eph, size_t *len)
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_array(&pk, 6);
-	pack_tag(&pk, PK_HELLO_TAG);
-	pack_bin(&pk, child.pub, PK_PUB_BYTES);
-	pack_bin(&pk, parent.pub, PK_PUB_BYTES);
-	pack_bin(&pk, eph, PK_EPH_BYTES);
+	tu_pack_str(&pk, PK_HELLO_TAG);
+	tu_pack_bin(&pk, child.pub, PK_PUB_BYTES);
+	tu_pack_bin(&pk, parent.pub, PK_PUB_BYTES);
+	tu_pack_bin(&pk, eph, PK_EPH_BYTES);
 	msgpack_pack_uint64(&pk, NOW);
 	msgpack_pack_nil(&pk);
-	return envelope(&sb, &child, len);
+	return tu_envelope(&sb, &child, len);
 }
 
 static void test_old_parent(void **state)

@@ -58,38 +58,6 @@ static void pair_free(struct pair *x)
 	pk_session_wipe(&x->p);
 }
 
-/* Signs a body built by the test and wraps it as [body, sig]; malloc'd. */
-static uint8_t *envelope(msgpack_sbuffer *body, const struct tu_key *signer, size_t *len)
-{
-	msgpack_sbuffer env;
-	msgpack_packer pk;
-	uint8_t sig[PK_SIG_BYTES];
-
-	pk_sign(sig, (const uint8_t *)body->data, body->size, signer->sec);
-	msgpack_sbuffer_init(&env);
-	msgpack_packer_init(&pk, &env, msgpack_sbuffer_write);
-	msgpack_pack_array(&pk, 2);
-	msgpack_pack_bin(&pk, body->size);
-	msgpack_pack_bin_body(&pk, body->data, body->size);
-	msgpack_pack_bin(&pk, PK_SIG_BYTES);
-	msgpack_pack_bin_body(&pk, sig, PK_SIG_BYTES);
-	msgpack_sbuffer_destroy(body);
-	*len = env.size;
-	return (uint8_t *)msgpack_sbuffer_release(&env);
-}
-
-static void pack_bin(msgpack_packer *pk, const uint8_t *b, size_t n)
-{
-	msgpack_pack_bin(pk, n);
-	msgpack_pack_bin_body(pk, b, n);
-}
-
-static void pack_str(msgpack_packer *pk, const char *s)
-{
-	msgpack_pack_str(pk, strlen(s));
-	msgpack_pack_str_body(pk, s, strlen(s));
-}
-
 static uint8_t *forge_welcome(const struct tu_key *signer, const uint8_t from[PK_PUB_BYTES],
                               const uint8_t hello_hash[PK_HASH_BYTES], size_t *len)
 {
@@ -102,12 +70,12 @@ static uint8_t *forge_welcome(const struct tu_key *signer, const uint8_t from[PK
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_array(&pk, 5);
-	pack_str(&pk, PK_WELCOME_TAG);
-	pack_bin(&pk, from, PK_PUB_BYTES);
-	pack_bin(&pk, hello_hash, PK_HASH_BYTES);
-	pack_bin(&pk, eph, PK_EPH_BYTES);
-	pack_bin(&pk, id, PK_SESSION_ID_BYTES);
-	return envelope(&sb, signer, len);
+	tu_pack_str(&pk, PK_WELCOME_TAG);
+	tu_pack_bin(&pk, from, PK_PUB_BYTES);
+	tu_pack_bin(&pk, hello_hash, PK_HASH_BYTES);
+	tu_pack_bin(&pk, eph, PK_EPH_BYTES);
+	tu_pack_bin(&pk, id, PK_SESSION_ID_BYTES);
+	return tu_envelope(&sb, signer, len);
 }
 
 static void test_handshake_round_trip(void **state)
@@ -255,13 +223,13 @@ static void test_hello_forged_signature(void **state)
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_array(&pk, 6);
-	pack_str(&pk, PK_HELLO_TAG);
-	pack_bin(&pk, child.pub, PK_PUB_BYTES);
-	pack_bin(&pk, parent.pub, PK_PUB_BYTES);
-	pack_bin(&pk, eph, PK_EPH_BYTES);
+	tu_pack_str(&pk, PK_HELLO_TAG);
+	tu_pack_bin(&pk, child.pub, PK_PUB_BYTES);
+	tu_pack_bin(&pk, parent.pub, PK_PUB_BYTES);
+	tu_pack_bin(&pk, eph, PK_EPH_BYTES);
 	msgpack_pack_uint64(&pk, NOW);
 	msgpack_pack_nil(&pk);
-	hello = envelope(&sb, &other, &len); /* names the child, signed by another key */
+	hello = tu_envelope(&sb, &other, &len); /* names the child, signed by another key */
 	assert_int_equal(pk_hello_read(hello, len, parent.pub, NOW, &h, NULL), PK_ESIG);
 	free(hello);
 }
@@ -837,9 +805,9 @@ static uint8_t *pack_errmsg(const char *tag, const char *code, const char *text,
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_array(&pk, 3 + (extra ? 1 : 0));
-	pack_str(&pk, tag);
-	pack_str(&pk, code);
-	pack_str(&pk, text);
+	tu_pack_str(&pk, tag);
+	tu_pack_str(&pk, code);
+	tu_pack_str(&pk, text);
 	if (extra)
 		msgpack_pack_nil(&pk);
 	*len = sb.size;
@@ -944,16 +912,16 @@ static void test_msg_kind(void **state)
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_array(&pk, 2);
-	pack_str(&pk, "pokja-cert-1");
-	pack_bin(&pk, zero, sizeof(zero));
-	msg = envelope(&sb, &other, &len);
+	tu_pack_str(&pk, "pokja-cert-1");
+	tu_pack_bin(&pk, zero, sizeof(zero));
+	msg = tu_envelope(&sb, &other, &len);
 	assert_int_equal(pk_msg_kind(msg, len), PK_MSG_UNKNOWN);
 	free(msg);
 	/* The kind looks at the tag only; the reader refuses the rest. */
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_array(&pk, 1);
-	pack_str(&pk, PK_SEALED_TAG);
+	tu_pack_str(&pk, PK_SEALED_TAG);
 	assert_int_equal(pk_msg_kind((const uint8_t *)sb.data, sb.size), PK_MSG_SEALED);
 	msgpack_sbuffer_destroy(&sb);
 }

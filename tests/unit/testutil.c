@@ -393,3 +393,32 @@ void tu_check_blobs(const struct pk_sync_list *l, const uint8_t *buf, size_t len
 	assert_int_equal(k, n);
 	assert_int_equal(it.err, 0);
 }
+
+uint8_t *tu_envelope(msgpack_sbuffer *body, const struct tu_key *k, size_t *len)
+{
+	msgpack_sbuffer env;
+	msgpack_packer pk;
+	uint8_t sig[PK_SIG_BYTES];
+
+	pk_sign(sig, (const uint8_t *)body->data, body->size, k->sec);
+	msgpack_sbuffer_init(&env);
+	msgpack_packer_init(&pk, &env, msgpack_sbuffer_write);
+	msgpack_pack_array(&pk, 2);
+	tu_pack_bin(&pk, (const uint8_t *)body->data, body->size);
+	tu_pack_bin(&pk, sig, PK_SIG_BYTES);
+	msgpack_sbuffer_destroy(body);
+	*len = env.size;
+	return (uint8_t *)msgpack_sbuffer_release(&env);
+}
+
+void tu_pack_bin(msgpack_packer *pk, const uint8_t *b, size_t n)
+{
+	msgpack_pack_bin(pk, n);
+	msgpack_pack_bin_body(pk, b, n);
+}
+
+void tu_pack_str(msgpack_packer *pk, const char *s)
+{
+	msgpack_pack_str(pk, strlen(s));
+	msgpack_pack_str_body(pk, s, strlen(s));
+}

@@ -128,4 +128,16 @@ void tu_check_heads(const struct pk_sync_list *l, const struct pk_head *want, si
 void tu_check_blobs(const struct pk_sync_list *l, const uint8_t *buf, size_t len,
                     const struct pk_blob *want, size_t n);
 
+/* For tests that build messages by hand with msgpack-c (forged or old-format handshakes). */
+struct msgpack_sbuffer;
+struct msgpack_packer;
+
+/* Signs the body the test built with k and wraps it as [body: bin, sig: bin(64)]; destroys
+ * body; returns the malloc'd message and its length in *len. */
+uint8_t *tu_envelope(struct msgpack_sbuffer *body, const struct tu_key *k, size_t *len);
+
+/* A bin of n bytes; a str of strlen(s) bytes. */
+void tu_pack_bin(struct msgpack_packer *pk, const uint8_t *b, size_t n);
+void tu_pack_str(struct msgpack_packer *pk, const char *s);
+
 #endif
