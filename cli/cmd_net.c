@@ -258,7 +258,46 @@ struct status_ctx {
 	bool json;
 	json_t *parent, *children, *refused, *forked;
 	int nchildren;
+	uint64_t behind; /* bytes not yet acknowledged by the parent */
 };
+
+/* The link to the parent as pokjad measured it (SPEC section 16, "Units"), and how long the
+ * bytes behind take at that rate: the plaintext bytes over the compression ratio over the
+ * throughput up. 0 (unknown) when the throughput up was not measured. */
+static uint64_t catch_up_s(const struct store_peer *p, uint64_t behind)
+{
+	double wire;
+
+	if (!p->link_known || p->up_bps == 0)
+		return 0;
+	wire = (double)behind * 1000.0 / (double)(p->ratio_milli >= 1000 ? p->ratio_milli : 1000);
+	return (uint64_t)(wire / (double)p->up_bps) + (behind > 0 ? 1 : 0);
+}
+
+static json_t *link_json(const struct store_peer *p, uint64_t behind)
+{
+	if (!p->link_known)
+		return json_null();
+	return json_pack(
+	    "{s:I, s:o, s:o, s:f, s:I, s:o}", "rtt_ms", (json_int_t)p->rtt_ms, "up_bytes_per_s",
+	    p->up_bps ? json_integer((json_int_t)p->up_bps) : json_null(), "down_bytes_per_s",
+	    p->down_bps ? json_integer((json_int_t)p->down_bps) : json_null(), "compression_ratio",
+	    (double)p->ratio_milli / 1000.0, "bytes_behind", (json_int_t)behind, "catch_up_s",
+	    p->up_bps ? json_integer((json_int_t)catch_up_s(p, behind)) : json_null());
+}
+
+/* "6.2 kB/s": a rate in bytes a second, for people. */
+static void rate_text(char *out, size_t cap, uint64_t bps)
+{
+	if (bps == 0)
+		snprintf(out, cap, "not measured");
+	else if (bps < 10000)
+		snprintf(out, cap, "%.1f kB/s", (double)bps / 1000.0);
+	else if (bps < 10000000)
+		snprintf(out, cap, "%llu kB/s", (unsigned long long)(bps / 1000));
+	else
+		snprintf(out, cap, "%llu MB/s", (unsigned long long)(bps / 1000000));
+}
 
 /* A peer's name and region, from its certificate (the national node has none). */
 static void peer_label(struct store *s, const uint8_t *key, char *name, size_t nn, char *region,
@@ -313,10 +352,12 @@ static int status_peer(const struct store_peer *p, void *arg)
 		              (json_int_t)p->lag_up, "lag_down", (json_int_t)p->lag_down, "refused",
 		              (json_int_t)p->refused, "held", (json_int_t)p->held, "clock_skew",
 		              p->skew_known ? json_integer(p->skew) : json_null());
-		if (parent)
+		if (parent) {
+			json_object_set_new(j, "link", link_json(p, x->behind));
 			x->parent = j;
-		else
+		} else {
 			json_array_append_new(x->children, j);
+		}
 		return 0;
 	}
 	if (!parent && x->nchildren++ == 0)
@@ -329,6 +370,21 @@ static int status_peer(const struct store_peer *p, void *arg)
 	       (unsigned long long)(p->last_contact ? now - p->last_contact : 0),
 	       (unsigned long long)p->lag_up, (unsigned long long)p->lag_down,
 	       (unsigned long long)p->refused, (unsigned long long)p->held, clock);
+	if (parent && p->link_known) {
+		char up[32], down[32];
+
+		rate_text(up, sizeof(up), p->up_bps);
+		rate_text(down, sizeof(down), p->down_bps);
+		printf(
+		    "link:      %s up, %s down, round trip %llu ms, compression %.1fx; %llu bytes "
+		    "behind",
+		    up, down, (unsigned long long)p->rtt_ms, (double)p->ratio_milli / 1000.0,
+		    (unsigned long long)x->behind);
+		if (p->up_bps != 0 && x->behind > 0)
+			printf(", about %llu s to catch up",
+			       (unsigned long long)catch_up_s(p, x->behind));
+		printf("\n");
+	}
 	return 0;
 }
 
@@ -509,6 +565,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	memset(&x, 0, sizeof(x));
 	x.s = s;
 	x.json = c->json;
+	x.behind = run.unacked_bytes;
 	if (x.json) {
 		x.children = json_array();
 		x.refused = json_object();

@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "proto/crypto.h"
+#include "proto/mpwrite.h"
 
 /* store_sender's question, asked of outbox.h's rule. */
 static bool sender_wants(const void *arg, const uint8_t origin[PK_PUB_BYTES],
@@ -232,5 +233,30 @@ int ingest_batch(struct store *s, const struct ingest_from *from, const struct p
 out:
 	if (err != 0)
 		store_failed(s, from, err);
+	return err;
+}
+
+int ingest_one(struct store *s, const struct ingest_from *from, const uint8_t *blob, size_t len,
+               struct ingest_result *r)
+{
+	struct pk_sync_list one;
+	struct pk_mpw w;
+	uint8_t *buf = NULL;
+	size_t blen;
+	int err;
+
+	/* A list of one element, as pk_sync_decode would give it: the bytes after the header. */
+	pk_mpw_init(&w);
+	pk_mpw_put_array(&w, 1);
+	pk_mpw_put_bin(&w, blob, len);
+	if ((err = pk_mpw_finish(&w, &buf, &blen)) != 0)
+		return err;
+	one = (struct pk_sync_list){.n = 1, .p = buf + 1, .len = blen - 1};
+	err = take_changesets(s, from, &one, r);
+	if (err == 0 && r->acks != NULL)
+		err = acks_fill(s, r->acks);
+	if (err != 0)
+		store_failed(s, from, err);
+	free(buf);
 	return err;
 }

@@ -65,4 +65,12 @@ struct ingest_result {
 int ingest_batch(struct store *s, const struct ingest_from *from, const struct pk_sync_list *certs,
                  const struct pk_sync_list *cs, struct ingest_result *r);
 
+/*
+ * ingest_batch for one changeset given as its bytes (one that arrived in parts, SPEC section 16),
+ * without certificates. Its outcome is added to r (r->acks included: its origin's head is set
+ * there) and reported to from->batch at index 0.
+ */
+int ingest_one(struct store *s, const struct ingest_from *from, const uint8_t *blob, size_t len,
+               struct ingest_result *r);
+
 #endif

@@ -9,12 +9,14 @@
 
 #define PEER_META (1 + 4 * 8)
 #define PEER_CLOCK (1 + 8 + 8 + 8) /* after the name and a \0: skew known, skew, at, held */
+#define PEER_LINK (1 + 4 * 8)      /* then: link known, rtt, up, down, ratio */
 
 /* ---- peers -------------------------------------------------------------------------------- */
 
 int store_peer_put(struct store *s, const struct store_peer *p)
 {
-	uint8_t buf[PEER_META + sizeof(p->role) + PK_REGION_MAX + 1 + PK_NAME_MAX + 1 + PEER_CLOCK];
+	uint8_t buf[PEER_META + sizeof(p->role) + PK_REGION_MAX + 1 + PK_NAME_MAX + 1 + PEER_CLOCK +
+	            PEER_LINK];
 	size_t ol = strnlen(p->role, sizeof(p->role));
 	size_t rl = strnlen(p->region, sizeof(p->region));
 	size_t nl = strnlen(p->name, sizeof(p->name));
@@ -36,8 +38,13 @@ int store_peer_put(struct store *s, const struct store_peer *p)
 	db_put_be64(buf + at + 2, (uint64_t)p->skew);
 	db_put_be64(buf + at + 10, p->skew_at);
 	db_put_be64(buf + at + 18, p->held);
+	buf[at + 26] = p->link_known ? 1 : 0;
+	db_put_be64(buf + at + 27, p->rtt_ms);
+	db_put_be64(buf + at + 35, p->up_bps);
+	db_put_be64(buf + at + 43, p->down_bps);
+	db_put_be64(buf + at + 51, p->ratio_milli);
 	db_txn_begin(&t, s->db, 0);
-	db_put(&t, s->peers, p->key, PK_PUB_BYTES, buf, at + 1 + PEER_CLOCK);
+	db_put(&t, s->peers, p->key, PK_PUB_BYTES, buf, at + 1 + PEER_CLOCK + PEER_LINK);
 	return db_txn_commit(&t);
 }
 
@@ -75,7 +82,8 @@ int store_peer_decode(const uint8_t *key, size_t klen, const uint8_t *val, size_
 		return PK_ECORRUPT;
 	/* The name ends the old layout; the current one follows it with \0 and the clock. */
 	z = memchr(at, 0, (size_t)(end - at));
-	if (z != NULL && (size_t)(end - z) != 1 + PEER_CLOCK)
+	if (z != NULL && (size_t)(end - z) != 1 + PEER_CLOCK &&
+	    (size_t)(end - z) != 1 + PEER_CLOCK + PEER_LINK)
 		return PK_ECORRUPT;
 	if (take_str(p->name, sizeof(p->name), &at, z != NULL ? z : end, true) != 0)
 		return PK_ECORRUPT;
@@ -84,6 +92,13 @@ int store_peer_decode(const uint8_t *key, size_t klen, const uint8_t *val, size_
 		p->skew = (int64_t)db_get_be64(z + 2);
 		p->skew_at = db_get_be64(z + 10);
 		p->held = db_get_be64(z + 18);
+		if ((size_t)(end - z) == 1 + PEER_CLOCK + PEER_LINK) {
+			p->link_known = z[26] != 0;
+			p->rtt_ms = db_get_be64(z + 27);
+			p->up_bps = db_get_be64(z + 35);
+			p->down_bps = db_get_be64(z + 43);
+			p->ratio_milli = db_get_be64(z + 51);
+		}
 	}
 	memcpy(p->key, key, PK_PUB_BYTES);
 	p->connected = val[0] != 0;

@@ -167,7 +167,8 @@ static int open_db(struct store *s, struct pk_diag *d)
 	                                  {"peerheads", &s->peerheads},
 	                                  {"revpending", &s->revpending},
 	                                  {"held", &s->held},
-	                                  {"pgmirror", &s->pgmirror}};
+	                                  {"pgmirror", &s->pgmirror},
+	                                  {"staging", &s->staging}};
 	const struct db_conf conf = {.rdonly = s->rdonly,
 	                             .tables = tables,
 	                             .ntables = sizeof(tables) / sizeof(tables[0]),

@@ -350,6 +350,12 @@ struct store_peer {
 	int64_t skew;     /* the peer's clock minus this node's, seconds (SPEC section 4) */
 	uint64_t skew_at; /* this node's clock when skew was read, Unix seconds */
 	uint64_t held;    /* changesets of ours the peer holds for their time (parent) */
+	/* The link to the parent as measured (SPEC section 16, "Units"); link_known false: not
+	 * measured (a child, or an entry written before these fields). */
+	bool link_known;
+	uint64_t rtt_ms;           /* round trip */
+	uint64_t up_bps, down_bps; /* bytes on the wire a second, each way; 0: not measured */
+	uint64_t ratio_milli;      /* plaintext bytes per wire byte up, times 1,000 */
 };
 
 /* Replaces what is kept of peer p->key. PK_EINVAL when a string fills its whole array. */

@@ -43,6 +43,7 @@ struct store {
 	db_dbi revpending;                       /* likewise (revocations ahead of their cert) */
 	db_dbi held;                             /* likewise (changesets stamped ahead) */
 	db_dbi pgmirror;                         /* likewise (the PostgreSQL mirror, pgpos.c) */
+	db_dbi staging;                          /* likewise (changesets arriving in parts) */
 	char path[4096];
 	bool rdonly; /* opened with STORE_RDONLY */
 	/* STORE_FULL_MARK exists (as far as this process knows); atomic: every thread that commits

@@ -299,6 +299,7 @@ int sync_start(struct sync **out, struct store *s, const struct config *cfg,
 	pthread_mutex_init(&sy->lock, NULL);
 	pthread_mutex_init(&sy->slock, NULL);
 	pthread_mutex_init(&sy->clock, NULL);
+	pthread_mutex_init(&sy->est_lock, NULL);
 	pthread_cond_init(&sy->changed, NULL);
 	if (pthread_create(&sy->watcher, NULL, watch, sy) != 0) {
 		free(sy);
@@ -399,6 +400,7 @@ void sync_stop(struct sync *sy)
 	pthread_mutex_destroy(&sy->lock);
 	pthread_mutex_destroy(&sy->slock);
 	pthread_mutex_destroy(&sy->clock);
+	pthread_mutex_destroy(&sy->est_lock);
 	pthread_cond_destroy(&sy->changed);
 	free(sy->workers);
 	free(sy->sessions);

@@ -8,68 +8,129 @@
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
+#include "staging.h"
 #include "sync_int.h"
+
+/* Opens the session with the parent, under sy->clock, when there is none. */
+static int session_open_locked(struct sync *sy, nng_ctx ctx, nng_aio *aio)
+{
+	struct pk_diag d = {""};
+	struct pk_session ps;
+	uint64_t ptime = 0, t0 = mono_ms();
+	int err;
+
+	if (sy->have_cs)
+		return 0;
+	err = sy_handshake(ctx, aio, sy->sec, sy->parent, NULL, (int)sy->cfg->compression_level,
+	                   PK_FEAT_PARTS, CALL_TIMEOUT_MS, &sy->link_downs, &ps, &ptime, &d);
+	if (err != 0) {
+		log_warnx("parent-session", "%s", d.msg);
+		return err;
+	}
+	/* A hello and a welcome are small: their time is a round trip. */
+	pthread_mutex_lock(&sy->est_lock);
+	linkest_note(&sy->est, 0, 0, 0, 0, mono_ms() - t0, false);
+	pthread_mutex_unlock(&sy->est_lock);
+	if (ptime != 0) {
+		int64_t skew = pk_clock_skew(ptime, now_ms() / 1000);
+
+		sy_peer_clock(sy, sy->parent, "parent", &skew, 0);
+	}
+	sy->cs = ps;
+	sy->have_cs = true;
+	sy->cs_epoch++;
+	pk_session_wipe(&ps);
+	metrics_session_opened("parent");
+	log_info("parent-session", "session with the parent opened%s%s",
+	         (sy->cs.features & PK_FEAT_ZSTD) != 0 ? " (zstd compression)" : "",
+	         (sy->cs.features & PK_FEAT_PARTS) != 0 ? " (parts)" : "");
+	sy_wake(sy);
+	return 0;
+}
+
+/* Opens the session with the parent when there is none; *features: what it chose. */
+static int session_ensure(struct sync *sy, nng_ctx ctx, nng_aio *aio, uint64_t *features)
+{
+	int err;
+
+	pthread_mutex_lock(&sy->clock);
+	err = session_open_locked(sy, ctx, aio);
+	*features = err == 0 ? sy->cs.features : 0;
+	pthread_mutex_unlock(&sy->clock);
+	return err;
+}
+
+/* The size of the next unit up or down (linkest.h), and whether the link is thin. */
+static size_t unit_size(struct sync *sy, bool up, bool *thin)
+{
+	size_t cap = sy->cfg->batch_bytes, unit;
+
+	pthread_mutex_lock(&sy->est_lock);
+	unit = linkest_unit(&sy->est, up, cap);
+	pthread_mutex_unlock(&sy->est_lock);
+	if (thin != NULL)
+		*thin = unit < cap;
+	return unit;
+}
 
 /*
  * A sealed request to the parent and its reply, on the shared client session (opened here when
  * there is none). On any session-level failure the session is dropped, so the next call opens a
- * new one. Returns 0 and the decoded reply's plaintext in *plain (malloc'd).
+ * new one. Returns 0 and the decoded reply's plaintext in *plain (malloc'd). The exchange is
+ * noted in the link estimate; held: the parent may have held it (a long poll).
  */
 static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, size_t len,
-                int timeout_ms, uint8_t **plain, size_t *plen)
+                int timeout_ms, bool held, uint8_t **plain, size_t *plen)
 {
-	struct pk_diag d = {""};
 	struct pk_errmsg em;
-	struct pk_session ps;
 	uint8_t *sealed = NULL;
 	nng_msg *reply = NULL;
-	uint64_t epoch, counter;
-	size_t slen;
-	int err;
+	uint64_t epoch, counter, t0;
+	size_t slen, rlen;
+	int err, level;
+	bool thin;
 
 	pthread_mutex_lock(&sy->clock);
-	if (!sy->have_cs) {
-		uint64_t ptime = 0;
-
-		err = sy_handshake(ctx, aio, sy->sec, sy->parent, NULL,
-		                   (int)sy->cfg->compression_level, CALL_TIMEOUT_MS,
-		                   &sy->link_downs, &ps, &ptime, &d);
-		if (err != 0) {
-			pthread_mutex_unlock(&sy->clock);
-			log_warnx("parent-session", "%s", d.msg);
-			return err;
-		}
-		if (ptime != 0) {
-			int64_t skew = pk_clock_skew(ptime, now_ms() / 1000);
-
-			sy_peer_clock(sy, sy->parent, "parent", &skew, 0);
-		}
-		sy->cs = ps;
-		sy->have_cs = true;
-		sy->cs_epoch++;
-		pk_session_wipe(&ps);
-		metrics_session_opened("parent");
-		log_info("parent-session", "session with the parent opened%s",
-		         (sy->cs.features & PK_FEAT_ZSTD) != 0 ? " (zstd compression)" : "");
-		sy_wake(sy);
+	if ((err = session_open_locked(sy, ctx, aio)) != 0) {
+		pthread_mutex_unlock(&sy->clock);
+		return err;
+	}
+	/* A thin link is slow enough for the strongest compression (SPEC section 16, "Units"). */
+	level = sy->cs.level;
+	if (level > 0 && len > SY_SMALL_MSG) {
+		unit_size(sy, true, &thin);
+		if (thin)
+			sy->cs.level = PK_ZSTD_LEVEL_MAX;
 	}
 	err = pk_seal_request(&sy->cs, req, len, &sealed, &slen);
+	sy->cs.level = level;
 	counter = sy->cs.sent;
 	epoch = sy->cs_epoch;
 	pthread_mutex_unlock(&sy->clock);
 	if (err != 0)
 		return err;
+	t0 = mono_ms();
 	err = sy_roundtrip(ctx, aio, sealed, slen, timeout_ms, &sy->link_downs, &reply);
 	metrics_link_bytes(sy->parent, "parent", err == 0 ? nng_msg_len(reply) : 0, slen);
 	free(sealed);
-	if (err != 0)
+	if (err != 0) {
+		/* A unit lost on the way: the next ones are smaller (linkest_lost). A request
+		 * the parent held (a pull) loses the reply it would have sent, if any. */
+		pthread_mutex_lock(&sy->est_lock);
+		if (slen >= LINKEST_SAMPLE_MIN)
+			linkest_lost(&sy->est, true);
+		else if (!held)
+			linkest_lost(&sy->est, false);
+		pthread_mutex_unlock(&sy->est_lock);
 		goto drop;
+	}
 	if (pk_errmsg_read(nng_msg_body(reply), nng_msg_len(reply), &em) == 0) {
 		log_warnx("parent-error", "the parent answered: %s (%s)", em.text, em.code);
 		nng_msg_free(reply);
 		err = PK_EPERM;
 		goto drop;
 	}
+	rlen = nng_msg_len(reply);
 	pthread_mutex_lock(&sy->clock);
 	if (sy->have_cs && sy->cs_epoch == epoch)
 		err = pk_open_reply(&sy->cs, counter, nng_msg_body(reply), nng_msg_len(reply),
@@ -78,8 +139,16 @@ static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, 
 		err = PK_ESTATE; /* the session changed while this request was out */
 	pthread_mutex_unlock(&sy->clock);
 	nng_msg_free(reply);
-	if (err == 0)
+	if (err == 0) {
+		struct linkest e;
+
+		pthread_mutex_lock(&sy->est_lock);
+		linkest_note(&sy->est, slen, len, rlen, *plen, mono_ms() - t0, held);
+		e = sy->est;
+		pthread_mutex_unlock(&sy->est_lock);
+		sy_peer_link(sy, sy->parent, &e);
 		return 0;
+	}
 drop:
 	pthread_mutex_lock(&sy->clock);
 	if (sy->have_cs && sy->cs_epoch == epoch) {
@@ -166,14 +235,17 @@ static int cert_collect(const uint8_t *cert, size_t len, void *arg)
 	return 0;
 }
 
-/* The certificates of the origins in a push that the parent cannot have: those below this node. */
-static void push_certs(struct sync *sy, const struct batch *bt, struct cert_list *cl)
+/* The certificates of the origins in a push that the parent cannot have: those below this node;
+ * with_big: also those of the changeset in parts (sent with the part that completes it). */
+static void push_certs(struct sync *sy, const struct batch *bt, bool with_big, struct cert_list *cl)
 {
 	struct pk_changeset cs;
 
 	cl->n = 0;
-	for (size_t i = 0; i < bt->n; i++) {
-		if (pk_cs_decode(bt->b[i].p, bt->b[i].len, &cs, NULL) != 0 ||
+	for (size_t i = 0; i < bt->n + (with_big ? 1 : 0); i++) {
+		const struct pk_blob *b = i < bt->n ? &bt->b[i] : &bt->big;
+
+		if (pk_cs_decode(b->p, b->len, &cs, NULL) != 0 ||
 		    memcmp(cs.origin, sy->pub, PK_PUB_BYTES) == 0)
 			continue;
 		cl->skip = true;
@@ -189,10 +261,13 @@ void *sy_uplink(void *arg)
 	struct cert_list cl = {{{0}}, 0, false, NULL};
 	const struct outbox_peer up = {.rule = OUTBOX_UP, .self = sy->pub, .parent = sy->parent};
 	uint64_t delay = sy->cfg->retry_min_ms, heads_at = 0, heads_epoch = 0, gen, own_to = 0, cap;
+	uint64_t features;
 	uint8_t *req = NULL, *plain = NULL;
 	size_t len, plen;
 	struct pk_sync_msg m;
+	struct pk_staged upart = {{0}, 0, 0}; /* what the parent holds of the changeset in parts */
 	struct batch bt = {0};
+	bool thin;
 	nng_ctx ctx;
 	nng_aio *aio;
 	int64_t lag;
@@ -217,13 +292,16 @@ void *sy_uplink(void *arg)
 				session_forget(sy);
 			if (pk_sync_heads_encode(mine.h, mine.n, &req, &len) != 0)
 				goto retry;
-			err = call(sy, ctx, aio, req, len, CALL_TIMEOUT_MS, &plain, &plen);
+			err = call(sy, ctx, aio, req, len, CALL_TIMEOUT_MS, false, &plain, &plen);
 			free(req);
 			req = NULL;
 			if (err != 0 || pk_sync_decode(plain, plen, PK_SYNC_REPLY, &m, NULL) != 0 ||
 			    m.kind != PK_SYNC_HEADS_REPLY)
 				goto retry;
 			err = pk_heads_from_list(&theirs, &m.heads);
+			/* Where the changeset in parts stands at the parent (SPEC section 16). */
+			if (m.parts)
+				upart = m.has_staged ? m.pstaged : (struct pk_staged){{0}, 0, 0};
 			free(plain);
 			plain = NULL;
 			if (err != 0)
@@ -248,23 +326,37 @@ void *sy_uplink(void *arg)
 		if (pk_heads_find(&mine, sy->parent) > cap &&
 		    pk_heads_set(&mine, sy->parent, cap) != 0)
 			goto retry;
-		/* Push what the parent lacks of this node's subtree, a batch at a time. */
+		/* Push what the parent lacks of this node's subtree, a unit at a time: the
+		 * changesets that fit, or the next part of one that alone does not (SPEC section
+		 * 16, "Parts"), on a thin link with a parent that takes parts. */
 		sy_batch_free(&bt);
-		bt.budget = sy->cfg->batch_bytes;
+		bt.budget = unit_size(sy, true, &thin);
 		bt.max = sy->cfg->batch_changesets;
+		if (session_ensure(sy, ctx, aio, &features) != 0)
+			goto retry;
+		bt.parts = thin && (features & PK_FEAT_PARTS) != 0;
 		lag = (int64_t)sy_batch_fill(sy, &mine, &theirs, &up, &bt);
-		if (bt.n > 0) {
-			push_certs(sy, &bt, &cl);
-			err = pk_sync_push_encode(cl.c, cl.n, bt.b, bt.n, &req, &len);
+		if (bt.n > 0 || bt.big.p != NULL) {
+			struct pk_part part, *pp = NULL;
+
+			/* A changeset in parts: its next part fills what the unit has left. */
+			if (bt.big.p != NULL) {
+				pp = &part;
+				sy_part_next(&upart, &bt.big,
+				             bt.budget > bt.bytes ? bt.budget - bt.bytes : 0, pp);
+			}
+			push_certs(sy, &bt, pp != NULL && part.offset + part.data.len == part.total,
+			           &cl);
+			err = pk_sync_push_part_encode(cl.c, cl.n, bt.b, bt.n, pp, &req, &len);
 			for (size_t i = 0; i < cl.n; i++)
 				free((void *)cl.c[i].p);
 			if (err != 0)
 				goto retry;
-			err = call(sy, ctx, aio, req, len, CALL_TIMEOUT_MS, &plain, &plen);
+			err = call(sy, ctx, aio, req, len, CALL_TIMEOUT_MS, false, &plain, &plen);
 			free(req);
 			req = NULL;
 			if (err != 0 || pk_sync_decode(plain, plen, PK_SYNC_REPLY, &m, NULL) != 0 ||
-			    m.kind != PK_SYNC_PUSHED)
+			    m.kind != PK_SYNC_PUSHED || m.has_staged != (pp != NULL))
 				goto retry;
 			/* The acknowledgement moves the parent's heads on. */
 			struct pk_sync_iter it;
@@ -275,6 +367,22 @@ void *sy_uplink(void *arg)
 			pk_sync_iter_init(&it, &m.heads);
 			while (pk_sync_next_head(&it, &h))
 				progress |= h.seq > pk_heads_find(&theirs, h.origin);
+			if (pp != NULL) {
+				log_debug("push-part",
+				          "part %llu..%llu of %llu bytes with %zu changesets (%zu "
+				          "bytes before sealing): the parent holds %llu",
+				          (unsigned long long)part.offset,
+				          (unsigned long long)(part.offset + part.data.len),
+				          (unsigned long long)part.total, bt.n, len,
+				          (unsigned long long)m.staged);
+				/* Where the parent stands in the changeset: the next part starts
+				 * there (a part it had already, or one it ignored, costs no more).
+				 */
+				progress |= m.staged > part.offset;
+				memcpy(upart.hash, part.hash, PK_HASH_BYTES);
+				upart.total = part.total;
+				upart.have = m.staged < part.total ? m.staged : 0;
+			}
 			if (pk_heads_merge(&theirs, &m.heads) != 0)
 				goto retry;
 			/* Kept, so that `pokjactl status` counts what is not yet acknowledged. */
@@ -334,6 +442,33 @@ void *sy_uplink(void *arg)
 	return NULL;
 }
 
+/* A part of a pulled reply: staged, and the changeset it completes goes in. Returns 0 or a
+ * store failure. */
+static int take_part(struct sync *sy, const struct ingest_from *from, const struct pk_part *p,
+                     struct ingest_result *r)
+{
+	uint8_t *blob = NULL;
+	uint64_t have;
+	size_t len;
+	int err;
+
+	err = staging_take(sy->s, sy->parent, p, &have, &blob, &len);
+	if (err == PK_EDECODE) {
+		log_warnx("part-refused",
+		          "the parts from the parent do not make the changeset they name; starting "
+		          "it again");
+		r->refused++;
+		return 0;
+	}
+	if (err != 0 || blob == NULL)
+		return err;
+	err = ingest_one(sy->s, from, blob, len, r);
+	free(blob);
+	if (err == 0)
+		err = staging_done(sy->s, sy->parent, p->hash);
+	return err;
+}
+
 void *sy_downlink(void *arg)
 {
 	struct sync *sy = arg;
@@ -346,14 +481,16 @@ void *sy_downlink(void *arg)
 	                           .threads = (int)sy->cfg->verify_threads,
 	                           .now_ms = now_ms};
 	struct ingest_result r;
-	uint64_t delay = sy->cfg->retry_min_ms;
+	uint64_t delay = sy->cfg->retry_min_ms, features;
 	uint8_t *req = NULL, *plain = NULL;
 	size_t len, plen, n;
 	struct pk_sync_msg m;
+	struct pk_staged st;
 	nng_ctx ctx;
 	nng_aio *aio;
 	int64_t zero = 0;
 	int err, serr, pn;
+	bool pending = false; /* the last reply said more was waiting: this one is not held */
 
 	if (nng_ctx_open(&ctx, sy->req) != 0) {
 		atomic_fetch_sub(&sy->live, 1);
@@ -364,16 +501,27 @@ void *sy_downlink(void *arg)
 		mine.n = 0;
 		if (sy_my_heads(sy, NULL, 0, &mine) != 0 ||
 		    store_heads_add_held(sy->s, &mine) != 0 ||
-		    pk_sync_pull_encode(mine.h, mine.n, sy->cfg->poll_wait_ms, sy->cfg->batch_bytes,
-		                        &req, &len) != 0)
+		    session_ensure(sy, ctx, aio, &features) != 0)
+			goto retry;
+		/* With parts (SPEC section 16), ask for a unit the link carries in about
+		 * LINKEST_UNIT_MS, and say what is held of a changeset coming in parts. */
+		if ((features & PK_FEAT_PARTS) != 0)
+			err = pk_sync_pull_part_encode(
+			    mine.h, mine.n, sy->cfg->poll_wait_ms, unit_size(sy, false, NULL),
+			    staging_get(sy->s, sy->parent, &st) == 0 ? &st : NULL, &req, &len);
+		else
+			err = pk_sync_pull_encode(mine.h, mine.n, sy->cfg->poll_wait_ms,
+			                          sy->cfg->batch_bytes, &req, &len);
+		if (err != 0)
 			goto retry;
 		err = call(sy, ctx, aio, req, len, (int)sy->cfg->poll_wait_ms + CALL_TIMEOUT_MS,
-		           &plain, &plen);
+		           !pending, &plain, &plen);
 		free(req);
 		req = NULL;
 		if (err != 0 || pk_sync_decode(plain, plen, PK_SYNC_REPLY, &m, NULL) != 0 ||
 		    m.kind != PK_SYNC_PULLED)
 			goto retry;
+		pending = m.more || m.has_part;
 		/* Only this node's lineage may come down (SPEC section 16), once its path is held.
 		 */
 		pn = store_origin_path(sy->s, sy->pub, path);
@@ -382,6 +530,10 @@ void *sy_downlink(void *arg)
 		n = m.changesets.n;
 		memset(&r, 0, sizeof(r));
 		serr = ingest_batch(sy->s, &from, NULL, &m.changesets, &r);
+		if (serr == 0 && m.has_part) {
+			serr = take_part(sy, &from, &m.part, &r);
+			n++;
+		}
 		metrics_ingested(&r);
 		free(plain);
 		plain = NULL;

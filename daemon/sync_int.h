@@ -12,8 +12,10 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "linkest.h"
 #include "node.h"
 #include "outbox.h"
+#include "proto/compress.h"
 #include "proto/session.h"
 #include "sync.h"
 #include "sync_link.h"
@@ -33,6 +35,9 @@
 /* nng counts its REQ/REP header (a 4-byte request id per hop) against NNG_OPT_RECVMAXSZ, so the
  * limit leaves room for it above the largest message body the protocol allows. */
 #define NNG_HEADER_ROOM 1024
+#define PART_MIN 1024        /* the least data a part carries (unless the changeset ends first) */
+#define SY_URGENT_BYTES 4096 /* a changeset this small goes ahead of bulk (SPEC section 16) */
+#define SY_SMALL_MSG 4096    /* a message this small is sealed at the configured level */
 
 /* A parent's session with one child. */
 struct srv_session {
@@ -97,6 +102,9 @@ struct sync {
 	struct pk_session cs;
 	bool have_cs;
 	uint64_t cs_epoch;
+	/* What the link to the parent was measured to carry (linkest.h), under est_lock. */
+	pthread_mutex_t est_lock;
+	struct linkest est;
 };
 
 static inline uint64_t now_ms(void)
@@ -118,11 +126,14 @@ static inline void short_key(char out[17], const uint8_t *key)
 }
 
 /* Changesets to send, copied out of the store (sync_batch.c): at most max of them, and at most
- * budget bytes once one is in; full when one more did not fit. */
+ * budget bytes once one is in; full when one more did not fit. With parts, a first changeset
+ * larger than the budget is not taken but copied to big, to go in parts (SPEC section 16). */
 struct batch {
 	struct pk_blob *b;
 	size_t n, cap, bytes, budget, max;
 	bool full;
+	bool parts;
+	struct pk_blob big;
 };
 
 /* A server worker: a thread with its own nng context on the REP socket (sync_server.c). */
@@ -154,6 +165,8 @@ void sy_peer_clock(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char 
                    const int64_t *skew, uint64_t held);
 bool sy_parent_skewed(struct sync *sy);
 void sy_peer_lost(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role);
+/* Notes what the link to the parent was measured to carry (shown by `pokjactl status`). */
+void sy_peer_link(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const struct linkest *e);
 /* Writes changed peers to the store; the watcher calls it every second. */
 void sy_peers_flush(struct sync *sy);
 
@@ -168,6 +181,11 @@ int sy_my_heads(struct sync *sy, uint8_t (*path)[PK_PUB_BYTES], int n, struct pk
 void sy_batch_free(struct batch *bt);
 uint64_t sy_batch_fill(struct sync *sy, const struct pk_heads *mine, const struct pk_heads *theirs,
                        const struct outbox_peer *peer, struct batch *bt);
+/* The next part of changeset cs to send (SPEC section 16, "Parts"): from where the receiver
+ * stands in it (held, when it names that changeset; else from the start), at most unit bytes
+ * (at least PART_MIN, at most PK_PART_DATA_MAX). p->data points into cs. */
+void sy_part_next(const struct pk_staged *held, const struct pk_blob *cs, size_t unit,
+                  struct pk_part *p);
 
 /* ---- sync_server.c: serving children */
 
@@ -183,8 +201,8 @@ int sy_roundtrip(nng_ctx ctx, nng_aio *aio, const uint8_t *req, size_t len, int 
                  atomic_uint *downs, nng_msg **reply);
 int sy_handshake(nng_ctx ctx, nng_aio *aio, const uint8_t sec[PK_SEC_BYTES],
                  const uint8_t parent[PK_PUB_BYTES], const uint8_t *join_secret, int level,
-                 int timeout_ms, atomic_uint *downs, struct pk_session *ps, uint64_t *parent_time,
-                 struct pk_diag *d);
+                 uint64_t extra, int timeout_ms, atomic_uint *downs, struct pk_session *ps,
+                 uint64_t *parent_time, struct pk_diag *d);
 /* An nng failure as an error and a sentence: "WHAT URL: nng's reason". */
 int sy_nng_diag(struct pk_diag *d, int rv, const char *what, const char *url);
 

@@ -52,13 +52,14 @@ int sy_roundtrip(nng_ctx ctx, nng_aio *aio, const uint8_t *req, size_t len, int 
 }
 
 /* Opens a session: hello, welcome. join_secret for a join session; level > 0 offers zstd
- * compression at that level (SPEC section 15, "Compression"). */
+ * compression at that level (SPEC section 15, "Compression"); extra offers further feature bits
+ * (PK_FEAT_PARTS). A parent of an earlier version that refuses the offer is asked again without. */
 #define JOIN_TRIES 5 /* hellos a join sends before it gives up (sync_join) */
 
 int sy_handshake(nng_ctx ctx, nng_aio *aio, const uint8_t sec[PK_SEC_BYTES],
                  const uint8_t parent[PK_PUB_BYTES], const uint8_t *join_secret, int level,
-                 int timeout_ms, atomic_uint *downs, struct pk_session *ps, uint64_t *parent_time,
-                 struct pk_diag *d)
+                 uint64_t extra, int timeout_ms, atomic_uint *downs, struct pk_session *ps,
+                 uint64_t *parent_time, struct pk_diag *d)
 {
 	struct pk_handshake hs;
 	struct pk_errmsg em;
@@ -68,8 +69,8 @@ int sy_handshake(nng_ctx ctx, nng_aio *aio, const uint8_t sec[PK_SEC_BYTES],
 	int err;
 
 again:
-	if ((err = pk_hello_make_zstd(&hs, sec, parent, now_ms() / 1000, join_secret, level, &hello,
-	                              &len)) != 0)
+	if ((err = pk_hello_make_feat(&hs, sec, parent, now_ms() / 1000, join_secret, level, extra,
+	                              &hello, &len)) != 0)
 		return pk_diagf(d, err, "cannot make a hello: %s", pk_strerror(err));
 	err = sy_roundtrip(ctx, aio, hello, len, timeout_ms, downs, &reply);
 	free(hello);
@@ -81,11 +82,12 @@ again:
 		/* A parent of an earlier version refuses the 7-element hello as malformed: say
 		 * hello again without features, which costs one round trip per session with such a
 		 * parent and nothing with a current one. */
-		if (level > 0 && strcmp(em.code, "malformed") == 0) {
+		if ((level > 0 || extra != 0) && strcmp(em.code, "malformed") == 0) {
 			nng_msg_free(reply);
 			reply = NULL;
 			pk_handshake_wipe(&hs);
 			level = 0;
+			extra = 0;
 			goto again;
 		}
 		pk_diagf(d, PK_EPERM, "the parent refused the session: %s (%s)", em.text, em.code);
@@ -142,7 +144,7 @@ int sync_join(const struct pk_invite *inv, const uint8_t pub[PK_PUB_BYTES],
 
 		/* A join is a few KB: not worth a second hello to a parent of an earlier version.
 		 */
-		err = sy_handshake(ctx, aio, sec, inv->parent, inv->secret, 0, part, NULL, &ps,
+		err = sy_handshake(ctx, aio, sec, inv->parent, inv->secret, 0, 0, part, NULL, &ps,
 		                   NULL, d);
 		if (err == 0 || err == PK_EPERM)
 			break;

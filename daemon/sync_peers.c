@@ -31,6 +31,14 @@ static struct peer *peer_get(struct sync *sy, const uint8_t key[PK_PUB_BYTES], c
 }
 
 /* Notes contact with a peer and, when given, its lags. */
+/* Whether a figure moved by a tenth or more. */
+static bool moved(uint64_t before, uint64_t now)
+{
+	uint64_t d = before > now ? before - now : now - before;
+
+	return d * 10 > before;
+}
+
 void sy_peer_seen(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role,
                   const int64_t *lag_up, const int64_t *lag_down, uint64_t refused)
 {
@@ -151,4 +159,25 @@ void sy_peers_flush(struct sync *sy)
 	pthread_mutex_unlock(&sy->lock);
 	for (size_t i = 0; i < n; i++)
 		store_peer_put(sy->s, &changed[i]);
+}
+
+void sy_peer_link(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const struct linkest *e)
+{
+	struct peer *p;
+	uint64_t rtt = (uint64_t)(e->rtt_ms + 0.5), up = (uint64_t)e->up_bps,
+	         down = (uint64_t)e->down_bps, ratio = (uint64_t)(e->ratio_up * 1000);
+
+	pthread_mutex_lock(&sy->lock);
+	if ((p = peer_get(sy, key, "parent")) != NULL) {
+		/* Written (at the next flush) when a figure moved by a tenth or more. */
+		if (!p->p.link_known || moved(p->p.rtt_ms, rtt) || moved(p->p.up_bps, up) ||
+		    moved(p->p.down_bps, down) || moved(p->p.ratio_milli, ratio))
+			p->dirty = true;
+		p->p.link_known = true;
+		p->p.rtt_ms = rtt;
+		p->p.up_bps = up;
+		p->p.down_bps = down;
+		p->p.ratio_milli = ratio;
+	}
+	pthread_mutex_unlock(&sy->lock);
 }

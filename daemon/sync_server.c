@@ -10,6 +10,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "proto/enroll.h"
+#include "staging.h"
 #include "sync_int.h"
 
 /* ---- serving children -------------------------------------------------------------------- */
@@ -24,7 +25,8 @@ struct served {
 	bool join;
 	uint8_t secret[PK_JOIN_SECRET_BYTES];
 	char region[PK_REGION_MAX + 1];
-	uint32_t pipe; /* the connection the request came on */
+	uint32_t pipe;     /* the connection the request came on */
+	uint64_t features; /* the session's (PK_FEAT_*) */
 };
 
 /* Whether a session's connection is still open: the pipe callback clears the sessions' pipe
@@ -201,8 +203,9 @@ static int serve_hello(struct sync *sy, const uint8_t *buf, size_t len, uint8_t 
 		log_warnx("hello-refused", "%s: %s", who, d.msg);
 		return reply_error("refused", "not a child of this node", out, outlen);
 	}
-	if ((err = pk_welcome_make_zstd(&h, sy->sec, now_ms() / 1000,
-	                                (int)sy->cfg->compression_level, &ps, out, outlen)) != 0)
+	if ((err =
+	         pk_welcome_make_feat(&h, sy->sec, now_ms() / 1000, (int)sy->cfg->compression_level,
+	                              PK_FEAT_PARTS, &ps, out, outlen)) != 0)
 		return err;
 	if (!h.has_join)
 		sy_peer_clock(sy, h.child, "child", &h.skew, 0);
@@ -243,6 +246,7 @@ static int serve_heads(struct served *sv, const struct pk_sync_msg *m, uint8_t *
                        size_t *outlen)
 {
 	struct pk_heads mine = {0}, theirs = {0};
+	struct pk_staged st;
 	int64_t lag_up = 0;
 	int err;
 
@@ -263,7 +267,14 @@ static int serve_heads(struct served *sv, const struct pk_sync_msg *m, uint8_t *
 		/* What the child holds, for `bundle create --for` it while it is offline. */
 		store_peer_heads_put(sv->sy->s, sv->child, theirs.h, theirs.n,
 		                     STORE_PEER_HEADS_ALL);
-		err = pk_sync_heads_encode(mine.h, mine.n, out, outlen);
+		/* With parts: where the child's changeset in parts stands here, so that it
+		 * goes on from there at once, even when the reply to its last part was lost. */
+		if ((sv->features & PK_FEAT_PARTS) != 0)
+			err = pk_sync_heads_staged_encode(
+			    mine.h, mine.n,
+			    staging_get(sv->sy->s, sv->child, &st) == 0 ? &st : NULL, out, outlen);
+		else
+			err = pk_sync_heads_encode(mine.h, mine.n, out, outlen);
 	}
 	pk_heads_free(&mine);
 	pk_heads_free(&theirs);
@@ -289,32 +300,85 @@ static void push_refused(const struct store_outcome *out, size_t n, uint64_t bas
 }
 
 /* A child's push goes in by ingest.c (SPEC section 16: only its subtree and this node's own
- * changesets may come up through it). */
+ * changesets may come up through it). A part (section 16, "Parts") is staged after the push's
+ * changesets; the changeset it completes goes in after them. */
 static int serve_push(struct served *sv, const struct pk_sync_msg *m, uint8_t **out, size_t *outlen)
 {
 	struct sync *sy = sv->sy;
 	struct push_refusals pr = {.n = 0};
 	struct pk_heads acks = {0};
 	const struct outbox_peer child = {.rule = OUTBOX_UP, .self = sv->child, .parent = sy->pub};
-	const struct ingest_from from = {.name = sv->name,
-	                                 .sender = &child,
-	                                 .lineage_refuses = true,
-	                                 .lineage_why = "origin outside the child's subtree",
-	                                 .threads = (int)sy->cfg->verify_threads,
-	                                 .now_ms = now_ms,
-	                                 .batch = push_refused,
-	                                 .arg = &pr};
+	struct ingest_from from = {.name = sv->name,
+	                           .sender = &child,
+	                           .lineage_refuses = true,
+	                           .lineage_why = "origin outside the child's subtree",
+	                           .threads = (int)sy->cfg->verify_threads,
+	                           .now_ms = now_ms,
+	                           .batch = push_refused,
+	                           .arg = &pr};
 	struct ingest_result r = {.acks = &acks};
+	uint64_t have = 0;
+	uint8_t *blob = NULL;
+	size_t blen = 0;
 	int64_t zero = 0;
 	int err;
 
-	if ((err = ingest_batch(sy->s, &from, &m->certs, &m->changesets, &r)) == 0) {
+	err = ingest_batch(sy->s, &from, &m->certs, &m->changesets, &r);
+	if (err == 0 && m->has_part) {
+		err = staging_take(sy->s, sv->child, &m->part, &have, &blob, &blen);
+		if (err == PK_EDECODE) {
+			log_warnx(
+			    "part-refused",
+			    "%s: the parts of changeset %u do not make the changeset they name; "
+			    "starting it again",
+			    sv->name, m->changesets.n);
+			if (pr.n < PK_SYNC_PUSH_MAX_CS) {
+				pr.ref[pr.n].index = m->changesets.n;
+				pr.ref[pr.n++].reason = pk_errtag(PK_EDECODE);
+			}
+			err = 0;
+		} else if (err == 0 && blob != NULL) {
+			/* It goes in like a push of one, reported at its index in this push. */
+			struct push_refusals one = {.n = 0};
+
+			from.arg = &one;
+			err = ingest_one(sy->s, &from, blob, blen, &r);
+			for (size_t i = 0; i < one.n && pr.n < PK_SYNC_PUSH_MAX_CS; i++) {
+				pr.ref[pr.n].index = m->changesets.n;
+				pr.ref[pr.n++].reason = one.ref[i].reason;
+			}
+			if (err == 0)
+				staging_done(sy->s, sv->child, m->part.hash);
+		}
+		free(blob);
+	}
+	if (err == 0) {
 		child_seen(sv, &zero, NULL, r.refused);
-		err = pk_sync_pushed_encode(pr.ref, pr.n, acks.h, acks.n, out, outlen);
+		err = m->has_part
+		          ? pk_sync_pushed_part_encode(pr.ref, pr.n, acks.h, acks.n, have, out,
+		                                       outlen)
+		          : pk_sync_pushed_encode(pr.ref, pr.n, acks.h, acks.n, out, outlen);
 	}
 	metrics_ingested(&r);
 	pk_heads_free(&acks);
 	return err;
+}
+
+/*
+ * A pulled reply in a PK_FEAT_PARTS session: the changesets that fit and, when the next one is
+ * larger than max_bytes, its next part from where the child says it stands (SPEC section 16,
+ * "Parts"), filling what max_bytes has left (at least PART_MIN).
+ */
+static int pulled_parts(const struct pk_sync_msg *m, const struct batch *bt, uint8_t **out,
+                        size_t *outlen)
+{
+	struct pk_part part;
+
+	if (bt->big.p == NULL)
+		return pk_sync_pulled_part_encode(bt->b, bt->n, bt->full, NULL, out, outlen);
+	sy_part_next(m->has_staged ? &m->pstaged : NULL, &bt->big,
+	             bt->budget > bt->bytes ? bt->budget - bt->bytes : 0, &part);
+	return pk_sync_pulled_part_encode(bt->b, bt->n, true, &part, out, outlen);
 }
 
 static int serve_pull(struct served *sv, const struct pk_sync_msg *m, uint8_t **out, size_t *outlen)
@@ -336,6 +400,7 @@ static int serve_pull(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 		bt.budget =
 		    m->max_bytes < sy->cfg->batch_bytes ? m->max_bytes : sy->cfg->batch_bytes;
 		bt.max = PK_SYNC_PUSH_MAX_CS;
+		bt.parts = m->parts;
 		if ((err = sy_my_heads(sy, sv->path, sv->n, &mine)) != 0)
 			goto out;
 		lag = (int64_t)sy_batch_fill(sy, &mine, &have, &child, &bt);
@@ -344,11 +409,14 @@ static int serve_pull(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 			break;
 		sy_peer_seen(sy, sv->child, "child", NULL, &lag, 0);
 		t = mono_ms();
-		if (bt.n > 0 || t >= deadline || atomic_load(&sy->stopping))
+		if (bt.n > 0 || bt.big.p != NULL || t >= deadline || atomic_load(&sy->stopping))
 			break;
 		sy_wait_change(sy, gen, deadline - t);
 	}
-	err = pk_sync_pulled_encode(bt.b, bt.n, bt.full, out, outlen);
+	if (m->parts)
+		err = pulled_parts(m, &bt, out, outlen);
+	else
+		err = pk_sync_pulled_encode(bt.b, bt.n, bt.full, out, outlen);
 out:
 	sy_batch_free(&bt);
 	pk_heads_free(&have);
@@ -421,6 +489,7 @@ static int serve_sealed(struct sync *sy, uint32_t pipe, const uint8_t *buf, size
 		sv.join = ss->join;
 		memcpy(sv.secret, ss->secret, sizeof(sv.secret));
 		memcpy(sv.region, ss->region, sizeof(sv.region));
+		sv.features = ss->ps.features;
 	}
 	pthread_mutex_unlock(&sy->slock);
 	if (err != 0)
@@ -462,7 +531,19 @@ static int serve_sealed(struct sync *sy, uint32_t pipe, const uint8_t *buf, size
 	}
 	pthread_mutex_lock(&sy->slock);
 	ss = session_find(sy, id);
-	err = ss != NULL ? pk_seal_reply(&ss->ps, counter, reply, rlen, out, outlen) : PK_ESTATE;
+	if (ss != NULL) {
+		/* A child on a thin link asks for less than a whole batch: its replies get the
+		 * strongest compression (SPEC section 16, "Units"). */
+		int level = ss->ps.level;
+
+		if (level > 0 && m.kind == PK_SYNC_PULL && m.max_bytes < sy->cfg->batch_bytes &&
+		    rlen > SY_SMALL_MSG)
+			ss->ps.level = PK_ZSTD_LEVEL_MAX;
+		err = pk_seal_reply(&ss->ps, counter, reply, rlen, out, outlen);
+		ss->ps.level = level;
+	} else {
+		err = PK_ESTATE;
+	}
 	pthread_mutex_unlock(&sy->slock);
 	metrics_link_bytes(sv.child, "child", len, err == 0 ? *outlen : 0);
 	free(reply);

@@ -147,6 +147,13 @@ int pk_hello_make_zstd(struct pk_handshake *hs, const uint8_t sec[PK_SEC_BYTES],
                        const uint8_t parent[PK_PUB_BYTES], uint64_t now, const uint8_t *join_secret,
                        int level, uint8_t **out, size_t *outlen)
 {
+	return pk_hello_make_feat(hs, sec, parent, now, join_secret, level, 0, out, outlen);
+}
+
+int pk_hello_make_feat(struct pk_handshake *hs, const uint8_t sec[PK_SEC_BYTES],
+                       const uint8_t parent[PK_PUB_BYTES], uint64_t now, const uint8_t *join_secret,
+                       int level, uint64_t extra, uint8_t **out, size_t *outlen)
+{
 	struct pk_mpw w;
 	uint8_t join[PK_HASH_BYTES];
 	int err;
@@ -154,10 +161,11 @@ int pk_hello_make_zstd(struct pk_handshake *hs, const uint8_t sec[PK_SEC_BYTES],
 	*out = NULL;
 	*outlen = 0;
 	memset(hs, 0, sizeof(*hs));
-	if (level < 0 || level > PK_ZSTD_LEVEL_MAX)
+	if (level < 0 || level > PK_ZSTD_LEVEL_MAX ||
+	    (extra & ~(uint64_t)(PK_FEATURES_KNOWN & ~PK_FEAT_ZSTD)) != 0)
 		return PK_EINVAL;
 	hs->level = level;
-	hs->features = level > 0 ? PK_FEAT_ZSTD : 0;
+	hs->features = (level > 0 ? PK_FEAT_ZSTD : 0) | extra;
 	memcpy(hs->child, sec + PK_SEED_BYTES, PK_PUB_BYTES); /* libsodium: the public half last */
 	memcpy(hs->parent, parent, PK_PUB_BYTES);
 	pk_random(hs->eph_sec, PK_EPH_BYTES);
@@ -281,6 +289,13 @@ int pk_welcome_make(const struct pk_hello *h, const uint8_t sec[PK_SEC_BYTES], u
 int pk_welcome_make_zstd(const struct pk_hello *h, const uint8_t sec[PK_SEC_BYTES], uint64_t now,
                          int level, struct pk_session *s, uint8_t **out, size_t *outlen)
 {
+	return pk_welcome_make_feat(h, sec, now, level, 0, s, out, outlen);
+}
+
+int pk_welcome_make_feat(const struct pk_hello *h, const uint8_t sec[PK_SEC_BYTES], uint64_t now,
+                         int level, uint64_t accept, struct pk_session *s, uint8_t **out,
+                         size_t *outlen)
+{
 	struct pk_mpw w;
 	uint8_t eph_sec[PK_EPH_BYTES], eph_pub[PK_EPH_BYTES];
 	uint8_t id[PK_SESSION_ID_BYTES], wh[PK_HASH_BYTES];
@@ -295,8 +310,9 @@ int pk_welcome_make_zstd(const struct pk_hello *h, const uint8_t sec[PK_SEC_BYTE
 		goto out;
 	}
 	/* The parent's choice: what it knows and wants among what the child offers. */
-	if (h->has_features && level > 0)
-		chosen = h->features & PK_FEAT_ZSTD;
+	if (h->has_features)
+		chosen = h->features & ((level > 0 ? PK_FEAT_ZSTD : 0) |
+		                        (accept & PK_FEATURES_KNOWN & ~(uint64_t)PK_FEAT_ZSTD));
 	pk_random(eph_sec, sizeof(eph_sec));
 	crypto_scalarmult_base(eph_pub, eph_sec);
 	pk_random(id, sizeof(id));

@@ -35,8 +35,9 @@
 #define PK_PLAIN_MAX (PK_MSG_MAX - PK_SEAL_OVERHEAD) /* the largest plaintext one can seal */
 #define PK_ERRMSG_CODE_MAX 32                        /* bytes of [a-z0-9-] in an error code */
 #define PK_ERRMSG_TEXT_MAX 1024                      /* bytes of UTF-8 in an error text */
-#define PK_FEAT_ZSTD 0x1u /* handshake feature bit 0: zstd frames in sealed plaintexts */
-#define PK_FEATURES_KNOWN PK_FEAT_ZSTD
+#define PK_FEAT_ZSTD 0x1u  /* handshake feature bit 0: zstd frames in sealed plaintexts */
+#define PK_FEAT_PARTS 0x2u /* bit 1: changesets in parts, resumed by offset (SPEC section 16) */
+#define PK_FEATURES_KNOWN (PK_FEAT_ZSTD | PK_FEAT_PARTS)
 
 /* What a message claims to be, from its tag alone (pk_msg_kind). */
 enum pk_msg_kind {
@@ -124,6 +125,15 @@ int pk_hello_make_zstd(struct pk_handshake *hs, const uint8_t sec[PK_SEC_BYTES],
                        int level, uint8_t **out, size_t *outlen);
 
 /*
+ * pk_hello_make_zstd offering, besides compression at level, the feature bits of extra
+ * (PK_FEAT_PARTS; bits outside PK_FEATURES_KNOWN or PK_FEAT_ZSTD itself: PK_EINVAL). With
+ * level 0 and extra 0 it is pk_hello_make; any offer makes the 7-element hello.
+ */
+int pk_hello_make_feat(struct pk_handshake *hs, const uint8_t sec[PK_SEC_BYTES],
+                       const uint8_t parent[PK_PUB_BYTES], uint64_t now, const uint8_t *join_secret,
+                       int level, uint64_t extra, uint8_t **out, size_t *outlen);
+
+/*
  * Parent: reads a hello and checks that it names `parent` (this node) and that the child's
  * signature verifies. Its time is not refused however far it lies from `now` (this node's clock,
  * Unix seconds): h->skew is the child's clock minus `now`, for the clock rule of SPEC section 4.
@@ -165,6 +175,11 @@ int pk_welcome_make(const struct pk_hello *h, const uint8_t sec[PK_SEC_BYTES], u
  */
 int pk_welcome_make_zstd(const struct pk_hello *h, const uint8_t sec[PK_SEC_BYTES], uint64_t now,
                          int level, struct pk_session *s, uint8_t **out, size_t *outlen);
+
+/* pk_welcome_make_zstd also choosing, of the hello's offer, the bits of accept (PK_FEAT_PARTS). */
+int pk_welcome_make_feat(const struct pk_hello *h, const uint8_t sec[PK_SEC_BYTES], uint64_t now,
+                         int level, uint64_t accept, struct pk_session *s, uint8_t **out,
+                         size_t *outlen);
 
 /*
  * Child: reads the parent's welcome to the hello of hs: it must name and be signed by the

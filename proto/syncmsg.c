@@ -100,6 +100,49 @@ static void put_blobs(struct pk_mpw *w, const struct pk_blob *b, size_t n)
 		pk_mpw_put_bin(w, b[i].p, b[i].len);
 }
 
+size_t pk_sync_part_size(const struct pk_part *part)
+{
+	if (part == NULL)
+		return 1; /* nil */
+	return sat_add(1 + bin_size(PK_HASH_BYTES) + uint_size(part->total) +
+	                   uint_size(part->offset),
+	               bin_size(part->data.len));
+}
+
+/* A part as SPEC section 16 bounds it: PK_EINVAL or PK_ETOOBIG. */
+static int part_check(const struct pk_part *p)
+{
+	if (p->data.p == NULL && p->data.len > 0)
+		return PK_EINVAL;
+	if (p->total > PK_SYNC_CS_BLOB_MAX || p->data.len > PK_PART_DATA_MAX)
+		return PK_ETOOBIG;
+	if (p->total == 0 || p->offset > p->total || p->data.len > p->total - p->offset)
+		return PK_EINVAL;
+	return 0;
+}
+
+/* [hash: bin(32), total: uint, offset: uint, data: bin], or nil for NULL. */
+static void put_part(struct pk_mpw *w, const struct pk_part *p)
+{
+	if (p == NULL) {
+		pk_mpw_put_nil(w);
+		return;
+	}
+	pk_mpw_put_array(w, 4);
+	pk_mpw_put_bin(w, p->hash, PK_HASH_BYTES);
+	pk_mpw_put_uint(w, p->total);
+	pk_mpw_put_uint(w, p->offset);
+	pk_mpw_put_bin(w, p->data.p, p->data.len);
+}
+
+static int pull_encode(const struct pk_head *have, size_t n, uint64_t wait_ms, uint64_t max_bytes,
+                       bool parts, const struct pk_staged *st, uint8_t **out, size_t *outlen);
+static int pushed_encode(const struct pk_refusal *refused, size_t nrefused,
+                         const struct pk_head *heads, size_t nheads, const uint64_t *staged,
+                         uint8_t **out, size_t *outlen);
+static int pulled_encode(const struct pk_blob *cs, size_t n, bool more, bool parts,
+                         const struct pk_part *part, uint8_t **out, size_t *outlen);
+
 int pk_heads_check(const struct pk_head *h, size_t n, size_t max)
 {
 	if (n > 0 && h == NULL)
@@ -159,8 +202,54 @@ int pk_sync_heads_encode(const struct pk_head *heads, size_t n, uint8_t **out, s
 	return pk_mpw_finish(&w, out, outlen);
 }
 
+static bool staged_ok(const struct pk_staged *st)
+{
+	return st->total > 0 && st->total <= PK_SYNC_CS_BLOB_MAX && st->have <= st->total;
+}
+
+/* [hash: bin(32), total: uint, have: uint], or nil for NULL. */
+static void put_staged(struct pk_mpw *w, const struct pk_staged *st)
+{
+	if (st == NULL) {
+		pk_mpw_put_nil(w);
+		return;
+	}
+	pk_mpw_put_array(w, 3);
+	pk_mpw_put_bin(w, st->hash, PK_HASH_BYTES);
+	pk_mpw_put_uint(w, st->total);
+	pk_mpw_put_uint(w, st->have);
+}
+
+int pk_sync_heads_staged_encode(const struct pk_head *heads, size_t n,
+                                const struct pk_staged *staged, uint8_t **out, size_t *outlen)
+{
+	struct pk_mpw w;
+	int err;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((err = pk_heads_check(heads, n, PK_HEADS_MAX)) != 0)
+		return err;
+	if (staged != NULL && !staged_ok(staged))
+		return PK_EINVAL;
+	if (sat_add(1 + str_size(strlen("heads")) + 64, heads_size(heads, n)) > PK_SYNC_MSG_MAX)
+		return PK_ETOOBIG;
+	pk_mpw_init(&w);
+	pk_mpw_put_array(&w, 3);
+	pk_mpw_put_cstr(&w, "heads");
+	put_heads(&w, heads, n);
+	put_staged(&w, staged);
+	return pk_mpw_finish(&w, out, outlen);
+}
+
 int pk_sync_push_encode(const struct pk_blob *certs, size_t ncerts, const struct pk_blob *cs,
                         size_t ncs, uint8_t **out, size_t *outlen)
+{
+	return pk_sync_push_part_encode(certs, ncerts, cs, ncs, NULL, out, outlen);
+}
+
+int pk_sync_push_part_encode(const struct pk_blob *certs, size_t ncerts, const struct pk_blob *cs,
+                             size_t ncs, const struct pk_part *part, uint8_t **out, size_t *outlen)
 {
 	struct pk_mpw w;
 	int err;
@@ -168,20 +257,37 @@ int pk_sync_push_encode(const struct pk_blob *certs, size_t ncerts, const struct
 	*out = NULL;
 	*outlen = 0;
 	if ((err = check_blobs(certs, ncerts, PK_SYNC_PUSH_MAX_CERTS, PK_CERT_MAX_BYTES)) != 0 ||
-	    (err = check_blobs(cs, ncs, PK_SYNC_PUSH_MAX_CS, PK_SYNC_CS_BLOB_MAX)) != 0)
+	    (err = check_blobs(cs, ncs, PK_SYNC_PUSH_MAX_CS, PK_SYNC_CS_BLOB_MAX)) != 0 ||
+	    (part != NULL && (err = part_check(part)) != 0))
 		return err;
-	if (pk_sync_push_size(certs, ncerts, cs, ncs) > PK_SYNC_MSG_MAX)
+	if (sat_add(pk_sync_push_size(certs, ncerts, cs, ncs),
+	            part != NULL ? pk_sync_part_size(part) : 0) > PK_SYNC_MSG_MAX)
 		return PK_ETOOBIG;
 	pk_mpw_init(&w);
-	pk_mpw_put_array(&w, 3);
+	pk_mpw_put_array(&w, part != NULL ? 4 : 3);
 	pk_mpw_put_cstr(&w, "push");
 	put_blobs(&w, certs, ncerts);
 	put_blobs(&w, cs, ncs);
+	if (part != NULL)
+		put_part(&w, part);
 	return pk_mpw_finish(&w, out, outlen);
 }
 
 int pk_sync_pull_encode(const struct pk_head *have, size_t n, uint64_t wait_ms, uint64_t max_bytes,
                         uint8_t **out, size_t *outlen)
+{
+	return pull_encode(have, n, wait_ms, max_bytes, false, NULL, out, outlen);
+}
+
+int pk_sync_pull_part_encode(const struct pk_head *have, size_t n, uint64_t wait_ms,
+                             uint64_t max_bytes, const struct pk_staged *staged, uint8_t **out,
+                             size_t *outlen)
+{
+	return pull_encode(have, n, wait_ms, max_bytes, true, staged, out, outlen);
+}
+
+static int pull_encode(const struct pk_head *have, size_t n, uint64_t wait_ms, uint64_t max_bytes,
+                       bool parts, const struct pk_staged *st, uint8_t **out, size_t *outlen)
 {
 	struct pk_mpw w;
 	int err;
@@ -194,12 +300,16 @@ int pk_sync_pull_encode(const struct pk_head *have, size_t n, uint64_t wait_ms, 
 	    sat_add(1 + str_size(strlen("pull")) + uint_size(wait_ms) + uint_size(max_bytes),
 	            heads_size(have, n)) > PK_SYNC_MSG_MAX)
 		return PK_ETOOBIG;
+	if (st != NULL && !staged_ok(st))
+		return PK_EINVAL;
 	pk_mpw_init(&w);
-	pk_mpw_put_array(&w, 4);
+	pk_mpw_put_array(&w, parts ? 5 : 4);
 	pk_mpw_put_cstr(&w, "pull");
 	put_heads(&w, have, n);
 	pk_mpw_put_uint(&w, wait_ms);
 	pk_mpw_put_uint(&w, max_bytes);
+	if (parts)
+		put_staged(&w, st);
 	return pk_mpw_finish(&w, out, outlen);
 }
 
@@ -235,6 +345,25 @@ int pk_sync_joined_encode(const uint8_t *certset, size_t len, uint8_t **out, siz
 int pk_sync_pushed_encode(const struct pk_refusal *refused, size_t nrefused,
                           const struct pk_head *heads, size_t nheads, uint8_t **out, size_t *outlen)
 {
+	return pushed_encode(refused, nrefused, heads, nheads, NULL, out, outlen);
+}
+
+int pk_sync_pushed_part_encode(const struct pk_refusal *refused, size_t nrefused,
+                               const struct pk_head *heads, size_t nheads, uint64_t staged,
+                               uint8_t **out, size_t *outlen)
+{
+	if (staged > PK_SYNC_CS_BLOB_MAX) {
+		*out = NULL;
+		*outlen = 0;
+		return PK_EINVAL;
+	}
+	return pushed_encode(refused, nrefused, heads, nheads, &staged, out, outlen);
+}
+
+static int pushed_encode(const struct pk_refusal *refused, size_t nrefused,
+                         const struct pk_head *heads, size_t nheads, const uint64_t *staged,
+                         uint8_t **out, size_t *outlen)
+{
 	struct pk_mpw w;
 	int err;
 
@@ -257,7 +386,7 @@ int pk_sync_pushed_encode(const struct pk_refusal *refused, size_t nrefused,
 	/* At most 1,024 refusals of at most 70 bytes and 1,024 heads of at most 44 bytes: far
 	 * below PK_SYNC_MSG_MAX, so no size check is needed. */
 	pk_mpw_init(&w);
-	pk_mpw_put_array(&w, 3);
+	pk_mpw_put_array(&w, staged != NULL ? 4 : 3);
 	pk_mpw_put_cstr(&w, "pushed");
 	pk_mpw_put_array(&w, nrefused);
 	for (size_t i = 0; i < nrefused; i++) {
@@ -266,26 +395,44 @@ int pk_sync_pushed_encode(const struct pk_refusal *refused, size_t nrefused,
 		pk_mpw_put_cstr(&w, refused[i].reason);
 	}
 	put_heads(&w, heads, nheads);
+	if (staged != NULL)
+		pk_mpw_put_uint(&w, *staged);
 	return pk_mpw_finish(&w, out, outlen);
 }
 
 int pk_sync_pulled_encode(const struct pk_blob *cs, size_t n, bool more, uint8_t **out,
                           size_t *outlen)
 {
+	return pulled_encode(cs, n, more, false, NULL, out, outlen);
+}
+
+int pk_sync_pulled_part_encode(const struct pk_blob *cs, size_t n, bool more,
+                               const struct pk_part *part, uint8_t **out, size_t *outlen)
+{
+	return pulled_encode(cs, n, more, true, part, out, outlen);
+}
+
+static int pulled_encode(const struct pk_blob *cs, size_t n, bool more, bool parts,
+                         const struct pk_part *part, uint8_t **out, size_t *outlen)
+{
 	struct pk_mpw w;
 	int err;
 
 	*out = NULL;
 	*outlen = 0;
-	if ((err = check_blobs(cs, n, PK_SYNC_PUSH_MAX_CS, PK_SYNC_CS_BLOB_MAX)) != 0)
+	if ((err = check_blobs(cs, n, PK_SYNC_PUSH_MAX_CS, PK_SYNC_CS_BLOB_MAX)) != 0 ||
+	    (part != NULL && (err = part_check(part)) != 0))
 		return err;
-	if (pk_sync_pulled_size(cs, n) > PK_SYNC_MSG_MAX)
+	if (sat_add(pk_sync_pulled_size(cs, n), parts ? pk_sync_part_size(part) : 0) >
+	    PK_SYNC_MSG_MAX)
 		return PK_ETOOBIG;
 	pk_mpw_init(&w);
-	pk_mpw_put_array(&w, 3);
+	pk_mpw_put_array(&w, parts ? 4 : 3);
 	pk_mpw_put_cstr(&w, "pulled");
 	put_blobs(&w, cs, n);
 	pk_mpw_put_bool(&w, more);
+	if (parts)
+		put_part(&w, part);
 	return pk_mpw_finish(&w, out, outlen);
 }
 
@@ -431,16 +578,72 @@ static int read_one_blob(struct pk_mpr *r, uint32_t max, struct pk_blob *b, cons
 	return 0;
 }
 
-/* The messages: name, kind as a request, kind as a reply, elements after the name. */
+/* [hash: bin(32), total: uint, offset: uint, data: bin] (SPEC section 16, "Parts"). */
+static int read_part(struct pk_mpr *r, struct pk_part *p, const char *what, struct pk_diag *d)
+{
+	const uint8_t *hash;
+	uint32_t n, len;
+
+	if (pk_mpr_array(r, &n) != 0 || n != 4 || pk_mpr_bin(r, &hash, &len) != 0 ||
+	    len != PK_HASH_BYTES || pk_mpr_uint(r, &p->total) != 0 ||
+	    pk_mpr_uint(r, &p->offset) != 0 || pk_mpr_bin(r, &p->data.p, &len) != 0)
+		return pk_diagf(
+		    d, PK_EDECODE,
+		    "%s: part is not [hash: bin(32), total: uint, offset: uint, data: bin]", what);
+	memcpy(p->hash, hash, PK_HASH_BYTES);
+	p->data.len = len;
+	if (p->total > PK_SYNC_CS_BLOB_MAX)
+		return pk_diagf(d, PK_ETOOBIG, "%s: part of a changeset of %llu bytes exceeds %u",
+		                what, (unsigned long long)p->total, PK_SYNC_CS_BLOB_MAX);
+	if (len > PK_PART_DATA_MAX)
+		return pk_diagf(d, PK_ETOOBIG, "%s: part data of %u bytes exceeds %u", what, len,
+		                PK_PART_DATA_MAX);
+	if (p->total == 0 || p->offset > p->total || len > p->total - p->offset)
+		return pk_diagf(d, PK_EDECODE, "%s: part bytes %llu..%llu lie outside 0..%llu",
+		                what, (unsigned long long)p->offset,
+		                (unsigned long long)(p->offset + len),
+		                (unsigned long long)p->total);
+	return 0;
+}
+
+/* A pull's 5th element, a heads reply's 3rd: nil, or [hash: bin(32), total: uint, have: uint]. */
+static int read_staged(struct pk_mpr *r, struct pk_sync_msg *m, struct pk_diag *d)
+{
+	const uint8_t *hash;
+	uint32_t n, len;
+
+	m->parts = true;
+	if (pk_mpr_nil(r) == 0)
+		return 0;
+	if (pk_mpr_array(r, &n) != 0 || n != 3 || pk_mpr_bin(r, &hash, &len) != 0 ||
+	    len != PK_HASH_BYTES || pk_mpr_uint(r, &m->pstaged.total) != 0 ||
+	    pk_mpr_uint(r, &m->pstaged.have) != 0)
+		return pk_diagf(d, PK_EDECODE,
+		                "staged is not nil or [hash: bin(32), total: uint, have: uint]");
+	if (m->pstaged.total == 0 || m->pstaged.total > PK_SYNC_CS_BLOB_MAX ||
+	    m->pstaged.have > m->pstaged.total)
+		return pk_diagf(d, PK_EDECODE, "staged %llu of %llu bytes is out of range",
+		                (unsigned long long)m->pstaged.have,
+		                (unsigned long long)m->pstaged.total);
+	memcpy(m->pstaged.hash, hash, PK_HASH_BYTES);
+	m->has_staged = true;
+	return 0;
+}
+
+/* The messages: name, kind as a request, kind as a reply, elements after the name, and how many
+ * more a PK_FEAT_PARTS session may add (SPEC section 16, "Parts"). */
 static const struct {
 	const char *name;
 	enum pk_sync_kind request, reply;
-	uint32_t fields;
+	uint32_t fields, optional;
 } msgs[] = {
-    {"heads", PK_SYNC_HEADS, PK_SYNC_HEADS_REPLY, 1}, {"push", PK_SYNC_PUSH, PK_SYNC_NONE, 2},
-    {"pull", PK_SYNC_PULL, PK_SYNC_NONE, 3},          {"join", PK_SYNC_JOIN, PK_SYNC_NONE, 1},
-    {"pushed", PK_SYNC_NONE, PK_SYNC_PUSHED, 2},      {"pulled", PK_SYNC_NONE, PK_SYNC_PULLED, 2},
-    {"joined", PK_SYNC_NONE, PK_SYNC_JOINED, 1},
+    {"heads", PK_SYNC_HEADS, PK_SYNC_HEADS_REPLY, 1, 1}, /* the 3rd only in a reply */
+    {"push", PK_SYNC_PUSH, PK_SYNC_NONE, 2, 1},
+    {"pull", PK_SYNC_PULL, PK_SYNC_NONE, 3, 1},
+    {"join", PK_SYNC_JOIN, PK_SYNC_NONE, 1, 0},
+    {"pushed", PK_SYNC_NONE, PK_SYNC_PUSHED, 2, 1},
+    {"pulled", PK_SYNC_NONE, PK_SYNC_PULLED, 2, 1},
+    {"joined", PK_SYNC_NONE, PK_SYNC_JOINED, 1, 0},
 };
 
 #define NMSGS (sizeof(msgs) / sizeof(msgs[0]))
@@ -453,21 +656,32 @@ const char *pk_sync_kind_name(enum pk_sync_kind kind)
 	return "?";
 }
 
-/* The fields after the name, for a known kind. */
-static int read_fields(struct pk_mpr *r, struct pk_sync_msg *m, struct pk_diag *d)
+/* The fields after the name, for a known kind; extra: the optional element is there. */
+static int read_fields(struct pk_mpr *r, struct pk_sync_msg *m, bool extra, struct pk_diag *d)
 {
 	int err = 0;
 
 	switch (m->kind) {
 	case PK_SYNC_HEADS:
-	case PK_SYNC_HEADS_REPLY:
+		if (extra)
+			return pk_diagf(d, PK_EDECODE,
+			                "'heads' as a request has 1 element after its name");
 		return pk_sync_read_heads(r, PK_HEADS_MAX, &m->heads, "heads", d);
+	case PK_SYNC_HEADS_REPLY:
+		if ((err = pk_sync_read_heads(r, PK_HEADS_MAX, &m->heads, "heads", d)) != 0 ||
+		    !extra)
+			return err;
+		return read_staged(r, m, d);
 	case PK_SYNC_PUSH:
 		if ((err = read_blobs(r, PK_SYNC_PUSH_MAX_CERTS, PK_CERT_MAX_BYTES, &m->certs,
 		                      "certificates", d)) != 0)
 			return err;
-		return read_blobs(r, PK_SYNC_PUSH_MAX_CS, PK_SYNC_CS_BLOB_MAX, &m->changesets,
-		                  "changesets", d);
+		if ((err = read_blobs(r, PK_SYNC_PUSH_MAX_CS, PK_SYNC_CS_BLOB_MAX, &m->changesets,
+		                      "changesets", d)) != 0 ||
+		    !extra)
+			return err;
+		m->has_part = true;
+		return read_part(r, &m->part, "push", d);
 	case PK_SYNC_PULL:
 		if ((err = pk_sync_read_heads(r, PK_HEADS_MAX, &m->heads, "have", d)) != 0)
 			return err;
@@ -479,20 +693,31 @@ static int read_fields(struct pk_mpr *r, struct pk_sync_msg *m, struct pk_diag *
 		if (m->max_bytes > PK_SYNC_PULL_MAX_BYTES)
 			return pk_diagf(d, PK_ETOOBIG, "pull: max_bytes %llu exceeds %u",
 			                (unsigned long long)m->max_bytes, PK_SYNC_PULL_MAX_BYTES);
-		return 0;
+		return extra ? read_staged(r, m, d) : 0;
 	case PK_SYNC_JOIN:
 		return read_one_blob(r, PK_REQUEST_MAX_BYTES, &m->blob, "join request", d);
 	case PK_SYNC_PUSHED:
 		if ((err = read_refusals(r, &m->refused, d)) != 0)
 			return err;
-		return pk_sync_read_heads(r, PK_SYNC_PUSH_MAX_CS, &m->heads, "pushed heads", d);
+		if ((err = pk_sync_read_heads(r, PK_SYNC_PUSH_MAX_CS, &m->heads, "pushed heads",
+		                              d)) != 0 ||
+		    !extra)
+			return err;
+		m->has_staged = true;
+		if (pk_mpr_uint(r, &m->staged) != 0 || m->staged > PK_SYNC_CS_BLOB_MAX)
+			return pk_diagf(d, PK_EDECODE, "pushed: staged is not a uint up to %u",
+			                PK_SYNC_CS_BLOB_MAX);
+		return 0;
 	case PK_SYNC_PULLED:
 		if ((err = read_blobs(r, PK_SYNC_PUSH_MAX_CS, PK_SYNC_CS_BLOB_MAX, &m->changesets,
 		                      "changesets", d)) != 0)
 			return err;
 		if (pk_mpr_bool(r, &m->more) != 0)
 			return pk_diagf(d, PK_EDECODE, "pulled: more is not a bool");
-		return 0;
+		if (!extra || pk_mpr_nil(r) == 0)
+			return 0;
+		m->has_part = true;
+		return read_part(r, &m->part, "pulled", d);
 	case PK_SYNC_JOINED:
 		return read_one_blob(r, PK_CERTSET_MAX_BYTES, &m->blob, "certificate set", d);
 	default:
@@ -530,12 +755,12 @@ int pk_sync_decode(const uint8_t *buf, size_t len, enum pk_sync_dir dir, struct 
 		return pk_diagf(d, PK_EDECODE, "'%s' is a %s where a %s was expected", msgs[i].name,
 		                dir == PK_SYNC_REPLY ? "request" : "reply",
 		                dir == PK_SYNC_REPLY ? "reply" : "request");
-	if (n != 1 + msgs[i].fields) {
+	if (n != 1 + msgs[i].fields && n != 1 + msgs[i].fields + msgs[i].optional) {
 		err = pk_diagf(d, PK_EDECODE, "'%s' has %u elements, not %u", msgs[i].name, n,
 		               1 + msgs[i].fields);
 		goto fail;
 	}
-	if ((err = read_fields(&r, m, d)) != 0)
+	if ((err = read_fields(&r, m, n > 1 + msgs[i].fields, d)) != 0)
 		goto fail;
 	if (pk_mpr_left(&r) != 0) {
 		err = pk_diagf(d, PK_EDECODE, "trailing bytes after '%s'", msgs[i].name);

@@ -45,6 +45,9 @@
  * pk_cs_decode enforces the exact limit. */
 #define PK_SYNC_CS_BLOB_MAX (PK_CS_MAX_BYTES + 64u)
 
+/* A part's data: at most this many bytes of one changeset (SPEC section 16, "Parts"). */
+#define PK_PART_DATA_MAX (1u << 20)
+
 /* One origin's head: the highest sequence number held. */
 struct pk_head {
 	uint8_t origin[PK_PUB_BYTES];
@@ -107,6 +110,24 @@ struct pk_refused {
 	char reason[PK_SYNC_REASON_MAX + 1];
 };
 
+/*
+ * A piece of one changeset (SPEC section 16, "Parts"), in a push or a pulled reply of a session
+ * that chose PK_FEAT_PARTS: bytes offset .. offset + data.len of the changeset whose hash
+ * (BLAKE2b-256 of its bytes) and length (total) are given. total is 1..PK_SYNC_CS_BLOB_MAX,
+ * data at most PK_PART_DATA_MAX bytes and offset + data.len at most total.
+ */
+struct pk_part {
+	uint8_t hash[PK_HASH_BYTES];
+	uint64_t total, offset;
+	struct pk_blob data;
+};
+
+/* What a receiver holds of one changeset in parts: have of its total bytes (a pull says it). */
+struct pk_staged {
+	uint8_t hash[PK_HASH_BYTES];
+	uint64_t total, have;
+};
+
 enum pk_sync_dir {
 	PK_SYNC_REQUEST, /* child to parent */
 	PK_SYNC_REPLY,   /* parent to child */
@@ -145,6 +166,13 @@ struct pk_sync_msg {
 	uint64_t max_bytes;             /* PULL, <= PK_SYNC_PULL_MAX_BYTES */
 	bool more;                      /* PULLED */
 	struct pk_blob blob;            /* JOIN (join request), JOINED (certificate set) */
+	/* The elements of a PK_FEAT_PARTS session (SPEC section 16, "Parts"): */
+	bool has_part;       /* PUSH, PULLED: a part follows the changesets */
+	struct pk_part part; /* ... its data a view into the buffer */
+	bool has_staged;     /* PUSHED: the push had a part; PULL, HEADS_REPLY: pstaged is set */
+	uint64_t staged;     /* PUSHED: bytes of the part's changeset the parent now holds */
+	bool parts;          /* PULL, HEADS_REPLY: the last element is there (nil or staged) */
+	struct pk_staged pstaged; /* PULL, HEADS_REPLY, when has_staged */
 };
 
 /*
@@ -209,6 +237,31 @@ int pk_sync_pushed_encode(const struct pk_refusal *refused, size_t nrefused,
 int pk_sync_pulled_encode(const struct pk_blob *cs, size_t n, bool more, uint8_t **out,
                           size_t *outlen);
 int pk_sync_joined_encode(const uint8_t *certset, size_t len, uint8_t **out, size_t *outlen);
+
+/*
+ * The same messages in a session that chose PK_FEAT_PARTS (SPEC section 16, "Parts"):
+ * - push with part (NULL: the 3-element push) after its changesets;
+ * - pushed with staged, sent exactly when the push had a part;
+ * - pull with its 5th element: staged, or nil when staged is NULL;
+ * - pulled with its 4th element: part, or nil when part is NULL;
+ * - the heads reply with its 3rd element: what the parent holds in parts from the child, or nil
+ *   when staged is NULL.
+ * A part is checked as pk_sync_decode checks it (PK_EINVAL or PK_ETOOBIG).
+ */
+int pk_sync_push_part_encode(const struct pk_blob *certs, size_t ncerts, const struct pk_blob *cs,
+                             size_t ncs, const struct pk_part *part, uint8_t **out, size_t *outlen);
+int pk_sync_pushed_part_encode(const struct pk_refusal *refused, size_t nrefused,
+                               const struct pk_head *heads, size_t nheads, uint64_t staged,
+                               uint8_t **out, size_t *outlen);
+int pk_sync_pull_part_encode(const struct pk_head *have, size_t n, uint64_t wait_ms,
+                             uint64_t max_bytes, const struct pk_staged *staged, uint8_t **out,
+                             size_t *outlen);
+int pk_sync_pulled_part_encode(const struct pk_blob *cs, size_t n, bool more,
+                               const struct pk_part *part, uint8_t **out, size_t *outlen);
+int pk_sync_heads_staged_encode(const struct pk_head *heads, size_t n,
+                                const struct pk_staged *staged, uint8_t **out, size_t *outlen);
+/* The bytes a part adds to a message (for the budget of a reply). */
+size_t pk_sync_part_size(const struct pk_part *part);
 
 /*
  * Sizes, so that a sender can fill a push or a pulled reply up to a limit without encoding

@@ -211,7 +211,7 @@ else
 		"missing at: $bad"
 fi
 # SPEC section 15: a child treats any error as "start a new session after a back-off". Since
-# 33.02 came back (a few seconds), a back-off starting at retry_min (1 s) allows a handful of
+# 33.02 came back (a few seconds), a back-off starting at retry_min (200 ms, doubling) allows a handful of
 # hellos, not hundreds.
 t6b=$(($(date +%s) - t6s))
 nhello=$(logs_of p33 | grep -c "hello-refused")

@@ -76,7 +76,7 @@ static void assert_defaults(const struct config *cfg)
 	assert_int_equal(cfg->batch_bytes, 1024 * 1024);
 	assert_int_equal(cfg->batch_changesets, 512);
 	assert_int_equal(cfg->poll_wait_ms, 25000);
-	assert_int_equal(cfg->retry_min_ms, 1000);
+	assert_int_equal(cfg->retry_min_ms, 200);
 	assert_int_equal(cfg->retry_max_ms, 60000);
 	assert_int_equal(cfg->verify_threads, 2);
 	assert_int_equal(cfg->max_clock_skew_ms, 600000);
@@ -761,7 +761,7 @@ static void test_print_defaults(void **state)
 	    "# 64K..4M; default 1M.\nbatch_bytes = 1M\n",
 	    "# 1..1024; default 512.\nbatch_changesets = 512\n",
 	    "# 1s..30s; default 25s.\npoll_wait = 25s\n",
-	    "# 100ms..1m; default 1s.\nretry_min = 1s\n",
+	    "# 100ms..1m; default 200ms.\nretry_min = 200ms\n",
 	    "# 1s..1h; default 1m.\nretry_max = 1m\n",
 	    "# 1..16; default 2.\nverify_threads = 2\n",
 	    "\n[limits]\n",

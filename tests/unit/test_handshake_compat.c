@@ -91,8 +91,8 @@ static int shake(struct fake *f, int clevel, uint64_t *features)
 	assert_int_equal(nng_aio_alloc(&aio, NULL, NULL), 0);
 	assert_int_equal(pthread_create(&th, NULL, serve, f), 0);
 	memset(&ps, 0, sizeof(ps));
-	err =
-	    sy_handshake(ctx, aio, child.sec, parent.pub, NULL, clevel, 5000, NULL, &ps, NULL, &d);
+	err = sy_handshake(ctx, aio, child.sec, parent.pub, NULL, clevel, 0, 5000, NULL, &ps, NULL,
+	                   &d);
 	*features = ps.features;
 	pk_session_wipe(&ps);
 	nng_close(req);

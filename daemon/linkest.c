@@ -1,0 +1,113 @@
+/*
+ * linkest.c: the link's measurements and the unit size (linkest.h).
+ *
+ * A child's exchanges are request and reply, one at a time per loop, so each one's time is a
+ * round trip plus the time its bytes took on the wire: elapsed = rtt + bytes / throughput. The
+ * round trip is read from small exchanges (both ways under LINKEST_RTT_MAX on the wire, not
+ * held), and the throughput of a direction from exchanges that carried at least
+ * LINKEST_SAMPLE_MIN that way: bytes / (elapsed - rtt). Both are smoothed (exponentially,
+ * weights below) so that one slow exchange does not halve the unit, and the round trip follows a
+ * drop at once (the smallest is the truest: queues only add to it).
+ */
+#include "linkest.h"
+
+#define RTT_WEIGHT 0.05  /* of a new round-trip sample above the estimate */
+#define RATE_WEIGHT 0.3  /* of a new throughput sample */
+#define RATIO_WEIGHT 0.3 /* of a new compression-ratio sample */
+#define RATIO_MAX 32.0
+
+static double smooth(double old, double sample, double weight)
+{
+	return old <= 0 ? sample : old + weight * (sample - old);
+}
+
+static void note_ratio(double *ratio, size_t wire, size_t plain)
+{
+	double r;
+
+	if (wire < 256 || plain < wire)
+		return; /* too small to say, or not compressed */
+	r = (double)plain / (double)wire;
+	*ratio = smooth(*ratio, r > RATIO_MAX ? RATIO_MAX : r, RATIO_WEIGHT);
+}
+
+void linkest_note(struct linkest *e, size_t sent_wire, size_t sent_plain, size_t recv_wire,
+                  size_t recv_plain, uint64_t elapsed_ms, bool held)
+{
+	double t;
+
+	e->samples++;
+	if (e->cap_up > 0 && sent_wire >= LINKEST_RTT_MAX)
+		e->cap_up *= 2;
+	if (e->cap_down > 0 && recv_wire >= LINKEST_RTT_MAX)
+		e->cap_down *= 2;
+	note_ratio(&e->ratio_up, sent_wire, sent_plain);
+	note_ratio(&e->ratio_down, recv_wire, recv_plain);
+	if (held)
+		return;
+	if (sent_wire < LINKEST_RTT_MAX && recv_wire < LINKEST_RTT_MAX) {
+		if (e->rtt_ms <= 0 || (double)elapsed_ms < e->rtt_ms)
+			e->rtt_ms = (double)elapsed_ms;
+		else
+			e->rtt_ms = smooth(e->rtt_ms, (double)elapsed_ms, RTT_WEIGHT);
+		return;
+	}
+	if (sent_wire < LINKEST_SAMPLE_MIN && recv_wire < LINKEST_SAMPLE_MIN)
+		return;
+	/* The time the bytes took on the wire: what the exchange took beyond a round trip (at
+	 * least a millisecond, so that a LAN reads as fast, not as infinite). */
+	t = (double)elapsed_ms - (e->rtt_ms > 0 ? e->rtt_ms : 0);
+	if (t < 1)
+		t = 1;
+	/* A link lets its first segment through at once (its buffer, a token bucket's burst): the
+	 * rate is what followed it. */
+	if (sent_wire >= recv_wire)
+		e->up_bps = smooth(e->up_bps, (double)(sent_wire - LINKEST_BURST) * 1000.0 / t,
+		                   RATE_WEIGHT);
+	else
+		e->down_bps = smooth(e->down_bps, (double)(recv_wire - LINKEST_BURST) * 1000.0 / t,
+		                     RATE_WEIGHT);
+}
+
+/* The unit on the wire before the loss bound. */
+static double wire_unit(const struct linkest *e, bool up, size_t cap)
+{
+	double bps = up ? e->up_bps : e->down_bps, wire = bps * LINKEST_UNIT_MS / 1000.0;
+
+	if (bps <= 0)
+		wire =
+		    e->rtt_ms > 0 && e->rtt_ms < LINKEST_LAN_MS ? (double)cap : LINKEST_WIRE_START;
+	return wire;
+}
+
+void linkest_lost(struct linkest *e, bool up)
+{
+	double *c = up ? &e->cap_up : &e->cap_down;
+	double w = wire_unit(e, up, (size_t)1 << 30);
+
+	if (*c > 0 && *c < w)
+		w = *c;
+	*c = w / 2 < LINKEST_WIRE_MIN ? LINKEST_WIRE_MIN : w / 2;
+}
+
+size_t linkest_unit(const struct linkest *e, bool up, size_t cap)
+{
+	double ratio = up ? e->ratio_up : e->ratio_down, plain,
+	       bound = up ? e->cap_up : e->cap_down;
+	/* Unmeasured: a LAN (a round trip under LINKEST_LAN_MS) sends whole batches at once; any
+	 * other link starts small and grows with what it carries. */
+	double wire = wire_unit(e, up, cap);
+
+	if (bound > 0 && wire > bound)
+		wire = bound;
+
+	if (wire < LINKEST_WIRE_MIN)
+		wire = LINKEST_WIRE_MIN;
+	plain = wire * (ratio >= 1 ? ratio : 1);
+	return plain >= (double)cap ? cap : (size_t)plain;
+}
+
+bool linkest_thin(const struct linkest *e, bool up, size_t cap)
+{
+	return linkest_unit(e, up, cap) < cap;
+}
