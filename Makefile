@@ -13,7 +13,7 @@
 #                   for staging; `make uninstall` with the same variables removes them
 
 CC ?= cc
-PKGS := lmdb nng msgpack libsodium jansson libzstd
+PKGS := lmdb nng msgpack libsodium jansson libzstd xlsxwriter
 comma := ,
 # Each sanitizer set builds into its own folder, named after it (SANITIZE=address,undefined:
 # build-san-address-undefined/, SANITIZE=thread: build-san-thread/), so that no two share objects.
@@ -44,7 +44,7 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat
 CFLAGS ?= -O2 -g
 # CPPFLAGS: the preprocessor flags a packager hands in (dpkg-buildflags: -D_FORTIFY_SOURCE=2).
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -I. -MMD -MP
-LDLIBS_ALL := -llmdb -lnng -lmsgpackc -lsodium -ljansson -lzstd -lpthread -lm
+LDLIBS_ALL := -llmdb -lnng -lmsgpackc -lsodium -ljansson -lzstd -lxlsxwriter -lpthread -lm
 LDFLAGS_ALL := $(LDFLAGS) $(SANFLAGS)
 
 PROTO_SRC := $(wildcard proto/*.c)

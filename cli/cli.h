@@ -139,6 +139,8 @@ int cmd_get(struct cli *c, int argc, char **argv);
 int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_del(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
+int cmd_edit(struct cli *c, int argc, char **argv);
+int cmd_history(struct cli *c, int argc, char **argv);
 int cmd_log(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_schema(struct cli *c, int argc, char **argv);
@@ -157,5 +159,6 @@ int cmd_bundle(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_rekap(struct cli *c, int argc, char **argv);
 int cmd_wilayah(struct cli *c, int argc, char **argv);
+int cmd_template(struct cli *c, int argc, char **argv);
 
 #endif

@@ -1,11 +1,14 @@
 /*
- * cmd_export.c: `pokjactl export`: a collection's live records as CSV, a JSON array or JSON
- * Lines, on stdout or atomically into a file.
+ * cmd_export.c: `pokjactl export`: a collection's live records as CSV (RFC 4180, or the
+ * dialect of Excel in an Indonesian locale), a JSON array, JSON Lines or an xlsx workbook, on
+ * stdout or atomically into a file.
  *
  * Records are written as store_list hands them over, page by page, so memory stays flat however
- * large the collection: no format builds the whole output first. Every format carries the same
+ * large the collection: no text format builds the whole output first (xlsx does: libxlsxwriter
+ * keeps the workbook in memory until it writes the file). Every format carries the same
  * columns: key, wilayah, nama_wilayah (the official name), the schema's fields in schema order,
- * and diubah (the record's last change, ISO 8601 UTC of its hybrid clock).
+ * diubah (the record's last change, ISO 8601 UTC of its hybrid clock), and diubah_oleh and
+ * diubah_oleh_wilayah (the name and region of the node that wrote it, recfind.h's author).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,17 +20,23 @@
 
 #include "cli.h"
 #include "csv.h"
+#include "proto/hlc.h"
+#include "proto/record.h"
 #include "proto/schema.h"
 #include "proto/wilayah.h"
+#include "recfind.h"
 #include "recjson.h"
+#include "sheet.h"
+#include "xlsx.h"
 
 /* Progress on a terminal every so many records. */
 #define PROGRESS_EVERY 10000
 
-enum export_format { FMT_CSV, FMT_JSON, FMT_JSONL };
+enum export_format { FMT_CSV, FMT_JSON, FMT_JSONL, FMT_XLSX };
 
 /* Column names the export adds beside the schema's fields. */
-static const char *const extra_columns[] = {"key", "wilayah", "nama_wilayah", "diubah"};
+static const char *const extra_columns[] = {"key",    "wilayah",     "nama_wilayah",
+                                            "diubah", "diubah_oleh", "diubah_oleh_wilayah"};
 
 struct export
 {
@@ -35,11 +44,15 @@ struct export
 	enum export_format fmt;
 	FILE *f;
 	struct csv csv;
-	size_t n;      /* records written */
-	size_t bad;    /* stored records that did not decode */
-	bool nomem;    /* a record could not be converted for lack of memory */
-	bool failed;   /* a write to f failed: the walk stopped */
-	bool progress; /* show a count on stderr */
+	bool excel;      /* CSV for spreadsheets: ';', decimal comma, text cells marked */
+	struct xlsx *xl; /* FMT_XLSX */
+	size_t n;        /* records written */
+	size_t bad;      /* stored records that did not decode */
+	bool nomem;      /* a record could not be converted for lack of memory */
+	bool failed;     /* a write to f failed: the walk stopped */
+	bool too_many;   /* more records than an xlsx sheet holds: the walk stopped */
+	bool progress;   /* show a count on stderr */
+	struct cli_authors as;
 };
 
 /*
@@ -97,10 +110,11 @@ static void num_text(double x, char out[40])
 	snprintf(out + o, (size_t)(40 - o), "e%d", exp);
 }
 
-/* {"key", "wilayah", "nama_wilayah", fields..., "diubah"} of a live record, or NULL when the
- * value does not decode (*nomem tells when memory ran out instead). */
+/* {"key", "wilayah", "nama_wilayah", fields..., "diubah", "diubah_oleh",
+ * "diubah_oleh_wilayah"} of a live record written by a, or NULL when the value does not decode
+ * (*nomem tells when memory ran out instead). */
 static json_t *record_object(const struct pk_collection *coll, const struct store_record *r,
-                             bool *nomem)
+                             const struct cli_author *a, bool *nomem)
 {
 	const struct pk_wilayah *w = pk_wilayah_find(r->region, strlen(r->region));
 	char when[32];
@@ -116,7 +130,10 @@ static json_t *record_object(const struct pk_collection *coll, const struct stor
 		return NULL;
 	}
 	err = recjson_decode(coll, r->value, r->value_len, o);
-	if (err == 0 && json_object_set_new(o, "diubah", json_string(when)) != 0)
+	if (err == 0 &&
+	    (json_object_set_new(o, "diubah", json_string(when)) != 0 ||
+	     json_object_set_new(o, "diubah_oleh", json_string(a->name)) != 0 ||
+	     json_object_set_new(o, "diubah_oleh_wilayah", json_string(a->region)) != 0))
 		err = PK_ENOMEM;
 	if (err != 0) {
 		*nomem = err == PK_ENOMEM;
@@ -157,28 +174,39 @@ static void json_record_out(FILE *f, json_t *o)
 	fputc('}', f);
 }
 
-/* One CSV cell for a field value: absent empty, strings as is, a strlist as JSON array text. */
-static void csv_value(struct csv *w, json_t *v, bool *nomem)
+/* A text cell; for spreadsheets with the mark when a spreadsheet would read it as a number, a
+ * date or a formula (see sheet.h). */
+static void csv_text(struct export *x, const char *s, size_t len)
 {
-	char num[40];
+	csv_marked(&x->csv, x->excel && sheet_needs_mark(s, len) ? SHEET_MARK : "", s, len);
+}
+
+/* One CSV cell for a field value: absent empty, strings as is, a strlist as JSON array text,
+ * numbers with a decimal comma for spreadsheets. */
+static void csv_value(struct export *x, json_t *v)
+{
+	struct csv *w = &x->csv;
+	char num[40], *dot;
 	char *t;
 
 	if (v == NULL) {
 		csv_field(w, "", 0);
 	} else if (json_is_string(v)) {
-		csv_field(w, json_string_value(v), json_string_length(v));
+		csv_text(x, json_string_value(v), json_string_length(v));
 	} else if (json_is_integer(v)) {
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		csv_str(w, num);
 	} else if (json_is_real(v)) {
 		num_text(json_real_value(v), num);
+		if (x->excel && (dot = strchr(num, '.')) != NULL)
+			*dot = ',';
 		csv_str(w, num);
 	} else if (json_is_boolean(v)) {
 		csv_str(w, json_is_true(v) ? "true" : "false");
 	} else {
 		t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 		if (t == NULL)
-			*nomem = true;
+			x->nomem = true;
 		csv_str(w, t);
 		free(t);
 	}
@@ -192,25 +220,97 @@ static void csv_header(struct export *x)
 	for (size_t i = 0; i < x->coll->nfields; i++)
 		csv_str(&x->csv, x->coll->fields[i].name);
 	csv_str(&x->csv, "diubah");
+	csv_str(&x->csv, "diubah_oleh");
+	csv_str(&x->csv, "diubah_oleh_wilayah");
 	csv_end_row(&x->csv);
 }
 
 static void csv_record_out(struct export *x, json_t *o)
 {
-	csv_str(&x->csv, json_string_value(json_object_get(o, "key")));
-	csv_str(&x->csv, json_string_value(json_object_get(o, "wilayah")));
-	csv_str(&x->csv, json_string_value(json_object_get(o, "nama_wilayah")));
+	csv_value(x, json_object_get(o, "key"));
+	csv_value(x, json_object_get(o, "wilayah"));
+	csv_value(x, json_object_get(o, "nama_wilayah"));
 	for (size_t i = 0; i < x->coll->nfields; i++)
-		csv_value(&x->csv, json_object_get(o, x->coll->fields[i].name), &x->nomem);
-	csv_str(&x->csv, json_string_value(json_object_get(o, "diubah")));
+		csv_value(x, json_object_get(o, x->coll->fields[i].name));
+	csv_value(x, json_object_get(o, "diubah"));
+	csv_value(x, json_object_get(o, "diubah_oleh"));
+	csv_value(x, json_object_get(o, "diubah_oleh_wilayah"));
 	csv_end_row(&x->csv);
+}
+
+/* The header row of the xlsx sheet, named after the collection, and its columns' formats. */
+static void xlsx_header(struct export *x)
+{
+	const char *names[PK_REC_FIELDS_MAX + 6];
+	size_t n = 0;
+
+	names[n++] = "key";
+	names[n++] = "wilayah";
+	names[n++] = "nama_wilayah";
+	for (size_t i = 0; i < x->coll->nfields && n < PK_REC_FIELDS_MAX + 3; i++)
+		names[n++] = x->coll->fields[i].name;
+	names[n++] = "diubah";
+	names[n++] = "diubah_oleh";
+	names[n++] = "diubah_oleh_wilayah";
+	xlsx_sheet(x->xl, x->coll->name, names, n);
+	for (size_t c = 0; c < n; c++)
+		xlsx_column_kind(x->xl, c,
+		                 c >= 3 && c < n - 3 ? sheet_field_kind(&x->coll->fields[c - 3])
+		                                     : sheet_extra_kind(names[c]));
+}
+
+/* One row of the xlsx sheet: every cell typed by its field (see sheet.h). */
+static void xlsx_record_out(struct export *x, json_t *o, uint64_t hlc)
+{
+	size_t row = x->n + 1, col = 0;
+	char *t;
+
+	xlsx_text(x->xl, row, col++, json_string_value(json_object_get(o, "key")));
+	xlsx_text(x->xl, row, col++, json_string_value(json_object_get(o, "wilayah")));
+	xlsx_text(x->xl, row, col++, json_string_value(json_object_get(o, "nama_wilayah")));
+	for (size_t i = 0; i < x->coll->nfields; i++, col++) {
+		const struct pk_field *f = &x->coll->fields[i];
+		json_t *v = json_object_get(o, f->name);
+
+		if (v == NULL)
+			continue;
+		switch (sheet_field_kind(f)) {
+		case SK_INT:
+		case SK_RUPIAH:
+			xlsx_int(x->xl, row, col, json_integer_value(v),
+			         sheet_field_kind(f) == SK_RUPIAH);
+			break;
+		case SK_NUM:
+			xlsx_num(x->xl, row, col, json_number_value(v), false);
+			break;
+		case SK_BOOL:
+			xlsx_bool(x->xl, row, col, json_is_true(v));
+			break;
+		case SK_DATE:
+			xlsx_date(x->xl, row, col, json_string_value(v));
+			break;
+		case SK_LIST:
+			if ((t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT)) == NULL)
+				x->nomem = true;
+			else
+				xlsx_text(x->xl, row, col, t);
+			free(t);
+			break;
+		default:
+			xlsx_text(x->xl, row, col, json_string_value(v));
+			break;
+		}
+	}
+	xlsx_time_ms(x->xl, row, col++, pk_hlc_ms(hlc));
+	xlsx_text(x->xl, row, col++, json_string_value(json_object_get(o, "diubah_oleh")));
+	xlsx_text(x->xl, row, col, json_string_value(json_object_get(o, "diubah_oleh_wilayah")));
 }
 
 static int export_visit(const struct store_record *r, void *arg)
 {
 	struct export *x = arg;
 	bool nomem;
-	json_t *o = record_object(x->coll, r, &nomem);
+	json_t *o = record_object(x->coll, r, cli_author(&x->as, r->origin), &nomem);
 
 	if (o == NULL) {
 		if (nomem) {
@@ -223,6 +323,14 @@ static int export_visit(const struct store_record *r, void *arg)
 	switch (x->fmt) {
 	case FMT_CSV:
 		csv_record_out(x, o);
+		break;
+	case FMT_XLSX:
+		if (x->n + 1 >= XLSX_ROWS_MAX) {
+			json_decref(o);
+			x->too_many = true;
+			return 1;
+		}
+		xlsx_record_out(x, o, r->hlc);
 		break;
 	case FMT_JSON:
 		fputs(x->n ? ",\n" : "\n", x->f);
@@ -252,8 +360,10 @@ static int parse_format(const struct cli *c, const char *name, enum export_forma
 		*fmt = FMT_JSON;
 	else if (strcmp(name, "jsonl") == 0)
 		*fmt = FMT_JSONL;
+	else if (strcmp(name, "xlsx") == 0)
+		*fmt = FMT_XLSX;
 	else {
-		return cli_usagef(c, "unknown format '%.40s' (csv, json or jsonl)", name);
+		return cli_usagef(c, "unknown format '%.40s' (csv, json, jsonl or xlsx)", name);
 	}
 	return 0;
 }
@@ -261,11 +371,10 @@ static int parse_format(const struct cli *c, const char *name, enum export_forma
 int cmd_export(struct cli *c, int argc, char **argv)
 {
 	const char *region = NULL, *format = NULL, *path = NULL;
-	struct cli_opt opts[] = {{"region", &region, NULL},
-	                         {"format", &format, NULL},
-	                         {"o", &path, NULL},
-	                         {"output", &path, NULL},
-	                         {0}};
+	bool excel = false;
+	struct cli_opt opts[] = {{"region", &region, NULL}, {"format", &format, NULL},
+	                         {"excel", NULL, &excel},   {"o", &path, NULL},
+	                         {"output", &path, NULL},   {0}};
 	struct export x;
 	struct store_node node;
 	struct store *s = NULL;
@@ -297,6 +406,13 @@ int cmd_export(struct cli *c, int argc, char **argv)
 	}
 	if (path != NULL && path[0] == '\0')
 		return cli_usagef(c, "-o needs a file name");
+	if (excel && x.fmt != FMT_CSV)
+		return cli_usagef(c, "--excel is a dialect of CSV; it does not go with --format %s",
+		                  format != NULL ? format : "json");
+	x.excel = excel;
+	if (x.fmt == FMT_XLSX && path == NULL)
+		return cli_usagef(c, "an xlsx workbook is a binary file, not for a terminal or a "
+		                     "pipe: give -o FILE.xlsx");
 	if ((rc = cli_open(c, STORE_RDONLY, &s, &node, NULL, NULL)) != 0)
 		return rc;
 
@@ -311,9 +427,19 @@ int cmd_export(struct cli *c, int argc, char **argv)
 		x.progress = isatty(STDERR_FILENO) != 0 && isatty(STDOUT_FILENO) == 0;
 	}
 	x.csv.f = x.f;
+	cli_authors_init(&x.as, s, &node);
+	x.csv.sep = x.excel ? ';' : ',';
+	if (x.excel)
+		fputs("\xef\xbb\xbf", x.f); /* the byte order mark tells Excel the file is UTF-8 */
+	if (x.fmt == FMT_XLSX && (x.xl = xlsx_new(out.tmp)) == NULL) {
+		rc = cli_fail(c, "out of memory");
+		goto out;
+	}
 
 	if (x.fmt == FMT_CSV)
 		csv_header(&x);
+	else if (x.fmt == FMT_XLSX)
+		xlsx_header(&x);
 	else if (x.fmt == FMT_JSON)
 		fputc('[', x.f);
 	n = store_list(s, x.coll->name, region, false, export_visit, &x);
@@ -331,6 +457,23 @@ int cmd_export(struct cli *c, int argc, char **argv)
 	if (x.nomem) {
 		rc = cli_fail(c, "out of memory");
 		goto out;
+	}
+	if (x.too_many) {
+		rc = cli_fail(c,
+		              "more than %u records: too many for one xlsx sheet; export a region "
+		              "at a time (--region) or use --format csv",
+		              XLSX_ROWS_MAX - 2);
+		goto out;
+	}
+	if (x.xl != NULL) {
+		struct pk_diag d;
+		int err = xlsx_close(x.xl, d.msg, sizeof(d.msg));
+
+		x.xl = NULL;
+		if (err != 0) {
+			rc = cli_fail(c, "writing %s: %s", path, d.msg);
+			goto out;
+		}
 	}
 	if (x.bad > 0) {
 		rc = cli_fail(c, "%zu stored records do not decode; run 'pokjactl verify'", x.bad);
@@ -363,6 +506,10 @@ int cmd_export(struct cli *c, int argc, char **argv)
 	fprintf(stderr, "%s\n", pk_wilayah_notice());
 	rc = EXIT_OK;
 out:
+	if (x.xl != NULL) {
+		char why[200];
+		xlsx_close(x.xl, why, sizeof(why)); /* frees it; the file is removed below */
+	}
 	cli_out_abort(&out);
 	store_close(s);
 	return rc;

@@ -347,6 +347,8 @@ static int log_visit(const uint8_t *raw, size_t len, void *arg)
 	struct pk_changeset cs;
 	char key[2 * PK_PUB_BYTES + 1], hash[2 * PK_HASH_BYTES + 1], when[32];
 	uint8_t h[PK_HASH_BYTES];
+	struct pk_cs_iter it;
+	struct pk_op op;
 
 	if (pk_cs_decode(raw, len, &cs, NULL) != 0) {
 		fprintf(stderr, "pokjactl log: a stored changeset does not decode; run "
@@ -357,14 +359,34 @@ static int log_visit(const uint8_t *raw, size_t len, void *arg)
 	cli_key_hex(key, cs.origin);
 	pk_hex(hash, h, PK_HASH_BYTES);
 	cli_hlc_time(when, cs.hlc);
-	if (x->arr != NULL)
+	pk_cs_iter_init(&it, &cs);
+	if (x->arr != NULL) {
+		/* Every op's record: a changeset holds at most PK_CS_MAX_OPS of them. */
+		json_t *recs = json_array();
+		while (recs != NULL && pk_cs_iter_next(&it, &op))
+			json_array_append_new(
+			    recs, json_pack("{s:s%, s:s%, s:s%, s:b}", "collection", op.coll,
+			                    (size_t)op.coll_len, "wilayah", op.region,
+			                    (size_t)op.region_len, "key", op.key,
+			                    (size_t)op.key_len, "deleted", op.value == NULL));
 		json_array_append_new(
-		    x->arr, json_pack("{s:s, s:I, s:I, s:s, s:i, s:I, s:s}", "origin", key, "seq",
-		                      (json_int_t)cs.seq, "hlc", (json_int_t)cs.hlc, "time", when,
-		                      "ops", (int)cs.nops, "bytes", (json_int_t)len, "hash", hash));
-	else
-		printf("%.16s  %6llu  %-24s  %5u  %.16s\n", key, (unsigned long long)cs.seq, when,
+		    x->arr, json_pack("{s:s, s:I, s:I, s:s, s:i, s:I, s:s, s:o?}", "origin", key,
+		                      "seq", (json_int_t)cs.seq, "hlc", (json_int_t)cs.hlc, "time",
+		                      when, "ops", (int)cs.nops, "bytes", (json_int_t)len, "hash",
+		                      hash, "records", recs));
+	} else {
+		/* The first op's record (collection region/key, "-" for a delete), and how many
+		 * more: a bulk import's changeset holds thousands. */
+		printf("%.16s  %6llu  %-24s  %5u  %.16s", key, (unsigned long long)cs.seq, when,
 		       cs.nops, hash);
+		if (pk_cs_iter_next(&it, &op))
+			printf("  %s%.*s %.*s%s/%.*s", op.value == NULL ? "-" : "",
+			       (int)op.coll_len, op.coll, (int)op.region_len, op.region,
+			       op.region_len ? "" : "\"\"", (int)op.key_len, op.key);
+		if (cs.nops > 1)
+			printf(" (+%u more)", cs.nops - 1);
+		putchar('\n');
+	}
 	return 0;
 }
 
@@ -391,7 +413,8 @@ int cmd_log(struct cli *c, int argc, char **argv)
 	if (c->json)
 		x.arr = json_array();
 	else
-		printf("%-16s  %6s  %-24s  %5s  %s\n", "ORIGIN", "SEQ", "TIME", "OPS", "HASH");
+		printf("%-16s  %6s  %-24s  %5s  %-16s  %s\n", "ORIGIN", "SEQ", "TIME", "OPS",
+		       "HASH", "RECORDS");
 	n = store_log(s, origin ? key : NULL, log_visit, &x);
 	store_close(s);
 	if (x.arr != NULL) {

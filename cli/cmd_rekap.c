@@ -5,9 +5,9 @@
  * and kumuh (slum hectares per region per year).
  *
  * This file parses the options and opens the store read-only; an aggregator (cli/rekap_*.c)
- * fills one report model, which cli/report.c writes as text, CSV or JSON. The report is built
- * in memory (it is small) and written at the end, to stdout or atomically to -o FILE, so a
- * failure never leaves half a report behind.
+ * fills one report model, which cli/render.c writes as text, CSV or JSON (cli/render_xlsx.c as
+ * an xlsx workbook). The report is built in memory (it is small) and written at the end, to
+ * stdout or atomically to -o FILE, so a failure never leaves half a report behind.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +18,7 @@
 #include "proto/region.h"
 #include "rekap.h"
 #include "render.h"
+#include "xlsx.h"
 
 static const char *const report_names[] = {"kegiatan", "arahan", "kumuh", NULL};
 enum { REP_KEGIATAN, REP_ARAHAN, REP_KUMUH };
@@ -64,6 +65,50 @@ out:
 	return err;
 }
 
+/* Builds the report and writes it as an xlsx workbook, atomically to outpath. */
+static int run_xlsx(struct cli *c, struct rekap *rk, struct store *s, int rep, const char *outpath)
+{
+	struct report *r = rpt_new(rep == REP_ARAHAN ? "arahan" : "rows");
+	struct cli_out out = {NULL, NULL, ""};
+	struct pk_diag d;
+	struct xlsx *x = NULL;
+	int err = PK_ENOMEM, rc;
+
+	if (r != NULL)
+		err = rep == REP_KEGIATAN ? rekap_kegiatan(rk, s, r)
+		      : rep == REP_ARAHAN ? rekap_arahan(rk, s, r)
+		                          : rekap_kumuh(rk, s, r);
+	if (err == 0)
+		err = rpt_error(r);
+	if (err != 0) {
+		rpt_free(r);
+		return why(c, err);
+	}
+	if ((rc = cli_out_open(c, outpath, 0644, &out)) != 0) {
+		rpt_free(r);
+		return rc;
+	}
+	if ((x = xlsx_new(out.tmp)) == NULL) {
+		rc = cli_fail(c, "out of memory");
+	} else {
+		err = rpt_write_xlsx(r, x);
+		if (xlsx_close(x, d.msg, sizeof(d.msg)) != 0)
+			rc = cli_fail(c, "writing %s: %s", outpath, d.msg);
+		else if (err != 0)
+			rc = why(c, err);
+		else
+			rc = cli_out_commit(c, &out);
+	}
+	cli_out_abort(&out);
+	rpt_free(r);
+	if (rc == EXIT_OK && rk->bad > 0)
+		rc = cli_fail(c,
+		              "%zu stored records do not decode and were left out; run 'pokjactl "
+		              "verify'",
+		              rk->bad);
+	return rc;
+}
+
 /* Builds the report in memory and writes it whole to stdout or atomically to outpath, so that
  * a failure never leaves half a report behind. */
 static int run(struct cli *c, struct rekap *rk, struct store *s, int rep, enum rpt_fmt fmt,
@@ -91,11 +136,12 @@ static int run(struct cli *c, struct rekap *rk, struct store *s, int rep, enum r
 int cmd_rekap(struct cli *c, int argc, char **argv)
 {
 	const char *region = NULL, *level = NULL, *tahun = NULL, *by = NULL, *outpath = NULL;
-	bool csv = false;
+	const char *format = NULL;
+	bool csv = false, xlsx = false;
 	struct cli_opt opts[] = {{"region", &region, NULL}, {"level", &level, NULL},
 	                         {"tahun", &tahun, NULL},   {"by", &by, NULL},
 	                         {"csv", NULL, &csv},       {"o", &outpath, NULL},
-	                         {NULL, NULL, NULL}};
+	                         {"format", &format, NULL}, {NULL, NULL, NULL}};
 	struct rekap rk = {.by = BY_WILAYAH, .level = -1};
 	struct store_node node;
 	struct pk_diag d = {""};
@@ -109,6 +155,23 @@ int cmd_rekap(struct cli *c, int argc, char **argv)
 		return cli_usagef(c, "no report '%s' (kegiatan, arahan or kumuh)", pos[0]);
 	if (csv && c->json)
 		return cli_usagef(c, "--csv and --json exclude each other");
+	if (format != NULL) {
+		if ((csv || c->json) && strcmp(format, csv ? "csv" : "json") != 0)
+			return cli_usagef(c, "--%s and --format %.20s exclude each other",
+			                  csv ? "csv" : "json", format);
+		if (strcmp(format, "csv") == 0)
+			csv = true;
+		else if (strcmp(format, "json") == 0)
+			c->json = true;
+		else if (strcmp(format, "xlsx") == 0)
+			xlsx = true;
+		else if (strcmp(format, "text") != 0)
+			return cli_usagef(c, "unknown format '%.40s' (text, csv, json or xlsx)",
+			                  format);
+	}
+	if (xlsx && outpath == NULL)
+		return cli_usagef(c, "an xlsx workbook is a binary file, not for a terminal or a "
+		                     "pipe: give -o FILE.xlsx");
 	if (by != NULL && rep != REP_KEGIATAN)
 		return cli_usagef(c, "--by belongs to 'rekap kegiatan'");
 	if (by != NULL && (byi = word_index(rekap_by_names, by)) < 0)
@@ -148,7 +211,10 @@ int cmd_rekap(struct cli *c, int argc, char **argv)
 		return cli_usagef(c, "--level %s lies above the region %s (a %s)", level, rk.region,
 		                  pk_level_name(rlevel));
 	}
-	rc = run(c, &rk, s, rep, csv ? RPT_CSV : c->json ? RPT_JSON : RPT_TEXT, outpath);
+	if (xlsx)
+		rc = run_xlsx(c, &rk, s, rep, outpath);
+	else
+		rc = run(c, &rk, s, rep, csv ? RPT_CSV : c->json ? RPT_JSON : RPT_TEXT, outpath);
 	store_close(s);
 	return rc;
 }

@@ -3,15 +3,17 @@
 
 #include "csv.h"
 
-void csv_field(struct csv *w, const char *s, size_t len)
+void csv_marked(struct csv *w, const char *mark, const char *s, size_t len)
 {
+	char sep = w->sep ? w->sep : ',';
 	bool quote = false;
 
 	if (w->row_started)
-		fputc(',', w->f);
+		fputc(sep, w->f);
 	w->row_started = true;
+	fputs(mark, w->f);
 	for (size_t i = 0; i < len && !quote; i++)
-		quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+		quote = s[i] == sep || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
 	if (!quote) {
 		fwrite(s, 1, len, w->f);
 		return;
@@ -23,6 +25,11 @@ void csv_field(struct csv *w, const char *s, size_t len)
 		fputc(s[i], w->f);
 	}
 	fputc('"', w->f);
+}
+
+void csv_field(struct csv *w, const char *s, size_t len)
+{
+	csv_marked(w, "", s, len);
 }
 
 void csv_str(struct csv *w, const char *s)

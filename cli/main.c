@@ -113,23 +113,33 @@ static const struct command commands[] = {
      "Both work while pokjad runs."},
     /* ---- exports and reports (cmd_export.c, cmd_rekap.c, cmd_wilayah.c) ---- */
     {"export", cmd_export,
-     "export [--dir DIR] COLLECTION [--region PREFIX] [--format csv|json|jsonl] [-o FILE] "
-     "[--json]",
+     "export [--dir DIR] COLLECTION [--region PREFIX] [--format csv|json|jsonl|xlsx] [--excel] "
+     "[-o FILE] [--json]",
      "Writes a collection's records (not deleted ones), optionally only those inside a\n"
      "region, as CSV (the default), a JSON array or JSON Lines, to stdout or into FILE\n"
      "(written whole to a temporary file, then renamed; a failed export leaves FILE as it\n"
      "was). Each record: key, wilayah, nama_wilayah (the region's official name, empty\n"
      "when the code is not on the list), the collection's fields in schema order ('pokjactl\n"
-     "schema COLLECTION'), and diubah (its last change, ISO 8601 UTC). CSV: RFC 4180,\n"
+     "schema COLLECTION'), diubah (its last change, ISO 8601 UTC), diubah_oleh and\n"
+     "diubah_oleh_wilayah (the name and region of the node that made it). CSV: RFC 4180,\n"
      "UTF-8, CRLF rows, a header row; an absent field is empty, a list field is JSON array\n"
      "text such as [\"a\",\"b\"], numbers as stored (a fraction in its shortest exact\n"
      "text). JSON: an absent field is left out. With -o it prints the count, or with\n"
      "--json {\"records\": N, \"file\": FILE}; without -o, --json means --format json.\n"
+     "--excel (CSV): the dialect of Excel in an Indonesian locale: a UTF-8 byte order mark,\n"
+     "';' between cells, a decimal comma (12,5), CRLF rows; a text cell a spreadsheet would\n"
+     "read as a number, a date or a formula (a code such as 32.10, a telephone number\n"
+     "0812..., a date) gets an invisible ZERO WIDTH SPACE (U+200B) in front, so that it\n"
+     "stays text through editing and saving, and import takes it off again (the =\"32.10\"\n"
+     "trick does not survive a save). xlsx (needs -o FILE): one sheet, a bold header row\n"
+     "frozen above the data, numbers as numbers (biaya and other rupiah with thousands\n"
+     "separators), key, wilayah and every code as text, dates and diubah as dates, lists as\n"
+     "JSON array text; at most 1048574 records (else use --region or CSV).\n"
      "The region list's ODbL notice goes to stderr, never into the data."},
     {"rekap", cmd_rekap,
      "rekap [--dir DIR] kegiatan|arahan|kumuh [--region PREFIX] "
      "[--level provinsi|kabupaten|kecamatan|desa] [--tahun Y] "
-     "[--by wilayah|sumber_biaya|strategi|status] [--json|--csv] [-o FILE]",
+     "[--by wilayah|sumber_biaya|strategi|status] [--json|--csv|--format xlsx] [-o FILE]",
      "Recap reports (read-only). kegiatan: activities per group (--by wilayah, the\n"
      "default, sumber_biaya, strategi or status): how many, by status, participants, cost,\n"
      "and cost per funding source; participants and cost leave out cancelled activities\n"
@@ -144,7 +154,19 @@ static const struct command commands[] = {
      "own region. --tahun: that year only. Funding sources and strategies are grouped\n"
      "ignoring case and extra spaces. Text for people (1.250.000; hectares as 12,50),\n"
      "--csv (RFC 4180) or --json (exact numbers) for machines; -o FILE writes the report\n"
-     "to FILE atomically."},
+     "to FILE atomically. --format text|csv|json|xlsx says the same; xlsx (needs -o FILE):\n"
+     "one sheet per table, a bold header row, counts and rupiah as numbers with thousands\n"
+     "separators, hectares as numbers with two decimals, the total as the last row."},
+    {"template", cmd_template, "template COLLECTION [--format csv|xlsx|json] [--excel] [-o FILE]",
+     "An empty file to fill in for 'import' (no node needed): the columns key, wilayah and\n"
+     "every field of COLLECTION, in schema order. csv (the default; --excel for the Excel\n"
+     "dialect, as 'export --excel'): the header row only. xlsx (needs -o FILE): the header\n"
+     "row on sheet COLLECTION, its columns formatted for what they hold (codes as text, dates\n"
+     "as dates), a list of the allowed values in each choice column, and a second sheet\n"
+     "'kolom' with each column's type, whether it is required, its allowed values and\n"
+     "meaning. json (also --json): {collection, doc, columns: [{name, type, required,\n"
+     "values, min, max, doc}]}. Leave key empty for a new record (a key is made) and\n"
+     "wilayah empty for this node's own region."},
     {"wilayah", cmd_wilayah, "wilayah [CODE|NAME] [--json]",
      "Looks up the official Kemendagri region list built into the program (no node\n"
      "needed). No argument: the 38 provinces. CODE (such as 32.75.01): its name, level\n"
@@ -165,25 +187,76 @@ static const struct command commands[] = {
     {"install-cert", cmd_install_cert, "install-cert [--dir DIR] FILE",
      "Installs the certificate set from the parent's 'certify'. After it the node can\n"
      "write."},
-    {"put", cmd_put, "put [--dir DIR] COLLECTION [KEY] --json JSON|-",
-     "Validates a record (a JSON object of its fields; '-' reads it from stdin) and writes\n"
-     "it as one signed changeset. 'wilayah' in the object sets the region (default: the\n"
-     "node's own; \"\" is the whole country). Prints the record's key, generated when not\n"
-     "given."},
+    {"put", cmd_put, "put [--dir DIR] COLLECTION [KEY] --json JSON|- [--replace]",
+     "Validates a new record (a JSON object of its fields; '-' reads it from stdin) and\n"
+     "writes it as one signed changeset. 'wilayah' in the object sets the region (default:\n"
+     "the node's own; \"\" is the whole country). Prints the record's key, generated when\n"
+     "not given. A KEY that names a live record in that region is refused: 'edit' changes\n"
+     "some fields of it, and --replace replaces the whole record (fields left out of JSON\n"
+     "are then gone)."},
+    {"edit", cmd_edit,
+     "edit [--dir DIR] COLLECTION KEY [--region CODE] --set FIELD=VALUE ... "
+     "[--unset FIELD ...] [--json]",
+     "Changes some fields of a live record and keeps the others, as one signed changeset.\n"
+     "--set FIELD=VALUE (repeatable) gives a field a value, read by the field's type\n"
+     "('pokjactl schema COLLECTION'): int a whole number (--set bulan=3), num a number,\n"
+     "bool true or false, a list a JSON array (--set x='[\"a\",\"b\"]') or a comma list\n"
+     "(--set x='a, b': items trimmed, empty ones left out; '' is the empty list), every\n"
+     "other type the text as it is. --unset FIELD removes a field that is not required.\n"
+     "The result is checked like a put; a record that does not exist, an unknown field, a\n"
+     "value of the wrong type or out of range, or unsetting a required field is refused\n"
+     "and nothing is written. The record must still be the version read when the write\n"
+     "commits (else: refused, run it again). Prints the fields changed, or with --json the\n"
+     "record as 'get --json' shows it."},
     {"get", cmd_get, "get [--dir DIR] COLLECTION KEY [--region CODE] [--json]",
-     "Shows one record. --json prints one object with key, wilayah and the fields."},
+     "Shows one record, with who changed it last and when: diubah (ISO 8601 UTC, the\n"
+     "changeset's hybrid clock) and diubah_oleh (the writing node's name and region, from\n"
+     "the certificate held for its key, and the key's first 16 hex digits). --json prints\n"
+     "one object with key, wilayah, the fields, diubah_oleh {nama, wilayah, kunci} and\n"
+     "diubah."},
     {"list", cmd_list, "list [--dir DIR] COLLECTION [--region PREFIX] [--json]",
      "Lists a collection's records, optionally only those inside a region. --json prints\n"
-     "a JSON array of objects with key, wilayah and the fields."},
+     "a JSON array of objects as 'get --json' does (key, wilayah, the fields, diubah_oleh,\n"
+     "diubah)."},
+    {"history", cmd_history, "history [--dir DIR] COLLECTION KEY [--region CODE] [--json]",
+     "Lists every version of a record held here, deleted ones too, oldest first (the order\n"
+     "of last-writer-wins: the last is the record as stored): its number, the changeset\n"
+     "(sequence in its origin's log), who wrote it and when (as 'get'), and the fields it\n"
+     "added (+), changed (~, old -> new) or removed (-) against the version before; a\n"
+     "delete shows as deleted. --json: {collection, key, wilayah, versions: [{version,\n"
+     "seq, origin, diubah_oleh, diubah, hlc, deleted, changes: [{field, change\n"
+     "(added|changed|removed), old, new}]}]}."},
     {"del", cmd_del, "del [--dir DIR] COLLECTION KEY [--region CODE]",
      "Deletes a record (a signed tombstone that replicates like any write)."},
-    {"import", cmd_import, "import [--dir DIR] FILE.jsonl [--json]",
-     "Bulk load: one JSON object per line, with a 'collection' member and optionally\n"
-     "'key' and 'wilayah'. Every line is checked first; a bad line stops the import with\n"
-     "its line number and nothing is written. Then all records are written in one\n"
-     "transaction, many per changeset. Shows progress on a terminal."},
+    {"import", cmd_import,
+     "import [--dir DIR] FILE.jsonl|FILE.csv [--format jsonl|csv] [--collection NAME] "
+     "[--replace] [--json]",
+     "Bulk load from JSON Lines or CSV (chosen by --format, else by the name: .csv is CSV).\n"
+     "JSONL: one JSON object per line, with a 'collection' member (or --collection) and\n"
+     "optionally 'key' and 'wilayah'. CSV (--collection NAME is required): the columns\n"
+     "'export --format csv' writes, a header row first: key, wilayah, the fields\n"
+     "('pokjactl schema NAME'); nama_wilayah, diubah, diubah_oleh and diubah_oleh_wilayah\n"
+     "are ignored, so an exported file edited in a spreadsheet loads back (with --replace).\n"
+     "Both the RFC 4180 dialect (',', decimal point) and Excel's in an Indonesian locale\n"
+     "(byte order mark, ';', decimal comma, 1.250.000) are read, told apart by the header\n"
+     "line. An empty cell is an absent field; an empty key makes a new record, an empty\n"
+     "wilayah is this node's region; numbers, true/false and lists (JSON array text) are\n"
+     "read by the field's type. Every line or row is checked first and every error is\n"
+     "reported as FILE:LINE with the column (the first 50, then how many more); when any\n"
+     "is wrong nothing is written. Then each line or row whose key names a live record (in\n"
+     "its region) is compared with it: one equal to it is left out (unchanged), so\n"
+     "importing a file again writes only what is new or changed. One that would change it,\n"
+     "or that names the same record as an earlier line, is refused: all such are reported\n"
+     "by FILE:LINE and nothing is written. --replace replaces such records whole (fields\n"
+     "left out are then gone; the last line of a record wins): use it to update records\n"
+     "from an edited export. Lines without a key are new records. The records left are\n"
+     "written in one transaction, many per changeset: all of the file or none of it. Shows\n"
+     "progress on a terminal."},
     {"log", cmd_log, "log [--dir DIR] [--origin KEY] [--json]",
-     "Lists the changesets held, by origin and sequence ('self' for this node's own)."},
+     "Lists the changesets held, by origin and sequence ('self' for this node's own), each\n"
+     "with the record its first op writes (collection region/key, '-' before a delete) and\n"
+     "how many more it holds. --json: every op's record, as records [{collection, wilayah,\n"
+     "key, deleted}]."},
     {"verify", cmd_verify, "verify [--dir DIR] [--json]",
      "Re-checks every stored changeset (encoding, signature, hash chain), every head,\n"
      "every record against its changeset, the key index and the certificates, and says\n"

@@ -229,7 +229,7 @@ static void csv_line(const struct report *r, struct csv *w, const struct rpt_row
 /* The header line, a line per row (per item with items), and the total unless with items. */
 static int write_csv(const struct report *r, FILE *f)
 {
-	struct csv w = {f, false};
+	struct csv w = {f, false, 0};
 
 	for (size_t c = 0; c < r->ncols; c++)
 		if (r->cols[c].csv != NULL)

@@ -1,6 +1,7 @@
 /*
  * render.h: the one renderer of a report model (cli/report.h): aligned text tables for people,
- * CSV (RFC 4180, cli/csv.h) and JSON (jansson, two spaces per level) for machines.
+ * CSV (RFC 4180, cli/csv.h) and JSON (jansson, two spaces per level) for machines, and xlsx
+ * workbooks (cli/xlsx.h) for spreadsheets.
  */
 #ifndef CLI_RENDER_H
 #define CLI_RENDER_H
@@ -17,5 +18,10 @@ enum rpt_fmt { RPT_TEXT, RPT_CSV, RPT_JSON };
  * they go: the caller writes to a memory stream and keeps the output only on success.
  */
 int rpt_write(const struct report *r, enum rpt_fmt fmt, FILE *f);
+
+/* Writes r into workbook x (render_xlsx.c): a sheet per text table, and one of items. Returns 0
+ * or the report's sticky error; xlsx_close reports the workbook's own. */
+struct xlsx;
+int rpt_write_xlsx(const struct report *r, struct xlsx *x);
 
 #endif

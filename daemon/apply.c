@@ -332,10 +332,57 @@ out:
 
 /* ---- writing this node's own changesets ----------------------------------------------- */
 
+/* The conditions of store_write_if, in its transaction t, before anything is written. */
+static int conds_check(struct db_txn *t, struct store *s, const struct pk_op *ops,
+                       const struct store_cond *conds, size_t nops, struct pk_diag *d)
+{
+	uint8_t key[REC_KEY_MAX];
+	struct db_val v;
+	const uint8_t *old;
+	bool live;
+	int err;
+
+	for (size_t i = 0; conds != NULL && i < nops; i++) {
+		if (conds[i].kind == STORE_IF_ANY)
+			continue;
+		err = db_get(t, s->rec, key, st_rec_key(key, &ops[i], false), &v);
+		if (err != 0 && err != PK_ENOTFOUND)
+			return err;
+		if (err == 0 && v.len < REC_META)
+			return PK_ECORRUPT;
+		old = err == 0 ? v.data : NULL;
+		live = old != NULL && old[REC_META - 1] == 0;
+		if (conds[i].kind == STORE_IF_ABSENT && live)
+			return pk_diagf(d, PK_EEXIST,
+			                "operation %zu: record %.*s/%.*s in region '%.*s' exists "
+			                "already",
+			                i, (int)ops[i].coll_len, ops[i].coll, (int)ops[i].key_len,
+			                ops[i].key, (int)ops[i].region_len, ops[i].region);
+		if (conds[i].kind == STORE_IF_VERSION &&
+		    (!live || db_get_be64(old) != conds[i].hlc ||
+		     memcmp(old + 8, conds[i].origin, PK_PUB_BYTES) != 0))
+			return pk_diagf(d, PK_ECONFLICT,
+			                "record %.*s/%.*s in region '%.*s' was %s by another write "
+			                "since it was read; run the command again",
+			                (int)ops[i].coll_len, ops[i].coll, (int)ops[i].key_len,
+			                ops[i].key, (int)ops[i].region_len, ops[i].region,
+			                live ? "changed" : "deleted");
+	}
+	return 0;
+}
+
 int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct pk_op *ops,
                 size_t nops, uint64_t now_ms, struct store_written *w,
                 void (*progress)(size_t done, size_t total, void *arg), void *arg,
                 struct pk_diag *d)
+{
+	return store_write_if(s, sec, ops, NULL, nops, now_ms, w, progress, arg, d);
+}
+
+int store_write_if(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct pk_op *ops,
+                   const struct store_cond *conds, size_t nops, uint64_t now_ms,
+                   struct store_written *w, void (*progress)(size_t done, size_t total, void *arg),
+                   void *arg, struct pk_diag *d)
 {
 	struct store_node node;
 	struct store_head h;
@@ -373,6 +420,8 @@ int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct p
 	/* SPEC section 4: never stamp far from the clocks the peers report. */
 	if ((err = clock_write_check(&t, s, memcmp(node.pub, node.root, PK_PUB_BYTES) == 0, d)) !=
 	    0)
+		goto out;
+	if ((err = conds_check(&t, s, ops, conds, nops, d)) != 0)
 		goto out;
 	if (st_meta_get(&t, s, "hlc", &v) == 0 && v.len == 8)
 		last = db_get_be64(v.data);

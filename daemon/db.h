@@ -69,7 +69,7 @@ struct db_conf {
 
 /*
  * Opens the environment in folder path (which must exist) with the store's flags (MDB_NOTLS,
- * 16 GiB of address space, 16 named databases, 126 readers), refuses a data file shorter than
+ * 16 GiB of address space, 24 named databases, 126 readers), refuses a data file shorter than
  * its meta page says (it would fault on first touch), then opens conf's tables. Returns 0 or
  * PK_ENOTFOUND / PK_ECORRUPT / PK_EVERSION / PK_EPERM / PK_ENOSPC / PK_ESTORE with a sentence
  * naming path in d. conf is copied; its tables need not outlive the call.

@@ -168,6 +168,7 @@ static int open_db(struct store *s, struct pk_diag *d)
 	                                  {"revpending", &s->revpending},
 	                                  {"held", &s->held},
 	                                  {"pgmirror", &s->pgmirror},
+	                                  {"hist", &s->hist},
 	                                  {"staging", &s->staging}};
 	const struct db_conf conf = {.rdonly = s->rdonly,
 	                             .tables = tables,
@@ -200,6 +201,11 @@ int store_open(const char *path, unsigned flags, struct store **out, struct pk_d
 	}
 	if ((err = open_db(s, d)) != 0)
 		goto fail;
+	if ((err = st_hist_open(s)) != 0) {
+		pk_diagf(d, err, "%s: building the record history index: %s", path,
+		         pk_strerror(err));
+		goto fail;
+	}
 	s->mapaddr = db_mapaddr(s->db);
 	atomic_init(&s->marked_full, store_full_since(s, NULL));
 	*out = s;
@@ -458,6 +464,9 @@ int st_rec_apply(struct db_txn *t, struct store *s, const struct pk_changeset *c
 	const uint8_t *old;
 	int err;
 
+	/* Every version goes into the history, also one that loses to a newer one held. */
+	if ((err = st_hist_put(t, s, cs, op)) != 0)
+		return err;
 	err = db_get(t, s->rec, key, klen, &v);
 	if (err == 0) {
 		if (v.len < REC_META)
@@ -548,8 +557,9 @@ int store_list(struct store *s, const char *coll, const char *region, bool with_
 	return err < 0 ? err : c.calls;
 }
 
-int store_get(struct store *s, const char *coll, const char *key, const char *region,
-              store_record_fn fn, void *arg)
+/* store_get, and with with_deleted tombstones too (store_get_any). */
+static int get_by_key(struct store *s, const char *coll, const char *key, const char *region,
+                      bool with_deleted, store_record_fn fn, void *arg)
 {
 	uint8_t ikey[REC_KEY_MAX], rkey[REC_KEY_MAX];
 	struct store_record r;
@@ -592,7 +602,7 @@ int store_get(struct store *s, const char *coll, const char *key, const char *re
 		         rkey, clen + rlen + klen + 2, v.data, v.len,
 		         s->mapaddr ? (size_t)((const char *)v.data - s->mapaddr) : 0, &r)) != 0)
 			break;
-		if (r.deleted)
+		if (r.deleted && !with_deleted)
 			continue;
 		calls++;
 		if (fn(&r, arg) != 0)
@@ -602,6 +612,18 @@ int store_get(struct store *s, const char *coll, const char *key, const char *re
 	db_txn_fail(&t, err);
 	err = db_txn_end(&t);
 	return err != 0 ? err : calls;
+}
+
+int store_get(struct store *s, const char *coll, const char *key, const char *region,
+              store_record_fn fn, void *arg)
+{
+	return get_by_key(s, coll, key, region, false, fn, arg);
+}
+
+int store_get_any(struct store *s, const char *coll, const char *key, const char *region,
+                  store_record_fn fn, void *arg)
+{
+	return get_by_key(s, coll, key, region, true, fn, arg);
 }
 
 struct log_ctx {

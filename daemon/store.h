@@ -153,6 +153,34 @@ int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct p
                 struct pk_diag *d);
 
 /*
+ * A condition on the record one op writes, for store_write_if: checked in the write's own
+ * transaction before anything is written, so no other writer can slip in between a read and
+ * the write that relies on it.
+ */
+enum store_cond_kind {
+	STORE_IF_ANY,     /* no condition */
+	STORE_IF_ABSENT,  /* no live record (a tombstone counts as absent): PK_EEXIST otherwise */
+	STORE_IF_VERSION, /* the live record still has version (hlc, origin): PK_ECONFLICT
+	                   * otherwise (changed or deleted since it was read) */
+};
+
+struct store_cond {
+	enum store_cond_kind kind;
+	uint64_t hlc;
+	uint8_t origin[PK_PUB_BYTES];
+};
+
+/*
+ * store_write with conds[i] (conds may be NULL: none) on the record ops[i] writes. A condition
+ * that fails refuses the whole write with PK_EEXIST or PK_ECONFLICT, with a sentence naming the
+ * record and the op's index in d, and nothing is written.
+ */
+int store_write_if(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct pk_op *ops,
+                   const struct store_cond *conds, size_t nops, uint64_t now_ms,
+                   struct store_written *w, void (*progress)(size_t done, size_t total, void *arg),
+                   void *arg, struct pk_diag *d);
+
+/*
  * The restore fence (SPEC section 11, meta "fence"). A node put back from a backup may lack
  * changesets of its own log that reached its peers; writing before it has them back would fork
  * its log. `pokjactl restore` sets the fence; while it holds, store_write refuses with PK_ESTATE
@@ -205,11 +233,43 @@ typedef int (*store_record_fn)(const struct store_record *r, void *arg);
 int store_get(struct store *s, const char *coll, const char *key, const char *region,
               store_record_fn fn, void *arg);
 
+/* store_get with tombstones too (r->deleted set): a deleted record's region, for its history. */
+int store_get_any(struct store *s, const char *coll, const char *key, const char *region,
+                  store_record_fn fn, void *arg);
+
 /* Calls fn for each record of coll whose region lies within `region` (NULL or "": all), in
  * (region, key) order; tombstones too when with_deleted. Returns the number of calls or an
  * error. */
 int store_list(struct store *s, const char *coll, const char *region, bool with_deleted,
                store_record_fn fn, void *arg);
+
+/* One version of a record, as handed to a store_history callback. value points into a copy of
+ * its changeset and is valid during the call only. */
+struct store_version {
+	uint64_t hlc;                 /* the changeset's hybrid clock */
+	uint8_t origin[PK_PUB_BYTES]; /* who wrote it */
+	uint64_t seq;                 /* the changeset in origin's log */
+	bool deleted;                 /* a delete (value NULL) */
+	const uint8_t *value;
+	size_t value_len;
+};
+
+typedef int (*store_version_fn)(const struct store_version *v, void *arg);
+
+/*
+ * Calls fn for every version of the record coll/region/key held (every accepted op that wrote
+ * it, deletes included, also ones that lost to a newer version), oldest first by (hlc, origin):
+ * the order of last-writer-wins, so the last call is the record as stored. From the index
+ * `hist` (SPEC section 11): O(versions) reads of the log. A store made before the index and
+ * opened read-only has none yet (store_history_indexed false); it is then found by decoding
+ * every changeset held, O(log). Returns the number of calls (0: no such record ever) or an
+ * error; fn returning non-zero stops the walk.
+ */
+int store_history(struct store *s, const char *coll, const char *region, const char *key,
+                  store_version_fn fn, void *arg);
+
+/* Whether store_history reads the index (true) or scans the log (false). */
+bool store_history_indexed(const struct store *s);
 
 struct store_head {
 	uint64_t seq; /* 0 when nothing is held from the origin */

@@ -1,9 +1,9 @@
 /*
  * store_int.h: private to the store's own files (store.c, trust.c, apply.c, fence.c, verify.c,
- * lineage.c, invites.c, peers.c, pgpos.c, store_stats.c; clock.c reaches the store through
- * clock.h; the API is store.h). Holds struct store, the shared layout constants, and the st_
- * helpers one file defines for the others. Every LMDB call goes through db.h (transactions with a
- * sticky error, cursors, big-endian keys, paged scans); none of these files includes <lmdb.h>.
+ * lineage.c, invites.c, peers.c, pgpos.c, store_stats.c, history.c; clock.c reaches the store
+ * through clock.h; the API is store.h). Holds struct store, the shared layout constants, and the
+ * st_ helpers one file defines for the others. Every LMDB call goes through db.h (transactions with
+ * a sticky error, cursors, big-endian keys, paged scans); none of these files includes <lmdb.h>.
  */
 #ifndef STORE_INT_H
 #define STORE_INT_H
@@ -43,7 +43,9 @@ struct store {
 	db_dbi revpending;                       /* likewise (revocations ahead of their cert) */
 	db_dbi held;                             /* likewise (changesets stamped ahead) */
 	db_dbi pgmirror;                         /* likewise (the PostgreSQL mirror, pgpos.c) */
+	db_dbi hist;                             /* likewise (record history, history.c) */
 	db_dbi staging;                          /* likewise (changesets arriving in parts) */
+	bool hist_ready; /* hist covers the whole log (meta "hist"); else history scans the log */
 	char path[4096];
 	bool rdonly; /* opened with STORE_RDONLY */
 	/* STORE_FULL_MARK exists (as far as this process knows); atomic: every thread that commits
@@ -81,7 +83,8 @@ int st_fork_record(struct db_txn *t, struct store *s, const struct pk_changeset 
 size_t st_rec_key(uint8_t *buf, const struct pk_op *op, bool index);
 /* (hlc, origin) ordering: negative when a < b. */
 int st_version_cmp(uint64_t ha, const uint8_t *oa, uint64_t hb, const uint8_t *ob);
-/* Last writer wins: writes op of cs to the records (and the index when new). */
+/* Last writer wins: writes op of cs to the records (and the key index when new), and adds it
+ * to the history index. */
 int st_rec_apply(struct db_txn *t, struct store *s, const struct pk_changeset *cs,
                  const struct pk_op *op, uint8_t *scratch);
 /* Splits a records-table entry into a store_record (pointers into key and val). */
@@ -115,6 +118,15 @@ int st_revocations_record(struct db_txn *t, struct store *s, const struct pk_cha
 /* apply.c */
 /* Adds count to the refusals kept under tag, in t. */
 int st_refused_add(struct db_txn *t, struct store *s, const char *tag, uint64_t count);
+
+/* history.c */
+/* Adds op of cs to the history index (SPEC section 11, `hist`), in t; every accepted op gets an
+ * entry, whether or not it wins last-writer-wins. */
+int st_hist_put(struct db_txn *t, struct store *s, const struct pk_changeset *cs,
+                const struct pk_op *op);
+/* On a read-write open: builds the index from the log when meta "hist" is absent (a store made
+ * before it), then sets s->hist_ready. On a read-only open only reads whether it is there. */
+int st_hist_open(struct store *s);
 
 /* fence.c */
 /* In store_write's transaction: lifts a fence whose condition is met, refuses while it holds. */

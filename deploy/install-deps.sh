@@ -16,6 +16,8 @@ need="$need debhelper dpkg-dev fakeroot lintian"
 need="$need libpq-dev postgresql"
 # zstd compression of what crosses a link (proto/compress.c).
 need="$need libzstd-dev"
+# xlsx workbooks (cli/xlsx.c), and reading them back in the tests (tests/cli/test_spreadsheet.sh).
+need="$need libxlsxwriter-dev python3-openpyxl"
 missing=""
 for p in $need; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then

@@ -100,7 +100,7 @@ stdout_has "a prerm" " prerm .*#!/bin/sh"
 stdout_has "a postrm" " postrm .*#!/bin/sh"
 depends=$(dpkg-deb -f "$deb" Depends)
 n=0
-for d in "libc6 (>= " "liblmdb0 (>= " "libnng1 (>= 1.5.2)" "libsodium23 (>= " "libjansson4 (>= " "libzstd1 (>= " \
+for d in "libc6 (>= " "liblmdb0 (>= " "libnng1 (>= 1.5.2)" "libsodium23 (>= " "libjansson4 (>= " "libzstd1 (>= " "libxlsxwriter4" \
 	"systemd | systemd-standalone-sysusers"; do
 	n=$((n + 1))
 	case $depends in

@@ -80,7 +80,8 @@ errors = []
 def want(cond, what):
     if not cond:
         errors.append(what)
-header = ["key", "wilayah", "nama_wilayah"] + [f["name"] for f in fields] + ["diubah"]
+header = (["key", "wilayah", "nama_wilayah"] + [f["name"] for f in fields] +
+          ["diubah", "diubah_oleh", "diubah_oleh_wilayah"])
 if fmt == "csv":
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f, strict=True))
@@ -93,6 +94,9 @@ if fmt == "csv":
              "row order: %r/%r where %r/%r expected" % (cell["key"], cell["wilayah"], r["key"], r["wilayah"]))
         want(cell["nama_wilayah"] == names[r["wilayah"]], "%s: nama_wilayah %r" % (r["key"], cell["nama_wilayah"]))
         want(iso.match(cell["diubah"]), "%s: diubah %r" % (r["key"], cell["diubah"]))
+        # Every record was written by this (national) node: its name, region "".
+        want(cell["diubah_oleh"] == "Nasional" and cell["diubah_oleh_wilayah"] == "",
+             "%s: diubah_oleh %r %r" % (r["key"], cell["diubah_oleh"], cell["diubah_oleh_wilayah"]))
         for f in fields:
             got, v = cell[f["name"]], r.get(f["name"])
             if v is None:
@@ -121,6 +125,8 @@ else:
                 exp[f["name"]] = r[f["name"]]
         d = o.pop("diubah", None)
         want(d is not None and iso.match(d), "%s: diubah %r" % (r["key"], d))
+        who = (o.pop("diubah_oleh", None), o.pop("diubah_oleh_wilayah", None))
+        want(who == ("Nasional", ""), "%s: diubah_oleh %r" % (r["key"], who))
         want(o == exp, "%s: %r, expected %r" % (r["key"], o, exp))
         want(list(o) == list(exp), "%s: member order %r" % (r["key"], list(o)))
         for f in fields:
@@ -189,7 +195,7 @@ jcheck "diubah is the change time, ISO 8601 UTC, within this run" "
 	  for o in j)" \
 	"$P" --dir "$N" export kegiatan --format json
 sleep 1
-ok "put changes keg-02" "$P" --dir "$N" put kegiatan keg-02 --json \
+ok "put changes keg-02" "$P" --dir "$N" put kegiatan keg-02 --replace --json \
 	'{"wilayah":"32.75.01","nama":"Rembuk warga (diubah)","tahun":2025}'
 jcheck "a changed record gets a later diubah" "
 	[o for o in j if o['key'] == 'keg-02'][0]['diubah'] >

@@ -191,7 +191,7 @@ check "the imported rows, every one" imported_ok
 
 # ---- an edit and a delete --------------------------------------------------------------------
 
-ok "edit keg-1" "$P" --dir "$T/nas" put kegiatan keg-1 --json \
+ok "edit keg-1" "$P" --dir "$T/nas" put kegiatan keg-1 --replace --json \
 	'{"nama":"Sosialisasi ulang","tahun":2027,"status":"berjalan","wilayah":"32.75"}'
 if wait_for 10 q_is "SELECT nama, tahun, status, bulan IS NULL FROM pokja.kegiatan WHERE key = 'keg-1'" \
 	"Sosialisasi ulang|2027|berjalan|t"; then

@@ -24,8 +24,8 @@ jcheck "get --json: one object, key, wilayah and fields at top level" \
 	 j["penanggung_jawab"] == "Dinas Perkim" and j["strategi"] == "Penjaminan kualitas RP3KP"
 	 and "fields" not in j and "value" not in j' \
 	"$P" --dir "$N" get kegiatan keg-1 --json
-jcheck "get --json round-trips the input exactly (no extra or lost members)" \
-	"sorted(j.keys()) == sorted(['key'] + list($(printf '%s' "$KEG" | tr -d '\n' |
+jcheck "get --json round-trips the input exactly (no extra or lost members; diubah and diubah_oleh added)" \
+	"sorted(j.keys()) == sorted(['key', 'diubah', 'diubah_oleh'] + list($(printf '%s' "$KEG" | tr -d '\n' |
 		python3 -c 'import json,sys; print(list(json.load(sys.stdin).keys()))')))" \
 	"$P" --dir "$N" get kegiatan keg-1 --json
 outputs "get (text) shows the fields" 'biaya +125000000' "$P" --dir "$N" get kegiatan keg-1
@@ -54,8 +54,8 @@ ok "put with the key in the JSON" "$P" --dir "$N" put kegiatan --json \
 	'{"key":"json-key","nama":"Kunci JSON","tahun":2025,"wilayah":"32"}'
 jcheck "the JSON key is used" 'j["key"] == "json-key" and j["wilayah"] == "32"' \
 	"$P" --dir "$N" get kegiatan json-key --json
-outputs "put overwrites an existing record" '^keg-max$' "$P" --dir "$N" put kegiatan keg-max \
-	--json '{"nama":"Diubah","tahun":2027,"wilayah":"32.75"}'
+outputs "put --replace replaces an existing record whole" '^keg-max$' "$P" --dir "$N" \
+	put kegiatan keg-max --replace --json '{"nama":"Diubah","tahun":2027,"wilayah":"32.75"}'
 jcheck "get shows the new value, without the old fields" \
 	'j["nama"] == "Diubah" and j["tahun"] == 2027 and "biaya" not in j' \
 	"$P" --dir "$N" get kegiatan keg-max --json
