@@ -37,10 +37,12 @@ void linkest_note(struct linkest *e, size_t sent_wire, size_t sent_plain, size_t
 	double t;
 
 	e->samples++;
+	/* Additive increase, multiplicative decrease (as TCP's congestion window): a link cut
+	 * every few seconds settles on units that fit between two cuts. */
 	if (e->cap_up > 0 && sent_wire >= LINKEST_RTT_MAX)
-		e->cap_up *= 2;
+		e->cap_up += LINKEST_GROW;
 	if (e->cap_down > 0 && recv_wire >= LINKEST_RTT_MAX)
-		e->cap_down *= 2;
+		e->cap_down += LINKEST_GROW;
 	note_ratio(&e->ratio_up, sent_wire, sent_plain);
 	note_ratio(&e->ratio_down, recv_wire, recv_plain);
 	if (held)

@@ -13,12 +13,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LINKEST_UNIT_MS 1000    /* a unit's target time on the wire */
+#define LINKEST_UNIT_MS 2000    /* a unit's target time on the wire */
 #define LINKEST_WIRE_MIN 2048   /* the smallest unit on the wire, bytes */
 #define LINKEST_WIRE_START 8192 /* the unit before anything is measured */
 #define LINKEST_SAMPLE_MIN 2048 /* a transfer this small says nothing of throughput */
 #define LINKEST_BURST 1460      /* a transfer's first segment leaves at once (a link's buffer) */
 #define LINKEST_RTT_MAX 1024    /* exchanges this small both ways time a round trip */
+#define LINKEST_GROW 1024       /* what each exchange that came through adds to a lost bound */
 #define LINKEST_LAN_MS 20       /* a round trip this short before any throughput is known */
 
 struct linkest {
@@ -27,7 +28,7 @@ struct linkest {
 	double ratio_up, ratio_down; /* plaintext bytes per wire byte, smoothed; 0: unknown */
 	uint64_t samples;            /* exchanges noted */
 	/* The largest unit on the wire each way since the last losses (0: no bound): halved by
-	 * each exchange a cut lost, doubled by each one that came through (linkest_lost). */
+	 * each exchange a cut lost, raised by LINKEST_GROW by each one that came through. */
 	double cap_up, cap_down;
 };
 
@@ -43,7 +44,7 @@ void linkest_note(struct linkest *e, size_t sent_wire, size_t sent_plain, size_t
  * Notes an exchange that a cut or a timeout lost while it carried a unit (up: the request;
  * else the reply): the unit each way is then bounded by half of what it was, at least
  * LINKEST_WIRE_MIN, so that on a link cut every few seconds units shrink until one fits between
- * two cuts; each exchange that comes through doubles the bound again.
+ * two cuts; each exchange that comes through raises the bound by LINKEST_GROW bytes.
  */
 void linkest_lost(struct linkest *e, bool up);
 

@@ -267,7 +267,7 @@ void *sy_uplink(void *arg)
 	struct pk_sync_msg m;
 	struct pk_staged upart = {{0}, 0, 0}; /* what the parent holds of the changeset in parts */
 	struct batch bt = {0};
-	bool thin;
+	bool thin, cut = false, resume = false;
 	nng_ctx ctx;
 	nng_aio *aio;
 	int64_t lag;
@@ -283,9 +283,18 @@ void *sy_uplink(void *arg)
 		mine.n = 0;
 		if (sy_my_heads(sy, NULL, 0, &mine) != 0)
 			goto retry;
-		/* A new session (the parent may have restarted, or been restored): ask again. */
-		if (sy_session_epoch(sy) != heads_epoch)
-			heads_at = 0;
+		/* A new session (the parent may have restarted, or been restored): ask again;
+		 * unless the last one ended by a cut in the middle of a push, when the parent's
+		 * heads from before stand (a cut every few seconds cannot spare a round trip per
+		 * session), and a restarted or restored parent shows itself by refusing the next
+		 * push (a refusal asks again below). */
+		if (sy_session_epoch(sy) != heads_epoch) {
+			if (resume)
+				heads_epoch = sy_session_epoch(sy);
+			else
+				heads_at = 0;
+		}
+		resume = false;
 		if (heads_at == 0 || mono_ms() - heads_at > HEADS_EVERY_MS) {
 			/* While the clocks disagree, read them again at each exchange. */
 			if (heads_at != 0 && sy_parent_skewed(sy))
@@ -355,6 +364,8 @@ void *sy_uplink(void *arg)
 			err = call(sy, ctx, aio, req, len, CALL_TIMEOUT_MS, false, &plain, &plen);
 			free(req);
 			req = NULL;
+			if (err == PK_EIO)
+				cut = true;
 			if (err != 0 || pk_sync_decode(plain, plen, PK_SYNC_REPLY, &m, NULL) != 0 ||
 			    m.kind != PK_SYNC_PUSHED || m.has_staged != (pp != NULL))
 				goto retry;
@@ -430,7 +441,11 @@ void *sy_uplink(void *arg)
 	retry:
 		free(plain);
 		plain = NULL;
-		heads_at = 0;
+		if (!cut || heads_at == 0)
+			heads_at = 0;
+		else
+			resume = true;
+		cut = false;
 		sy_peer_lost(sy, sy->parent, "parent");
 		backoff(sy, &delay);
 	}

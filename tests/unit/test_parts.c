@@ -269,11 +269,14 @@ static void test_linkest(void **state)
 	for (int i = 0; i < 20; i++)
 		linkest_note(&e, 6250 + LINKEST_BURST, 62500, 100, 100, 1300, false);
 	unit = linkest_unit(&e, true, cap);
-	assert_true(unit > 50000 && unit < 75000); /* about a second of wire, times 10 */
+	/* about LINKEST_UNIT_MS of wire, times 10 */
+	assert_true(unit > 6250 * LINKEST_UNIT_MS / 100 * 8 / 10 &&
+	            unit < 6250 * LINKEST_UNIT_MS / 100 * 12 / 10);
 	/* a cut loses a unit: the next is half as large, then grows back as exchanges go through */
 	linkest_lost(&e, true);
 	assert_true(linkest_unit(&e, true, cap) < unit * 6 / 10);
-	linkest_note(&e, 6250 + LINKEST_BURST, 62500, 100, 100, 1300, false);
+	for (int i = 0; i < 30; i++)
+		linkest_note(&e, 6250 + LINKEST_BURST, 62500, 100, 100, 1300, false);
 	assert_true(linkest_unit(&e, true, cap) > unit * 9 / 10);
 	assert_true(linkest_thin(&e, true, cap));
 	/* the down direction is measured apart; held exchanges say nothing of time */
