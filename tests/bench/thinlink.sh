@@ -152,27 +152,6 @@ count_keg() { # name
 	count_rec "$1" kegiatan tl-
 }
 
-# Stops one PID of $PIDS as stop_pids does (SIGTERM, SIGKILL after 5 s) and takes it out.
-stop_pid() { # pid
-	kill -TERM "$1" 2>/dev/null
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	drop_pid "$1"
-}
-
-drop_pid() { # pid: takes it out of $PIDS
-	rest=""
-	for pid in $PIDS; do
-		[ "$pid" = "$1" ] || rest="$rest $pid"
-	done
-	PIDS=$rest
-}
-
 # linksim's flags for the cuts of a scenario name.
 cut_flags() { # nocut|cut5s|cut2s
 	case $1 in
@@ -263,9 +242,9 @@ sys.exit(0 if s["unacked"] == 0 and p.get("connected") and p.get("lag_up") == 0
 	pd=$!
 	PIDS="$PIDS $pd"
 	wait "$pu" || fail "a put of an ol-up kegiatan at the district failed"
-	drop_pid "$pu"
+	stop_pid "$pu"
 	wait "$pd" || fail "a put of an ol-down arahan at the national node failed"
-	drop_pid "$pd"
+	stop_pid "$pd"
 	echo "thinlink offline: wrote $N_OFF + $N_OFF changesets in $((($(now_ms) - tw) / 1000)) s" >&2
 	# The arahan come down to the province over loopback.
 	deadline=$(($(now_ms) + LIMIT * 1000))
