@@ -108,8 +108,3 @@ size_t linkest_unit(const struct linkest *e, bool up, size_t cap)
 	plain = wire * (ratio >= 1 ? ratio : 1);
 	return plain >= (double)cap ? cap : (size_t)plain;
 }
-
-bool linkest_thin(const struct linkest *e, bool up, size_t cap)
-{
-	return linkest_unit(e, up, cap) < cap;
-}

@@ -56,7 +56,4 @@ void linkest_lost(struct linkest *e, bool up);
  */
 size_t linkest_unit(const struct linkest *e, bool up, size_t cap);
 
-/* Whether the link is thin: the unit up or down would be below cap (parts are then used). */
-bool linkest_thin(const struct linkest *e, bool up, size_t cap);
-
 #endif

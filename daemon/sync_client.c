@@ -441,10 +441,10 @@ void *sy_uplink(void *arg)
 	retry:
 		free(plain);
 		plain = NULL;
-		if (!cut || heads_at == 0)
-			heads_at = 0;
+		if (cut && heads_at != 0)
+			resume = true; /* see the session check at the top */
 		else
-			resume = true;
+			heads_at = 0;
 		cut = false;
 		sy_peer_lost(sy, sy->parent, "parent");
 		backoff(sy, &delay);

@@ -182,6 +182,13 @@ put_each() { # name collection file
 	done <"$3"
 }
 
+# Fails when a daemon or linksim of this scenario has exited.
+alive() {
+	for pid in $PIDS; do
+		kill -0 "$pid" 2>/dev/null || fail "a process of this scenario exited ($pid)"
+	done
+}
+
 # Asks linksim for its stats (SIGUSR1) and waits for $W/link.json.
 link_stats() {
 	rm -f "$W/link.json"
@@ -250,9 +257,7 @@ sys.exit(0 if s["unacked"] == 0 and p.get("connected") and p.get("lag_up") == 0
 	deadline=$(($(now_ms) + LIMIT * 1000))
 	while [ "$(count_rec provinsi arahan ol-down-)" -lt "$N_OFF" ]; do
 		[ "$(now_ms)" -ge "$deadline" ] && fail "the ol-down arahan were not at the province within $LIMIT s"
-		for pid in $PIDS; do
-			kill -0 "$pid" 2>/dev/null || fail "a process of this scenario exited ($pid)"
-		done
+		alive
 		sleep 2
 	done
 	echo "thinlink offline: arahan at the province after $((($(now_ms) - tw) / 1000)) s" >&2
@@ -275,9 +280,7 @@ sys.exit(0 if s["unacked"] == 0 and p.get("connected") and p.get("lag_up") == 0
 			break
 		fi
 		[ "$(now_ms)" -ge "$deadline" ] && break
-		for pid in $PIDS; do
-			kill -0 "$pid" 2>/dev/null || fail "a process of this scenario exited ($pid)"
-		done
+		alive
 		sleep 2
 	done
 
@@ -386,9 +389,7 @@ for sc in $SCENARIOS; do
 			break
 		fi
 		[ "$(now_ms)" -ge "$deadline" ] && break
-		for pid in $PIDS; do
-			kill -0 "$pid" 2>/dev/null || fail "a process of this scenario exited ($pid)"
-		done
+		alive
 		sleep 0.5
 	done
 	[ -n "$done_ms" ] || at=$(count_keg provinsi)
