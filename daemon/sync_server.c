@@ -262,8 +262,11 @@ static int serve_heads(struct served *sv, const struct pk_sync_msg *m, uint8_t *
 		}
 		child_seen(sv, &lag_up, NULL, 0);
 		/* After a restore: what the child holds of this node's own log. Decisive for the
-		 * national node only; a lower node's parent holds everything it sent up. */
-		store_fence_note(sv->sy->s, pk_heads_find(&theirs, sv->sy->pub), !sv->sy->dialing);
+		 * national node only (no [parent] url; read from the config, which no thread
+		 * changes, not from sy->dialing, which start_client sets while workers already
+		 * serve); a lower node's parent holds everything it sent up. */
+		store_fence_note(sv->sy->s, pk_heads_find(&theirs, sv->sy->pub),
+		                 sv->sy->cfg->parent_url[0] == '\0');
 		/* What the child holds, for `bundle create --for` it while it is offline. */
 		store_peer_heads_put(sv->sy->s, sv->child, theirs.h, theirs.n,
 		                     STORE_PEER_HEADS_ALL);
