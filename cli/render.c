@@ -14,7 +14,6 @@
 #include "render.h"
 
 #define NUM_BUF 64
-#define CUT_BUF (4 * RPT_TEXT_MAX + 4) /* a cut cell: RPT_TEXT_MAX characters, 4 bytes each */
 
 /* ---- numbers ------------------------------------------------------------------------------- */
 
@@ -71,7 +70,7 @@ static char *ha_plain(uint64_t m2, char buf[NUM_BUF])
 /* ---- text ---------------------------------------------------------------------------------- */
 
 /* s cut to max characters (0: no limit) with "..." at the end, in buf when cut. */
-static const char *cut(const char *s, size_t max, char buf[CUT_BUF])
+static const char *cut_text(const char *s, size_t max, char buf[RPT_CELL_BUF])
 {
 	size_t len = strlen(s), keep, w = 0;
 
@@ -85,9 +84,8 @@ static const char *cut(const char *s, size_t max, char buf[CUT_BUF])
 	return buf;
 }
 
-/* What a cell shows in a text table. */
-static const char *cell_text(const struct rpt_column *c, const struct rpt_cell *v,
-                             char buf[CUT_BUF])
+const char *rpt_cell_text(const struct rpt_column *c, const struct rpt_cell *v, bool cut,
+                          char buf[RPT_CELL_BUF])
 {
 	if (v->kind != RPT_VAL)
 		return v->kind == RPT_ABSENT && c->c.type == RPT_STR ? "" : "-";
@@ -97,19 +95,19 @@ static const char *cell_text(const struct rpt_column *c, const struct rpt_cell *
 	case RPT_HA:
 		return ha_text(v->n, buf);
 	default:
-		return cut(v->s, c->c.text_max, buf);
+		return cut ? cut_text(v->s, c->c.text_max, buf) : v->s;
 	}
 }
 
 /* The lines of a text table: the header, then the rows and the total when with_rows. */
 static const char *line_cell(const struct report *r, size_t line, const struct rpt_column *c,
-                             size_t col, char buf[CUT_BUF])
+                             size_t col, char buf[RPT_CELL_BUF])
 {
 	if (line == 0)
 		return c->text;
 	if (line <= r->nrows)
-		return cell_text(c, &r->rows[line - 1].cells[col], buf);
-	return cell_text(c, &r->total.cells[col], buf);
+		return rpt_cell_text(c, &r->rows[line - 1].cells[col], true, buf);
+	return rpt_cell_text(c, &r->total.cells[col], true, buf);
 }
 
 /* Prints text table `section`: the key columns and the section's own, as wide as their widest
@@ -118,7 +116,7 @@ static int text_table(const struct report *r, FILE *f, int section, bool with_ro
 {
 	size_t *vis = malloc((r->ncols + 1) * sizeof(*vis)), *w = calloc(r->ncols + 1, sizeof(*w));
 	size_t nvis = 0, nlines = with_rows ? r->nrows + 1 + (r->total.cells != NULL) : 1;
-	char buf[CUT_BUF];
+	char buf[RPT_CELL_BUF];
 
 	if (vis == NULL || w == NULL) {
 		free(vis);
@@ -126,8 +124,7 @@ static int text_table(const struct report *r, FILE *f, int section, bool with_ro
 		return PK_ENOMEM;
 	}
 	for (size_t c = 0; c < r->ncols; c++)
-		if (r->cols[c].text != NULL &&
-		    ((r->cols[c].c.flags & RPT_KEY) || r->cols[c].c.section == section))
+		if (rpt_in_table(&r->cols[c], section))
 			vis[nvis++] = c;
 	for (size_t l = 0; l < nlines; l++)
 		for (size_t v = 0; v < nvis; v++) {
@@ -141,7 +138,7 @@ static int text_table(const struct report *r, FILE *f, int section, bool with_ro
 			const struct rpt_column *c = &r->cols[vis[v]];
 			const char *s = line_cell(r, l, c, vis[v], buf);
 			size_t pad = w[v] - pk_utf8_width(s);
-			bool right = c->c.type != RPT_STR || (c->c.flags & RPT_RIGHT);
+			bool right = rpt_right(c);
 
 			if (v > 0)
 				fputs("  ", f);
@@ -160,9 +157,20 @@ static int text_table(const struct report *r, FILE *f, int section, bool with_ro
 	return 0;
 }
 
-/* Whether text table `section` has columns of its own (beyond the key columns). */
-static bool section_used(const struct report *r, int section)
+bool rpt_in_table(const struct rpt_column *c, int section)
 {
+	return c->text != NULL && ((c->c.flags & RPT_KEY) || c->c.section == section);
+}
+
+bool rpt_right(const struct rpt_column *c)
+{
+	return c->c.type != RPT_STR || (c->c.flags & RPT_RIGHT);
+}
+
+bool rpt_table_shown(const struct report *r, int section)
+{
+	if (section == 0)
+		return true;
 	for (size_t c = 0; c < r->ncols; c++)
 		if (r->cols[c].text != NULL && !(r->cols[c].c.flags & RPT_KEY) &&
 		    r->cols[c].c.section == section)
@@ -183,7 +191,7 @@ static int write_text(const struct report *r, FILE *f)
 		return err;
 	}
 	for (int s = 0; s < r->nsections && err == 0; s++) {
-		if (s > 0 && !section_used(r, s))
+		if (!rpt_table_shown(r, s))
 			continue;
 		if (printed++ > 0)
 			fputc('\n', f);

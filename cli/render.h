@@ -6,6 +6,7 @@
 #ifndef CLI_RENDER_H
 #define CLI_RENDER_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "report.h"
@@ -23,5 +24,27 @@ int rpt_write(const struct report *r, enum rpt_fmt fmt, FILE *f);
  * or the report's sticky error; xlsx_close reports the workbook's own. */
 struct xlsx;
 int rpt_write_xlsx(const struct report *r, struct xlsx *x);
+
+/*
+ * The text tables, for every renderer for people: whether column c appears in text table
+ * `section` (a key column in every table), whether it is right-aligned (numbers, and text
+ * flagged RPT_RIGHT), and whether table `section` is shown at all (table 0 always, another when
+ * it has columns of its own).
+ */
+bool rpt_in_table(const struct rpt_column *c, int section);
+bool rpt_right(const struct rpt_column *c);
+bool rpt_table_shown(const struct report *r, int section);
+
+/* The largest cell text for people: RPT_TEXT_MAX characters of 4 bytes, "..." and a NUL. */
+#define RPT_CELL_BUF (4 * RPT_TEXT_MAX + 4)
+
+/*
+ * What a cell shows for people, as in the text tables: counts and rupiah grouped with '.'
+ * ("1.250.000"), hectares with a decimal comma ("12,50"), "-" for a missing number, text as it
+ * is or, with cut, cut to its column's text_max characters with "...". Returns the cell's own
+ * string or buf; the cell's string lives as long as the report.
+ */
+const char *rpt_cell_text(const struct rpt_column *c, const struct rpt_cell *v, bool cut,
+                          char buf[RPT_CELL_BUF]);
 
 #endif
