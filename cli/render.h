@@ -1,13 +1,14 @@
 /*
  * render.h: the one renderer of a report model (cli/report.h): aligned text tables for people,
- * CSV (RFC 4180, cli/csv.h) and JSON (jansson, two spaces per level) for machines, and xlsx
- * workbooks (cli/xlsx.h) for spreadsheets.
+ * CSV (RFC 4180, cli/csv.h) and JSON (jansson, two spaces per level) for machines, xlsx
+ * workbooks (cli/xlsx.h) for spreadsheets, and one HTML page to print (render_html.c).
  */
 #ifndef CLI_RENDER_H
 #define CLI_RENDER_H
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "report.h"
 
@@ -24,6 +25,22 @@ int rpt_write(const struct report *r, enum rpt_fmt fmt, FILE *f);
  * or the report's sticky error; xlsx_close reports the workbook's own. */
 struct xlsx;
 int rpt_write_xlsx(const struct report *r, struct xlsx *x);
+
+/* What a printed page says above the report: who made it, where, and when. */
+struct rpt_page {
+	const char *org;   /* the node's name */
+	const char *place; /* its region for people: "Kota Bekasi (32.75)" */
+	time_t made;       /* when the report was made, shown in local time */
+};
+
+/*
+ * Writes r to f as one self-contained HTML page to print (render_html.c): the letterhead of
+ * page, the report's title, each text table with its headers, cells as text shows them (text
+ * never cut) and the total row, and the notes under their rows. Every string is escaped; the
+ * page loads nothing and runs nothing. Returns 0 or the report's sticky error; writes as it
+ * goes, as rpt_write does.
+ */
+int rpt_write_html(const struct report *r, const struct rpt_page *page, FILE *f);
 
 /*
  * The text tables, for every renderer for people: whether column c appears in text table

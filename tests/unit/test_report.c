@@ -1,7 +1,9 @@
 /*
  * test_report.c: the report model and its renderer (cli/report.h, cli/render.h): text columns
  * aligned by characters (not bytes) and cut with "...", CSV quoting, JSON types and shape, the
- * checked sums (a sum past 2^63 - 1 is an error, not a wrapped number) and exact big numbers.
+ * checked sums (a sum past 2^63 - 1 is an error, not a wrapped number) and exact big numbers;
+ * the page to print (render_html.c): every string escaped, cells as text shows them, the total
+ * in the table's footer, notes kept with their rows, the letterhead and its date.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 /* The unit test Makefile rule links only the libraries, so the CLI modules are compiled in. */
 #include "cli/csv.c"
 #include "cli/render.c"
+#include "cli/render_html.c"
 #include "cli/report.c"
 
 /* Renders r in fmt into a malloc'd string; *err gets rpt_write's result. */
@@ -35,6 +38,32 @@ static char *render_ok(const struct report *r, enum rpt_fmt fmt)
 {
 	int err;
 	char *s = render(r, fmt, &err);
+
+	assert_int_equal(err, 0);
+	return s;
+}
+
+/* 14 March 2026, 10:05 UTC: the letterhead's date with TZ=UTC (set in main). */
+#define MADE ((time_t)1773482700)
+
+/* Renders r as a page to print under a fixed letterhead; *err gets rpt_write_html's result. */
+static char *render_html(const struct report *r, int *err)
+{
+	const struct rpt_page page = {"Pokja PKP <Kota> & \"Bekasi\"", "Kota Bekasi (32.75)", MADE};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	*err = rpt_write_html(r, &page, f);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static char *render_html_ok(const struct report *r)
+{
+	int err;
+	char *s = render_html(r, &err);
 
 	assert_int_equal(err, 0);
 	return s;
@@ -203,6 +232,9 @@ static void test_overflow(void **state)
 		assert_int_equal(err, PK_ETOOBIG);
 		free(s);
 	}
+	s = render_html(r, &err);
+	assert_int_equal(err, PK_ETOOBIG);
+	free(s);
 	rpt_free(r);
 }
 
@@ -337,6 +369,155 @@ static void test_items(void **state)
 	rpt_free(r);
 }
 
+/* The page: one document that loads nothing, the letterhead escaped with its date in local
+ * time, the title as the heading, cells as text shows them (grouped rupiah, hectares with a
+ * decimal comma, "-" for a missing number) but not cut, numbers on the right, and the total
+ * row, bold by the style, in the table's footer after the rows. */
+static void test_html_page(void **state)
+{
+	static const char head[] =
+	    "<!DOCTYPE html>\n<html lang=\"id\">\n<head>\n<meta charset=\"utf-8\">\n<title>";
+	struct report *r = rpt_new("rows");
+	char *s;
+
+	(void)state;
+	rpt_title(r, "Recap of kumuh\nsecond line\n\n", "(none)\n");
+	rpt_col(r, &(struct rpt_col){RPT_STR, RPT_KEY, 0, 12, "NAME", "name", {"name"}});
+	rpt_col(r, &(struct rpt_col){RPT_INT, 0, 0, 0, "BIAYA", "biaya", {"biaya"}});
+	rpt_col(r, &(struct rpt_col){RPT_HA, 0, 0, 0, "LUAS", "luas", {"luas"}});
+	rpt_str(r, rpt_row(r), 0, "Kecamatan Bekasi Timur");
+	rpt_int(r, 0, 1, 1250000);
+	rpt_int(r, 0, 2, 125000); /* 12.5 ha */
+	rpt_str(r, rpt_row(r), 0, "Bekasi");
+	rpt_int(r, 1, 1, 7);
+	rpt_null(r, 1, 2);
+	rpt_str(r, RPT_TOTAL, 0, "TOTAL");
+	rpt_int(r, RPT_TOTAL, 1, 1250007);
+	rpt_int(r, RPT_TOTAL, 2, 125000);
+	s = render_html_ok(r);
+	assert_true(strncmp(s, head, strlen(head)) == 0);
+	assert_non_null(strstr(s, "<title>Recap of kumuh</title>"));
+	assert_non_null(strstr(s, "<div class=\"org\">Pokja PKP &lt;Kota&gt; &amp; "
+	                          "&quot;Bekasi&quot;</div>\n<div class=\"place\">Kota Bekasi "
+	                          "(32.75)</div>"));
+	assert_non_null(strstr(s, "<time datetime=\"2026-03-14T10:05:00+0000\">14 Maret 2026, "
+	                          "10.05</time>"));
+	assert_non_null(strstr(s, "<h1>Recap of kumuh</h1>\n<p>second line</p>\n"));
+	assert_non_null(strstr(s,
+	                       "<table>\n"
+	                       "<thead><tr><th>NAME</th><th class=\"n\">BIAYA</th>"
+	                       "<th class=\"n\">LUAS</th></tr></thead>\n"
+	                       "<tbody>\n"
+	                       "<tr><td>Kecamatan Bekasi Timur</td><td class=\"n\">1.250.000</td>"
+	                       "<td class=\"n\">12,50</td></tr>\n"
+	                       "<tr><td>Bekasi</td><td class=\"n\">7</td>"
+	                       "<td class=\"n\">-</td></tr>\n"
+	                       "</tbody>\n"
+	                       "<tfoot>\n"
+	                       "<tr><td>TOTAL</td><td class=\"n\">1.250.007</td>"
+	                       "<td class=\"n\">12,50</td></tr>\n"
+	                       "</tfoot>\n"
+	                       "</table>\n"));
+	assert_non_null(strstr(s, "tfoot td { font-weight: bold;"));
+	assert_non_null(strstr(s, "@page { size: A4 landscape;"));
+	assert_non_null(strstr(s, "thead { display: table-header-group; }"));
+	/* Self-contained: nothing fetched, nothing run. */
+	assert_null(strstr(s, "http"));
+	assert_null(strstr(s, "src="));
+	assert_null(strstr(s, "<script"));
+	assert_null(strstr(s, "url("));
+	assert_true(strlen(s) > 16 && strcmp(s + strlen(s) - 16, "</body>\n</html>\n") == 0);
+	free(s);
+	rpt_free(r);
+}
+
+/* Every string from records, headers, headings, notes and the title is text on the page: a
+ * name that is markup is shown, never run. */
+static void test_html_escape(void **state)
+{
+	struct report *r = rpt_new("rows");
+	char *s;
+
+	(void)state;
+	rpt_title(r, "Recap of <b>\n\n", NULL);
+	rpt_heading(r, 1, "<i>second</i>:\n\n");
+	rpt_col(r, &(struct rpt_col){RPT_STR, RPT_KEY, 0, 0, "<K>", NULL, {NULL}});
+	rpt_col(r, &(struct rpt_col){RPT_INT, 0, 0, 0, "A&B", NULL, {NULL}});
+	rpt_col(r, &(struct rpt_col){RPT_INT, 0, 1, 0, "<script>alert(1)</script>", NULL, {NULL}});
+	rpt_str(r, rpt_row(r), 0, "<script>alert(1)</script>");
+	rpt_int(r, 0, 1, 1);
+	rpt_note(r, 0, "  Dana \"CSR\" & 'hibah' <x>\n");
+	s = render_html_ok(r);
+	assert_null(strstr(s, "<script"));
+	assert_null(strstr(s, "<b>"));
+	assert_null(strstr(s, "<i>"));
+	assert_null(strstr(s, "<K>"));
+	assert_non_null(strstr(s, "<title>Recap of &lt;b&gt;</title>"));
+	assert_non_null(strstr(s, "<h2>&lt;i&gt;second&lt;/i&gt;:</h2>"));
+	assert_non_null(strstr(s, "<th>&lt;K&gt;</th><th class=\"n\">A&amp;B</th>"));
+	assert_non_null(strstr(s, "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>"));
+	assert_non_null(strstr(s, "<th class=\"n\">&lt;script&gt;alert(1)&lt;/script&gt;</th>"));
+	assert_non_null(strstr(
+	    s, "<td class=\"note\" colspan=\"2\">  Dana &quot;CSR&quot; &amp; &#39;hibah&#39; "
+	       "&lt;x&gt;</td>"));
+	free(s);
+	rpt_free(r);
+}
+
+/* A row with a note shares a group of its own with the note (kept together on paper); only
+ * the first table has notes, as in text; a table without columns of its own is left out;
+ * without rows, the first table's header and the line for an empty report, and no total. */
+static void test_html_notes_empty(void **state)
+{
+	struct report *r = rpt_new("rows");
+	char *s;
+
+	(void)state;
+	rpt_title(r, "T\n\n", "(no kegiatan records)\n");
+	rpt_heading(r, 1, "Second:\n\n");
+	rpt_heading(r, 2, "Unused:\n\n");
+	rpt_col(r, &(struct rpt_col){RPT_STR, RPT_KEY, 0, 0, "K", NULL, {NULL}});
+	rpt_col(r, &(struct rpt_col){RPT_INT, 0, 0, 0, "A", NULL, {NULL}});
+	rpt_col(r, &(struct rpt_col){RPT_INT, 0, 1, 0, "B", NULL, {NULL}});
+	rpt_col(r, &(struct rpt_col){RPT_STR, 0, 2, 0, NULL, "csv only", {NULL}});
+	rpt_str(r, RPT_TOTAL, 0, "TOTAL");
+	s = render_html_ok(r);
+	assert_non_null(strstr(s, "<thead><tr><th>K</th><th class=\"n\">A</th></tr></thead>\n"
+	                          "<tbody><tr><td class=\"empty\" colspan=\"2\">(no kegiatan "
+	                          "records)</td></tr></tbody>\n</table>\n</main>"));
+	assert_null(strstr(s, "<tfoot>"));
+	assert_null(strstr(s, "Second"));
+	free(s);
+	rpt_str(r, rpt_row(r), 0, "x");
+	rpt_note(r, 0, "  a note\n  of two lines\n");
+	rpt_str(r, rpt_row(r), 0, "y");
+	rpt_str(r, rpt_row(r), 0, "z");
+	rpt_note(r, 2, "  z's note\n");
+	s = render_html_ok(r);
+	assert_non_null(strstr(s, "<tbody class=\"keep\">\n"
+	                          "<tr><td>x</td><td class=\"n\">-</td></tr>\n"
+	                          "<tr><td class=\"note\" colspan=\"2\">  a note\n  of two "
+	                          "lines</td></tr>\n"
+	                          "</tbody>\n"
+	                          "<tbody>\n"
+	                          "<tr><td>y</td><td class=\"n\">-</td></tr>\n"
+	                          "</tbody>\n"
+	                          "<tbody class=\"keep\">\n"
+	                          "<tr><td>z</td><td class=\"n\">-</td></tr>\n"
+	                          "<tr><td class=\"note\" colspan=\"2\">  z&#39;s note</td></tr>\n"
+	                          "</tbody>\n"
+	                          "<tfoot>\n"));
+	assert_non_null(strstr(s, "<section>\n<h2>Second:</h2>\n<table>\n"
+	                          "<thead><tr><th>K</th><th class=\"n\">B</th></tr></thead>\n"
+	                          "<tbody>\n<tr><td>x</td><td class=\"n\">-</td></tr>\n"));
+	assert_null(strstr(s, "Unused"));
+	assert_null(strstr(s, "csv only"));
+	/* Notes belong to the first table only. */
+	assert_null(strstr(strstr(s, "Second:"), "note\""));
+	free(s);
+	rpt_free(r);
+}
+
 /* Columns after the first row, or a bad cell, are the report's error. */
 static void test_misuse(void **state)
 {
@@ -360,12 +541,23 @@ static void test_misuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_text_align_utf8), cmocka_unit_test(test_text_cut),
-	    cmocka_unit_test(test_csv_quoting),     cmocka_unit_test(test_json_types),
-	    cmocka_unit_test(test_overflow),        cmocka_unit_test(test_big_exact),
-	    cmocka_unit_test(test_area_limit),      cmocka_unit_test(test_text_sections),
-	    cmocka_unit_test(test_items),           cmocka_unit_test(test_misuse),
+	    cmocka_unit_test(test_text_align_utf8),
+	    cmocka_unit_test(test_text_cut),
+	    cmocka_unit_test(test_csv_quoting),
+	    cmocka_unit_test(test_json_types),
+	    cmocka_unit_test(test_overflow),
+	    cmocka_unit_test(test_big_exact),
+	    cmocka_unit_test(test_area_limit),
+	    cmocka_unit_test(test_text_sections),
+	    cmocka_unit_test(test_items),
+	    cmocka_unit_test(test_misuse),
+	    cmocka_unit_test(test_html_page),
+	    cmocka_unit_test(test_html_escape),
+	    cmocka_unit_test(test_html_notes_empty),
 	};
 
+	/* The letterhead's date is in local time: UTC here, whatever the machine's zone. */
+	setenv("TZ", "UTC", 1);
+	tzset();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
