@@ -6,8 +6,9 @@
  *
  * This file parses the options and opens the store read-only; an aggregator (cli/rekap_*.c)
  * fills one report model, which cli/render.c writes as text, CSV or JSON (cli/render_xlsx.c as
- * an xlsx workbook). The report is built in memory (it is small) and written at the end, to
- * stdout or atomically to -o FILE, so a failure never leaves half a report behind.
+ * an xlsx workbook, cli/render_html.c as a page to print under the node's letterhead). The
+ * report is built in memory (it is small) and written at the end, to stdout or atomically to
+ * -o FILE, so a failure never leaves half a report behind.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,9 +44,10 @@ static int why(const struct cli *c, int err)
 	return cli_fail(c, "reading the store: %s", pk_strerror(err));
 }
 
-/* Fills report rep and writes it in fmt into a malloc'd buffer (*buf, *len). */
-static int build(struct rekap *rk, struct store *s, int rep, enum rpt_fmt fmt, char **buf,
-                 size_t *len)
+/* Fills report rep and writes it into a malloc'd buffer (*buf, *len): as a page to print
+ * under page's letterhead when page is set, else in fmt. */
+static int build(struct rekap *rk, struct store *s, int rep, enum rpt_fmt fmt,
+                 const struct rpt_page *page, char **buf, size_t *len)
 {
 	struct report *r = rpt_new(rep == REP_ARAHAN ? "arahan" : "rows");
 	FILE *f = NULL;
@@ -57,7 +59,7 @@ static int build(struct rekap *rk, struct store *s, int rep, enum rpt_fmt fmt, c
 	      : rep == REP_ARAHAN ? rekap_arahan(rk, s, r)
 	                          : rekap_kumuh(rk, s, r);
 	if (err == 0)
-		err = rpt_write(r, fmt, f);
+		err = page != NULL ? rpt_write_html(r, page, f) : rpt_write(r, fmt, f);
 out:
 	if (f != NULL && fclose(f) != 0 && err == 0)
 		err = PK_ENOMEM;
@@ -110,13 +112,13 @@ static int run_xlsx(struct cli *c, struct rekap *rk, struct store *s, int rep, c
 }
 
 /* Builds the report in memory and writes it whole to stdout or atomically to outpath, so that
- * a failure never leaves half a report behind. */
+ * a failure never leaves half a report behind. page: see build. */
 static int run(struct cli *c, struct rekap *rk, struct store *s, int rep, enum rpt_fmt fmt,
-               const char *outpath)
+               const struct rpt_page *page, const char *outpath)
 {
 	char *buf = NULL;
 	size_t len = 0;
-	int err = build(rk, s, rep, fmt, &buf, &len), rc = EXIT_OK;
+	int err = build(rk, s, rep, fmt, page, &buf, &len), rc = EXIT_OK;
 
 	if (err != 0)
 		rc = why(c, err);
@@ -137,13 +139,15 @@ int cmd_rekap(struct cli *c, int argc, char **argv)
 {
 	const char *region = NULL, *level = NULL, *tahun = NULL, *by = NULL, *outpath = NULL;
 	const char *format = NULL;
-	bool csv = false, xlsx = false;
+	bool csv = false, xlsx = false, html = false;
 	struct cli_opt opts[] = {{"region", &region, NULL}, {"level", &level, NULL},
 	                         {"tahun", &tahun, NULL},   {"by", &by, NULL},
 	                         {"csv", NULL, &csv},       {"o", &outpath, NULL},
 	                         {"format", &format, NULL}, {NULL, NULL, NULL}};
 	struct rekap rk = {.by = BY_WILAYAH, .level = -1};
 	struct store_node node;
+	struct rpt_page page;
+	char place[256];
 	struct pk_diag d = {""};
 	struct store *s = NULL;
 	char *pos[1];
@@ -165,9 +169,11 @@ int cmd_rekap(struct cli *c, int argc, char **argv)
 			c->json = true;
 		else if (strcmp(format, "xlsx") == 0)
 			xlsx = true;
+		else if (strcmp(format, "html") == 0)
+			html = true;
 		else if (strcmp(format, "text") != 0)
-			return cli_usagef(c, "unknown format '%.40s' (text, csv, json or xlsx)",
-			                  format);
+			return cli_usagef(
+			    c, "unknown format '%.40s' (text, csv, json, xlsx or html)", format);
 	}
 	if (xlsx && outpath == NULL)
 		return cli_usagef(c, "an xlsx workbook is a binary file, not for a terminal or a "
@@ -211,10 +217,17 @@ int cmd_rekap(struct cli *c, int argc, char **argv)
 		return cli_usagef(c, "--level %s lies above the region %s (a %s)", level, rk.region,
 		                  pk_level_name(rlevel));
 	}
+	/* The letterhead is the node's, whatever --region the report covers. */
+	rekap_place(node.region, place, sizeof(place));
+	page = (struct rpt_page){node.name, place, (time_t)(node_now_ms() / 1000)};
 	if (xlsx)
 		rc = run_xlsx(c, &rk, s, rep, outpath);
 	else
-		rc = run(c, &rk, s, rep, csv ? RPT_CSV : c->json ? RPT_JSON : RPT_TEXT, outpath);
+		rc = run(c, &rk, s, rep,
+		         csv       ? RPT_CSV
+		         : c->json ? RPT_JSON
+		                   : RPT_TEXT,
+		         html ? &page : NULL, outpath);
 	store_close(s);
 	return rc;
 }

@@ -139,7 +139,7 @@ static const struct command commands[] = {
     {"rekap", cmd_rekap,
      "rekap [--dir DIR] kegiatan|arahan|kumuh [--region PREFIX] "
      "[--level provinsi|kabupaten|kecamatan|desa] [--tahun Y] "
-     "[--by wilayah|sumber_biaya|strategi|status] [--json|--csv|--format xlsx] [-o FILE]",
+     "[--by wilayah|sumber_biaya|strategi|status] [--json|--csv|--format xlsx|html] [-o FILE]",
      "Recap reports (read-only). kegiatan: activities per group (--by wilayah, the\n"
      "default, sumber_biaya, strategi or status): how many, by status, participants, cost,\n"
      "and cost per funding source; participants and cost leave out cancelled activities\n"
@@ -154,9 +154,12 @@ static const struct command commands[] = {
      "own region. --tahun: that year only. Funding sources and strategies are grouped\n"
      "ignoring case and extra spaces. Text for people (1.250.000; hectares as 12,50),\n"
      "--csv (RFC 4180) or --json (exact numbers) for machines; -o FILE writes the report\n"
-     "to FILE atomically. --format text|csv|json|xlsx says the same; xlsx (needs -o FILE):\n"
-     "one sheet per table, a bold header row, counts and rupiah as numbers with thousands\n"
-     "separators, hectares as numbers with two decimals, the total as the last row."},
+     "to FILE atomically. --format text|csv|json|xlsx|html says the same; xlsx (needs -o\n"
+     "FILE): one sheet per table, a bold header row, counts and rupiah as numbers with\n"
+     "thousands separators, hectares as numbers with two decimals, the total as the last\n"
+     "row. html: one page to print for a meeting, self-contained (its style inside, nothing\n"
+     "loaded): this node's name and region as the letterhead, the date and time it was made,\n"
+     "the tables of the text report with their totals, A4 landscape."},
     {"template", cmd_template, "template COLLECTION [--format csv|xlsx|json] [--excel] [-o FILE]",
      "An empty file to fill in for 'import' (no node needed): the columns key, wilayah and\n"
      "every field of COLLECTION, in schema order. csv (the default; --excel for the Excel\n"

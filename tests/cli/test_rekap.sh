@@ -1,9 +1,11 @@
 #!/bin/sh
-# pokjactl rekap: the kegiatan, arahan and kumuh reports in text, CSV and JSON, compared byte for
-# byte with the golden files in tests/cli/golden/rekap/ (made from the fixture input.jsonl
-# there, imported at a national node); totals recomputed in Python from the fixture and from
-# the official region list; exact sums beyond 2^63; the node's region as the default; and every
-# usage error and refusal with its exit status, leaving the store unchanged.
+# pokjactl rekap: the kegiatan, arahan and kumuh reports in text, CSV, JSON and HTML, compared
+# byte for byte with the golden files in tests/cli/golden/rekap/ (made from the fixture
+# input.jsonl there, imported at a national node; the time an HTML page was made is filtered
+# out); totals recomputed in Python from the fixture and from the official region list; exact
+# sums beyond 2^63; the node's region as the default; the page to print read back by Python's
+# html.parser at a kabupaten/kota node with markup in its records; and every usage error and
+# refusal with its exit status, leaving the store unchanged.
 #
 # The golden files are committed and the test fails when the output differs. After an
 # intended change of the output, regenerate them and review `git diff` before committing:
@@ -68,6 +70,16 @@ rgolden "kumuh --region 32.75 --level desa --json" kumuh-3275-desa.json \
 rgolden "kumuh --tahun 2026 --level kabupaten" kumuh-2026-kabupaten.txt \
 	kumuh --tahun 2026 --level kabupaten
 rgolden "kumuh with no records (text)" kumuh-none.txt kumuh --region 11
+# The page to print says when it was made: the time is filtered out of the comparison.
+GOLDEN_FILTER='s|<time datetime="[^"]*">[^<]*</time>|<time>MADE</time>|'
+rgolden "kegiatan --format html" kegiatan.html kegiatan --format html
+rgolden "arahan --region 32 --format html (notes under their rows)" arahan-32.html \
+	arahan --region 32 --format html
+rgolden "kumuh --region 32.75 --level desa --format html (hectares)" kumuh-3275-desa.html \
+	kumuh --region 32.75 --level desa --format html
+rgolden "kegiatan with no records --format html" kegiatan-none.html \
+	kegiatan --tahun 2030 --format html
+unset GOLDEN_FILTER
 
 # ---- the same report whatever the option order and place of --json; -o writes it
 rgolden "--json after the options gives the same JSON" kegiatan-32.json \
@@ -244,6 +256,127 @@ jcheck "kumuh at a desa region groups at desa" \
 	"j['region'] == '32.75.01.1001' and j['level'] == 'desa'" \
 	"$P" --dir "$N" rekap kumuh --region 32.75.01.1001 --json
 
+# ---- the page to print, at a kabupaten/kota node whose records hold markup
+H=$T/cetak
+ok "init Kota Bekasi (32.75), certified offline by the national node" sh -c '
+	"$1" --dir "$2" init --region 32.75 >/dev/null &&
+	"$1" --dir "$2" request -o "$2.req" 2>/dev/null &&
+	"$1" --dir "$3" certify "$2.req" -o "$2.set" >/dev/null &&
+	"$1" --dir "$2" install-cert "$2.set" >/dev/null' sh "$P" "$H" "$N"
+cat >"$T/cetak.jsonl" <<'EOF'
+{"collection":"kegiatan","key":"c1","wilayah":"32.75.01","nama":"Rembuk warga","tahun":2026,"jumlah_peserta":40,"biaya":1250000,"sumber_biaya":"<script>alert(1)</script>","strategi":"<b>tebal</b>","status":"selesai"}
+{"collection":"kegiatan","key":"c2","wilayah":"32.75.01","nama":"Sosialisasi","tahun":2026,"jumlah_peserta":25,"biaya":3000000,"sumber_biaya":"Dana \"CSR\" & 'hibah'","status":"berjalan"}
+{"collection":"kegiatan","key":"c3","wilayah":"32.75.02","nama":"Lokakarya","tahun":2026,"jumlah_peserta":60,"biaya":12500000,"sumber_biaya":"APBD","status":"rencana"}
+{"collection":"kumuh","key":"m1","wilayah":"32.75.01.1001","tahun":2026,"luas_ha":12.5,"jumlah_kk":1250}
+EOF
+ok "import records with markup in sumber_biaya and strategi" "$P" --dir "$H" import "$T/cetak.jsonl"
+ok "rekap kegiatan --format html -o FILE" \
+	"$P" --dir "$H" rekap kegiatan --format html -o "$T/kegiatan.html"
+same "-o prints nothing on stdout" "$(cat "$OUT")" ""
+check "-o leaves no temporary file" test -z "$(ls "$T" | grep '\.tmp\.')"
+ok "rekap kegiatan --format html to stdout" "$P" --dir "$H" rekap kegiatan --format html
+sed -E 's|<time [^>]*>[^<]*</time>||' "$OUT" >"$T/stdout.html"
+check "stdout holds what -o wrote (but for the time)" sh -c \
+	'sed -E "s|<time [^>]*>[^<]*</time>||" "$1" | cmp -s - "$2"' sh "$T/kegiatan.html" "$T/stdout.html"
+ok "rekap kegiatan --by strategi --format html" \
+	"$P" --dir "$H" rekap kegiatan --by strategi --format html -o "$T/strategi.html"
+ok "rekap kumuh --format html" "$P" --dir "$H" rekap kumuh --format html -o "$T/kumuh.html"
+
+# htmlcheck.py FILE [TEXT...]: FILE is one HTML document (the doctype first, lang="id", UTF-8,
+# every element closed in order as Python's html.parser reads it) that loads and runs nothing
+# (no script, link, img or frame, no src, href or on... attribute, no url(, @import or http),
+# and whose text holds each TEXT; prints the cells of each total row (<tfoot>), a line each.
+cat >"$T/htmlcheck.py" <<'EOF'
+import sys
+from html.parser import HTMLParser
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr"}
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.decl, self.lang, self.stack, self.bad = None, None, [], []
+        self.tags, self.text, self.totals = set(), [], []
+    def handle_decl(self, decl):
+        self.decl = decl
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        self.bad += ["<%s %s=...>" % (tag, k) for k, v in attrs
+                     if k in ("src", "href", "srcset", "action") or k.startswith("on")]
+        self.lang = dict(attrs).get("lang") if tag == "html" else self.lang
+        if tag == "tfoot":
+            self.totals.append([])
+        if tag == "td" and "tfoot" in self.stack:
+            self.totals[-1].append("")
+        if tag not in VOID:
+            self.stack.append(tag)
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack.pop() != tag:
+            self.bad.append("</%s> out of order" % tag)
+    def handle_data(self, data):
+        self.text.append(data)
+        if self.stack[-1:] == ["td"] and "tfoot" in self.stack:
+            self.totals[-1][-1] += data
+raw = open(sys.argv[1], encoding="utf-8").read()
+p = Page()
+p.feed(raw)
+p.close()
+why = p.bad + ["left open: %s" % t for t in p.stack]
+why += ["no <%s>" % t for t in ("html", "head", "title", "style", "body", "table", "thead",
+                                 "tbody", "tfoot") if t not in p.tags]
+why += ["a <%s>" % t for t in ("script", "link", "img", "iframe", "object", "embed")
+        if t in p.tags]
+why += ["%r in the page" % w for w in ("url(", "@import", "http:", "https:") if w in raw]
+why += ["the text lacks %r" % w for w in sys.argv[2:] if w not in "".join(p.text)]
+if not raw.startswith("<!DOCTYPE html>\n") or p.decl != "DOCTYPE html":
+    why.append("the doctype is not first")
+if p.lang != "id" or '<meta charset="utf-8">' not in raw:
+    why.append("not lang=\"id\" in UTF-8")
+if why:
+    sys.exit("\n".join(why))
+print("\n".join("|".join(cells) for cells in p.totals))
+EOF
+htmlcheck() { # name file [text...]: runs htmlcheck.py; the totals in $T/totals
+	_hn=$1
+	shift
+	if python3 "$T/htmlcheck.py" "$@" >"$T/totals" 2>"$T/why"; then
+		pass "$_hn"
+	else
+		fail "$_hn" "$(cat "$T/why")"
+	fi
+}
+htmlcheck "kegiatan page: one self-contained document, the letterhead, the markup as text" \
+	"$T/kegiatan.html" "Kota Bekasi" "Kota Bekasi (32.75)" "<script>alert(1)</script>" \
+	"Dana \"CSR\" & 'hibah'" "Recap of kegiatan in Kota Bekasi (32.75)" "Bekasi Timur"
+same "kegiatan page: the totals of both tables, grouped as in text" "$(cat "$T/totals")" \
+	"TOTAL||3|1|1|1|0|0|125|16.750.000|0
+TOTAL||1.250.000|12.500.000|3.000.000"
+check "the markup from records is escaped in the file" \
+	grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;' "$T/kegiatan.html"
+check "... and the quotes too" \
+	grep -qF 'Dana &quot;CSR&quot; &amp; &#39;hibah&#39;' "$T/kegiatan.html"
+ok "rekap --format html in the zone of Jakarta (TZ=WIB-7)" \
+	env TZ=WIB-7 "$P" --dir "$H" rekap kegiatan --format html
+stdout_has "the letterhead's date and time are local, as an Indonesian letter writes them" \
+	'^<time datetime="[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+0700">[1-9][0-9]? (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|September|Oktober|November|Desember) [0-9]{4}, [0-9]{2}\.[0-9]{2}</time>$'
+
+htmlcheck "kegiatan --by strategi page: markup in a row's cell is text" "$T/strategi.html" \
+	"<b>tebal</b>" "(tanpa strategi)"
+same "strategi page: the totals" "$(cat "$T/totals")" "TOTAL|3|1|1|1|0|0|125|16.750.000|0
+TOTAL|1.250.000|12.500.000|3.000.000"
+htmlcheck "kumuh page: hectares with a decimal comma" "$T/kumuh.html" "luas_ha: slum area"
+same "kumuh page: the totals of luas_ha and jumlah_kk" "$(head -n 2 "$T/totals")" \
+	"TOTAL||12,50
+TOTAL||1.250"
+for g in kegiatan arahan-32 kumuh-3275-desa; do
+	htmlcheck "golden $g.html reads back as one self-contained document" "$G/$g.html"
+done
+errs "--format html with --json" "--json and --format html exclude each other" \
+	"$P" --json --dir "$H" rekap kegiatan --format html
+same "--format html with --json: exit 2" "$RC" 2
+fails "a refused html report leaves an existing -o file alone" 2 \
+	"$P" --dir "$H" rekap kegiatan --format html --by x -o "$T/kegiatan.html"
+check "... the page is still there" grep -qF '</html>' "$T/kegiatan.html"
+
 # ---- usage errors (exit 2) and refusals (exit 1)
 errs "no report name" "missing argument" "$P" --dir "$N" rekap
 same "no report name: exit 2" "$RC" 2
@@ -284,6 +417,9 @@ errs "--csv with --json" "--csv and --json exclude each other" \
 same "--csv with --json: exit 2" "$RC" 2
 errs "global --json with --csv" "exclude each other" "$P" --json --dir "$N" rekap kumuh --csv
 same "global --json with --csv: exit 2" "$RC" 2
+errs "unknown format" "unknown format 'pdf' \(text, csv, json, xlsx or html\)" \
+	"$P" --dir "$N" rekap kegiatan --format pdf
+same "unknown format: exit 2" "$RC" 2
 errs "--csv takes no value" "takes no value" "$P" --dir "$N" rekap kegiatan --csv=yes
 same "--csv=yes: exit 2" "$RC" 2
 errs "unknown option" "unknown option '--wilayah'" "$P" --dir "$N" rekap kegiatan --wilayah 32
@@ -314,6 +450,7 @@ same "the -o file is unchanged" "$(cat "$T/keep.txt")" keep
 outputs "help rekap prints the usage line" \
 	'^usage: pokjactl rekap \[--dir DIR\] kegiatan\|arahan\|kumuh \[--region PREFIX\]' \
 	"$P" help rekap
+stdout_has "help rekap names --format html" '--format xlsx\|html'
 same "rekap --help prints the same as help rekap" "$("$P" rekap --help 2>&1)" \
 	"$("$P" help rekap 2>&1)"
 snapshot "$N" >"$T/after"
