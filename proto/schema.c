@@ -471,6 +471,36 @@ static int check_string(const struct pk_field *f, const char *s, uint32_t len, s
 	return pk_diagf(d, PK_EINVAL, "field '%s': not a string field", f->name);
 }
 
+int pk_field_check_int(const struct pk_field *f, int64_t v, struct pk_diag *d)
+{
+	if (f->type != PK_T_INT)
+		return pk_diagf(d, PK_EINVAL, "field '%s': not an integer field", f->name);
+	if (v < f->min || v > f->max)
+		return pk_diagf(d, PK_ESCHEMA, "field '%s': %lld is outside %lld..%lld", f->name,
+		                (long long)v, (long long)f->min, (long long)f->max);
+	return 0;
+}
+
+int pk_field_check_num(const struct pk_field *f, double v, struct pk_diag *d)
+{
+	if (f->type != PK_T_NUM)
+		return pk_diagf(d, PK_EINVAL, "field '%s': not a number field", f->name);
+	if (!isfinite(v))
+		return pk_diagf(d, PK_ESCHEMA, "field '%s': not a finite number", f->name);
+	if (v < (double)f->min || v > (double)f->max)
+		return pk_diagf(d, PK_ESCHEMA, "field '%s': %g is outside %lld..%lld", f->name, v,
+		                (long long)f->min, (long long)f->max);
+	return 0;
+}
+
+int pk_field_check_str(const struct pk_field *f, const char *s, size_t len, struct pk_diag *d)
+{
+	/* Longer than any string field allows, whatever uint32_t makes of it. */
+	if (len > PK_TEXT_MAX)
+		len = PK_TEXT_MAX + 1;
+	return check_string(f, s, (uint32_t)len, d);
+}
+
 /* Names what a field expects, for "expected ..." messages. */
 static const char *expected(enum pk_ftype t)
 {
@@ -523,22 +553,13 @@ static int check_value(const struct pk_field *f, struct pk_mpr *r, struct pk_dia
 			                f->name, (unsigned long long)u, (long long)f->min,
 			                (long long)f->max);
 		}
-		if (i < f->min || i > f->max)
-			return pk_diagf(d, PK_ESCHEMA, "field '%s': %lld is outside %lld..%lld",
-			                f->name, (long long)i, (long long)f->min,
-			                (long long)f->max);
-		return 0;
+		return pk_field_check_int(f, i, d);
 	case PK_T_NUM:
 		if (t != PK_MPT_UINT && t != PK_MPT_INT && t != PK_MPT_FLOAT)
 			break;
 		if (pk_mpr_num(r, &v) != 0)
 			return pk_diagf(d, PK_EDECODE, "field '%s': truncated number", f->name);
-		if (!isfinite(v))
-			return pk_diagf(d, PK_ESCHEMA, "field '%s': not a finite number", f->name);
-		if (v < (double)f->min || v > (double)f->max)
-			return pk_diagf(d, PK_ESCHEMA, "field '%s': %g is outside %lld..%lld",
-			                f->name, v, (long long)f->min, (long long)f->max);
-		return 0;
+		return pk_field_check_num(f, v, d);
 	case PK_T_BOOL:
 		if (t != PK_MPT_BOOL)
 			break;

@@ -74,6 +74,18 @@ const char *pk_ftype_name(enum pk_ftype t);
 int pk_schema_validate(const struct pk_collection *c, const uint8_t *value, size_t len,
                        struct pk_diag *d);
 
+/*
+ * One value checked against field f by the rules pk_schema_validate applies to it inside a
+ * record, for callers that check each field of a record before encoding it and so can report
+ * every bad field at once: an integer for PK_T_INT (its range), a number for PK_T_NUM (finite,
+ * its range), a string for the string-typed fields and each item of a PK_T_STRLIST (length,
+ * UTF-8, and the date, choice, region, key or hex syntax). Returns 0, or PK_ESCHEMA with a
+ * sentence in d naming the field (PK_EINVAL when the value is not of the field's kind).
+ */
+int pk_field_check_int(const struct pk_field *f, int64_t v, struct pk_diag *d);
+int pk_field_check_num(const struct pk_field *f, double v, struct pk_diag *d);
+int pk_field_check_str(const struct pk_field *f, const char *s, size_t len, struct pk_diag *d);
+
 /* True when a record key is well formed: 1..PK_KEY_MAX bytes of [A-Za-z0-9._:-]. */
 bool pk_key_valid(const char *key, size_t len);
 

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "region.h"
 #include "wilayah_table.h"
 
 #define entries pk_wilayah_table
@@ -48,6 +49,24 @@ const struct pk_wilayah *pk_wilayah_find(const char *code, size_t len)
 			lo = mid + 1;
 	}
 	return NULL;
+}
+
+const struct pk_wilayah *pk_wilayah_undotted(const char *s, size_t len)
+{
+	char code[PK_REGION_MAX + 1];
+	size_t n = 0;
+
+	if (s == NULL || (len != 4 && len != 6 && len != 10))
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return NULL;
+		/* A dot before the second, third and fourth component: PP.KK.CC.NNNN. */
+		if (i == 2 || i == 4 || i == 6)
+			code[n++] = '.';
+		code[n++] = s[i];
+	}
+	return pk_wilayah_find(code, n);
 }
 
 const char *pk_wilayah_name(const char *code)

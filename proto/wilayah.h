@@ -22,6 +22,14 @@ struct pk_wilayah {
  * national entry ("Indonesia"). */
 const struct pk_wilayah *pk_wilayah_find(const char *code, size_t len);
 
+/*
+ * The entry whose code, with its dots taken out, is the digits s[0..len): "3275" gives 32.75
+ * (Kota Bekasi), "327501" 32.75.01, "3275011001" 32.75.01.1001. NULL when s is not 4, 6 or 10
+ * digits or the code so written is not on the list. For telling a person which code they meant:
+ * such digits are never taken for the code itself.
+ */
+const struct pk_wilayah *pk_wilayah_undotted(const char *s, size_t len);
+
 /* The name to show for a region code: the official one ("Indonesia" for ""), or
  * PK_WILAYAH_UNLISTED when the code is not on the list. Every place that prints a region's name
  * uses this, so they all say the same thing. */
