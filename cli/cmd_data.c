@@ -26,6 +26,7 @@ int cmd_put(struct cli *c, int argc, char **argv)
 	struct pk_diag d = {""};
 	struct store *s = NULL;
 	struct rec_in r = {0};
+	struct rec_errors *errs = NULL;
 	struct pk_op op;
 	json_error_t jerr;
 	json_t *obj = NULL;
@@ -53,9 +54,13 @@ int cmd_put(struct cli *c, int argc, char **argv)
 	}
 	if ((rc = cli_open(c, 0, &s, &node, pub, sec)) != 0)
 		goto out;
-	if ((err = rec_from_json(obj, pos[0], npos > 1 ? pos[1] : NULL, node.region, &r, &d)) !=
+	if ((errs = calloc(1, sizeof(*errs))) == NULL) {
+		rc = cli_fail(c, "out of memory");
+		goto out;
+	}
+	if (rec_from_json(obj, pos[0], npos > 1 ? pos[1] : NULL, node.region, 0, &r, errs, 0) !=
 	    0) {
-		rc = cli_fail(c, "%s", d.msg);
+		rc = rec_errors_fail(c, errs, "nothing was stored");
 		goto out;
 	}
 	rec_op(&r, &op);
@@ -81,6 +86,7 @@ out:
 	store_close(s);
 	json_decref(obj);
 	free(r.value);
+	free(errs);
 	free(buf);
 	return rc;
 }

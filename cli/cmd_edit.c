@@ -7,16 +7,16 @@
  * the write's transaction), so an edit never overwrites a change made meanwhile by pokjad
  * (replication) or another pokjactl: it is refused and can be run again.
  */
-#include <errno.h>
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "recfind.h"
+#include "recin.h"
 #include "recjson.h"
+#include "recnorm.h"
 
 #define EDIT_MAX 64 /* --set and --unset options in one edit */
 
@@ -61,9 +61,9 @@ static int take_edits(const struct cli *c, int *argc, char **argv, struct edits 
 	return 0;
 }
 
-/* The field of coll named by name[0..len), or NULL after printing why. */
-static const struct pk_field *edit_field(const struct cli *c, const struct pk_collection *coll,
-                                         const char *name, size_t len)
+/* The field of coll named by name[0..len), or NULL after adding why to errs. */
+static const struct pk_field *edit_field(const struct pk_collection *coll, const char *name,
+                                         size_t len, struct rec_errors *errs)
 {
 	const struct pk_field *f = pk_schema_field(coll, name, len);
 
@@ -71,153 +71,103 @@ static const struct pk_field *edit_field(const struct cli *c, const struct pk_co
 		return f;
 	if ((len == 3 && memcmp(name, "key", 3) == 0) ||
 	    (len == 7 && memcmp(name, "wilayah", 7) == 0))
-		cli_fail(c,
-		         "'%.*s' is not a field: edit cannot move a record to another key or "
-		         "region (put it under the new one and delete the old); nothing was "
-		         "changed",
-		         (int)len, name);
+		rec_error_add(errs, 0,
+		              "'%.*s' is not a field: edit cannot move a record to another key or "
+		              "region (put it under the new one and delete the old)",
+		              (int)len, name);
 	else
-		cli_fail(c,
-		         "field '%.*s' is not a field of collection '%s' (see 'pokjactl schema "
-		         "%s'); nothing was changed",
-		         (int)len > 60 ? 60 : (int)len, name, coll->name, coll->name);
+		rec_error_add(errs, 0,
+		              "field '%.*s' is not a field of collection '%s' (see 'pokjactl "
+		              "schema %s')",
+		              (int)len > 60 ? 60 : (int)len, name, coll->name, coll->name);
 	return NULL;
 }
 
-/* A comma list "a, b,c" as a JSON array of its items, spaces around each item trimmed and
- * empty items left out ("" is the empty list). */
-static json_t *comma_list(const char *text)
-{
-	json_t *arr = json_array();
-	const char *p = text, *end;
-
-	while (arr != NULL && *p != '\0') {
-		const char *comma = strchr(p, ',');
-		end = comma ? comma : p + strlen(p);
-		const char *a = p, *b = end;
-		while (a < b && (*a == ' ' || *a == '\t'))
-			a++;
-		while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-			b--;
-		if (b > a && json_array_append_new(arr, json_stringn(a, (size_t)(b - a))) != 0) {
-			json_decref(arr);
-			return NULL;
-		}
-		p = comma ? comma + 1 : end;
-	}
-	return arr;
-}
-
 /*
- * The text of --set FIELD=TEXT as the JSON value the field's type takes: whole numbers for int,
- * numbers for num, true/false for bool, a JSON array ["a","b"] or a comma list a,b for a list,
- * the text itself for every other type. NULL after printing why (the field and an example).
+ * The text of --set FIELD=TEXT as the field's value, read as put reads a JSON string
+ * (cli/recnorm.h): "Rp 15.000.000", "Maret", "17/08/2026", a list as JSON array text or a
+ * comma list. NULL after adding why to errs (or when out of memory: *nomem).
  */
-static json_t *edit_value(const struct cli *c, const struct pk_field *f, const char *text)
+static json_t *edit_value(const struct pk_field *f, const char *text, struct rec_errors *errs,
+                          bool *nomem)
 {
-	json_error_t jerr;
-	char *end;
-	json_t *v;
+	json_t *in = json_string(text), *v = NULL;
+	struct pk_diag d;
+	int err;
 
-	switch (f->type) {
-	case PK_T_INT: {
-		long long i;
-
-		errno = 0;
-		i = strtoll(text, &end, 10);
-		if (text[0] == '\0' || *end != '\0' || errno != 0 || text[0] == ' ') {
-			cli_fail(c,
-			         "field '%s' takes a whole number, not '%.40s' (for example --set "
-			         "%s=12); nothing was changed",
-			         f->name, text, f->name);
-			return NULL;
-		}
-		return json_integer(i);
-	}
-	case PK_T_NUM: {
-		double x;
-
-		errno = 0;
-		x = strtod(text, &end);
-		if (text[0] == '\0' || *end != '\0' || errno != 0 || !isfinite(x)) {
-			cli_fail(
-			    c,
-			    "field '%s' takes a number, not '%.40s' (for example --set %s=12.5); "
-			    "nothing was changed",
-			    f->name, text, f->name);
-			return NULL;
-		}
-		return json_real(x);
-	}
-	case PK_T_BOOL:
-		if (strcmp(text, "true") == 0 || strcmp(text, "false") == 0)
-			return json_boolean(text[0] == 't');
-		cli_fail(c, "field '%s' takes true or false, not '%.40s'; nothing was changed",
-		         f->name, text);
+	if (in == NULL) {
+		rec_error_add(errs, 0, "field '%s': the value is not UTF-8 text", f->name);
 		return NULL;
-	case PK_T_STRLIST:
-		if (text[strspn(text, " \t")] != '[')
-			return comma_list(text);
-		v = json_loads(text, JSON_DECODE_ANY, &jerr);
-		if (v == NULL || !json_is_array(v)) {
-			json_decref(v);
-			cli_fail(c,
-			         "field '%s' takes a list: a JSON array such as '[\"a\",\"b\"]' or "
-			         "a comma list such as 'a,b', not '%.40s'; nothing was changed",
-			         f->name, text);
-			return NULL;
-		}
-		return v;
-	default:
-		return json_string(text);
 	}
+	err = recnorm_value(f, in, RECNORM_LISTED, &v, &d);
+	json_decref(in);
+	if (err == PK_ENOMEM)
+		*nomem = true;
+	else if (err != 0)
+		rec_error_add(errs, 0, "%s", d.msg);
+	return v;
 }
 
 /* Applies e to the record's fields in obj. Returns 0, or EXIT_FAIL/EXIT_USAGE after saying
- * why. *names gets the edited fields' names, comma separated, for the report. */
+ * why: every field that cannot be set, all at once. *names gets the edited fields' names,
+ * comma separated, for the report. */
 static int apply_edits(const struct cli *c, const struct pk_collection *coll, json_t *obj,
                        const struct edits *e, char *names, size_t cap)
 {
 	const struct pk_field *done[EDIT_MAX];
-	int ndone = 0;
+	struct rec_errors *errs = calloc(1, sizeof(*errs));
+	int ndone = 0, rc = 0;
+	bool nomem = errs == NULL;
 	size_t used = 0;
 
 	names[0] = '\0';
-	for (int i = 0; i < e->nset + e->nunset; i++) {
+	for (int i = 0; !nomem && i < e->nset + e->nunset; i++) {
 		bool set = i < e->nset;
 		const char *arg = set ? e->set[i] : e->unset[i - e->nset];
 		const char *eq = set ? strchr(arg, '=') : NULL;
 		const struct pk_field *f;
 		json_t *v;
 
-		if (set && eq == NULL)
-			return cli_usagef(c, "--set takes FIELD=VALUE, not '%.60s'", arg);
-		if ((f = edit_field(c, coll, arg, set ? (size_t)(eq - arg) : strlen(arg))) == NULL)
-			return EXIT_FAIL;
+		if (set && eq == NULL) {
+			rc = cli_usagef(c, "--set takes FIELD=VALUE, not '%.60s'", arg);
+			goto out;
+		}
+		if ((f = edit_field(coll, arg, set ? (size_t)(eq - arg) : strlen(arg), errs)) ==
+		    NULL)
+			continue;
 		for (int k = 0; k < ndone; k++)
-			if (done[k] == f)
-				return cli_usagef(c, "field '%s' is given more than once", f->name);
+			if (done[k] == f) {
+				rc = cli_usagef(c, "field '%s' is given more than once", f->name);
+				goto out;
+			}
 		done[ndone++] = f;
-		if (!set && f->required)
-			return cli_fail(c,
-			                "field '%s' is required in collection '%s' and cannot be "
-			                "unset; give it another value with --set %s=VALUE; nothing "
-			                "was changed",
-			                f->name, coll->name, f->name);
+		if (!set && f->required) {
+			rec_error_add(errs, 0,
+			              "field '%s' is required in collection '%s' and cannot be "
+			              "unset; give it another value with --set %s=VALUE",
+			              f->name, coll->name, f->name);
+			continue;
+		}
 		if (!set) {
 			json_object_del(obj, f->name);
 		} else {
-			if ((v = edit_value(c, f, eq + 1)) == NULL)
-				return EXIT_FAIL;
+			if ((v = edit_value(f, eq + 1, errs, &nomem)) == NULL)
+				continue;
 			if (json_object_set_new(obj, f->name, v) != 0)
-				return cli_fail(c, "out of memory");
+				nomem = true;
 		}
 		used +=
 		    (size_t)snprintf(names + used, cap - used, "%s%s", used ? ", " : "", f->name);
 		if (used >= cap)
 			used = cap - 1;
 	}
-	return 0;
+	if (nomem)
+		rc = cli_fail(c, "out of memory");
+	else if (rec_errors_count(errs) > 0)
+		rc = rec_errors_fail(c, errs, "nothing was changed");
+out:
+	free(errs);
+	return rc;
 }
 
 int cmd_edit(struct cli *c, int argc, char **argv)

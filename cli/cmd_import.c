@@ -65,6 +65,7 @@ struct import_part {
 	struct import *im;
 	size_t from, to;
 	struct rec_errors errs;
+	struct rec_errors scratch; /* one item's, before they join errs */
 	bool nomem;
 };
 
@@ -127,7 +128,6 @@ static void check_item(struct import_part *part, size_t i)
 {
 	struct import *im = part->im;
 	size_t line = item_line(im, i);
-	struct pk_diag d = {""};
 	json_error_t jerr;
 	json_t *obj;
 
@@ -149,19 +149,24 @@ static void check_item(struct import_part *part, size_t i)
 			return;
 		}
 	}
-	if (rec_from_json(obj, im->coll, NULL, im->home, &im->recs[i], &d) != 0) {
-		if (strstr(d.msg, "out of memory") != NULL)
-			part->nomem = true;
+	part->scratch.n = part->scratch.more = 0;
+	if (rec_from_json(obj, im->coll, NULL, im->home, im->csv ? csvin_how(&im->ci) : 0,
+	                  &im->recs[i], &part->scratch, line) == PK_ENOMEM)
+		part->nomem = true;
+	for (size_t k = 0; k < part->scratch.n; k++) {
+		const char *msg = part->scratch.e[k].msg;
+
 		/* In a CSV file a field, key or wilayah is a column: say so, as csvin does. */
-		if (im->csv && strncmp(d.msg, "field '", 7) == 0)
-			rec_error_add(&part->errs, line, "column '%s", d.msg + 7);
-		else if (im->csv && strncmp(d.msg, "wilayah: ", 9) == 0)
-			rec_error_add(&part->errs, line, "column 'wilayah': %s", d.msg + 9);
-		else if (im->csv && strncmp(d.msg, "key '", 5) == 0)
-			rec_error_add(&part->errs, line, "column 'key': %s", d.msg);
+		if (im->csv && strncmp(msg, "field '", 7) == 0)
+			rec_error_add(&part->errs, line, "column '%s", msg + 7);
+		else if (im->csv && strncmp(msg, "wilayah: ", 9) == 0)
+			rec_error_add(&part->errs, line, "column 'wilayah': %s", msg + 9);
+		else if (im->csv && strncmp(msg, "key '", 5) == 0)
+			rec_error_add(&part->errs, line, "column 'key': %s", msg);
 		else
-			rec_error_add(&part->errs, line, "%s", d.msg);
+			rec_error_add(&part->errs, line, "%s", msg);
 	}
+	part->errs.more += part->scratch.more;
 	json_decref(obj);
 }
 

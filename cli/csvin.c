@@ -1,16 +1,11 @@
 /* csvin.c: CSV rows as JSON records (see csvin.h). */
 #include "csvin.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "recnorm.h"
 #include "sheet.h"
-
-/* Room for a number's text; longer cells are not numbers. */
-#define NUM_TEXT_MAX 64
 
 /* The columns export adds that are not the record's to set: nama_wilayah (from wilayah),
  * diubah, diubah_oleh and diubah_oleh_wilayah (the last write's time and author). */
@@ -90,154 +85,9 @@ static const char *trim(const char *s, size_t *len)
 	return s;
 }
 
-/* Whether s (digits and dots only) groups thousands with dots: 1.250 or 12.500.000. */
-static bool grouped(const char *s, size_t len)
+unsigned csvin_how(const struct csvin *ci)
 {
-	size_t run = 0, groups = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '.') {
-			if (run == 0 || (groups > 0 && run != 3) || run > 3)
-				return false;
-			groups++;
-			run = 0;
-		} else {
-			run++;
-		}
-	}
-	return groups > 0 && run == 3;
-}
-
-/*
- * A number's cell as the C text strtod and strtoll read, in out. With a decimal comma (the ';'
- * dialect): "12,5" is 12.5, "1.250.000" is 1250000 and "1.250,5" is 1250.5, and a lone "12.5"
- * (no grouping) is 12.5. Else: the cell as it is. Returns false when it is no number's text.
- */
-static bool number_text(const char *s, size_t len, bool decimal_comma, char out[NUM_TEXT_MAX])
-{
-	size_t o = 0, comma = len, i;
-
-	if (len == 0 || len >= NUM_TEXT_MAX)
-		return false;
-	for (i = 0; i < len; i++)
-		if (strchr("0123456789+-.,eE", s[i]) == NULL)
-			return false;
-	if (!decimal_comma) {
-		if (memchr(s, ',', len) != NULL)
-			return false;
-		memcpy(out, s, len);
-		out[len] = '\0';
-		return true;
-	}
-	for (i = 0; i < len; i++)
-		if (s[i] == ',') {
-			if (comma != len)
-				return false;
-			comma = i;
-		}
-	i = 0;
-	if (s[0] == '-' || s[0] == '+')
-		out[o++] = s[i++];
-	/* The whole part: dots group thousands, unless there is no comma and they do not. */
-	if (comma != len || grouped(s + i, comma - i)) {
-		for (; i < comma; i++)
-			if (s[i] != '.')
-				out[o++] = s[i];
-		if (comma != len) {
-			out[o++] = '.';
-			for (i = comma + 1; i < len; i++)
-				out[o++] = s[i];
-		}
-	} else {
-		for (; i < len; i++)
-			out[o++] = s[i];
-	}
-	out[o] = '\0';
-	return true;
-}
-
-/* A cell as the JSON value of field f; NULL after adding the error (or *nomem). */
-static json_t *cell_value(const struct csvin *ci, const struct pk_field *f, const char *s,
-                          size_t len, size_t line, struct rec_errors *errs, bool *nomem)
-{
-	char num[NUM_TEXT_MAX], *end;
-	bool comma = ci->doc->sep == ';';
-	json_t *v = NULL;
-	json_error_t jerr;
-
-	switch (f->type) {
-	case PK_T_INT: {
-		long long x;
-
-		s = trim(s, &len);
-		errno = 0;
-		if (!number_text(s, len, comma, num) || (x = strtoll(num, &end, 10), *end) ||
-		    errno != 0) {
-			rec_error_add(errs, line, "column '%s': '%.40s' is not a whole number",
-			              f->name, s);
-			return NULL;
-		}
-		v = json_integer(x);
-		break;
-	}
-	case PK_T_NUM: {
-		double x;
-
-		s = trim(s, &len);
-		if (!number_text(s, len, comma, num) || (x = strtod(num, &end), *end) ||
-		    !isfinite(x)) {
-			rec_error_add(
-			    errs, line, "column '%s': '%.40s' is not a number%s", f->name, s,
-			    comma ? " (write a fraction with a decimal comma: 12,5)" : "");
-			return NULL;
-		}
-		v = json_real(x);
-		break;
-	}
-	case PK_T_BOOL:
-		s = trim(s, &len);
-		if ((len == 4 && strncasecmp(s, "true", 4) == 0) ||
-		    (len == 5 && strncasecmp(s, "benar", 5) == 0) ||
-		    (len == 2 && strncasecmp(s, "ya", 2) == 0))
-			v = json_true();
-		else if ((len == 5 && strncasecmp(s, "false", 5) == 0) ||
-		         (len == 5 && strncasecmp(s, "salah", 5) == 0) ||
-		         (len == 5 && strncasecmp(s, "tidak", 5) == 0))
-			v = json_false();
-		else {
-			rec_error_add(errs, line, "column '%s': '%.40s' is not true or false",
-			              f->name, s);
-			return NULL;
-		}
-		break;
-	case PK_T_STRLIST:
-		v = json_loadb(s, len, JSON_REJECT_DUPLICATES, &jerr);
-		if (v == NULL || !json_is_array(v)) {
-			json_decref(v);
-			rec_error_add(errs, line,
-			              "column '%s': '%.40s' is not a list; write it as JSON array "
-			              "text such as [\"a\",\"b\"]",
-			              f->name, s);
-			return NULL;
-		}
-		break;
-	case PK_T_REGION:
-	case PK_T_REF:
-		s = trim(s, &len);
-		/* fall through */
-	default:
-		if ((v = json_stringn(s, len)) == NULL) {
-			rec_error_add(
-			    errs, line,
-			    "column '%s': not UTF-8 text (save the file as \"CSV UTF-8\")",
-			    f->name);
-			return NULL;
-		}
-		break;
-	}
-	if (v == NULL)
-		*nomem = true;
-	return v;
+	return ci->doc->sep == ';' ? RECNORM_COMMA : RECNORM_POINT;
 }
 
 json_t *csvin_row(const struct csvin *ci, size_t i, struct rec_errors *errs, bool *nomem)
@@ -263,16 +113,18 @@ json_t *csvin_row(const struct csvin *ci, size_t i, struct rec_errors *errs, boo
 		}
 		if (ci->col[k] == CSVIN_IGNORED || len == 0)
 			continue; /* an empty cell: an absent field */
+		/* Every cell is text, read by its field's type in recnorm_value when the row
+		 * becomes a record (rec_from_json): the same reading as put's and edit's. */
 		if (ci->col[k] >= 0) {
 			name = ci->coll->fields[ci->col[k]].name;
-			v = cell_value(ci, &ci->coll->fields[ci->col[k]], s, len, row->line, errs,
-			               nomem);
 		} else {
 			name = ci->col[k] == CSVIN_KEY ? "key" : "wilayah";
 			s = trim(s, &len);
-			if ((v = json_stringn(s, len)) == NULL)
-				rec_error_add(errs, row->line, "column '%s': not UTF-8 text", name);
 		}
+		if ((v = json_stringn(s, len)) == NULL)
+			rec_error_add(
+			    errs, row->line,
+			    "column '%s': not UTF-8 text (save the file as \"CSV UTF-8\")", name);
 		if (v != NULL && json_object_set_new(o, name, v) != 0)
 			*nomem = true;
 	}

@@ -1,7 +1,6 @@
 /* recin.c: records coming in as JSON objects, and an import's list of errors (see recin.h). */
 #include "recin.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include "cli.h"
 #include "proto/crypto.h"
 #include "recjson.h"
+#include "recnorm.h"
 
 /* A new record key: 48 bits of milliseconds and 80 random bits in Crockford base32 (26
  * characters), so keys sort by creation time and never collide in practice. */
@@ -36,19 +36,21 @@ static void new_key(char out[27])
 	out[o] = '\0';
 }
 
-/* Takes a string member out of obj into buf. Returns 0, or PK_ESCHEMA when it is not a string
- * or too long. Absent leaves buf untouched and returns 0. */
+/* Takes a string member out of obj into buf. Returns 0, or PK_ESCHEMA (with the error added)
+ * when it is not a string or too long. Absent leaves buf untouched and returns 0. */
 static int take_str(json_t *obj, const char *name, char *buf, size_t cap, bool *present,
-                    struct pk_diag *d)
+                    struct rec_errors *errs, size_t line)
 {
 	json_t *v = json_object_get(obj, name);
 
 	*present = false;
 	if (v == NULL)
 		return 0;
-	if (!json_is_string(v) || json_string_length(v) >= cap)
-		return pk_diagf(d, PK_ESCHEMA, "'%s' must be a string of at most %zu bytes", name,
-		                cap - 1);
+	if (!json_is_string(v) || json_string_length(v) >= cap) {
+		rec_error_add(errs, line, "'%s' must be a string of at most %zu bytes", name,
+		              cap - 1);
+		return PK_ESCHEMA;
+	}
 	memcpy(buf, json_string_value(v), json_string_length(v) + 1);
 	*present = true;
 	json_object_del(obj, name);
@@ -56,51 +58,93 @@ static int take_str(json_t *obj, const char *name, char *buf, size_t cap, bool *
 }
 
 int rec_from_json(json_t *obj, const char *coll_name, const char *key, const char *home,
-                  struct rec_in *r, struct pk_diag *d)
+                  unsigned how, struct rec_in *r, struct rec_errors *errs, size_t line)
 {
-	char coll[PK_COLL_MAX + 1] = "", jkey[PK_KEY_MAX + 1];
+	char coll[PK_COLL_MAX + 1] = "", jkey[PK_KEY_MAX + 1], region[64];
 	bool has_coll, has_key, has_region;
+	size_t rlen;
 	struct pk_diag why;
-	int err;
+	int err, first = 0;
 
 	memset(r, 0, sizeof(*r));
-	if (!json_is_object(obj))
-		return pk_diagf(d, PK_ESCHEMA, "a record must be a JSON object");
-	if ((err = take_str(obj, "collection", coll, sizeof(coll), &has_coll, d)) != 0 ||
-	    (err = take_str(obj, "key", jkey, sizeof(jkey), &has_key, d)) != 0 ||
-	    (err = take_str(obj, "wilayah", r->region, sizeof(r->region), &has_region, d)) != 0)
+	if (!json_is_object(obj)) {
+		rec_error_add(errs, line, "a record must be a JSON object");
+		return PK_ESCHEMA;
+	}
+	if ((err = take_str(obj, "collection", coll, sizeof(coll), &has_coll, errs, line)) != 0)
 		return err;
-	if (coll_name != NULL && has_coll && strcmp(coll, coll_name) != 0)
-		return pk_diagf(d, PK_ESCHEMA, "'collection' says '%s' but the command says '%s'",
-		                coll, coll_name);
-	if (coll_name == NULL && !has_coll)
-		return pk_diagf(d, PK_ESCHEMA, "no 'collection' member");
+	if (coll_name != NULL && has_coll && strcmp(coll, coll_name) != 0) {
+		rec_error_add(errs, line, "'collection' says '%s' but the command says '%s'", coll,
+		              coll_name);
+		return PK_ESCHEMA;
+	}
+	if (coll_name == NULL && !has_coll) {
+		rec_error_add(errs, line, "no 'collection' member");
+		return PK_ESCHEMA;
+	}
 	if (coll_name == NULL)
 		coll_name = coll;
 	r->coll = pk_schema_find(coll_name, strlen(coll_name));
-	if (r->coll == NULL)
-		return pk_diagf(d, PK_ESCHEMA, "unknown collection '%s' (see 'pokjactl schema')",
-		                coll_name);
-	if (key != NULL && has_key && strcmp(key, jkey) != 0)
-		return pk_diagf(d, PK_ESCHEMA, "'key' says '%s' but the command says '%s'", jkey,
-		                key);
+	if (r->coll == NULL) {
+		rec_error_add(errs, line, "unknown collection '%s' (see 'pokjactl schema')",
+		              coll_name);
+		return PK_ESCHEMA;
+	}
+	/* From here on every problem is reported, and the fields are read whatever the key and
+	 * the region say. */
+	if ((err = take_str(obj, "key", jkey, sizeof(jkey), &has_key, errs, line)) != 0)
+		first = err;
+	if ((err = take_str(obj, "wilayah", region, sizeof(region), &has_region, errs, line)) !=
+	        0 &&
+	    first == 0)
+		first = err;
+	if (key != NULL && has_key && strcmp(key, jkey) != 0) {
+		rec_error_add(errs, line, "'key' says '%s' but the command says '%s'", jkey, key);
+		first = first != 0 ? first : PK_ESCHEMA;
+	}
 	if (key == NULL && has_key)
 		key = jkey;
-	if (key != NULL && !pk_key_valid(key, strlen(key)))
-		return pk_diagf(d, PK_ESCHEMA,
-		                "key '%.40s' is not 1 to %d characters of "
-		                "A-Z a-z 0-9 . _ : -",
-		                key, PK_KEY_MAX);
+	if (key != NULL && !pk_key_valid(key, strlen(key))) {
+		rec_error_add(errs, line,
+		              "key '%.40s' is not 1 to %d characters of A-Z a-z 0-9 . _ : -", key,
+		              PK_KEY_MAX);
+		first = first != 0 ? first : PK_ESCHEMA;
+		key = NULL;
+	}
 	r->keyed = key != NULL;
 	if (key != NULL)
 		snprintf(r->key, sizeof(r->key), "%s", key);
 	else
 		new_key(r->key);
-	if (!has_region)
-		snprintf(r->region, sizeof(r->region), "%s", home);
-	if ((err = cli_region_ok(r->region, home, &why)) != 0)
-		return pk_diagf(d, err, "wilayah: %s", why.msg);
-	return recjson_encode(r->coll, obj, &r->value, &r->value_len, d);
+	/* Spaces around a code typed into a cell are no part of it. */
+	rlen = has_region ? strlen(region) : 0;
+	while (rlen > 0 && (region[rlen - 1] == ' ' || region[rlen - 1] == '\t'))
+		region[--rlen] = '\0';
+	if (has_region && (err = cli_region_ok(region + strspn(region, " \t"), home, &why)) != 0) {
+		rec_error_add(errs, line, "wilayah: %s", why.msg);
+		first = first != 0 ? first : err;
+	} else {
+		snprintf(r->region, sizeof(r->region), "%s",
+		         has_region ? region + strspn(region, " \t") : home);
+	}
+	err = recjson_encode_input(r->coll, obj, how | RECNORM_LISTED, &r->value, &r->value_len,
+	                           errs, line);
+	if (first != 0 && err == 0) {
+		rec_in_free(r);
+		return first;
+	}
+	return err == PK_ENOMEM || first == 0 ? err : first;
+}
+
+int rec_errors_fail(const struct cli *c, const struct rec_errors *l, const char *outcome)
+{
+	size_t n = rec_errors_count(l);
+
+	for (size_t k = 0; k < l->n; k++)
+		fprintf(stderr, "%s %s: %s\n", c->prog, c->cmd, l->e[k].msg);
+	if (n == 1)
+		return cli_fail(c, "the record has 1 problem; %s", outcome);
+	return cli_fail(c, "the record has %zu problems; %s", n, outcome);
 }
 
 void rec_op(const struct rec_in *r, struct pk_op *op)
@@ -112,19 +156,4 @@ void rec_in_free(struct rec_in *r)
 {
 	free(r->value);
 	r->value = NULL;
-}
-
-void rec_error_add(struct rec_errors *l, size_t line, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (l->n == REC_ERRORS_KEPT) {
-		l->more++;
-		return;
-	}
-	l->e[l->n].line = line;
-	va_start(ap, fmt);
-	vsnprintf(l->e[l->n].msg, sizeof(l->e[l->n].msg), fmt, ap);
-	va_end(ap);
-	l->n++;
 }

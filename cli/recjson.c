@@ -2,8 +2,9 @@
  * recjson.c: JSON objects to and from encoded record values (see recjson.h).
  *
  * The record format itself is proto/record.c's: this file converts between JSON members and
- * struct pk_rec_val, and checks only what JSON adds (member types, integers written as reals,
- * unknown members). Range, date, enum and required-field rules stay in proto/schema.c.
+ * struct pk_rec_val. Each member is read by cli/recnorm.c, which takes the forms people write
+ * and checks the value by proto/schema.c's rules, so every bad field of a record is found in
+ * one pass; the record is then encoded and validated once more as a whole.
  */
 #include "recjson.h"
 
@@ -11,132 +12,67 @@
 #include <string.h>
 
 #include "proto/record.h"
+#include "recnorm.h"
 
-/* "a string", "an array", ... for messages about a JSON value of the wrong type. */
-static const char *json_kind(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a number with a fraction";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "true/false";
-	case JSON_NULL:
-		return "null";
-	}
-	return "unknown";
-}
-
-static int wrong_type(const struct pk_field *f, const char *want, const json_t *v,
-                      struct pk_diag *d)
-{
-	return pk_diagf(d, PK_ESCHEMA, "field '%s': expected %s, not %s", f->name, want,
-	                json_kind(v));
-}
-
-/* One JSON member as a field value. A string list's items go into *list (malloc'd, the caller
- * frees it), pointing into the JSON strings. */
+/* A normalised value (recnorm_value's output, of f's type) as a field value. A string list's
+ * items go into *list (malloc'd, the caller frees it), pointing into the JSON strings. */
 static int json_val(const struct pk_field *f, const json_t *v, struct pk_rec_val *out,
-                    struct pk_rec_str **list, struct pk_diag *d)
+                    struct pk_rec_str **list)
 {
-	double x;
 	size_t n;
 
 	memset(out, 0, sizeof(*out));
 	out->f = f;
 	switch (f->type) {
 	case PK_T_INT:
-		if (json_is_integer(v)) {
-			out->i = json_integer_value(v);
-		} else if (json_is_real(v)) {
-			/* 12.0 is 12 (some tools write reals); 12.5 is no integer. */
-			x = json_real_value(v);
-			if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0) ||
-			    (double)(int64_t)x != x)
-				return pk_diagf(d, PK_ESCHEMA,
-				                "field '%s': expected an integer, not %g", f->name,
-				                x);
-			out->i = (int64_t)x;
-		} else {
-			return wrong_type(f, "an integer", v, d);
-		}
+		out->i = json_integer_value(v);
 		return 0;
 	case PK_T_NUM:
-		if (!json_is_number(v))
-			return wrong_type(f, "a number", v, d);
 		out->d = json_number_value(v);
 		return 0;
 	case PK_T_BOOL:
-		if (!json_is_boolean(v))
-			return wrong_type(f, "true or false", v, d);
 		out->b = json_is_true(v);
 		return 0;
 	case PK_T_STRLIST:
-		if (!json_is_array(v))
-			return wrong_type(f, "an array of strings", v, d);
 		n = json_array_size(v);
-		if (n > PK_LIST_MAX)
-			return pk_diagf(d, PK_ESCHEMA,
-			                "field '%s': %zu items, more than the limit of %d", f->name,
-			                n, PK_LIST_MAX);
 		if (n > 0 && (*list = calloc(n, sizeof(**list))) == NULL)
 			return PK_ENOMEM;
 		for (size_t k = 0; k < n; k++) {
-			const json_t *item = json_array_get(v, k);
-
-			if (!json_is_string(item))
-				return pk_diagf(d, PK_ESCHEMA,
-				                "field '%s': item %zu is %s, not a string", f->name,
-				                k + 1, json_kind(item));
-			(*list)[k].s = json_string_value(item);
-			(*list)[k].len = json_string_length(item);
+			(*list)[k].s = json_string_value(json_array_get(v, k));
+			(*list)[k].len = json_string_length(json_array_get(v, k));
 		}
 		out->list = *list;
 		out->nlist = n;
 		return 0;
-	case PK_T_DATE:
-		if (!json_is_string(v))
-			return wrong_type(f, "a date string YYYY-MM-DD", v, d);
-		break;
-	case PK_T_STR:
-	case PK_T_TEXT:
-	case PK_T_ENUM:
-	case PK_T_REGION:
-	case PK_T_REF:
-		if (!json_is_string(v))
-			return wrong_type(f, "a string", v, d);
-		break;
 	default:
-		return pk_diagf(d, PK_EINVAL, "field '%s': unknown field type", f->name);
+		out->s = json_string_value(v);
+		out->slen = json_string_length(v);
+		return 0;
 	}
-	out->s = json_string_value(v);
-	out->slen = json_string_length(v);
-	return 0;
 }
 
-int recjson_encode(const struct pk_collection *c, json_t *obj, uint8_t **out, size_t *outlen,
-                   struct pk_diag *d)
+int recjson_encode_input(const struct pk_collection *c, json_t *obj, unsigned how, uint8_t **out,
+                         size_t *outlen, struct rec_errors *errs, size_t line)
 {
 	struct pk_rec_val v[PK_REC_FIELDS_MAX];
 	struct pk_rec_str *lists[PK_REC_FIELDS_MAX] = {NULL};
+	json_t *norm[PK_REC_FIELDS_MAX] = {NULL};
+	const struct pk_field *fs[PK_REC_FIELDS_MAX];
+	size_t before = rec_errors_count(errs), klen, n = 0;
+	struct pk_diag d;
+	uint64_t given = 0;
 	const char *key;
-	size_t klen, n = 0;
 	json_t *m;
 	int err = 0;
 
 	*out = NULL;
 	*outlen = 0;
-	if (c == NULL || c->nfields > PK_REC_FIELDS_MAX || !json_is_object(obj))
-		return pk_diagf(d, PK_EINVAL, "a record must be a JSON object");
-	/* Object keys are unique, and each names at most one field, so n stays <= c->nfields. */
+	if (c == NULL || c->nfields > PK_REC_FIELDS_MAX || !json_is_object(obj)) {
+		rec_error_add(errs, line, "a record must be a JSON object");
+		return PK_EINVAL;
+	}
+	/* Every member is looked at, so that one message lists every bad field. Object keys are
+	 * unique, and each names at most one field, so n stays <= c->nfields. */
 	json_object_keylen_foreach(obj, key, klen, m)
 	{
 		const struct pk_field *f;
@@ -147,25 +83,62 @@ int recjson_encode(const struct pk_collection *c, json_t *obj, uint8_t **out, si
 		if (f == NULL) {
 			if (strcmp(key, "key") == 0 || strcmp(key, "wilayah") == 0 ||
 			    strcmp(key, "collection") == 0)
-				err = pk_diagf(d, PK_ESCHEMA,
-				               "field '%s': given beside the value, not as a field",
-				               key);
+				rec_error_add(errs, line,
+				              "field '%s': given beside the value, not as a field",
+				              key);
 			else
-				err = pk_diagf(d, PK_ESCHEMA,
-				               "field '%.60s': not a field of collection '%s'", key,
-				               c->name);
-			goto out;
+				rec_error_add(errs, line,
+				              "field '%.60s': not a field of collection '%s' (see "
+				              "'pokjactl template %s')",
+				              key, c->name, c->name);
+			continue;
 		}
-		if ((err = json_val(f, m, &v[n], &lists[n], d)) != 0)
+		given |= (uint64_t)1 << (f - c->fields);
+		err = recnorm_value(f, m, how, &norm[n], &d);
+		if (err == PK_ENOMEM)
 			goto out;
-		n++;
+		if (err != 0) {
+			rec_error_add(errs, line, "%s", d.msg);
+			continue;
+		}
+		fs[n++] = f;
 	}
-	err = pk_record_encode(c, v, n, out, outlen, d);
+	for (size_t k = 0; k < c->nfields; k++)
+		if (c->fields[k].required && !(given & (uint64_t)1 << k))
+			rec_error_add(errs, line,
+			              "required field '%s' is missing; every %s record has one",
+			              c->fields[k].name, c->name);
+	if (rec_errors_count(errs) != before) {
+		err = PK_ESCHEMA;
+		goto out;
+	}
+	for (size_t k = 0; k < n; k++)
+		if ((err = json_val(fs[k], norm[k], &v[k], &lists[k])) != 0)
+			goto out;
+	/* What is left to refuse here is the size of the whole value. */
+	if ((err = pk_record_encode(c, v, n, out, outlen, &d)) != 0 && err != PK_ENOMEM)
+		rec_error_add(errs, line, "%s", d.msg);
 out:
-	for (size_t i = 0; i < PK_REC_FIELDS_MAX; i++)
+	for (size_t i = 0; i < PK_REC_FIELDS_MAX; i++) {
 		free(lists[i]);
+		json_decref(norm[i]);
+	}
 	if (err == PK_ENOMEM)
-		pk_diagf(d, err, "out of memory while encoding a record");
+		rec_error_add(errs, line, "out of memory while encoding a record");
+	return err;
+}
+
+int recjson_encode(const struct pk_collection *c, json_t *obj, uint8_t **out, size_t *outlen,
+                   struct pk_diag *d)
+{
+	struct rec_errors errs = {.n = 0, .more = 0};
+	int err = recjson_encode_input(c, obj, 0, out, outlen, &errs, 0);
+	size_t n = rec_errors_count(&errs);
+
+	if (err != 0 && n > 1)
+		pk_diagf(d, err, "%s (and %zu more problems)", errs.e[0].msg, n - 1);
+	else if (err != 0)
+		pk_diagf(d, err, "%s", n > 0 ? errs.e[0].msg : pk_strerror(err));
 	return err;
 }
 

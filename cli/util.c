@@ -14,6 +14,7 @@
 #include "proto/hlc.h"
 #include "proto/region.h"
 #include "proto/wilayah.h"
+#include "recnorm.h"
 
 /* "pokjactl CMD: message" on stderr. */
 static void say(const struct cli *c, const char *fmt, va_list ap)
@@ -325,15 +326,10 @@ void cli_hlc_time(char out[32], uint64_t hlc)
 int cli_region_ok(const char *code, const char *within, struct pk_diag *d)
 {
 	size_t len = strlen(code);
+	int err;
 
-	if (!pk_region_valid(code, len))
-		return pk_diagf(d, PK_EREGION,
-		                "'%.20s' is not a region code (forms: 32, 32.75, 32.75.01, "
-		                "32.75.01.1001; \"\" for the whole country)",
-		                code);
-	if (pk_wilayah_find(code, len) == NULL)
-		return pk_diagf(d, PK_EREGION, "region '%s' is not on the official Kemendagri list",
-		                code);
+	if ((err = recnorm_region(code, len, true, d)) != 0)
+		return err;
 	if (within != NULL && !pk_region_within(code, len, within, strlen(within)))
 		return pk_diagf(d, PK_EREGION, "region '%s' is outside this node's region '%s'",
 		                code, within[0] ? within : "(national)");

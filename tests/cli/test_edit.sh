@@ -56,9 +56,9 @@ errs "edit of a record that does not exist" "no record kegiatan/keg-nope" \
 errs "edit of an unknown field names it and says where the fields are" \
 	"field 'warna' is not a field of collection 'kegiatan' \(see 'pokjactl schema kegiatan'\)" \
 	"$P" --dir "$N" edit kegiatan keg-1 --set warna=merah
-errs "edit with a wrong type names the field and shows an example" \
-	"field 'bulan' takes a whole number, not 'maret' \(for example --set bulan=12\)" \
-	"$P" --dir "$N" edit kegiatan keg-1 --set bulan=maret
+errs "edit with a misspelt month names the field and the month meant" \
+	"field 'bulan': \"maretz\" is not a month; did you mean Maret\\? \\(1 to 12" \
+	"$P" --dir "$N" edit kegiatan keg-1 --set bulan=maretz
 errs "edit out of range names the field" "field 'bulan'.*13" \
 	"$P" --dir "$N" edit kegiatan keg-1 --set bulan=13
 errs "edit with a value not among the choices names the field" "status" \
@@ -66,11 +66,11 @@ errs "edit with a value not among the choices names the field" "status" \
 errs "unsetting a required field is refused" \
 	"field 'nama' is required in collection 'kegiatan' and cannot be unset; give it another value with --set nama=VALUE" \
 	"$P" --dir "$N" edit kegiatan keg-1 --unset nama
-errs "a list field refuses a JSON value that is not an array" "field 'peserta' takes a list" \
+errs "a list field refuses a JSON value that is not an array" "field 'peserta': \"\\[1\" is not a list" \
 	"$P" --dir "$N" edit rapat rap-1 --set 'peserta=[1'
 errs "the region is not a field edit changes" "'wilayah' is not a field" \
 	"$P" --dir "$N" edit kegiatan keg-1 --set wilayah=32
-errs "one bad option refuses the whole edit" "field 'bulan' takes a whole number" \
+errs "one bad option refuses the whole edit" "field 'bulan': \"x\" is not a month" \
 	"$P" --dir "$N" edit kegiatan keg-1 --set nama=Baru --set bulan=x
 fails "edit without --set or --unset is a usage error" 2 "$P" --dir "$N" edit kegiatan keg-1
 fails "the same field twice is a usage error" 2 \

@@ -105,6 +105,29 @@ same "bad last line: nothing was half-applied" "$(snapshot "$K")" "$before"
 ok "the good file imports at the kota" "$P" --dir "$K" import "$T/good150.jsonl"
 jcheck "and all its records are there" 'len(j) == 143' "$P" --dir "$K" list kegiatan --json
 
+# ---- forgiving input: the forms people write; every bad field of every line reported
+cat >"$T/forms.jsonl" <<'EOF'
+{"collection":"kegiatan","key":"f-1","wilayah":"32.75","nama":"Rapat","tahun":"2026","bulan":"Maret","biaya":"Rp 15.000.000","status":"Selesai"}
+{"collection":"kegiatan","key":"f-2","wilayah":"3275","nama":"Rapat","tahun":2026,"bulan":"Maretz","biaya":"1.5"}
+{"collection":"dokumen","key":"f-3","jenis":"rpjmd","judul":"RPJMD","status":"Disahkn","tanggal":"31/02/2026"}
+EOF
+before=$(snapshot "$N")
+errs "a file with bad fields on two lines is refused" "5 errors in .*forms\.jsonl; nothing was imported" \
+	"$P" --dir "$N" import "$T/forms.jsonl"
+stderr_has "line 2: the region written without dots" \
+	"forms\.jsonl:2: wilayah: '3275' is not a region code; did you mean 32\.75 \(Kota Bekasi\)\?"
+stderr_has "line 2: the month" "forms\.jsonl:2: field 'bulan': \"Maretz\" is not a month; did you mean Maret"
+stderr_has "line 2: the rupiah" "forms\.jsonl:2: field 'biaya': \"1\.5\" is not a whole number"
+stderr_has "line 3: the choice" "forms\.jsonl:3: field 'status': \"Disahkn\" is not one of .*did you mean \"disahkan\""
+stderr_has "line 3: the date" "forms\.jsonl:3: field 'tanggal': \"31/02/2026\" is not a date: February 2026 has no day 31"
+check "line 1 is not reported" sh -c '! grep -q "forms.jsonl:1:" "$1"' sh "$ERR"
+same "nothing was written" "$(snapshot "$N")" "$before"
+head -n 1 "$T/forms.jsonl" >"$T/forms1.jsonl"
+outputs "the good line imports" "^imported 1 record" "$P" --dir "$N" import "$T/forms1.jsonl"
+jcheck "... with Rp 15.000.000 as 15000000, Maret as 3 and Selesai as selesai" \
+	'j["biaya"] == 15000000 and j["bulan"] == 3 and j["tahun"] == 2026 and j["status"] == "selesai"' \
+	"$P" --dir "$N" get kegiatan f-1 --json
+
 # ---- empty and missing files
 : >"$T/empty.jsonl"
 outputs "an empty file imports nothing" "no records" "$P" --dir "$N" import "$T/empty.jsonl"

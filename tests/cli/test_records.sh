@@ -174,7 +174,7 @@ refused "JSON string instead of object" "object|'\\{' expected" kegiatan '"kegia
 refused "empty input" "invalid JSON" kegiatan ''
 refused "unknown collection" "unknown collection 'proyek'" proyek '{"nama":"a"}'
 refused "unknown field" "'lokasi'" kegiatan '{"nama":"a","tahun":2026,"lokasi":"x"}'
-refused "string for an int" "'tahun'.*integer" kegiatan '{"nama":"a","tahun":"2026"}'
+refused "words for an int" "'tahun'.*not a whole number" kegiatan '{"nama":"a","tahun":"dua ribu"}'
 refused "float for an int" "'tahun'.*integer" kegiatan '{"nama":"a","tahun":2026.5}'
 refused "int for a string" "'nama'.*string" kegiatan '{"nama":42,"tahun":2026}'
 refused "bool for an int" "'biaya'" kegiatan '{"nama":"a","tahun":2026,"biaya":true}'
@@ -194,7 +194,7 @@ refused "biaya far beyond int64" "'biaya'|integer|JSON" kegiatan \
 	'{"nama":"a","tahun":2026,"biaya":99999999999999999999999}'
 refused "invalid date 2026-02-30" "2026-02-30" rapat '{"judul":"a","tanggal":"2026-02-30"}'
 refused "invalid date 2025-02-29 (no leap year)" "2025-02-29" rapat '{"judul":"a","tanggal":"2025-02-29"}'
-refused "date in another format" "'tanggal'" rapat '{"judul":"a","tanggal":"30/01/2026"}'
+refused "date with a two-digit year" "'tanggal'.*four-digit year" rapat '{"judul":"a","tanggal":"30/01/26"}'
 refused "enum value not in the list" "'status'" kegiatan '{"nama":"a","tahun":2026,"status":"tunda"}'
 refused "wilayah_sasaran not a code" "'wilayah_sasaran'" arahan \
 	'{"judul":"a","isi":"b","wilayah_sasaran":"32.7"}'
@@ -275,6 +275,54 @@ errs "put without --json exits 2" "usage: pokjactl put" "$P" --dir "$N" put kegi
 same "put without --json: exit 2" "$RC" 2
 fails "too many arguments exits 2" 2 "$P" --dir "$N" get kegiatan a b
 fails "help for an unknown command exits 2" 2 "$P" help frobnicate
+
+# ---- forgiving input: the forms people write, and every problem of a record at once
+before=$(snapshot "$N")
+errs "three bad fields are all reported at once" "the record has 3 problems; nothing was stored" \
+	"$P" --dir "$N" put kegiatan --json \
+	'{"nama":"a","tahun":2026,"bulan":"Maretz","biaya":"1.5","status":"tunda"}'
+same "... with exit status 1" "$RC" 1
+stderr_has "... the month, with the one meant" \
+	"put: field 'bulan': \"Maretz\" is not a month; did you mean Maret\\?"
+stderr_has "... the rupiah, with how dots group" \
+	"put: field 'biaya': \"1\\.5\" is not a whole number: a dot groups thousands"
+stderr_has "... the choice, with the allowed ones" \
+	"put: field 'status': \"tunda\" is not one of \"rencana\", \"berjalan\", \"selesai\", \"batal\""
+same "... each on its own line, then the count" "$(grep -c "^pokjactl put: " "$ERR")" 4
+errs "a bad region and bad fields are reported together" "the record has 2 problems" \
+	"$P" --dir "$N" put kegiatan --json '{"nama":"a","tahun":"dua","wilayah":"3275"}'
+stderr_has "... the region written without dots, with the code meant" \
+	"wilayah: '3275' is not a region code; did you mean 32\\.75 \\(Kota Bekasi\\)\\?"
+stderr_has "... and the field" "field 'tahun': \"dua\" is not a whole number"
+errs "a region field written without dots is refused with the code meant" \
+	"field 'wilayah_sasaran': '3275' is not a region code; did you mean 32\\.75 \\(Kota Bekasi\\)\\?" \
+	"$P" --dir "$N" put arahan --json '{"judul":"a","isi":"b","wilayah_sasaran":"3275"}'
+errs "a region field off the official list is refused" \
+	"field 'wilayah_rekaman': region '32\\.99' is not on the official Kemendagri list" \
+	"$P" --dir "$N" put verifikasi --json \
+	'{"koleksi":"kumuh","kunci":"k","wilayah_rekaman":"32.99","hasil":"diterima"}'
+errs "an impossible date is refused, saying why" \
+	"field 'tanggal': \"31 Februari 2026\" is not a date: February 2026 has no day 31" \
+	"$P" --dir "$N" put rapat --json '{"judul":"a","tanggal":"31 Februari 2026"}'
+errs "a choice close to an allowed one is suggested" "did you mean \"disahkan\"\\?" \
+	"$P" --dir "$N" put dokumen --json '{"jenis":"SK","judul":"a","status":"disahkn"}'
+same "refused forgiving input changed nothing" "$(snapshot "$N")" "$before"
+
+ok "Rp 15.000.000, Maret and a day-first date are read" "$P" --dir "$N" put kegiatan keg-rp \
+	--json '{"wilayah":"32.75","nama":"Sosialisasi","tahun":"2026","bulan":"Maret","biaya":"Rp 15.000.000","status":" Selesai "}'
+jcheck "... stored as 15000000, 3 and selesai" \
+	'j["biaya"] == 15000000 and j["bulan"] == 3 and j["tahun"] == 2026 and j["status"] == "selesai"' \
+	"$P" --dir "$N" get kegiatan keg-rp --json
+ok "Disahkan and 17 Agustus 2026 are read" "$P" --dir "$N" put dokumen dok-case \
+	--json '{"jenis":"perda","judul":"Perda RP3KP","status":"Disahkan","tanggal":"17 Agustus 2026"}'
+jcheck "... stored lower case, the choice as the schema spells it, the date as YYYY-MM-DD" \
+	'j["status"] == "disahkan" and j["jenis"] == "Perda" and j["tanggal"] == "2026-08-17"' \
+	"$P" --dir "$N" get dokumen dok-case --json
+ok "edit --set reads the same forms" "$P" --dir "$N" edit kegiatan keg-rp \
+	--set "biaya=Rp2.500.000,-" --set bulan=agt --set status=BATAL
+jcheck "... stored as 2500000, 8 and batal" \
+	'j["biaya"] == 2500000 and j["bulan"] == 8 and j["status"] == "batal"' \
+	"$P" --dir "$N" get kegiatan keg-rp --json
 
 # ---- help: the usage line is the documented one
 # The README's "Commands" section (a markdown table: `pokjactl put ...`, with "|" escaped as

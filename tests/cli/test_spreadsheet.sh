@@ -120,12 +120,37 @@ CSV
 errs "a file with four bad rows is refused" "4 errors in .*bad.csv; nothing was imported" \
 	"$P" --dir "$N" import "$T/bad.csv" --collection kegiatan
 same "exit status 1" "$RC" 1
-stderr_has "row 3 (line 3): column tahun" "bad.csv:3: column 'tahun': '20x6' is not a whole number"
-stderr_has "row 5: column biaya" "bad.csv:5: column 'biaya': '12.5' is not a whole number"
+stderr_has "row 3 (line 3): column tahun" "bad.csv:3: column 'tahun': \"20x6\" is not a whole number"
+stderr_has "row 5: column biaya" "bad.csv:5: column 'biaya': \"12.5\" is not a whole number: a dot groups thousands"
 stderr_has "row 7: column wilayah" "bad.csv:7: column 'wilayah': '32.7' is not a region code"
 stderr_has "row 8: column bulan (a range the schema checks)" "bad.csv:8: column 'bulan': .*13"
 check "no good row is reported" sh -c '! grep -q ":[246]: " "$1"' sh "$ERR"
 same "nothing was written" "$(snapshot "$N")" "$before"
+
+# The forms people type into cells: rupiah, month names, choices in any case, dates day first;
+# a code without its dots is refused with the one meant, every bad cell of a row reported.
+printf '%s\n' 'key,wilayah,nama,tahun,bulan,biaya,status' \
+	'cf-1,32.75,Baik,2026,Maret,"Rp 15.000.000",Selesai' \
+	'cf-2,3275,Buruk,2026,Maretz,"Rp 1,5",tunda' >"$T/forms.csv"
+before=$(snapshot "$N")
+errs "a row with four bad cells is refused" "4 errors in .*forms\.csv; nothing was imported" \
+	"$P" --dir "$N" import "$T/forms.csv" --collection kegiatan
+stderr_has "... the region without dots, with the code meant" \
+	"forms\.csv:3: column 'wilayah': '3275' is not a region code; did you mean 32\.75 \(Kota Bekasi\)\?"
+stderr_has "... the month" "forms\.csv:3: column 'bulan': \"Maretz\" is not a month; did you mean Maret"
+stderr_has "... the rupiah (a comma is no decimal point in a ',' file)" \
+	"forms\.csv:3: column 'biaya': \"Rp 1,5\" is not an amount of rupiah"
+stderr_has "... the choice, with the allowed ones" \
+	"forms\.csv:3: column 'status': \"tunda\" is not one of \"rencana\""
+same "... nothing was written" "$(snapshot "$N")" "$before"
+printf '%s\r\n' 'key;wilayah;nama;tahun;bulan;biaya;status' \
+	'cf-1;32.75;Baik;2026;Maret;Rp 15.000.000,-;Selesai' \
+	'cf-2;32.75;Juga baik;2026;agt;15.000.000;BATAL' >"$T/forms2.csv"
+outputs "the forms people type import (Excel dialect)" "^imported 2 records" \
+	"$P" --dir "$N" import "$T/forms2.csv" --collection kegiatan
+jcheck "... as 15000000, 3 and 8, selesai and batal" \
+	'sorted((o["key"], o["biaya"], o["bulan"], o["status"]) for o in j if o["key"].startswith("cf-")) == [("cf-1", 15000000, 3, "selesai"), ("cf-2", 15000000, 8, "batal")]' \
+	"$P" --dir "$N" list kegiatan --json
 
 awk 'BEGIN { print "key;wilayah;nama;tahun"; for (i = 1; i <= 60; i++) printf "k-%d;32.75;Nama %d;tahun-%d\n", i, i, i }' >"$T/many.csv"
 errs "60 bad rows: the first 50 shown, then how many more" "and 10 more errors" \
@@ -134,7 +159,7 @@ same "50 error lines" "$(grep -c "many.csv:[0-9]*: column 'tahun'" "$ERR")" 50
 stderr_has "the count says 60" "60 errors in"
 
 printf 'key,wilayah,nama,tahun\nx-1,32.75,Satu,2026\n' >"$T/one.csv"
-errs "a wrong-type cell alone" "one2.csv:2: column 'tahun': 'dua ribu' is not a whole number" \
+errs "a wrong-type cell alone" "one2.csv:2: column 'tahun': \"dua ribu\" is not a whole number" \
 	sh -c 'printf "key,wilayah,nama,tahun\nx-1,32.75,Satu,dua ribu\n" >"$1"; "$2" --dir "$3" import "$1" --collection kegiatan' \
 	sh "$T/one2.csv" "$P" "$N"
 printf 'key,wilayah,nama,tahun,anggaran\nx-1,32.75,Satu,2026,5\n' >"$T/unknown.csv"

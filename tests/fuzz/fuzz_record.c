@@ -12,8 +12,10 @@
  *       proto/error.c -lmsgpackc -lsodium -ljansson -o /tmp/fr
  *   /tmp/fr -max_total_time=20 tests/fuzz/corpus/record
  *
- * The CLI module is compiled in here (the unit and fuzz builds link only proto/). Seeds in
- * tests/fuzz/corpus/record/ are one valid value per collection, first byte the collection index.
+ * The CLI module is compiled in here (the unit and fuzz builds link only proto/), and the
+ * modules it calls are linked in. Seeds in tests/fuzz/corpus/record/ are one valid value per
+ * collection, first byte the collection index.
+ * fuzz-links: cli/recerr.c cli/recnorm.c cli/sheet.c
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -8,8 +8,11 @@
 
 #include <cmocka.h>
 
-/* The unit test Makefile rule links only the libraries, so the CLI module is compiled in here. */
+/* The unit test Makefile rule links only the libraries, so the CLI modules are compiled in here. */
+#include "cli/recerr.c"
 #include "cli/recjson.c"
+#include "cli/recnorm.c"
+#include "cli/sheet.c"
 
 static struct pk_diag diag;
 
@@ -229,8 +232,8 @@ static void test_real_for_int(void **state)
 static void test_bad_input(void **state)
 {
 	(void)state;
-	assert_fails(encode_text("kegiatan", "{\"nama\": \"x\", \"tahun\": \"2024\"}"), PK_ESCHEMA,
-	             "field 'tahun': expected an integer, not a string");
+	assert_fails(encode_text("kegiatan", "{\"nama\": \"x\", \"tahun\": \"dua ribu\"}"),
+	             PK_ESCHEMA, "field 'tahun': \"dua ribu\" is not a whole number");
 	assert_fails(encode_text("kegiatan", "{\"nama\": \"x\", \"tahun\": 2024, \"foo\": 1}"),
 	             PK_ESCHEMA, "field 'foo': not a field of collection 'kegiatan'");
 	assert_fails(encode_text("kegiatan", "{\"nama\": \"x\", \"tahun\": 2024, \"key\": \"k\"}"),
@@ -260,18 +263,20 @@ static void test_bad_input(void **state)
 	assert_fails(
 	    encode_text("kegiatan", "{\"nama\": \"x\", \"tahun\": 2024, \"status\": \"x\"}"),
 	    PK_ESCHEMA, "field 'status': \"x\" is not one of");
-	assert_fails(encode_text("kumuh", "{\"tahun\": 2020, \"luas_ha\": \"12\"}"), PK_ESCHEMA,
-	             "field 'luas_ha': expected a number, not a string");
+	assert_fails(encode_text("kumuh", "{\"tahun\": 2020, \"luas_ha\": \"dua\"}"), PK_ESCHEMA,
+	             "field 'luas_ha': \"dua\" is not a number");
+	assert_fails(encode_text("kumuh", "{\"tahun\": 2020, \"luas_ha\": true}"), PK_ESCHEMA,
+	             "field 'luas_ha': expected a number, not true/false");
 	assert_fails(encode_text("kumuh", "{\"tahun\": 2020, \"luas_ha\": -1}"), PK_ESCHEMA,
 	             "field 'luas_ha': -1 is outside");
 	assert_fails(encode_text("rapat", "{\"judul\": \"r\", \"tanggal\": \"2023-02-30\"}"),
-	             PK_ESCHEMA, "field 'tanggal': \"2023-02-30\" is not a calendar date");
+	             PK_ESCHEMA,
+	             "field 'tanggal': \"2023-02-30\" is not a date: February 2023 has no day 30");
 	assert_fails(encode_text("rapat", "{\"judul\": \"r\", \"tanggal\": 20230228}"), PK_ESCHEMA,
 	             "field 'tanggal': expected a date string");
 	assert_fails(
-	    encode_text("rapat",
-	                "{\"judul\": \"r\", \"tanggal\": \"2023-02-28\", \"peserta\": \"a\"}"),
-	    PK_ESCHEMA, "field 'peserta': expected an array of strings, not a string");
+	    encode_text("rapat", "{\"judul\": \"r\", \"tanggal\": \"2023-02-28\", \"peserta\": 5}"),
+	    PK_ESCHEMA, "field 'peserta': expected an array of strings, not an integer");
 	assert_fails(
 	    encode_text("rapat",
 	                "{\"judul\": \"r\", \"tanggal\": \"2023-02-28\", \"peserta\": [\"a\", 1]}"),
@@ -281,12 +286,68 @@ static void test_bad_input(void **state)
 	assert_fails(
 	    encode_text("arahan",
 	                "{\"judul\": \"j\", \"isi\": \"i\", \"wilayah_sasaran\": \"3275\"}"),
-	    PK_ESCHEMA, "field 'wilayah_sasaran': \"3275\" is not a region code");
+	    PK_ESCHEMA,
+	    "field 'wilayah_sasaran': '3275' is not a region code; did you mean 32.75 (Kota "
+	    "Bekasi)?");
 	assert_fails(encode_text("tindak_lanjut", "{\"arahan\": \"a/1\", \"uraian\": \"u\"}"),
 	             PK_ESCHEMA, "field 'arahan': \"a/1\" is not a record key");
 	/* JSON allows \u0000; record strings do not. */
 	assert_fails(encode_text("kegiatan", "{\"nama\": \"a\\u0000b\", \"tahun\": 2024}"),
 	             PK_ESCHEMA, "field 'nama': not valid UTF-8");
+}
+
+/* Every problem of a record at once, one per field, in one pass. */
+static void test_all_problems(void **state)
+{
+	json_t *obj = parse("{\"bulan\": \"Maretz\", \"biaya\": \"1.5\", \"status\": \"x\","
+	                    " \"anggaran\": 5, \"tahun\": \"2026\"}");
+	struct rec_errors errs = {.n = 0, .more = 0};
+	uint8_t *val = (uint8_t *)"x";
+	size_t len = 9;
+
+	(void)state;
+	assert_int_equal(recjson_encode_input(coll("kegiatan"), obj, 0, &val, &len, &errs, 7),
+	                 PK_ESCHEMA);
+	assert_null(val);
+	assert_int_equal(len, 0);
+	assert_int_equal(errs.n, 5);
+	for (size_t k = 0; k < errs.n; k++)
+		assert_int_equal(errs.e[k].line, 7);
+	/* In the object's order, then the required fields missing. */
+	assert_non_null(strstr(errs.e[0].msg, "field 'bulan': \"Maretz\" is not a month"));
+	assert_non_null(strstr(errs.e[1].msg, "field 'biaya': \"1.5\" is not a whole number"));
+	assert_non_null(strstr(errs.e[2].msg, "field 'status': \"x\" is not one of"));
+	assert_non_null(strstr(errs.e[3].msg, "field 'anggaran': not a field of collection"));
+	assert_string_equal(errs.e[4].msg,
+	                    "required field 'nama' is missing; every kegiatan record has one");
+	/* The one-message form says how many more there are. */
+	assert_fails(recjson_encode(coll("kegiatan"), obj, &val, &len, &diag), PK_ESCHEMA,
+	             "field 'bulan': \"Maretz\" is not a month");
+	assert_non_null(strstr(diag.msg, "(and 4 more problems)"));
+	json_decref(obj);
+
+	/* A field given but bad is not also called missing. */
+	obj = parse("{\"nama\": 5, \"tahun\": \"dua\"}");
+	errs.n = 0;
+	assert_int_equal(recjson_encode_input(coll("kegiatan"), obj, 0, &val, &len, &errs, 0),
+	                 PK_ESCHEMA);
+	assert_int_equal(errs.n, 2);
+	json_decref(obj);
+
+	/* Forms people write, stored as the schema takes them. */
+	obj = parse("{\"nama\": \"x\", \"tahun\": \"2026\", \"bulan\": \"Maret\","
+	            " \"biaya\": \"Rp 15.000.000\", \"status\": \" Selesai \"}");
+	assert_int_equal(
+	    recjson_encode_input(coll("kegiatan"), obj, RECNORM_LISTED, &val, &len, &errs, 0), 0);
+	json_decref(obj);
+	obj = json_object();
+	assert_int_equal(recjson_decode(coll("kegiatan"), val, len, obj), 0);
+	assert_int_equal(json_integer_value(json_object_get(obj, "tahun")), 2026);
+	assert_int_equal(json_integer_value(json_object_get(obj, "bulan")), 3);
+	assert_int_equal(json_integer_value(json_object_get(obj, "biaya")), 15000000);
+	assert_string_equal(json_string_value(json_object_get(obj, "status")), "selesai");
+	free(val);
+	json_decref(obj);
 }
 
 static void test_not_object(void **state)
@@ -379,7 +440,7 @@ int main(void)
 	    cmocka_unit_test(test_encoding_bytes),      cmocka_unit_test(test_null_is_absent),
 	    cmocka_unit_test(test_real_for_int),        cmocka_unit_test(test_bad_input),
 	    cmocka_unit_test(test_not_object),          cmocka_unit_test(test_sizes),
-	    cmocka_unit_test(test_decode_bad),
+	    cmocka_unit_test(test_decode_bad),          cmocka_unit_test(test_all_problems),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,25 @@
+/* recerr.c: the bounded list of problems in records coming in (see recerr.h). */
+#include "recerr.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+void rec_error_add(struct rec_errors *l, size_t line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (l->n == REC_ERRORS_KEPT) {
+		l->more++;
+		return;
+	}
+	l->e[l->n].line = line;
+	va_start(ap, fmt);
+	vsnprintf(l->e[l->n].msg, sizeof(l->e[l->n].msg), fmt, ap);
+	va_end(ap);
+	l->n++;
+}
+
+size_t rec_errors_count(const struct rec_errors *l)
+{
+	return l->n + l->more;
+}
