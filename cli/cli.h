@@ -105,6 +105,11 @@ int cli_check_region(const struct cli *c, const char *code, const char *within);
 /* The same check without printing: 0 or PK_EREGION with the reason in d. */
 int cli_region_ok(const char *code, const char *within, struct pk_diag *d);
 
+/* Whether this node (region `home`) may write records of region `code` (SPEC section 5,
+ * "Ownership"): 0, PK_EREGION (outside home) or PK_EOWNER (a lower node's), with a sentence in
+ * d that says what to do instead. */
+int cli_region_own(const char *code, const char *home, struct pk_diag *d);
+
 /* Shared output (show.c): a node's identity as JSON (caller decrefs) or as text; a JSON value on
  * stdout. */
 struct json_t;

@@ -63,6 +63,10 @@ int cmd_put(struct cli *c, int argc, char **argv)
 		rc = rec_errors_fail(c, errs, "nothing was stored");
 		goto out;
 	}
+	if (cli_region_own(r.region, node.region, &d) != 0) {
+		rc = cli_fail(c, "wilayah: %s", d.msg);
+		goto out;
+	}
 	rec_op(&r, &op);
 	if (replace)
 		cond.kind = STORE_IF_ANY;
@@ -289,7 +293,9 @@ int cmd_del(struct cli *c, int argc, char **argv)
 	if ((rc = cli_find_one(c, s, pos[0], pos[1], region, false, &l)) != 0)
 		goto out;
 	pk_op_set(&op, pos[0], l.f[0].region, pos[1], NULL, 0);
-	if ((err = store_write(s, sec, &op, 1, node_now_ms(), &w, NULL, NULL, &d)) != 0)
+	if ((err = cli_region_own(l.f[0].region, node.region, &d)) != 0)
+		rc = cli_fail(c, "refused: %s; nothing was deleted", d.msg);
+	else if ((err = store_write(s, sec, &op, 1, node_now_ms(), &w, NULL, NULL, &d)) != 0)
 		rc = cli_fail(c, "refused: %s", d.msg[0] ? d.msg : pk_strerror(err));
 	else
 		printf("deleted %s/%s in region %s\n", pos[0], pos[1],

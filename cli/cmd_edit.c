@@ -204,6 +204,10 @@ int cmd_edit(struct cli *c, int argc, char **argv)
 	if ((rc = cli_find_one(c, s, pos[0], pos[1], region, false, &l)) != 0)
 		goto out;
 	snprintf(where, sizeof(where), "%s", l.f[0].region);
+	if (cli_region_own(where, node.region, &d) != 0) {
+		rc = cli_fail(c, "refused: %s; nothing was changed", d.msg);
+		goto out;
+	}
 	if ((obj = json_object()) == NULL ||
 	    recjson_decode(coll, l.f[0].value, l.f[0].value_len, obj) != 0) {
 		rc = cli_fail(c, "the stored record does not decode; run 'pokjactl verify'");

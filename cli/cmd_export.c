@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "csv.h"
+#include "csvin.h"
 #include "proto/hlc.h"
 #include "proto/record.h"
 #include "proto/schema.h"
@@ -225,10 +226,25 @@ static void csv_header(struct export *x)
 	csv_end_row(&x->csv);
 }
 
+/*
+ * The wilayah cell of a record in CSV and xlsx: its code, and for the whole country the word
+ * `nasional` (CSVIN_NATIONAL), because an empty cell reads back as the importing node's own
+ * region: a national record exported at a province must not come back as the province's.
+ */
+static const char *region_cell(json_t *o)
+{
+	const char *r = json_string_value(json_object_get(o, "wilayah"));
+
+	return r == NULL || r[0] != '\0' ? r : CSVIN_NATIONAL;
+}
+
 static void csv_record_out(struct export *x, json_t *o)
 {
+	json_t *w = json_string(region_cell(o));
+
 	csv_value(x, json_object_get(o, "key"));
-	csv_value(x, json_object_get(o, "wilayah"));
+	csv_value(x, w);
+	json_decref(w);
 	csv_value(x, json_object_get(o, "nama_wilayah"));
 	for (size_t i = 0; i < x->coll->nfields; i++)
 		csv_value(x, json_object_get(o, x->coll->fields[i].name));
@@ -266,7 +282,7 @@ static void xlsx_record_out(struct export *x, json_t *o, uint64_t hlc)
 	char *t;
 
 	xlsx_text(x->xl, row, col++, json_string_value(json_object_get(o, "key")));
-	xlsx_text(x->xl, row, col++, json_string_value(json_object_get(o, "wilayah")));
+	xlsx_text(x->xl, row, col++, region_cell(o));
 	xlsx_text(x->xl, row, col++, json_string_value(json_object_get(o, "nama_wilayah")));
 	for (size_t i = 0; i < x->coll->nfields; i++, col++) {
 		const struct pk_field *f = &x->coll->fields[i];

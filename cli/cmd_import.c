@@ -2,10 +2,11 @@
  * cmd_import.c: `pokjactl import`: bulk loading of JSON Lines or CSV files.
  *
  * Both formats take one path: each line (JSONL) or row (CSV, through cli/csvin.c) becomes a
- * JSON object, which rec_from_json checks against the schema and the node's region and encodes
- * exactly as `put` does. Every item is checked first, on several threads, and every error is
- * reported (the first REC_ERRORS_KEPT of them, in file order, then a count); when any item has
- * one, nothing is written. Then each item is compared with the live record its key names (in
+ * JSON object, which rec_from_json checks against the schema and the official region list and
+ * encodes exactly as `put` does; an item that would be written must be the node's own (its region
+ * owned by the node, SPEC section 5). Every item is checked first, on several threads, and every
+ * error is reported (the first REC_ERRORS_KEPT of them, in file order, then a count); when any item
+ * has one, nothing is written. Then each item is compared with the live record its key names (in
  * its region): one equal to it is left out (unchanged); one that would change it is refused, as is
  * a record named by two items, unless --replace is given (then the record is replaced whole, the
  * last item of a record winning); an item without a key is a new record. The records left are
@@ -378,6 +379,35 @@ static int import_refuse_changes(const struct cli *c, const char *path, const st
 	                nerr, what, nerr == 1 ? "" : "s", nerr == 1 ? "s" : "", what);
 }
 
+/*
+ * An item to be written must be a record of this node's own (SPEC section 5, "Ownership"); an
+ * unchanged one is left out before this, so that an export holding other offices' records
+ * imports back with only this node's edits. Every such item is reported with its line.
+ */
+static int import_refuse_foreign(const struct cli *c, const char *path, const struct import *im)
+{
+	struct rec_errors *errs = calloc(1, sizeof(*errs));
+	const char *what = im->csv ? "row" : "line";
+	struct pk_diag d;
+	size_t nerr;
+
+	if (errs == NULL)
+		return cli_fail(c, "out of memory");
+	for (size_t i = 0; i < im->n; i++)
+		if (!im->items[i].same && cli_region_own(im->recs[i].region, im->home, &d) != 0)
+			rec_error_add(errs, item_line(im, i), "record %s/%s: %s",
+			              im->recs[i].coll->name, im->recs[i].key, d.msg);
+	nerr = report_errors(c, path, &errs, 1);
+	free(errs);
+	if (nerr == 0)
+		return 0;
+	return cli_fail(c,
+	                "%zu %s%s would write another node's records; nothing was imported (a "
+	                "node imports only its own records: the others are left out when "
+	                "unchanged)",
+	                nerr, what, nerr == 1 ? "" : "s");
+}
+
 /* Reads the CSV file's header; prints its errors. */
 static int csv_start(const struct cli *c, const char *path, uint8_t **buf, size_t len,
                      struct import *im)
@@ -462,6 +492,8 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	if (rc != 0 || (rc = import_check(c, pos[0], &im)) != 0)
 		goto out;
 	if ((rc = import_compare(c, s, &im)) != 0)
+		goto out;
+	if ((rc = import_refuse_foreign(c, pos[0], &im)) != 0)
 		goto out;
 	if (!replace && (rc = import_refuse_changes(c, pos[0], &im)) != 0)
 		goto out;

@@ -112,6 +112,14 @@ int cmd_invite(struct cli *c, int argc, char **argv)
 		              node.region);
 		goto out;
 	}
+	if (pk_region_level(region, strlen(region)) > PK_NODE_LEVEL_MAX) {
+		rc = cli_fail(c,
+		              "region '%s' is a %s: nodes are the ministry, provinces and "
+		              "kabupaten/kota; a kecamatan's or desa's records are kept by its "
+		              "kabupaten/kota's node",
+		              region, pk_level_name(pk_region_level(region, strlen(region))));
+		goto out;
+	}
 	if (name == NULL)
 		name = official_name(region);
 	if (name == NULL || name[0] == '\0' || strlen(name) > PK_NAME_MAX) {
@@ -219,7 +227,8 @@ int cmd_revoke(struct cli *c, int argc, char **argv)
 		return cli_fail(c, "NODE is the node's key: 64 hex digits (see 'pokjactl status')");
 	if ((rc = cli_open(c, 0, &s, &node, pub, sec)) != 0)
 		return rc;
-	/* The revocation belongs to the revoked node's region, which must lie in this node's. */
+	/* The revoked node lies below this one; the revocation is filed under this node's own
+	 * region, which covers the certificate's (SPEC section 9). */
 	n = store_origin_path(s, target, path);
 	if (n < 2 || !on_chain_below(path, n, pub)) {
 		rc = cli_fail(c, "%.16s... is not a node certified below this one", pos[0]);
@@ -229,7 +238,7 @@ int cmd_revoke(struct cli *c, int argc, char **argv)
 		rc = cli_fail(c, "the node's certificate is unreadable: %s", pk_strerror(err));
 		goto out;
 	}
-	snprintf(region, sizeof(region), "%s", cert.info.region);
+	snprintf(region, sizeof(region), "%s", node.region);
 	obj = json_pack("{s:s}", "kunci", pos[0]);
 	if (reason != NULL)
 		json_object_set_new(obj, "alasan", json_string(reason));
@@ -244,7 +253,7 @@ int cmd_revoke(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	printf("revoked %s ('%s', region %s); the revocation replicates like any record\n", pos[0],
-	       cert.info.name, region);
+	       cert.info.name, cert.info.region);
 out:
 	memset(sec, 0, sizeof(sec));
 	json_decref(obj);

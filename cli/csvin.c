@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "recnorm.h"
 #include "sheet.h"
@@ -120,6 +121,9 @@ json_t *csvin_row(const struct csvin *ci, size_t i, struct rec_errors *errs, boo
 		} else {
 			name = ci->col[k] == CSVIN_KEY ? "key" : "wilayah";
 			s = trim(s, &len);
+			if (ci->col[k] == CSVIN_WILAYAH && len == strlen(CSVIN_NATIONAL) &&
+			    strncasecmp(s, CSVIN_NATIONAL, len) == 0)
+				len = 0; /* the whole country: "" */
 		}
 		if ((v = json_stringn(s, len)) == NULL)
 			rec_error_add(

@@ -27,6 +27,8 @@ struct csvin {
 #define CSVIN_KEY (-1)
 #define CSVIN_WILAYAH (-2)
 #define CSVIN_IGNORED (-3)
+/* The wilayah cell of a national record (region ""), as export writes it; read in any case. */
+#define CSVIN_NATIONAL "nasional"
 
 /* Reads the header (doc->rows[0]) for collection coll: an unknown, repeated or unnamed column is
  * an error added to errs. Returns 0, PK_ESCHEMA (errors added) or PK_ENOMEM. */

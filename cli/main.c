@@ -63,12 +63,14 @@ static const struct command commands[] = {
     {"invite", cmd_invite,
      "invite [--dir DIR] --region CODE [--name NAME] [--valid 72h] [--url URL] [--json]",
      "Prints a one-line invite token for a new child node: this node's address and key,\n"
-     "a one-time secret and the region granted (strictly inside this node's). It works\n"
-     "once, until --valid has passed (h, d or m; default 72h). URL is where the child\n"
-     "dials (default: [node] listen from pokjad.conf, when it names an address)."},
+     "a one-time secret and the region granted (strictly inside this node's: a province\n"
+     "or a kabupaten/kota, not a kecamatan or desa). It works once, until --valid has\n"
+     "passed (h, d or m; default 72h). URL is where the child dials (default: [node]\n"
+     "listen from pokjad.conf, when it names an address)."},
     {"revoke", cmd_revoke, "revoke [--dir DIR] NODE [--reason TEXT]",
      "Revokes the certificate of NODE (its 64-digit key), a node certified below this one:\n"
-     "a signed record that replicates like any other; from then on every node refuses\n"
+     "a signed record, filed under this node's own region, that replicates like any\n"
+     "other; from then on every node refuses\n"
      "NODE's changesets and its sessions."},
     /* ---- backup, restore (cmd_backup.c) ---- */
     {"backup", cmd_backup, "backup [--dir DIR] FILE|- [--json]",
@@ -202,7 +204,9 @@ static const struct command commands[] = {
      "Agustus 2026\", \"17/08/2026\"), a choice in any letter case (\"Disahkan\"). Every\n"
      "problem of the record is reported at once, each naming its field and how to write\n"
      "it, and nothing is written; a region code without its dots (\"3275\") is refused\n"
-     "with the code meant (\"did you mean 32.75 (Kota Bekasi)?\")."},
+     "with the code meant (\"did you mean 32.75 (Kota Bekasi)?\"). A node writes only its\n"
+     "own records: those of its region, and for a kabupaten/kota those of its kecamatan\n"
+     "and desa too (another office's are refused)."},
     {"edit", cmd_edit,
      "edit [--dir DIR] COLLECTION KEY [--region CODE] --set FIELD=VALUE ... "
      "[--unset FIELD ...] [--json]",

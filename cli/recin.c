@@ -120,7 +120,7 @@ int rec_from_json(json_t *obj, const char *coll_name, const char *key, const cha
 	rlen = has_region ? strlen(region) : 0;
 	while (rlen > 0 && (region[rlen - 1] == ' ' || region[rlen - 1] == '\t'))
 		region[--rlen] = '\0';
-	if (has_region && (err = cli_region_ok(region + strspn(region, " \t"), home, &why)) != 0) {
+	if (has_region && (err = cli_region_ok(region + strspn(region, " \t"), NULL, &why)) != 0) {
 		rec_error_add(errs, line, "wilayah: %s", why.msg);
 		first = first != 0 ? first : err;
 	} else {

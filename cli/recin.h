@@ -30,7 +30,9 @@ struct rec_in {
  * Turns a JSON object into a record of collection `coll_name` (or of the collection its
  * "collection" member names, when coll_name is NULL), for a node in region `home`. key, when
  * not NULL, is the key given on the command line; without one the object's "key" member, else a
- * new key. Consumes the members key, wilayah and collection. Its fields are read as
+ * new key; without a wilayah member the region is `home`. The region must be an official code;
+ * whether this node may write it (cli_region_own) is the caller's question, asked only of what
+ * it will write. Consumes the members key, wilayah and collection. Its fields are read as
  * recjson_encode_input reads them, with the RECNORM_* flags in how (RECNORM_LISTED is added:
  * region codes are checked against the official list). Every problem (the key, the wilayah and
  * each field) is added to errs with line, a sentence naming the member or field. Returns 0, or

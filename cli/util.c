@@ -336,6 +336,28 @@ int cli_region_ok(const char *code, const char *within, struct pk_diag *d)
 	return 0;
 }
 
+int cli_region_own(const char *code, const char *home, struct pk_diag *d)
+{
+	size_t len = strlen(code);
+	char owner[PK_REGION_MAX + 1];
+	const struct pk_wilayah *w;
+	int own;
+
+	if (pk_region_owned(code, len, home, strlen(home)))
+		return 0;
+	if (!pk_region_within(code, len, home, strlen(home)))
+		return pk_diagf(d, PK_EREGION, "region '%s' is outside this node's region '%s'",
+		                code, home[0] ? home : "(national)");
+	own = pk_region_owner_len(code, len);
+	snprintf(owner, sizeof(owner), "%.*s", own < 0 ? 0 : own, code);
+	w = pk_wilayah_find(owner, strlen(owner));
+	return pk_diagf(d, PK_EOWNER,
+	                "records of region '%s' belong to the node of %s (%s); this node writes "
+	                "only records of its own region '%s' (a higher level acts on a lower "
+	                "level's records through records of its own: a verifikasi or an arahan)",
+	                code, w != NULL ? w->name : owner, owner, home[0] ? home : "\"\"");
+}
+
 int cli_check_region(const struct cli *c, const char *code, const char *within)
 {
 	struct pk_diag d;

@@ -136,6 +136,13 @@ static int apply_one(struct db_txn *t, struct store *s, struct pending *p, uint6
 			                  i, (int)op.region_len, op.region, region);
 			return 0;
 		}
+		if (!pk_region_owned(op.region, op.region_len, region, strlen(region))) {
+			o->err = pk_diagf(&o->why, PK_EOWNER,
+			                  "operation %u writes a record of region '%.*s', which "
+			                  "belongs to that region's node, not to the origin's '%s'",
+			                  i, (int)op.region_len, op.region, region);
+			return 0;
+		}
 	}
 	if ((o->err = pk_cs_check_records(cs, &o->why)) != 0)
 		return 0;

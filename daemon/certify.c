@@ -89,6 +89,13 @@ int certify_request(struct store *s, const uint8_t pub[PK_PUB_BYTES],
 		               rq->region, node.region[0] ? node.region : "(national)");
 		goto out;
 	}
+	if (pk_region_level(rq->region, strlen(rq->region)) > PK_NODE_LEVEL_MAX) {
+		err = pk_diagf(d, PK_EREGION,
+		               "region '%s' is below kabupaten/kota: its records are kept by its "
+		               "kabupaten/kota's node, which is the deepest level a node has",
+		               rq->region);
+		goto out;
+	}
 	/* A key certified before keeps its certificate (SPEC section 7, rule 2): the same
 	 * request again gets the same set; another issuer's or region's is refused. */
 	if ((err = held_for(s, pub, rq, &cert, &certlen, serial, d)) != 0)

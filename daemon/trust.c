@@ -320,7 +320,8 @@ static int revocation_key(const struct pk_op *op, uint8_t key[PK_PUB_BYTES])
 
 /*
  * Step 12 (SPEC section 8): every revocation names a key other than the root's, and, when this
- * store holds that key's certificate, is filed under the certificate's region. Returns 0, a
+ * store holds that key's certificate, is filed under a region that covers the certificate's
+ * (step 10 keeps that region the revoker's own). Returns 0, a
  * refusal (PK_EREGION, PK_EDECODE) with a sentence in d, or a store failure.
  */
 int st_revocations_check(struct db_txn *t, struct store *s, const struct pk_changeset *cs,
@@ -348,13 +349,12 @@ int st_revocations_check(struct db_txn *t, struct store *s, const struct pk_chan
 			return err;
 		if (pk_cert_decode(v.data, v.len, &c, NULL) != 0)
 			return PK_ECORRUPT;
-		if (strlen(c.info.region) != op.region_len ||
-		    memcmp(c.info.region, op.region, op.region_len) != 0)
-			return pk_diagf(
-			    d, PK_EREGION,
-			    "operation %u revokes a certificate of region '%s' in region "
-			    "'%.*s'",
-			    i, c.info.region, (int)op.region_len, op.region);
+		if (!pk_region_within(c.info.region, strlen(c.info.region), op.region,
+		                      op.region_len))
+			return pk_diagf(d, PK_EREGION,
+			                "operation %u revokes a certificate of region '%s' from "
+			                "region '%.*s', which does not cover it",
+			                i, c.info.region, (int)op.region_len, op.region);
 	}
 	return 0;
 }
@@ -388,7 +388,7 @@ static void revoked_by(uint8_t by[REVOKED_BYTES], const struct pk_changeset *cs)
 /*
  * Keeps a revocation of a key whose certificate is not held yet in `revpending`, under
  * key ‖ the op's region, the earliest per (key, region). It takes effect when the certificate
- * arrives and its region is that region (revocations_settle); SPEC section 9.
+ * arrives and its region lies within that region (revocations_settle); SPEC section 9.
  */
 static int pending_put(struct db_txn *t, struct store *s, const uint8_t key[PK_PUB_BYTES],
                        const struct pk_op *op, const uint8_t by[REVOKED_BYTES])
@@ -412,8 +412,8 @@ static int pending_put(struct db_txn *t, struct store *s, const uint8_t key[PK_P
 
 /*
  * The certificate c has just been stored for a subject this store held no certificate of:
- * the pending revocations of its key filed under its region take effect, the others (filed
- * under another region: by a node that does not cover it) are dropped. Costs one cursor step
+ * the pending revocations of its key filed under a region covering its region take effect, the
+ * others (filed by a node that does not cover it) are dropped. Costs one cursor step
  * per pending entry of the key, nothing when there is none.
  */
 static int revocations_settle(struct db_txn *t, struct store *s, const struct pk_cert *c)
@@ -432,8 +432,8 @@ static int revocations_settle(struct db_txn *t, struct store *s, const struct pk
 			err = PK_ECORRUPT;
 			break;
 		}
-		if (cur.k.len - PK_PUB_BYTES == rlen &&
-		    memcmp((const uint8_t *)cur.k.data + PK_PUB_BYTES, c->info.region, rlen) == 0 &&
+		if (pk_region_within(c->info.region, rlen, (const char *)cur.k.data + PK_PUB_BYTES,
+		                     cur.k.len - PK_PUB_BYTES) &&
 		    (err = revoked_put(t, s, c->info.subject, cur.v.data)) != 0)
 			break;
 		if ((err = db_cur_del(&cur)) != 0)

@@ -41,6 +41,7 @@ static const struct {
     {"no space left on the device", "no-space"},
     {"held until its time comes", "held"},
     {"origin outside the sender's lineage", "lineage"},
+    {"the record belongs to another node", "owner"},
 };
 
 const char *pk_strerror(int err)

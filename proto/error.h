@@ -42,9 +42,10 @@ enum pk_err {
 	PK_ENOSPC = -28,    /* the device (or the quota) holding the files is full */
 	PK_EHELD = -29,     /* a changeset stamped ahead, held until its time (not a refusal) */
 	PK_ELINEAGE = -30,  /* an origin outside what the sender may send (SPEC section 16) */
+	PK_EOWNER = -31,    /* a record of a region another node owns (SPEC section 5) */
 };
 
-#define PK_ERR_COUNT 31
+#define PK_ERR_COUNT 32
 
 /* A short, static, English description of an error code. Never NULL. */
 const char *pk_strerror(int err);

@@ -1,6 +1,8 @@
 /* region.c: region code syntax and containment. */
 #include "region.h"
 
+#include <string.h>
+
 #include "error.h"
 
 /* Digits per level's component: PP, KK, CC, NNNN. */
@@ -48,6 +50,25 @@ bool pk_region_within(const char *inner, size_t inner_len, const char *outer, si
 		if (inner[i] != outer[i])
 			return false;
 	return inner_len == outer_len || inner[outer_len] == '.';
+}
+
+int pk_region_owner_len(const char *code, size_t len)
+{
+	int level = pk_region_level(code, len);
+
+	if (level < 0)
+		return level;
+	/* "PP.KK" is five bytes: the prefix of every code below it. */
+	return level <= PK_NODE_LEVEL_MAX ? (int)len : 5;
+}
+
+bool pk_region_owned(const char *code, size_t len, const char *writer, size_t writer_len)
+{
+	int own = pk_region_owner_len(code, len);
+
+	if (own < 0 || !pk_region_valid(writer, writer_len))
+		return false;
+	return (size_t)own == writer_len && memcmp(code, writer, writer_len) == 0;
 }
 
 const char *pk_level_name(int level)

@@ -109,8 +109,10 @@ static double one(struct end *from, struct end *to, bool up, int i, msgpack_sbuf
 	value(sb, up, i);
 	op = (struct pk_op){.coll = coll,
 	                    .coll_len = (uint32_t)strlen(coll),
-	                    .region = "32.75",
-	                    .region_len = 5,
+	                    /* Each writes its own records (SPEC section 5): the district
+	                     * its region's, the national node the whole country's. */
+	                    .region = up ? "32.75" : "",
+	                    .region_len = up ? 5 : 0,
 	                    .key = key,
 	                    .key_len = (uint32_t)strlen(key),
 	                    .value = (const uint8_t *)sb->data,

@@ -25,6 +25,11 @@
 #   pass NAME / fail NAME [WHY]  record a result directly
 #   snapshot DIR                 a canonical dump of a node's whole state
 #   track PID                    kill PID (and wait for it) when the test exits
+#   offices HOME FILE.jsonl      loads records of many regions as their own offices write
+#                                them (SPEC section 5, "Ownership"): see below
+#   office HOME CODE             the office node $T/offices/n-CODE, certified below HOME
+#   bring FROM TO                what node FROM holds comes to node TO in a bundle
+#   at HOME REGION ARGS...       pokjactl ARGS at the office owning REGION, then brought to HOME
 #   flip_byte FILE OFFSET        xor one byte of FILE with 0x01 (OFFSET may be negative: from end)
 #   flip_each FILE OUTDIR        OUTDIR/I = FILE with byte I flipped, for every I
 #   done_testing                 prints the plan "1..N"; exits 1 if any test failed
@@ -326,6 +331,114 @@ b = open(sys.argv[1], "rb").read()
 for i in range(len(b)):
     c = bytearray(b); c[i] ^= 0x01
     open(os.path.join(sys.argv[2], str(i)), "wb").write(bytes(c))' "$1" "$2"
+}
+
+# offices HOME FILE.jsonl: brings the records of FILE (JSON Lines with `collection` members)
+# to the certified node HOME the way they arrive in the field: each record is written by the
+# node that owns its region (SPEC section 5: a province's own code, a kabupaten/kota and what
+# lies below it), HOME importing its own. Every other owner is a node of its own under
+# $T/offices, certified offline in a chain below HOME (a province first for a kabupaten/kota),
+# importing its share; its changesets come to HOME in a bundle (`bundle create` / `bundle
+# apply`), checked there like any received changeset. Regions outside HOME are an error.
+# Returns 0, or 1 with what failed on stderr; the record keys, values and order of each
+# office's share are FILE's.
+offices() {
+	_oh=$1
+	_of=$2
+	_od=$T/offices
+	mkdir -p "$_od"
+	_oroot=$("$P" --dir "$_oh" info --json | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j.get("root") or j["key"])') || return 1
+	_ohome=$("$P" --dir "$_oh" info --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["region"])') || return 1
+	# One file per owner, named by the owner's code ("nasional" for ""), owners by level.
+	python3 - "$_of" "$_od" "$_ohome" <<'PY' >"$_od/.owners" || return 1
+import json, sys
+src, out, home = sys.argv[1:4]
+shares = {}
+for line in open(src, encoding="utf-8"):
+    if not line.strip():
+        continue
+    w = json.loads(line).get("wilayah", home)
+    owner = w if w.count(".") < 2 else w[:5]
+    if not (home == "" or owner == home or owner.startswith(home + ".")):
+        sys.exit("offices: %r is outside the home node's region %r" % (w, home))
+    shares.setdefault(owner, []).append(line if line.endswith("\n") else line + "\n")
+for owner in sorted(shares, key=lambda o: (len(o), o)):
+    open("%s/%s.jsonl" % (out, owner or "nasional"), "w", encoding="utf-8").writelines(shares[owner])
+    print(owner or "nasional")
+PY
+	while read -r _oo; do
+		if [ "$_oo" = "${_ohome:-nasional}" ]; then
+			"$P" --dir "$_oh" import "$_od/$_oo.jsonl" >/dev/null 2>"$_od/.err" ||
+				{ cat "$_od/.err" >&2; return 1; }
+			continue
+		fi
+		_office "$_oh" "$_ohome" "$_oroot" "$_oo" || return 1
+		"$P" --dir "$_od/n-$_oo" import "$_od/$_oo.jsonl" >/dev/null 2>"$_od/.err" &&
+			"$P" --dir "$_od/n-$_oo" bundle create -o "$_od/$_oo.bundle" >/dev/null \
+				2>"$_od/.err" &&
+			"$P" --dir "$_oh" bundle apply "$_od/$_oo.bundle" >/dev/null 2>"$_od/.err" ||
+			{ cat "$_od/.err" >&2; return 1; }
+	done <"$_od/.owners"
+}
+
+# bring FROM TO: what node FROM holds comes to node TO in a bundle (`bundle create` at FROM,
+# `bundle apply` at TO), checked there like any received changeset. Returns 0, or 1 with what
+# failed on stderr.
+bring() {
+	"$P" --dir "$1" bundle create -o "$T/.bring" >/dev/null 2>"$T/.bring.err" &&
+		"$P" --dir "$2" bundle apply "$T/.bring" >/dev/null 2>"$T/.bring.err" ||
+		{ cat "$T/.bring.err" >&2; return 1; }
+}
+
+# at HOME REGION ARGS...: runs `pokjactl ARGS` at the node that owns REGION's records (SPEC
+# section 5): HOME itself when REGION is HOME's own, else the office below HOME (made by
+# `office`), and then brings what that office holds to HOME. Its stdout and stderr are the
+# command's; its status the command's, or 1 when the office or the bundle failed.
+at() {
+	_ah=$1
+	_ar=$2
+	shift 2
+	case $_ar in
+	*.*.*) _ao=$(printf '%.5s' "$_ar") ;;
+	*) _ao=$_ar ;;
+	esac
+	_ad=$_ah
+	if [ "$_ao" != "$("$P" --dir "$_ah" info --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["region"])')" ]; then
+		office "$_ah" "$_ao" || return 1
+		_ad=$T/offices/n-$_ao
+	fi
+	"$P" --dir "$_ad" "$@"
+	_ars=$?
+	[ "$_ad" = "$_ah" ] || bring "$_ad" "$_ah" || return 1
+	return $_ars
+}
+
+# office HOME CODE: the node $T/offices/n-CODE (made once), certified offline below the certified
+# node HOME (by the office of CODE's province when that lies below HOME): the office that owns
+# CODE's records. Returns 0, or 1 with what failed on stderr.
+office() {
+	mkdir -p "$T/offices"
+	"$P" --dir "$1" info --json >"$T/offices/.info" 2>"$T/offices/.err" ||
+		{ cat "$T/offices/.err" >&2; return 1; }
+	_office "$1" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["region"])' "$T/offices/.info")" \
+		"$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j.get("root") or j["key"])' "$T/offices/.info")" "$2"
+}
+
+# _office HOME HOMEREGION ROOT CODE: the node $T/offices/n-CODE, certified offline by its
+# parent (HOME, or the office of CODE's province when that lies below HOME), once.
+_office() {
+	[ -d "$T/offices/n-$4" ] && return 0
+	_opar=$1
+	case $4 in
+	*.*) [ "${4%%.*}" = "$2" ] || { _office "$1" "$2" "$3" "${4%%.*}" || return 1; _opar=$T/offices/n-${4%%.*}; } ;;
+	esac
+	"$P" --dir "$T/offices/n-$4" init --region "$4" --root "$3" >/dev/null 2>"$T/offices/.err" &&
+		"$P" --dir "$T/offices/n-$4" request -o "$T/offices/$4.req" >/dev/null 2>"$T/offices/.err" &&
+		"$P" --dir "$_opar" certify "$T/offices/$4.req" -o "$T/offices/$4.set" >/dev/null \
+			2>"$T/offices/.err" &&
+		"$P" --dir "$T/offices/n-$4" install-cert "$T/offices/$4.set" >/dev/null \
+			2>"$T/offices/.err" ||
+		{ cat "$T/offices/.err" >&2; return 1; }
 }
 
 done_testing() {

@@ -75,7 +75,7 @@ same "the start line names the node's region and level" \
 	"$(grep -c "start: .*region '' (national)" "$T/pokjad.log")" 1
 
 ok "pokjactl put works while pokjad runs" "$P" --dir "$N" put kegiatan d-1 --json \
-	'{"nama":"Selagi jalan","tahun":2026,"wilayah":"32.75"}'
+	'{"nama":"Selagi jalan","tahun":2026,"wilayah":""}'
 printf '{"collection":"kegiatan","key":"d-%d","nama":"n","tahun":2026}\n' 2 3 4 5 >"$T/d.jsonl"
 ok "pokjactl import works while pokjad runs" "$P" --dir "$N" import "$T/d.jsonl"
 jcheck "pokjactl list sees them while pokjad runs" \

@@ -5,8 +5,10 @@
 # `history` and the author of each version on one node, and `log`'s records.
 . tests/cli/lib.sh
 
-N=$T/nasional
-ok "init national" "$P" --dir "$N" init --name Nasional
+# The records are Kota Bekasi's, written at its own node (SPEC section 5, "Ownership").
+ok "init national" "$P" --dir "$T/nasional" init --name Nasional
+ok "Kota Bekasi's node, certified below it" office "$T/nasional" 32.75
+N=$T/offices/n-32.75
 
 KEG='{"wilayah":"32.75","nama":"Sosialisasi","tahun":2026,"bulan":3,"jumlah_peserta":40,
 "biaya":5000000,"sumber_biaya":"APBD","status":"rencana"}'
@@ -24,7 +26,7 @@ jcheck "get --json: nama changed, every other field as it was" \
 jcheck "edit --json: several fields, by their types; prints the record as get --json" \
 	'j["bulan"] == 4 and type(j["bulan"]) is int and j["biaya"] == 7500000 and
 	 j["status"] == "berjalan" and "sumber_biaya" not in j and j["nama"] == "Sosialisasi RP3KP"
-	 and j["jumlah_peserta"] == 40 and j["diubah_oleh"]["nama"] == "Nasional"' \
+	 and j["jumlah_peserta"] == 40 and j["diubah_oleh"]["nama"] == "Kota Bekasi"' \
 	"$P" --dir "$N" edit kegiatan keg-1 --set bulan=4 --set biaya=7500000 \
 	--set status=berjalan --unset sumber_biaya --json
 jcheck "... and get agrees" '"sumber_biaya" not in j and j["bulan"] == 4' \
@@ -135,7 +137,7 @@ jcheck "lines without a key get a new key at each import (three 'Tanpa kunci' no
 jcheck "history --json: every version of keg-1, oldest first, a delete among them" \
 	'[v["version"] for v in j["versions"]] == [1, 2, 3, 4, 5, 6] and
 	 [v["deleted"] for v in j["versions"]] == [False] * 4 + [True, False] and
-	 all(v["diubah_oleh"] == {"nama": "Nasional", "wilayah": "", "kunci": v["origin"][:16]}
+	 all(v["diubah_oleh"] == {"nama": "Kota Bekasi", "wilayah": "32.75", "kunci": v["origin"][:16]}
 	     for v in j["versions"]) and
 	 [v["diubah"] for v in j["versions"]] == sorted(v["diubah"] for v in j["versions"])' \
 	"$P" --dir "$N" history kegiatan keg-1 --json
@@ -155,7 +157,7 @@ jcheck "history --json: the version after the delete adds every field again" \
 outputs "history (text): the author, a changed field old -> new" \
 	'~ nama: Sosialisasi -> Sosialisasi RP3KP' "$P" --dir "$N" history kegiatan keg-1
 stdout_has "... each version with time and author" \
-	'^version 2  20[0-9-]+T[0-9:.]+Z  Nasional \(national\), key [0-9a-f]{16}, changeset 2$'
+	'^version 2  20[0-9-]+T[0-9:.]+Z  Kota Bekasi \(32\.75\), key [0-9a-f]{16}, changeset 2$'
 stdout_has "... a delete" '^  deleted$'
 stdout_has "... and the count" '^\(6 versions\)$'
 ok "delete keg-1 again" "$P" --dir "$N" del kegiatan keg-1
@@ -165,10 +167,10 @@ jcheck "a deleted record still has its history" \
 errs "history of a record never written" "no record kegiatan/keg-never" \
 	"$P" --dir "$N" history kegiatan keg-never
 outputs "get (text) shows who changed it and when" \
-	'diubah_oleh +Nasional \(national\), key [0-9a-f]{16}$' "$P" --dir "$N" get kegiatan imp-1
+	'diubah_oleh +Kota Bekasi \(32\.75\), key [0-9a-f]{16}$' "$P" --dir "$N" get kegiatan imp-1
 stdout_has "... and diubah" 'diubah +20[0-9-]+T[0-9:.]+Z$'
 jcheck "list --json: every record has diubah_oleh and diubah" \
-	'len(j) > 0 and all(o["diubah_oleh"]["nama"] == "Nasional" and o["diubah"].endswith("Z")
+	'len(j) > 0 and all(o["diubah_oleh"]["nama"] == "Kota Bekasi" and o["diubah"].endswith("Z")
 	 for o in j)' "$P" --dir "$N" list kegiatan --json
 outputs "log names each changeset's record" '  kegiatan 32\.75/keg-1$' "$P" --dir "$N" log
 stdout_has "... a delete with a minus" '  -kegiatan 32\.75/keg-1$'

@@ -19,12 +19,14 @@ ISO='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z'
 START=$(date -u +%s)
 
 ok "init national" "$P" --dir "$N" init
-ok "import the fixture" "$P" --dir "$N" import "$G/input.jsonl"
+ok "the fixture, each record written by the office that owns it" offices "$N" "$G/input.jsonl"
 
 # ---- deleted records
 outputs "before the delete, keg-del is exported" '^keg-del,32\.75,' \
 	"$P" --dir "$N" export kegiatan
-ok "delete keg-del" "$P" --dir "$N" del kegiatan keg-del
+ok "delete keg-del at Kota Bekasi, whose record it is" \
+	"$P" --dir "$T/offices/n-32.75" del kegiatan keg-del
+ok "... and the delete comes to the national node" bring "$T/offices/n-32.75" "$N"
 
 # egolden NAME FILE ARGS...: `export ARGS` succeeds and prints $G/FILE, the times replaced.
 GOLDEN_FILTER="s/$ISO/DIUBAH/g"
@@ -76,6 +78,10 @@ recs = [r for r in recs if r["collection"] == coll and r["key"] != "keg-del"
         and within(r["wilayah"], region)]
 recs.sort(key=lambda r: (r["wilayah"].encode(), r["key"].encode()))
 iso = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+def author(w):
+    """The office that wrote a record of region w: the owner of w (SPEC section 5)."""
+    owner = w if w.count(".") < 2 else w[:5]
+    return ("Nasional" if owner == "" else names[owner], owner)
 errors = []
 def want(cond, what):
     if not cond:
@@ -90,12 +96,13 @@ if fmt == "csv":
     for row, r in zip(rows[1:], recs):
         want(len(row) == len(header), "%s: %d cells" % (r["key"], len(row)))
         cell = dict(zip(header, row))
-        want(cell["key"] == r["key"] and cell["wilayah"] == r["wilayah"],
+        # The whole country's region is the word "nasional" (an empty cell is the importer's).
+        want(cell["key"] == r["key"] and cell["wilayah"] == (r["wilayah"] or "nasional"),
              "row order: %r/%r where %r/%r expected" % (cell["key"], cell["wilayah"], r["key"], r["wilayah"]))
         want(cell["nama_wilayah"] == names[r["wilayah"]], "%s: nama_wilayah %r" % (r["key"], cell["nama_wilayah"]))
         want(iso.match(cell["diubah"]), "%s: diubah %r" % (r["key"], cell["diubah"]))
-        # Every record was written by this (national) node: its name, region "".
-        want(cell["diubah_oleh"] == "Nasional" and cell["diubah_oleh_wilayah"] == "",
+        # Every record was written by the office that owns its region (`offices` in lib.sh).
+        want((cell["diubah_oleh"], cell["diubah_oleh_wilayah"]) == author(r["wilayah"]),
              "%s: diubah_oleh %r %r" % (r["key"], cell["diubah_oleh"], cell["diubah_oleh_wilayah"]))
         for f in fields:
             got, v = cell[f["name"]], r.get(f["name"])
@@ -126,7 +133,7 @@ else:
         d = o.pop("diubah", None)
         want(d is not None and iso.match(d), "%s: diubah %r" % (r["key"], d))
         who = (o.pop("diubah_oleh", None), o.pop("diubah_oleh_wilayah", None))
-        want(who == ("Nasional", ""), "%s: diubah_oleh %r" % (r["key"], who))
+        want(who == author(r["wilayah"]), "%s: diubah_oleh %r" % (r["key"], who))
         want(o == exp, "%s: %r, expected %r" % (r["key"], o, exp))
         want(list(o) == list(exp), "%s: member order %r" % (r["key"], list(o)))
         for f in fields:
@@ -195,8 +202,9 @@ jcheck "diubah is the change time, ISO 8601 UTC, within this run" "
 	  for o in j)" \
 	"$P" --dir "$N" export kegiatan --format json
 sleep 1
-ok "put changes keg-02" "$P" --dir "$N" put kegiatan keg-02 --replace --json \
-	'{"wilayah":"32.75.01","nama":"Rembuk warga (diubah)","tahun":2025}'
+ok "put changes keg-02 at Kota Bekasi" "$P" --dir "$T/offices/n-32.75" put kegiatan keg-02 \
+	--replace --json '{"wilayah":"32.75.01","nama":"Rembuk warga (diubah)","tahun":2025}'
+ok "... and the change comes to the national node" bring "$T/offices/n-32.75" "$N"
 jcheck "a changed record gets a later diubah" "
 	[o for o in j if o['key'] == 'keg-02'][0]['diubah'] >
 	[o for o in j if o['key'] == 'keg-01'][0]['diubah']" \

@@ -29,12 +29,13 @@ avail() {
 	python3 -c 'import os, sys; v = os.statvfs(sys.argv[1]); print(v.f_bavail * v.f_frsize)' "$1"
 }
 
-# records PREFIX N: N kegiatan lines of about 300 bytes each, as JSONL.
+# records PREFIX N: N kegiatan lines of about 300 bytes each, as JSONL, in the region of the
+# node that imports them.
 records() {
 	awk -v p="$1" -v n="$2" 'BEGIN {
 		pad = sprintf("%200s", ""); gsub(/ /, "x", pad)
 		for (i = 0; i < n; i++)
-			printf "{\"collection\":\"kegiatan\",\"key\":\"%s-%04d\",\"nama\":\"%s\",\"tahun\":2026,\"wilayah\":\"32\"}\n", p, i, pad
+			printf "{\"collection\":\"kegiatan\",\"key\":\"%s-%04d\",\"nama\":\"%s\",\"tahun\":2026}\n", p, i, pad
 	}'
 }
 

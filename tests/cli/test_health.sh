@@ -63,10 +63,10 @@ jcheck "--tree --json: each province reports its parent and three children conne
 	     for n in j["nodes"] if n["region"] in ("32", "33"))' \
 	"$P" --dir "$T/nas" status --tree --json
 # Records of the collection written by hand, not by a node's pokjad about itself, describe no
-# node: a province writing one under another key, or for a region below its own.
+# node: a province writing one under another key, or a district one for a kecamatan below it.
 ok "a record kesehatan_node under another key, written at 33" "$P" --dir "$T/p33" put \
 	kesehatan_node palsu --json '{"wilayah":"33","versi":"9","mulai":1,"waktu":1}'
-ok "... and one for 33.74.01, a region below it" "$P" --dir "$T/p33" put \
+ok "... and one for 33.74.01, a region below it, written at 33.74" "$P" --dir "$T/k3374" put \
 	kesehatan_node 33.74.01 --json '{"wilayah":"33.74.01","versi":"9","mulai":1,"waktu":1}'
 if wait_for 10 all_have kesehatan_node 33.74.01 nas && all_have kesehatan_node palsu nas; then
 	pass "both reach the national node"

@@ -112,11 +112,24 @@ for r in 32.73 33 32 "" 32.73.01; do
 	same "kota write in '$r' exits 1" "$RC" 1
 done
 same "refused writes changed nothing at the kota" "$(snapshot "$KOTA")" "$before"
-ok "province writes in 32.75" put_in "$PROV" 32.75
-ok "province writes in 32.01" put_in "$PROV" 32.01
+ok "province writes in 32" put_in "$PROV" 32
+# A lower level's records are its own (SPEC section 5, "Ownership"): the province and the
+# national node act on them through records of their own, never by writing them.
+before=$(snapshot "$PROV")
+errs "province cannot write in 32.75: Kota Bekasi's own" \
+	"records of region '32\.75' belong to the node of Kota Bekasi \(32\.75\).*verifikasi" \
+	put_in "$PROV" 32.75
+same "... exit 1" "$RC" 1
+errs "province cannot write in a kecamatan of 32.01 either" \
+	"records of region '32\.01\.01' belong to the node of Kabupaten Bogor \(32\.01\)" \
+	put_in "$PROV" 32.01.01
+same "refused writes changed nothing at the province" "$(snapshot "$PROV")" "$before"
 fails "province cannot write in 33" 1 put_in "$PROV" 33
 fails "province cannot write nationally" 1 put_in "$PROV" ""
-ok "national writes in 33.01" put_in "$N" 33.01
+errs "national cannot write in 33.01" "belong to the node of Kabupaten Cilacap \(33\.01\)" \
+	put_in "$N" 33.01
+errs "national cannot write in 32 either" "belong to the node of Jawa Barat \(32\)" \
+	put_in "$N" 32
 ok "national writes nationally" put_in "$N" ""
 jcheck "kota info --json counts its own changesets" \
 	"len(j['origins']) == 1 and j['origins'][0]['changesets'] == 4" \

@@ -5,6 +5,8 @@
 
 N=$T/nasional
 ok "init national" "$P" --dir "$N" init
+# Each record is written at the office that owns its region (SPEC section 5, "Ownership") and
+# read here at the national node, which gets it in a bundle (`at` in lib.sh).
 
 # ---- kegiatan: every field
 KEG='{"nama":"Sosialisasi RP3KP","strategi":"Penjaminan kualitas RP3KP","tujuan":"Pemahaman bersama",
@@ -13,7 +15,7 @@ KEG='{"nama":"Sosialisasi RP3KP","strategi":"Penjaminan kualitas RP3KP","tujuan"
  "asumsi":"Anggaran tersedia","status":"rencana","gugus_tugas":"GT-1","indikator":"IND-1",
  "wilayah":"32.75"}'
 outputs "put kegiatan with every field and a given key" '^keg-1$' \
-	"$P" --dir "$N" put kegiatan keg-1 --json "$KEG"
+	at "$N" 32.75 put kegiatan keg-1 --json "$KEG"
 jcheck "get --json: one object, key, wilayah and fields at top level" \
 	'isinstance(j, dict) and j["key"] == "keg-1" and j["wilayah"] == "32.75" and
 	 j["nama"] == "Sosialisasi RP3KP" and j["biaya"] == 125000000 and type(j["biaya"]) is int
@@ -32,12 +34,12 @@ outputs "get (text) shows the fields" 'biaya +125000000' "$P" --dir "$N" get keg
 outputs "get (text) shows the region name" 'wilayah +32\.75 Kota Bekasi' \
 	"$P" --dir "$N" get kegiatan keg-1
 outputs "biggest rupiah amount (10^15) is accepted" '^keg-max$' \
-	"$P" --dir "$N" put kegiatan keg-max --json \
+	at "$N" 32.75 put kegiatan keg-max --json \
 	'{"nama":"Besar","tahun":2026,"biaya":1000000000000000,"wilayah":"32.75"}'
 jcheck "10^15 rupiah comes back exactly" 'j["biaya"] == 10**15' \
 	"$P" --dir "$N" get kegiatan keg-max --json
 outputs "put with a generated key prints it" '^[0-9A-Z]{26}$' \
-	"$P" --dir "$N" put kegiatan --json '{"nama":"Tanpa kunci","tahun":2026,"wilayah":"32.01"}'
+	at "$N" 32.01 put kegiatan --json '{"nama":"Tanpa kunci","tahun":2026,"wilayah":"32.01"}'
 GEN=$(cat "$OUT")
 jcheck "the generated key gets the record" \
 	"j['key'] == '$GEN' and j['wilayah'] == '32.01' and j['nama'] == 'Tanpa kunci'" \
@@ -46,15 +48,15 @@ outputs "put without wilayah at the national node writes \"\"" '^nas-1$' \
 	"$P" --dir "$N" put kegiatan nas-1 --json '{"nama":"Nasional","tahun":2026}'
 jcheck "national default region is \"\"" 'j["wilayah"] == ""' \
 	"$P" --dir "$N" get kegiatan nas-1 --json
-ok "put kegiatan in 33.01" "$P" --dir "$N" put kegiatan jateng-1 --json \
+ok "put kegiatan in 33.01" at "$N" 33.01 put kegiatan jateng-1 --json \
 	'{"nama":"Jateng","tahun":2025,"wilayah":"33.01"}'
-ok "put kegiatan in 32.75.01 (kecamatan)" "$P" --dir "$N" put kegiatan kec-1 --json \
+ok "put kegiatan in 32.75.01 (kecamatan)" at "$N" 32.75.01 put kegiatan kec-1 --json \
 	'{"nama":"Kecamatan","tahun":2025,"wilayah":"32.75.01"}'
-ok "put with the key in the JSON" "$P" --dir "$N" put kegiatan --json \
+ok "put with the key in the JSON" at "$N" 32 put kegiatan --json \
 	'{"key":"json-key","nama":"Kunci JSON","tahun":2025,"wilayah":"32"}'
 jcheck "the JSON key is used" 'j["key"] == "json-key" and j["wilayah"] == "32"' \
 	"$P" --dir "$N" get kegiatan json-key --json
-outputs "put --replace replaces an existing record whole" '^keg-max$' "$P" --dir "$N" \
+outputs "put --replace replaces an existing record whole" '^keg-max$' at "$N" 32.75 \
 	put kegiatan keg-max --replace --json '{"nama":"Diubah","tahun":2027,"wilayah":"32.75"}'
 jcheck "get shows the new value, without the old fields" \
 	'j["nama"] == "Diubah" and j["tahun"] == 2027 and "biaya" not in j' \
@@ -72,18 +74,18 @@ jcheck "get arahan --json" \
 	"$P" --dir "$N" get arahan ar-1 --json
 ok "put arahan with an empty wilayah_sasaran (whole country)" "$P" --dir "$N" put arahan ar-2 \
 	--json '{"judul":"Semua","isi":"Untuk semua","wilayah_sasaran":""}'
-ok "put rapat with a participant list" "$P" --dir "$N" put rapat rp-1 --json \
+ok "put rapat with a participant list" at "$N" 32.75 put rapat rp-1 --json \
 	'{"judul":"Rapat koordinasi","tanggal":"2024-02-29","peserta":["Bappeda","Dinas PU","Ibu Siti Ünal"],"jumlah_peserta":3,"wilayah":"32.75"}'
 jcheck "get rapat: list and UTF-8 kept" \
 	'j["peserta"] == ["Bappeda", "Dinas PU", "Ibu Siti \u00dcnal"] and j["tanggal"] == "2024-02-29"' \
 	"$P" --dir "$N" get rapat rp-1 --json
-ok "put kumuh with a fractional area" "$P" --dir "$N" put kumuh km-1 --json \
+ok "put kumuh with a fractional area" at "$N" 32.75 put kumuh km-1 --json \
 	'{"tahun":2025,"luas_ha":12.75,"jumlah_kk":120,"wilayah":"32.75.01.1001"}'
 jcheck "get kumuh: luas_ha 12.75" 'j["luas_ha"] == 12.75 and j["wilayah"] == "32.75.01.1001"' \
 	"$P" --dir "$N" get kumuh km-1 --json
-ok "put pokja" "$P" --dir "$N" put pokja pk-1 --json \
+ok "put pokja" at "$N" 32.75 put pokja pk-1 --json \
 	'{"nama":"Pokja PKP Kota Bekasi","jenis":"PKP","sk_nomor":"SK 050/123","sk_tanggal":"2025-06-01","wilayah":"32.75"}'
-ok "put anggota" "$P" --dir "$N" put anggota ag-1 --json \
+ok "put anggota" at "$N" 32.75 put anggota ag-1 --json \
 	'{"nama":"Budi","tim":"pelaksana","jabatan":"ketua","pokja":"pk-1","wilayah":"32.75"}'
 
 # ---- list
@@ -120,23 +122,23 @@ jcheck "list arahan --json" '[o["key"] for o in j] == ["ar-1", "ar-2"] or
 	 sorted(o["key"] for o in j) == ["ar-1", "ar-2"]' "$P" --dir "$N" list arahan --json
 
 # ---- del
-ok "del kec-1" "$P" --dir "$N" del kegiatan kec-1
+ok "del kec-1 (at Kota Bekasi, whose record it is)" at "$N" 32.75 del kegiatan kec-1
 errs "get after del exits 1" "no record" "$P" --dir "$N" get kegiatan kec-1
 same "get after del: exit 1" "$RC" 1
 jcheck "list no longer shows it" "'kec-1' not in [o['key'] for o in j] and len(j) == 6" \
 	"$P" --dir "$N" list kegiatan --json
-errs "del again exits 1" "no record" "$P" --dir "$N" del kegiatan kec-1
+errs "del again exits 1" "no record" at "$N" 32.75 del kegiatan kec-1
 fails "del of a missing key exits 1" 1 "$P" --dir "$N" del kegiatan no-such-key
 fails "get of a missing key exits 1" 1 "$P" --dir "$N" get kegiatan no-such-key
-ok "put again after a delete" "$P" --dir "$N" put kegiatan kec-1 --json \
+ok "put again after a delete" at "$N" 32.75 put kegiatan kec-1 --json \
 	'{"nama":"Lagi","tahun":2026,"wilayah":"32.75.01"}'
 jcheck "the record is back with the new value" 'j["nama"] == "Lagi"' \
 	"$P" --dir "$N" get kegiatan kec-1 --json
 
 # ---- one key in two regions
-ok "put dup in 32.75" "$P" --dir "$N" put kegiatan dup --json \
+ok "put dup in 32.75" at "$N" 32.75 put kegiatan dup --json \
 	'{"nama":"Bekasi","tahun":2026,"wilayah":"32.75"}'
-ok "put dup in 33.01" "$P" --dir "$N" put kegiatan dup --json \
+ok "put dup in 33.01" at "$N" 33.01 put kegiatan dup --json \
 	'{"nama":"Cilacap","tahun":2026,"wilayah":"33.01"}'
 errs "get of a key in two regions is ambiguous and lists them" "32\.75.*33\.01|33\.01.*32\.75" \
 	"$P" --dir "$N" get kegiatan dup
@@ -148,14 +150,14 @@ jcheck "get --region 32.75 resolves it" 'j["nama"] == "Bekasi" and j["wilayah"] 
 fails "get --region 32 (no record exactly there) exits 1" 1 \
 	"$P" --dir "$N" get kegiatan dup --region 32
 fails "del of an ambiguous key exits 1" 1 "$P" --dir "$N" del kegiatan dup
-ok "del --region 33.01" "$P" --dir "$N" del kegiatan dup --region 33.01
+ok "del --region 33.01 (at Kabupaten Cilacap)" at "$N" 33.01 del kegiatan dup --region 33.01
 jcheck "then get is no longer ambiguous" 'j["wilayah"] == "32.75"' \
 	"$P" --dir "$N" get kegiatan dup --json
 
 # ---- put --json - reads stdin
 printf '%s\n' '{"nama":"Dari stdin","tahun":2026,"wilayah":"32.75"}' >"$T/in.json"
 outputs "put --json - reads the record from stdin" '^stdin-1$' \
-	"$P" --dir "$N" put kegiatan stdin-1 --json - <"$T/in.json"
+	at "$N" 32.75 put kegiatan stdin-1 --json - <"$T/in.json"
 jcheck "the stdin record is stored" 'j["nama"] == "Dari stdin"' \
 	"$P" --dir "$N" get kegiatan stdin-1 --json
 
@@ -308,7 +310,7 @@ errs "a choice close to an allowed one is suggested" "did you mean \"disahkan\"\
 	"$P" --dir "$N" put dokumen --json '{"jenis":"SK","judul":"a","status":"disahkn"}'
 same "refused forgiving input changed nothing" "$(snapshot "$N")" "$before"
 
-ok "Rp 15.000.000, Maret and a day-first date are read" "$P" --dir "$N" put kegiatan keg-rp \
+ok "Rp 15.000.000, Maret and a day-first date are read" at "$N" 32.75 put kegiatan keg-rp \
 	--json '{"wilayah":"32.75","nama":"Sosialisasi","tahun":"2026","bulan":"Maret","biaya":"Rp 15.000.000","status":" Selesai "}'
 jcheck "... stored as 15000000, 3 and selesai" \
 	'j["biaya"] == 15000000 and j["bulan"] == 3 and j["tahun"] == 2026 and j["status"] == "selesai"' \
@@ -318,7 +320,7 @@ ok "Disahkan and 17 Agustus 2026 are read" "$P" --dir "$N" put dokumen dok-case 
 jcheck "... stored lower case, the choice as the schema spells it, the date as YYYY-MM-DD" \
 	'j["status"] == "disahkan" and j["jenis"] == "Perda" and j["tanggal"] == "2026-08-17"' \
 	"$P" --dir "$N" get dokumen dok-case --json
-ok "edit --set reads the same forms" "$P" --dir "$N" edit kegiatan keg-rp \
+ok "edit --set reads the same forms" at "$N" 32.75 edit kegiatan keg-rp \
 	--set "biaya=Rp2.500.000,-" --set bulan=agt --set status=BATAL
 jcheck "... stored as 2500000, 8 and batal" \
 	'j["biaya"] == 2500000 and j["bulan"] == 8 and j["status"] == "batal"' \

@@ -17,24 +17,34 @@ for _py in python3 /usr/bin/python3; do
 	fi
 done
 
+# The national node N holds the export fixture, each record written by the office that owns it
+# (SPEC section 5, "Ownership"); an edited export goes back in at the owner: Jawa Barat (J) for
+# its kegiatan, Kota Bekasi (K) for its kumuh. Each holds its lineage's records first.
 ok "init national" "$P" --dir "$N" init
-ok "import the export fixture" "$P" --dir "$N" import "$G/input.jsonl"
+ok "the export fixture, written by the offices that own its records" \
+	offices "$N" "$G/input.jsonl"
+ok "Kabupaten Majalengka's office" office "$N" 32.10
 ok "a kegiatan in Kabupaten Majalengka (32.10, a code a spreadsheet would make 32.1)" \
-	"$P" --dir "$N" put kegiatan keg-3210 \
+	"$P" --dir "$T/offices/n-32.10" put kegiatan keg-3210 \
 	--json '{"wilayah":"32.10","nama":"Rapat Pokja Majalengka","tahun":2025,"biaya":1250000}'
+ok "... and it comes to the national node" bring "$T/offices/n-32.10" "$N"
+J=$T/offices/n-32
+K=$T/offices/n-32.75
+ok "Jawa Barat gets its lineage's records from the national node" bring "$N" "$J"
+ok "Kota Bekasi too" bring "$N" "$K"
 
 # The records of a collection as JSON, one per line, sorted, without the key given.
 others() { # collection key
-	"$P" --dir "$N" list "$1" --json | python3 -c '
+	"$P" --dir "$J" list "$1" --json | python3 -c '
 import json, sys
 for o in sorted(json.load(sys.stdin), key=lambda o: o["key"]):
     if o["key"] != sys.argv[1]:
         print(json.dumps(o, sort_keys=True))' "$2"
 }
 
-# ---- plain CSV: export, edit one cell, import back
-ok "export kegiatan as CSV" "$P" --dir "$N" export kegiatan -o "$T/k.csv"
-before_log=$("$P" --dir "$N" log --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+# ---- plain CSV: export, edit one cell, import back (at Jawa Barat, whose record it is)
+ok "export kegiatan as CSV" "$P" --dir "$J" export kegiatan -o "$T/k.csv"
+before_log=$("$P" --dir "$J" log --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 before_others=$(others kegiatan keg-05)
 python3 - "$T/k.csv" "$T/k2.csv" <<'PY'
 import csv, sys
@@ -49,32 +59,39 @@ w.writerows(rows)
 PY
 check "the export has the author columns after diubah" \
 	grep -q '^key,wilayah,nama_wilayah,nama,.*,diubah,diubah_oleh,diubah_oleh_wilayah' "$T/k.csv"
-before=$(snapshot "$N")
+before=$(snapshot "$J")
 errs "the edited CSV without --replace is refused at the changed row" \
 	"k2\.csv:[0-9]*: record kegiatan/keg-05 exists already in region 32 and this row changes it" \
-	"$P" --dir "$N" import "$T/k2.csv" --collection kegiatan
+	"$P" --dir "$J" import "$T/k2.csv" --collection kegiatan
 same "... exit status 1" "$RC" 1
 stderr_has "... saying to use --replace to update records from an edited export" \
 	"1 row would change a record that exists already or names one twice; nothing was imported \(to update records from an edited export use --replace"
 check "... and no unchanged row is reported" sh -c '! grep -q "keg-0[1-46-9]" "$1"' sh "$ERR"
-same "... nothing was written" "$(snapshot "$N")" "$before"
+same "... nothing was written" "$(snapshot "$J")" "$before"
 outputs "import the edited CSV --replace: one record written, the others left out as unchanged" \
-	'^imported 1 record in 1 changeset .*; 6 unchanged, left out' \
-	"$P" --dir "$N" import "$T/k2.csv" --collection kegiatan --replace
+	'^imported 1 record in 1 changeset .*; 5 unchanged, left out' \
+	"$P" --dir "$J" import "$T/k2.csv" --collection kegiatan --replace
 jcheck "the edited cells are stored" \
 	'j["nama"] == "Lokakarya RP3KP (diubah di spreadsheet)" and j["jumlah_peserta"] == 45 and j["wilayah"] == "32"' \
-	"$P" --dir "$N" get kegiatan keg-05 --json
+	"$P" --dir "$J" get kegiatan keg-05 --json
 same "the other kegiatan are untouched" "$(others kegiatan keg-05)" "$before_others"
-after_log=$("$P" --dir "$N" log --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+after_log=$("$P" --dir "$J" log --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 same "one changeset more in the log" "$after_log" "$((before_log + 1))"
 outputs "importing the same file again writes nothing (without --replace too)" \
-	"^nothing to import: the 7 records" "$P" --dir "$N" import "$T/k2.csv" --collection kegiatan
+	"^nothing to import: the 6 records" "$P" --dir "$J" import "$T/k2.csv" --collection kegiatan
 jcheck "--json says records and unchanged" \
-	'j["records"] == 0 and j["unchanged"] == 7 and j["superseded"] == 0' \
-	"$P" --dir "$N" import "$T/k2.csv" --collection kegiatan --json
+	'j["records"] == 0 and j["unchanged"] == 6 and j["superseded"] == 0' \
+	"$P" --dir "$J" import "$T/k2.csv" --collection kegiatan --json
 outputs "--format csv chooses CSV whatever the name" "^nothing to import" \
 	sh -c 'cat "$1" >"$2" && "$3" --dir "$4" import "$2" --format csv --collection kegiatan' \
-	sh "$T/k2.csv" "$T/k2.txt" "$P" "$N"
+	sh "$T/k2.csv" "$T/k2.txt" "$P" "$J"
+
+errs "the same edit at the national node is refused: keg-05 is Jawa Barat's" \
+	"k2\.csv:[0-9]*: record kegiatan/keg-05: records of region '32' belong to the node of Jawa Barat \(32\)" \
+	"$P" --dir "$N" import "$T/k2.csv" --collection kegiatan --replace
+stderr_has "... saying that a node imports only its own records" \
+	"1 row would write another node's records; nothing was imported"
+same "... exit status 1" "$RC" 1
 
 # ---- the Excel dialect
 ok "export kegiatan --excel" "$P" --dir "$N" export kegiatan --excel -o "$T/ke.csv"
@@ -83,7 +100,8 @@ check "it starts with the UTF-8 byte order mark and a ';' header" \
 check "rows end in CRLF" python3 -c 'import sys; b = open(sys.argv[1], "rb").read(); sys.exit(b.count(b"\r\n") < 8 or b"\n" in b.replace(b"\r\n", b"").replace(b"Baris satu\nBaris", b""))' "$T/ke.csv"
 check "the code 32.10 is kept text by the U+200B mark" grep -q "$(printf 'keg-3210;\342\200\21332.10;')" "$T/ke.csv"
 check "text that starts with spaces is marked too" grep -q "$(printf ';\342\200\213  spasi di tepi  ;')" "$T/ke.csv"
-ok "export kumuh --excel" "$P" --dir "$N" export kumuh --excel -o "$T/kumuh.csv"
+ok "export kumuh --excel (at Kota Bekasi, whose records they are)" \
+	"$P" --dir "$K" export kumuh --excel -o "$T/kumuh.csv"
 check "numbers have a decimal comma (12,5)" grep -q ';2024;12,5;1200;' "$T/kumuh.csv"
 outputs "the unedited Excel files import back unchanged" "^nothing to import: the 7 records" \
 	"$P" --dir "$N" import "$T/ke.csv" --collection kegiatan
@@ -96,12 +114,12 @@ open(sys.argv[2], "w", encoding="utf-8-sig", newline="").write(t)
 PY
 errs "an Excel edit without --replace is refused" \
 	"kumuh2\.csv:[0-9]*: record kumuh/km-1 exists already in region 32\.75\.01\.1001 and this row changes it" \
-	"$P" --dir "$N" import "$T/kumuh2.csv" --collection kumuh
+	"$P" --dir "$K" import "$T/kumuh2.csv" --collection kumuh
 outputs "an Excel edit (decimal comma, grouped thousands) imports with --replace" \
-	"^imported 1 record" "$P" --dir "$N" import "$T/kumuh2.csv" --collection kumuh --replace
+	"^imported 1 record" "$P" --dir "$K" import "$T/kumuh2.csv" --collection kumuh --replace
 jcheck "13,75 is 13.75 and 1.250 is 1250; the desa code survived" \
 	'[(o["luas_ha"], o["jumlah_kk"], o["wilayah"]) for o in j if o["key"] == "km-1"] == [(13.75, 1250, "32.75.01.1001")]' \
-	"$P" --dir "$N" list kumuh --json
+	"$P" --dir "$K" list kumuh --json
 jcheck "32.10 came back as 32.10" '[o["wilayah"] for o in j if o["key"] == "keg-3210"] == ["32.10"]' \
 	"$P" --dir "$N" list kegiatan --json
 
@@ -146,11 +164,11 @@ same "... nothing was written" "$(snapshot "$N")" "$before"
 printf '%s\r\n' 'key;wilayah;nama;tahun;bulan;biaya;status' \
 	'cf-1;32.75;Baik;2026;Maret;Rp 15.000.000,-;Selesai' \
 	'cf-2;32.75;Juga baik;2026;agt;15.000.000;BATAL' >"$T/forms2.csv"
-outputs "the forms people type import (Excel dialect)" "^imported 2 records" \
-	"$P" --dir "$N" import "$T/forms2.csv" --collection kegiatan
+outputs "the forms people type import (Excel dialect), at Kota Bekasi" "^imported 2 records" \
+	"$P" --dir "$K" import "$T/forms2.csv" --collection kegiatan
 jcheck "... as 15000000, 3 and 8, selesai and batal" \
 	'sorted((o["key"], o["biaya"], o["bulan"], o["status"]) for o in j if o["key"].startswith("cf-")) == [("cf-1", 15000000, 3, "selesai"), ("cf-2", 15000000, 8, "batal")]' \
-	"$P" --dir "$N" list kegiatan --json
+	"$P" --dir "$K" list kegiatan --json
 
 awk 'BEGIN { print "key;wilayah;nama;tahun"; for (i = 1; i <= 60; i++) printf "k-%d;32.75;Nama %d;tahun-%d\n", i, i, i }' >"$T/many.csv"
 errs "60 bad rows: the first 50 shown, then how many more" "and 10 more errors" \
@@ -179,10 +197,10 @@ printf 'key,wilayah,nama,tahun\nx-1,32.75,Satu,2026,extra\n' >"$T/wide.csv"
 errs "a cell beyond the header is refused" "wide.csv:2: cell 5 \('extra'\) lies beyond" \
 	"$P" --dir "$N" import "$T/wide.csv" --collection kegiatan
 printf 'key;wilayah;nama;tahun\n\342\200\213;32.75;Baru;2026\n' >"$T/new.csv"
-outputs "an empty key makes a new record (the mark alone counts as empty)" "^imported 1 record" \
-	"$P" --dir "$N" import "$T/new.csv" --collection kegiatan
+outputs "an empty key makes a new record (the mark alone counts as empty), at Kota Bekasi" \
+	"^imported 1 record" "$P" --dir "$K" import "$T/new.csv" --collection kegiatan
 jcheck "... with a generated key" '[len(o["key"]) for o in j if o["nama"] == "Baru"] == [26]' \
-	"$P" --dir "$N" list kegiatan --json
+	"$P" --dir "$K" list kegiatan --json
 
 # ---- xlsx
 fails "xlsx to stdout is refused" 2 "$P" --dir "$N" export kegiatan --format xlsx
@@ -209,8 +227,9 @@ assert m["tahun"].value == 2025 and isinstance(m["tahun"].value, int)
 assert m["biaya"].value == 1250000 and m["biaya"].number_format == "#,##0", m["biaya"].number_format
 assert isinstance(m["diubah"].value, datetime.datetime), type(m["diubah"].value)
 assert abs((m["diubah"].value - datetime.datetime.utcnow()).total_seconds()) < 600
-assert m["diubah_oleh"].value == "Nasional" and m["diubah_oleh"].data_type == "s", m["diubah_oleh"].value
-assert m["diubah_oleh_wilayah"].value is None, m["diubah_oleh_wilayah"].value  # "": the national node
+assert m["diubah_oleh"].value == "Kabupaten Majalengka" and m["diubah_oleh"].data_type == "s", m["diubah_oleh"].value
+assert m["diubah_oleh_wilayah"].value == "32.10", m["diubah_oleh_wilayah"].value
+assert rows["keg-04"]["wilayah"].value == "nasional", rows["keg-04"]["wilayah"].value
 assert rows["keg-01"]["biaya"].value == 10**15
 assert rows["keg-05"]["wilayah"].value == "32"
 assert ws.column_dimensions["D"].width > 10
@@ -284,7 +303,7 @@ fi
 "$P" template dokumen -o "$T/tpl.csv" >/dev/null 2>&1
 printf 'tpl-1,32.75,SK,SK Pokja PKP,,2025-01-15,2025,,final,\r\n' >>"$T/tpl.csv"
 outputs "a filled-in CSV template imports" "^imported 1 record" \
-	"$P" --dir "$N" import "$T/tpl.csv" --collection dokumen
+	"$P" --dir "$K" import "$T/tpl.csv" --collection dokumen
 jcheck "... as the record written in it" 'j["judul"] == "SK Pokja PKP" and j["tanggal"] == "2025-01-15"' \
-	"$P" --dir "$N" get dokumen tpl-1 --json
+	"$P" --dir "$K" get dokumen tpl-1 --json
 done_testing

@@ -15,6 +15,8 @@
  *       expired  signed by a fresh key whose certificate (issued by the child, sent along in the
  *                push) expired before the changeset was written
  *       region   a record outside the child's region
+ *       owner    a record inside the child's region that a node below it owns (SPEC section
+ *                5): for a province child, one of its kabupaten/kota's (PP.01)
  *       schema   a record with an unknown field
  *       future   stamped 2 hours ahead of now (held by the parent until its time: SPEC 8)
  *       farfuture stamped 30 days ahead of now (beyond the hold bound: refused as clock)
@@ -89,7 +91,7 @@ static void usage(void)
 	        "             push KIND [N] [KIND [N]]... | heads ordered|unordered N | hello |\n"
 	        "             stranger | replay | garbage |\n"
 	        "             oversize\n"
-	        "KIND: ok badsig nocert expired region schema future farfuture fork lineage "
+	        "KIND: ok badsig nocert expired region owner schema future farfuture fork lineage "
 	        "displace\n");
 	exit(2);
 }
@@ -558,6 +560,9 @@ static int add_kind(struct rogue *r, const char *kind)
 	} else if (strcmp(kind, "region") == 0) {
 		err = craft(&ch, other_region(r->node.region), "rogue region", false, r->pub,
 		            r->sec, &buf, &len);
+	} else if (strcmp(kind, "owner") == 0) {
+		sub_region(r->node.region, region);
+		err = craft(&ch, region, "rogue owner", false, r->pub, r->sec, &buf, &len);
 	} else if (strcmp(kind, "schema") == 0) {
 		err = craft(&ch, r->node.region, "rogue schema", true, r->pub, r->sec, &buf, &len);
 	} else if (strcmp(kind, "future") == 0 || strcmp(kind, "farfuture") == 0) {

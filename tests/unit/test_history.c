@@ -21,7 +21,9 @@
 #define BASE_HLC pk_hlc_from_ms(BASE_MS)
 #define NOW_MS (BASE_MS + 3600000ULL)
 
-static struct tu_key root, prov, kab;
+/* kab and kab_new are two keys of district 32.75: the one it had, and the one it made when it
+ * replaced its server, both certified by the province for 32.75 (so both own its records). */
+static struct tu_key root, prov, kab, kab_new;
 
 struct fx {
 	char *dir;
@@ -64,11 +66,14 @@ static int take(const struct store_version *v, void *arg)
 	return 0;
 }
 
-static int history(struct store *s, const char *key, struct vers *vs)
+/* The versions of kegiatan record `key` of region `region`. */
+static int history(struct store *s, const char *region, const char *key, struct vers *vs)
 {
 	memset(vs, 0, sizeof(*vs));
-	return store_history(s, "kegiatan", "32.75", key, take, vs);
+	return store_history(s, "kegiatan", region, key, take, vs);
 }
+
+/* The node is the national one: it writes records of region "", the only region it owns. */
 
 static int write_kg(struct store *s, const char *key, const char *nama, const struct store_cond *c,
                     struct pk_diag *d)
@@ -76,7 +81,7 @@ static int write_kg(struct store *s, const char *key, const char *nama, const st
 	struct store_written w;
 	size_t vlen = 0;
 	uint8_t *v = nama ? tu_kegiatan(nama, 2026, &vlen) : NULL;
-	struct pk_op op = tu_op("kegiatan", "32.75", key, v, vlen);
+	struct pk_op op = tu_op("kegiatan", "", key, v, vlen);
 	int err = store_write_if(s, root.sec, &op, c, 1, BASE_MS, &w, NULL, NULL, d);
 
 	free(v);
@@ -93,6 +98,7 @@ static int setup(void **state)
 	f->s = tu_store_new(f->path, &root, &root, "", "Kementerian PKP");
 	tu_cert_put(f->s, &root, &prov, "32");
 	tu_cert_put(f->s, &prov, &kab, "32.75");
+	tu_cert_put(f->s, &prov, &kab_new, "32.75");
 	*state = f;
 	return 0;
 }
@@ -115,6 +121,7 @@ static int group_setup(void **state)
 	tu_key(&root, 0);
 	tu_key(&prov, 1);
 	tu_key(&kab, 2);
+	tu_key(&kab_new, 3);
 	return 0;
 }
 
@@ -131,7 +138,7 @@ static void test_versions_in_order(void **state)
 	assert_int_equal(write_kg(f->s, "kg-1", "Versi C", NULL, &d), 0);
 	assert_int_equal(write_kg(f->s, "kg-1", NULL, NULL, &d), 0);
 	assert_true(store_history_indexed(f->s));
-	assert_int_equal(history(f->s, "kg-1", &vs), 4);
+	assert_int_equal(history(f->s, "", "kg-1", &vs), 4);
 	assert_true(has(&vs, 0, "Versi A"));
 	assert_true(has(&vs, 1, "Versi B"));
 	assert_true(has(&vs, 2, "Versi C"));
@@ -142,41 +149,43 @@ static void test_versions_in_order(void **state)
 	for (int i = 1; i < 4; i++)
 		assert_true(vs.hlc[i] > vs.hlc[i - 1]);
 	assert_memory_equal(vs.origin[0], root.pub, PK_PUB_BYTES);
-	assert_int_equal(history(f->s, "kg-2", &vs), 1);
-	/* A key that is a prefix of another is a record of its own. */
-	assert_int_equal(history(f->s, "kg", &vs), 0);
-	assert_int_equal(store_history(f->s, "kegiatan", "32", "kg-1", take, &vs), 0);
+	assert_int_equal(history(f->s, "", "kg-2", &vs), 1);
+	/* A key that is a prefix of another is a record of its own, and so is the same key in
+	 * another region. */
+	assert_int_equal(history(f->s, "", "kg", &vs), 0);
+	assert_int_equal(history(f->s, "32", "kg-1", &vs), 0);
 }
 
-/* A version that arrives after a newer one loses last-writer-wins but keeps its place. */
+/* A version that arrives after a newer one loses last-writer-wins but keeps its place. Two
+ * origins own the record: the district's old key and its new one. */
 static void test_late_version(void **state)
 {
 	struct fx *f = *state;
 	struct store_outcome o[1];
-	struct tu_origin p, k;
+	struct tu_origin old, k;
 	struct vers vs;
 	uint8_t *c1, *c2, *v1, *v2;
 	size_t l1, l2, n1, n2;
 	struct pk_op op;
 
-	tu_origin_init(&p, 1, BASE_HLC);
-	tu_origin_init(&k, 2, BASE_HLC);
+	tu_origin_init(&old, 2, BASE_HLC);
+	tu_origin_init(&k, 3, BASE_HLC);
 	v1 = tu_kegiatan("Versi lama", 2026, &n1);
 	v2 = tu_kegiatan("Versi baru", 2026, &n2);
 	op = tu_op("kegiatan", "32.75", "kg-l", v1, n1);
-	c1 = tu_cs_next(&p, BASE_HLC + 5, &op, 1, &l1);
+	c1 = tu_cs_next(&old, BASE_HLC + 5, &op, 1, &l1);
 	op = tu_op("kegiatan", "32.75", "kg-l", v2, n2);
 	c2 = tu_cs_next(&k, BASE_HLC + 9, &op, 1, &l2);
-	/* The district's newer version arrives first, the province's older one after it. */
+	/* The new key's newer version arrives first, the old key's older one after it. */
 	assert_int_equal(store_apply(f->s, &(struct store_blob){c2, l2}, 1, 1, NOW_MS, o), 0);
 	assert_int_equal(o[0].err, 0);
 	assert_int_equal(store_apply(f->s, &(struct store_blob){c1, l1}, 1, 1, NOW_MS, o), 0);
 	assert_int_equal(o[0].err, 0);
-	assert_int_equal(history(f->s, "kg-l", &vs), 2);
+	assert_int_equal(history(f->s, "32.75", "kg-l", &vs), 2);
 	assert_true(has(&vs, 0, "Versi lama"));
 	assert_true(has(&vs, 1, "Versi baru"));
-	assert_memory_equal(vs.origin[0], prov.pub, PK_PUB_BYTES);
-	assert_memory_equal(vs.origin[1], kab.pub, PK_PUB_BYTES);
+	assert_memory_equal(vs.origin[0], kab.pub, PK_PUB_BYTES);
+	assert_memory_equal(vs.origin[1], kab_new.pub, PK_PUB_BYTES);
 	free(c1);
 	free(c2);
 	free(v1);
@@ -208,14 +217,14 @@ static void test_index_built_on_upgrade(void **state)
 
 	assert_int_equal(store_open(f->path, STORE_RDONLY, &ro, &d), 0);
 	assert_false(store_history_indexed(ro));
-	assert_int_equal(history(ro, "kg-u", &vs), 2);
+	assert_int_equal(history(ro, "", "kg-u", &vs), 2);
 	assert_true(has(&vs, 0, "Versi 1"));
 	assert_true(has(&vs, 1, "Versi 2"));
 	store_close(ro);
 
 	f->s = tu_store_open(f->path);
 	assert_true(store_history_indexed(f->s));
-	assert_int_equal(history(f->s, "kg-u", &vs), 2);
+	assert_int_equal(history(f->s, "", "kg-u", &vs), 2);
 	assert_true(has(&vs, 1, "Versi 2"));
 	assert_int_equal(store_open(f->path, STORE_RDONLY, &ro, &d), 0);
 	assert_true(store_history_indexed(ro));
@@ -238,7 +247,7 @@ static void test_conditional_write(void **state)
 	assert_int_equal(store_head_get(f->s, root.pub, &h), 0);
 	assert_int_equal(h.seq, 1); /* nothing written */
 
-	history(f->s, "kg-c", &vs);
+	history(f->s, "", "kg-c", &vs);
 	same.kind = STORE_IF_VERSION;
 	same.hlc = vs.hlc[0];
 	memcpy(same.origin, vs.origin[0], PK_PUB_BYTES);
@@ -248,12 +257,12 @@ static void test_conditional_write(void **state)
 	assert_non_null(strstr(d.msg, "changed by another write"));
 	/* A deleted record counts as absent, and is no longer the version read. */
 	assert_int_equal(write_kg(f->s, "kg-c", NULL, NULL, &d), 0);
-	history(f->s, "kg-c", &vs);
+	history(f->s, "", "kg-c", &vs);
 	same.hlc = vs.hlc[1];
 	assert_int_equal(write_kg(f->s, "kg-c", "Versi 4", &same, &d), PK_ECONFLICT);
 	assert_non_null(strstr(d.msg, "deleted"));
 	assert_int_equal(write_kg(f->s, "kg-c", "Versi 4", &absent, &d), 0);
-	assert_int_equal(history(f->s, "kg-c", &vs), 4);
+	assert_int_equal(history(f->s, "", "kg-c", &vs), 4);
 }
 
 int main(void)

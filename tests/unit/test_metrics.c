@@ -332,11 +332,12 @@ static void test_store_counts(void **state)
 
 	tu_origin_init(&o, 0, pk_hlc_from_ms(BASE_MS));
 	v = tu_kegiatan("Rapat pokja", 2026, &vlen);
-	op = tu_op("kegiatan", "32", "kg-1", v, vlen);
+	/* The root writes national records: region "" is the only one it owns. */
+	op = tu_op("kegiatan", "", "kg-1", v, vlen);
 	cs[0] = tu_cs_next(&o, 0, &op, 1, &len[0]);
 	fork = o;
 	cs[1] = tu_cs_next(&o, 0, &op, 1, &len[1]);
-	op = tu_op("kegiatan", "32", "kg-2", v, vlen);
+	op = tu_op("kegiatan", "", "kg-2", v, vlen);
 	cs[2] = tu_cs_next(&fork, 0, &op, 1, &len[2]); /* the same sequence as cs[1] */
 
 	/* A flipped signature byte: refused as bad-signature, counted in the store. */

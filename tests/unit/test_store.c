@@ -29,11 +29,15 @@
 #define BASE_HLC pk_hlc_from_ms(BASE_MS)
 #define NOW_MS (BASE_MS + 3600000ULL) /* the receiving node's clock in the tests */
 
-static struct tu_key root, prov, kab_a, kab_b, prov33, stranger;
+/* kab_a_new is district 32.75's second key (made when it replaced its server), which owns the
+ * district's records as kab_a does: the one way two origins write the same record. */
+static struct tu_key root, prov, kab_a, kab_b, prov33, stranger, kab_a_new;
 
 /* A temporary folder with the national node's store in dir/node; the national node holds the
  * certificates of province 32 (prov), its districts 32.75 (kab_a) and 32.01 (kab_b), and
- * province 33 (prov33). */
+ * province 33 (prov33). Each writes only the records of the region it owns (SPEC section 5,
+ * "Ownership"): the root region "", a province its own code, a district its code and the
+ * kecamatan and desa below it. */
 struct fx {
 	char *dir;
 	char path[512];
@@ -48,6 +52,27 @@ static struct store *national(const char *path)
 	tu_cert_put(s, &prov, &kab_a, "32.75");
 	tu_cert_put(s, &prov, &kab_b, "32.01");
 	tu_cert_put(s, &root, &prov33, "33");
+	return s;
+}
+
+/* national(), also holding district 32.75's second key. */
+static struct store *national_two_keys(const char *path)
+{
+	struct store *s = national(path);
+
+	tu_cert_put(s, &prov, &kab_a_new, "32.75");
+	return s;
+}
+
+/* District 32.75's own store at path, its chain installed: a node that writes region 32.75 and
+ * the kecamatan and desa below it. */
+static struct store *district(const char *path)
+{
+	const struct tu_key *keys[] = {&root, &prov, &kab_a};
+	const char *regions[] = {"32", "32.75"};
+	struct store *s = tu_store_new(path, &root, &kab_a, "32.75", "Pokja PKP Kota Bekasi");
+
+	assert_int_equal(tu_install_chain(s, keys, regions, 2), 0);
 	return s;
 }
 
@@ -113,6 +138,7 @@ static int group_setup(void **state)
 	tu_key(&kab_b, 3);
 	tu_key(&prov33, 4);
 	tu_key(&stranger, 9);
+	tu_key(&kab_a_new, 10);
 	return 0;
 }
 
@@ -299,7 +325,7 @@ static void test_open_init_reopen(void **state)
 	assert_string_equal(got.name, "Kementerian PKP");
 	assert_true(got.certified);
 
-	assert_int_equal(write_kg(f->s, &root, "32.75", "kg-1", "Rapat pokja"), 0);
+	assert_int_equal(write_kg(f->s, &root, "", "kg-1", "Rapat pokja"), 0);
 	assert_int_equal(store_next_serial(f->s, &serial), 0);
 	assert_true(serial == 1);
 	assert_int_equal(store_next_serial(f->s, &serial), 0);
@@ -314,7 +340,7 @@ static void test_open_init_reopen(void **state)
 	assert_string_equal(got.name, "Kementerian PKP");
 	assert_true(got.certified);
 	assert_int_equal(get(f->s, "kegiatan", "kg-1", NULL, &gs), 1);
-	assert_string_equal(gs.g[0].region, "32.75");
+	assert_string_equal(gs.g[0].region, "");
 	assert_int_equal(store_head_get(f->s, root.pub, &h), 0);
 	assert_true(h.seq == 1 && !h.forked);
 	assert_int_equal(store_next_serial(f->s, &serial), 0);
@@ -360,6 +386,7 @@ static void test_uncertified_node(void **state)
 
 /* ---- local writes and reads ------------------------------------------------------------------ */
 
+/* The district node's local write: one changeset over its own region, its kecamatan and desa. */
 static void test_write_get_list(void **state)
 {
 	struct fx *f = *state;
@@ -375,32 +402,33 @@ static void test_write_get_list(void **state)
 	uint8_t *raw;
 	size_t rawlen;
 
+	f->s = district(f->path);
 	for (int i = 0; i < 5; i++)
 		v[i] = tu_kegiatan(names[i], 2026, &vl[i]);
 	v[5] = tu_map(&vl[5], 1, k_nama, &names[5], NULL);
 	ops[0] = tu_op("kegiatan", "32.75", "kg-1", v[0], vl[0]);
 	ops[1] = tu_op("kegiatan", "32.75", "kg-2", v[1], vl[1]);
-	ops[2] = tu_op("kegiatan", "32.01", "kg-1", v[2], vl[2]);
-	ops[3] = tu_op("kegiatan", "33.01", "kg-1", v[3], vl[3]);
-	ops[4] = tu_op("kegiatan", "32", "kg-9", v[4], vl[4]);
+	ops[2] = tu_op("kegiatan", "32.75.01", "kg-1", v[2], vl[2]);
+	ops[3] = tu_op("kegiatan", "32.75.02", "kg-1", v[3], vl[3]);
+	ops[4] = tu_op("kegiatan", "32.75.01.1001", "kg-9", v[4], vl[4]);
 	ops[5] = tu_op("anggota", "32.75", "ag-1", v[5], vl[5]);
-	assert_int_equal(write_ops(f->s, &root, ops, 6, &w, &d), 0);
+	assert_int_equal(write_ops(f->s, &kab_a, ops, 6, &w, &d), 0);
 	assert_true(w.first_seq == 1 && w.last_seq == 1 && w.changesets == 1);
-	assert_int_equal(store_head_get(f->s, root.pub, &h), 0);
+	assert_int_equal(store_head_get(f->s, kab_a.pub, &h), 0);
 	assert_true(h.seq == 1);
 	assert_true(h.hlc >= pk_hlc_from_ms(BASE_MS));
 
 	/* store_get: by key, in any region or one. */
 	assert_int_equal(get(f->s, "kegiatan", "kg-1", NULL, &gs), 3);
-	assert_int_equal(get(f->s, "kegiatan", "kg-1", "32.01", &gs), 1);
-	assert_string_equal(gs.g[0].region, "32.01");
+	assert_int_equal(get(f->s, "kegiatan", "kg-1", "32.75.01", &gs), 1);
+	assert_string_equal(gs.g[0].region, "32.75.01");
 	assert_string_equal(gs.g[0].coll, "kegiatan");
 	assert_string_equal(gs.g[0].key, "kg-1");
 	assert_int_equal(gs.g[0].value_len, vl[2]);
 	assert_memory_equal(gs.g[0].value, v[2], vl[2]);
-	assert_memory_equal(gs.g[0].origin, root.pub, PK_PUB_BYTES);
+	assert_memory_equal(gs.g[0].origin, kab_a.pub, PK_PUB_BYTES);
 	assert_true(gs.g[0].seq == 1 && gs.g[0].hlc == h.hlc && !gs.g[0].deleted);
-	assert_int_equal(get(f->s, "kegiatan", "kg-1", "32", &gs), 0);
+	assert_int_equal(get(f->s, "kegiatan", "kg-1", "32.75.01.1001", &gs), 0);
 	assert_int_equal(get(f->s, "kegiatan", "kg-3", NULL, &gs), 0);
 	assert_int_equal(get(f->s, "anggota", "kg-1", NULL, &gs), 0);
 	assert_true(get(f->s, "kegiatan", "kg-1", "32.7", &gs) < 0);
@@ -408,23 +436,26 @@ static void test_write_get_list(void **state)
 
 	/* store_list: by region prefix, whole components only. */
 	assert_true(list(f->s, "kegiatan", "32.7", false, &gs) < 0);
+	assert_true(list(f->s, "kegiatan", "32.75.0", false, &gs) < 0);
 	assert_true(list(f->s, "kegiatan", "3", false, &gs) < 0);
-	assert_int_equal(list(f->s, "kegiatan", "32", false, &gs), 4);
-	assert_string_equal(gs.g[0].region, "32");
-	assert_string_equal(gs.g[1].region, "32.01");
-	assert_string_equal(gs.g[2].region, "32.75");
-	assert_string_equal(gs.g[2].key, "kg-1");
-	assert_string_equal(gs.g[3].region, "32.75");
-	assert_string_equal(gs.g[3].key, "kg-2");
-	assert_memory_equal(gs.g[3].value, v[1], vl[1]);
-	for (int i = 0; i < gs.n; i++)
-		assert_string_not_equal(gs.g[i].region, "33.01");
+	assert_int_equal(list(f->s, "kegiatan", "32.75", false, &gs), 5);
+	assert_string_equal(gs.g[0].region, "32.75");
+	assert_string_equal(gs.g[0].key, "kg-1");
+	assert_string_equal(gs.g[1].region, "32.75");
+	assert_string_equal(gs.g[1].key, "kg-2");
+	assert_memory_equal(gs.g[1].value, v[1], vl[1]);
+	assert_string_equal(gs.g[2].region, "32.75.01");
+	assert_string_equal(gs.g[3].region, "32.75.01.1001");
+	assert_string_equal(gs.g[4].region, "32.75.02");
+	assert_int_equal(list(f->s, "kegiatan", "32.75.01", false, &gs), 2);
+	assert_string_equal(gs.g[0].region, "32.75.01");
+	assert_string_equal(gs.g[1].region, "32.75.01.1001");
 	assert_int_equal(list(f->s, "kegiatan", "", false, &gs), 5);
-	assert_string_equal(gs.g[4].region, "33.01");
 	assert_int_equal(list(f->s, "kegiatan", NULL, false, &gs), 5);
-	assert_int_equal(list(f->s, "kegiatan", "33", false, &gs), 1);
-	assert_int_equal(list(f->s, "kegiatan", "32.75", false, &gs), 2);
-	assert_int_equal(list(f->s, "kegiatan", "32.75.01", false, &gs), 0);
+	assert_int_equal(list(f->s, "kegiatan", "32", false, &gs), 5);
+	assert_int_equal(list(f->s, "kegiatan", "33", false, &gs), 0);
+	assert_int_equal(list(f->s, "kegiatan", "32.75.02", false, &gs), 1);
+	assert_int_equal(list(f->s, "kegiatan", "32.75.03", false, &gs), 0);
 	assert_int_equal(list(f->s, "anggota", "", false, &gs), 1);
 	assert_memory_equal(gs.g[0].value, v[5], vl[5]);
 	assert_int_equal(list(f->s, "rapat", "", true, &gs), 0);
@@ -435,7 +466,7 @@ static void test_write_get_list(void **state)
 	assert_int_equal(gs.n, 2);
 
 	/* The log holds the changeset as signed, and the head names it. */
-	assert_int_equal(store_log_get(f->s, root.pub, 1, &raw, &rawlen), 0);
+	assert_int_equal(store_log_get(f->s, kab_a.pub, 1, &raw, &rawlen), 0);
 	{
 		struct pk_changeset cs;
 		uint8_t hash[PK_HASH_BYTES];
@@ -447,27 +478,29 @@ static void test_write_get_list(void **state)
 		assert_true(cs.hlc == h.hlc);
 	}
 	free(raw);
-	assert_true(store_log_get(f->s, root.pub, 2, &raw, &rawlen) < 0);
+	assert_true(store_log_get(f->s, kab_a.pub, 2, &raw, &rawlen) < 0);
 
 	/* A second write at the same wall clock still advances the clock. */
-	assert_int_equal(write_kg(f->s, &root, "32.75", "kg-3", "Tujuh"), 0);
+	assert_int_equal(write_kg(f->s, &kab_a, "32.75", "kg-3", "Tujuh"), 0);
 	{
 		struct store_head h2;
-		assert_int_equal(store_head_get(f->s, root.pub, &h2), 0);
+		assert_int_equal(store_head_get(f->s, kab_a.pub, &h2), 0);
 		assert_true(h2.seq == 2 && h2.hlc > h.hlc);
 	}
 	for (int i = 0; i < 6; i++)
 		free(v[i]);
 }
 
+/* Writes and deletes of the district node, in its region and a kecamatan of it. */
 static void test_delete_tombstone(void **state)
 {
 	struct fx *f = *state;
 	struct gots gs;
 
-	assert_int_equal(write_kg(f->s, &root, "32.75", "kg-1", "Akan dihapus"), 0);
+	f->s = district(f->path);
+	assert_int_equal(write_kg(f->s, &kab_a, "32.75", "kg-1", "Akan dihapus"), 0);
 	assert_int_equal(get(f->s, "kegiatan", "kg-1", NULL, &gs), 1);
-	assert_int_equal(write_kg(f->s, &root, "32.75", "kg-1", NULL), 0);
+	assert_int_equal(write_kg(f->s, &kab_a, "32.75", "kg-1", NULL), 0);
 	assert_int_equal(get(f->s, "kegiatan", "kg-1", NULL, &gs), 0);
 	assert_int_equal(get(f->s, "kegiatan", "kg-1", "32.75", &gs), 0);
 	assert_int_equal(list(f->s, "kegiatan", "", false, &gs), 0);
@@ -478,13 +511,13 @@ static void test_delete_tombstone(void **state)
 	assert_string_equal(gs.g[0].key, "kg-1");
 
 	/* Deleting a record never seen leaves a tombstone too. */
-	assert_int_equal(write_kg(f->s, &root, "32.01", "kg-7", NULL), 0);
-	assert_int_equal(list(f->s, "kegiatan", "32.01", true, &gs), 1);
+	assert_int_equal(write_kg(f->s, &kab_a, "32.75.01", "kg-7", NULL), 0);
+	assert_int_equal(list(f->s, "kegiatan", "32.75.01", true, &gs), 1);
 	assert_true(gs.g[0].deleted);
-	assert_int_equal(list(f->s, "kegiatan", "32.01", false, &gs), 0);
+	assert_int_equal(list(f->s, "kegiatan", "32.75.01", false, &gs), 0);
 
 	/* A later write brings the record back. */
-	assert_int_equal(write_kg(f->s, &root, "32.75", "kg-1", "Dibuat lagi"), 0);
+	assert_int_equal(write_kg(f->s, &kab_a, "32.75", "kg-1", "Dibuat lagi"), 0);
 	assert_int_equal(get(f->s, "kegiatan", "kg-1", NULL, &gs), 1);
 	assert_false(gs.g[0].deleted);
 	assert_true(gs.g[0].seq == 4);
@@ -501,15 +534,15 @@ static void test_write_all_or_nothing(void **state)
 	size_t lg, lb;
 	struct pk_op ops[3];
 
-	assert_int_equal(write_kg(f->s, &root, "32.75", "kg-0", "Sudah ada"), 0);
+	assert_int_equal(write_kg(f->s, &root, "", "kg-0", "Sudah ada"), 0);
 	assert_int_equal(store_head_get(f->s, root.pub, &h0), 0);
 	dump(f->s, &before);
 	good = tu_kegiatan("Baik", 2026, &lg);
 	bad = tu_kegiatan("Tahun salah", 1999, &lb);
 
-	ops[0] = tu_op("kegiatan", "32.75", "kg-1", good, lg);
-	ops[1] = tu_op("kegiatan", "32.75", "kg-0", NULL, 0);
-	ops[2] = tu_op("kegiatan", "32.75", "kg-3", bad, lb);
+	ops[0] = tu_op("kegiatan", "", "kg-1", good, lg);
+	ops[1] = tu_op("kegiatan", "", "kg-0", NULL, 0);
+	ops[2] = tu_op("kegiatan", "", "kg-3", bad, lb);
 	memset(&d, 0, sizeof(d));
 	w.changesets = 99;
 	assert_int_equal(write_ops(f->s, &root, ops, 3, &w, &d), PK_ESCHEMA);
@@ -520,9 +553,11 @@ static void test_write_all_or_nothing(void **state)
 
 	ops[2] = tu_op("kegiatan", "32.7", "kg-3", good, lg);
 	assert_true(write_ops(f->s, &root, ops, 3, &w, NULL) < 0);
-	ops[2] = tu_op("kegiatan", "32.75", "kg 3", good, lg);
+	ops[2] = tu_op("kegiatan", "", "kg 3", good, lg);
 	assert_true(write_ops(f->s, &root, ops, 3, &w, NULL) < 0);
-	ops[2] = tu_op("kegiatanx", "32.75", "kg-3", good, lg);
+	ops[2] = tu_op("kegiatan", "32", "kg-3", good, lg); /* province 32's record */
+	assert_int_equal(write_ops(f->s, &root, ops, 3, &w, NULL), PK_EOWNER);
+	ops[2] = tu_op("kegiatanx", "", "kg-3", good, lg);
 	assert_int_equal(write_ops(f->s, &root, ops, 3, &w, NULL), PK_ESCHEMA);
 	assert_int_equal(write_ops(f->s, &root, ops, 0, &w, NULL), PK_EINVAL);
 	assert_head_is(f->s, root.pub, &h0, "refused writes");
@@ -539,7 +574,7 @@ static void test_write_all_or_nothing(void **state)
 		assert_non_null(keys);
 		for (size_t i = 0; i < n; i++) {
 			snprintf(keys[i], 16, "m-%zu", i);
-			many[i] = tu_op("kegiatan", "32.01", keys[i], good, lg);
+			many[i] = tu_op("kegiatan", "", keys[i], good, lg);
 		}
 		assert_int_equal(write_ops(f->s, &root, many, n, &w, NULL), 0);
 		assert_true(w.changesets == 2);
@@ -550,11 +585,18 @@ static void test_write_all_or_nothing(void **state)
 
 		for (size_t i = 0; i < n; i++)
 			snprintf(keys[i], 16, "n-%zu", i);
-		many[n - 1] = tu_op("kegiatan", "32.01", keys[n - 1], bad, lb);
+		many[n - 1] = tu_op("kegiatan", "", keys[n - 1], bad, lb);
 		assert_int_equal(write_ops(f->s, &root, many, n, &w, NULL), PK_ESCHEMA);
 		assert_true(w.changesets == 0);
 		assert_head_is(f->s, root.pub, &h1, "refused two-changeset write");
 		assert_dump_is(f->s, &before, "refused two-changeset write");
+		/* The same when the second changeset's last op is a record the root does not own.
+		 */
+		many[n - 1] = tu_op("kegiatan", "32.75", keys[n - 1], good, lg);
+		assert_int_equal(write_ops(f->s, &root, many, n, &w, NULL), PK_EOWNER);
+		assert_true(w.changesets == 0);
+		assert_head_is(f->s, root.pub, &h1, "two-changeset write with another's record");
+		assert_dump_is(f->s, &before, "two-changeset write with another's record");
 		tu_buf_free(&before);
 		free(many);
 		free(keys);
@@ -599,10 +641,39 @@ static void test_district_writes_own_region_only(void **state)
 
 /* ---- applying received changesets ------------------------------------------------------------ */
 
+/* Counts refusals by tag (store_refusals). */
+struct tags {
+	char tag[16][24];
+	uint64_t count[16];
+	int n;
+};
+
+static int collect_tag(const char *tag, uint64_t count, void *arg)
+{
+	struct tags *t = arg;
+
+	assert_true(t->n < 16);
+	snprintf(t->tag[t->n], sizeof(t->tag[0]), "%s", tag);
+	t->count[t->n++] = count;
+	return 0;
+}
+
+static uint64_t refusals_of(struct store *s, const char *tag)
+{
+	struct tags t;
+
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(store_refusals(s, collect_tag, &t), 0);
+	for (int i = 0; i < t.n; i++)
+		if (strcmp(t.tag[i], tag) == 0)
+			return t.count[i];
+	return 0;
+}
+
 static void test_apply_refusals(void **state)
 {
 	struct fx *f = *state;
-	struct tu_origin a, s33, x, r;
+	struct tu_origin a, s33, x, r, p;
 	struct tu_buf before;
 	struct store_head h;
 	struct pk_diag why;
@@ -701,6 +772,48 @@ static void test_apply_refusals(void **state)
 	c = kg_next(&s33, 0, "32.75", "kg-b", "Provinsi lain", &l);
 	REFUSED(c, l, NOW_MS, PK_EREGION, "other province");
 	free(c);
+	c = kg_peek(&a, 0, "32.01.01.1001", "kg-b", "Desa tetangga", &l);
+	REFUSED(c, l, NOW_MS, PK_EREGION, "a sibling's desa");
+	free(c);
+	assert_int_equal(refusals_of(f->s, "region"), 6);
+
+	/* Inside the origin's region but owned by a node below it (step 10): province 32 writing,
+	 * or deleting, district 32.75's record or one of its kecamatan's; the root writing a
+	 * province's or a district's; and a changeset whose first op is the origin's own and
+	 * second is not. */
+	tu_origin_init(&p, 1, BASE_HLC);
+	c = kg_peek(&p, 0, "32.75", "kg-a", "Provinsi menimpa", &l);
+	REFUSED(c, l, NOW_MS, PK_EOWNER, "province writing a district's record");
+	assert_non_null(strstr(why.msg, "'32.75'"));
+	free(c);
+	c = kg_peek(&p, 0, "32.75", "kg-a", NULL, &l);
+	REFUSED(c, l, NOW_MS, PK_EOWNER, "province deleting a district's record");
+	free(c);
+	c = kg_peek(&p, 0, "32.75.01", "kg-a", "Kecamatan", &l);
+	REFUSED(c, l, NOW_MS, PK_EOWNER, "province writing a kecamatan's record");
+	free(c);
+	tu_origin_init(&r, 0, BASE_HLC);
+	c = kg_peek(&r, 0, "32", "kg-r", "Pusat di provinsi", &l);
+	REFUSED(c, l, NOW_MS, PK_EOWNER, "root writing a province's record");
+	free(c);
+	c = kg_peek(&r, 0, "33.01", "kg-r", "Pusat di kota", &l);
+	REFUSED(c, l, NOW_MS, PK_EOWNER, "root writing a district's record");
+	free(c);
+	{
+		size_t vl;
+		uint8_t *v = tu_kegiatan("Dua op", 2026, &vl);
+		struct pk_op ops[2] = {tu_op("kegiatan", "32", "kg-p", v, vl),
+		                       tu_op("kegiatan", "32.01", "kg-p", v, vl)};
+		struct tu_origin copy = p;
+		c = tu_cs_next(&copy, 0, ops, 2, &l);
+		REFUSED(c, l, NOW_MS, PK_EOWNER, "second op not the origin's own");
+		assert_non_null(strstr(why.msg, "operation 1"));
+		free(c);
+		free(v);
+	}
+	assert_string_equal(pk_errtag(PK_EOWNER), "owner");
+	assert_int_equal(refusals_of(f->s, "owner"), 6);
+	assert_int_equal(refusals_of(f->s, "region"), 6);
 
 	/* Schema violations. */
 	{
@@ -745,11 +858,30 @@ static void test_apply_refusals(void **state)
 		assert_true(gs.g[0].seq == 2);
 	}
 
-	/* The root needs no certificate and may write anywhere. */
-	tu_origin_init(&r, 0, BASE_HLC);
-	c = kg_next(&r, 0, "33.01", "kg-r", "Arahan pusat", &l);
+	/* The district writes its kecamatan's and desa's records: it owns them. */
+	{
+		size_t vl;
+		uint8_t *v = tu_kegiatan("Di kecamatan", 2026, &vl);
+		struct pk_op ops[2] = {tu_op("kegiatan", "32.75.01", "kg-k", v, vl),
+		                       tu_op("kegiatan", "32.75.01.1001", "kg-k", v, vl)};
+		struct gots gs;
+		c = tu_cs_next(&a, 0, ops, 2, &l);
+		assert_int_equal(apply1(f->s, c, l, NOW_MS, &why), 0);
+		assert_int_equal(get(f->s, "kegiatan", "kg-k", NULL, &gs), 2);
+		assert_memory_equal(gs.g[0].origin, kab_a.pub, PK_PUB_BYTES);
+		free(c);
+		free(v);
+	}
+
+	/* The province writes its own records; the root needs no certificate and writes national
+	 * ones. */
+	c = kg_next(&p, 0, "32", "kg-p", "Rakor provinsi", &l);
 	assert_int_equal(apply1(f->s, c, l, NOW_MS, &why), 0);
 	free(c);
+	c = kg_next(&r, 0, "", "kg-r", "Arahan pusat", &l);
+	assert_int_equal(apply1(f->s, c, l, NOW_MS, &why), 0);
+	free(c);
+	assert_int_equal(refusals_of(f->s, "owner"), 6);
 	tu_buf_free(&before);
 	free(c1);
 	free(c2);
@@ -955,8 +1087,8 @@ static void lww_both_orders(struct fx *f, const char *tag, const uint8_t *c1, si
 
 	snprintf(p1, sizeof(p1), "%s/%s-1", f->dir, tag);
 	snprintf(p2, sizeof(p2), "%s/%s-2", f->dir, tag);
-	s1 = national(p1);
-	s2 = national(p2);
+	s1 = national_two_keys(p1);
+	s2 = national_two_keys(p2);
 	assert_int_equal(apply1(s1, c1, l1, NOW_MS, NULL), 0);
 	assert_int_equal(apply1(s1, c2, l2, NOW_MS, NULL), 0);
 	assert_int_equal(apply1(s2, c2, l2, NOW_MS, NULL), 0);
@@ -976,35 +1108,36 @@ static bool value_has(const struct got *g, const char *s)
 	return memmem(g->value, g->value_len, s, strlen(s)) != NULL;
 }
 
+/* Two origins own district 32.75's records: its first key (a) and its second (n). */
 static void test_last_writer_wins(void **state)
 {
 	struct fx *f = *state;
-	struct tu_origin p, a, r;
+	struct tu_origin n, a;
 	struct got w;
 	uint8_t *c1, *c2;
 	size_t l1, l2;
 
 	/* The later clock wins, whoever arrives last. */
-	tu_origin_init(&p, 1, BASE_HLC);
+	tu_origin_init(&n, 10, BASE_HLC);
 	tu_origin_init(&a, 2, BASE_HLC);
-	c1 = kg_next(&p, BASE_HLC + 5, "32.75", "kg-x", "Versi provinsi", &l1);
+	c1 = kg_next(&n, BASE_HLC + 5, "32.75", "kg-x", "Versi kunci baru", &l1);
 	c2 = kg_next(&a, BASE_HLC + 3, "32.75", "kg-x", "Versi kota", &l2);
 	lww_both_orders(f, "later", c1, l1, c2, l2, "kg-x", &w);
-	assert_true(value_has(&w, "Versi provinsi"));
-	assert_memory_equal(w.origin, prov.pub, PK_PUB_BYTES);
+	assert_true(value_has(&w, "Versi kunci baru"));
+	assert_memory_equal(w.origin, kab_a_new.pub, PK_PUB_BYTES);
 	assert_true(w.hlc == BASE_HLC + 5);
 	free(c1);
 	free(c2);
 
 	/* Equal clocks: the higher origin key wins. */
-	tu_origin_init(&r, 0, BASE_HLC);
+	tu_origin_init(&n, 10, BASE_HLC);
 	tu_origin_init(&a, 2, BASE_HLC);
-	c1 = kg_next(&r, BASE_HLC + 7, "32.75", "kg-y", "Versi pusat", &l1);
+	c1 = kg_next(&n, BASE_HLC + 7, "32.75", "kg-y", "Versi kunci baru", &l1);
 	c2 = kg_next(&a, BASE_HLC + 7, "32.75", "kg-y", "Versi kota", &l2);
 	lww_both_orders(f, "tie", c1, l1, c2, l2, "kg-y", &w);
-	if (memcmp(root.pub, kab_a.pub, PK_PUB_BYTES) > 0) {
-		assert_memory_equal(w.origin, root.pub, PK_PUB_BYTES);
-		assert_true(value_has(&w, "Versi pusat"));
+	if (memcmp(kab_a_new.pub, kab_a.pub, PK_PUB_BYTES) > 0) {
+		assert_memory_equal(w.origin, kab_a_new.pub, PK_PUB_BYTES);
+		assert_true(value_has(&w, "Versi kunci baru"));
 	} else {
 		assert_memory_equal(w.origin, kab_a.pub, PK_PUB_BYTES);
 		assert_true(value_has(&w, "Versi kota"));
@@ -1013,18 +1146,18 @@ static void test_last_writer_wins(void **state)
 	free(c2);
 
 	/* A later delete beats an earlier write, and a later write an earlier delete. */
-	tu_origin_init(&p, 1, BASE_HLC);
+	tu_origin_init(&n, 10, BASE_HLC);
 	tu_origin_init(&a, 2, BASE_HLC);
-	c1 = kg_next(&p, BASE_HLC + 9, "32.75", "kg-z", "Ditulis", &l1);
+	c1 = kg_next(&n, BASE_HLC + 9, "32.75", "kg-z", "Ditulis", &l1);
 	c2 = kg_next(&a, BASE_HLC + 10, "32.75", "kg-z", NULL, &l2);
 	lww_both_orders(f, "delete", c1, l1, c2, l2, "kg-z", &w);
 	assert_true(w.deleted);
 	assert_memory_equal(w.origin, kab_a.pub, PK_PUB_BYTES);
 	free(c1);
 	free(c2);
-	tu_origin_init(&p, 1, BASE_HLC);
+	tu_origin_init(&n, 10, BASE_HLC);
 	tu_origin_init(&a, 2, BASE_HLC);
-	c1 = kg_next(&p, BASE_HLC + 12, "32.75", "kg-z", "Dihidupkan", &l1);
+	c1 = kg_next(&n, BASE_HLC + 12, "32.75", "kg-z", "Dihidupkan", &l1);
 	c2 = kg_next(&a, BASE_HLC + 11, "32.75", "kg-z", NULL, &l2);
 	lww_both_orders(f, "undelete", c1, l1, c2, l2, "kg-z", &w);
 	assert_false(w.deleted);
@@ -1065,8 +1198,9 @@ static void test_last_writer_wins(void **state)
 
 /* ---- order independence ---------------------------------------------------------------------- */
 
-#define NORIG 4
+#define NORIG 5
 #define PER_ORIGIN 30
+#define NBAD 2 /* the province's changesets refused as not its own (after its PER_ORIGIN) */
 #define RUNS 200
 
 struct workload {
@@ -1076,28 +1210,60 @@ struct workload {
 	uint64_t revoked_at; /* the province's last changeset revokes district 32.01 */
 	uint8_t *late;       /* district 32.01's next changeset, stamped after that */
 	size_t late_len;
+	uint8_t *bad[NBAD]; /* the province writing, and deleting, records of district 32.75 */
+	size_t bad_len[NBAD];
+	uint64_t bad_hlc;
 };
 
-/* Four origins writing overlapping records: the root and province 32 in 32.75, 32.01 and 32;
- * district 32.75 and district 32.01 in their own regions. The root's and the province's
- * clocks advance in step (2 ticks), the districts' by 1-3 ticks from the same start, so equal
- * clocks across origins are common and some records are decided by the origin key. The
- * province's last changeset revokes district 32.01, stamped after all of that district's
- * changesets (as the revoker's clock is when it has seen them): whatever the order of arrival,
- * they are all accepted, and the district's next one is refused. */
+/* The regions each origin writes: the ones it owns (SPEC section 5, "Ownership"). */
+static const char *const *origin_regions(int oi, size_t *n)
+{
+	static const char *const national_r[] = {""}, *const province_r[] = {"32"};
+	static const char *const kota_r[] = {"32.75", "32.75.01", "32.75.01.1001"};
+	static const char *const kab_r[] = {"32.01", "32.01.02"};
+
+	*n = oi == 0 ? 1 : oi == 1 ? 1 : oi == 3 ? 2 : 3;
+	return oi == 0 ? national_r : oi == 1 ? province_r : oi == 3 ? kab_r : kota_r;
+}
+
+/*
+ * Five origins, each writing only records it owns: the root in "", province 32 in "32",
+ * district 32.75 with both its keys (kab_a, kab_a_new) in 32.75 and its kecamatan and desa,
+ * district 32.01 in 32.01 and a kecamatan of it. Every origin uses the same record keys, so
+ * the same key recurs in every region as distinct records. Origins other than 32.01 advance
+ * their clocks in step (2 ticks) and every other step on average pick the same collections,
+ * keys and region slots (from a generator seeded by the step), so the two keys of 32.75
+ * often write one record at one clock and the origin key decides; 32.01 advances by 1-3
+ * ticks. Each origin writes some records again in later changesets (last writer wins within
+ * one origin) and deletes some.
+ *
+ * The province's last accepted changeset revokes district 32.01, filed under the province's
+ * own region and stamped after all of that district's changesets (as the revoker's clock is
+ * when it has seen them): whatever the order of arrival, they are all accepted, and the
+ * district's next one is refused. After it come the province's two versions of its next
+ * changeset (NBAD), one writing a record of district 32.75 and one deleting another, stamped
+ * later than anything the district wrote: each must be refused as not the province's own,
+ * whatever arrived before, and leaves the district's records as they are.
+ */
 static void make_workload(struct workload *wl, uint64_t seed)
 {
-	static const char *const wide[] = {"32.75", "32.01", "32"};
 	static const char *const keys[] = {"k0", "k1", "k2", "k3", "k4"};
-	static const unsigned keyn[NORIG] = {0, 1, 2, 3};
+	static const unsigned keyn[NORIG] = {0, 1, 2, 3, 10};
 	static const char *const k_nama[] = {"nama"};
 	static const char *const k_kunci[] = {"kunci"};
-	struct tu_origin o, revoker;
+	struct tu_origin o, revoker, kab_end;
 	uint64_t rs = seed;
 
 	for (int oi = 0; oi < NORIG; oi++) {
+		size_t nreg;
+		const char *const *regions = origin_regions(oi, &nreg);
+
 		tu_origin_init(&o, keyn[oi], BASE_HLC);
-		wl->key[oi] = oi == 0 ? &root : oi == 1 ? &prov : oi == 2 ? &kab_a : &kab_b;
+		wl->key[oi] = oi == 0   ? &root
+		              : oi == 1 ? &prov
+		              : oi == 2 ? &kab_a
+		              : oi == 3 ? &kab_b
+		                        : &kab_a_new;
 		for (int s = 0; s < PER_ORIGIN; s++) {
 			if (oi == 1 && s == PER_ORIGIN - 1) {
 				revoker = o; /* written below, once 32.01's clocks are known */
@@ -1106,16 +1272,17 @@ static void make_workload(struct workload *wl, uint64_t seed)
 			struct pk_op ops[3];
 			uint8_t *vals[3] = {NULL, NULL, NULL};
 			char names[3][48];
-			/* Every other step on average the root and the province pick the same
-			 * records (from a generator seeded by the step), with equal clocks. */
 			uint64_t step_rs = seed * 31 + (uint64_t)s;
-			uint64_t *pick = oi < 2 && tu_rand(&step_rs) % 2 == 0 ? &step_rs : &rs;
+			uint64_t *pick = oi != 3 && tu_rand(&step_rs) % 2 == 0 ? &step_rs : &rs;
 			uint32_t n = 1 + (uint32_t)(tu_rand(pick) % 3);
+			/* District 32.75's first changeset writes the two records that the
+			 * province's refused changesets name. */
+			bool named = oi == 2 && s == 0;
+			if (named)
+				n = 2;
 			for (uint32_t i = 0; i < n; i++) {
 				const char *coll = tu_rand(pick) % 5 == 0 ? "anggota" : "kegiatan";
-				const char *region = oi == 2   ? "32.75"
-				                     : oi == 3 ? "32.01"
-				                               : wide[tu_rand(pick) % 3];
+				const char *region = regions[tu_rand(pick) % nreg];
 				const char *key = keys[tu_rand(pick) % 5];
 				size_t vl = 0;
 				if (i > 0 && tu_rand(pick) % 4 == 0) { /* the same record again */
@@ -1123,8 +1290,13 @@ static void make_workload(struct workload *wl, uint64_t seed)
 					region = ops[i - 1].region;
 					key = ops[i - 1].key;
 				}
+				if (named) {
+					coll = "kegiatan";
+					region = "32.75";
+					key = keys[i % 2];
+				}
 				snprintf(names[i], sizeof(names[i]), "o%d s%d i%u", oi, s, i);
-				if (tu_rand(&rs) % 5 != 0) {
+				if (tu_rand(&rs) % 5 != 0 || named) {
 					const char *nm = names[i];
 					if (strcmp(coll, "kegiatan") == 0)
 						vals[i] = tu_kegiatan(
@@ -1134,32 +1306,45 @@ static void make_workload(struct workload *wl, uint64_t seed)
 				}
 				ops[i] = tu_op(coll, region, key, vals[i], vl);
 			}
-			/* The root and the province keep the same clock, step for step. */
-			uint64_t hlc = oi < 2 ? BASE_HLC + 2 * (uint64_t)(s + 1)
-			                      : o.hlc + 1 + tu_rand(&rs) % 3;
+			uint64_t hlc = oi != 3 ? BASE_HLC + 2 * (uint64_t)(s + 1)
+			                       : o.hlc + 1 + tu_rand(&rs) % 3;
 			wl->cs[oi][s] = tu_cs_next(&o, hlc, ops, n, &wl->len[oi][s]);
 			for (uint32_t i = 0; i < n; i++)
 				free(vals[i]);
 		}
+		if (oi == 3)
+			kab_end = o;
 	}
-	/* o is district 32.01 now. */
 	{
 		char *hex = tu_hex(kab_b.pub, PK_PUB_BYTES);
 		const char *kunci = hex;
 		size_t vl, kl;
 		uint8_t *v = tu_map(&vl, 1, k_kunci, &kunci, NULL), *kv;
 		uint64_t h = BASE_HLC + 2 * PER_ORIGIN;
-		struct pk_op op = tu_op("pencabutan", "32.01", "k0", v, vl), late;
+		struct pk_op op = tu_op("pencabutan", "32", "k0", v, vl), late;
 
-		wl->revoked_at = h > o.hlc ? h : o.hlc + 1;
+		wl->revoked_at = h > kab_end.hlc ? h : kab_end.hlc + 1;
 		wl->cs[1][PER_ORIGIN - 1] =
 		    tu_cs_next(&revoker, wl->revoked_at, &op, 1, &wl->len[1][PER_ORIGIN - 1]);
 		kv = tu_kegiatan("late", 2026, &kl);
 		late = tu_op("kegiatan", "32.01", "k0", kv, kl);
-		wl->late = tu_cs_next(&o, wl->revoked_at + 1, &late, 1, &wl->late_len);
+		wl->late = tu_cs_next(&kab_end, wl->revoked_at + 1, &late, 1, &wl->late_len);
 		free(kv);
 		free(v);
 		free(hex);
+	}
+	{
+		size_t vl;
+		uint8_t *v = tu_kegiatan("provinsi menimpa", 2026, &vl);
+		struct pk_op w = tu_op("kegiatan", "32.75", "k0", v, vl);
+		struct pk_op del = tu_op("kegiatan", "32.75", "k1", NULL, 0);
+
+		wl->bad_hlc = wl->revoked_at + 1;
+		wl->bad[0] = tu_cs_make(&revoker, revoker.seq + 1, revoker.prev, wl->bad_hlc, &w, 1,
+		                        &wl->bad_len[0]);
+		wl->bad[1] = tu_cs_make(&revoker, revoker.seq + 1, revoker.prev, wl->bad_hlc, &del,
+		                        1, &wl->bad_len[1]);
+		free(v);
 	}
 }
 
@@ -1274,17 +1459,37 @@ static size_t model_dump(const struct workload *wl, struct tu_buf *out, int *tie
 	return n;
 }
 
+/* How many changesets origin oi sends: its PER_ORIGIN, and the province also its NBAD. */
+static int sends_of(int oi)
+{
+	return PER_ORIGIN + (oi == 1 ? NBAD : 0);
+}
+
+/* Origin oi's s-th changeset to send, and the outcome it must get when its turn comes. */
+static struct store_blob send_blob(const struct workload *wl, int oi, int s, int *expect)
+{
+	if (s < PER_ORIGIN) {
+		*expect = 0;
+		return (struct store_blob){wl->cs[oi][s], wl->len[oi][s]};
+	}
+	*expect = PK_EOWNER;
+	return (struct store_blob){wl->bad[s - PER_ORIGIN], wl->bad_len[s - PER_ORIGIN]};
+}
+
 /* Applies the workload in one random interleaving (each origin's changesets in order), in
- * random batches that also carry resends (EEXIST) and changesets sent too early (EGAP). */
-static void apply_interleaved(struct store *s, const struct workload *wl, uint64_t seed, int run)
+ * random batches that also carry resends (EEXIST, or EOWNER again for the province's refused
+ * ones) and changesets sent too early (EGAP). Returns how many EOWNER refusals it saw. */
+static int apply_interleaved(struct store *s, const struct workload *wl, uint64_t seed, int run)
 {
 	struct store_blob batch[128];
 	struct store_outcome out[128];
 	int expect[128];
-	int next[NORIG] = {0}, held[NORIG] = {0}; /* next to send; applied so far */
-	int left = NORIG * PER_ORIGIN;
+	int next[NORIG] = {0}; /* next to send */
+	int left = 0, owner = 0;
 	uint64_t rs = seed;
 
+	for (int oi = 0; oi < NORIG; oi++)
+		left += sends_of(oi);
 	while (left > 0) {
 		size_t want =
 		    tu_rand(&rs) % 5 == 0 ? 1 + tu_rand(&rs) % 100 : 1 + tu_rand(&rs) % 12;
@@ -1294,42 +1499,72 @@ static void apply_interleaved(struct store *s, const struct workload *wl, uint64
 			int oi;
 			unsigned roll = (unsigned)(tu_rand(&rs) % 20);
 			if (run == 0) { /* origin after origin */
-				for (oi = 0; next[oi] == PER_ORIGIN; oi++)
+				for (oi = 0; next[oi] == sends_of(oi); oi++)
 					;
 			} else if (run == 1) { /* in reverse origin order */
-				for (oi = NORIG - 1; next[oi] == PER_ORIGIN; oi--)
+				for (oi = NORIG - 1; next[oi] == sends_of(oi); oi--)
 					;
 			} else {
 				do
 					oi = (int)(tu_rand(&rs) % NORIG);
-				while (next[oi] == PER_ORIGIN);
+				while (next[oi] == sends_of(oi));
 			}
-			if (run > 1 && roll == 0 && held[oi] > 0) { /* a resend */
-				int s2 = (int)(tu_rand(&rs) % (uint64_t)held[oi]);
-				batch[n] = (struct store_blob){wl->cs[oi][s2], wl->len[oi][s2]};
-				expect[n++] = PK_EEXIST;
+			if (run > 1 && roll == 0 && next[oi] > 0) { /* a resend */
+				int s2 = (int)(tu_rand(&rs) % (uint64_t)next[oi]);
+				batch[n] = send_blob(wl, oi, s2, &expect[n]);
+				if (expect[n] == 0)
+					expect[n] = PK_EEXIST;
+				n++;
 				continue;
 			}
-			if (run > 1 && roll == 1 && next[oi] + 1 < PER_ORIGIN) { /* too early */
-				int s2 = next[oi] + 1;
-				batch[n] = (struct store_blob){wl->cs[oi][s2], wl->len[oi][s2]};
+			/* Too early: the next but one while the next is still to be accepted (the
+			 * province's refused ones leave its head where it was, so the second is
+			 * not early once its accepted ones are in). */
+			if (run > 1 && roll == 1 && next[oi] + 1 < sends_of(oi) &&
+			    next[oi] < PER_ORIGIN) {
+				batch[n] = send_blob(wl, oi, next[oi] + 1, &expect[n]);
 				expect[n++] = PK_EGAP;
 				continue;
 			}
-			batch[n] = (struct store_blob){wl->cs[oi][next[oi]], wl->len[oi][next[oi]]};
-			expect[n++] = 0;
+			batch[n] = send_blob(wl, oi, next[oi], &expect[n]);
+			n++;
 			next[oi]++;
-			held[oi] = next[oi];
 			left--;
 		}
 		memset(out, 0, sizeof(out));
 		assert_int_equal(store_apply(s, batch, n, threads, NOW_MS, out), 0);
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			if (out[i].err != expect[i])
 				fail_msg("run %d: batch item %zu: outcome %d (%s: %s), want %d",
 				         run, i, out[i].err, pk_strerror(out[i].err),
 				         out[i].why.msg, expect[i]);
+			owner += out[i].err == PK_EOWNER;
+		}
 	}
+	return owner;
+}
+
+/* District 32.75's records that the province's refused changesets name are as the district's
+ * keys left them: not the province's, and older than the province's clock there. */
+static void assert_district_untouched(struct store *s, const struct workload *wl, int run)
+{
+	struct gots gs;
+	int seen = 0;
+
+	list(s, "kegiatan", "32.75", true, &gs);
+	for (int i = 0; i < gs.n; i++) {
+		const struct got *g = &gs.g[i];
+		if (strcmp(g->region, "32.75") != 0 ||
+		    (strcmp(g->key, "k0") != 0 && strcmp(g->key, "k1") != 0))
+			continue;
+		seen++;
+		if (memcmp(g->origin, kab_a.pub, PK_PUB_BYTES) != 0 &&
+		    memcmp(g->origin, kab_a_new.pub, PK_PUB_BYTES) != 0)
+			fail_msg("run %d: record 32.75/%s was written by another node", run,
+			         g->key);
+		assert_true(g->hlc < wl->bad_hlc);
+	}
+	assert_int_equal(seen, 2);
 }
 
 static void no_problem(const char *where, const char *what, void *arg)
@@ -1344,7 +1579,7 @@ static void test_interleavings_converge(void **state)
 	struct workload wl;
 	struct tu_buf first = {0}, model = {0};
 	size_t nrec;
-	int tombstones = 0, ties = 0, tie_decided = 0;
+	int tombstones = 0, ties = 0, tie_decided = 0, owner;
 
 	make_workload(&wl, 42);
 	nrec = model_dump(&wl, &model, &tie_decided);
@@ -1364,11 +1599,12 @@ static void test_interleavings_converge(void **state)
 		            (size_t)model.data[off + 2] << 8 | model.data[off + 3]);
 	}
 	assert_true(tombstones > 0);
+	/* Equal clocks across origins: district 32.75's two keys (whose records are the same). */
 	for (int s = 0; s < PER_ORIGIN; s++) {
 		struct pk_changeset c0, c1;
 		for (int t = 0; t < PER_ORIGIN; t++) {
-			assert_int_equal(pk_cs_decode(wl.cs[0][s], wl.len[0][s], &c0, NULL), 0);
-			assert_int_equal(pk_cs_decode(wl.cs[1][t], wl.len[1][t], &c1, NULL), 0);
+			assert_int_equal(pk_cs_decode(wl.cs[2][s], wl.len[2][s], &c0, NULL), 0);
+			assert_int_equal(pk_cs_decode(wl.cs[4][t], wl.len[4][t], &c1, NULL), 0);
 			ties += c0.hlc == c1.hlc;
 		}
 	}
@@ -1380,8 +1616,12 @@ static void test_interleavings_converge(void **state)
 		struct tu_buf got = {0};
 
 		snprintf(path, sizeof(path), "%s/run%d", f->dir, run);
-		s = national(path);
-		apply_interleaved(s, &wl, 1000 + (uint64_t)run, run);
+		s = national_two_keys(path);
+		owner = apply_interleaved(s, &wl, 1000 + (uint64_t)run, run);
+		/* Every send of the province's NBAD was refused as not its own, and counted. */
+		assert_true(owner >= NBAD);
+		assert_int_equal(refusals_of(s, "owner"), owner);
+		assert_district_untouched(s, &wl, run);
 		assert_int_equal(tu_dump(s, &got), nrec);
 		if (run == 0) {
 			first = got;
@@ -1426,6 +1666,8 @@ static void test_interleavings_converge(void **state)
 	for (int oi = 0; oi < NORIG; oi++)
 		for (int s = 0; s < PER_ORIGIN; s++)
 			free(wl.cs[oi][s]);
+	for (int i = 0; i < NBAD; i++)
+		free(wl.bad[i]);
 	free(wl.late);
 }
 
@@ -1485,8 +1727,8 @@ static void write_file(const char *path, const uint8_t *buf, size_t len)
 	assert_int_equal(fclose(fp), 0);
 }
 
-/* A store with logs from three origins and overlapping records; returns the changesets of
- * kab_a in a (3 of them). */
+/* A store with logs from three origins, each writing some of its records twice; returns the
+ * changesets of kab_a in a (3 of them). */
 static size_t fill_for_verify(struct fx *f, uint8_t *a_cs[3], size_t a_len[3])
 {
 	struct tu_origin a, b;
@@ -1506,9 +1748,9 @@ static size_t fill_for_verify(struct fx *f, uint8_t *a_cs[3], size_t a_len[3])
 	c = kg_next(&b, 0, "32.01", "kg-1", "B satu diubah", &l);
 	assert_int_equal(apply1(f->s, c, l, NOW_MS, NULL), 0);
 	free(c);
-	assert_int_equal(write_kg(f->s, &root, "32.75", "kg-2", "Pusat menimpa"), 0);
-	assert_int_equal(write_kg(f->s, &root, "33", "kg-9", "Pusat"), 0);
-	/* 7 changesets; records 32.75/kg-1 (tombstone), 32.75/kg-2, 32.01/kg-1, 33/kg-9. */
+	assert_int_equal(write_kg(f->s, &root, "", "kg-2", "Pusat"), 0);
+	assert_int_equal(write_kg(f->s, &root, "", "kg-2", "Pusat menimpa"), 0);
+	/* 7 changesets; records 32.75/kg-1 (tombstone), 32.75/kg-2, 32.01/kg-1, ""/kg-2. */
 	return 4;
 }
 
@@ -1607,7 +1849,7 @@ static void test_verify_flipped_record(void **state)
 	tu_origin_init(&a, 2, BASE_HLC);
 	c = kg_next(&a, 0, "32.75", "kg-unik", mark, &l);
 	assert_int_equal(apply1(f->s, c, l, NOW_MS, NULL), 0);
-	assert_int_equal(write_kg(f->s, &root, "33", "kg-9", "Lain"), 0);
+	assert_int_equal(write_kg(f->s, &root, "", "kg-9", "Lain"), 0);
 	assert_int_equal(get(f->s, "kegiatan", "kg-unik", NULL, &gs), 1);
 	in_value = memmem(gs.g[0].value, gs.g[0].value_len, mark, strlen(mark));
 	assert_non_null(in_value);
@@ -1749,7 +1991,7 @@ static void test_open_truncated(void **state)
 	for (int i = 0; i < 300; i++) {
 		char key[16];
 		snprintf(key, sizeof(key), "kg-%d", i);
-		assert_int_equal(write_kg(f->s, &root, "32.75", key, "Isi yang cukup panjang"), 0);
+		assert_int_equal(write_kg(f->s, &root, "", key, "Isi yang cukup panjang"), 0);
 	}
 	store_close(f->s);
 	f->s = NULL;
@@ -1849,7 +2091,7 @@ static void test_full_device(void **state)
 			size_t vlen;
 			snprintf(keys[i], sizeof(keys[i]), "k%d-%d", round, i);
 			vals[i] = tu_kegiatan(name, 2026, &vlen);
-			ops[i] = tu_op("kegiatan", "32", keys[i], vals[i], vlen);
+			ops[i] = tu_op("kegiatan", "", keys[i], vals[i], vlen);
 		}
 		d.msg[0] = '\0';
 		err = write_ops(f->s, &root, ops, 40, NULL, &d);
@@ -1865,7 +2107,7 @@ static void test_full_device(void **state)
 	assert_string_equal(d.msg, want);
 	assert_true(store_full_since(f->s, NULL)); /* the mark that status reads */
 	/* Nothing written before is lost or damaged. */
-	assert_int_equal(store_list(f->s, "kegiatan", "32", false, count_record, &n), written * 40);
+	assert_int_equal(store_list(f->s, "kegiatan", "", false, count_record, &n), written * 40);
 	assert_int_equal((int)n, written * 40);
 	assert_int_equal(store_verify(f->s, count_problem, &problems, &vs), 0);
 	assert_int_equal((int)problems, 0);
@@ -1878,8 +2120,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    E(test_open_init_reopen),
 	    E(test_uncertified_node),
-	    T(test_write_get_list),
-	    T(test_delete_tombstone),
+	    E(test_write_get_list),
+	    E(test_delete_tombstone),
 	    T(test_write_all_or_nothing),
 	    E(test_district_writes_own_region_only),
 	    T(test_apply_refusals),

@@ -811,13 +811,14 @@ static void test_peers(void **state)
 /* ---- revocation --------------------------------------------------------------------------------
  */
 
-/* Province 32 revokes district 32.75 at H: the district's changesets stamped before H are still
- * accepted (in any order of arrival), those after it are refused, and so are those of the
- * district's descendants; other origins go on. */
+/* Province 32 revokes district 32.75 at H, filed under its own region "32" (which covers the
+ * district's certificate): the district's changesets stamped before H are still accepted (in
+ * any order of arrival), those after it are refused, in its own region and in its kecamatan
+ * alike; other origins go on. */
 static void test_revocation(void **state)
 {
 	struct fx *f = *state;
-	struct tu_origin p, a, b, k;
+	struct tu_origin p, a, a1, b;
 	uint64_t H = BASE_HLC + pk_hlc_from_ms(1000);
 	struct pk_diag why;
 	size_t len;
@@ -826,29 +827,29 @@ static void test_revocation(void **state)
 	tu_origin_init(&p, 1, BASE_HLC);
 	tu_origin_init(&a, 2, BASE_HLC);
 	tu_origin_init(&b, 3, BASE_HLC);
-	tu_origin_init(&k, 5, BASE_HLC);
 	assert_int_equal(store_revoked(f->s, kab_a.pub, NULL), PK_ENOTFOUND);
 	assert_int_equal(apply1(f->s, kg_next(&a, H - 100, "32.75", "kg-1", &len), &len, NULL), 0);
-	assert_int_equal(apply1(f->s, kg_next(&k, H - 100, "32.75.01", "kg-1", &len), &len, NULL),
+	assert_int_equal(apply1(f->s, kg_next(&a, H - 90, "32.75.01", "kg-1", &len), &len, NULL),
 	                 0);
-	assert_int_equal(apply1(f->s, revoke_next(&p, H, "32.75", kab_a.pub, &len), &len, &why), 0);
+	assert_int_equal(apply1(f->s, revoke_next(&p, H, "32", kab_a.pub, &len), &len, &why), 0);
 	assert_int_equal(revoked_since(f->s, kab_a.pub), H);
 	assert_int_equal(store_revoked(f->s, kab_b.pub, NULL), PK_ENOTFOUND);
-	assert_int_equal(store_revoked(f->s, kec.pub, NULL), PK_ENOTFOUND);
+	assert_int_equal(store_revoked(f->s, prov.pub, NULL), PK_ENOTFOUND);
 
 	/* Stamped before H (arriving after the revocation): accepted. At H itself: accepted. */
 	assert_int_equal(apply1(f->s, kg_next(&a, H - 50, "32.75", "kg-2", &len), &len, NULL), 0);
 	assert_int_equal(apply1(f->s, kg_next(&a, H, "32.75", "kg-3", &len), &len, NULL), 0);
-	/* After H: refused, the district's own and its kecamatan's. */
+	/* After H: refused, in the district's region and in its kecamatan (the same sequence
+	 * number: a refused changeset is not stored). */
+	a1 = a;
 	assert_int_equal(apply1(f->s, kg_next(&a, H + 1, "32.75", "kg-4", &len), &len, &why),
 	                 PK_EREVOKED);
 	assert_non_null(strstr(why.msg, "the origin"));
-	assert_int_equal(apply1(f->s, kg_next(&k, H + 1, "32.75.01", "kg-2", &len), &len, &why),
+	assert_int_equal(apply1(f->s, kg_next(&a1, H + 2, "32.75.01", "kg-2", &len), &len, &why),
 	                 PK_EREVOKED);
-	assert_non_null(strstr(why.msg, "ancestor"));
 	/* Other origins are not affected, the revoker included. */
 	assert_int_equal(apply1(f->s, kg_next(&b, H + 1, "32.01", "kg-1", &len), &len, NULL), 0);
-	assert_int_equal(apply1(f->s, kg_next(&p, H + 1, "32.75", "kg-p", &len), &len, NULL), 0);
+	assert_int_equal(apply1(f->s, kg_next(&p, H + 1, "32", "kg-p", &len), &len, NULL), 0);
 
 	memset(&t, 0, sizeof(t));
 	assert_int_equal(store_refusals(f->s, collect_tag, &t), 0);
@@ -862,13 +863,13 @@ static void test_revocation_survives(void **state)
 	struct fx *f = *state;
 	struct tu_origin p, a, a1;
 	uint64_t H = BASE_HLC + pk_hlc_from_ms(1000);
-	struct pk_op del = tu_op("pencabutan", "32.75", "cabut-1", NULL, 0);
+	struct pk_op del = tu_op("pencabutan", "32", "cabut-1", NULL, 0);
 	size_t len;
 
 	tu_origin_init(&p, 1, BASE_HLC);
 	tu_origin_init(&a, 2, BASE_HLC);
 	assert_int_equal(apply1(f->s, kg_next(&a, H - 1, "32.75", "kg-1", &len), &len, NULL), 0);
-	assert_int_equal(apply1(f->s, revoke_next(&p, H, "32.75", kab_a.pub, &len), &len, NULL), 0);
+	assert_int_equal(apply1(f->s, revoke_next(&p, H, "32", kab_a.pub, &len), &len, NULL), 0);
 	reopen(f);
 	assert_int_equal(revoked_since(f->s, kab_a.pub), H);
 	a1 = a; /* the refused changeset is not stored: seq 2 stays open */
@@ -881,18 +882,19 @@ static void test_revocation_survives(void **state)
 	                 PK_EREVOKED);
 }
 
-/* Only a node whose region covers the revoked certificate's may revoke it, and only under that
- * certificate's region; the root cannot be revoked. */
+/* A revocation is filed under the revoker's own region (step 10) and is refused unless that
+ * region covers the revoked certificate's (step 12); the root cannot be revoked. */
 static void test_revocation_refused(void **state)
 {
 	struct fx *f = *state;
-	struct tu_origin p, p33, b, r;
+	struct tu_origin p, p33, a, b, r;
 	uint64_t H = BASE_HLC + pk_hlc_from_ms(1000);
 	struct pk_diag why;
 	size_t len;
 
 	tu_origin_init(&p, 1, BASE_HLC);
 	tu_origin_init(&p33, 4, BASE_HLC);
+	tu_origin_init(&a, 2, BASE_HLC);
 	tu_origin_init(&b, 3, BASE_HLC);
 	tu_origin_init(&r, 0, BASE_HLC);
 	/* Province 33 naming a 32.75 certificate: in its own region, and in 32.75. */
@@ -901,19 +903,23 @@ static void test_revocation_refused(void **state)
 	assert_non_null(strstr(why.msg, "region '32.75'"));
 	assert_int_equal(apply1(f->s, revoke_peek(&p33, H, "32.75", kab_a.pub, &len), &len, &why),
 	                 PK_EREGION);
-	/* A sibling district. */
+	/* A sibling district: in its own region, which does not cover the certificate, and in
+	 * the certificate's, which is outside its own. */
+	assert_int_equal(apply1(f->s, revoke_peek(&b, H, "32.01", kab_a.pub, &len), &len, &why),
+	                 PK_EREGION);
+	assert_non_null(strstr(why.msg, "does not cover"));
 	assert_int_equal(apply1(f->s, revoke_peek(&b, H, "32.75", kab_a.pub, &len), &len, &why),
 	                 PK_EREGION);
-	/* The right revoker under the wrong region (its own, wider). */
-	assert_int_equal(apply1(f->s, revoke_peek(&p, H, "32", kab_a.pub, &len), &len, &why),
+	/* The right revoker under the certificate's region, or any other it does not own. */
+	assert_int_equal(apply1(f->s, revoke_peek(&p, H, "32.75", kab_a.pub, &len), &len, &why),
+	                 PK_EOWNER);
+	assert_int_equal(apply1(f->s, revoke_peek(&p, H, "32.01", kab_a.pub, &len), &len, &why),
+	                 PK_EOWNER);
+	/* A district revoking its own province: under its own region, or the province's. */
+	assert_int_equal(apply1(f->s, revoke_peek(&a, H, "32.75", prov.pub, &len), &len, &why),
 	                 PK_EREGION);
-	/* A district revoking its own province: outside its authority. */
-	{
-		struct tu_origin a;
-		tu_origin_init(&a, 2, BASE_HLC);
-		assert_int_equal(apply1(f->s, revoke_peek(&a, H, "32", prov.pub, &len), &len, &why),
-		                 PK_EREGION);
-	}
+	assert_int_equal(apply1(f->s, revoke_peek(&a, H, "32", prov.pub, &len), &len, &why),
+	                 PK_EREGION);
 	/* The root key, even by the root. */
 	assert_int_equal(apply1(f->s, revoke_peek(&r, H, "", root.pub, &len), &len, &why),
 	                 PK_EREGION);
@@ -922,8 +928,52 @@ static void test_revocation_refused(void **state)
 	assert_int_equal(store_revoked(f->s, prov.pub, NULL), PK_ENOTFOUND);
 	assert_int_equal(store_revoked(f->s, root.pub, NULL), PK_ENOTFOUND);
 	/* The refused changesets were not stored: the same revoker's seq 1 is still open. */
-	assert_int_equal(apply1(f->s, revoke_next(&p, H, "32.75", kab_a.pub, &len), &len, NULL), 0);
+	assert_int_equal(apply1(f->s, revoke_next(&p, H, "32", kab_a.pub, &len), &len, NULL), 0);
 	assert_int_equal(revoked_since(f->s, kab_a.pub), H);
+}
+
+/* A province revoking its district: under its own region "32" the revocation takes effect; under
+ * the district's region "32.75", which the province does not own, the changeset is refused at
+ * step 10 (PK_EOWNER, tag "owner") and leaves nothing behind, whether the certificate is held
+ * already or arrives later. */
+static void test_revocation_by_province(void **state)
+{
+	struct fx *f = *state;
+	struct tu_key kid;
+	struct tu_origin p, a, kd;
+	uint64_t H = BASE_HLC + pk_hlc_from_ms(1000);
+	struct pk_diag why;
+	size_t len;
+	struct tags t;
+
+	tu_key(&kid, 41);
+	tu_origin_init(&p, 1, BASE_HLC);
+	tu_origin_init(&a, 2, BASE_HLC);
+	tu_origin_init(&kd, 41, BASE_HLC);
+	assert_int_equal(apply1(f->s, revoke_peek(&p, H, "32.75", kab_a.pub, &len), &len, &why),
+	                 PK_EOWNER);
+	assert_string_equal(pk_errtag(PK_EOWNER), "owner");
+	assert_non_null(strstr(why.msg, "'32.75'"));
+	assert_int_equal(store_revoked(f->s, kab_a.pub, NULL), PK_ENOTFOUND);
+	/* Nor kept pending: a key whose certificate comes later stays unrevoked. */
+	assert_int_equal(apply1(f->s, revoke_peek(&p, H, "32.02", kid.pub, &len), &len, &why),
+	                 PK_EOWNER);
+	tu_cert_put(f->s, &prov, &kid, "32.02");
+	assert_int_equal(store_revoked(f->s, kid.pub, NULL), PK_ENOTFOUND);
+	assert_int_equal(apply1(f->s, kg_next(&kd, H + 1, "32.02", "kg-1", &len), &len, NULL), 0);
+	assert_int_equal(apply1(f->s, kg_next(&a, H + 1, "32.75", "kg-1", &len), &len, NULL), 0);
+
+	/* Under its own region: in force from H, the province's seq 1 being still open. */
+	assert_int_equal(apply1(f->s, revoke_next(&p, H, "32", kab_a.pub, &len), &len, &why), 0);
+	assert_int_equal(revoked_since(f->s, kab_a.pub), H);
+	assert_int_equal(apply1(f->s, kg_next(&a, H + 2, "32.75", "kg-2", &len), &len, NULL),
+	                 PK_EREVOKED);
+
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(store_refusals(f->s, collect_tag, &t), 0);
+	assert_int_equal(count_of(&t, "owner"), 2);
+	assert_int_equal(count_of(&t, "region"), 0);
+	assert_int_equal(count_of(&t, "revoked"), 1);
 }
 
 /* Revoked twice: the earliest clock counts. The root revoking a province cuts off the province's
@@ -932,7 +982,7 @@ static void test_revocation_refused(void **state)
 static void test_revocation_earliest_and_subtree(void **state)
 {
 	struct fx *f = *state;
-	struct tu_origin p, r, a, k, s9;
+	struct tu_origin p, r, a, b, s9;
 	uint64_t H = BASE_HLC + pk_hlc_from_ms(1000);
 	struct store_blob bl[2];
 	struct store_outcome out[2];
@@ -942,29 +992,29 @@ static void test_revocation_earliest_and_subtree(void **state)
 	tu_origin_init(&p, 1, BASE_HLC);
 	tu_origin_init(&r, 0, BASE_HLC);
 	tu_origin_init(&a, 2, BASE_HLC);
-	tu_origin_init(&k, 5, BASE_HLC);
+	tu_origin_init(&b, 3, BASE_HLC);
 	tu_origin_init(&s9, 9, BASE_HLC);
-	assert_int_equal(apply1(f->s, revoke_next(&p, H + 500, "32.75", kab_a.pub, &l), &l, NULL),
-	                 0);
+	/* The province's under "32", then the root's, earlier, under "": each region covers the
+	 * certificate's. */
+	assert_int_equal(apply1(f->s, revoke_next(&p, H + 500, "32", kab_a.pub, &l), &l, NULL), 0);
 	assert_int_equal(revoked_since(f->s, kab_a.pub), H + 500);
-	assert_int_equal(apply1(f->s, revoke_next(&r, H + 200, "32.75", kab_a.pub, &l), &l, NULL),
-	                 0);
+	assert_int_equal(apply1(f->s, revoke_next(&r, H + 200, "", kab_a.pub, &l), &l, NULL), 0);
 	assert_int_equal(revoked_since(f->s, kab_a.pub), H + 200);
-	assert_int_equal(apply1(f->s, revoke_next(&r, H + 300, "32.75", kab_a.pub, &l), &l, NULL),
-	                 0);
+	assert_int_equal(apply1(f->s, revoke_next(&r, H + 300, "", kab_a.pub, &l), &l, NULL), 0);
 	assert_int_equal(revoked_since(f->s, kab_a.pub), H + 200);
 	assert_int_equal(apply1(f->s, kg_next(&a, H + 250, "32.75", "kg-1", &l), &l, NULL),
 	                 PK_EREVOKED);
 
-	/* In one batch: the root revokes province 32, then a kecamatan below it writes later. */
-	cs[0] = revoke_next(&r, H + 400, "32", prov.pub, &len[0]);
-	cs[1] = kg_next(&k, H + 401, "32.75.01", "kg-1", &len[1]);
+	/* In one batch: the root revokes province 32, then a district below it writes later. */
+	cs[0] = revoke_next(&r, H + 400, "", prov.pub, &len[0]);
+	cs[1] = kg_next(&b, H + 401, "32.01", "kg-1", &len[1]);
 	bl[0] = (struct store_blob){cs[0], len[0]};
 	bl[1] = (struct store_blob){cs[1], len[1]};
 	memset(out, 0, sizeof(out));
 	assert_int_equal(store_apply(f->s, bl, 2, 1, NOW_MS, out), 0);
 	assert_int_equal(out[0].err, 0);
 	assert_int_equal(out[1].err, PK_EREVOKED);
+	assert_non_null(strstr(out[1].why.msg, "ancestor"));
 	free(cs[0]);
 	free(cs[1]);
 	assert_int_equal(revoked_since(f->s, prov.pub), H + 400);
@@ -972,9 +1022,8 @@ static void test_revocation_earliest_and_subtree(void **state)
 	                 PK_EREVOKED);
 
 	/* A key this store holds no certificate for yet: kept pending, and in force once the
-	 * certificate arrives with the region the revocation was filed under. */
-	assert_int_equal(apply1(f->s, revoke_next(&r, H + 600, "34", stranger.pub, &l), &l, NULL),
-	                 0);
+	 * certificate arrives with a region within the one the revocation was filed under. */
+	assert_int_equal(apply1(f->s, revoke_next(&r, H + 600, "", stranger.pub, &l), &l, NULL), 0);
 	assert_int_equal(store_revoked(f->s, stranger.pub, NULL), PK_ENOTFOUND);
 	tu_cert_put(f->s, &root, &stranger, "34");
 	assert_int_equal(revoked_since(f->s, stranger.pub), H + 600);
@@ -985,16 +1034,17 @@ static void test_revocation_earliest_and_subtree(void **state)
 
 /*
  * A revocation ahead of the certificate it names takes effect only if, when the certificate
- * arrives, the revoker's region covers it: kabupaten 32.75 "revoking" a key that turns out to
- * be its sibling 32.01's (filed under its own region, the only one it may write) has no effect,
- * and the sibling's later changesets are accepted. The province's pending revocation of the
- * same kind of key, filed under the key's region, does take effect.
+ * arrives, the revoker's region (the one it is filed under) covers it: kabupaten 32.75
+ * "revoking" a key that turns out to be its sibling 32.01's (filed under its own region, the
+ * only one it may write) has no effect, and the sibling's later changesets are accepted. The
+ * province's pending revocation of a district's key, filed under the province's region, does
+ * take effect, with the earliest clock of those filed.
  */
 static void test_revocation_pending_region(void **state)
 {
 	struct fx *f = *state;
 	struct tu_key sib, kid;
-	struct tu_origin a, p, sb, kd;
+	struct tu_origin a, p, r, sb, kd;
 	uint64_t H = BASE_HLC + pk_hlc_from_ms(5000);
 	size_t l;
 
@@ -1002,20 +1052,22 @@ static void test_revocation_pending_region(void **state)
 	tu_key(&kid, 41);
 	tu_origin_init(&a, 2, BASE_HLC); /* kab_a, 32.75 */
 	tu_origin_init(&p, 1, BASE_HLC); /* prov, 32 */
+	tu_origin_init(&r, 0, BASE_HLC);
 	tu_origin_init(&sb, 40, BASE_HLC);
 	tu_origin_init(&kd, 41, BASE_HLC);
 	assert_int_equal(apply1(f->s, revoke_next(&a, H, "32.75", sib.pub, &l), &l, NULL), 0);
-	assert_int_equal(apply1(f->s, revoke_next(&p, H + 1, "32.02", kid.pub, &l), &l, NULL), 0);
+	assert_int_equal(apply1(f->s, revoke_next(&p, H + 3, "32", kid.pub, &l), &l, NULL), 0);
+	assert_int_equal(apply1(f->s, revoke_next(&r, H + 1, "", kid.pub, &l), &l, NULL), 0);
 	assert_int_equal(store_revoked(f->s, sib.pub, NULL), PK_ENOTFOUND);
 	assert_int_equal(store_revoked(f->s, kid.pub, NULL), PK_ENOTFOUND);
-	tu_cert_put(f->s, &kab_b, &sib, "32.01.01");
+	tu_cert_put(f->s, &prov, &sib, "32.01"); /* a second key of district 32.01 */
 	tu_cert_put(f->s, &prov, &kid, "32.02");
-	/* The sibling's: dropped (filed under 32.75, the certificate is for 32.01.01). */
+	/* The sibling's: dropped (filed under 32.75, the certificate is for 32.01). */
 	assert_int_equal(store_revoked(f->s, sib.pub, NULL), PK_ENOTFOUND);
-	assert_int_equal(apply1(f->s, kg_next(&sb, H + 10, "32.01.01", "kg-1", &l), &l, NULL), 0);
-	/* The province's: in force from H + 1. */
+	assert_int_equal(apply1(f->s, kg_next(&sb, H + 10, "32.01", "kg-1", &l), &l, NULL), 0);
+	/* The province's and the root's: in force from the earlier, H + 1. */
 	assert_int_equal(revoked_since(f->s, kid.pub), H + 1);
-	assert_int_equal(apply1(f->s, kg_next(&kd, H + 10, "32.02", "kg-1", &l), &l, NULL),
+	assert_int_equal(apply1(f->s, kg_next(&kd, H + 2, "32.02", "kg-1", &l), &l, NULL),
 	                 PK_EREVOKED);
 }
 
@@ -1245,7 +1297,7 @@ static void test_revoked_node_cannot_write(void **state)
 	assert_int_equal(store_write(s, prov.sec, &op, 1, BASE_MS, &w, NULL, NULL, &d), 0);
 	tu_origin_init(&r, 0, BASE_HLC);
 	assert_int_equal(
-	    apply1(s, revoke_next(&r, BASE_HLC + pk_hlc_from_ms(1000), "32", prov.pub, &len), &len,
+	    apply1(s, revoke_next(&r, BASE_HLC + pk_hlc_from_ms(1000), "", prov.pub, &len), &len,
 	           NULL),
 	    0);
 	assert_int_equal(store_write(s, prov.sec, &op, 1, BASE_MS + 5000, &w, NULL, NULL, &d),
@@ -1335,6 +1387,7 @@ int main(void)
 	    T(test_revocation),
 	    T(test_revocation_survives),
 	    T(test_revocation_refused),
+	    T(test_revocation_by_province),
 	    T(test_revocation_earliest_and_subtree),
 	    T(test_revocation_pending_region),
 	    T(test_cert_displacement),
