@@ -74,18 +74,6 @@ void csvin_free(struct csvin *ci)
 	ci->col = NULL;
 }
 
-/* s without spaces around it (*len adjusted). */
-static const char *trim(const char *s, size_t *len)
-{
-	while (*len > 0 && (s[0] == ' ' || s[0] == '\t')) {
-		s++;
-		(*len)--;
-	}
-	while (*len > 0 && (s[*len - 1] == ' ' || s[*len - 1] == '\t'))
-		(*len)--;
-	return s;
-}
-
 unsigned csvin_how(const struct csvin *ci)
 {
 	return ci->doc->sep == ';' ? RECNORM_COMMA : RECNORM_POINT;
@@ -120,7 +108,7 @@ json_t *csvin_row(const struct csvin *ci, size_t i, struct rec_errors *errs, boo
 			name = ci->coll->fields[ci->col[k]].name;
 		} else {
 			name = ci->col[k] == CSVIN_KEY ? "key" : "wilayah";
-			s = trim(s, &len);
+			s = recnorm_trim(s, &len);
 			if (ci->col[k] == CSVIN_WILAYAH && len == strlen(CSVIN_NATIONAL) &&
 			    strncasecmp(s, CSVIN_NATIONAL, len) == 0)
 				len = 0; /* the whole country: "" */

@@ -34,8 +34,7 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* s without spaces and tabs around it (*len adjusted). */
-static const char *trim(const char *s, size_t *len)
+const char *recnorm_trim(const char *s, size_t *len)
 {
 	while (*len > 0 && (s[0] == ' ' || s[0] == '\t')) {
 		s++;
@@ -544,20 +543,11 @@ static int enum_text(const struct pk_field *f, const char *s, size_t len, json_t
 {
 	char list[200], buf[48];
 	const char *near;
-	size_t used = 0;
 
 	for (const char *const *ch = f->choices; *ch != NULL; ch++)
 		if (same_words(*ch, s, len))
 			return (*out = json_string(*ch)) != NULL ? 0 : PK_ENOMEM;
-	list[0] = '\0';
-	for (const char *const *ch = f->choices; *ch != NULL && used < sizeof(list); ch++) {
-		int w =
-		    snprintf(list + used, sizeof(list) - used, "%s\"%s\"", used ? ", " : "", *ch);
-
-		if (w < 0)
-			break;
-		used += (size_t)w;
-	}
+	pk_field_choices(f, list, sizeof(list));
 	shown(s, len, buf, sizeof(buf));
 	if ((near = nearest(f->choices, s, len)) != NULL)
 		return pk_diagf(d, PK_ESCHEMA,
@@ -663,7 +653,7 @@ static json_t *comma_list(const char *s, size_t len)
 	while (arr != NULL && i < len) {
 		const char *comma = memchr(s + i, ',', len - i);
 		size_t end = comma != NULL ? (size_t)(comma - s) : len, ilen = end - i;
-		const char *item = trim(s + i, &ilen);
+		const char *item = recnorm_trim(s + i, &ilen);
 
 		if (ilen > 0 && json_array_append_new(arr, json_stringn(item, ilen)) != 0) {
 			json_decref(arr);
@@ -683,7 +673,7 @@ static int list_text(const struct pk_field *f, const char *s, size_t len, json_t
 	char buf[48];
 	json_t *v;
 
-	if (len == 0 || trim(s, &tlen)[0] != '[')
+	if (len == 0 || recnorm_trim(s, &tlen)[0] != '[')
 		v = comma_list(s, len);
 	else if ((v = json_loadb(s, len, JSON_DECODE_ANY, &jerr)) == NULL || !json_is_array(v)) {
 		json_decref(v);
@@ -729,7 +719,7 @@ static int text_value(const struct pk_field *f, const char *s, size_t len, unsig
 	size_t tlen = len;
 
 	if (f->type != PK_T_STR && f->type != PK_T_TEXT && f->type != PK_T_STRLIST)
-		t = trim(s, &tlen);
+		t = recnorm_trim(s, &tlen);
 	switch (f->type) {
 	case PK_T_INT:
 		return int_text(f, t, tlen, how, out, d);

@@ -55,4 +55,7 @@ int recnorm_value(const struct pk_field *f, json_t *v, unsigned how, json_t **ou
  */
 int recnorm_region(const char *s, size_t len, bool listed, struct pk_diag *d);
 
+/* s without spaces and tabs around it (*len adjusted). */
+const char *recnorm_trim(const char *s, size_t *len);
+
 #endif

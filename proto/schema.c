@@ -383,22 +383,28 @@ static const char *shown(const char *s, size_t len, char *buf, size_t size)
 	return buf;
 }
 
-static int check_enum(const struct pk_field *f, const char *s, size_t len, struct pk_diag *d)
+const char *pk_field_choices(const struct pk_field *f, char *buf, size_t cap)
 {
-	char list[160], sbuf[48];
 	size_t used = 0;
 
-	for (const char *const *ch = f->choices; *ch != NULL; ch++)
-		if (strlen(*ch) == len && memcmp(*ch, s, len) == 0)
-			return 0;
-	list[0] = '\0';
-	for (const char *const *ch = f->choices; *ch != NULL && used < sizeof(list); ch++) {
-		int w =
-		    snprintf(list + used, sizeof(list) - used, "%s\"%s\"", used ? ", " : "", *ch);
+	buf[0] = '\0';
+	for (const char *const *ch = f->choices; ch != NULL && *ch != NULL && used < cap; ch++) {
+		int w = snprintf(buf + used, cap - used, "%s\"%s\"", used ? ", " : "", *ch);
 		if (w < 0)
 			break;
 		used += (size_t)w;
 	}
+	return buf;
+}
+
+static int check_enum(const struct pk_field *f, const char *s, size_t len, struct pk_diag *d)
+{
+	char list[160], sbuf[48];
+
+	for (const char *const *ch = f->choices; *ch != NULL; ch++)
+		if (strlen(*ch) == len && memcmp(*ch, s, len) == 0)
+			return 0;
+	pk_field_choices(f, list, sizeof(list));
 	return pk_diagf(d, PK_ESCHEMA, "field '%s': \"%s\" is not one of %s", f->name,
 	                shown(s, len, sbuf, sizeof(sbuf)), list);
 }

@@ -83,6 +83,9 @@ int pk_schema_validate(const struct pk_collection *c, const uint8_t *value, size
  * sentence in d naming the field (PK_EINVAL when the value is not of the field's kind).
  */
 int pk_field_check_int(const struct pk_field *f, int64_t v, struct pk_diag *d);
+/* An enum field's choices for a message, `"a", "b", "c"`, in buf (cut at cap, which must be at
+ * least 1); returns buf. */
+const char *pk_field_choices(const struct pk_field *f, char *buf, size_t cap);
 int pk_field_check_num(const struct pk_field *f, double v, struct pk_diag *d);
 int pk_field_check_str(const struct pk_field *f, const char *s, size_t len, struct pk_diag *d);
 
