@@ -11,6 +11,8 @@
 #include "recfind.h"
 #include "recin.h"
 #include "recjson.h"
+#include "refs.h"
+#include "verif.h"
 
 #define JSON_INPUT_MAX (1u << 20) /* one record's JSON text */
 
@@ -27,6 +29,7 @@ int cmd_put(struct cli *c, int argc, char **argv)
 	struct store *s = NULL;
 	struct rec_in r = {0};
 	struct rec_errors *errs = NULL;
+	struct refcheck rck;
 	struct pk_op op;
 	json_error_t jerr;
 	json_t *obj = NULL;
@@ -65,6 +68,17 @@ int cmd_put(struct cli *c, int argc, char **argv)
 	}
 	if (cli_region_own(r.region, node.region, &d) != 0) {
 		rc = cli_fail(c, "wilayah: %s", d.msg);
+		goto out;
+	}
+	refs_check_init(&rck, s, node.region);
+	err = refs_check(&rck, r.coll, r.region, r.value, r.value_len, NULL, 0, errs, 0);
+	refs_check_free(&rck);
+	if (err < 0) {
+		rc = cli_fail(c, "reading the store: %s", pk_strerror(err));
+		goto out;
+	}
+	if (err > 0) {
+		rc = rec_errors_fail(c, errs, "nothing was stored");
 		goto out;
 	}
 	rec_op(&r, &op);

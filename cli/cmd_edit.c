@@ -17,6 +17,7 @@
 #include "recin.h"
 #include "recjson.h"
 #include "recnorm.h"
+#include "refs.h"
 
 #define EDIT_MAX 64 /* --set and --unset options in one edit */
 
@@ -170,6 +171,29 @@ out:
 	return rc;
 }
 
+/* The references the edit sets must name records held here (refs.h); those the record held
+ * already are not checked again. Returns 0, or EXIT_FAIL after saying why. */
+static int check_refs(const struct cli *c, struct store *s, const char *home,
+                      const struct pk_collection *coll, const char *region, const uint8_t *value,
+                      size_t len, const struct found *old)
+{
+	struct rec_errors *errs = calloc(1, sizeof(*errs));
+	struct refcheck rck;
+	int bad, rc = 0;
+
+	if (errs == NULL)
+		return cli_fail(c, "out of memory");
+	refs_check_init(&rck, s, home);
+	bad = refs_check(&rck, coll, region, value, len, old->value, old->value_len, errs, 0);
+	refs_check_free(&rck);
+	if (bad < 0)
+		rc = cli_fail(c, "reading the store: %s", pk_strerror(bad));
+	else if (bad > 0)
+		rc = rec_errors_fail(c, errs, "nothing was changed");
+	free(errs);
+	return rc;
+}
+
 int cmd_edit(struct cli *c, int argc, char **argv)
 {
 	const char *region = NULL;
@@ -223,6 +247,8 @@ int cmd_edit(struct cli *c, int argc, char **argv)
 		printf("%s/%s: no change (it has these values already)\n", coll->name, pos[1]);
 		goto out;
 	}
+	if ((rc = check_refs(c, s, node.region, coll, where, value, len, &l.f[0])) != 0)
+		goto out;
 	pk_op_set(&op, coll->name, where, pos[1], value, len);
 	cond.kind = STORE_IF_VERSION;
 	cond.hlc = l.f[0].hlc;

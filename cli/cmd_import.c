@@ -26,6 +26,7 @@
 #include "csvin.h"
 #include "csvread.h"
 #include "recin.h"
+#include "refs.h"
 
 #define JSON_INPUT_MAX (1u << 20)    /* one record's JSON text */
 #define IMPORT_MAX ((size_t)4 << 30) /* a whole import file, read into memory */
@@ -408,6 +409,49 @@ static int import_refuse_foreign(const struct cli *c, const char *path, const st
 	                nerr, what, nerr == 1 ? "" : "s");
 }
 
+/*
+ * The references of every item to be written must name records held here or written by the
+ * same import (refs.h): all items are added as pending first, so a row may name a record that
+ * another row of the file creates, before or after it. Every bad reference is reported with
+ * its line.
+ */
+static int import_refuse_dangling(const struct cli *c, const char *path, struct store *s,
+                                  const struct import *im, bool replace)
+{
+	struct rec_errors *errs = calloc(1, sizeof(*errs));
+	struct refcheck rck;
+	size_t nerr = 0;
+	int err = 0;
+
+	if (errs == NULL)
+		return cli_fail(c, "out of memory");
+	refs_check_init(&rck, s, im->home);
+	for (size_t i = 0; i < im->n && err == 0; i++)
+		err = refs_check_pending(&rck, im->recs[i].coll->name, im->recs[i].region,
+		                         im->recs[i].key);
+	for (size_t i = 0; i < im->n && err >= 0; i++) {
+		const struct rec_in *r = &im->recs[i];
+
+		if (im->items[i].same || (replace && im->items[i].has_next))
+			continue;
+		err = refs_check(&rck, r->coll, r->region, r->value, r->value_len, NULL, 0, errs,
+		                 item_line(im, i));
+	}
+	refs_check_free(&rck);
+	if (err >= 0)
+		nerr = report_errors(c, path, &errs, 1);
+	free(errs);
+	if (err < 0)
+		return cli_fail(c, "checking references: %s; nothing was imported",
+		                pk_strerror(err));
+	if (nerr == 0)
+		return 0;
+	return cli_fail(c,
+	                "%zu reference%s name%s a record that is not held here; nothing was "
+	                "imported",
+	                nerr, nerr == 1 ? "" : "s", nerr == 1 ? "s" : "");
+}
+
 /* Reads the CSV file's header; prints its errors. */
 static int csv_start(const struct cli *c, const char *path, uint8_t **buf, size_t len,
                      struct import *im)
@@ -496,6 +540,8 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	if ((rc = import_refuse_foreign(c, pos[0], &im)) != 0)
 		goto out;
 	if (!replace && (rc = import_refuse_changes(c, pos[0], &im)) != 0)
+		goto out;
+	if ((rc = import_refuse_dangling(c, pos[0], s, &im, replace)) != 0)
 		goto out;
 	if (im.n > 0 && ((ops = calloc(im.n, sizeof(*ops))) == NULL ||
 	                 (conds = calloc(im.n, sizeof(*conds))) == NULL)) {

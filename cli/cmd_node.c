@@ -14,6 +14,7 @@
 #include "proto/schema.h"
 #include "proto/syncmsg.h"
 #include "proto/wilayah.h"
+#include "refs.h"
 
 /* Removes what a failed init created, so that init can simply be run again. */
 static void init_undo(const struct cli *c)
@@ -427,7 +428,31 @@ int cmd_log(struct cli *c, int argc, char **argv)
 
 struct verify_ctx {
 	json_t *arr;
+	json_t *dangling; /* --json: the dangling references */
+	size_t ndangling;
 };
+
+/* A dangling reference (refs.h): not damage, but a record that names one not held here. */
+static int verify_dangling(const struct ref_dangling *d, void *arg)
+{
+	struct verify_ctx *x = arg;
+	char why[300];
+
+	refs_why(d->t, d->found, why, sizeof(why));
+	x->ndangling++;
+	if (x->dangling != NULL)
+		json_array_append_new(
+		    x->dangling,
+		    json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:b}, s:s, s:s}", "collection",
+		              d->coll, "wilayah", d->region, "key", d->key, "field", d->t->field,
+		              "target", "collection", d->t->coll, "wilayah", d->t->region, "key",
+		              d->t->key, "exact", d->t->exact, "found",
+		              d->found == REF_DELETED ? "deleted" : "missing", "what", why));
+	else
+		printf("DANGLING %s/%s/%s: %s\n", d->coll, d->region[0] ? d->region : "\"\"",
+		       d->key, why);
+	return 0;
+}
 
 static void verify_problem(const char *where, const char *what, void *arg)
 {
@@ -444,39 +469,49 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 {
 	struct store_verify_stats st;
 	struct store_node node;
-	struct verify_ctx x = {NULL};
+	struct verify_ctx x = {NULL, NULL, 0};
 	struct store *s;
 	char *pos[1], path[4096];
+	int nd = 0;
 	bool pages_bad;
 	int npos, rc, err;
 
 	if ((rc = cli_parse(c, argc, argv, NULL, pos, 0, 0, &npos)) != 0)
 		return rc;
-	if (c->json)
+	if (c->json) {
 		x.arr = json_array();
+		x.dangling = json_array();
+	}
 	memset(&st, 0, sizeof(st));
 	/* The pages first: LMDB trusts them, and opening a store with a damaged one can crash. */
 	snprintf(path, sizeof(path), "%s/%s", c->dir, NODE_STORE_DIR);
 	err = store_check_pages(path, verify_problem, &x, &st.problems);
 	if (err == PK_ENOTFOUND) {
 		json_decref(x.arr);
+		json_decref(x.dangling);
 		return cli_fail(c, "%s: no node here (run 'pokjactl init' first)", c->dir);
 	}
 	pages_bad = st.problems > 0;
 	if (err == 0 && !pages_bad) {
 		if ((rc = cli_open(c, STORE_RDONLY, &s, &node, NULL, NULL)) != 0) {
 			json_decref(x.arr);
+			json_decref(x.dangling);
 			return rc;
 		}
 		err = store_verify(s, verify_problem, &x, &st);
+		/* References last, from the records as stored: findings of their own kind. */
+		if (err == 0 && (nd = refs_dangling(s, node.region, NULL, NULL, verify_dangling,
+		                                    &x)) < 0)
+			err = nd;
 		store_close(s);
 	}
 	if (c->json) {
-		json_t *j =
-		    json_pack("{s:b, s:I, s:I, s:I, s:I, s:o}", "ok", err == 0 && st.problems == 0,
-		              "changesets", (json_int_t)st.changesets, "records",
-		              (json_int_t)st.records, "certificates", (json_int_t)st.certs,
-		              "problems", (json_int_t)st.problems, "findings", x.arr);
+		json_t *j = json_pack(
+		    "{s:b, s:I, s:I, s:I, s:I, s:o, s:I, s:o}", "ok", err == 0 && st.problems == 0,
+		    "changesets", (json_int_t)st.changesets, "records", (json_int_t)st.records,
+		    "certificates", (json_int_t)st.certs, "problems", (json_int_t)st.problems,
+		    "findings", x.arr, "dangling_references", (json_int_t)x.ndangling, "dangling",
+		    x.dangling);
 		if (err != 0)
 			json_object_set_new(j, "error", json_string(pk_strerror(err)));
 		cli_print_json(j);
@@ -485,6 +520,10 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		printf("checked %zu changesets, %zu records, %zu certificates: %zu problem%s\n",
 		       st.changesets, st.records, st.certs, st.problems,
 		       st.problems == 1 ? "" : "s");
+		if (x.ndangling > 0)
+			printf("dangling references: %zu (records that name one not held here: "
+			       "not damage; it may still be on its way)\n",
+			       x.ndangling);
 	}
 	if (err != 0)
 		return cli_fail(c, "the check could not finish: %s", pk_strerror(err));
@@ -507,6 +546,10 @@ static const char *field_range(const struct pk_field *f, char *buf, size_t n)
 		for (const char *const *ch = f->choices; *ch != NULL && used < n; ch++)
 			used += (size_t)snprintf(buf + used, n - used, "%s%s",
 			                         ch == f->choices ? "" : "|", *ch);
+	else if (f->type == PK_T_REF && f->ref_coll != NULL)
+		snprintf(buf, n, "ref to %s (here or above)", f->ref_coll);
+	else if (f->type == PK_T_REF && f->ref_coll_field != NULL && f->ref_region_field != NULL)
+		snprintf(buf, n, "ref to %s in %s", f->ref_coll_field, f->ref_region_field);
 	return buf;
 }
 

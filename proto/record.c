@@ -190,3 +190,37 @@ int pk_record_get_named(const struct pk_rec *r, const char *name, struct pk_rec_
 	}
 	return pk_record_get(r, (size_t)(f - r->c->fields), v);
 }
+
+int pk_record_ref(const struct pk_rec *r, size_t k, struct pk_ref *t)
+{
+	const struct pk_field *f;
+	struct pk_rec_val v;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	if (k >= r->c->nfields || (f = &r->c->fields[k])->type != PK_T_REF)
+		return PK_ENOTFOUND;
+	t->f = f;
+	if (f->ref_coll != NULL) {
+		t->coll = pk_schema_find(f->ref_coll, strlen(f->ref_coll));
+	} else if (f->ref_coll_field != NULL) {
+		if ((err = pk_record_get_named(r, f->ref_coll_field, &v)) != 0)
+			return err;
+		if ((t->coll = pk_schema_find(v.s, v.slen)) == NULL)
+			return PK_EDECODE;
+	}
+	if (t->coll == NULL)
+		return PK_ENOTFOUND;
+	if (f->ref_region_field != NULL) {
+		if ((err = pk_record_get_named(r, f->ref_region_field, &v)) != 0)
+			return err;
+		t->region = v.s;
+		t->rlen = v.slen;
+		t->exact = true;
+	}
+	if ((err = pk_record_get(r, k, &v)) != 0)
+		return err;
+	t->key = v.s;
+	t->klen = v.slen;
+	return 0;
+}

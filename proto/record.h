@@ -80,4 +80,23 @@ int pk_record_get(const struct pk_rec *r, size_t k, struct pk_rec_val *v);
 /* pk_record_get by field name. PK_ENOTFOUND also when c has no such field. */
 int pk_record_get_named(const struct pk_rec *r, const char *name, struct pk_rec_val *v);
 
+/* Where a ref field of a record points (SPEC section 5, "References"), read from the record
+ * alone: the store lookup is the caller's. */
+struct pk_ref {
+	const struct pk_field *f;          /* the ref field */
+	const struct pk_collection *coll;  /* the collection named */
+	const char *key, *region;          /* into the value; region NULL when not exact */
+	size_t klen, rlen;
+	bool exact; /* the target is in region exactly; else in the record's own region or the
+	             * nearest enclosing one that holds it */
+};
+
+/*
+ * The target of ref field number k of r's collection. Returns 0 with *t filled; PK_ENOTFOUND
+ * when the record does not hold the field, or the field names no collection (a ref without
+ * ref_coll or ref_coll_field), or its collection or region field is absent; PK_EDECODE when a
+ * value is not of its type, or the collection field names no collection.
+ */
+int pk_record_ref(const struct pk_rec *r, size_t k, struct pk_ref *t);
+
 #endif

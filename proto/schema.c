@@ -50,6 +50,13 @@ static const char *const koleksi[] = {"pokja", "anggota", "gugus_tugas", "kegiat
 #define ENUM(n, req, ch, d) {.name = n, .type = PK_T_ENUM, .required = req, .choices = ch, .doc = d}
 #define REGION(n, req, d) {.name = n, .type = PK_T_REGION, .required = req, .doc = d}
 #define REF(n, req, d) {.name = n, .type = PK_T_REF, .required = req, .doc = d}
+/* A ref to a record of collection `to` in the record's own region or one enclosing it. */
+#define REFTO(n, req, to, d) \
+	{.name = n, .type = PK_T_REF, .required = req, .ref_coll = to, .doc = d}
+/* A ref whose collection and region are the values of two sibling fields. */
+#define REFAT(n, req, cf, rf, d)                                                             \
+	{.name = n, .type = PK_T_REF, .required = req, .ref_coll_field = cf,                  \
+	 .ref_region_field = rf, .doc = d}
 #define BOOL(n, req, d) {.name = n, .type = PK_T_BOOL, .required = req, .doc = d}
 #define STRLIST(n, req, d) {.name = n, .type = PK_T_STRLIST, .required = req, .doc = d}
 #define COLL(n, f, d) {.name = n, .doc = d, .fields = f, .nfields = ARRAY_SIZE(f)}
@@ -73,8 +80,8 @@ static const struct pk_field anggota_fields[] = {
 	STR("instansi", false, "institution: agency (SKPD), university, NGO, ..."),
 	ENUM("tim", false, tim_anggota, "team: steering, executive or secretariat"),
 	STR("jabatan", false, "position in the group (ketua, sekretaris, anggota, ...)"),
-	REF("gugus_tugas", false, "key of the member's task force (gugus_tugas record)"),
-	REF("pokja", false, "key of the working group (pokja record)"),
+	REFTO("gugus_tugas", false, "gugus_tugas", "key of the member's task force (gugus_tugas record)"),
+	REFTO("pokja", false, "pokja", "key of the working group (pokja record)"),
 	STR("telepon", false, "telephone number (personal data)"),
 	STR("email", false, "e-mail address (personal data)"),
 };
@@ -84,7 +91,7 @@ static const struct pk_field gugus_tugas_fields[] = {
 	ENUM("bidang", false, bidang_gugus, "area of work"),
 	STR("ketua", false, "who leads it"),
 	TEXT("tugas", false, "its duties"),
-	REF("pokja", false, "key of the working group (pokja record)"),
+	REFTO("pokja", false, "pokja", "key of the working group (pokja record)"),
 };
 
 static const struct pk_field kegiatan_fields[] = {
@@ -100,8 +107,8 @@ static const struct pk_field kegiatan_fields[] = {
 	STR("penanggung_jawab", false, "person or office responsible"),
 	TEXT("asumsi", false, "assumptions"),
 	ENUM("status", false, status_kegiatan, "planned, running, done or cancelled"),
-	REF("gugus_tugas", false, "key of the task force that runs it (gugus_tugas record)"),
-	REF("indikator", false, "key of the success indicator it serves (indikator record)"),
+	REFTO("gugus_tugas", false, "gugus_tugas", "key of the task force that runs it (gugus_tugas record)"),
+	REFTO("indikator", false, "indikator", "key of the success indicator it serves (indikator record)"),
 };
 
 static const struct pk_field indikator_fields[] = {
@@ -130,7 +137,7 @@ static const struct pk_field kumuh_fields[] = {
 	INT("jumlah_kk", false, 0, COUNT_MAX, "households in the slum area"),
 	INT("jumlah_rumah", false, 0, COUNT_MAX, "houses in the slum area"),
 	STR("lembaga", false, "community body (BKM/LKM)"),
-	REF("rplp", false, "key of the settlement plan (dokumen record of jenis RPLP)"),
+	REFTO("rplp", false, "dokumen", "key of the settlement plan (dokumen record of jenis RPLP)"),
 	TEXT("keterangan", false, "notes"),
 };
 
@@ -152,7 +159,7 @@ static const struct pk_field tindak_lanjut_fields[] = {
 
 static const struct pk_field verifikasi_fields[] = {
 	ENUM("koleksi", true, koleksi, "collection of the record verified"),
-	REF("kunci", true, "key of the record verified"),
+	REFAT("kunci", true, "koleksi", "wilayah_rekaman", "key of the record verified"),
 	REGION("wilayah_rekaman", true, "region of the record verified"),
 	ENUM("hasil", true, hasil_verifikasi, "verdict: accepted, rejected or needs correction"),
 	TEXT("catatan", false, "notes for the lower node"),

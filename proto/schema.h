@@ -43,6 +43,18 @@ struct pk_field {
 	const char *const *choices; /* PK_T_ENUM only: NULL-terminated */
 	unsigned hex_digits;        /* PK_T_STR only: when not 0, exactly so many of 0-9 a-f */
 	const char *doc;            /* one line, English */
+	/*
+	 * PK_T_REF only: the record the key names (SPEC section 5, "References"). Its collection
+	 * is ref_coll, or, when that is NULL, the value of the sibling field ref_coll_field (an
+	 * enum of collection names). Its region is the value of the sibling region field
+	 * ref_region_field (the target is there exactly); without one, the target is the live
+	 * record with that key in the referring record's own region or the nearest region
+	 * enclosing it that holds one. A ref with neither ref_coll nor ref_coll_field names no
+	 * collection and is not resolved (nothing checks or reports it).
+	 */
+	const char *ref_coll;
+	const char *ref_coll_field;
+	const char *ref_region_field;
 };
 
 struct pk_collection {

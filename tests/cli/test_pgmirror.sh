@@ -131,6 +131,8 @@ ok "put rapat (date, a list with quotes and UTF-8)" "$P" --dir "$T/nas" put rapa
 	'{"judul":"Rapat \"koordinasi\"","tanggal":"2024-02-29","peserta":["Bappeda","Dinas \"PU\"","Ibu Siti Ünal","a\\b"],"jumlah_peserta":4,"wilayah":""}'
 ok "put kumuh (a fractional number)" "$P" --dir "$T/nas" put kumuh km-1 --json \
 	'{"tahun":2025,"luas_ha":12.5,"jumlah_kk":30,"wilayah":""}'
+ok "put the task force the kegiatan names" "$P" --dir "$T/nas" put gugus_tugas GT-1 --json \
+	'{"nama":"Gugus Tugas Advokasi","wilayah":""}'
 ok "put kegiatan (int, enum, ref)" "$P" --dir "$T/nas" put kegiatan keg-1 --json \
 	'{"nama":"Sosialisasi","tahun":2026,"bulan":3,"biaya":125000000,"status":"rencana","gugus_tugas":"GT-1","wilayah":""}'
 awk 'BEGIN { for (i = 1; i <= 300; i++)

@@ -14,6 +14,11 @@ KEG='{"nama":"Sosialisasi RP3KP","strategi":"Penjaminan kualitas RP3KP","tujuan"
  "biaya":125000000,"sumber_biaya":"APBD","penanggung_jawab":"Dinas Perkim",
  "asumsi":"Anggaran tersedia","status":"rencana","gugus_tugas":"GT-1","indikator":"IND-1",
  "wilayah":"32.75"}'
+# The records its references name (SPEC section 5, "References"): put checks they exist.
+ok "put the task force GT-1 the kegiatan names" at "$N" 32.75 put gugus_tugas GT-1 --json \
+	'{"nama":"Gugus Tugas Advokasi","wilayah":"32.75"}'
+ok "put the indikator IND-1 the kegiatan names" at "$N" 32.75 put indikator IND-1 --json \
+	'{"nama":"RP3KP ditetapkan","wilayah":"32.75"}'
 outputs "put kegiatan with every field and a given key" '^keg-1$' \
 	at "$N" 32.75 put kegiatan keg-1 --json "$KEG"
 jcheck "get --json: one object, key, wilayah and fields at top level" \
