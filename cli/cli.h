@@ -165,5 +165,6 @@ int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_rekap(struct cli *c, int argc, char **argv);
 int cmd_wilayah(struct cli *c, int argc, char **argv);
 int cmd_template(struct cli *c, int argc, char **argv);
+int cmd_verifikasi(struct cli *c, int argc, char **argv);
 
 #endif

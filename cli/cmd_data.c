@@ -122,7 +122,7 @@ static void print_record_text(const char *coll, json_t *o)
 	json_object_foreach(o, name, v)
 	{
 		if (strcmp(name, "key") == 0 || strcmp(name, "wilayah") == 0 ||
-		    strcmp(name, "diubah_oleh") == 0)
+		    strcmp(name, "diubah_oleh") == 0 || strcmp(name, "verifikasi") == 0)
 			continue;
 		if (json_is_string(v)) {
 			printf("  %-22s %s\n", name, json_string_value(v));
@@ -143,6 +143,49 @@ static void print_author_text(const struct cli_author *a)
 	printf("  %-22s %s, key %s\n", "diubah_oleh", who, a->key);
 }
 
+/* The record's verification state (verif.h) as the member "verifikasi" of o, when its records
+ * have one; the verdicts are read from the store here. Returns 0 or a negative error. */
+static int add_state(struct store *s, struct cli_authors *as, const struct found *f,
+                     const char *coll, json_t *o)
+{
+	struct pk_version rec = {.hlc = f->hlc};
+	const struct pk_verdict *v = NULL;
+	const struct vinfo *vi;
+	struct vidx x;
+	int err;
+
+	if (!vidx_verifiable(coll, f->region))
+		return 0;
+	if ((err = vidx_load(&x, s)) != 0)
+		return err;
+	memcpy(rec.origin, f->origin, PK_PUB_BYTES);
+	vi = vidx_state(&x, coll, f->region, f->key, &rec, NULL, &v);
+	err = json_object_set_new(o, "verifikasi", vidx_json(vi, v, as)) != 0 ? PK_ENOMEM : 0;
+	vidx_free(&x);
+	return err;
+}
+
+/* The verification lines of a record for people: the state, and the verdict's note and who gave
+ * it when one counts. */
+static void print_state_text(json_t *o)
+{
+	json_t *v = json_object_get(o, "verifikasi"), *by;
+	const char *note;
+
+	if (v == NULL)
+		return;
+	printf("  %-22s %s\n", "verifikasi", json_string_value(json_object_get(v, "status")));
+	if ((note = json_string_value(json_object_get(v, "catatan"))) != NULL)
+		printf("  %-22s %s\n", "catatan_verifikasi", note);
+	if ((by = json_object_get(v, "oleh")) != NULL) {
+		const char *w = json_string_value(json_object_get(by, "wilayah"));
+
+		printf("  %-22s %s (%s), %s\n", "diverifikasi_oleh",
+		       json_string_value(json_object_get(by, "nama")), w[0] ? w : "national",
+		       json_string_value(json_object_get(v, "waktu")));
+	}
+}
+
 int cmd_get(struct cli *c, int argc, char **argv)
 {
 	const char *region = NULL;
@@ -153,8 +196,8 @@ int cmd_get(struct cli *c, int argc, char **argv)
 	struct store_node node;
 	struct store *s;
 	char *pos[2];
-	int npos, rc;
-	json_t *o;
+	int npos, rc, err = 0;
+	json_t *o = NULL;
 
 	if ((rc = cli_parse(c, argc, argv, opts, pos, 2, 2, &npos)) != 0)
 		return rc;
@@ -164,21 +207,28 @@ int cmd_get(struct cli *c, int argc, char **argv)
 	if (rc == 0) {
 		cli_authors_init(&as, s, &node);
 		a = *cli_author(&as, l.f[0].origin);
+		o = cli_record_json(pk_schema_find(pos[0], strlen(pos[0])), l.f[0].key,
+		                    l.f[0].region, l.f[0].value, l.f[0].value_len, l.f[0].hlc, &a);
+		if (o != NULL)
+			err = add_state(s, &as, &l.f[0], pos[0], o);
 	}
 	store_close(s);
+	found_free(&l);
 	if (rc != 0)
 		return rc;
-	o = cli_record_json(pk_schema_find(pos[0], strlen(pos[0])), l.f[0].key, l.f[0].region,
-	                    l.f[0].value, l.f[0].value_len, l.f[0].hlc, &a);
-	found_free(&l);
 	if (o == NULL)
 		return cli_fail(c, "the stored record does not decode; run 'pokjactl verify'");
+	if (err != 0) {
+		json_decref(o);
+		return cli_fail(c, "reading the verdicts: %s", pk_strerror(err));
+	}
 	if (c->json) {
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', stdout);
 	} else {
 		print_record_text(pos[0], o);
 		print_author_text(&a);
+		print_state_text(o);
 	}
 	json_decref(o);
 	return EXIT_OK;
@@ -189,10 +239,13 @@ struct list_ctx {
 	bool json;
 	size_t n, bad;
 	struct cli_authors as;
+	bool states; /* the collection's records have a verification state */
+	struct vidx vx;
+	int err;
 };
 
 /* One line for people: key, region, and the first few field values. */
-static void print_record_line(json_t *o)
+static void print_record_line(json_t *o, bool states)
 {
 	const char *name;
 	json_t *v;
@@ -204,7 +257,8 @@ static void print_record_line(json_t *o)
 	{
 		if (strcmp(name, "key") == 0 || strcmp(name, "wilayah") == 0 || shown == 3)
 			continue;
-		if (strcmp(name, "diubah") == 0 || strcmp(name, "diubah_oleh") == 0)
+		if (strcmp(name, "diubah") == 0 || strcmp(name, "diubah_oleh") == 0 ||
+		    strcmp(name, "verifikasi") == 0)
 			continue;
 		if (json_is_string(v))
 			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s",
@@ -221,8 +275,12 @@ static void print_record_line(json_t *o)
 	}
 	if (used > 70)
 		memcpy(line + 67, "...", 4);
-	printf("%-26s  %-13s  %s\n", json_string_value(json_object_get(o, "key")),
-	       json_string_value(json_object_get(o, "wilayah")), used ? line : "");
+	printf("%-26s  %-13s  ", json_string_value(json_object_get(o, "key")),
+	       json_string_value(json_object_get(o, "wilayah")));
+	if (states)
+		printf("%-18s  ", json_string_value(json_object_get(
+		                      json_object_get(o, "verifikasi"), "status")) ?: "-");
+	printf("%s\n", used ? line : "");
 }
 
 static int list_visit(const struct store_record *r, void *arg)
@@ -235,11 +293,24 @@ static int list_visit(const struct store_record *r, void *arg)
 		x->bad++;
 		return 0;
 	}
+	if (x->states && vidx_verifiable(r->coll, r->region)) {
+		struct pk_version rec = {.hlc = r->hlc};
+		const struct pk_verdict *v = NULL;
+		const struct vinfo *vi;
+
+		memcpy(rec.origin, r->origin, PK_PUB_BYTES);
+		vi = vidx_state(&x->vx, r->coll, r->region, r->key, &rec, NULL, &v);
+		if (json_object_set_new(o, "verifikasi", vidx_json(vi, v, &x->as)) != 0) {
+			json_decref(o);
+			x->err = PK_ENOMEM;
+			return 1;
+		}
+	}
 	if (x->json) {
 		fputs(x->n ? ",\n" : "\n", stdout);
 		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	} else {
-		print_record_line(o);
+		print_record_line(o, x->states);
 	}
 	x->n++;
 	json_decref(o);
@@ -270,9 +341,19 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		return rc;
 	x.json = c->json;
 	cli_authors_init(&x.as, s, &node);
+	x.states = vidx_applies(x.coll->name);
+	if (x.states && (n = vidx_load(&x.vx, s)) != 0) {
+		store_close(s);
+		return cli_fail(c, "reading the verdicts: %s", pk_strerror(n));
+	}
+	if (!x.json && x.states)
+		printf("%-26s  %-13s  %-18s  %s\n", "KEY", "WILAYAH", "VERIFIKASI", "FIELDS");
 	if (x.json)
 		fputs("[", stdout);
 	n = store_list(s, x.coll->name, region, false, list_visit, &x);
+	if (n >= 0 && x.err != 0)
+		n = x.err;
+	vidx_free(&x.vx);
 	store_close(s);
 	if (x.json)
 		fputs(x.n ? "\n]\n" : "]\n", stdout);

@@ -243,6 +243,21 @@ static const struct command commands[] = {
      "(added|changed|removed), old, new}]}]}."},
     {"del", cmd_del, "del [--dir DIR] COLLECTION KEY [--region CODE]",
      "Deletes a record (a signed tombstone that replicates like any write)."},
+    {"verifikasi", cmd_verifikasi,
+     "verifikasi [--dir DIR] [COLLECTION KEY setujui|perbaiki|tolak [--catatan TEXT]] "
+     "[--region CODE] [--collection NAME] [--json]",
+     "Without a record: the queue of what awaits this node's verdict, the records of the\n"
+     "nodes below it (inside --region PREFIX, default this node's region; of --collection\n"
+     "NAME, default every collection but verifikasi, pencabutan and kesehatan_node) that\n"
+     "have no verdict of this node newer than their last change, with their state. --json:\n"
+     "an array of records as 'get --json' shows them, with 'collection'. With COLLECTION\n"
+     "KEY and a verdict: writes this node's verifikasi of the record, under this node's\n"
+     "region, hasil diterima (setujui), perbaikan (perbaiki) or ditolak (tolak), with\n"
+     "--catatan as the note for the lower node; its key is COLLECTION:REGION:KEY, so a new\n"
+     "verdict replaces this node's last one. A record not held here, this node's own\n"
+     "record or one not below it is refused. A record's state (get, list, export) is\n"
+     "derived: the newest verdict of a node above its owner, when newer than the record's\n"
+     "last change; else belum diverifikasi (an edit sends a record back to the queue)."},
     {"import", cmd_import,
      "import [--dir DIR] FILE.jsonl|FILE.csv [--format jsonl|csv] [--collection NAME] "
      "[--replace] [--json]",
