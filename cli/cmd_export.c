@@ -8,7 +8,10 @@
  * keeps the workbook in memory until it writes the file). Every format carries the same
  * columns: key, wilayah, nama_wilayah (the official name), the schema's fields in schema order,
  * diubah (the record's last change, ISO 8601 UTC of its hybrid clock), and diubah_oleh and
- * diubah_oleh_wilayah (the name and region of the node that wrote it, recfind.h's author).
+ * diubah_oleh_wilayah (the name and region of the node that wrote it, recfind.h's author); for
+ * the collections whose records are verified (verif.h), status_verifikasi and
+ * catatan_verifikasi, the derived verification state and the note of the verdict that decides it
+ * (import ignores these columns, as it ignores the diubah ones).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +31,7 @@
 #include "recfind.h"
 #include "recjson.h"
 #include "sheet.h"
+#include "verif.h"
 #include "xlsx.h"
 
 /* Progress on a terminal every so many records. */
@@ -36,8 +40,9 @@
 enum export_format { FMT_CSV, FMT_JSON, FMT_JSONL, FMT_XLSX };
 
 /* Column names the export adds beside the schema's fields. */
-static const char *const extra_columns[] = {"key",    "wilayah",     "nama_wilayah",
-                                            "diubah", "diubah_oleh", "diubah_oleh_wilayah"};
+static const char *const extra_columns[] = {
+    "key",         "wilayah",           "nama_wilayah",      "diubah",
+    "diubah_oleh", "diubah_oleh_wilayah", "status_verifikasi", "catatan_verifikasi"};
 
 struct export
 {
@@ -54,6 +59,8 @@ struct export
 	bool too_many;   /* more records than an xlsx sheet holds: the walk stopped */
 	bool progress;   /* show a count on stderr */
 	struct cli_authors as;
+	bool states;     /* the collection's records are verified: two more columns */
+	struct vidx vx;  /* the verdicts, when states */
 };
 
 /*
@@ -223,6 +230,10 @@ static void csv_header(struct export *x)
 	csv_str(&x->csv, "diubah");
 	csv_str(&x->csv, "diubah_oleh");
 	csv_str(&x->csv, "diubah_oleh_wilayah");
+	if (x->states) {
+		csv_str(&x->csv, "status_verifikasi");
+		csv_str(&x->csv, "catatan_verifikasi");
+	}
 	csv_end_row(&x->csv);
 }
 
@@ -251,14 +262,18 @@ static void csv_record_out(struct export *x, json_t *o)
 	csv_value(x, json_object_get(o, "diubah"));
 	csv_value(x, json_object_get(o, "diubah_oleh"));
 	csv_value(x, json_object_get(o, "diubah_oleh_wilayah"));
+	if (x->states) {
+		csv_value(x, json_object_get(o, "status_verifikasi"));
+		csv_value(x, json_object_get(o, "catatan_verifikasi"));
+	}
 	csv_end_row(&x->csv);
 }
 
 /* The header row of the xlsx sheet, named after the collection, and its columns' formats. */
 static void xlsx_header(struct export *x)
 {
-	const char *names[PK_REC_FIELDS_MAX + 6];
-	size_t n = 0;
+	const char *names[PK_REC_FIELDS_MAX + 8];
+	size_t n = 0, tail = x->states ? 5 : 3;
 
 	names[n++] = "key";
 	names[n++] = "wilayah";
@@ -268,11 +283,15 @@ static void xlsx_header(struct export *x)
 	names[n++] = "diubah";
 	names[n++] = "diubah_oleh";
 	names[n++] = "diubah_oleh_wilayah";
+	if (x->states) {
+		names[n++] = "status_verifikasi";
+		names[n++] = "catatan_verifikasi";
+	}
 	xlsx_sheet(x->xl, x->coll->name, names, n);
 	for (size_t c = 0; c < n; c++)
 		xlsx_column_kind(x->xl, c,
-		                 c >= 3 && c < n - 3 ? sheet_field_kind(&x->coll->fields[c - 3])
-		                                     : sheet_extra_kind(names[c]));
+		                 c >= 3 && c < n - tail ? sheet_field_kind(&x->coll->fields[c - 3])
+		                                        : sheet_extra_kind(names[c]));
 }
 
 /* One row of the xlsx sheet: every cell typed by its field (see sheet.h). */
@@ -319,7 +338,33 @@ static void xlsx_record_out(struct export *x, json_t *o, uint64_t hlc)
 	}
 	xlsx_time_ms(x->xl, row, col++, pk_hlc_ms(hlc));
 	xlsx_text(x->xl, row, col++, json_string_value(json_object_get(o, "diubah_oleh")));
-	xlsx_text(x->xl, row, col, json_string_value(json_object_get(o, "diubah_oleh_wilayah")));
+	xlsx_text(x->xl, row, col++, json_string_value(json_object_get(o, "diubah_oleh_wilayah")));
+	if (x->states) {
+		xlsx_text(x->xl, row, col++,
+		          json_string_value(json_object_get(o, "status_verifikasi")));
+		xlsx_text(x->xl, row, col, json_string_value(json_object_get(o, "catatan_verifikasi")));
+	}
+}
+
+/* status_verifikasi and catatan_verifikasi of the record into o (verif.h); "" for a record that
+ * no node verifies (the national node's own). 0 or PK_ENOMEM. */
+static int add_state(struct export *x, const struct store_record *r, json_t *o)
+{
+	struct pk_version rec = {.hlc = r->hlc};
+	const struct vinfo *vi = NULL;
+
+	memcpy(rec.origin, r->origin, PK_PUB_BYTES);
+	if (vidx_verifiable(r->coll, r->region))
+		vi = vidx_state(&x->vx, r->coll, r->region, r->key, &rec, NULL, NULL);
+	if (json_object_set_new(o, "status_verifikasi",
+	                        json_string(!vidx_verifiable(r->coll, r->region) ? ""
+	                                    : vi != NULL ? pk_vstate_name(vi->state)
+	                                                 : pk_vstate_name(PK_VS_BELUM))) != 0)
+		return PK_ENOMEM;
+	if (vi != NULL && vi->catatan != NULL &&
+	    json_object_set_new(o, "catatan_verifikasi", json_string(vi->catatan)) != 0)
+		return PK_ENOMEM;
+	return 0;
 }
 
 static int export_visit(const struct store_record *r, void *arg)
@@ -335,6 +380,11 @@ static int export_visit(const struct store_record *r, void *arg)
 		}
 		x->bad++;
 		return 0;
+	}
+	if (x->states && add_state(x, r, o) != 0) {
+		json_decref(o);
+		x->nomem = true;
+		return 1;
 	}
 	switch (x->fmt) {
 	case FMT_CSV:
@@ -444,6 +494,11 @@ int cmd_export(struct cli *c, int argc, char **argv)
 	}
 	x.csv.f = x.f;
 	cli_authors_init(&x.as, s, &node);
+	x.states = vidx_applies(x.coll->name);
+	if (x.states && (n = vidx_load(&x.vx, s)) != 0) {
+		rc = cli_fail(c, "reading the verdicts: %s", pk_strerror(n));
+		goto out;
+	}
 	x.csv.sep = x.excel ? ';' : ',';
 	if (x.excel)
 		fputs("\xef\xbb\xbf", x.f); /* the byte order mark tells Excel the file is UTF-8 */
@@ -459,6 +514,7 @@ int cmd_export(struct cli *c, int argc, char **argv)
 	else if (x.fmt == FMT_JSON)
 		fputc('[', x.f);
 	n = store_list(s, x.coll->name, region, false, export_visit, &x);
+	vidx_free(&x.vx);
 	store_close(s);
 	s = NULL;
 	if (x.progress && x.n >= PROGRESS_EVERY)
@@ -527,6 +583,7 @@ out:
 		xlsx_close(x.xl, why, sizeof(why)); /* frees it; the file is removed below */
 	}
 	cli_out_abort(&out);
+	vidx_free(&x.vx);
 	store_close(s);
 	return rc;
 }

@@ -86,8 +86,15 @@ errors = []
 def want(cond, what):
     if not cond:
         errors.append(what)
+# The verified collections (all but these) end in the derived verification state (SPEC section
+# 5): nothing in the fixture is verified, so it is "belum diverifikasi", or empty for a national
+# record, which no node is above.
+verified = coll not in ("verifikasi", "pencabutan", "kesehatan_node")
 header = (["key", "wilayah", "nama_wilayah"] + [f["name"] for f in fields] +
-          ["diubah", "diubah_oleh", "diubah_oleh_wilayah"])
+          ["diubah", "diubah_oleh", "diubah_oleh_wilayah"] +
+          (["status_verifikasi", "catatan_verifikasi"] if verified else []))
+def state(w):
+    return "" if w == "" else "belum diverifikasi"
 if fmt == "csv":
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f, strict=True))
@@ -104,6 +111,9 @@ if fmt == "csv":
         # Every record was written by the office that owns its region (`offices` in lib.sh).
         want((cell["diubah_oleh"], cell["diubah_oleh_wilayah"]) == author(r["wilayah"]),
              "%s: diubah_oleh %r %r" % (r["key"], cell["diubah_oleh"], cell["diubah_oleh_wilayah"]))
+        if verified:
+            want(cell["status_verifikasi"] == state(r["wilayah"]) and cell["catatan_verifikasi"] == "",
+                 "%s: status_verifikasi %r" % (r["key"], cell["status_verifikasi"]))
         for f in fields:
             got, v = cell[f["name"]], r.get(f["name"])
             if v is None:
@@ -134,6 +144,9 @@ else:
         want(d is not None and iso.match(d), "%s: diubah %r" % (r["key"], d))
         who = (o.pop("diubah_oleh", None), o.pop("diubah_oleh_wilayah", None))
         want(who == author(r["wilayah"]), "%s: diubah_oleh %r" % (r["key"], who))
+        if verified:
+            st = o.pop("status_verifikasi", None)
+            want(st == state(r["wilayah"]), "%s: status_verifikasi %r" % (r["key"], st))
         want(o == exp, "%s: %r, expected %r" % (r["key"], o, exp))
         want(list(o) == list(exp), "%s: member order %r" % (r["key"], list(o)))
         for f in fields:
