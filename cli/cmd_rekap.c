@@ -44,6 +44,31 @@ static int why(const struct cli *c, int err)
 	return cli_fail(c, "reading the store: %s", pk_strerror(err));
 }
 
+/* Fills report rep: the aggregator, then the dangling references in its scope (rekap.h). With
+ * --by verifikasi the verdicts are read first, once. */
+static int fill(struct rekap *rk, struct store *s, int rep, struct report *r)
+{
+	struct store_node node;
+	struct vidx vx;
+	int err;
+
+	if ((err = store_node_get(s, &node)) != 0)
+		return err;
+	memset(&vx, 0, sizeof(vx));
+	if (rk->by == BY_VERIFIKASI && (err = vidx_load(&vx, s)) != 0)
+		return err;
+	rk->vx = &vx;
+	err = rep == REP_KEGIATAN ? rekap_kegiatan(rk, s, r)
+	      : rep == REP_ARAHAN ? rekap_arahan(rk, s, r)
+	                          : rekap_kumuh(rk, s, r);
+	if (err == 0)
+		err = rekap_dangling(rk, s, node.region, report_names[rep],
+		                     rep == REP_ARAHAN ? "tindak_lanjut" : NULL, r);
+	rk->vx = NULL;
+	vidx_free(&vx);
+	return err;
+}
+
 /* Fills report rep and writes it into a malloc'd buffer (*buf, *len): as a page to print
  * under page's letterhead when page is set, else in fmt. */
 static int build(struct rekap *rk, struct store *s, int rep, enum rpt_fmt fmt,
@@ -55,9 +80,7 @@ static int build(struct rekap *rk, struct store *s, int rep, enum rpt_fmt fmt,
 
 	if (r == NULL || (f = open_memstream(buf, len)) == NULL)
 		goto out;
-	err = rep == REP_KEGIATAN ? rekap_kegiatan(rk, s, r)
-	      : rep == REP_ARAHAN ? rekap_arahan(rk, s, r)
-	                          : rekap_kumuh(rk, s, r);
+	err = fill(rk, s, rep, r);
 	if (err == 0)
 		err = page != NULL ? rpt_write_html(r, page, f) : rpt_write(r, fmt, f);
 out:
@@ -77,9 +100,7 @@ static int run_xlsx(struct cli *c, struct rekap *rk, struct store *s, int rep, c
 	int err = PK_ENOMEM, rc;
 
 	if (r != NULL)
-		err = rep == REP_KEGIATAN ? rekap_kegiatan(rk, s, r)
-		      : rep == REP_ARAHAN ? rekap_arahan(rk, s, r)
-		                          : rekap_kumuh(rk, s, r);
+		err = fill(rk, s, rep, r);
 	if (err == 0)
 		err = rpt_error(r);
 	if (err != 0) {
@@ -182,7 +203,8 @@ int cmd_rekap(struct cli *c, int argc, char **argv)
 		return cli_usagef(c, "--by belongs to 'rekap kegiatan'");
 	if (by != NULL && (byi = word_index(rekap_by_names, by)) < 0)
 		return cli_usagef(
-		    c, "--by must be wilayah, sumber_biaya, strategi or status, not '%s'", by);
+		    c, "--by must be wilayah, sumber_biaya, strategi, status or verifikasi, not "
+		       "'%s'", by);
 	rk.by = (enum rekap_by)byi;
 	if (tahun != NULL && rep == REP_ARAHAN)
 		return cli_usagef(c, "--tahun belongs to 'rekap kegiatan' and 'rekap kumuh'");

@@ -141,10 +141,12 @@ static const struct command commands[] = {
     {"rekap", cmd_rekap,
      "rekap [--dir DIR] kegiatan|arahan|kumuh [--region PREFIX] "
      "[--level provinsi|kabupaten|kecamatan|desa] [--tahun Y] "
-     "[--by wilayah|sumber_biaya|strategi|status] [--json|--csv|--format xlsx|html] [-o FILE]",
+     "[--by wilayah|sumber_biaya|strategi|status|verifikasi] [--json|--csv|--format xlsx|html] "
+     "[-o FILE]",
      "Recap reports (read-only). kegiatan: activities per group (--by wilayah, the\n"
-     "default, sumber_biaya, strategi or status): how many, by status, participants, cost,\n"
-     "and cost per funding source; participants and cost leave out cancelled activities\n"
+     "default, sumber_biaya, strategi, status or verifikasi, the derived verification\n"
+     "state: belum diverifikasi, disetujui, perlu perbaikan, ditolak): how many, by status,\n"
+     "participants, cost, and cost per funding source; participants and cost leave out cancelled activities\n"
      "(status batal), whose cost has a column of its own. arahan: for each directive\n"
      "addressed to the region, the kabupaten/kota it targets (those on the official list\n"
      "inside its wilayah_sasaran) and which of them have a tindak_lanjut for it (one whose\n"
@@ -161,7 +163,10 @@ static const struct command commands[] = {
      "thousands separators, hectares as numbers with two decimals, the total as the last\n"
      "row. html: one page to print for a meeting, self-contained (its style inside, nothing\n"
      "loaded): this node's name and region as the letterhead, the date and time it was made,\n"
-     "the tables of the text report with their totals, A4 landscape."},
+     "the tables of the text report with their totals, A4 landscape. References in the\n"
+     "report's scope that name a record not held here (a tindak_lanjut of an arahan, or a\n"
+     "verifikasi of a record, that has not arrived) are listed after the text tables and\n"
+     "as 'dangling_references' in JSON, not dropped."},
     {"template", cmd_template, "template COLLECTION [--format csv|xlsx|json] [--excel] [-o FILE]",
      "An empty file to fill in for 'import' (no node needed): the columns key, wilayah and\n"
      "every field of COLLECTION, in schema order. csv (the default; --excel for the Excel\n"

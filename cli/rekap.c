@@ -1,13 +1,16 @@
 /* rekap.c: what the aggregators of `pokjactl rekap` share (see rekap.h). */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proto/record.h"
 #include "proto/wilayah.h"
+#include "refs.h"
 #include "rekap.h"
 
-const char *const rekap_by_names[] = {"wilayah", "sumber_biaya", "strategi", "status", NULL};
+const char *const rekap_by_names[] = {"wilayah", "sumber_biaya", "strategi", "status",
+                                      "verifikasi", NULL};
 const char *const rekap_level_names[] = {"nasional",  "provinsi", "kabupaten",
                                          "kecamatan", "desa",     NULL};
 const char *const rekap_level_titles[] = {"nasional", "provinsi", "kabupaten/kota", "kecamatan",
@@ -150,6 +153,10 @@ struct ord *rekap_sort_keys(const struct smap *m, bool none_last, bool by_status
 		for (int st = 0; by_status && st < ST_NONE; st++)
 			if (strcmp(m->keys[i], rekap_statuses[st]) == 0)
 				o[i].rank = st;
+		/* --by verifikasi: the states in their order (never a status name). */
+		for (int st = 0; by_status && st < PK_VS_COUNT; st++)
+			if (strcmp(m->keys[i], pk_vstate_name((enum pk_vstate)st)) == 0)
+				o[i].rank = st;
 	}
 	qsort(o, m->n, sizeof(*o), ord_cmp);
 	return o;
@@ -157,7 +164,8 @@ struct ord *rekap_sort_keys(const struct smap *m, bool none_last, bool by_status
 
 void rekap_group_cols(struct report *r, enum rekap_by by)
 {
-	static const char *const heads[] = {"WILAYAH", "SUMBER_BIAYA", "STRATEGI", "STATUS"};
+	static const char *const heads[] = {"WILAYAH", "SUMBER_BIAYA", "STRATEGI", "STATUS",
+	                                    "VERIFIKASI"};
 
 	if (by != BY_WILAYAH) {
 		rpt_col(r, &(struct rpt_col){RPT_STR,
@@ -201,4 +209,43 @@ void rekap_group_cells(struct report *r, size_t row, const struct rekap *rk, con
 	rpt_str(r, row, 2, o->key);
 	rpt_str(r, row, 3, pk_wilayah_name(o->key));
 	rpt_str(r, row, 4, l >= 0 ? rekap_level_names[l] : "?");
+}
+
+void rekap_dangling_note(struct report *r, const char *coll, const char *region, const char *key,
+                         const char *field, const char *what)
+{
+	char line[600];
+	json_t *o;
+
+	if (json_object_get(r->meta, "dangling_references") == NULL) {
+		rpt_meta_list(r, "dangling_references");
+		rpt_footer(r, "Dangling references (a record that names one not held here: it may "
+		              "still be on its way; 'pokjactl verify' lists them all):\n");
+	}
+	snprintf(line, sizeof(line), "  %s/%s/%s: %s\n", coll, region[0] ? region : "\"\"", key,
+	         what);
+	rpt_footer(r, line);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "collection", coll, "wilayah", region, "key",
+	              key, "field", field, "what", what);
+	if (o == NULL || json_array_append_new(json_object_get(r->meta, "dangling_references"),
+	                                       o) != 0)
+		r->err = r->err ? r->err : PK_ENOMEM;
+}
+
+static int dangling_visit(const struct ref_dangling *d, void *arg)
+{
+	char why[300];
+
+	refs_why(d->t, d->found, why, sizeof(why));
+	rekap_dangling_note(arg, d->coll, d->region, d->key, d->t->field, why);
+	return 0;
+}
+
+int rekap_dangling(const struct rekap *rk, struct store *s, const char *home, const char *report,
+                   const char *extra, struct report *r)
+{
+	const char *colls[] = {report, extra, NULL};
+	int n = refs_dangling(s, home, rk->region, colls, dangling_visit, r);
+
+	return n < 0 ? n : 0;
 }

@@ -17,8 +17,9 @@
 #include "proto/schema.h"
 #include "report.h"
 #include "smap.h"
+#include "verif.h"
 
-enum rekap_by { BY_WILAYAH, BY_SUMBER, BY_STRATEGI, BY_STATUS };
+enum rekap_by { BY_WILAYAH, BY_SUMBER, BY_STRATEGI, BY_STATUS, BY_VERIFIKASI };
 
 /* --by values, --level values and the words for levels in output (indexed by enum pk_level). */
 extern const char *const rekap_by_names[];
@@ -42,7 +43,24 @@ struct rekap {
 	int level;  /* the level rows are grouped at (wilayah grouping) */
 	int tahun;  /* 0: every year */
 	size_t bad; /* records that do not decode, left out */
+	const struct vidx *vx; /* the verdicts held (BY_VERIFIKASI) */
 };
+
+/*
+ * The references within the report that name no record held here (refs.h): for the report on
+ * collection `report`, those of its records and of the verifikasi naming them, in rk->region,
+ * as a JSON list "dangling_references" of {collection, wilayah, key, field, what} and lines
+ * after the text tables, so that a tindak_lanjut or verdict whose record has not arrived is
+ * seen, not dropped. home is this node's region. extra, when not NULL, is a collection read too
+ * (the arahan report's tindak_lanjut). Returns 0 or a negative error.
+ */
+int rekap_dangling(const struct rekap *rk, struct store *s, const char *home, const char *report,
+                   const char *extra, struct report *r);
+
+/* Notes one dangling reference found by an aggregator itself (a tindak_lanjut of an arahan that
+ * is not held, while its field names no target in the schema): as rekap_dangling does. */
+void rekap_dangling_note(struct report *r, const char *coll, const char *region, const char *key,
+                         const char *field, const char *what);
 
 /* Each fills r from the store; returns 0 or a negative error (of the store, PK_ENOMEM, or
  * PK_ETOOBIG for a sum past 2^63 - 1). Records that do not decode are counted in rk->bad. */

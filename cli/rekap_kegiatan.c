@@ -101,6 +101,18 @@ static int kg_visit(const struct store_record *r, void *arg)
 	case BY_STRATEGI:
 		klen = rekap_norm_text(&f[4], disp, fold);
 		break;
+	case BY_VERIFIKASI:
+		key = "";
+		if (vidx_verifiable("kegiatan", r->region)) {
+			struct pk_version rec = {.hlc = r->hlc};
+			const struct vinfo *vi;
+
+			memcpy(rec.origin, r->origin, PK_PUB_BYTES);
+			vi = vidx_state(rk->vx, "kegiatan", r->region, r->key, &rec, NULL, NULL);
+			key = pk_vstate_name(vi != NULL ? vi->state : PK_VS_BELUM);
+		}
+		klen = strlen(key);
+		break;
 	default:
 		key = st == ST_NONE ? "" : rekap_statuses[st];
 		klen = strlen(key);
@@ -226,7 +238,8 @@ int rekap_kegiatan(struct rekap *rk, struct store *s, struct report *r)
 	n = store_list(s, "kegiatan", rk->region, false, kg_visit, &k);
 	if (n < 0 || (n = k.err) != 0)
 		goto out;
-	go = rekap_sort_keys(&k.groups, rk->by != BY_WILAYAH, rk->by == BY_STATUS);
+	go = rekap_sort_keys(&k.groups, rk->by != BY_WILAYAH,
+	                     rk->by == BY_STATUS || rk->by == BY_VERIFIKASI);
 	so = rekap_sort_keys(&k.sources, true, false);
 	if (go == NULL || so == NULL) {
 		n = PK_ENOMEM;
@@ -237,9 +250,10 @@ int rekap_kegiatan(struct rekap *rk, struct store *s, struct report *r)
 		const struct kg_row *g = smap_val(&k.groups, go[i].idx);
 
 		if (go[i].key[0] == '\0' && rk->by != BY_WILAYAH)
-			go[i].label = rk->by == BY_SUMBER     ? "(tanpa sumber)"
-			              : rk->by == BY_STRATEGI ? "(tanpa strategi)"
-			                                      : "(tanpa status)";
+			go[i].label = rk->by == BY_SUMBER       ? "(tanpa sumber)"
+			              : rk->by == BY_STRATEGI   ? "(tanpa strategi)"
+			              : rk->by == BY_VERIFIKASI ? "(nasional: tidak diverifikasi)"
+			                                        : "(tanpa status)";
 		else if (g->label != NULL)
 			go[i].label = g->label;
 	}

@@ -188,9 +188,8 @@ static int write_text(const struct report *r, FILE *f)
 	if (r->nrows == 0) {
 		err = text_table(r, f, 0, false);
 		fputs(r->empty ? r->empty : "", f);
-		return err;
 	}
-	for (int s = 0; s < r->nsections && err == 0; s++) {
+	for (int s = 0; r->nrows > 0 && s < r->nsections && err == 0; s++) {
 		if (!rpt_table_shown(r, s))
 			continue;
 		if (printed++ > 0)
@@ -198,6 +197,10 @@ static int write_text(const struct report *r, FILE *f)
 		if (r->headings[s] != NULL)
 			fputs(r->headings[s], f);
 		err = text_table(r, f, s, true);
+	}
+	if (err == 0 && r->footer != NULL) {
+		fputc('\n', f);
+		fputs(r->footer, f);
 	}
 	return err;
 }

@@ -74,6 +74,7 @@ void rpt_free(struct report *r)
 	free(r->rows);
 	free(r->title);
 	free(r->empty);
+	free(r->footer);
 	free(r->rows_name);
 	json_decref(r->meta);
 	free(r);
@@ -82,6 +83,21 @@ void rpt_free(struct report *r)
 int rpt_error(const struct report *r)
 {
 	return r->err;
+}
+
+void rpt_footer(struct report *r, const char *lines)
+{
+	size_t have = r->footer != NULL ? strlen(r->footer) : 0, add = strlen(lines);
+	char *f;
+
+	if (r->err != 0)
+		return;
+	if ((f = realloc(r->footer, have + add + 1)) == NULL) {
+		r->err = PK_ENOMEM;
+		return;
+	}
+	memcpy(f + have, lines, add + 1);
+	r->footer = f;
 }
 
 void rpt_title(struct report *r, const char *title, const char *empty)

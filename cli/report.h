@@ -105,6 +105,7 @@ struct report {
 	bool has_items;
 	struct rpt_row *rows, total; /* total.cells NULL: no total row */
 	size_t nrows, cap;
+	char *footer; /* text only: lines after the tables, NULL: none */
 };
 
 /* A new empty report whose JSON rows are listed under rows_name; NULL when out of memory. */
@@ -118,6 +119,9 @@ int rpt_error(const struct report *r);
  * "\n"), and the lines above text table `section` (none above table 0 unless set). */
 void rpt_title(struct report *r, const char *title, const char *empty);
 void rpt_heading(struct report *r, int section, const char *heading);
+
+/* Text only: lines after the tables (each ending in "\n"), added to those set before. */
+void rpt_footer(struct report *r, const char *lines);
 
 /* JSON only: members of the report object before the rows, in the order set. rpt_meta_str
  * with NULL sets null; rpt_meta_list adds an empty array that rpt_meta_push_* append to. */

@@ -383,7 +383,7 @@ errs "no report name" "missing argument" "$P" --dir "$N" rekap
 same "no report name: exit 2" "$RC" 2
 errs "unknown report" "no report 'laporan'" "$P" --dir "$N" rekap laporan
 same "unknown report: exit 2" "$RC" 2
-errs "bad --by" "--by must be wilayah, sumber_biaya, strategi or status" \
+errs "bad --by" "--by must be wilayah, sumber_biaya, strategi, status or verifikasi" \
 	"$P" --dir "$N" rekap kegiatan --by bulan
 same "bad --by: exit 2" "$RC" 2
 errs "--by on arahan" "--by belongs to 'rekap kegiatan'" "$P" --dir "$N" rekap arahan --by status
