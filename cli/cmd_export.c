@@ -40,9 +40,14 @@
 enum export_format { FMT_CSV, FMT_JSON, FMT_JSONL, FMT_XLSX };
 
 /* Column names the export adds beside the schema's fields. */
-static const char *const extra_columns[] = {
-    "key",         "wilayah",           "nama_wilayah",      "diubah",
-    "diubah_oleh", "diubah_oleh_wilayah", "status_verifikasi", "catatan_verifikasi"};
+static const char *const extra_columns[] = {"key",
+                                            "wilayah",
+                                            "nama_wilayah",
+                                            "diubah",
+                                            "diubah_oleh",
+                                            "diubah_oleh_wilayah",
+                                            "status_verifikasi",
+                                            "catatan_verifikasi"};
 
 struct export
 {
@@ -59,8 +64,8 @@ struct export
 	bool too_many;   /* more records than an xlsx sheet holds: the walk stopped */
 	bool progress;   /* show a count on stderr */
 	struct cli_authors as;
-	bool states;     /* the collection's records are verified: two more columns */
-	struct vidx vx;  /* the verdicts, when states */
+	bool states;    /* the collection's records are verified: two more columns */
+	struct vidx vx; /* the verdicts, when states */
 };
 
 /*
@@ -340,9 +345,12 @@ static void xlsx_record_out(struct export *x, json_t *o, uint64_t hlc)
 	xlsx_text(x->xl, row, col++, json_string_value(json_object_get(o, "diubah_oleh")));
 	xlsx_text(x->xl, row, col++, json_string_value(json_object_get(o, "diubah_oleh_wilayah")));
 	if (x->states) {
+		const char *note = json_string_value(json_object_get(o, "catatan_verifikasi"));
+
 		xlsx_text(x->xl, row, col++,
 		          json_string_value(json_object_get(o, "status_verifikasi")));
-		xlsx_text(x->xl, row, col, json_string_value(json_object_get(o, "catatan_verifikasi")));
+		if (note != NULL)
+			xlsx_text(x->xl, row, col, note);
 	}
 }
 

@@ -19,7 +19,7 @@ outputs "put a kegiatan" '^keg-1$' "$P" --dir "$N" put kegiatan keg-1 --json "$K
 outputs "edit nama" '^edited kegiatan/keg-1 in region 32\.75: nama \(changeset 2\)$' \
 	"$P" --dir "$N" edit kegiatan keg-1 --set "nama=Sosialisasi RP3KP"
 jcheck "get --json: nama changed, every other field as it was" \
-	'{k: v for k, v in j.items() if k not in ("diubah", "diubah_oleh")} == {"key": "keg-1",
+	'{k: v for k, v in j.items() if k not in ("diubah", "diubah_oleh", "verifikasi")} == {"key": "keg-1",
 	 "wilayah": "32.75", "nama": "Sosialisasi RP3KP", "tahun": 2026, "bulan": 3,
 	 "jumlah_peserta": 40, "biaya": 5000000, "sumber_biaya": "APBD", "status": "rencana"}' \
 	"$P" --dir "$N" get kegiatan keg-1 --json

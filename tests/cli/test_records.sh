@@ -31,8 +31,8 @@ jcheck "get --json: one object, key, wilayah and fields at top level" \
 	 j["penanggung_jawab"] == "Dinas Perkim" and j["strategi"] == "Penjaminan kualitas RP3KP"
 	 and "fields" not in j and "value" not in j' \
 	"$P" --dir "$N" get kegiatan keg-1 --json
-jcheck "get --json round-trips the input exactly (no extra or lost members; diubah and diubah_oleh added)" \
-	"sorted(j.keys()) == sorted(['key', 'diubah', 'diubah_oleh'] + list($(printf '%s' "$KEG" | tr -d '\n' |
+jcheck "get --json round-trips the input exactly (no extra or lost members; diubah, diubah_oleh and verifikasi added)" \
+	"sorted(j.keys()) == sorted(['key', 'diubah', 'diubah_oleh', 'verifikasi'] + list($(printf '%s' "$KEG" | tr -d '\n' |
 		python3 -c 'import json,sys; print(list(json.load(sys.stdin).keys()))')))" \
 	"$P" --dir "$N" get kegiatan keg-1 --json
 outputs "get (text) shows the fields" 'biaya +125000000' "$P" --dir "$N" get kegiatan keg-1

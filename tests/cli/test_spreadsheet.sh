@@ -217,7 +217,8 @@ wb = openpyxl.load_workbook(sys.argv[1])
 ws = wb["kegiatan"]
 head = [c.value for c in ws[1]]
 assert head[:4] == ["key", "wilayah", "nama_wilayah", "nama"], head
-assert head[-3:] == ["diubah", "diubah_oleh", "diubah_oleh_wilayah"], head
+assert head[-5:] == ["diubah", "diubah_oleh", "diubah_oleh_wilayah", "status_verifikasi",
+                     "catatan_verifikasi"], head
 assert all(c.font.b for c in ws[1]), "header not bold"
 assert ws.freeze_panes == "A2", ws.freeze_panes
 rows = {r[0].value: {h: c for h, c in zip(head, r)} for r in ws.iter_rows(min_row=2)}
@@ -229,6 +230,8 @@ assert isinstance(m["diubah"].value, datetime.datetime), type(m["diubah"].value)
 assert abs((m["diubah"].value - datetime.datetime.utcnow()).total_seconds()) < 600
 assert m["diubah_oleh"].value == "Kabupaten Majalengka" and m["diubah_oleh"].data_type == "s", m["diubah_oleh"].value
 assert m["diubah_oleh_wilayah"].value == "32.10", m["diubah_oleh_wilayah"].value
+assert m["status_verifikasi"].value == "belum diverifikasi", m["status_verifikasi"].value
+assert m["catatan_verifikasi"].value is None, m["catatan_verifikasi"].value
 assert rows["keg-04"]["wilayah"].value == "nasional", rows["keg-04"]["wilayah"].value
 assert rows["keg-01"]["biaya"].value == 10**15
 assert rows["keg-05"]["wilayah"].value == "32"
