@@ -278,8 +278,9 @@ static void print_record_line(json_t *o, bool states)
 	printf("%-26s  %-13s  ", json_string_value(json_object_get(o, "key")),
 	       json_string_value(json_object_get(o, "wilayah")));
 	if (states)
-		printf("%-18s  ", json_string_value(json_object_get(
-		                      json_object_get(o, "verifikasi"), "status")) ?: "-");
+		printf("%-18s  ", json_string_value(
+		                      json_object_get(json_object_get(o, "verifikasi"), "status"))
+		                      ?: "-");
 	printf("%s\n", used ? line : "");
 }
 

@@ -443,10 +443,10 @@ static int verify_dangling(const struct ref_dangling *d, void *arg)
 	if (x->dangling != NULL)
 		json_array_append_new(
 		    x->dangling,
-		    json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:b}, s:s, s:s}", "collection",
-		              d->coll, "wilayah", d->region, "key", d->key, "field", d->t->field,
-		              "target", "collection", d->t->coll, "wilayah", d->t->region, "key",
-		              d->t->key, "exact", d->t->exact, "found",
+		    json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:b}, s:s, s:s}",
+		              "collection", d->coll, "wilayah", d->region, "key", d->key, "field",
+		              d->t->field, "target", "collection", d->t->coll, "wilayah",
+		              d->t->region, "key", d->t->key, "exact", d->t->exact, "found",
 		              d->found == REF_DELETED ? "deleted" : "missing", "what", why));
 	else
 		printf("DANGLING %s/%s/%s: %s\n", d->coll, d->region[0] ? d->region : "\"\"",
@@ -500,8 +500,8 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		}
 		err = store_verify(s, verify_problem, &x, &st);
 		/* References last, from the records as stored: findings of their own kind. */
-		if (err == 0 && (nd = refs_dangling(s, node.region, NULL, NULL, verify_dangling,
-		                                    &x)) < 0)
+		if (err == 0 &&
+		    (nd = refs_dangling(s, node.region, NULL, NULL, verify_dangling, &x)) < 0)
 			err = nd;
 		store_close(s);
 	}

@@ -203,8 +203,10 @@ int cmd_rekap(struct cli *c, int argc, char **argv)
 		return cli_usagef(c, "--by belongs to 'rekap kegiatan'");
 	if (by != NULL && (byi = word_index(rekap_by_names, by)) < 0)
 		return cli_usagef(
-		    c, "--by must be wilayah, sumber_biaya, strategi, status or verifikasi, not "
-		       "'%s'", by);
+		    c,
+		    "--by must be wilayah, sumber_biaya, strategi, status or verifikasi, not "
+		    "'%s'",
+		    by);
 	rk.by = (enum rekap_by)byi;
 	if (tahun != NULL && rep == REP_ARAHAN)
 		return cli_usagef(c, "--tahun belongs to 'rekap kegiatan' and 'rekap kumuh'");

@@ -125,7 +125,8 @@ static int show_queue(const struct cli *c, struct store *s, const struct store_n
 		       q.n == 1 ? "s" : "", node->region[0] ? node->region : "the national node");
 	}
 	if (q.bad > 0)
-		return cli_fail(c, "%zu stored records do not decode; run 'pokjactl verify'", q.bad);
+		return cli_fail(c, "%zu stored records do not decode; run 'pokjactl verify'",
+		                q.bad);
 	return EXIT_OK;
 }
 

@@ -13,9 +13,9 @@
  * status_verifikasi and catatan_verifikasi (derived from the verdicts of the nodes above). */
 static bool ignored(const char *name, size_t len)
 {
-	static const char *const names[] = {"nama_wilayah",        "diubah",
-	                                    "diubah_oleh",         "diubah_oleh_wilayah",
-	                                    "status_verifikasi",   "catatan_verifikasi"};
+	static const char *const names[] = {"nama_wilayah",      "diubah",
+	                                    "diubah_oleh",       "diubah_oleh_wilayah",
+	                                    "status_verifikasi", "catatan_verifikasi"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (len == strlen(names[i]) && memcmp(name, names[i], len) == 0)

@@ -96,8 +96,7 @@ static bool held(const char *code, const char *home)
 	return pk_region_within(code, cl, home, hl) || pk_region_within(home, hl, code, cl);
 }
 
-int refs_find(struct store *s, const char *home, const struct smap *pending,
-              const struct ref_to *t)
+int refs_find(struct store *s, const char *home, const struct smap *pending, const struct ref_to *t)
 {
 	struct look l = {.best = -1};
 	char id[PK_COLL_MAX + PK_REGION_MAX + PK_KEY_MAX + 3];
@@ -113,8 +112,8 @@ int refs_find(struct store *s, const char *home, const struct smap *pending,
 	}
 	if (pending != NULL && pending->n > 0)
 		for (int i = 0; i < l.nregions; i++)
-			if (smap_get(pending, id, rec_id(id, sizeof(id), t->coll, l.regions[i], t->key)) >=
-			    0)
+			if (smap_get(pending, id,
+			             rec_id(id, sizeof(id), t->coll, l.regions[i], t->key)) >= 0)
 				return REF_LIVE;
 	/* One lookup by key over every region (the key index): tombstones too, to tell
 	 * a deleted target from one never held. */
@@ -168,9 +167,8 @@ int refs_check_pending(struct refcheck *rc, const char *coll, const char *region
 {
 	char id[PK_COLL_MAX + PK_REGION_MAX + PK_KEY_MAX + 3];
 
-	return smap_put(&rc->pending, id, rec_id(id, sizeof(id), coll, region, key)) < 0
-	           ? PK_ENOMEM
-	           : 0;
+	return smap_put(&rc->pending, id, rec_id(id, sizeof(id), coll, region, key)) < 0 ? PK_ENOMEM
+	                                                                                 : 0;
 }
 
 /* The references of the old value, to leave those unchanged alone. */
@@ -267,8 +265,8 @@ static int dang_ref(const struct ref_to *t, void *arg)
 
 	if (x->verifikasi_filter &&
 	    (!listed(x->colls, t->coll) ||
-	     (x->within != NULL && !pk_region_within(t->region, strlen(t->region), x->within,
-	                                             strlen(x->within)))))
+	     (x->within != NULL &&
+	      !pk_region_within(t->region, strlen(t->region), x->within, strlen(x->within)))))
 		return 0;
 	found = refs_find(x->s, x->home, NULL, t);
 	if (found < 0)
@@ -306,9 +304,8 @@ static bool has_refs(const struct pk_collection *c)
 	return false;
 }
 
-int refs_dangling(struct store *s, const char *home, const char *within,
-                  const char *const *colls, int (*fn)(const struct ref_dangling *d, void *arg),
-                  void *arg)
+int refs_dangling(struct store *s, const char *home, const char *within, const char *const *colls,
+                  int (*fn)(const struct ref_dangling *d, void *arg), void *arg)
 {
 	struct dang x = {s, home, within, colls, fn, arg, NULL, false, 0, 0};
 	const struct pk_collection *all;

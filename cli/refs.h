@@ -20,8 +20,8 @@
 
 /* A reference of one record, as C strings. */
 struct ref_to {
-	const char *field;                /* the ref field */
-	const char *coll;                 /* the collection it names */
+	const char *field; /* the ref field */
+	const char *coll;  /* the collection it names */
 	char key[PK_KEY_MAX + 1];
 	char region[PK_REGION_MAX + 1]; /* exact: the target's region; else the record's own */
 	bool exact;
@@ -68,8 +68,7 @@ void refs_check_free(struct refcheck *rc);
 
 /* Adds a record that the same write creates or changes (an import's rows), so that a row may
  * name one made by another row of the file. 0 or PK_ENOMEM. */
-int refs_check_pending(struct refcheck *rc, const char *coll, const char *region,
-                       const char *key);
+int refs_check_pending(struct refcheck *rc, const char *coll, const char *region, const char *key);
 
 /*
  * Checks the references of the record (coll, region, value): each must name a live record held
@@ -97,8 +96,7 @@ struct ref_dangling {
  * record of those collections within `within`. One pass over each collection, one lookup per
  * reference. Returns the number found, or a negative error; fn returning non-zero stops it.
  */
-int refs_dangling(struct store *s, const char *home, const char *within,
-                  const char *const *colls, int (*fn)(const struct ref_dangling *d, void *arg),
-                  void *arg);
+int refs_dangling(struct store *s, const char *home, const char *within, const char *const *colls,
+                  int (*fn)(const struct ref_dangling *d, void *arg), void *arg);
 
 #endif

@@ -9,8 +9,8 @@
 #include "refs.h"
 #include "rekap.h"
 
-const char *const rekap_by_names[] = {"wilayah", "sumber_biaya", "strategi", "status",
-                                      "verifikasi", NULL};
+const char *const rekap_by_names[] = {"wilayah", "sumber_biaya", "strategi",
+                                      "status",  "verifikasi",   NULL};
 const char *const rekap_level_names[] = {"nasional",  "provinsi", "kabupaten",
                                          "kecamatan", "desa",     NULL};
 const char *const rekap_level_titles[] = {"nasional", "provinsi", "kabupaten/kota", "kecamatan",
@@ -227,8 +227,8 @@ void rekap_dangling_note(struct report *r, const char *coll, const char *region,
 	rpt_footer(r, line);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "collection", coll, "wilayah", region, "key",
 	              key, "field", field, "what", what);
-	if (o == NULL || json_array_append_new(json_object_get(r->meta, "dangling_references"),
-	                                       o) != 0)
+	if (o == NULL ||
+	    json_array_append_new(json_object_get(r->meta, "dangling_references"), o) != 0)
 		r->err = r->err ? r->err : PK_ENOMEM;
 }
 

@@ -40,9 +40,9 @@ extern const char *const rekap_statuses[];
 struct rekap {
 	enum rekap_by by;
 	char region[PK_REGION_MAX + 1];
-	int level;  /* the level rows are grouped at (wilayah grouping) */
-	int tahun;  /* 0: every year */
-	size_t bad; /* records that do not decode, left out */
+	int level;             /* the level rows are grouped at (wilayah grouping) */
+	int tahun;             /* 0: every year */
+	size_t bad;            /* records that do not decode, left out */
 	const struct vidx *vx; /* the verdicts held (BY_VERIFIKASI) */
 };
 

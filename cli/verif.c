@@ -175,8 +175,8 @@ const struct vinfo *vidx_state(const struct vidx *x, const char *coll, const cha
                                const struct pk_verdict **v)
 {
 	char id[PK_COLL_MAX + PK_REGION_MAX + PK_KEY_MAX + 3];
-	size_t idlen = target_id(id, sizeof(id), coll, strlen(coll), region, strlen(region), key,
-	                         strlen(key));
+	size_t idlen =
+	    target_id(id, sizeof(id), coll, strlen(coll), region, strlen(region), key, strlen(key));
 	const struct vspan *sp;
 	long t, i;
 

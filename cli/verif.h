@@ -26,11 +26,11 @@ struct vinfo {
 };
 
 struct vidx {
-	struct smap targets;   /* "coll\0region\0key" -> struct vspan */
-	struct pk_verdict *v;  /* grouped by target */
-	struct vinfo *info;    /* info[i] describes v[i] */
+	struct smap targets;  /* "coll\0region\0key" -> struct vspan */
+	struct pk_verdict *v; /* grouped by target */
+	struct vinfo *info;   /* info[i] describes v[i] */
 	size_t n, cap;
-	size_t bad;            /* verifikasi that do not decode, left out */
+	size_t bad; /* verifikasi that do not decode, left out */
 };
 
 /* Reads every verifikasi of the store into x. Returns 0 or a negative error. */

@@ -83,9 +83,9 @@ int pk_record_get_named(const struct pk_rec *r, const char *name, struct pk_rec_
 /* Where a ref field of a record points (SPEC section 5, "References"), read from the record
  * alone: the store lookup is the caller's. */
 struct pk_ref {
-	const struct pk_field *f;          /* the ref field */
-	const struct pk_collection *coll;  /* the collection named */
-	const char *key, *region;          /* into the value; region NULL when not exact */
+	const struct pk_field *f;         /* the ref field */
+	const struct pk_collection *coll; /* the collection named */
+	const char *key, *region;         /* into the value; region NULL when not exact */
 	size_t klen, rlen;
 	bool exact; /* the target is in region exactly; else in the record's own region or the
 	             * nearest enclosing one that holds it */

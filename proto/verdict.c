@@ -6,8 +6,8 @@
 #include "error.h"
 #include "region.h"
 
-static const char *const names[PK_VS_COUNT] = {"belum diverifikasi", "disetujui",
-                                               "perlu perbaikan", "ditolak"};
+static const char *const names[PK_VS_COUNT] = {"belum diverifikasi", "disetujui", "perlu perbaikan",
+                                               "ditolak"};
 
 const char *pk_vstate_name(enum pk_vstate s)
 {

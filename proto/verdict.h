@@ -38,9 +38,9 @@ int pk_version_cmp(const struct pk_version *a, const struct pk_version *b);
 
 /* One verifikasi naming a record. */
 struct pk_verdict {
-	const char *region;     /* the verifikasi's own region: its writer's (SPEC 5, Ownership) */
-	struct pk_version v;    /* the verifikasi's version */
-	enum pk_vstate state;   /* from its hasil */
+	const char *region;   /* the verifikasi's own region: its writer's (SPEC 5, Ownership) */
+	struct pk_version v;  /* the verifikasi's version */
+	enum pk_vstate state; /* from its hasil */
 };
 
 /* True when a node of region `verifier` is an ancestor of the owner of region `region`: its

@@ -19,8 +19,7 @@ static struct pk_version ver(uint64_t hlc, uint8_t who)
 	return v;
 }
 
-static struct pk_verdict verdict(const char *region, uint64_t hlc, uint8_t who,
-                                 enum pk_vstate st)
+static struct pk_verdict verdict(const char *region, uint64_t hlc, uint8_t who, enum pk_vstate st)
 {
 	return (struct pk_verdict){region, ver(hlc, who), st};
 }
@@ -128,8 +127,8 @@ static void test_deleted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_names),      cmocka_unit_test(test_ancestor),
-	    cmocka_unit_test(test_order),      cmocka_unit_test(test_non_ancestor),
+	    cmocka_unit_test(test_names),   cmocka_unit_test(test_ancestor),
+	    cmocka_unit_test(test_order),   cmocka_unit_test(test_non_ancestor),
 	    cmocka_unit_test(test_deleted),
 	};
 
