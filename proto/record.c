@@ -211,12 +211,17 @@ int pk_record_ref(const struct pk_rec *r, size_t k, struct pk_ref *t)
 	}
 	if (t->coll == NULL)
 		return PK_ENOTFOUND;
+	/* Without its region field (an optional one left out) the target is found as for a ref
+	 * without one: in the record's region or the nearest enclosing one. */
 	if (f->ref_region_field != NULL) {
-		if ((err = pk_record_get_named(r, f->ref_region_field, &v)) != 0)
+		err = pk_record_get_named(r, f->ref_region_field, &v);
+		if (err != 0 && err != PK_ENOTFOUND)
 			return err;
-		t->region = v.s;
-		t->rlen = v.slen;
-		t->exact = true;
+		if (err == 0) {
+			t->region = v.s;
+			t->rlen = v.slen;
+			t->exact = true;
+		}
 	}
 	if ((err = pk_record_get(r, k, &v)) != 0)
 		return err;

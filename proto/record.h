@@ -94,7 +94,8 @@ struct pk_ref {
 /*
  * The target of ref field number k of r's collection. Returns 0 with *t filled; PK_ENOTFOUND
  * when the record does not hold the field, or the field names no collection (a ref without
- * ref_coll or ref_coll_field), or its collection or region field is absent; PK_EDECODE when a
+ * ref_coll or ref_coll_field), or its collection field is absent (an absent region field
+ * leaves the target not exact); PK_EDECODE when a
  * value is not of its type, or the collection field names no collection.
  */
 int pk_record_ref(const struct pk_rec *r, size_t k, struct pk_ref *t);

@@ -36,7 +36,7 @@ static const char *const hasil_verifikasi[] = {"diterima", "ditolak", "perbaikan
 /* The collection names, for verifikasi.koleksi; test_schema checks they match the table. */
 static const char *const koleksi[] = {"pokja", "anggota", "gugus_tugas", "kegiatan", "indikator",
 	"dokumen", "kumuh", "arahan", "tindak_lanjut", "verifikasi", "rapat", "pencabutan",
-	"kesehatan_node", NULL};
+	"kesehatan_node", "penerimaan", NULL};
 
 #define STR(n, req, d) {.name = n, .type = PK_T_STR, .required = req, .doc = d}
 #define HEX(n, req, digits, d) \
@@ -53,6 +53,9 @@ static const char *const koleksi[] = {"pokja", "anggota", "gugus_tugas", "kegiat
 /* A ref to a record of collection `to` in the record's own region or one enclosing it. */
 #define REFTO(n, req, to, d) \
 	{.name = n, .type = PK_T_REF, .required = req, .ref_coll = to, .doc = d}
+/* A ref to a record of collection `to` in the region its sibling field rf names. */
+#define REFIN(n, req, to, rf, d) \
+	{.name = n, .type = PK_T_REF, .required = req, .ref_coll = to, .ref_region_field = rf, .doc = d}
 /* A ref whose collection and region are the values of two sibling fields. */
 #define REFAT(n, req, cf, rf, d)                                                             \
 	{.name = n, .type = PK_T_REF, .required = req, .ref_coll_field = cf,                  \
@@ -151,10 +154,22 @@ static const struct pk_field arahan_fields[] = {
 };
 
 static const struct pk_field tindak_lanjut_fields[] = {
-	REF("arahan", true, "key of the directive followed up (arahan record)"),
+	REFIN("arahan", true, "arahan", "wilayah_arahan",
+	      "key of the directive followed up (arahan record)"),
+	REGION("wilayah_arahan", false,
+	       "region of that arahan record; writers set it (SPEC section 21)"),
 	TEXT("uraian", true, "what was done or is planned"),
 	DATE("tanggal", false, "date"),
 	ENUM("status", false, status_tindak, "planned, carried out or complete"),
+};
+
+/* A node's receipt of an arahan that targets it, written by its own pokjad (SPEC section 21):
+ * one per arahan, key pk_penerimaan_key (proto/arahan.h). */
+static const struct pk_field penerimaan_fields[] = {
+	REFIN("arahan", true, "arahan", "wilayah_arahan",
+	      "key of the directive received (arahan record)"),
+	REGION("wilayah_arahan", true, "region of that arahan record"),
+	INT("diterima", true, 0, 1LL << 53, "when this node's pokjad first held it, Unix seconds"),
 };
 
 static const struct pk_field verifikasi_fields[] = {
@@ -222,6 +237,9 @@ static const struct pk_collection collections[] = {
 	     "revocation of a node's certificate by a node whose region covers it, filed under the revoker's region (SPEC section 9)"),
 	COLL("kesehatan_node", kesehatan_node_fields,
 	     "a node's replication health, written by its own pokjad (SPEC section 20)"),
+	COLL("penerimaan", penerimaan_fields,
+	     "a node's receipt of a directive that targets it, written by its own pokjad (SPEC "
+	     "section 21)"),
 };
 /* clang-format on */
 

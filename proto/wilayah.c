@@ -10,6 +10,7 @@
 #include "wilayah.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "region.h"
@@ -120,6 +121,53 @@ size_t pk_wilayah_search(const char *query, size_t max,
 		given++;
 		if (fn != NULL && fn(w, arg) != 0)
 			break;
+	}
+	return given;
+}
+
+/* The first entry whose code is not below key in strcmp order. */
+static size_t lower_bound(const char *key)
+{
+	size_t lo = 0, hi = nentries;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(entries[mid].code, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+size_t pk_wilayah_children(const char *code, int (*fn)(const struct pk_wilayah *w, void *arg),
+                           void *arg)
+{
+	char key[PK_REGION_MAX + 3];
+	size_t given = 0, i, plen;
+	int level;
+
+	if (code == NULL || (level = pk_region_level(code, strlen(code))) < 0 ||
+	    level >= PK_LEVEL_DESA)
+		return 0;
+	/* Every code below `code` starts with "code." (or is any code but "" for the country);
+	 * in strcmp order a child comes before its own descendants, and "child/" sorts after them
+	 * all ('/' follows '.') and before the next child. */
+	plen = (size_t)snprintf(key, sizeof(key), level == 0 ? "%s" : "%s.", code);
+	i = level == 0 ? 1 : lower_bound(key);
+	while (i < nentries && strncmp(entries[i].code, key, plen) == 0) {
+		const struct pk_wilayah *w = &entries[i];
+
+		if (w->level == level + 1) {
+			given++;
+			if (fn != NULL && fn(w, arg) != 0)
+				break;
+		}
+		snprintf(key + plen, sizeof(key) - plen, "%.*s/", (int)(strlen(w->code) - plen),
+		         w->code + plen);
+		i = lower_bound(key);
+		key[plen] = '\0';
 	}
 	return given;
 }

@@ -44,6 +44,14 @@ const char *pk_wilayah_name(const char *code);
 size_t pk_wilayah_search(const char *query, size_t max,
                          int (*fn)(const struct pk_wilayah *w, void *arg), void *arg);
 
+/*
+ * Calls fn for each entry one level below `code` (the provinces for "", the kabupaten/kota of a
+ * province, ...), in code order, until fn returns non-zero. Returns the number of entries given.
+ * A binary search per child, O(children * log n), however many entries lie further below.
+ */
+size_t pk_wilayah_children(const char *code, int (*fn)(const struct pk_wilayah *w, void *arg),
+                           void *arg);
+
 /* The ODbL attribution line to print wherever names from the list are shown in bulk. */
 const char *pk_wilayah_notice(void);
 
