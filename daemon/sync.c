@@ -89,6 +89,7 @@ static void *watch(void *arg)
 		if (++ticks % (1000 / SYNC_WATCH_MS) == 0) {
 			sy_peers_flush(sy);
 			sy_health_tick(sy);
+			sy_receipt_tick(sy);
 		}
 	}
 	sy_peers_flush(sy);

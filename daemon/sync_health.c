@@ -41,29 +41,43 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
+bool sy_clock_read(struct sync *sy)
+{
+	bool has_parent = sy->cfg->parent_url[0] != '\0', clocked = false;
+
+	pthread_mutex_lock(&sy->lock);
+	for (size_t i = 0; i < sy->npeers && !clocked; i++) {
+		const struct peer *p = &sy->peers[i];
+
+		clocked = p->p.skew_known && !p->dirty &&
+		          (!has_parent || strcmp(p->p.role, "parent") == 0);
+	}
+	pthread_mutex_unlock(&sy->lock);
+	return clocked;
+}
+
+bool sy_log_ahead(struct sync *sy)
+{
+	struct store_head own;
+
+	return store_head_get(sy->s, sy->pub, &own) == 0 && own.seq > 0 &&
+	       pk_hlc_ms(own.hlc) > now_ms() + sy->cfg->max_clock_skew_ms;
+}
+
 /* Returns the signature of the state whose change is published at once (which links are
  * connected, refusals, forks, disk full) and, with links, fills h's links from the peers pokjad
- * knows (a certificate read each). *clocked says whether a peer's clock has been read and
- * stored (for a node with a parent: the parent's), so that store_write's clock rule (SPEC
- * section 4) can judge this node's clock. */
+ * knows (a certificate read each). *clocked: sy_clock_read. */
 static uint64_t collect(struct sync *sy, struct health *h, bool links, bool *clocked)
 {
 	struct store_peer *ps = NULL;
 	uint64_t sig = 0xcbf29ce484222325ULL;
-	bool has_parent = sy->cfg->parent_url[0] != '\0';
 	size_t n = 0;
 
-	*clocked = false;
+	*clocked = sy_clock_read(sy);
 	pthread_mutex_lock(&sy->lock);
 	if (sy->npeers > 0 && (ps = malloc(sy->npeers * sizeof(*ps))) != NULL)
-		for (n = 0; n < sy->npeers; n++) {
-			const struct peer *p = &sy->peers[n];
-
-			ps[n] = p->p;
-			if (p->p.skew_known && !p->dirty &&
-			    (!has_parent || strcmp(p->p.role, "parent") == 0))
-				*clocked = true;
-		}
+		for (n = 0; n < sy->npeers; n++)
+			ps[n] = sy->peers[n].p;
 	pthread_mutex_unlock(&sy->lock);
 	h->nlinks = 0;
 	h->lag_up = h->lag_down = 0;
@@ -126,7 +140,6 @@ void sy_health_tick(struct sync *sy)
 {
 	uint64_t t = mono_ms(), interval = sy->cfg->health_interval_ms;
 	uint64_t gap = interval < HEALTH_MIN_GAP_MS ? interval : HEALTH_MIN_GAP_MS;
-	struct store_head own;
 	struct health *h;
 	uint64_t sig;
 	bool due, clocked;
@@ -152,8 +165,7 @@ void sy_health_tick(struct sync *sy)
 	/* While this node's own log is stamped ahead of its clock (it wrote while its clock was
 	 * wrong), each new changeset carries that time on, and would be held by its ancestors
 	 * too: a health record is worth writing only when it can be read at once. */
-	if (store_head_get(sy->s, sy->pub, &own) == 0 && own.seq > 0 &&
-	    pk_hlc_ms(own.hlc) > now_ms() + sy->cfg->max_clock_skew_ms) {
+	if (sy_log_ahead(sy)) {
 		log_debug("health-write", "health record not written: this node's log is stamped "
 		                          "ahead of its clock");
 		sy->health_at = t;

@@ -81,6 +81,10 @@ struct sync {
 	uint64_t health_at;    /* monotonic ms of the last record written; 0: none yet */
 	uint64_t health_sig;
 
+	/* Receipts (sync_receipt.c), the watcher's only. */
+	uint64_t receipt_gen;   /* the store generation last scanned; 0: none yet */
+	uint64_t receipt_retry; /* monotonic ms after which a failed write is tried again */
+
 	/* Serving children. */
 	bool serving;
 	nng_socket rep;
@@ -174,6 +178,21 @@ void sy_peers_flush(struct sync *sy);
 
 /* Writes this node's kesehatan_node record when due; the watcher calls it every second. */
 void sy_health_tick(struct sync *sy);
+
+/* True when a peer's clock has been read and stored (for a node with a parent: the parent's),
+ * so that store_write's clock rule (SPEC section 4) can judge this node's clock: pokjad writes
+ * nothing of its own before, lest it stamp a changeset ahead that every ancestor would hold. */
+bool sy_clock_read(struct sync *sy);
+
+/* True while this node's own log is stamped ahead of its clock by more than the skew bound (it
+ * wrote while its clock was wrong): each new changeset would carry that time on. */
+bool sy_log_ahead(struct sync *sy);
+
+/* ---- sync_receipt.c: receipts of directives (SPEC section 21) */
+
+/* Writes a penerimaan for each arahan held that targets this node and has none; the watcher
+ * calls it every second, and it scans only when the store changed or a write failed. */
+void sy_receipt_tick(struct sync *sy);
 
 /* ---- sync_batch.c: heads and the batches sent */
 
