@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "followup.h"
 #include "proto/region.h"
 #include "rekap.h"
 #include "render.h"
@@ -159,12 +160,12 @@ static int run(struct cli *c, struct rekap *rk, struct store *s, int rep, enum r
 int cmd_rekap(struct cli *c, int argc, char **argv)
 {
 	const char *region = NULL, *level = NULL, *tahun = NULL, *by = NULL, *outpath = NULL;
-	const char *format = NULL;
+	const char *format = NULL, *today = NULL;
 	bool csv = false, xlsx = false, html = false;
-	struct cli_opt opts[] = {{"region", &region, NULL}, {"level", &level, NULL},
-	                         {"tahun", &tahun, NULL},   {"by", &by, NULL},
-	                         {"csv", NULL, &csv},       {"o", &outpath, NULL},
-	                         {"format", &format, NULL}, {NULL, NULL, NULL}};
+	struct cli_opt opts[] = {
+	    {"region", &region, NULL}, {"level", &level, NULL}, {"tahun", &tahun, NULL},
+	    {"by", &by, NULL},         {"csv", NULL, &csv},     {"o", &outpath, NULL},
+	    {"format", &format, NULL}, {"today", &today, NULL}, {NULL, NULL, NULL}};
 	struct rekap rk = {.by = BY_WILAYAH, .level = -1};
 	struct store_node node;
 	struct rpt_page page;
@@ -208,6 +209,11 @@ int cmd_rekap(struct cli *c, int argc, char **argv)
 		    "'%s'",
 		    by);
 	rk.by = (enum rekap_by)byi;
+	if (today != NULL && rep != REP_ARAHAN)
+		return cli_usagef(c, "--today belongs to 'rekap arahan'");
+	rk.today = followup_today();
+	if (today != NULL && pk_date_days(today, strlen(today), &rk.today) != 0)
+		return cli_usagef(c, "--today must be a date YYYY-MM-DD, not '%.20s'", today);
 	if (tahun != NULL && rep == REP_ARAHAN)
 		return cli_usagef(c, "--tahun belongs to 'rekap kegiatan' and 'rekap kumuh'");
 	if (tahun != NULL) {

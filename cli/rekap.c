@@ -211,8 +211,9 @@ void rekap_group_cells(struct report *r, size_t row, const struct rekap *rk, con
 	rpt_str(r, row, 4, l >= 0 ? rekap_level_names[l] : "?");
 }
 
-void rekap_dangling_note(struct report *r, const char *coll, const char *region, const char *key,
-                         const char *field, const char *what)
+/* Notes one dangling reference in the report, as a JSON item and a line after the tables. */
+static void rekap_dangling_note(struct report *r, const char *coll, const char *region,
+                                const char *key, const char *field, const char *what)
 {
 	char line[600];
 	json_t *o;

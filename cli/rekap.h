@@ -42,6 +42,7 @@ struct rekap {
 	char region[PK_REGION_MAX + 1];
 	int level;             /* the level rows are grouped at (wilayah grouping) */
 	int tahun;             /* 0: every year */
+	int64_t today;         /* arahan: the day deadlines are judged on (pk_date_days) */
 	size_t bad;            /* records that do not decode, left out */
 	const struct vidx *vx; /* the verdicts held (BY_VERIFIKASI) */
 };
@@ -56,11 +57,6 @@ struct rekap {
  */
 int rekap_dangling(const struct rekap *rk, struct store *s, const char *home, const char *report,
                    const char *extra, struct report *r);
-
-/* Notes one dangling reference found by an aggregator itself (a tindak_lanjut of an arahan that
- * is not held, while its field names no target in the schema): as rekap_dangling does. */
-void rekap_dangling_note(struct report *r, const char *coll, const char *region, const char *key,
-                         const char *field, const char *what);
 
 /* Each fills r from the store; returns 0 or a negative error (of the store, PK_ENOMEM, or
  * PK_ETOOBIG for a sum past 2^63 - 1). Records that do not decode are counted in rk->bad. */

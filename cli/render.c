@@ -221,6 +221,17 @@ static void csv_cell(struct csv *w, const struct rpt_column *c, const struct rpt
 		csv_str(w, v->s);
 }
 
+/* An item's more cell in CSV: digits or the string, "" when absent or null. */
+static void csv_more(struct csv *w, const struct rpt_item_col *c, const struct rpt_cell *v)
+{
+	char buf[NUM_BUF];
+
+	if (v->kind != RPT_VAL)
+		csv_str(w, "");
+	else
+		csv_str(w, c->type == RPT_INT ? dec(v->n, buf) : v->s);
+}
+
 /* The CSV cells of one row, then (with items) of item i, or empty ones when i is none. */
 static void csv_line(const struct report *r, struct csv *w, const struct rpt_row *row, size_t i)
 {
@@ -229,10 +240,14 @@ static void csv_line(const struct report *r, struct csv *w, const struct rpt_row
 			csv_cell(w, &r->cols[c], &row->cells[c]);
 	if (r->has_items) {
 		const struct rpt_item *it = i < row->nitems ? &row->items[i] : NULL;
+		static const struct rpt_cell none = {RPT_ABSENT, 0, NULL};
 
 		csv_str(w, it ? it->code : "");
 		csv_str(w, it ? it->name : "");
-		csv_str(w, it ? (it->yes ? "yes" : "no") : "");
+		if (r->items.csv[2] != NULL)
+			csv_str(w, it ? (it->yes ? "yes" : "no") : "");
+		for (size_t k = 0; k < r->items.nmore; k++)
+			csv_more(w, &r->items.more[k], it ? &it->more[k] : &none);
 	}
 	csv_end_row(w);
 }
@@ -246,7 +261,10 @@ static int write_csv(const struct report *r, FILE *f)
 		if (r->cols[c].csv != NULL)
 			csv_str(&w, r->cols[c].csv);
 	for (size_t i = 0; r->has_items && i < 3; i++)
-		csv_str(&w, r->items.csv[i]);
+		if (r->items.csv[i] != NULL)
+			csv_str(&w, r->items.csv[i]);
+	for (size_t k = 0; r->has_items && k < r->items.nmore; k++)
+		csv_str(&w, r->items.more[k].csv);
 	csv_end_row(&w);
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct rpt_row *row = &r->rows[i];
@@ -291,6 +309,29 @@ static json_t *json_child(json_t *parent, const char *name)
 	return o;
 }
 
+/* An item as a JSON object: its code, name and more cells (null when null, left out when
+ * absent). NULL when out of memory. */
+static json_t *item_json(const struct report *r, const struct rpt_item *it)
+{
+	json_t *o = json_pack("{s:s, s:s}", r->items.json[0], it->code, r->items.json[1], it->name);
+
+	for (size_t k = 0; o != NULL && k < r->items.nmore; k++) {
+		const struct rpt_cell *v = &it->more[k];
+		json_t *j;
+
+		if (v->kind == RPT_ABSENT)
+			continue;
+		j = v->kind == RPT_NULL                ? json_null()
+		    : r->items.more[k].type == RPT_INT ? json_integer((json_int_t)v->n)
+		                                       : json_string(v->s);
+		if (j == NULL || json_object_set_new(o, r->items.more[k].json, j) != 0) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	return o;
+}
+
 /* The members of one row (or of the total, without the key columns) in a new object. */
 static json_t *row_json(const struct report *r, const struct rpt_row *row, bool total, int *err)
 {
@@ -317,16 +358,18 @@ static json_t *row_json(const struct report *r, const struct rpt_row *row, bool 
 		}
 	}
 	for (int yes = 1; o != NULL && r->has_items && !total && yes >= 0; yes--) {
-		json_t *list = json_array();
+		bool one = r->items.list_no == NULL;
+		json_t *list;
 
+		if (one && !yes)
+			break;
+		list = json_array();
 		for (size_t i = 0; list != NULL && i < row->nitems; i++) {
 			const struct rpt_item *it = &row->items[i];
 
-			if (it->yes != (bool)yes)
+			if (!one && it->yes != (bool)yes)
 				continue;
-			if (json_array_append_new(list, json_pack("{s:s, s:s}", r->items.json[0],
-			                                          it->code, r->items.json[1],
-			                                          it->name)) != 0) {
+			if (json_array_append_new(list, item_json(r, it)) != 0) {
 				json_decref(list);
 				list = NULL;
 			}

@@ -78,26 +78,43 @@ static void table(const struct report *r, struct xlsx *x, int section, const siz
 /* One row per item, after the row's key columns (arahan: a directive and each target). */
 static void items(const struct report *r, struct xlsx *x, const size_t *cols, size_t n)
 {
-	const char *heads[COLS_MAX + 3];
-	size_t row = 1, nk = 0, keys[COLS_MAX];
+	const char *heads[COLS_MAX + 3 + RPT_ITEM_MORE];
+	size_t row = 1, nk = 0, keys[COLS_MAX], nh;
+	bool flag = r->items.csv[2] != NULL;
 
 	for (size_t i = 0; i < n; i++)
 		if (r->cols[cols[i]].c.flags & RPT_KEY) {
 			keys[nk] = cols[i];
 			heads[nk++] = r->cols[cols[i]].csv;
 		}
+	nh = nk;
 	for (size_t i = 0; i < 3; i++)
-		heads[nk + i] = r->items.csv[i];
-	xlsx_sheet(x, "items", heads, nk + 3);
+		if (r->items.csv[i] != NULL)
+			heads[nh++] = r->items.csv[i];
+	for (size_t k = 0; k < r->items.nmore; k++)
+		heads[nh++] = r->items.more[k].csv;
+	xlsx_sheet(x, "items", heads, nh);
 	for (size_t i = 0; i < r->nrows; i++)
 		for (size_t j = 0; j < r->rows[i].nitems; j++, row++) {
 			const struct rpt_item *it = &r->rows[i].items[j];
+			size_t c = nk + 2 + flag;
 
 			for (size_t k = 0; k < nk; k++)
 				cell(x, row, k, &r->cols[keys[k]], &r->rows[i].cells[keys[k]]);
 			xlsx_text(x, row, nk, it->code);
 			xlsx_text(x, row, nk + 1, it->name);
-			xlsx_text(x, row, nk + 2, it->yes ? "yes" : "no");
+			if (flag)
+				xlsx_text(x, row, nk + 2, it->yes ? "yes" : "no");
+			for (size_t k = 0; k < r->items.nmore; k++, c++) {
+				const struct rpt_cell *v = &it->more[k];
+
+				if (v->kind != RPT_VAL)
+					continue;
+				if (r->items.more[k].type == RPT_INT)
+					xlsx_int(x, row, c, (int64_t)v->n, false);
+				else
+					xlsx_text(x, row, c, v->s);
+			}
 		}
 }
 

@@ -48,6 +48,8 @@ static void free_row(struct rpt_row *w, size_t ncols)
 	for (size_t i = 0; i < w->nitems; i++) {
 		free(w->items[i].code);
 		free(w->items[i].name);
+		for (size_t k = 0; k < RPT_ITEM_MORE; k++)
+			free(w->items[i].more[k].s);
 	}
 	free(w->cells);
 	free(w->note);
@@ -359,7 +361,49 @@ void rpt_item(struct report *r, size_t row, const char *code, const char *name, 
 		w->icap = ncap;
 	}
 	it = &w->items[w->nitems++];
+	memset(it, 0, sizeof(*it));
 	it->code = copy(r, code);
 	it->name = copy(r, name);
 	it->yes = yes;
+}
+
+/* Cell k of the more cells of row's last item, or NULL (PK_EINVAL set when misused). */
+static struct rpt_cell *item_cell(struct report *r, size_t row, size_t k)
+{
+	struct rpt_row *w = row_at(r, row);
+
+	if (w == NULL)
+		return NULL;
+	if (w->nitems == 0 || k >= r->items.nmore) {
+		set_err(r, PK_EINVAL);
+		return NULL;
+	}
+	return &w->items[w->nitems - 1].more[k];
+}
+
+void rpt_item_str(struct report *r, size_t row, size_t k, const char *s)
+{
+	struct rpt_cell *v = item_cell(r, row, k);
+
+	if (v == NULL)
+		return;
+	free(v->s);
+	v->s = NULL;
+	v->kind = s == NULL ? RPT_NULL : RPT_VAL;
+	if (s != NULL)
+		v->s = copy(r, s);
+}
+
+void rpt_item_int(struct report *r, size_t row, size_t k, uint64_t v)
+{
+	struct rpt_cell *c = item_cell(r, row, k);
+
+	if (c == NULL)
+		return;
+	if (v > RPT_INT_MAX) {
+		set_err(r, PK_ETOOBIG);
+		return;
+	}
+	c->kind = RPT_VAL;
+	c->n = v;
 }

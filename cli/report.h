@@ -45,17 +45,27 @@ struct rpt_col {
 };
 
 /*
- * Items under rows (the kabupaten/kota a directive targets): each a code, a name and a flag.
- * In CSV a row gives one line per item, its own cells followed by the item's (a row without
- * items one line with empty item cells), and the total is left out; in JSON a row lists its items
- * flagged yes under list_yes and the others under list_no, as objects {json[0]: code, json[1]:
- * name}. Text shows no items: the aggregator writes what people need into the row's note. The
+ * Items under rows (the nodes a directive targets): each a code, a name, a flag and up to
+ * RPT_ITEM_MORE typed cells (RPT_STR or RPT_INT). In CSV a row gives one line per item, its own
+ * cells followed by the item's (a row without items one line with empty item cells), and the
+ * total is left out; in JSON a row lists its items flagged yes under list_yes and the others
+ * under list_no (with list_no NULL: every item under list_yes, in order), as objects {json[0]:
+ * code, json[1]: name, more[k].json: cell, ...}. A flag with csv[2] NULL is left out of CSV.
+ * Text shows no items: the aggregator writes what people need into the row's note. The
  * strings must outlive the report (string constants).
  */
+#define RPT_ITEM_MORE 8
+struct rpt_item_col {
+	enum rpt_type type; /* RPT_STR or RPT_INT */
+	const char *csv, *json;
+};
+
 struct rpt_items {
 	const char *csv[3];  /* headers of the code, the name and the flag ("yes" or "no") */
 	const char *json[2]; /* member names of the code and the name */
 	const char *list_yes, *list_no;
+	size_t nmore;
+	struct rpt_item_col more[RPT_ITEM_MORE];
 };
 
 /* The row number of the total row, for the cell setters. */
@@ -76,6 +86,7 @@ struct rpt_cell {
 struct rpt_item {
 	char *code, *name;
 	bool yes;
+	struct rpt_cell more[RPT_ITEM_MORE]; /* absent unless set */
 };
 
 struct rpt_row {
@@ -156,6 +167,11 @@ void rpt_note(struct report *r, size_t row, const char *note);
 
 /* Adds an item to a row (see struct rpt_items); the strings are copied. */
 void rpt_item(struct report *r, size_t row, const char *code, const char *name, bool yes);
+
+/* Sets cell k of the more cells of the last item added to row: a copy of s (NULL: null), or
+ * the integer v. */
+void rpt_item_str(struct report *r, size_t row, size_t k, const char *s);
+void rpt_item_int(struct report *r, size_t row, size_t k, uint64_t v);
 
 /* *acc += v, unless that would pass RPT_INT_MAX: then PK_ETOOBIG and *acc is unchanged. */
 int rpt_sum(uint64_t *acc, uint64_t v);

@@ -47,11 +47,10 @@ struct pk_field {
 	 * PK_T_REF only: the record the key names (SPEC section 5, "References"). Its collection
 	 * is ref_coll, or, when that is NULL, the value of the sibling field ref_coll_field (an
 	 * enum of collection names). Its region is the value of the sibling region field
-	 * ref_region_field (the target is there exactly); without one (or when that optional field is
-	 * left out), the target is the live
-	 * record with that key in the referring record's own region or the nearest region
-	 * enclosing it that holds one. A ref with neither ref_coll nor ref_coll_field names no
-	 * collection and is not resolved (nothing checks or reports it).
+	 * ref_region_field (the target is there exactly); without one (or when that optional field
+	 * is left out), the target is the live record with that key in the referring record's own
+	 * region or the nearest region enclosing it that holds one. A ref with neither ref_coll nor
+	 * ref_coll_field names no collection and is not resolved (nothing checks or reports it).
 	 */
 	const char *ref_coll;
 	const char *ref_coll_field;

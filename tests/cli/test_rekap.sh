@@ -52,13 +52,15 @@ rgolden "kegiatan --region 32 --json" kegiatan-32.json kegiatan --region 32 --js
 rgolden "kegiatan with no records (text)" kegiatan-none.txt kegiatan --tahun 2030
 rgolden "kegiatan with no records --csv" kegiatan-none.csv kegiatan --tahun 2030 --csv
 rgolden "kegiatan with no records --json" kegiatan-none.json kegiatan --tahun 2030 --json
-rgolden "arahan (text, national)" arahan.txt arahan
-rgolden "arahan --region 32" arahan-32.txt arahan --region 32
-rgolden "arahan --region 32 --csv" arahan-32.csv arahan --region 32 --csv
-rgolden "arahan --region 32 --json" arahan-32.json arahan --region 32 --json
+# The arahan report judges deadlines on a day: --today fixes it.
+D=2026-07-15
+rgolden "arahan (text, national)" arahan.txt arahan --today $D
+rgolden "arahan --region 32" arahan-32.txt arahan --region 32 --today $D
+rgolden "arahan --region 32 --csv" arahan-32.csv arahan --region 32 --csv --today $D
+rgolden "arahan --region 32 --json" arahan-32.json arahan --region 32 --json --today $D
 rgolden "arahan --region 32.75.01 (a kecamatan: its kabupaten/kota)" arahan-3275.txt \
-	arahan --region 32.75.01
-rgolden "arahan with none addressed (text)" arahan-none.txt arahan --region 11
+	arahan --region 32.75.01 --today $D
+rgolden "arahan with none addressed (text)" arahan-none.txt arahan --region 11 --today $D
 rgolden "kumuh (text, by provinsi)" kumuh.txt kumuh
 rgolden "kumuh --csv" kumuh.csv kumuh --csv
 rgolden "kumuh --json" kumuh.json kumuh --json
@@ -74,7 +76,7 @@ rgolden "kumuh with no records (text)" kumuh-none.txt kumuh --region 11
 GOLDEN_FILTER='s|<time datetime="[^"]*">[^<]*</time>|<time>MADE</time>|'
 rgolden "kegiatan --format html" kegiatan.html kegiatan --format html
 rgolden "arahan --region 32 --format html (notes under their rows)" arahan-32.html \
-	arahan --region 32 --format html
+	arahan --region 32 --format html --today $D
 rgolden "kumuh --region 32.75 --level desa --format html (hectares)" kumuh-3275-desa.html \
 	kumuh --region 32.75 --level desa --format html
 rgolden "kegiatan with no records --format html" kegiatan-none.html \
@@ -120,11 +122,6 @@ elif what == "apbd":  # case and blanks ignored
               == "apbd" and r.get("status") != "batal"))
 elif what == "kab-count":
     print(len(kab), len([k for k in kab if k.startswith(sys.argv[4] + ".")]))
-elif what == "not-yet":  # directive key, its sasaran (a province)
-    key, prov = sys.argv[4], sys.argv[5]
-    done = {r["wilayah"][:5] for r in recs if r["collection"] == "tindak_lanjut" and
-            r["arahan"] == key and r["wilayah"].count(".") >= 1 and inside(r["wilayah"], prov)}
-    print(len([k for k in kab if inside(k, prov)]) - len(done), len(done))
 elif what == "luas-32-2025":
     print(round(sum(r["luas_ha"] for r in recs if r["collection"] == "kumuh" and
                     inside(r["wilayah"], "32") and r["tahun"] == 2025), 4))
@@ -156,36 +153,49 @@ jcheck "status counts add up to kegiatan in every row" \
 	"all(sum(r['status'].values()) == r['kegiatan'] for r in j['rows'] + [j['total']])" \
 	"$P" --dir "$N" rekap kegiatan --level kecamatan --json
 set -- $(py kab-count 32)
-KAB_ALL=$1
 KAB_32=$2
-set -- $(py not-yet ar-jabar 32)
-jcheck "ar-jabar (sasaran 32): targeted = kab/kota of 32 in proto/wilayah, not yet = that - followed up" \
-	"[d for d in j['arahan'] if d['key'] == 'ar-jabar'][0]['targeted'] == $KAB_32 and
-	 [d for d in j['arahan'] if d['key'] == 'ar-jabar'][0]['not_yet'] == $1 and
-	 [d for d in j['arahan'] if d['key'] == 'ar-jabar'][0]['followed_up'] == $2 and
-	 len([d for d in j['arahan'] if d['key'] == 'ar-jabar'][0]['districts_not_yet']) == $1" \
-	"$P" --dir "$N" rekap arahan --json
-set -- $(py not-yet ar-nas "")
-jcheck "ar-nas (sasaran \"\"): every kab/kota of the official list is targeted" \
-	"[d for d in j['arahan'] if d['key'] == 'ar-nas'][0]['targeted'] == $KAB_ALL and
-	 [d for d in j['arahan'] if d['key'] == 'ar-nas'][0]['not_yet'] == $1 and
-	 sorted(x['wilayah'] for x in [d for d in j['arahan'] if d['key'] == 'ar-nas'][0]
-	        ['districts_followed_up']) == ['32.73', '32.75', '33.74']" \
-	"$P" --dir "$N" rekap arahan --json
-jcheck "a shared key (ar-dup) counts a tindak_lanjut only where the directive targets it" \
-	"[(d['wilayah'], d['followed_up']) for d in j['arahan'] if d['key'] == 'ar-dup'] ==
-	 [('32', 0), ('33', 1)]" \
-	"$P" --dir "$N" rekap arahan --json
-jcheck "arahan --region 32 leaves out the directive for 33, keeps the national one" \
-	"sorted(d['key'] for d in j['arahan']) == ['ar-bekasi', 'ar-dup', 'ar-jabar', 'ar-kec',
-	 'ar-nas'] and [d for d in j['arahan'] if d['key'] == 'ar-nas'][0]['targeted'] == $KAB_32" \
+NPROV=$(($(wc -l <proto/wilayah/provinces.csv) - 1))
+# ${AR}: ar(KEY[, REGION]) is the directive's object in the JSON report (the first with KEY, or
+# the one issued in REGION) and tg(KEY, TARGET[, REGION]) its target's.
+AR='(ar := lambda k, w=None: [d for d in j["arahan"] if d["key"] == k and w in (None, d["wilayah"])][0]) and
+	(tg := lambda k, t, w=None: [x for x in ar(k, w)["sasaran"] if x["wilayah"] == t][0]) and '
+jcheck "ar-jabar (32 to 32): its 27 kabupaten/kota, 2 receipts, 32.75 selesai after the deadline (late), 32.01 only direncanakan (overdue, weight 0)" \
+	"${AR}ar('ar-jabar')['targets'] == $KAB_32 and ar('ar-jabar')['received'] == 2 and
+	 ar('ar-jabar')['selesai'] == 1 and ar('ar-jabar')['late'] == 1 and
+	 ar('ar-jabar')['direncanakan'] == 1 and ar('ar-jabar')['overdue'] == $KAB_32 - 1 and
+	 ar('ar-jabar')['rate'] == round(2 / (2 * $KAB_32), 4) and
+	 tg('ar-jabar', '32.75')['tenggat'] == 'late' and tg('ar-jabar', '32.75')['tindak_lanjut'] == 'tl04' and
+	 tg('ar-jabar', '32.01') == {'wilayah': '32.01', 'name': 'Kabupaten Bogor', 'diterima': 1777784400,
+	     'tindak_lanjut': 'tl07', 'status': 'direncanakan', 'tenggat': 'overdue'}" \
+	"$P" --dir "$N" rekap arahan --json --today 2026-07-15
+jcheck "the same day before the deadline: nothing overdue, and 32.75 is still late" \
+	"${AR}ar('ar-jabar')['overdue'] == 0 and ar('ar-jabar')['late'] == 1" \
+	"$P" --dir "$N" rekap arahan --json --today 2026-06-30
+jcheck "ar-nas (national to \"\"): each province of the official list is a target, not the kabupaten/kota" \
+	"${AR}ar('ar-nas')['targets'] == $NPROV and
+	 sorted(x['wilayah'] for x in ar('ar-nas')['sasaran'] if x['diterima']) == ['32', '33'] and
+	 tg('ar-nas', '32')['status'] == 'dilaksanakan' and tg('ar-nas', '33')['tenggat'] == 'done' and
+	 all(len(x['wilayah']) == 2 for x in ar('ar-nas')['sasaran']) and
+	 ar('ar-nas')['selesai'] == 1 and ar('ar-nas')['dilaksanakan'] == 1 and ar('ar-nas')['rate'] == round(3 / (2 * $NPROV), 4)" \
+	"$P" --dir "$N" rekap arahan --json --today 2026-07-15
+jcheck "a shared key (ar-dup): wilayah_arahan names the directive; a follow-up from a node it does not target counts nowhere" \
+	"${AR}[(d['wilayah'], d['selesai']) for d in j['arahan'] if d['key'] == 'ar-dup'] == [('32', 0), ('33', 1)] and
+	 tg('ar-dup', '33.74', '33')['tenggat'] == 'late' and tg('ar-dup', '32.73', '32')['tindak_lanjut'] is None" \
+	"$P" --dir "$N" rekap arahan --json --today 2026-07-15
+jcheck "a tindak_lanjut without wilayah_arahan (written before it) counts for the arahan with its key that targets its writer" \
+	"${AR}tg('ar-kec', '32.73')['tindak_lanjut'] == 'tl10' and tg('ar-kec', '32.73')['status'] is None and
+	 tg('ar-kec', '32.73')['tenggat'] == 'overdue'" \
+	"$P" --dir "$N" rekap arahan --json --today 2026-07-15
+jcheck "arahan --region 32: the directives with a target in 32; the national one targets the province alone" \
+	"${AR}sorted(d['key'] for d in j['arahan']) == ['ar-bekasi', 'ar-dup', 'ar-jabar', 'ar-kec', 'ar-nas']
+	 and [x['wilayah'] for x in ar('ar-nas')['sasaran']] == ['32']" \
 	"$P" --dir "$N" rekap arahan --region 32 --json
-_run "$P" --dir "$N" rekap arahan --region 32 --csv
+_run "$P" --dir "$N" rekap arahan --region 32 --csv --today 2026-07-15
 cp "$OUT" "$T/a.csv"
-jcheck "arahan CSV: one row per directive and district, yes/no as in JSON" \
-	"len(j) == $((KAB_32 * 3 + 2)) and
-	 sorted(r[0] for r in j if r[7] == 'yes') == ['ar-jabar', 'ar-jabar', 'ar-kec', 'ar-nas',
-	 'ar-nas']" \
+jcheck "arahan CSV: one row per directive and target, with its receipt, follow-up and state" \
+	"len(j) == $((KAB_32 * 2 + 3)) and
+	 sorted(r[0] for r in j if r[17] == 'selesai') == ['ar-jabar'] and
+	 sorted(r[0] for r in j if r[15]) == ['ar-bekasi', 'ar-jabar', 'ar-jabar', 'ar-kec', 'ar-nas']" \
 	python3 -c 'import csv, json, sys; rows = list(csv.reader(open(sys.argv[1], newline="")))
 print(json.dumps(rows[1:]))' "$T/a.csv"
 jcheck "luas_ha of 32 in 2025 matches the fixture (exact to 4 decimals)" \

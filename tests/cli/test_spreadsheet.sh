@@ -267,7 +267,8 @@ for o in j["rows"]:
     assert x["biaya"] == o["biaya"], (x, o)
 a = openpyxl.load_workbook(sys.argv[3])
 assert a.sheetnames == ["rekap", "items"], a.sheetnames
-assert [c.value for c in a["items"][1]][-3:] == ["kabupaten_kota", "name", "followed_up"]
+assert [c.value for c in a["items"][1]][-6:] == ["sasaran", "nama_sasaran", "diterima",
+                                                 "tindak_lanjut", "status", "tenggat"]
 PY
 fi
 

@@ -334,7 +334,7 @@ static void test_text_sections(void **state)
 static void test_items(void **state)
 {
 	static const struct rpt_items items = {
-	    {"kab", "name", "done"}, {"wilayah", "name"}, "yes_list", "no_list"};
+	    {"kab", "name", "done"}, {"wilayah", "name"}, "yes_list", "no_list", 0, {{0}}};
 	struct report *r = rpt_new("arahan");
 	json_error_t e;
 	json_t *j, *row;
@@ -366,6 +366,52 @@ static void test_items(void **state)
 	assert_null(json_object_get(json_object_get(j, "total"), "yes_list"));
 	json_decref(j);
 	free(s);
+	rpt_free(r);
+}
+
+/* Items with typed cells of their own, all in one list (no flag): CSV gives each cell (digits,
+ * the string, "" for null), JSON each member (null for null, left out when never set). */
+static void test_items_more(void **state)
+{
+	static const struct rpt_items items = {
+	    {"sasaran", "nama", NULL},
+	    {"wilayah", "name"},
+	    "sasaran",
+	    NULL,
+	    2,
+	    {{RPT_INT, "diterima", "diterima"}, {RPT_STR, "status", "status"}}};
+	struct report *r = rpt_new("arahan");
+	json_error_t e;
+	json_t *j, *list;
+	char *s;
+
+	(void)state;
+	rpt_col(r, &(struct rpt_col){RPT_STR, RPT_KEY, 0, 0, "KEY", "key", {"key"}});
+	rpt_items(r, &items);
+	rpt_str(r, rpt_row(r), 0, "a");
+	rpt_item(r, 0, "32", "Jawa Barat", false);
+	rpt_item_int(r, 0, 0, 1780376400);
+	rpt_item_str(r, 0, 1, "selesai");
+	rpt_item(r, 0, "33", "Jawa Tengah", true);
+	rpt_item_str(r, 0, 0, NULL);
+	s = render_ok(r, RPT_CSV);
+	assert_string_equal(s, "key,sasaran,nama,diterima,status\r\n"
+	                       "a,32,Jawa Barat,1780376400,selesai\r\n"
+	                       "a,33,Jawa Tengah,,\r\n");
+	free(s);
+	s = render_ok(r, RPT_JSON);
+	assert_non_null(j = json_loads(s, 0, &e));
+	list = json_object_get(json_array_get(json_object_get(j, "arahan"), 0), "sasaran");
+	assert_int_equal(json_array_size(list), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(list, 0), "diterima")),
+	                 1780376400);
+	assert_true(json_is_null(json_object_get(json_array_get(list, 1), "diterima")));
+	assert_null(json_object_get(json_array_get(list, 1), "status"));
+	json_decref(j);
+	free(s);
+	/* A cell beyond the declared ones is a misuse, reported by rpt_error. */
+	rpt_item_str(r, 0, 2, "x");
+	assert_int_equal(rpt_error(r), PK_EINVAL);
 	rpt_free(r);
 }
 
@@ -541,19 +587,13 @@ static void test_misuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_text_align_utf8),
-	    cmocka_unit_test(test_text_cut),
-	    cmocka_unit_test(test_csv_quoting),
-	    cmocka_unit_test(test_json_types),
-	    cmocka_unit_test(test_overflow),
-	    cmocka_unit_test(test_big_exact),
-	    cmocka_unit_test(test_area_limit),
-	    cmocka_unit_test(test_text_sections),
-	    cmocka_unit_test(test_items),
-	    cmocka_unit_test(test_misuse),
-	    cmocka_unit_test(test_html_page),
-	    cmocka_unit_test(test_html_escape),
-	    cmocka_unit_test(test_html_notes_empty),
+	    cmocka_unit_test(test_text_align_utf8), cmocka_unit_test(test_text_cut),
+	    cmocka_unit_test(test_csv_quoting),     cmocka_unit_test(test_json_types),
+	    cmocka_unit_test(test_overflow),        cmocka_unit_test(test_big_exact),
+	    cmocka_unit_test(test_area_limit),      cmocka_unit_test(test_text_sections),
+	    cmocka_unit_test(test_items),           cmocka_unit_test(test_items_more),
+	    cmocka_unit_test(test_misuse),          cmocka_unit_test(test_html_page),
+	    cmocka_unit_test(test_html_escape),     cmocka_unit_test(test_html_notes_empty),
 	};
 
 	/* The letterhead's date is in local time: UTC here, whatever the machine's zone. */
