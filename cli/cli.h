@@ -163,6 +163,7 @@ int cmd_allow_writes(struct cli *c, int argc, char **argv);
 int cmd_bundle(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_rekap(struct cli *c, int argc, char **argv);
+int cmd_arahan(struct cli *c, int argc, char **argv);
 int cmd_wilayah(struct cli *c, int argc, char **argv);
 int cmd_template(struct cli *c, int argc, char **argv);
 int cmd_verifikasi(struct cli *c, int argc, char **argv);

@@ -140,7 +140,7 @@ static const struct command commands[] = {
      "The region list's ODbL notice goes to stderr, never into the data."},
     {"rekap", cmd_rekap,
      "rekap [--dir DIR] kegiatan|arahan|kumuh [--region PREFIX] "
-     "[--level provinsi|kabupaten|kecamatan|desa] [--tahun Y] "
+     "[--level provinsi|kabupaten|kecamatan|desa] [--tahun Y] [--today DATE] "
      "[--by wilayah|sumber_biaya|strategi|status|verifikasi] [--json|--csv|--format xlsx|html] "
      "[-o FILE]",
      "Recap reports (read-only). kegiatan: activities per group (--by wilayah, the\n"
@@ -148,11 +148,16 @@ static const struct command commands[] = {
      "state: belum diverifikasi, disetujui, perlu perbaikan, ditolak): how many, by status,\n"
      "participants, cost, and cost per funding source; participants and cost leave out cancelled "
      "activities\n"
-     "(status batal), whose cost has a column of its own. arahan: for each directive\n"
-     "addressed to the region, the kabupaten/kota it targets (those on the official list\n"
-     "inside its wilayah_sasaran) and which of them have a tindak_lanjut for it (one whose\n"
-     "'arahan' is the directive's key, anywhere inside the kabupaten/kota). kumuh: luas_ha,\n"
-     "jumlah_kk and jumlah_rumah summed per region and year.\n"
+     "(status batal), whose cost has a column of its own. arahan: for each directive with\n"
+     "a target in the region, the nodes it targets (a province or kabupaten/kota aimed at;\n"
+     "for an arahan aimed at its writer's own region, every node one level below it on the\n"
+     "official list), and per target when its pokjad received it (the penerimaan receipt),\n"
+     "its latest tindak_lanjut (for that arahan, by wilayah_arahan and key) and status, and\n"
+     "whether it is open, overdue (past batas_tindak_lanjut and not selesai), done, or late\n"
+     "(selesai after the deadline); the rate weighs selesai 1, dilaksanakan 1/2,\n"
+     "direncanakan or none 0, over the targets. --today DATE judges deadlines on DATE\n"
+     "(default: today). kumuh: luas_ha, jumlah_kk and jumlah_rumah summed per region and\n"
+     "year.\n"
      "--region PREFIX: only records inside it (default: this node's region; for arahan a\n"
      "region below kabupaten/kota stands for its kabupaten/kota). --level: the level rows\n"
      "are grouped at (default: one below the region); a record above it gets a row for its\n"
@@ -168,6 +173,15 @@ static const struct command commands[] = {
      "report's scope that name a record not held here (a tindak_lanjut of an arahan, or a\n"
      "verifikasi of a record, that has not arrived) are listed after the text tables and\n"
      "as 'dangling_references' in JSON, not dropped."},
+    {"arahan", cmd_arahan, "arahan [--dir DIR] [--due N] [--region PREFIX] [--today DATE] [--json]",
+     "Lists the directives (arahan) to act on in this node's subtree (or in PREFIX): each\n"
+     "target node whose latest tindak_lanjut is not selesai and whose batas_tindak_lanjut\n"
+     "has passed or falls within N days (default 14), most overdue first, with the days\n"
+     "left or late, whether its pokjad received the directive (the penerimaan receipt it\n"
+     "writes by itself) and the latest status. --today DATE counts from DATE. --json:\n"
+     "{region, today, due_days, count, arahan: [{key, wilayah, judul, wilayah_sasaran,\n"
+     "batas_tindak_lanjut, target, target_name, days_left, overdue, diterima,\n"
+     "tindak_lanjut, status}]}."},
     {"template", cmd_template, "template COLLECTION [--format csv|xlsx|json] [--excel] [-o FILE]",
      "An empty file to fill in for 'import' (no node needed): the columns key, wilayah and\n"
      "every field of COLLECTION, in schema order. csv (the default; --excel for the Excel\n"

@@ -157,7 +157,8 @@ static const struct pk_field tindak_lanjut_fields[] = {
 	REFIN("arahan", true, "arahan", "wilayah_arahan",
 	      "key of the directive followed up (arahan record)"),
 	REGION("wilayah_arahan", false,
-	       "region of that arahan record; writers set it (SPEC section 21)"),
+	       "region of that arahan record; writers set it, and a record without it is read "
+	       "by its key alone (SPEC section 21)"),
 	TEXT("uraian", true, "what was done or is planned"),
 	DATE("tanggal", false, "date"),
 	ENUM("status", false, status_tindak, "planned, carried out or complete"),

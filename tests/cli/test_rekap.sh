@@ -198,6 +198,32 @@ jcheck "arahan CSV: one row per directive and target, with its receipt, follow-u
 	 sorted(r[0] for r in j if r[15]) == ['ar-bekasi', 'ar-jabar', 'ar-jabar', 'ar-kec', 'ar-nas']" \
 	python3 -c 'import csv, json, sys; rows = list(csv.reader(open(sys.argv[1], newline="")))
 print(json.dumps(rows[1:]))' "$T/a.csv"
+# ---- pokjactl arahan: what is overdue or due, most overdue first
+KAB_33=$(py kab-count 33 | cut -d' ' -f2)
+jcheck "arahan: the targets not selesai past their deadline, most overdue first; nothing due later" \
+	"j['today'] == '2026-07-15' and j['due_days'] == 14 and
+	 j['count'] == 1 + ($KAB_33 - 1) + ($KAB_32 - 1) == len(j['arahan']) and
+	 j['arahan'][0]['key'] == 'ar-kec' and j['arahan'][0]['target'] == '32.73' and
+	 j['arahan'][0]['days_left'] == -106 and j['arahan'][0]['diterima'] == 1772341200 and
+	 all(a['overdue'] and a['status'] != 'selesai' for a in j['arahan']) and
+	 [a['days_left'] for a in j['arahan']] == sorted(a['days_left'] for a in j['arahan']) and
+	 not [a for a in j['arahan'] if a['key'] == 'ar-nas' or a['target'] in ('32.75', '33.74')]" \
+	"$P" --dir "$N" arahan --today 2026-07-15 --json
+jcheck "arahan --due 200: the national directive's provinces too, 169 days left, not overdue" \
+	"len([a for a in j['arahan'] if a['key'] == 'ar-nas']) == $NPROV - 1 and
+	 all(a['days_left'] == 169 and not a['overdue'] for a in j['arahan'] if a['key'] == 'ar-nas')" \
+	"$P" --dir "$N" arahan --today 2026-07-15 --due 200 --json
+outputs "arahan (text): days late, received or not, the latest status" \
+	'^ar-jabar +Pembentukan Pokja PKP kabupaten/kota +32 +32\.01 +Kabupaten Bogor +2026-06-30 +15 late +2026-05-03 +direncanakan$' \
+	"$P" --dir "$N" arahan --today 2026-07-15
+outputs "arahan --region 32.75: selesai there, the rest has no deadline: nothing" \
+	'^\(nothing overdue or due\)$' "$P" --dir "$N" arahan --today 2026-07-15 --region 32.75
+errs "arahan --due x" "--due must be a number of days" "$P" --dir "$N" arahan --due x
+same "arahan --due x: exit 2" "$RC" 2
+errs "arahan --today 2026-02-30" "--today must be a date" "$P" --dir "$N" arahan --today 2026-02-30
+errs "rekap kegiatan --today" "--today belongs to 'rekap arahan'" \
+	"$P" --dir "$N" rekap kegiatan --today 2026-07-15
+
 jcheck "luas_ha of 32 in 2025 matches the fixture (exact to 4 decimals)" \
 	"[r for r in j['rows'] if r['wilayah'] == '32'][0]['tahun']['2025']['luas_ha'] ==
 	 $(py luas-32-2025)" \
