@@ -97,8 +97,9 @@ static const struct {
     {"arahan", "{\"judul\": \"Perda RP3KP\", \"isi\": \"Tetapkan Perda.\","
                " \"dasar_hukum\": \"UU 1/2011\", \"wilayah_sasaran\": \"\","
                " \"batas_tindak_lanjut\": \"2024-06-30\", \"tanggal\": \"2024-01-15\"}"},
-    {"tindak_lanjut", "{\"arahan\": \"arahan-1\", \"uraian\": \"Draft diajukan\","
-                      " \"tanggal\": \"2024-04-02\", \"status\": \"selesai\"}"},
+    {"tindak_lanjut", "{\"arahan\": \"arahan-1\", \"wilayah_arahan\": \"32\","
+                      " \"uraian\": \"Draft diajukan\", \"tanggal\": \"2024-04-02\","
+                      " \"status\": \"selesai\"}"},
     {"verifikasi", "{\"koleksi\": \"kumuh\", \"kunci\": \"kumuh-2017\","
                    " \"wilayah_rekaman\": \"32.75.01.1001\", \"hasil\": \"perbaikan\","
                    " \"catatan\": \"Luas belum sesuai SK\", \"tanggal\": \"2024-05-20\"}"},
@@ -116,6 +117,8 @@ static const struct {
      " \"belum_terkirim_byte\": 412, \"ditolak\": 3, \"ditolak_alasan\": [\"schema=3\"],"
      " \"fork\": 0, \"disk_terpakai\": 1048576, \"disk_bebas\": 5368709120,"
      " \"disk_penuh\": false}"},
+    {"penerimaan",
+     "{\"arahan\": \"arahan-1\", \"wilayah_arahan\": \"\", \"diterima\": 1767229200}"},
 };
 
 /* Encodes, checks the bytes are sorted and valid, decodes, and compares with the input. */
