@@ -338,10 +338,13 @@ for i in range(len(b)):
 # node that owns its region (SPEC section 5: a province's own code, a kabupaten/kota and what
 # lies below it), HOME importing its own. Every other owner is a node of its own under
 # $T/offices, certified offline in a chain below HOME (a province first for a kabupaten/kota),
-# importing its share; its changesets come to HOME in a bundle (`bundle create` / `bundle
+# given what HOME holds by then (owners go by level, so a district gets the directives of the
+# national node and its province) and importing its share; its changesets come to HOME in a bundle (`bundle create` / `bundle
 # apply`), checked there like any received changeset. Regions outside HOME are an error.
-# Returns 0, or 1 with what failed on stderr; the record keys, values and order of each
-# office's share are FILE's.
+# A line with the member "_lalu_dihapus": true is written, then deleted by its owner once every
+# share is in, so that what named it is left dangling (SPEC section 5, "References"). Returns 0,
+# or 1 with what failed on stderr; the record keys, values and order of each office's share are
+# FILE's.
 offices() {
 	_oh=$1
 	_of=$2
@@ -353,18 +356,23 @@ offices() {
 	python3 - "$_of" "$_od" "$_ohome" <<'PY' >"$_od/.owners" || return 1
 import json, sys
 src, out, home = sys.argv[1:4]
-shares = {}
+shares, dels = {}, []
 for line in open(src, encoding="utf-8"):
     if not line.strip():
         continue
-    w = json.loads(line).get("wilayah", home)
+    o = json.loads(line)
+    w = o.get("wilayah", home)
     owner = w if w.count(".") < 2 else w[:5]
     if not (home == "" or owner == home or owner.startswith(home + ".")):
         sys.exit("offices: %r is outside the home node's region %r" % (w, home))
+    if o.pop("_lalu_dihapus", False):
+        dels.append("%s %s %s" % (owner or "nasional", o["collection"], o["key"]))
+        line = json.dumps(o, ensure_ascii=False)
     shares.setdefault(owner, []).append(line if line.endswith("\n") else line + "\n")
 for owner in sorted(shares, key=lambda o: (len(o), o)):
     open("%s/%s.jsonl" % (out, owner or "nasional"), "w", encoding="utf-8").writelines(shares[owner])
     print(owner or "nasional")
+open("%s/.deletes" % out, "w").write("".join(d + "\n" for d in dels))
 PY
 	while read -r _oo; do
 		if [ "$_oo" = "${_ohome:-nasional}" ]; then
@@ -373,12 +381,26 @@ PY
 			continue
 		fi
 		_office "$_oh" "$_ohome" "$_oroot" "$_oo" || return 1
+		# What HOME holds first, as replication would have brought it (the directives a
+		# tindak_lanjut names, SPEC section 5 "References").
+		bring "$_oh" "$_od/n-$_oo" || return 1
 		"$P" --dir "$_od/n-$_oo" import "$_od/$_oo.jsonl" >/dev/null 2>"$_od/.err" &&
 			"$P" --dir "$_od/n-$_oo" bundle create -o "$_od/$_oo.bundle" >/dev/null \
 				2>"$_od/.err" &&
 			"$P" --dir "$_oh" bundle apply "$_od/$_oo.bundle" >/dev/null 2>"$_od/.err" ||
 			{ cat "$_od/.err" >&2; return 1; }
 	done <"$_od/.owners"
+	# Records marked "_lalu_dihapus": true are deleted by their owner once every share is in
+	# (a directive withdrawn after a follow-up named it), and the delete brought to HOME.
+	while read -r _oo _oc _ok; do
+		if [ "$_oo" = "${_ohome:-nasional}" ]; then
+			"$P" --dir "$_oh" del "$_oc" "$_ok" >/dev/null 2>"$_od/.err" ||
+				{ cat "$_od/.err" >&2; return 1; }
+		else
+			"$P" --dir "$_od/n-$_oo" del "$_oc" "$_ok" >/dev/null 2>"$_od/.err" &&
+				bring "$_od/n-$_oo" "$_oh" || { cat "$_od/.err" >&2; return 1; }
+		fi
+	done <"$_od/.deletes"
 }
 
 # bring FROM TO: what node FROM holds comes to node TO in a bundle (`bundle create` at FROM,
