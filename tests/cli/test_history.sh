@@ -47,7 +47,7 @@ jcheck "at the province, list --json carries the author" \
 	'[o["diubah_oleh"]["wilayah"] for o in j if o["key"] == "r-bks"] == ["32.75"]' \
 	"$P" --dir "$T/p32" list kegiatan --json
 outputs "at the province, the CSV export names the district next to diubah" \
-	'^r-bks,32\.75,Kota Bekasi,.*,20[0-9-]+T[0-9:.]+Z,Kota Bekasi,32\.75'"$(printf '\r')"'$' \
+	'^r-bks,32\.75,Kota Bekasi,.*,20[0-9-]+T[0-9:.]+Z,Kota Bekasi,32\.75,belum diverifikasi,'"$(printf '\r')"'$' \
 	"$P" --dir "$T/p32" export kegiatan
 
 # The province's own record: its own name, also at the national node.

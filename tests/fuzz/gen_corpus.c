@@ -1,6 +1,6 @@
 /*
  * gen_corpus.c: writes the fuzzers' seed corpora in tests/fuzz/corpus/{changeset,apply,cert,
- * certset,enroll,mpread}/ and the pencabutan and kesehatan_node seeds in record/.
+ * certset,enroll,mpread}/ and the pencabutan, kesehatan_node and penerimaan seeds in record/.
  *
  * The seeds are valid encodings made with the project's own encoders and fixed keys (seeds of
  * 32 equal bytes), fixed clocks and fixed validity periods, so that running this again gives
@@ -326,6 +326,28 @@ static void value_kesehatan_node(void)
 	msgpack_sbuffer_destroy(&sb);
 }
 
+/* A penerimaan value (a node's receipt of a directive, SPEC section 21), written as
+ * fuzz_record.c's seed for collection 13 (a leading byte 13). */
+static void value_penerimaan(void)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_sbuffer_write(&sb, "\x0d", 1);
+	msgpack_pack_map(&pk, 3);
+	kv_str(&pk, "arahan", "ar-2026-01");
+	kv_int(&pk, "diterima", 1767225600);
+	kv_str(&pk, "wilayah_arahan", "");
+	{
+		msgpack_sbuffer v = {.size = sb.size - 1, .data = sb.data + 1};
+		must_validate("penerimaan", &v);
+	}
+	write_file("record", "13_penerimaan", (const uint8_t *)sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+}
+
 static void changesets(const struct key *root, const struct key *district)
 {
 	msgpack_sbuffer keg, kum, rap, ara, bad;
@@ -340,6 +362,7 @@ static void changesets(const struct key *root, const struct key *district)
 	value_bad(&bad);
 	value_pencabutan();
 	value_kesehatan_node();
+	value_penerimaan();
 
 	ops[0] = op("kegiatan", "32.75", "keg-2026-001", &keg);
 	changeset("put-kegiatan-seq1.bin", district, 1, prev, ms, ops, 1);
