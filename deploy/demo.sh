@@ -4,7 +4,9 @@
 # (33.74) under Jawa Tengah; each joins its parent online with an invite token and runs pokjad.
 # Kota Bekasi imports sample records drawn from the Pokja documents; one of its activities
 # travels up to the province and the ministry but not to its neighbours; a national directive
-# travels down to every district. Everything is stopped and removed at the end (KEEP=1 keeps
+# travels down to every district, and each province's receipt of it travels up; Jawa Barat
+# verifies a Kota Bekasi activity and Kota Bekasi sees the verdict, while Jawa Barat may not
+# change the activity itself. Everything is stopped and removed at the end (KEEP=1 keeps
 # the folders, with the daemons stopped).
 set -eu
 BUILD=${BUILD:-build}
@@ -90,6 +92,21 @@ run --dir "$work/nasional" put arahan arahan-2026-01 --json \
 for n in bekasi bandung semarang; do wait_for 10 "$P" --dir "$work/$n" get arahan arahan-2026-01; done
 where arahan arahan-2026-01
 
+step "each province's pokjad writes a receipt (penerimaan) of the directive, which travels up"
+receipts() { [ "$("$P" --dir "$work/nasional" list penerimaan --json |
+	python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" -ge 2 ]; }
+wait_for 20 receipts || echo "demo: the receipts have not all reached the ministry yet"
+run --dir "$work/nasional" rekap arahan
+
+step "Jawa Barat verifies a Kota Bekasi activity; Kota Bekasi sees the verdict"
+run --dir "$work/jabar" verifikasi --collection kegiatan
+run --dir "$work/jabar" verifikasi kegiatan kg-2026-001 perbaiki \
+	--catatan "Lengkapi jumlah peserta dan sumber biaya"
+verdict() { "$P" --dir "$work/bekasi" get kegiatan kg-2026-001 --json |
+	python3 -c 'import json,sys; sys.exit(json.load(sys.stdin).get("verifikasi", {}).get("status") != "perlu perbaikan")'; }
+wait_for 10 verdict || echo "demo: the verdict has not reached Kota Bekasi yet"
+run --dir "$work/bekasi" get kegiatan kg-2026-001
+
 step "Jawa Barat's view of its network"
 run --dir "$work/jabar" status
 
@@ -98,6 +115,12 @@ tree_full() { "$P" --dir "$work/nasional" status --tree --json |
 	python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)["count"] != 6)'; }
 wait_for 20 tree_full || echo "demo: not every node's health record has reached the ministry yet"
 run --dir "$work/nasional" status --tree
+
+step "a province may not change a district's record: it acts through a verifikasi of its own"
+if run --dir "$work/jabar" edit kegiatan kg-2026-001 --set nama=Diubah; then
+	echo "demo: a province changed a district's record" >&2
+	exit 1
+fi
 
 step "a write outside a node's region is refused"
 if run --dir "$work/bekasi" put kegiatan --json '{"wilayah":"32.73","nama":"x","tahun":2026}'; then
