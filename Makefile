@@ -8,7 +8,9 @@
 #   make SANITIZE=address,undefined check    the suite in one sanitizer build only
 #   make fuzz       build and run every libFuzzer target for FUZZ_SECONDS (default 10) each
 #   make deb        the Debian package build/deb/pokja-sync_VERSION_ARCH.deb (deploy/build-deb.sh)
-#   make install    pokjad, pokjactl, their man pages, the systemd unit, sysusers.d and
+#   make pot        cli/po/pokja-sync.pot from the marked messages of cli/ and daemon/ (xgettext),
+#                   merged into cli/po/id.po (msgmerge): then translate what is new or fuzzy
+#   make install    pokjad, pokjactl, the Indonesian message catalog, their man pages, the systemd unit, sysusers.d and
 #                   tmpfiles.d files and the docs under PREFIX (default /usr/local); DESTDIR
 #                   for staging; `make uninstall` with the same variables removes them
 
@@ -87,6 +89,13 @@ POKJAD := $(BUILD)/pokjad
 POKJACTL := $(BUILD)/pokjactl
 # Man pages: man/NAME.in with parts generated from the built programs (man/gen.sh).
 MAN_PAGES := $(BUILD)/man/pokjactl.1 $(BUILD)/man/pokjad.8
+# pokjactl's messages: English in the source (the msgids), Indonesian in cli/po/id.po (the
+# default language, cli/i18n.h), compiled to $(BUILD)/locale, where a pokjactl in $(BUILD) finds
+# it. The catalog sits in cli/ since the top level holds only the fixed folders.
+PO_DIR := cli/po
+POT := $(PO_DIR)/pokja-sync.pot
+PO_LANGS := id
+MO_FILES := $(PO_LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/pokja-sync.mo)
 
 # Where `make install` puts things. systemd reads units, sysusers.d and tmpfiles.d files from
 # /usr/lib/... and /usr/local/lib/... (`systemd-analyze unit-paths`, `systemd-sysusers
@@ -98,6 +107,7 @@ SBINDIR = $(PREFIX)/sbin
 DATAROOTDIR = $(PREFIX)/share
 MANDIR = $(DATAROOTDIR)/man
 DOCDIR = $(DATAROOTDIR)/doc/pokja-sync
+LOCALEDIR = $(DATAROOTDIR)/locale
 UNITDIR = $(PREFIX)/lib/systemd/system
 SYSUSERSDIR = $(PREFIX)/lib/sysusers.d
 TMPFILESDIR = $(PREFIX)/lib/tmpfiles.d
@@ -112,8 +122,8 @@ SUBST := sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
 DOCS := README.md proto/SPEC.md deploy/pokjad.conf.example
 WILAYAH_DOCS := proto/wilayah/LICENSE.md proto/wilayah/SOURCE.md
 
-.PHONY: all deps check demo bench fuzz unit clean format format-check man install uninstall deb
-all: $(POKJAD) $(POKJACTL) $(MAN_PAGES)
+.PHONY: all deps check demo bench fuzz unit clean format format-check man install uninstall deb pot
+all: $(POKJAD) $(POKJACTL) $(MAN_PAGES) $(MO_FILES)
 
 deps:
 	@sh deploy/install-deps.sh
@@ -136,6 +146,30 @@ $(BUILD)/proto/wilayah_table.c: $(BUILD)/gen_table $(WILAYAH_CSV)
 
 $(BUILD)/proto/wilayah_table.o: $(BUILD)/proto/wilayah_table.c proto/wilayah_table.h
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The catalog folder compiled into pokjactl, LOCALEDIR: a header rewritten only when it changes,
+# so that `make install PREFIX=/usr` after `make` rebuilds what depends on it.
+$(BUILD)/cli/localedir.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define LOCALEDIR "$(LOCALEDIR)"' >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/cli/i18n.o: $(BUILD)/cli/localedir.h
+$(BUILD)/cli/i18n.o: ALL_CFLAGS += -include $(BUILD)/cli/localedir.h
+.PHONY: FORCE
+FORCE:
+
+# msgfmt --check: a bad format directive or a broken entry in a .po stops the build.
+$(BUILD)/locale/%/LC_MESSAGES/pokja-sync.mo: $(PO_DIR)/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@.tmp $< && mv $@.tmp $@
+
+# The template from the sources, and each .po brought up to it (new messages empty, changed
+# ones fuzzy). Comments that start with TRANSLATORS: go along to the translator.
+pot:
+	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=ngettext:1,2 \
+		--add-comments=TRANSLATORS: --package-name=pokja-sync --sort-by-file \
+		-o $(POT) $(sort $(wildcard cli/*.c daemon/*.c))
+	for l in $(PO_LANGS); do msgmerge --quiet --update --backup=none $(PO_DIR)/$$l.po $(POT) || exit 1; done
 
 $(LIBPROTO): $(PROTO_OBJ)
 	rm -f $@ && ar rcs $@ $^
@@ -187,6 +221,11 @@ install: all
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
 		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR)/wilayah
+	for l in $(PO_LANGS); do \
+		$(INSTALL) -d -m 0755 $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+		$(INSTALL) -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/pokja-sync.mo \
+			$(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/pokja-sync.mo || exit 1; \
+	done
 	$(INSTALL) -m 0755 $(POKJACTL) $(DESTDIR)$(BINDIR)/pokjactl
 	$(INSTALL) -m 0755 $(POKJAD) $(DESTDIR)$(SBINDIR)/pokjad
 	$(INSTALL) -m 0644 $(BUILD)/install/pokjactl.1 $(DESTDIR)$(MANDIR)/man1/pokjactl.1
@@ -203,6 +242,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man1/pokjactl.1 $(DESTDIR)$(MANDIR)/man8/pokjad.8 \
 		$(DESTDIR)$(UNITDIR)/pokjad.service $(DESTDIR)$(SYSUSERSDIR)/pokja-sync.conf \
 		$(DESTDIR)$(TMPFILESDIR)/pokja-sync.conf \
+		$(PO_LANGS:%=$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/pokja-sync.mo) \
 		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS))) \
 		$(addprefix $(DESTDIR)$(DOCDIR)/wilayah/,$(notdir $(WILAYAH_DOCS)))
 	rmdir $(DESTDIR)$(DOCDIR)/wilayah $(DESTDIR)$(DOCDIR) 2>/dev/null || true

@@ -55,10 +55,13 @@ static const struct cli_opt *find_opt(const struct cli_opt *opts, const char *na
 int cli_parse(struct cli *c, int argc, char **argv, const struct cli_opt *opts, char **pos,
               int minpos, int maxpos, int *npos)
 {
-	static const char *dir_val;
+	static const char *dir_val, *lang_val;
 	static bool json_flag;
-	const struct cli_opt global[] = {
-	    {"dir", &dir_val, NULL}, {"json", NULL, &json_flag}, {NULL, NULL, NULL}};
+	/* --lang is read before anything else (main.c); here it is only let through. */
+	const struct cli_opt global[] = {{"dir", &dir_val, NULL},
+	                                 {"json", NULL, &json_flag},
+	                                 {"lang", &lang_val, NULL},
+	                                 {NULL, NULL, NULL}};
 	const struct cli_opt *o;
 	const char *name, *eq, *val;
 	size_t len;

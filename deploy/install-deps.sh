@@ -18,6 +18,9 @@ need="$need libpq-dev postgresql"
 need="$need libzstd-dev"
 # xlsx workbooks (cli/xlsx.c), and reading them back in the tests (tests/cli/test_spreadsheet.sh).
 need="$need libxlsxwriter-dev python3-openpyxl"
+# msgfmt (the Indonesian message catalog, cli/po/id.po, built by make all), xgettext and msgmerge
+# (make pot).
+need="$need gettext"
 missing=""
 for p in $need; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then

@@ -39,6 +39,13 @@
 
 set -u
 
+# The language of pokjactl's messages (cli/i18n.h): Indonesian, its default, in a test that sets
+# TEST_LANG=id before sourcing this file; English (LANGUAGE=en) in the tests whose patterns are
+# still English. Nothing else in the environment chooses it.
+unset LC_ALL LC_MESSAGES
+LANGUAGE=${TEST_LANG:-en}
+export LANGUAGE
+
 BUILD=${BUILD:-build}
 case $BUILD in
 /*) _bin=$BUILD ;;
