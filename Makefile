@@ -164,9 +164,12 @@ $(BUILD)/locale/%/LC_MESSAGES/pokja-sync.mo: $(PO_DIR)/%.po
 	msgfmt --check -o $@.tmp $< && mv $@.tmp $@
 
 # The template from the sources, and each .po brought up to it (new messages empty, changed
-# ones fuzzy). Comments that start with TRANSLATORS: go along to the translator.
+# ones fuzzy). Comments that start with TRANSLATORS: go along to the translator. cli_fail and
+# cli_usagef translate their format themselves (cli/util.c), so their formats are msgids too.
 pot:
 	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=ngettext:1,2 \
+		--keyword=cli_fail:2 --keyword=cli_usagef:2 \
+		--flag=cli_fail:2:c-format --flag=cli_usagef:2:c-format \
 		--add-comments=TRANSLATORS: --package-name=pokja-sync --sort-by-file \
 		-o $(POT) $(sort $(wildcard cli/*.c daemon/*.c))
 	for l in $(PO_LANGS); do msgmerge --quiet --update --backup=none $(PO_DIR)/$$l.po $(POT) || exit 1; done

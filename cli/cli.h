@@ -43,13 +43,16 @@ struct cli_opt {
 int cli_parse(struct cli *c, int argc, char **argv, const struct cli_opt *opts, char **pos,
               int minpos, int maxpos, int *npos);
 
-/* Prints "pokjactl CMD: message" on stderr and returns EXIT_FAIL. */
+/* Prints "pokjactl CMD: message" on stderr and returns EXIT_FAIL. fmt is an English message,
+ * translated here (cli/i18n.h): write it as a literal, so that `make pot` finds it; an argument
+ * %s that is itself a message is translated by its maker. */
 int cli_fail(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prints the usage line of c->cmd on stderr and returns EXIT_USAGE. */
 int cli_usage(const struct cli *c);
 
-/* Prints "pokjactl CMD: message" and the usage line on stderr; returns EXIT_USAGE. */
+/* Prints "pokjactl CMD: message" and the usage line on stderr; returns EXIT_USAGE. fmt as for
+ * cli_fail. */
 int cli_usagef(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Refuses (printing why, returning EXIT_FAIL) when pokjactl runs as root on a node folder that

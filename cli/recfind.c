@@ -7,6 +7,7 @@
 
 #include "proto/cert.h"
 #include "proto/region.h"
+#include "i18n.h"
 #include "recjson.h"
 
 static int collect(const struct store_record *r, void *arg)
@@ -60,14 +61,15 @@ int cli_find_one(const struct cli *c, struct store *s, const char *coll, const c
 		return cli_fail(c, "%s", pk_strerror(n));
 	}
 	if (l->n == 0)
-		return cli_fail(c, "no record %s/%s%s%s", coll, key, region ? " in region " : "",
-		                region ? region : "");
+		return region != NULL
+		           ? cli_fail(c, "no record %s/%s in region %s", coll, key, region)
+		           : cli_fail(c, "no record %s/%s", coll, key);
 	if (l->n > 1) {
-		fprintf(stderr, "pokjactl %s: %s/%s exists in %d regions:", c->cmd, coll, key,
+		fprintf(stderr, _("pokjactl %s: %s/%s exists in %d regions:"), c->cmd, coll, key,
 		        l->n);
 		for (int i = 0; i < l->n; i++)
 			fprintf(stderr, " %s", l->f[i].region[0] ? l->f[i].region : "\"\"");
-		fprintf(stderr, "; choose one with --region\n");
+		fprintf(stderr, "%s\n", _("; choose one with --region"));
 		found_free(l);
 		return EXIT_FAIL;
 	}

@@ -17,6 +17,7 @@
 
 #include "proto/region.h"
 #include "proto/wilayah.h"
+#include "i18n.h"
 #include "sheet.h"
 
 /* Room for a number's text; longer text is no number. */
@@ -354,21 +355,21 @@ static int int_text(const struct pk_field *f, const char *s, size_t len, unsigne
 		if ((near = nearest(bulan, s, len)) != NULL)
 			return pk_diagf(
 			    d, PK_ESCHEMA,
-			    "field '%s': \"%s\" is not a month; did you mean %s? (1 to 12 "
-			    "or a month's name: Maret, Mar, March)",
+			    _("field '%s': \"%s\" is not a month; did you mean %s? (1 to 12 "
+			    "or a month's name: Maret, Mar, March)"),
 			    f->name, buf, near);
 		return pk_diagf(
 		    d, PK_ESCHEMA,
-		    "field '%s': \"%s\" is not a month; write 1 to 12 or a month's name "
-		    "(Maret, Mar, March)",
+		    _("field '%s': \"%s\" is not a month; write 1 to 12 or a month's name "
+		    "(Maret, Mar, March)"),
 		    f->name, buf);
 	}
 	if ((rp = rupiah_prefix(t, tlen)) > 0) {
 		if (!rupiah)
 			return pk_diagf(
 			    d, PK_ESCHEMA,
-			    "field '%s': \"%s\" is not an amount of rupiah; write the whole "
-			    "number without Rp",
+			    _("field '%s': \"%s\" is not an amount of rupiah; write the whole "
+			    "number without Rp"),
 			    f->name, buf);
 		t += rp;
 		tlen -= rp;
@@ -381,29 +382,29 @@ static int int_text(const struct pk_field *f, const char *s, size_t len, unsigne
 		break;
 	case NR_GROUPING:
 		return pk_diagf(d, PK_ESCHEMA,
-		                "field '%s': \"%s\" is not a whole number: a dot groups thousands, "
-		                "three digits at a time (1.500 is one thousand five hundred)",
+		                _("field '%s': \"%s\" is not a whole number: a dot groups thousands, "
+		                "three digits at a time (1.500 is one thousand five hundred)"),
 		                f->name, buf);
 	case NR_FRACTION:
 		return pk_diagf(d, PK_ESCHEMA,
-		                "field '%s': \"%s\" has a fraction; the field takes a whole number",
+		                _("field '%s': \"%s\" has a fraction; the field takes a whole number"),
 		                f->name, buf);
 	default:
 		if (rupiah)
 			return pk_diagf(
 			    d, PK_ESCHEMA,
-			    "field '%s': \"%s\" is not an amount of rupiah; write it as "
-			    "15000000, 15.000.000 or Rp 15.000.000",
+			    _("field '%s': \"%s\" is not an amount of rupiah; write it as "
+			    "15000000, 15.000.000 or Rp 15.000.000"),
 			    f->name, buf);
 		return pk_diagf(d, PK_ESCHEMA,
-		                "field '%s': \"%s\" is not a whole number; write it with digits "
-		                "(1250), dots may group thousands (1.250)",
+		                _("field '%s': \"%s\" is not a whole number; write it with digits "
+		                "(1250), dots may group thousands (1.250)"),
 		                f->name, buf);
 	}
 	errno = 0;
 	x = strtoll(num, &end, 10);
 	if (errno != 0 || *end != '\0')
-		return pk_diagf(d, PK_ESCHEMA, "field '%s': \"%s\" is outside %lld..%lld", f->name,
+		return pk_diagf(d, PK_ESCHEMA, _("field '%s': \"%s\" is outside %lld..%lld"), f->name,
 		                buf, (long long)f->min, (long long)f->max);
 	if (pk_field_check_int(f, x, d) != 0)
 		return PK_ESCHEMA;
@@ -423,25 +424,25 @@ static int num_text(const struct pk_field *f, const char *s, size_t len, unsigne
 	case NR_AMBIGUOUS:
 		return pk_diagf(
 		    d, PK_ESCHEMA,
-		    "field '%s': \"%s\" could be a fraction or a thousands group; write "
+		    _("field '%s': \"%s\" could be a fraction or a thousands group; write "
 		    "a fraction with a decimal comma (1,25) and a whole number without "
-		    "dots (1250)",
+		    "dots (1250)"),
 		    f->name, buf);
 	default:
 		if (how & RECNORM_POINT)
 			return pk_diagf(
 			    d, PK_ESCHEMA,
-			    "field '%s': \"%s\" is not a number; write it as 12.5 (this "
-			    "file has ',' between cells, so a dot is the decimal point)",
+			    _("field '%s': \"%s\" is not a number; write it as 12.5 (this "
+			    "file has ',' between cells, so a dot is the decimal point)"),
 			    f->name, buf);
 		return pk_diagf(d, PK_ESCHEMA,
-		                "field '%s': \"%s\" is not a number; write it as 12,5 or 1.250.000 "
-		                "(a decimal comma, dots grouping thousands)",
+		                _("field '%s': \"%s\" is not a number; write it as 12,5 or 1.250.000 "
+		                "(a decimal comma, dots grouping thousands)"),
 		                f->name, buf);
 	}
 	x = strtod(num, &end);
 	if (*end != '\0' || !isfinite(x))
-		return pk_diagf(d, PK_ESCHEMA, "field '%s': \"%s\" is outside %lld..%lld", f->name,
+		return pk_diagf(d, PK_ESCHEMA, _("field '%s': \"%s\" is outside %lld..%lld"), f->name,
 		                buf, (long long)f->min, (long long)f->max);
 	if (pk_field_check_num(f, x, d) != 0)
 		return PK_ESCHEMA;
@@ -504,8 +505,8 @@ static int date_text(const struct pk_field *f, const char *s, size_t len, json_t
 			goto bad; /* no month's name */
 		if (day >= 0 && m > 0 && digits_only(tok[2], tlen[2]) && tlen[2] != 4)
 			return pk_diagf(d, PK_ESCHEMA,
-			                "field '%s': \"%s\" has no four-digit year; write it as "
-			                "17/08/2026 or 2026-08-17",
+			                _("field '%s': \"%s\" has no four-digit year; write it as "
+			                "17/08/2026 or 2026-08-17"),
 			                f->name, buf);
 		y = tlen[2] == 4 ? small_number(tok[2], tlen[2], 4) : -1;
 	}
@@ -513,17 +514,17 @@ static int date_text(const struct pk_field *f, const char *s, size_t len, json_t
 		goto bad;
 	if (m < 1 || m > 12)
 		return pk_diagf(d, PK_ESCHEMA,
-		                "field '%s': \"%s\" is not a date: there is no month %d (the day "
-		                "comes first: 17/08/2026)",
+		                _("field '%s': \"%s\" is not a date: there is no month %d (the day "
+		                "comes first: 17/08/2026)"),
 		                f->name, buf, m);
 	if (y < 1900 || y > 2999)
 		return pk_diagf(d, PK_ESCHEMA,
-		                "field '%s': \"%s\" is not a date this system takes: the year must "
-		                "be 1900 to 2999",
+		                _("field '%s': \"%s\" is not a date this system takes: the year must "
+		                "be 1900 to 2999"),
 		                f->name, buf);
 	if (day < 1 || day > days_in(y, m))
 		return pk_diagf(d, PK_ESCHEMA,
-		                "field '%s': \"%s\" is not a date: %s %d has no day %d", f->name,
+		                _("field '%s': \"%s\" is not a date: %s %d has no day %d"), f->name,
 		                buf, month_en[m - 1], y, day);
 	snprintf(iso, sizeof(iso), "%04d-%02d-%02d", y, m, day);
 	if (pk_field_check_str(f, iso, strlen(iso), d) != 0)
@@ -531,8 +532,8 @@ static int date_text(const struct pk_field *f, const char *s, size_t len, json_t
 	return (*out = json_string(iso)) != NULL ? 0 : PK_ENOMEM;
 bad:
 	return pk_diagf(d, PK_ESCHEMA,
-	                "field '%s': \"%s\" is not a date; write it as 2026-08-17, 17-08-2026, "
-	                "17/08/2026 or 17 Agustus 2026 (the day first)",
+	                _("field '%s': \"%s\" is not a date; write it as 2026-08-17, 17-08-2026, "
+	                "17/08/2026 or 17 Agustus 2026 (the day first)"),
 	                f->name, buf);
 }
 
@@ -551,9 +552,9 @@ static int enum_text(const struct pk_field *f, const char *s, size_t len, json_t
 	shown(s, len, buf, sizeof(buf));
 	if ((near = nearest(f->choices, s, len)) != NULL)
 		return pk_diagf(d, PK_ESCHEMA,
-		                "field '%s': \"%s\" is not one of %s; did you mean \"%s\"?",
+		                _("field '%s': \"%s\" is not one of %s; did you mean \"%s\"?"),
 		                f->name, buf, list, near);
-	return pk_diagf(d, PK_ESCHEMA, "field '%s': \"%s\" is not one of %s", f->name, buf, list);
+	return pk_diagf(d, PK_ESCHEMA, _("field '%s': \"%s\" is not one of %s"), f->name, buf, list);
 }
 
 int recnorm_region(const char *s, size_t len, bool listed, struct pk_diag *d)
@@ -565,18 +566,18 @@ int recnorm_region(const char *s, size_t len, bool listed, struct pk_diag *d)
 		shown(s, len, buf, sizeof(buf));
 		if ((w = pk_wilayah_undotted(s, len)) != NULL)
 			return pk_diagf(d, PK_EREGION,
-			                "'%s' is not a region code; did you mean %s (%s)?", buf,
+			                _("'%s' is not a region code; did you mean %s (%s)?"), buf,
 			                w->code, w->name);
 		return pk_diagf(d, PK_EREGION,
-		                "'%s' is not a region code (forms: 32, 32.75, 32.75.01, "
-		                "32.75.01.1001; \"\" for the whole country)",
+		                _("'%s' is not a region code (forms: 32, 32.75, 32.75.01, "
+		                "32.75.01.1001; \"\" for the whole country)"),
 		                buf);
 	}
 	if (listed && pk_wilayah_find(s, len) == NULL)
 		return pk_diagf(
 		    d, PK_EREGION,
-		    "region '%s' is not on the official Kemendagri list (find a code by "
-		    "name with 'pokjactl wilayah NAME')",
+		    _("region '%s' is not on the official Kemendagri list (find a code by "
+		    "name with 'pokjactl wilayah NAME')"),
 		    s);
 	return 0;
 }
@@ -587,7 +588,7 @@ static int region_text(const struct pk_field *f, const char *s, size_t len, unsi
 	struct pk_diag why;
 
 	if (recnorm_region(s, len, (how & RECNORM_LISTED) != 0, &why) != 0)
-		return pk_diagf(d, PK_ESCHEMA, "field '%s': %s", f->name, why.msg);
+		return pk_diagf(d, PK_ESCHEMA, _("field '%s': %s"), f->name, why.msg);
 	if (pk_field_check_str(f, s, len, d) != 0)
 		return PK_ESCHEMA;
 	return (*out = json_stringn(s, len)) != NULL ? 0 : PK_ENOMEM;
@@ -618,7 +619,7 @@ static const char *json_kind(const json_t *v)
 static int wrong_type(const struct pk_field *f, const char *want, const json_t *v,
                       struct pk_diag *d)
 {
-	return pk_diagf(d, PK_ESCHEMA, "field '%s': expected %s, not %s", f->name, want,
+	return pk_diagf(d, PK_ESCHEMA, _("field '%s': expected %s, not %s"), f->name, want,
 	                json_kind(v));
 }
 
@@ -628,13 +629,13 @@ static int list_check(const struct pk_field *f, const json_t *arr, struct pk_dia
 	size_t n = json_array_size(arr);
 
 	if (n > PK_LIST_MAX)
-		return pk_diagf(d, PK_ESCHEMA, "field '%s': %zu items, more than the limit of %d",
+		return pk_diagf(d, PK_ESCHEMA, _("field '%s': %zu items, more than the limit of %d"),
 		                f->name, n, PK_LIST_MAX);
 	for (size_t k = 0; k < n; k++) {
 		const json_t *item = json_array_get(arr, k);
 
 		if (!json_is_string(item))
-			return pk_diagf(d, PK_ESCHEMA, "field '%s': item %zu is %s, not a string",
+			return pk_diagf(d, PK_ESCHEMA, _("field '%s': item %zu is %s, not a string"),
 			                f->name, k + 1, json_kind(item));
 		if (pk_field_check_str(f, json_string_value(item), json_string_length(item), d) !=
 		    0)
@@ -678,8 +679,8 @@ static int list_text(const struct pk_field *f, const char *s, size_t len, json_t
 	else if ((v = json_loadb(s, len, JSON_DECODE_ANY, &jerr)) == NULL || !json_is_array(v)) {
 		json_decref(v);
 		return pk_diagf(d, PK_ESCHEMA,
-		                "field '%s': \"%s\" is not a list; write JSON array text such as "
-		                "[\"a\",\"b\"] or the items with commas between them (a, b)",
+		                _("field '%s': \"%s\" is not a list; write JSON array text such as "
+		                "[\"a\",\"b\"] or the items with commas between them (a, b)"),
 		                f->name, shown(s, len, buf, sizeof(buf)));
 	}
 	if (v == NULL)
@@ -706,8 +707,8 @@ static int bool_text(const struct pk_field *f, const char *s, size_t len, json_t
 			return (*out = json_false()) != NULL ? 0 : PK_ENOMEM;
 	}
 	return pk_diagf(d, PK_ESCHEMA,
-	                "field '%s': \"%s\" is not true or false (ya/tidak and benar/salah also "
-	                "do)",
+	                _("field '%s': \"%s\" is not true or false (ya/tidak and benar/salah also "
+	                "do)"),
 	                f->name, shown(s, len, buf, sizeof(buf)));
 }
 
@@ -769,7 +770,7 @@ int recnorm_value(const struct pk_field *f, json_t *v, unsigned how, json_t **ou
 		x = json_real_value(v);
 		if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0) ||
 		    (double)(int64_t)x != x)
-			return pk_diagf(d, PK_ESCHEMA, "field '%s': expected an integer, not %g",
+			return pk_diagf(d, PK_ESCHEMA, _("field '%s': expected an integer, not %g"),
 			                f->name, x);
 		if (pk_field_check_int(f, (int64_t)x, d) != 0)
 			return PK_ESCHEMA;
@@ -801,6 +802,6 @@ int recnorm_value(const struct pk_field *f, json_t *v, unsigned how, json_t **ou
 	return 0;
 out:
 	if (err == PK_ENOMEM || (err == 0 && *out == NULL))
-		return pk_diagf(d, PK_ENOMEM, "out of memory");
+		return pk_diagf(d, PK_ENOMEM, _("out of memory"));
 	return err;
 }

@@ -11,16 +11,18 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "proto/hlc.h"
 #include "proto/region.h"
 #include "proto/wilayah.h"
 #include "recnorm.h"
 
-/* "pokjactl CMD: message" on stderr. */
+/* "pokjactl CMD: message" on stderr, the message in the chosen language: fmt is the English
+ * msgid, which xgettext finds as the second argument of cli_fail and cli_usagef (make pot). */
 static void say(const struct cli *c, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "%s %s: ", c->prog, c->cmd);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(stderr, _(fmt), ap);
 	fputc('\n', stderr);
 }
 
@@ -334,8 +336,8 @@ int cli_region_ok(const char *code, const char *within, struct pk_diag *d)
 	if ((err = recnorm_region(code, len, true, d)) != 0)
 		return err;
 	if (within != NULL && !pk_region_within(code, len, within, strlen(within)))
-		return pk_diagf(d, PK_EREGION, "region '%s' is outside this node's region '%s'",
-		                code, within[0] ? within : "(national)");
+		return pk_diagf(d, PK_EREGION, _("region '%s' is outside this node's region '%s'"),
+		                code, within[0] ? within : _("(national)"));
 	return 0;
 }
 
@@ -349,15 +351,15 @@ int cli_region_own(const char *code, const char *home, struct pk_diag *d)
 	if (pk_region_owned(code, len, home, strlen(home)))
 		return 0;
 	if (!pk_region_within(code, len, home, strlen(home)))
-		return pk_diagf(d, PK_EREGION, "region '%s' is outside this node's region '%s'",
-		                code, home[0] ? home : "(national)");
+		return pk_diagf(d, PK_EREGION, _("region '%s' is outside this node's region '%s'"),
+		                code, home[0] ? home : _("(national)"));
 	own = pk_region_owner_len(code, len);
 	snprintf(owner, sizeof(owner), "%.*s", own < 0 ? 0 : own, code);
 	w = pk_wilayah_find(owner, strlen(owner));
 	return pk_diagf(d, PK_EOWNER,
-	                "records of region '%s' belong to the node of %s (%s); this node writes "
+	                _("records of region '%s' belong to the node of %s (%s); this node writes "
 	                "only records of its own region '%s' (a higher level acts on a lower "
-	                "level's records through records of its own: a verifikasi or an arahan)",
+	                "level's records through records of its own: a verifikasi or an arahan)"),
 	                code, w != NULL ? w->name : owner, owner, home[0] ? home : "\"\"");
 }
 

@@ -2,7 +2,9 @@
 # --help matches the README: every command's usage line that `pokjactl help` lists stands in the
 # README's "Commands" table as `pokjactl USAGE` (with "|" written "\|" inside the table), `pokjactl
 # help COMMAND` starts with the same line, an unknown command is a usage error that says where to
-# look, and pokjad's usage line is the README's.
+# look, and pokjad's usage line is the README's. pokjactl speaks Indonesian here, its default; the
+# usage lines (options, command names) are the same in every language.
+TEST_LANG=id
 . tests/cli/lib.sh
 
 ok "pokjactl help" "$P" help
@@ -17,10 +19,10 @@ for cmd in $(cut -d' ' -f1 "$T/usages" | sort -u); do
 	ok "pokjactl help $cmd" "$P" help "$cmd"
 	line=$(head -n 1 "$OUT")
 	first=$(grep -m1 "^$cmd " "$T/usages")
-	check "help $cmd opens with its usage line" test "$line" = "usage: pokjactl $first" -o \
-		"$(printf '%s' "$line" | cut -c1-$((${#first} + 16)))" = "usage: pokjactl $first"
+	check "help $cmd opens with its usage line" test "$line" = "penggunaan: pokjactl $first" -o \
+		"$(printf '%s' "$line" | cut -c1-$((${#first} + 21)))" = "penggunaan: pokjactl $first"
 done
-errs "an unknown command is refused and points to help" "see 'pokjactl help'" "$P" nosuch
+errs "an unknown command is refused and points to help" "tidak ada perintah 'nosuch' \(lihat 'pokjactl help'\)" "$P" nosuch
 check "... as a usage error (exit 2)" test "$RC" -eq 2
 
 ok "pokjad --help" "$PD" --help
