@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "followup.h"
 #include "proto/region.h"
 #include "rekap.h"
@@ -249,7 +250,8 @@ int cmd_rekap(struct cli *c, int argc, char **argv)
 	}
 	/* The letterhead is the node's, whatever --region the report covers. */
 	rekap_place(node.region, place, sizeof(place));
-	page = (struct rpt_page){node.name, place, (time_t)(node_now_ms() / 1000)};
+	page = (struct rpt_page){node.name, place, (time_t)(node_now_ms() / 1000),
+	                         i18n_lang() == I18N_EN ? "en" : "id"};
 	if (xlsx)
 		rc = run_xlsx(c, &rk, s, rep, outpath);
 	else

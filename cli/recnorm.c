@@ -356,12 +356,12 @@ static int int_text(const struct pk_field *f, const char *s, size_t len, unsigne
 			return pk_diagf(
 			    d, PK_ESCHEMA,
 			    _("field '%s': \"%s\" is not a month; did you mean %s? (1 to 12 "
-			    "or a month's name: Maret, Mar, March)"),
+			      "or a month's name: Maret, Mar, March)"),
 			    f->name, buf, near);
 		return pk_diagf(
 		    d, PK_ESCHEMA,
 		    _("field '%s': \"%s\" is not a month; write 1 to 12 or a month's name "
-		    "(Maret, Mar, March)"),
+		      "(Maret, Mar, March)"),
 		    f->name, buf);
 	}
 	if ((rp = rupiah_prefix(t, tlen)) > 0) {
@@ -369,7 +369,7 @@ static int int_text(const struct pk_field *f, const char *s, size_t len, unsigne
 			return pk_diagf(
 			    d, PK_ESCHEMA,
 			    _("field '%s': \"%s\" is not an amount of rupiah; write the whole "
-			    "number without Rp"),
+			      "number without Rp"),
 			    f->name, buf);
 		t += rp;
 		tlen -= rp;
@@ -381,31 +381,33 @@ static int int_text(const struct pk_field *f, const char *s, size_t len, unsigne
 	case NR_OK:
 		break;
 	case NR_GROUPING:
-		return pk_diagf(d, PK_ESCHEMA,
-		                _("field '%s': \"%s\" is not a whole number: a dot groups thousands, "
-		                "three digits at a time (1.500 is one thousand five hundred)"),
-		                f->name, buf);
+		return pk_diagf(
+		    d, PK_ESCHEMA,
+		    _("field '%s': \"%s\" is not a whole number: a dot groups thousands, "
+		      "three digits at a time (1.500 is one thousand five hundred)"),
+		    f->name, buf);
 	case NR_FRACTION:
-		return pk_diagf(d, PK_ESCHEMA,
-		                _("field '%s': \"%s\" has a fraction; the field takes a whole number"),
-		                f->name, buf);
+		return pk_diagf(
+		    d, PK_ESCHEMA,
+		    _("field '%s': \"%s\" has a fraction; the field takes a whole number"), f->name,
+		    buf);
 	default:
 		if (rupiah)
 			return pk_diagf(
 			    d, PK_ESCHEMA,
 			    _("field '%s': \"%s\" is not an amount of rupiah; write it as "
-			    "15000000, 15.000.000 or Rp 15.000.000"),
+			      "15000000, 15.000.000 or Rp 15.000.000"),
 			    f->name, buf);
 		return pk_diagf(d, PK_ESCHEMA,
 		                _("field '%s': \"%s\" is not a whole number; write it with digits "
-		                "(1250), dots may group thousands (1.250)"),
+		                  "(1250), dots may group thousands (1.250)"),
 		                f->name, buf);
 	}
 	errno = 0;
 	x = strtoll(num, &end, 10);
 	if (errno != 0 || *end != '\0')
-		return pk_diagf(d, PK_ESCHEMA, _("field '%s': \"%s\" is outside %lld..%lld"), f->name,
-		                buf, (long long)f->min, (long long)f->max);
+		return pk_diagf(d, PK_ESCHEMA, _("field '%s': \"%s\" is outside %lld..%lld"),
+		                f->name, buf, (long long)f->min, (long long)f->max);
 	if (pk_field_check_int(f, x, d) != 0)
 		return PK_ESCHEMA;
 	return (*out = json_integer(x)) != NULL ? 0 : PK_ENOMEM;
@@ -425,25 +427,26 @@ static int num_text(const struct pk_field *f, const char *s, size_t len, unsigne
 		return pk_diagf(
 		    d, PK_ESCHEMA,
 		    _("field '%s': \"%s\" could be a fraction or a thousands group; write "
-		    "a fraction with a decimal comma (1,25) and a whole number without "
-		    "dots (1250)"),
+		      "a fraction with a decimal comma (1,25) and a whole number without "
+		      "dots (1250)"),
 		    f->name, buf);
 	default:
 		if (how & RECNORM_POINT)
 			return pk_diagf(
 			    d, PK_ESCHEMA,
 			    _("field '%s': \"%s\" is not a number; write it as 12.5 (this "
-			    "file has ',' between cells, so a dot is the decimal point)"),
+			      "file has ',' between cells, so a dot is the decimal point)"),
 			    f->name, buf);
-		return pk_diagf(d, PK_ESCHEMA,
-		                _("field '%s': \"%s\" is not a number; write it as 12,5 or 1.250.000 "
-		                "(a decimal comma, dots grouping thousands)"),
-		                f->name, buf);
+		return pk_diagf(
+		    d, PK_ESCHEMA,
+		    _("field '%s': \"%s\" is not a number; write it as 12,5 or 1.250.000 "
+		      "(a decimal comma, dots grouping thousands)"),
+		    f->name, buf);
 	}
 	x = strtod(num, &end);
 	if (*end != '\0' || !isfinite(x))
-		return pk_diagf(d, PK_ESCHEMA, _("field '%s': \"%s\" is outside %lld..%lld"), f->name,
-		                buf, (long long)f->min, (long long)f->max);
+		return pk_diagf(d, PK_ESCHEMA, _("field '%s': \"%s\" is outside %lld..%lld"),
+		                f->name, buf, (long long)f->min, (long long)f->max);
 	if (pk_field_check_num(f, x, d) != 0)
 		return PK_ESCHEMA;
 	return (*out = json_real(x)) != NULL ? 0 : PK_ENOMEM;
@@ -506,7 +509,7 @@ static int date_text(const struct pk_field *f, const char *s, size_t len, json_t
 		if (day >= 0 && m > 0 && digits_only(tok[2], tlen[2]) && tlen[2] != 4)
 			return pk_diagf(d, PK_ESCHEMA,
 			                _("field '%s': \"%s\" has no four-digit year; write it as "
-			                "17/08/2026 or 2026-08-17"),
+			                  "17/08/2026 or 2026-08-17"),
 			                f->name, buf);
 		y = tlen[2] == 4 ? small_number(tok[2], tlen[2], 4) : -1;
 	}
@@ -515,13 +518,14 @@ static int date_text(const struct pk_field *f, const char *s, size_t len, json_t
 	if (m < 1 || m > 12)
 		return pk_diagf(d, PK_ESCHEMA,
 		                _("field '%s': \"%s\" is not a date: there is no month %d (the day "
-		                "comes first: 17/08/2026)"),
+		                  "comes first: 17/08/2026)"),
 		                f->name, buf, m);
 	if (y < 1900 || y > 2999)
-		return pk_diagf(d, PK_ESCHEMA,
-		                _("field '%s': \"%s\" is not a date this system takes: the year must "
-		                "be 1900 to 2999"),
-		                f->name, buf);
+		return pk_diagf(
+		    d, PK_ESCHEMA,
+		    _("field '%s': \"%s\" is not a date this system takes: the year must "
+		      "be 1900 to 2999"),
+		    f->name, buf);
 	if (day < 1 || day > days_in(y, m))
 		return pk_diagf(d, PK_ESCHEMA,
 		                _("field '%s': \"%s\" is not a date: %s %d has no day %d"), f->name,
@@ -533,7 +537,7 @@ static int date_text(const struct pk_field *f, const char *s, size_t len, json_t
 bad:
 	return pk_diagf(d, PK_ESCHEMA,
 	                _("field '%s': \"%s\" is not a date; write it as 2026-08-17, 17-08-2026, "
-	                "17/08/2026 or 17 Agustus 2026 (the day first)"),
+	                  "17/08/2026 or 17 Agustus 2026 (the day first)"),
 	                f->name, buf);
 }
 
@@ -554,7 +558,8 @@ static int enum_text(const struct pk_field *f, const char *s, size_t len, json_t
 		return pk_diagf(d, PK_ESCHEMA,
 		                _("field '%s': \"%s\" is not one of %s; did you mean \"%s\"?"),
 		                f->name, buf, list, near);
-	return pk_diagf(d, PK_ESCHEMA, _("field '%s': \"%s\" is not one of %s"), f->name, buf, list);
+	return pk_diagf(d, PK_ESCHEMA, _("field '%s': \"%s\" is not one of %s"), f->name, buf,
+	                list);
 }
 
 int recnorm_region(const char *s, size_t len, bool listed, struct pk_diag *d)
@@ -570,14 +575,14 @@ int recnorm_region(const char *s, size_t len, bool listed, struct pk_diag *d)
 			                w->code, w->name);
 		return pk_diagf(d, PK_EREGION,
 		                _("'%s' is not a region code (forms: 32, 32.75, 32.75.01, "
-		                "32.75.01.1001; \"\" for the whole country)"),
+		                  "32.75.01.1001; \"\" for the whole country)"),
 		                buf);
 	}
 	if (listed && pk_wilayah_find(s, len) == NULL)
 		return pk_diagf(
 		    d, PK_EREGION,
 		    _("region '%s' is not on the official Kemendagri list (find a code by "
-		    "name with 'pokjactl wilayah NAME')"),
+		      "name with 'pokjactl wilayah NAME')"),
 		    s);
 	return 0;
 }
@@ -629,14 +634,16 @@ static int list_check(const struct pk_field *f, const json_t *arr, struct pk_dia
 	size_t n = json_array_size(arr);
 
 	if (n > PK_LIST_MAX)
-		return pk_diagf(d, PK_ESCHEMA, _("field '%s': %zu items, more than the limit of %d"),
-		                f->name, n, PK_LIST_MAX);
+		return pk_diagf(d, PK_ESCHEMA,
+		                _("field '%s': %zu items, more than the limit of %d"), f->name, n,
+		                PK_LIST_MAX);
 	for (size_t k = 0; k < n; k++) {
 		const json_t *item = json_array_get(arr, k);
 
 		if (!json_is_string(item))
-			return pk_diagf(d, PK_ESCHEMA, _("field '%s': item %zu is %s, not a string"),
-			                f->name, k + 1, json_kind(item));
+			return pk_diagf(d, PK_ESCHEMA,
+			                _("field '%s': item %zu is %s, not a string"), f->name,
+			                k + 1, json_kind(item));
 		if (pk_field_check_str(f, json_string_value(item), json_string_length(item), d) !=
 		    0)
 			return PK_ESCHEMA;
@@ -680,7 +687,7 @@ static int list_text(const struct pk_field *f, const char *s, size_t len, json_t
 		json_decref(v);
 		return pk_diagf(d, PK_ESCHEMA,
 		                _("field '%s': \"%s\" is not a list; write JSON array text such as "
-		                "[\"a\",\"b\"] or the items with commas between them (a, b)"),
+		                  "[\"a\",\"b\"] or the items with commas between them (a, b)"),
 		                f->name, shown(s, len, buf, sizeof(buf)));
 	}
 	if (v == NULL)
@@ -708,7 +715,7 @@ static int bool_text(const struct pk_field *f, const char *s, size_t len, json_t
 	}
 	return pk_diagf(d, PK_ESCHEMA,
 	                _("field '%s': \"%s\" is not true or false (ya/tidak and benar/salah also "
-	                "do)"),
+	                  "do)"),
 	                f->name, shown(s, len, buf, sizeof(buf)));
 }
 

@@ -7,6 +7,7 @@
 #include "proto/record.h"
 #include "proto/wilayah.h"
 #include "refs.h"
+#include "i18n.h"
 #include "rekap.h"
 
 const char *const rekap_by_names[] = {"wilayah", "sumber_biaya", "strategi",
@@ -112,12 +113,16 @@ void rekap_place(const char *code, char *buf, size_t n)
 
 void rekap_title(const struct rekap *rk, const char *what, char *buf, size_t n)
 {
-	char place[256], years[32] = ", all years";
+	char place[256], years[32];
 
 	if (rk->tahun != 0)
-		snprintf(years, sizeof(years), ", tahun %d", rk->tahun);
+		snprintf(years, sizeof(years), _(", tahun %d"), rk->tahun);
+	else
+		snprintf(years, sizeof(years), "%s", _(", all years"));
 	rekap_place(rk->region, place, sizeof(place));
-	snprintf(buf, n, "Recap of %s in %s%s", what, place, years);
+	/* TRANSLATORS: "Recap of kegiatan in Jawa Barat (32), all years": the collection, the
+	 * place and the years (", all years" or ", tahun 2026"). */
+	snprintf(buf, n, _("Recap of %s in %s%s"), what, place, years);
 }
 
 void rekap_meta(const struct rekap *rk, struct report *r, const char *report, const char *region)
@@ -164,21 +169,21 @@ struct ord *rekap_sort_keys(const struct smap *m, bool none_last, bool by_status
 
 void rekap_group_cols(struct report *r, enum rekap_by by)
 {
-	static const char *const heads[] = {"WILAYAH", "SUMBER_BIAYA", "STRATEGI", "STATUS",
-	                                    "VERIFIKASI"};
+	static const char *const heads[] = {N_("WILAYAH"), N_("SUMBER_BIAYA"), N_("STRATEGI"),
+	                                    N_("STATUS"), N_("VERIFIKASI")};
 
 	if (by != BY_WILAYAH) {
 		rpt_col(r, &(struct rpt_col){RPT_STR,
 		                             RPT_KEY,
 		                             0,
 		                             TEXT_CELL_MAX,
-		                             heads[by],
+		                             _(heads[by]),
 		                             rekap_by_names[by],
 		                             {rekap_by_names[by]}});
 		return;
 	}
-	rpt_col(r, &(struct rpt_col){RPT_STR, RPT_KEY, 0, 0, "WILAYAH", NULL, {NULL}});
-	rpt_col(r, &(struct rpt_col){RPT_STR, RPT_KEY, 0, TEXT_CELL_MAX, "NAME", NULL, {NULL}});
+	rpt_col(r, &(struct rpt_col){RPT_STR, RPT_KEY, 0, 0, _("WILAYAH"), NULL, {NULL}});
+	rpt_col(r, &(struct rpt_col){RPT_STR, RPT_KEY, 0, TEXT_CELL_MAX, _("NAME"), NULL, {NULL}});
 	rpt_col(r, &(struct rpt_col){RPT_STR, RPT_KEY, 0, 0, NULL, "wilayah", {"wilayah"}});
 	rpt_col(r, &(struct rpt_col){RPT_STR, RPT_KEY, 0, 0, NULL, "name", {"name"}});
 	rpt_col(r, &(struct rpt_col){RPT_STR, RPT_KEY, 0, 0, NULL, "level", {"level"}});
@@ -190,7 +195,7 @@ void rekap_group_cells(struct report *r, size_t row, const struct rekap *rk, con
 	int l;
 
 	if (row == RPT_TOTAL) {
-		rpt_str(r, row, 0, "TOTAL");
+		rpt_str(r, row, 0, _("TOTAL"));
 		if (rk->by == BY_WILAYAH)
 			rpt_str(r, row, 2, "TOTAL");
 		return;
@@ -220,8 +225,9 @@ static void rekap_dangling_note(struct report *r, const char *coll, const char *
 
 	if (json_object_get(r->meta, "dangling_references") == NULL) {
 		rpt_meta_list(r, "dangling_references");
-		rpt_footer(r, "Dangling references (a record that names one not held here: it may "
-		              "still be on its way; 'pokjactl verify' lists them all):\n");
+		rpt_footer(r,
+		           _("Dangling references (a record that names one not held here: it may "
+		             "still be on its way; 'pokjactl verify' lists them all):\n"));
 	}
 	snprintf(line, sizeof(line), "  %s/%s/%s: %s\n", coll, region[0] ? region : "\"\"", key,
 	         what);

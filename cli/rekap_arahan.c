@@ -12,6 +12,7 @@
 
 #include "followup.h"
 #include "proto/wilayah.h"
+#include "i18n.h"
 #include "rekap.h"
 
 #define TEXT_LIST_MAX 10 /* targets listed under a directive in a text report */
@@ -46,16 +47,16 @@ static void target_line(FILE *f, const struct fu_target *t)
 	fprintf(f, "%s %s (", t->region, pk_wilayah_name(t->region));
 	if (t->diterima != 0) {
 		day_text(t->diterima, day);
-		fprintf(f, "received %s; ", day);
+		fprintf(f, _("received %s; "), day);
 	} else {
-		fputs("not received; ", f);
+		fputs(_("not received; "), f);
 	}
 	if (t->tl_key[0] == '\0')
-		fputs("no tindak_lanjut", f);
+		fputs(_("no tindak_lanjut"), f);
 	else
-		fputs(t->status != PK_TL_NONE ? pk_tl_status_name(t->status) : "no status", f);
+		fputs(t->status != PK_TL_NONE ? pk_tl_status_name(t->status) : _("no status"), f);
 	if (t->due == PK_DUE_OVERDUE || t->due == PK_DUE_LATE)
-		fprintf(f, "; %s", t->due == PK_DUE_LATE ? "done late" : "overdue");
+		fprintf(f, "; %s", t->due == PK_DUE_LATE ? _("done late") : _("overdue"));
 	fputs(")\n", f);
 }
 
@@ -63,9 +64,10 @@ static void target_line(FILE *f, const struct fu_target *t)
  * TEXT_LIST_MAX of them, then those selesai late. NULL when out of memory. */
 static char *ar_note(const struct fu_directive *d)
 {
-	static const char label[] = "  not selesai: ";
-	static const char late[] = "  done late:   ";
-	int indent = (int)strlen(label);
+	/* TRANSLATORS: the two labels before the lists of targets, each followed by ": " and
+	 * the first target; the lines below them are indented to line up. */
+	const char *label = _("not selesai"), *late = _("done late");
+	int indent = (int)(strlen(label) > strlen(late) ? strlen(label) : strlen(late)) + 4;
 	char *buf = NULL;
 	size_t len = 0, shown = 0, open = d->n - d->by_status[PK_TL_SELESAI];
 	FILE *f = open_memstream(&buf, &len);
@@ -76,17 +78,24 @@ static char *ar_note(const struct fu_directive *d)
 		if (d->t[i].status == PK_TL_SELESAI)
 			continue;
 		if (shown == TEXT_LIST_MAX) {
-			fprintf(f, "%*s... and %zu more\n", indent, "", open - shown);
+			fprintf(f, "%*s", indent, "");
+			fprintf(f, _("... and %zu more\n"), open - shown);
 			break;
 		}
-		fprintf(f, "%*s", indent, shown == 0 ? label : "");
+		if (shown == 0)
+			fprintf(f, "  %s:%*s", label, indent - 3 - (int)strlen(label), "");
+		else
+			fprintf(f, "%*s", indent, "");
 		target_line(f, &d->t[i]);
 		shown++;
 	}
 	shown = 0;
 	for (size_t i = 0; i < d->n && shown < TEXT_LIST_MAX; i++)
 		if (d->t[i].due == PK_DUE_LATE) {
-			fprintf(f, "%*s", indent, shown++ == 0 ? late : "");
+			if (shown++ == 0)
+				fprintf(f, "  %s:%*s", late, indent - 3 - (int)strlen(late), "");
+			else
+				fprintf(f, "%*s", indent, "");
 			target_line(f, &d->t[i]);
 		}
 	if (fclose(f) != 0) {
@@ -126,23 +135,29 @@ static void ar_head(const struct followup *fu, const struct rekap *rk, struct re
 {
 	static const struct rpt_col cols[] = {
 	    [C_ARAHAN] = {RPT_INT, 0, 0, 0, NULL, NULL, {"arahan"}}, /* the total's count */
-	    [C_KEY] = {RPT_STR, RPT_KEY, 0, TEXT_CELL_MAX, "KEY", "key", {"key"}},
-	    [C_JUDUL_TEXT] = {RPT_STR, RPT_KEY, 0, TEXT_CELL_MAX, "JUDUL", NULL, {NULL}},
-	    [C_WIL_TEXT] = {RPT_STR, RPT_KEY, 0, 0, "FROM", NULL, {NULL}},
-	    [C_SAS_TEXT] = {RPT_STR, RPT_KEY, 0, 0, "SASARAN", NULL, {NULL}},
+	    [C_KEY] = {RPT_STR, RPT_KEY, 0, TEXT_CELL_MAX, N_("KEY"), "key", {"key"}},
+	    [C_JUDUL_TEXT] = {RPT_STR, RPT_KEY, 0, TEXT_CELL_MAX, N_("JUDUL"), NULL, {NULL}},
+	    [C_WIL_TEXT] = {RPT_STR, RPT_KEY, 0, 0, N_("FROM"), NULL, {NULL}},
+	    [C_SAS_TEXT] = {RPT_STR, RPT_KEY, 0, 0, N_("SASARAN"), NULL, {NULL}},
 	    [C_WILAYAH] = {RPT_STR, RPT_KEY, 0, 0, NULL, "wilayah", {"wilayah"}},
 	    [C_JUDUL] = {RPT_STR, RPT_KEY, 0, 0, NULL, "judul", {"judul"}},
 	    [C_SASARAN] = {RPT_STR, RPT_KEY, 0, 0, NULL, "wilayah_sasaran", {"wilayah_sasaran"}},
-	    [C_BATAS] =
-	        {RPT_STR, RPT_KEY, 0, 0, "BATAS", "batas_tindak_lanjut", {"batas_tindak_lanjut"}},
-	    [C_TARGETS] = {RPT_INT, 0, 0, 0, "TARGETS", "targets", {"targets"}},
-	    [C_RECEIVED] = {RPT_INT, 0, 0, 0, "RECEIVED", "received", {"received"}},
-	    [C_SELESAI] = {RPT_INT, 0, 0, 0, "SELESAI", "selesai", {"selesai"}},
-	    [C_DILAKSANAKAN] = {RPT_INT, 0, 0, 0, "DILAKSANAKAN", "dilaksanakan", {"dilaksanakan"}},
+	    [C_BATAS] = {RPT_STR,
+	                 RPT_KEY,
+	                 0,
+	                 0,
+	                 N_("BATAS"),
+	                 "batas_tindak_lanjut",
+	                 {"batas_tindak_lanjut"}},
+	    [C_TARGETS] = {RPT_INT, 0, 0, 0, N_("TARGETS"), "targets", {"targets"}},
+	    [C_RECEIVED] = {RPT_INT, 0, 0, 0, N_("RECEIVED"), "received", {"received"}},
+	    [C_SELESAI] = {RPT_INT, 0, 0, 0, N_("SELESAI"), "selesai", {"selesai"}},
+	    [C_DILAKSANAKAN] =
+	        {RPT_INT, 0, 0, 0, N_("DILAKSANAKAN"), "dilaksanakan", {"dilaksanakan"}},
 	    [C_DIRENCANAKAN] = {RPT_INT, 0, 0, 0, NULL, "direncanakan", {"direncanakan"}},
-	    [C_OVERDUE] = {RPT_INT, 0, 0, 0, "OVERDUE", "overdue", {"overdue"}},
-	    [C_LATE] = {RPT_INT, 0, 0, 0, "LATE", "late", {"late"}},
-	    [C_RATE] = {RPT_STR, RPT_RIGHT, 0, 0, "RATE", NULL, {NULL}},
+	    [C_OVERDUE] = {RPT_INT, 0, 0, 0, N_("OVERDUE"), "overdue", {"overdue"}},
+	    [C_LATE] = {RPT_INT, 0, 0, 0, N_("LATE"), "late", {"late"}},
+	    [C_RATE] = {RPT_STR, RPT_RIGHT, 0, 0, N_("RATE"), NULL, {NULL}},
 	    /* The rate for machines, 0 to 1 with four decimals: RPT_HA's fixed point (1/10,000
 	     * of the unit), which gives exact decimals in JSON and CSV. */
 	    [C_RATE_NUM] = {RPT_HA, 0, 0, 0, NULL, "rate", {"rate"}},
@@ -163,15 +178,20 @@ static void ar_head(const struct followup *fu, const struct rekap *rk, struct re
 	pk_days_date(fu->today, today);
 	snprintf(
 	    title, sizeof(title),
-	    "Follow-up of arahan in %s on %s: the nodes each directive targets, their "
-	    "receipts and their latest tindak_lanjut\n"
-	    "(rate: selesai 1, dilaksanakan 1/2, direncanakan or none 0, over the targets)\n\n",
+	    _("Follow-up of arahan in %s on %s: the nodes each directive targets, their "
+	      "receipts and their latest tindak_lanjut\n"
+	      "(rate: selesai 1, dilaksanakan 1/2, direncanakan or none 0, over the targets)\n\n"),
 	    place, today);
-	rpt_title(r, title, "(no arahan targets this region)\n");
+	rpt_title(r, title, _("(no arahan targets this region)\n"));
 	rekap_meta(rk, r, "arahan", fu->scope);
 	rpt_meta_str(r, "today", today);
-	for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
-		rpt_col(r, &cols[c]);
+	for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
+		struct rpt_col col = cols[c];
+
+		if (col.text != NULL)
+			col.text = _(col.text);
+		rpt_col(r, &col);
+	}
 	rpt_items(r, &items);
 }
 
@@ -227,8 +247,8 @@ static int ar_fill(const struct followup *fu, const struct rekap *rk, struct rep
 		ar_counts(r, row, cnt, d->n, d->weight2);
 		if (d->n == 0) {
 			rpt_note(r, row,
-			         "  targets no node: a kabupaten/kota's own region or "
-			         "kecamatan, or a region outside its writer's\n");
+			         _("  targets no node: a kabupaten/kota's own region or "
+			           "kecamatan, or a region outside its writer's\n"));
 		} else if (d->by_status[PK_TL_SELESAI] < d->n || d->by_due[PK_DUE_LATE] > 0) {
 			if ((note = ar_note(d)) == NULL)
 				return PK_ENOMEM;
@@ -253,8 +273,8 @@ static int ar_fill(const struct followup *fu, const struct rekap *rk, struct rep
 		targets += d->n;
 		weight2 += d->weight2;
 	}
-	snprintf(buf, sizeof(buf), "%zu arahan", fu->n);
-	rpt_str(r, RPT_TOTAL, C_KEY, "TOTAL");
+	snprintf(buf, sizeof(buf), _("%zu arahan"), fu->n);
+	rpt_str(r, RPT_TOTAL, C_KEY, _("TOTAL"));
 	rpt_str(r, RPT_TOTAL, C_JUDUL_TEXT, buf);
 	rpt_int(r, RPT_TOTAL, C_ARAHAN, fu->n);
 	ar_counts(r, RPT_TOTAL, total, targets, weight2);

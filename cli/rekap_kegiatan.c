@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "rekap.h"
 
 struct kg_row {
@@ -158,13 +159,15 @@ static size_t kg_head(const struct kg *k, struct report *r, const struct ord *so
 	size_t first;
 
 	rekap_title(rk, "kegiatan", line, sizeof(line));
+	/* TRANSLATORS: the title, then what the grouping is ("provinsi", "sumber_biaya", ...);
+	 * PESERTA, BIAYA and BIAYA BATAL are the column headers. */
 	snprintf(title, sizeof(title),
-	         "%s, by %s\nPESERTA and BIAYA leave out cancelled activities (status batal); "
-	         "BIAYA BATAL is their cost.\n\n",
+	         _("%s, by %s\nPESERTA and BIAYA leave out cancelled activities (status batal); "
+	           "BIAYA BATAL is their cost.\n\n"),
 	         line,
 	         rk->by == BY_WILAYAH ? rekap_level_titles[rk->level] : rekap_by_names[rk->by]);
-	rpt_title(r, title, "(no kegiatan records)\n");
-	rpt_heading(r, 1, "BIAYA by sumber_biaya (rupiah, without cancelled activities):\n\n");
+	rpt_title(r, title, _("(no kegiatan records)\n"));
+	rpt_heading(r, 1, _("BIAYA by sumber_biaya (rupiah, without cancelled activities):\n\n"));
 	rekap_meta(rk, r, "kegiatan", rk->region);
 	rpt_meta_str(r, "by", rekap_by_names[rk->by]);
 	if (rk->by == BY_WILAYAH)
@@ -175,6 +178,8 @@ static size_t kg_head(const struct kg *k, struct report *r, const struct ord *so
 		rpt_meta_push_str(r, "sumber_biaya", so[s].label);
 
 	rekap_group_cols(r, rk->by);
+	/* The text headers are Indonesian field names in both languages: the columns are named
+	 * as the records' fields and statuses are. */
 	first = kg_col(r, 0, "KEGIATAN", "kegiatan", "kegiatan", NULL);
 	for (int st = 0; rk->by != BY_STATUS && st < NSTATUS; st++)
 		kg_col(r, 0, st_heads[st], st_keys[st], "status", st_keys[st]);

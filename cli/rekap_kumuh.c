@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "rekap.h"
 
 struct km_cell {
@@ -86,17 +87,17 @@ static size_t km_head(const struct km *k, struct report *r, const int *years, si
 {
 	static const char *const names[] = {"luas_ha", "jumlah_kk", "jumlah_rumah"};
 	static const char *const titles[] = {
-	    "luas_ha: slum area in hectares\n\n",
-	    "jumlah_kk: households in slum areas (sums of the records that give it)\n\n",
-	    "jumlah_rumah: houses in slum areas (sums of the records that give it)\n\n"};
+	    N_("luas_ha: slum area in hectares\n\n"),
+	    N_("jumlah_kk: households in slum areas (sums of the records that give it)\n\n"),
+	    N_("jumlah_rumah: houses in slum areas (sums of the records that give it)\n\n")};
 	const struct rekap *rk = k->rk;
 	char title[512], y[16], csv[64];
 	size_t first;
 
 	rekap_title(rk, "kumuh", title, sizeof(title));
-	snprintf(title + strlen(title), sizeof(title) - strlen(title), ", by %s\n\n",
+	snprintf(title + strlen(title), sizeof(title) - strlen(title), _(", by %s\n\n"),
 	         rekap_level_titles[rk->level]);
-	rpt_title(r, title, "(no kumuh records)\n");
+	rpt_title(r, title, _("(no kumuh records)\n"));
 	rekap_meta(rk, r, "kumuh", rk->region);
 	rpt_meta_str(r, "level", rekap_level_names[rk->level]);
 	rpt_meta_list(r, "years");
@@ -113,7 +114,7 @@ static size_t km_head(const struct km *k, struct report *r, const int *years, si
 		rpt_col(r, &records);
 	}
 	for (int m = 0; m < 3; m++) {
-		rpt_heading(r, m, titles[m]);
+		rpt_heading(r, m, _(titles[m]));
 		for (size_t i = 0; i < ny; i++) {
 			struct rpt_col measure = {m == 0 ? RPT_HA : RPT_INT, 0, m, 0, y, csv,
 			                          {"tahun", y, names[m]}};

@@ -31,6 +31,7 @@ struct rpt_page {
 	const char *org;   /* the node's name */
 	const char *place; /* its region for people: "Kota Bekasi (32.75)" */
 	time_t made;       /* when the report was made, shown in local time */
+	const char *lang;  /* the language of its words, for <html lang>: "id" (NULL) or "en" */
 };
 
 /*

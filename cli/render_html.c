@@ -206,7 +206,8 @@ int rpt_write_html(const struct report *r, const struct rpt_page *page, FILE *f)
 
 	if (r->err != 0)
 		return r->err;
-	fputs("<!DOCTYPE html>\n<html lang=\"id\">\n<head>\n<meta charset=\"utf-8\">\n<title>", f);
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n<title>",
+	        page->lang != NULL ? page->lang : "id");
 	html_esc(f, title, strcspn(title, "\n"));
 	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", html_style);
 	html_letterhead(f, page);

@@ -358,8 +358,8 @@ int cli_region_own(const char *code, const char *home, struct pk_diag *d)
 	w = pk_wilayah_find(owner, strlen(owner));
 	return pk_diagf(d, PK_EOWNER,
 	                _("records of region '%s' belong to the node of %s (%s); this node writes "
-	                "only records of its own region '%s' (a higher level acts on a lower "
-	                "level's records through records of its own: a verifikasi or an arahan)"),
+	                  "only records of its own region '%s' (a higher level acts on a lower "
+	                  "level's records through records of its own: a verifikasi or an arahan)"),
 	                code, w != NULL ? w->name : owner, owner, home[0] ? home : "\"\"");
 }
 

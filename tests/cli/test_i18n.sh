@@ -62,6 +62,15 @@ for loc in "" LANG=id_ID.UTF-8 LANG=en_US.UTF-8 LC_ALL=de_DE.UTF-8; do
 		inloc $loc -- --dir "$T/n" rekap kegiatan
 	stdout_has "... participants as 1.250" '1\.250'
 done
+outputs "the report's heading in Indonesian" '^Rekap kegiatan di Indonesia, semua tahun, per provinsi$' \
+	inloc LANG=C -- --dir "$T/n" rekap kegiatan
+stdout_has "... its columns too" '^WILAYAH +NAMA +KEGIATAN .* PESERTA +BIAYA +BIAYA BATAL$'
+outputs "... and in English" '^Recap of kegiatan in Indonesia, all years, by provinsi$' \
+	inloc LANG=en_US.UTF-8 -- --dir "$T/n" rekap kegiatan
+stdout_has "... its columns too" '^WILAYAH +NAME +KEGIATAN '
+outputs "the page to print says it is Indonesian" '<html lang="id">' \
+	inloc -- --dir "$T/n" rekap kegiatan --format html
+outputs "... or English" '<html lang="en">' inloc -- --dir "$T/n" rekap kegiatan --format html --lang en
 inloc LANG=C -- --dir "$T/n" rekap kegiatan --json >"$T/id.json"
 inloc LANG=en_US.UTF-8 -- --dir "$T/n" rekap kegiatan --json >"$T/en.json"
 check "rekap --json is the same in both languages" cmp "$T/id.json" "$T/en.json"
@@ -75,7 +84,7 @@ check "id.po compiles (msgfmt --check)" msgfmt --check -o /dev/null cli/po/id.po
 ok "a fresh template" make --no-print-directory -s pot POT="$T/fresh.pot" PO_LANGS=
 check "id.po has every message of the sources (run 'make pot' after changing one)" \
 	msgcmp --use-untranslated cli/po/id.po "$T/fresh.pot"
-done_files='cli/(main|util|recnorm|recfind|i18n)\.c'
+done_files='cli/(main|util|recnorm|recfind|i18n|cmd_rekap|rekap|rekap_kegiatan|rekap_kumuh|rekap_arahan|report|render|render_html|render_xlsx)\.c'
 msgattrib --untranslated --no-obsolete cli/po/id.po | grep -E "^#:.* $done_files:" >"$T/untr"
 same "no untranslated message in the files done" "$(wc -l <"$T/untr" | tr -d ' ')" 0
 msgattrib --only-fuzzy cli/po/id.po >"$T/fuzzy"

@@ -11,6 +11,9 @@
 # intended change of the output, regenerate them and review `git diff` before committing:
 #
 #	UPDATE_GOLDEN=1 BUILD=build sh tests/cli/test_rekap.sh
+# The reports for people and the refusals are in Indonesian, pokjactl's default language; CSV
+# and JSON (data contracts: column names and keys) are the same in every language.
+TEST_LANG=id
 . tests/cli/lib.sh
 
 G=tests/cli/golden/rekap
@@ -220,8 +223,8 @@ outputs "arahan --region 32.75: selesai there, the rest has no deadline: nothing
 	'^\(nothing overdue or due\)$' "$P" --dir "$N" arahan --today 2026-07-15 --region 32.75
 errs "arahan --due x" "--due must be a number of days" "$P" --dir "$N" arahan --due x
 same "arahan --due x: exit 2" "$RC" 2
-errs "arahan --today 2026-02-30" "--today must be a date" "$P" --dir "$N" arahan --today 2026-02-30
-errs "rekap kegiatan --today" "--today belongs to 'rekap arahan'" \
+errs "arahan --today 2026-02-30" "--today harus tanggal" "$P" --dir "$N" arahan --today 2026-02-30
+errs "rekap kegiatan --today" "--today hanya untuk 'rekap arahan'" \
 	"$P" --dir "$N" rekap kegiatan --today 2026-07-15
 
 jcheck "luas_ha of 32 in 2025 matches the fixture (exact to 4 decimals)" \
@@ -276,7 +279,7 @@ big_jsonl 9000 300 >"$T/besar2.jsonl"
 ok "import 300 more (9.3 * 10^18 in all, past 2^63 - 1)" "$P" --dir "$B" import "$T/besar2.jsonl"
 for fmt in "" --csv --json; do
 	errs "a total past 2^63 - 1 fails the report ${fmt:-(text)} with the reason" \
-		'too large to give exactly \(over 2\^63 - 1 rupiah' "$P" --dir "$B" rekap kegiatan $fmt
+		'terlalu besar untuk ditampilkan dengan tepat \(lebih dari 2\^63 - 1 rupiah' "$P" --dir "$B" rekap kegiatan $fmt
 	check "... and writes nothing to stdout ${fmt:-(text)}" test ! -s "$OUT"
 done
 
@@ -288,7 +291,7 @@ jcheck "default region is the node's, grouped one level below" \
 	"j['region'] == '32.75' and j['level'] == 'kecamatan' and j['rows'] == [] and
 	 j['total']['kegiatan'] == 0" \
 	"$P" --dir "$K" rekap kegiatan --json
-outputs "empty report says so" '^\(no kegiatan records\)$' "$P" --dir "$K" rekap kegiatan
+outputs "empty report says so" '^\(tidak ada rekaman kegiatan\)$' "$P" --dir "$K" rekap kegiatan
 jcheck "kumuh at a desa region groups at desa" \
 	"j['region'] == '32.75.01.1001' and j['level'] == 'desa'" \
 	"$P" --dir "$N" rekap kumuh --region 32.75.01.1001 --json
@@ -383,7 +386,7 @@ htmlcheck() { # name file [text...]: runs htmlcheck.py; the totals in $T/totals
 }
 htmlcheck "kegiatan page: one self-contained document, the letterhead, the markup as text" \
 	"$T/kegiatan.html" "Kota Bekasi" "Kota Bekasi (32.75)" "<script>alert(1)</script>" \
-	"Dana \"CSR\" & 'hibah'" "Recap of kegiatan in Kota Bekasi (32.75)" "Bekasi Timur"
+	"Dana \"CSR\" & 'hibah'" "Rekap kegiatan di Kota Bekasi (32.75)" "Bekasi Timur"
 same "kegiatan page: the totals of both tables, grouped as in text" "$(cat "$T/totals")" \
 	"TOTAL||3|1|1|1|0|0|125|16.750.000|0
 TOTAL||1.250.000|12.500.000|3.000.000"
@@ -400,14 +403,14 @@ htmlcheck "kegiatan --by strategi page: markup in a row's cell is text" "$T/stra
 	"<b>tebal</b>" "(tanpa strategi)"
 same "strategi page: the totals" "$(cat "$T/totals")" "TOTAL|3|1|1|1|0|0|125|16.750.000|0
 TOTAL|1.250.000|12.500.000|3.000.000"
-htmlcheck "kumuh page: hectares with a decimal comma" "$T/kumuh.html" "luas_ha: slum area"
+htmlcheck "kumuh page: hectares with a decimal comma" "$T/kumuh.html" "luas_ha: luas kawasan kumuh"
 same "kumuh page: the totals of luas_ha and jumlah_kk" "$(head -n 2 "$T/totals")" \
 	"TOTAL||12,50
 TOTAL||1.250"
 for g in kegiatan arahan-32 kumuh-3275-desa; do
 	htmlcheck "golden $g.html reads back as one self-contained document" "$G/$g.html"
 done
-errs "--format html with --json" "--json and --format html exclude each other" \
+errs "--format html with --json" "--json dan --format html tidak dapat dipakai bersama" \
 	"$P" --json --dir "$H" rekap kegiatan --format html
 same "--format html with --json: exit 2" "$RC" 2
 fails "a refused html report leaves an existing -o file alone" 2 \
@@ -415,62 +418,62 @@ fails "a refused html report leaves an existing -o file alone" 2 \
 check "... the page is still there" grep -qF '</html>' "$T/kegiatan.html"
 
 # ---- usage errors (exit 2) and refusals (exit 1)
-errs "no report name" "missing argument" "$P" --dir "$N" rekap
+errs "no report name" "argumen kurang" "$P" --dir "$N" rekap
 same "no report name: exit 2" "$RC" 2
-errs "unknown report" "no report 'laporan'" "$P" --dir "$N" rekap laporan
+errs "unknown report" "tidak ada laporan 'laporan'" "$P" --dir "$N" rekap laporan
 same "unknown report: exit 2" "$RC" 2
-errs "bad --by" "--by must be wilayah, sumber_biaya, strategi, status or verifikasi" \
+errs "bad --by" "--by harus wilayah, sumber_biaya, strategi, status atau verifikasi" \
 	"$P" --dir "$N" rekap kegiatan --by bulan
 same "bad --by: exit 2" "$RC" 2
-errs "--by on arahan" "--by belongs to 'rekap kegiatan'" "$P" --dir "$N" rekap arahan --by status
+errs "--by on arahan" "--by hanya untuk 'rekap kegiatan'" "$P" --dir "$N" rekap arahan --by status
 same "--by on arahan: exit 2" "$RC" 2
-errs "--by on kumuh" "--by belongs to" "$P" --dir "$N" rekap kumuh --by wilayah
+errs "--by on kumuh" "--by hanya untuk" "$P" --dir "$N" rekap kumuh --by wilayah
 same "--by on kumuh: exit 2" "$RC" 2
 for y in abc 1999 2101 2026x "" " 2026"; do
-	errs "bad --tahun '$y'" "--tahun must be a year from 2000 to 2100" \
+	errs "bad --tahun '$y'" "--tahun harus tahun 2000 sampai 2100" \
 		"$P" --dir "$N" rekap kegiatan --tahun "$y"
 	same "bad --tahun '$y': exit 2" "$RC" 2
 done
-errs "--tahun on arahan" "--tahun belongs to" "$P" --dir "$N" rekap arahan --tahun 2026
+errs "--tahun on arahan" "--tahun hanya untuk" "$P" --dir "$N" rekap arahan --tahun 2026
 same "--tahun on arahan: exit 2" "$RC" 2
-errs "bad --level" "--level must be provinsi, kabupaten, kecamatan or desa" \
+errs "bad --level" "--level harus provinsi, kabupaten, kecamatan atau desa" \
 	"$P" --dir "$N" rekap kegiatan --level kota
 same "bad --level: exit 2" "$RC" 2
-errs "--level nasional" "--level must be" "$P" --dir "$N" rekap kumuh --level nasional
+errs "--level nasional" "--level harus" "$P" --dir "$N" rekap kumuh --level nasional
 same "--level nasional: exit 2" "$RC" 2
-errs "--level with --by status" "--level belongs to" \
+errs "--level with --by status" "--level hanya untuk" \
 	"$P" --dir "$N" rekap kegiatan --by status --level provinsi
 same "--level with --by status: exit 2" "$RC" 2
-errs "--level on arahan" "--level belongs to" "$P" --dir "$N" rekap arahan --level provinsi
+errs "--level on arahan" "--level hanya untuk" "$P" --dir "$N" rekap arahan --level provinsi
 same "--level on arahan: exit 2" "$RC" 2
-errs "--level above the region" "--level provinsi lies above the region 32.75" \
+errs "--level above the region" "--level provinsi berada di atas wilayah 32.75" \
 	"$P" --dir "$N" rekap kegiatan --region 32.75 --level provinsi
 same "--level above the region: exit 2" "$RC" 2
-errs "--level above the node's own region" "lies above the region 32.75" \
+errs "--level above the node's own region" "berada di atas wilayah 32.75" \
 	"$P" --dir "$K" rekap kumuh --level provinsi
 same "--level above the node's region: exit 2" "$RC" 2
-errs "--csv with --json" "--csv and --json exclude each other" \
+errs "--csv with --json" "--csv dan --json tidak dapat dipakai bersama" \
 	"$P" --dir "$N" rekap kegiatan --csv --json
 same "--csv with --json: exit 2" "$RC" 2
-errs "global --json with --csv" "exclude each other" "$P" --json --dir "$N" rekap kumuh --csv
+errs "global --json with --csv" "tidak dapat dipakai bersama" "$P" --json --dir "$N" rekap kumuh --csv
 same "global --json with --csv: exit 2" "$RC" 2
-errs "unknown format" "unknown format 'pdf' \(text, csv, json, xlsx or html\)" \
+errs "unknown format" "format 'pdf' tidak dikenal \(text, csv, json, xlsx atau html\)" \
 	"$P" --dir "$N" rekap kegiatan --format pdf
 same "unknown format: exit 2" "$RC" 2
-errs "--csv takes no value" "takes no value" "$P" --dir "$N" rekap kegiatan --csv=yes
+errs "--csv takes no value" "tidak menerima nilai" "$P" --dir "$N" rekap kegiatan --csv=yes
 same "--csv=yes: exit 2" "$RC" 2
-errs "unknown option" "unknown option '--wilayah'" "$P" --dir "$N" rekap kegiatan --wilayah 32
+errs "unknown option" "opsi '--wilayah' tidak dikenal" "$P" --dir "$N" rekap kegiatan --wilayah 32
 same "unknown option: exit 2" "$RC" 2
-errs "two report names" "unexpected argument 'kumuh'" "$P" --dir "$N" rekap kegiatan kumuh
+errs "two report names" "argumen 'kumuh' tidak diharapkan" "$P" --dir "$N" rekap kegiatan kumuh
 same "two report names: exit 2" "$RC" 2
-errs "--region without a value" "needs a value" "$P" --dir "$N" rekap kegiatan --region
+errs "--region without a value" "memerlukan nilai" "$P" --dir "$N" rekap kegiatan --region
 same "--region without a value: exit 2" "$RC" 2
-errs "malformed --region" "'3x' is not a region code" "$P" --dir "$N" rekap kegiatan --region 3x
+errs "malformed --region" "'3x' bukan kode wilayah" "$P" --dir "$N" rekap kegiatan --region 3x
 same "malformed --region: exit 1" "$RC" 1
-errs "--region that is no whole code" "is not a region code" \
+errs "--region that is no whole code" "bukan kode wilayah" \
 	"$P" --dir "$N" rekap kumuh --region 32.7
 same "--region 32.7: exit 1" "$RC" 1
-errs "--region not on the official list" "'99' is not on the official Kemendagri list" \
+errs "--region not on the official list" "'99' tidak ada dalam daftar resmi Kemendagri" \
 	"$P" --dir "$N" rekap arahan --region 99
 same "--region 99: exit 1" "$RC" 1
 errs "no node in the folder" "." "$P" --dir "$T/nothing" rekap kegiatan
@@ -485,7 +488,7 @@ same "the -o file is unchanged" "$(cat "$T/keep.txt")" keep
 
 # ---- help, and nothing written
 outputs "help rekap prints the usage line" \
-	'^usage: pokjactl rekap \[--dir DIR\] kegiatan\|arahan\|kumuh \[--region PREFIX\]' \
+	'^penggunaan: pokjactl rekap \[--dir DIR\] kegiatan\|arahan\|kumuh \[--region PREFIX\]' \
 	"$P" help rekap
 stdout_has "help rekap names --format html" '--format xlsx\|html'
 same "rekap --help prints the same as help rekap" "$("$P" rekap --help 2>&1)" \

@@ -49,7 +49,8 @@ static char *render_ok(const struct report *r, enum rpt_fmt fmt)
 /* Renders r as a page to print under a fixed letterhead; *err gets rpt_write_html's result. */
 static char *render_html(const struct report *r, int *err)
 {
-	const struct rpt_page page = {"Pokja PKP <Kota> & \"Bekasi\"", "Kota Bekasi (32.75)", MADE};
+	const struct rpt_page page = {"Pokja PKP <Kota> & \"Bekasi\"", "Kota Bekasi (32.75)", MADE,
+	                              NULL};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
