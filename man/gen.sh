@@ -27,9 +27,10 @@ version=$("$ctl" --version | sed -n '1s/^pokjactl //p')
 	exit 1
 }
 
-# The commands (in English, the language of the man page: --lang en): the usage lines listed by `pokjactl help`, then for each the output of
-# `pokjactl help NAME` ("usage: pokjactl USAGE", a blank line, the help text) in a file.
-"$ctl" --lang en help >"$tmp/overview"
+# The commands, in English (LANGUAGE=en), the language of the man page: the usage lines listed
+# by `pokjactl help`, then for each the output of `pokjactl help NAME` ("usage: pokjactl USAGE",
+# a blank line, the help text) in a file.
+LANGUAGE=en "$ctl" help >"$tmp/overview"
 sed -n '/^Commands:$/,/^$/s/^  pokjactl //p' "$tmp/overview" >"$tmp/usages"
 [ -s "$tmp/usages" ] || {
 	echo "gen.sh: '$ctl help' lists no commands" >&2
@@ -39,7 +40,7 @@ n=0
 while IFS= read -r usage; do
 	n=$((n + 1))
 	name=${usage%% *}
-	"$ctl" --lang en help "$name" >"$tmp/help.$n"
+	LANGUAGE=en "$ctl" help "$name" >"$tmp/help.$n"
 	if [ "$(sed -n 1p "$tmp/help.$n")" != "usage: pokjactl $usage" ]; then
 		echo "gen.sh: 'pokjactl help $name' does not start with its usage line" >&2
 		exit 1

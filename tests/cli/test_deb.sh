@@ -83,6 +83,7 @@ expect="-rw-r--r-- ./lib/systemd/system/pokjad.service
 -rw-r--r-- ./usr/share/doc/pokja-sync/wilayah/LICENSE.md.gz
 -rw-r--r-- ./usr/share/doc/pokja-sync/wilayah/SOURCE.md
 -rw-r--r-- ./usr/share/lintian/overrides/pokja-sync
+-rw-r--r-- ./usr/share/locale/id/LC_MESSAGES/pokja-sync.mo
 -rw-r--r-- ./usr/share/man/man1/pokjactl.1.gz
 -rw-r--r-- ./usr/share/man/man8/pokjad.8.gz"
 ok "dpkg-deb -c lists the package" dpkg-deb -c "$deb"

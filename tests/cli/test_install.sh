@@ -39,6 +39,7 @@ expect="usr/bin/pokjactl 755
 usr/sbin/pokjad 755
 usr/share/man/man1/pokjactl.1 644
 usr/share/man/man8/pokjad.8 644
+usr/share/locale/id/LC_MESSAGES/pokja-sync.mo 644
 usr/lib/systemd/system/pokjad.service 644
 usr/lib/sysusers.d/pokja-sync.conf 644
 usr/lib/tmpfiles.d/pokja-sync.conf 644
