@@ -84,7 +84,7 @@ check "id.po compiles (msgfmt --check)" msgfmt --check -o /dev/null cli/po/id.po
 ok "a fresh template" make --no-print-directory -s pot POT="$T/fresh.pot" PO_LANGS=
 check "id.po has every message of the sources (run 'make pot' after changing one)" \
 	msgcmp --use-untranslated cli/po/id.po "$T/fresh.pot"
-done_files='cli/(main|util|recnorm|recfind|i18n|cmd_rekap|rekap|rekap_kegiatan|rekap_kumuh|rekap_arahan|report|render|render_html|render_xlsx)\.c'
+done_files='cli/(main|util|recnorm|recfind|recin|i18n|join|status_tree|cmd_rekap|rekap|rekap_kegiatan|rekap_kumuh|rekap_arahan|report|render|render_html|render_xlsx|cmd_arahan|cmd_backup|cmd_bundle|cmd_data|cmd_edit|cmd_export|cmd_history|cmd_import|cmd_net|cmd_node|cmd_template|cmd_verifikasi|cmd_wilayah)\.c'
 msgattrib --untranslated --no-obsolete cli/po/id.po | grep -E "^#:.* $done_files:" >"$T/untr"
 same "no untranslated message in the files done" "$(wc -l <"$T/untr" | tr -d ' ')" 0
 msgattrib --only-fuzzy cli/po/id.po >"$T/fuzzy"
