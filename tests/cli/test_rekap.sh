@@ -221,7 +221,7 @@ outputs "arahan (text): days late, received or not, the latest status" \
 	"$P" --dir "$N" arahan --today 2026-07-15
 outputs "arahan --region 32.75: selesai there, the rest has no deadline: nothing" \
 	'^\(nothing overdue or due\)$' "$P" --dir "$N" arahan --today 2026-07-15 --region 32.75
-errs "arahan --due x" "--due must be a number of days" "$P" --dir "$N" arahan --due x
+errs "arahan --due x" "--due harus jumlah hari dari 0 sampai 3650, bukan 'x'" "$P" --dir "$N" arahan --due x
 same "arahan --due x: exit 2" "$RC" 2
 errs "arahan --today 2026-02-30" "--today harus tanggal" "$P" --dir "$N" arahan --today 2026-02-30
 errs "rekap kegiatan --today" "--today hanya untuk 'rekap arahan'" \
