@@ -164,14 +164,23 @@ $(BUILD)/locale/%/LC_MESSAGES/pokja-sync.mo: $(PO_DIR)/%.po
 	msgfmt --check -o $@.tmp $< && mv $@.tmp $@
 
 # The template from the sources, and each .po brought up to it (new messages empty, changed
-# ones fuzzy). Comments that start with TRANSLATORS: go along to the translator. cli_fail and
-# cli_usagef translate their format themselves (cli/util.c), so their formats are msgids too.
+# ones fuzzy). Comments that start with TRANSLATORS: go along to the translator. cli_fail,
+# cli_usagef, rec_error_add (cli/) and pk_diagf (proto/error.c) translate their format
+# themselves, so their formats are msgids too. The field macros of proto/schema.c (STR ... COLL)
+# are keywords for their last argument, the description that `pokjactl schema` and `template`
+# show translated.
 pot:
-	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=ngettext:1,2 \
-		--keyword=cli_fail:2 --keyword=cli_usagef:2 \
-		--flag=cli_fail:2:c-format --flag=cli_usagef:2:c-format \
+	xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=PK_ --keyword=ngettext:1,2 \
+		--keyword=cli_fail:2 --keyword=cli_usagef:2 --keyword=pk_diagf:3 --keyword=rec_error_add:3 \
+		--keyword=tree_problem:3 --flag=tree_problem:3:c-format \
+		--keyword=cli_progress:1 --flag=cli_progress:1:c-format \
+		--keyword=STR:3 --keyword=HEX:4 --keyword=TEXT:3 --keyword=INT:5 --keyword=NUM:5 \
+		--keyword=DATE:3 --keyword=ENUM:4 --keyword=REGION:3 --keyword=REF:3 --keyword=REFTO:4 \
+		--keyword=REFIN:5 --keyword=REFAT:5 --keyword=BOOL:3 --keyword=STRLIST:3 --keyword=COLL:3 \
+		--flag=cli_fail:2:c-format --flag=cli_usagef:2:c-format --flag=pk_diagf:3:c-format \
+		--flag=rec_error_add:3:c-format \
 		--add-comments=TRANSLATORS: --package-name=pokja-sync --sort-by-file \
-		-o $(POT) $(sort $(wildcard cli/*.c daemon/*.c))
+		-o $(POT) $(sort $(wildcard cli/*.c daemon/*.c proto/*.c))
 	for l in $(PO_LANGS); do msgmerge --quiet --update --backup=none $(PO_DIR)/$$l.po $(POT) || exit 1; done
 
 $(LIBPROTO): $(PROTO_OBJ)

@@ -48,6 +48,10 @@ int cli_parse(struct cli *c, int argc, char **argv, const struct cli_opt *opts, 
  * %s that is itself a message is translated by its maker. */
 int cli_fail(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A progress line on stderr, for a terminal: back to the start of the line, then fmt printf'd
+ * in the message language (fmt is a catalog message, as cli_fail's). */
+void cli_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Prints the usage line of c->cmd on stderr and returns EXIT_USAGE. */
 int cli_usage(const struct cli *c);
 
@@ -116,9 +120,15 @@ int cli_region_own(const char *code, const char *home, struct pk_diag *d);
 /* Shared output (show.c): a node's identity as JSON (caller decrefs) or as text; a JSON value on
  * stdout. */
 struct json_t;
+struct json_error_t;
 struct json_t *cli_node_json(const struct store_node *n);
 void cli_print_node(const struct store_node *n);
 void cli_print_json(struct json_t *j);
+
+/* Why jansson refused a JSON text, for people: its own English text in English, a sentence of
+ * the catalog for the errors a person makes (bad syntax, a duplicate member, cut short, not
+ * UTF-8, ...) in Indonesian. */
+const char *cli_json_error(const struct json_error_t *e);
 
 /* Whether local writes are held after a restore (show.c): sets "writes" in j ("allowed"
  * or "held", with the sequences) when j is not NULL, else prints a "writes:" line when held. */

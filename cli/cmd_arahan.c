@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "followup.h"
 #include "proto/wilayah.h"
 
@@ -91,11 +92,11 @@ static void cut40(char out[CELL], const char *s)
 static void days_text(char *buf, size_t cap, int64_t left)
 {
 	if (left < 0)
-		snprintf(buf, cap, "%lld late", (long long)-left);
+		snprintf(buf, cap, _("%lld late"), (long long)-left);
 	else if (left == 0)
-		snprintf(buf, cap, "today");
+		snprintf(buf, cap, "%s", _("today"));
 	else
-		snprintf(buf, cap, "%lld left", (long long)left);
+		snprintf(buf, cap, _("%lld left"), (long long)left);
 }
 
 static int print_json(const struct followup *fu, const struct due_row *rows, size_t n, long due)
@@ -138,8 +139,11 @@ static int print_json(const struct followup *fu, const struct due_row *rows, siz
 static void print_text(const struct followup *fu, const struct due_row *rows, size_t n, long due)
 {
 	enum { K, J, F, T, NM, B, DY, R, S, NCOL };
-	static const char *const head[NCOL] = {"KEY",   "JUDUL", "FROM",     "TARGET", "NAME",
-	                                       "BATAS", "DAYS",  "RECEIVED", "STATUS"};
+	/* TRANSLATORS: column headings of pokjactl arahan --due; JUDUL and BATAS are field names.
+	 */
+	static const char *const head[NCOL] = {N_("KEY"),    "JUDUL",        N_("FROM"),
+	                                       N_("TARGET"), N_("NAME"),     "BATAS",
+	                                       N_("DAYS"),   N_("RECEIVED"), N_("STATUS")};
 	char place[256], today[11], (*cells)[NCOL][CELL] = calloc(n + 1, sizeof(*cells));
 	size_t w[NCOL] = {0};
 
@@ -150,14 +154,14 @@ static void print_text(const struct followup *fu, const struct due_row *rows, si
 		snprintf(place, sizeof(place), "Indonesia");
 	else
 		snprintf(place, sizeof(place), "%s (%s)", pk_wilayah_name(fu->scope), fu->scope);
-	printf("Directives overdue or due within %ld days in %s on %s\n\n", due, place, today);
+	printf(_("Directives overdue or due within %ld days in %s on %s\n\n"), due, place, today);
 	if (n == 0) {
-		printf("(nothing overdue or due)\n");
+		printf("%s\n", _("(nothing overdue or due)"));
 		free(cells);
 		return;
 	}
 	for (int c = 0; c < NCOL; c++)
-		snprintf(cells[0][c], CELL, "%s", head[c]);
+		snprintf(cells[0][c], CELL, "%s", _(head[c]));
 	for (size_t i = 0; i < n; i++) {
 		const struct due_row *r = &rows[i];
 		char(*row)[CELL] = cells[i + 1];
@@ -172,10 +176,10 @@ static void print_text(const struct followup *fu, const struct due_row *rows, si
 		if (r->t->diterima != 0)
 			pk_days_date(followup_day_of(r->t->diterima), row[R]);
 		else
-			snprintf(row[R], CELL, "not yet");
+			snprintf(row[R], CELL, "%s", _("not yet"));
 		snprintf(row[S], CELL, "%s",
-		         r->t->tl_key[0] == '\0'      ? "no tindak_lanjut"
-		         : r->t->status == PK_TL_NONE ? "no status"
+		         r->t->tl_key[0] == '\0'      ? _("no tindak_lanjut")
+		         : r->t->status == PK_TL_NONE ? _("no status")
 		                                      : pk_tl_status_name(r->t->status));
 	}
 	for (size_t i = 0; i <= n; i++)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "daemon/node.h"
 
 static double now_s(void)
@@ -102,11 +103,11 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 		cli_print_json(j);
 		json_decref(j);
 	} else {
-		printf("backed up %llu changesets to %s (%lld bytes, %.1f s)\n",
+		printf(_("backed up %llu changesets to %s (%lld bytes, %.1f s)\n"),
 		       (unsigned long long)held, pos[0], (long long)st.st_size, now_s() - t0);
 		fprintf(stderr,
-		        "note: the backup holds no key; keep a copy of %s/%s apart "
-		        "(it never changes)\n",
+		        _("note: the backup holds no key; keep a copy of %s/%s apart "
+		          "(it never changes)\n"),
 		        c->dir, NODE_KEY_FILE);
 	}
 	return EXIT_OK;
@@ -302,13 +303,15 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 		cli_print_json(j);
 		json_decref(j);
 	} else {
-		printf("restored %s: %llu changesets, this node's own log up to sequence %llu\n",
+		printf(_("restored %s: %llu changesets, this node's own log up to sequence %llu\n"),
 		       pos[0], (unsigned long long)held, (unsigned long long)own);
 		if (kept[0] != '\0')
-			printf("the store it replaced is kept in %s\n", kept);
-		printf("local writes are held until pokjad has learned this node's latest sequence "
-		       "from its peers\n(start pokjad; 'pokjactl status' shows when they are "
-		       "allowed; 'pokjactl allow-writes' overrides)\n");
+			printf(_("the store it replaced is kept in %s\n"), kept);
+		fputs(
+		    _("local writes are held until pokjad has learned this node's latest sequence "
+		      "from its peers\n(start pokjad; 'pokjactl status' shows when they are "
+		      "allowed; 'pokjactl allow-writes' overrides)\n"),
+		    stdout);
 	}
 	rc = EXIT_OK;
 out:
@@ -332,7 +335,7 @@ int cmd_allow_writes(struct cli *c, int argc, char **argv)
 	err = store_fence_get(s, &f);
 	if (err == PK_ENOTFOUND) {
 		store_close(s);
-		printf("writes were not held\n");
+		fputs(_("writes were not held\n"), stdout);
 		return EXIT_OK;
 	}
 	if (err == 0)
@@ -342,9 +345,9 @@ int cmd_allow_writes(struct cli *c, int argc, char **argv)
 	store_close(s);
 	if (err != 0)
 		return EXIT_FAIL;
-	printf("writes allowed (this node holds its own log up to sequence %llu%s)\n",
+	printf(_("writes allowed (this node holds its own log up to sequence %llu%s)\n"),
 	       (unsigned long long)f.have,
-	       f.need > f.have ? "; a peer reported more: later writes may fork this node's log"
+	       f.need > f.have ? _("; a peer reported more: later writes may fork this node's log")
 	                       : "");
 	return EXIT_OK;
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "daemon/config.h"
 #include "daemon/ingest.h"
 #include "daemon/outbox.h"
@@ -49,8 +50,8 @@ static int peer_head_visit(const struct pk_head *h, void *arg)
 static void progress(bool tty, const char *what, uint64_t done, uint64_t total)
 {
 	if (tty && total >= PROGRESS_MIN && (done % PROGRESS_EVERY == 0 || done == total))
-		fprintf(stderr, "\r%s: %llu/%llu changesets", what, (unsigned long long)done,
-		        (unsigned long long)total);
+		cli_progress("%s: %llu/%llu changesets", what, (unsigned long long)done,
+		             (unsigned long long)total);
 	if (tty && total >= PROGRESS_MIN && done == total)
 		fputc('\n', stderr);
 }
@@ -160,12 +161,12 @@ static int resolve_for(const struct cli *c, struct store *s, const struct store_
 		memcpy(key, f.live_key, PK_PUB_BYTES);
 		goto found;
 	}
-	fprintf(stderr, "pokjactl %s: --for %s: %zu nodes of region %s are known here:\n", c->cmd,
-	        arg, f.n, arg);
+	fprintf(stderr, _("pokjactl %s: --for %s: %zu nodes of region %s are known here:\n"),
+	        c->cmd, arg, f.n, arg);
 	for (size_t i = 0; i < f.n && i < sizeof(f.keys) / sizeof(f.keys[0]); i++) {
 		cli_key_hex(hex, f.keys[i]);
 		fprintf(stderr, "  %s%s\n", hex,
-		        store_revoked(s, f.keys[i], NULL) == 0 ? " (revoked)" : "");
+		        store_revoked(s, f.keys[i], NULL) == 0 ? _(" (revoked)") : "");
 	}
 	return cli_fail(c, "--for %s is ambiguous: give the node's key", arg);
 found:
@@ -296,9 +297,9 @@ static int bundle_create(struct cli *c, const char *forarg, const char *out)
 		}
 		if (known == 0)
 			fprintf(stderr,
-			        "pokjactl %s: nothing is known here of what node %.16s... holds "
-			        "(no bundle from it applied yet): the bundle carries its whole "
-			        "lineage\n",
+			        _("pokjactl %s: nothing is known here of what node %.16s... holds "
+			          "(no bundle from it applied yet): the bundle carries its whole "
+			          "lineage\n"),
 			        c->cmd, hex);
 	}
 	if ((err = store_heads(s, my_head_visit, &mine)) < 0) {
@@ -326,10 +327,11 @@ static int bundle_create(struct cli *c, const char *forarg, const char *out)
 		goto out;
 	}
 	if (nmissing > 0)
-		fprintf(stderr,
-		        "pokjactl %s: warning: no certificate chain is held for %zu origin%s; the "
-		        "receiver refuses their changesets unless it holds one\n",
-		        c->cmd, nmissing, nmissing == 1 ? "" : "s");
+		fprintf(
+		    stderr,
+		    _("pokjactl %s: warning: no certificate chain is held for %zu origin%s; the "
+		      "receiver refuses their changesets unless it holds one\n"),
+		    c->cmd, nmissing, nmissing == 1 ? "" : "s");
 	if (total > PK_BUNDLE_MAX_CS) {
 		rc = cli_fail(c, "%llu changesets are more than a bundle may carry (%u)%s",
 		              (unsigned long long)total, PK_BUNDLE_MAX_CS,
@@ -403,11 +405,11 @@ static int bundle_create(struct cli *c, const char *forarg, const char *out)
 		cli_print_json(j);
 		json_decref(j);
 	} else {
-		printf("bundle written to %s: %llu changeset%s from %zu origin%s, %zu "
-		       "certificate%s, %zu bytes, for %s%s\n",
+		printf(_("bundle written to %s: %llu changeset%s from %zu origin%s, %zu "
+		         "certificate%s, %zu bytes, for %s%s\n"),
 		       out, (unsigned long long)total, total == 1 ? "" : "s", npicks,
 		       npicks == 1 ? "" : "s", certs.n, certs.n == 1 ? "" : "s", bytes,
-		       forarg ? "node " : "every node", forarg ? hex : "");
+		       forarg ? _("node ") : _("every node"), forarg ? hex : "");
 	}
 out:
 	if (writing)
@@ -504,7 +506,7 @@ static int check_creator(struct store *s, const struct store_node *node, const s
 
 	cli_key_hex(hex, b->meta.creator);
 	if (memcmp(want, node->root, PK_PUB_BYTES) == 0) {
-		snprintf(name, PK_NAME_MAX + 1, "the national node");
+		snprintf(name, PK_NAME_MAX + 1, _("the national node"));
 		if (b->meta.region[0] != '\0')
 			return pk_diagf(why, PK_EREGION,
 			                "the bundle states region %s, but its creator is the "
@@ -621,8 +623,8 @@ static int node_settings(const struct cli *c, struct store *s)
 	snprintf(path, sizeof(path), "%s/%s", c->dir, CONFIG_FILE);
 	memset(&cd, 0, sizeof(cd));
 	if (config_load(path, &cfg, &cd) != 0) {
-		fprintf(stderr, "pokjactl %s: warning: %s; using the default settings\n", c->cmd,
-		        cd.count > 0 ? cd.msg[0] : "pokjad.conf is unreadable");
+		fprintf(stderr, _("pokjactl %s: warning: %s; using the default settings\n"), c->cmd,
+		        cd.count > 0 ? cd.msg[0] : _("pokjad.conf is unreadable"));
 		config_defaults(&cfg);
 	}
 	store_set_max_skew(s, cfg.max_clock_skew_ms);
@@ -705,10 +707,11 @@ static int bundle_apply(struct cli *c, const char *file)
 	a.for_me = b.meta.has_for && memcmp(b.meta.for_key, node.pub, PK_PUB_BYTES) == 0;
 	if (b.meta.has_for && !a.for_me) {
 		cli_key_hex(fhex, b.meta.for_key);
-		fprintf(stderr,
-		        "pokjactl %s: note: this bundle was made for node %.16s..., not this one; "
-		        "what belongs to this node's lineage is applied\n",
-		        c->cmd, fhex);
+		fprintf(
+		    stderr,
+		    _("pokjactl %s: note: this bundle was made for node %.16s..., not this one; "
+		      "what belongs to this node's lineage is applied\n"),
+		    c->cmd, fhex);
 	}
 	threads = node_settings(c, s);
 	/* A node kept offline has no pokjad to apply its held changesets when their time comes:
@@ -717,17 +720,18 @@ static int bundle_apply(struct cli *c, const char *file)
 		uint64_t next;
 
 		if ((err = store_held_release(s, node_now_ms(), NULL, NULL, &next)) != 0)
-			fprintf(stderr, "pokjactl %s: warning: held changesets not applied: %s\n",
+			fprintf(stderr,
+			        _("pokjactl %s: warning: held changesets not applied: %s\n"),
 			        c->cmd, pk_strerror(err));
 	}
 
 	/* Then its certificates and changesets, by the one way in that live sync takes too
 	 * (SPEC section 18, steps 6 and 7). */
-	snprintf(fromname, sizeof(fromname), "the bundle %.250s", file);
+	snprintf(fromname, sizeof(fromname), _("the bundle %.250s"), file);
 	from = (struct ingest_from){.name = fromname,
 	                            .sender = &me,
 	                            .lineage_refuses = a.for_me,
-	                            .lineage_why = "origin outside this node's lineage",
+	                            .lineage_why = _("origin outside this node's lineage"),
 	                            .threads = threads,
 	                            .log_max = REFUSALS_SHOWN,
 	                            .now_ms = node_now_ms,
@@ -756,10 +760,10 @@ static int bundle_apply(struct cli *c, const char *file)
 			err = store_peer_heads_put(s, b.meta.creator, heads.h, heads.n,
 			                           STORE_PEER_HEADS_ALL);
 		if (err != 0)
-			fprintf(
-			    stderr,
-			    "pokjactl %s: warning: could not record what the creator holds: %s\n",
-			    c->cmd, store_strerror(s, err, &d));
+			fprintf(stderr,
+			        _("pokjactl %s: warning: could not record what the creator holds: "
+			          "%s\n"),
+			        c->cmd, store_strerror(s, err, &d));
 		store_fence_note(s, pk_heads_find(&heads, node.pub), false);
 	}
 
@@ -786,36 +790,36 @@ static int bundle_apply(struct cli *c, const char *file)
 		a.refusals = NULL; /* s:o took it */
 		cli_print_json(j);
 	} else {
-		printf("bundle from %s (%.16s..., region %s%s%s), made %s%s\n", name, hex,
+		printf(_("bundle from %s (%.16s..., region %s%s%s), made %s%s\n"), name, hex,
 		       b.meta.region[0] ? b.meta.region : "\"\"", b.meta.region[0] ? " " : "",
 		       b.meta.region[0] ? pk_wilayah_name(b.meta.region) : "", when,
-		       a.for_me         ? " for this node"
-		       : b.meta.has_for ? " for another node"
-		                        : " for every node");
-		printf("  changesets:       %llu\n", (unsigned long long)b.changesets.n);
-		printf("  applied:          %llu\n", (unsigned long long)r.applied);
-		printf("  already held:     %llu\n", (unsigned long long)r.exists);
+		       a.for_me         ? _(" for this node")
+		       : b.meta.has_for ? _(" for another node")
+		                        : _(" for every node"));
+		printf(_("  changesets:       %llu\n"), (unsigned long long)b.changesets.n);
+		printf(_("  applied:          %llu\n"), (unsigned long long)r.applied);
+		printf(_("  already held:     %llu\n"), (unsigned long long)r.exists);
 		if (r.held > 0)
-			printf(
-			    "  held for later:   %llu (stamped ahead of this node's clock; applied "
-			    "when their time comes)\n",
-			    (unsigned long long)r.held);
+			printf(_("  held for later:   %llu (stamped ahead of this node's clock; "
+			         "applied "
+			         "when their time comes)\n"),
+			       (unsigned long long)r.held);
 		if (!a.for_me)
-			printf("  outside lineage:  %llu (not for this node; left out)\n",
+			printf(_("  outside lineage:  %llu (not for this node; left out)\n"),
 			       (unsigned long long)r.left_out);
-		printf("  refused:          %llu%s\n", (unsigned long long)r.refused,
+		printf(_("  refused:          %llu%s\n"), (unsigned long long)r.refused,
 		       reasons(&r, why, sizeof(why)));
-		printf("  certificates:     %llu stored, %llu refused\n",
+		printf(_("  certificates:     %llu stored, %llu refused\n"),
 		       (unsigned long long)r.certs_stored, (unsigned long long)r.certs_refused);
 		if (r.unlogged > 0)
-			fprintf(stderr, "... and %llu more refusals (--json lists them all)\n",
+			fprintf(stderr, _("... and %llu more refusals (--json lists them all)\n"),
 			        (unsigned long long)r.unlogged);
 	}
 	if (r.by_reason[-PK_EGAP] > 0)
 		fprintf(stderr,
-		        "pokjactl %s: %llu changesets came after a gap: this node lacks earlier "
-		        "ones. Send the creator a bundle from this node first (so it learns what "
-		        "this node holds), or ask it for one made without --for\n",
+		        _("pokjactl %s: %llu changesets came after a gap: this node lacks earlier "
+		          "ones. Send the creator a bundle from this node first (so it learns what "
+		          "this node holds), or ask it for one made without --for\n"),
 		        c->cmd, (unsigned long long)r.by_reason[-PK_EGAP]);
 	if (r.refused > 0 || r.certs_refused > 0)
 		rc = cli_fail(c,

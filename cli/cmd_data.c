@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "proto/region.h"
 #include "proto/schema.h"
 #include "proto/wilayah.h"
@@ -40,7 +41,8 @@ int cmd_put(struct cli *c, int argc, char **argv)
 	if ((rc = cli_parse(c, argc, argv, opts, pos, 1, 2, &npos)) != 0)
 		return rc;
 	if (text == NULL) {
-		fprintf(stderr, "pokjactl put: --json JSON (or --json - for stdin) is required\n");
+		fprintf(stderr,
+		        _("pokjactl put: --json JSON (or --json - for stdin) is required\n"));
 		return cli_usage(c);
 	}
 	if (strcmp(text, "-") == 0) {
@@ -51,8 +53,8 @@ int cmd_put(struct cli *c, int argc, char **argv)
 		obj = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
 	}
 	if (obj == NULL) {
-		rc = cli_fail(c, "invalid JSON: %s (line %d, column %d)", jerr.text, jerr.line,
-		              jerr.column);
+		rc = cli_fail(c, "invalid JSON: %s (line %d, column %d)", cli_json_error(&jerr),
+		              jerr.line, jerr.column);
 		goto out;
 	}
 	if ((rc = cli_open(c, 0, &s, &node, pub, sec)) != 0)
@@ -63,7 +65,7 @@ int cmd_put(struct cli *c, int argc, char **argv)
 	}
 	if (rec_from_json(obj, pos[0], npos > 1 ? pos[1] : NULL, node.region, 0, &r, errs, 0) !=
 	    0) {
-		rc = rec_errors_fail(c, errs, "nothing was stored");
+		rc = rec_errors_fail(c, errs, _("nothing was stored"));
 		goto out;
 	}
 	if (cli_region_own(r.region, node.region, &d) != 0) {
@@ -78,7 +80,7 @@ int cmd_put(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (err > 0) {
-		rc = rec_errors_fail(c, errs, "nothing was stored");
+		rc = rec_errors_fail(c, errs, _("nothing was stored"));
 		goto out;
 	}
 	rec_op(&r, &op);
@@ -140,7 +142,7 @@ static void print_author_text(const struct cli_author *a)
 	char who[PK_NAME_MAX + 32];
 
 	cli_author_text(a, who, sizeof(who));
-	printf("  %-22s %s, key %s\n", "diubah_oleh", who, a->key);
+	printf(_("  %-22s %s, key %s\n"), "diubah_oleh", who, a->key);
 }
 
 /* The record's verification state (verif.h) as the member "verifikasi" of o, when its records
@@ -348,7 +350,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		return cli_fail(c, "reading the verdicts: %s", pk_strerror(n));
 	}
 	if (!x.json && x.states)
-		printf("%-26s  %-13s  %-18s  %s\n", "KEY", "WILAYAH", "VERIFIKASI", "FIELDS");
+		printf("%-26s  %-13s  %-18s  %s\n", _("KEY"), "WILAYAH", "VERIFIKASI", _("FIELDS"));
 	if (x.json)
 		fputs("[", stdout);
 	n = store_list(s, x.coll->name, region, false, list_visit, &x);
@@ -359,7 +361,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	if (x.json)
 		fputs(x.n ? "\n]\n" : "]\n", stdout);
 	else
-		printf("(%zu record%s)\n", x.n, x.n == 1 ? "" : "s");
+		printf(_("(%zu record%s)\n"), x.n, x.n == 1 ? "" : "s");
 	if (n < 0)
 		return cli_fail(c, "%s", pk_strerror(n));
 	if (x.bad > 0)
@@ -394,7 +396,7 @@ int cmd_del(struct cli *c, int argc, char **argv)
 	else if ((err = store_write(s, sec, &op, 1, node_now_ms(), &w, NULL, NULL, &d)) != 0)
 		rc = cli_fail(c, "refused: %s", d.msg[0] ? d.msg : pk_strerror(err));
 	else
-		printf("deleted %s/%s in region %s\n", pos[0], pos[1],
+		printf(_("deleted %s/%s in region %s\n"), pos[0], pos[1],
 		       l.f[0].region[0] ? l.f[0].region : "\"\"");
 	found_free(&l);
 out:

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "recfind.h"
 #include "recin.h"
 #include "recjson.h"
@@ -165,7 +166,7 @@ static int apply_edits(const struct cli *c, const struct pk_collection *coll, js
 	if (nomem)
 		rc = cli_fail(c, "out of memory");
 	else if (rec_errors_count(errs) > 0)
-		rc = rec_errors_fail(c, errs, "nothing was changed");
+		rc = rec_errors_fail(c, errs, _("nothing was changed"));
 out:
 	free(errs);
 	return rc;
@@ -189,7 +190,7 @@ static int check_refs(const struct cli *c, struct store *s, const char *home,
 	if (bad < 0)
 		rc = cli_fail(c, "reading the store: %s", pk_strerror(bad));
 	else if (bad > 0)
-		rc = rec_errors_fail(c, errs, "nothing was changed");
+		rc = rec_errors_fail(c, errs, _("nothing was changed"));
 	free(errs);
 	return rc;
 }
@@ -244,7 +245,7 @@ int cmd_edit(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (len == l.f[0].value_len && memcmp(value, l.f[0].value, len) == 0) {
-		printf("%s/%s: no change (it has these values already)\n", coll->name, pos[1]);
+		printf(_("%s/%s: no change (it has these values already)\n"), coll->name, pos[1]);
 		goto out;
 	}
 	if ((rc = check_refs(c, s, node.region, coll, where, value, len, &l.f[0])) != 0)
@@ -258,7 +259,7 @@ int cmd_edit(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (!c->json) {
-		printf("edited %s/%s in region %s: %s (changeset %llu)\n", coll->name, pos[1],
+		printf(_("edited %s/%s in region %s: %s (changeset %llu)\n"), coll->name, pos[1],
 		       where[0] ? where : "\"\"", names, (unsigned long long)w.last_seq);
 		goto out;
 	}

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "csv.h"
 #include "csvin.h"
 #include "proto/hlc.h"
@@ -418,7 +419,7 @@ static int export_visit(const struct store_record *r, void *arg)
 	json_decref(o);
 	x->n++;
 	if (x->progress && x->n % PROGRESS_EVERY == 0)
-		fprintf(stderr, "\rexporting: %zu records", x->n);
+		cli_progress("exporting: %zu records", x->n);
 	if (ferror(x->f)) {
 		x->failed = true;
 		return 1;
@@ -526,7 +527,7 @@ int cmd_export(struct cli *c, int argc, char **argv)
 	store_close(s);
 	s = NULL;
 	if (x.progress && x.n >= PROGRESS_EVERY)
-		fprintf(stderr, "\rexporting: %zu records\n", x.n);
+		cli_progress("exporting: %zu records\n", x.n);
 	if (x.fmt == FMT_JSON)
 		fputs(x.n ? "\n]\n" : "]\n", x.f);
 
@@ -577,7 +578,7 @@ int cmd_export(struct cli *c, int argc, char **argv)
 				json_decref(j);
 			}
 		} else {
-			printf("exported %zu record%s to %s\n", x.n, x.n == 1 ? "" : "s", path);
+			printf(_("exported %zu record%s to %s\n"), x.n, x.n == 1 ? "" : "s", path);
 		}
 		fflush(stdout);
 	}

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "recfind.h"
 #include "recjson.h"
 
@@ -95,10 +96,10 @@ static int visit(const struct store_version *v, void *arg)
 		json_decref(changes); /* the entry holds it */
 	} else {
 		cli_author_text(a, who, sizeof(who));
-		printf("version %zu  %s  %s, key %s, changeset %llu\n", h->n, when, who, a->key,
+		printf(_("version %zu  %s  %s, key %s, changeset %llu\n"), h->n, when, who, a->key,
 		       (unsigned long long)v->seq);
 		if (v->deleted)
-			printf("  deleted\n");
+			printf(_("  deleted\n"));
 	}
 	/* The fields, in schema order, against the previous version (none after a delete). */
 	for (size_t i = 0; cur != NULL && i < h->coll->nfields; i++) {
@@ -154,8 +155,8 @@ int cmd_history(struct cli *c, int argc, char **argv)
 			return cli_fail(c, "out of memory");
 		}
 	} else {
-		printf("%s/%s in region %s, oldest first:\n", h.coll->name, pos[1],
-		       where[0] ? where : "\"\" (national)");
+		printf(_("%s/%s in region %s, oldest first:\n"), h.coll->name, pos[1],
+		       where[0] ? where : _("\"\" (national)"));
 	}
 	n = store_history(s, h.coll->name, where, pos[1], visit, &h);
 	store_close(s);
@@ -170,6 +171,6 @@ int cmd_history(struct cli *c, int argc, char **argv)
 	if (h.nomem)
 		return cli_fail(c, "out of memory");
 	if (!c->json)
-		printf("(%zu version%s)\n", h.n, h.n == 1 ? "" : "s");
+		printf(_("(%zu version%s)\n"), h.n, h.n == 1 ? "" : "s");
 	return EXIT_OK;
 }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "csvin.h"
 #include "csvread.h"
 #include "recin.h"
@@ -87,7 +88,7 @@ static void write_progress(size_t done, size_t total, void *arg)
 	struct import *im = arg;
 
 	if (im->tty)
-		fprintf(stderr, "\rwriting: %zu/%zu records", done, total);
+		cli_progress("writing: %zu/%zu records", done, total);
 }
 
 /* Splits buf into its non-blank lines. */
@@ -146,8 +147,8 @@ static void check_item(struct import_part *part, size_t i)
 		}
 		obj = json_loadb(l->p, l->len, JSON_REJECT_DUPLICATES, &jerr);
 		if (obj == NULL) {
-			rec_error_add(&part->errs, line, "invalid JSON: %s (column %d)", jerr.text,
-			              jerr.column);
+			rec_error_add(&part->errs, line, "invalid JSON: %s (column %d)",
+			              cli_json_error(&jerr), jerr.column);
 			return;
 		}
 	}
@@ -180,7 +181,7 @@ static void *check_part(void *arg)
 	for (size_t i = part->from; i < part->to && !part->nomem; i++) {
 		check_item(part, i);
 		if (atomic_fetch_add(&im->checked, 1) % 10000 == 9999 && im->tty && part->from == 0)
-			fprintf(stderr, "\rchecking: %zu records", atomic_load(&im->checked));
+			cli_progress("checking: %zu records", atomic_load(&im->checked));
 	}
 	return NULL;
 }
@@ -200,7 +201,7 @@ static size_t report_errors(const struct cli *c, const char *path, struct rec_er
 		total += lists[t]->n + lists[t]->more;
 	}
 	if (total > REC_ERRORS_KEPT)
-		fprintf(stderr, "pokjactl %s: ... and %zu more errors\n", c->cmd,
+		fprintf(stderr, _("pokjactl %s: ... and %zu more errors\n"), c->cmd,
 		        total - REC_ERRORS_KEPT);
 	return total;
 }
@@ -412,8 +413,8 @@ static int import_refuse_foreign(const struct cli *c, const char *path, const st
 /*
  * The references of every item to be written must name records held here or written by the
  * same import (refs.h): all items are added as pending first, so a row may name a record that
- * another row of the file creates, before or after it. Every bad reference is reported with
- * its line.
+ * another row of the file creates, before or after it; a verdict (verifikasi) must be one
+ * this node may give. Every bad reference is reported with its line.
  */
 static int import_refuse_dangling(const struct cli *c, const char *path, struct store *s,
                                   const struct import *im, bool replace)
@@ -447,9 +448,9 @@ static int import_refuse_dangling(const struct cli *c, const char *path, struct 
 	if (nerr == 0)
 		return 0;
 	return cli_fail(c,
-	                "%zu reference%s name%s a record that is not held here; nothing was "
-	                "imported",
-	                nerr, nerr == 1 ? "" : "s", nerr == 1 ? "s" : "");
+	                "%zu reference%s cannot be written here (the lines above say why); "
+	                "nothing was imported",
+	                nerr, nerr == 1 ? "" : "s");
 }
 
 /* Reads the CSV file's header; prints its errors. */
@@ -582,21 +583,21 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		       nops, unchanged, superseded, w.changesets, (unsigned long long)w.first_seq,
 		       (unsigned long long)w.last_seq);
 	} else if (im.n == 0) {
-		printf("no records in %s\n", pos[0]);
+		printf(_("no records in %s\n"), pos[0]);
 	} else {
 		if (nops == 0)
-			printf("nothing to import: the %zu record%s of %s equal%s those stored",
+			printf(_("nothing to import: the %zu record%s of %s equal%s those stored"),
 			       unchanged, unchanged == 1 ? "" : "s", pos[0],
 			       unchanged == 1 ? "s" : "");
 		else
-			printf("imported %zu record%s in %zu changeset%s (sequence %llu..%llu)",
+			printf(_("imported %zu record%s in %zu changeset%s (sequence %llu..%llu)"),
 			       nops, nops == 1 ? "" : "s", w.changesets,
 			       w.changesets == 1 ? "" : "s", (unsigned long long)w.first_seq,
 			       (unsigned long long)w.last_seq);
 		if (nops > 0 && unchanged > 0)
-			printf("; %zu unchanged, left out", unchanged);
+			printf(_("; %zu unchanged, left out"), unchanged);
 		if (superseded > 0)
-			printf("; %zu replaced by a later %s of the same record, left out",
+			printf(_("; %zu replaced by a later %s of the same record, left out"),
 			       superseded, im.csv ? "row" : "line");
 		fputc('\n', stdout);
 	}

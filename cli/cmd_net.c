@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "daemon/clock.h"
 #include "daemon/config.h"
 #include "daemon/health.h"
@@ -117,7 +118,7 @@ int cmd_invite(struct cli *c, int argc, char **argv)
 		              "region '%s' is a %s: nodes are the ministry, provinces and "
 		              "kabupaten/kota; a kecamatan's or desa's records are kept by its "
 		              "kabupaten/kota's node",
-		              region, pk_level_name(pk_region_level(region, strlen(region))));
+		              region, _(pk_level_name(pk_region_level(region, strlen(region)))));
 		goto out;
 	}
 	if (name == NULL)
@@ -151,8 +152,8 @@ int cmd_invite(struct cli *c, int argc, char **argv)
 	} else {
 		printf("%s\n", token);
 		fprintf(stderr,
-		        "invite for %s (%s), valid until %llu; on the new node run:\n"
-		        "  pokjactl init --dir DIR --join TOKEN\n",
+		        _("invite for %s (%s), valid until %llu; on the new node run:\n"
+		          "  pokjactl init --dir DIR --join TOKEN\n"),
 		        name, region, (unsigned long long)inv.expires);
 	}
 out:
@@ -252,8 +253,8 @@ int cmd_revoke(struct cli *c, int argc, char **argv)
 		rc = cli_fail(c, "refused: %s", d.msg[0] ? d.msg : pk_strerror(err));
 		goto out;
 	}
-	printf("revoked %s ('%s', region %s); the revocation replicates like any record\n", pos[0],
-	       cert.info.name, cert.info.region);
+	printf(_("revoked %s ('%s', region %s); the revocation replicates like any record\n"),
+	       pos[0], cert.info.name, cert.info.region);
 out:
 	memset(sec, 0, sizeof(sec));
 	json_decref(obj);
@@ -299,7 +300,7 @@ static json_t *link_json(const struct store_peer *p, uint64_t behind)
 static void rate_text(char *out, size_t cap, uint64_t bps)
 {
 	if (bps == 0)
-		snprintf(out, cap, "not measured");
+		snprintf(out, cap, "%s", _("not measured"));
 	else if (bps < 10000)
 		snprintf(out, cap, "%.1f kB/s", (double)bps / 1000.0);
 	else if (bps < 10000000)
@@ -331,16 +332,16 @@ static void clock_text(char *out, size_t cap, const struct store_peer *p)
 	char sp[48];
 
 	if (!p->skew_known) {
-		snprintf(out, cap, "clock unknown");
+		snprintf(out, cap, "%s", _("clock unknown"));
 		return;
 	}
 	off = p->skew < 0 ? (uint64_t)(-(p->skew + 1)) + 1 : (uint64_t)p->skew;
 	if (off == 0) {
-		snprintf(out, cap, "clock in step");
+		snprintf(out, cap, "%s", _("clock in step"));
 		return;
 	}
 	clock_span(sp, sizeof(sp), off);
-	snprintf(out, cap, "clock %s %s", sp, p->skew > 0 ? "ahead" : "behind");
+	snprintf(out, cap, _("clock %s %s"), sp, p->skew > 0 ? _("ahead") : _("behind"));
 }
 
 static int status_peer(const struct store_peer *p, void *arg)
@@ -370,12 +371,12 @@ static int status_peer(const struct store_peer *p, void *arg)
 		return 0;
 	}
 	if (!parent && x->nchildren++ == 0)
-		printf("children:\n");
+		printf(_("children:\n"));
 	clock_text(clock, sizeof(clock), p);
-	printf("%s%s (%s) %.16s: %s, last contact %s%llu s ago, lag %llu up / %llu down, "
-	       "%llu refused, %llu held, %s\n",
-	       parent ? "parent:    " : "  ", name, region[0] ? region : "national", key,
-	       p->connected ? "connected" : "not connected", "",
+	printf(_("%s%s (%s) %.16s: %s, last contact %s%llu s ago, lag %llu up / %llu down, "
+	         "%llu refused, %llu held, %s\n"),
+	       parent ? _("parent:    ") : "  ", name, region[0] ? region : _("national"), key,
+	       p->connected ? _("connected") : _("not connected"), "",
 	       (unsigned long long)(p->last_contact ? now - p->last_contact : 0),
 	       (unsigned long long)p->lag_up, (unsigned long long)p->lag_down,
 	       (unsigned long long)p->refused, (unsigned long long)p->held, clock);
@@ -384,13 +385,13 @@ static int status_peer(const struct store_peer *p, void *arg)
 
 		rate_text(up, sizeof(up), p->up_bps);
 		rate_text(down, sizeof(down), p->down_bps);
-		printf(
-		    "link:      %s up, %s down, round trip %llu ms, compression %.1fx; %llu bytes "
-		    "behind",
-		    up, down, (unsigned long long)p->rtt_ms, (double)p->ratio_milli / 1000.0,
-		    (unsigned long long)x->behind);
+		printf(_("link:      %s up, %s down, round trip %llu ms, compression %.1fx; %llu "
+		         "bytes "
+		         "behind"),
+		       up, down, (unsigned long long)p->rtt_ms, (double)p->ratio_milli / 1000.0,
+		       (unsigned long long)x->behind);
 		if (p->up_bps != 0 && x->behind > 0)
-			printf(", about %llu s to catch up",
+			printf(_(", about %llu s to catch up"),
 			       (unsigned long long)catch_up_s(p, x->behind));
 		printf("\n");
 	}
@@ -404,7 +405,7 @@ static int status_refused(const char *tag, uint64_t count, void *arg)
 	if (x->json)
 		json_object_set_new(x->refused, tag, json_integer((json_int_t)count));
 	else
-		printf("refused:   %s %llu\n", tag, (unsigned long long)count);
+		printf(_("refused:   %s %llu\n"), tag, (unsigned long long)count);
 	return 0;
 }
 
@@ -418,8 +419,8 @@ static int status_forked(const uint8_t origin[PK_PUB_BYTES], uint64_t seq, void 
 		json_array_append_new(
 		    x->forked, json_pack("{s:s, s:I}", "origin", key, "seq", (json_int_t)seq));
 	else
-		printf("FORKED:    origin %s at sequence %llu: its changesets are refused\n", key,
-		       (unsigned long long)seq);
+		printf(_("FORKED:    origin %s at sequence %llu: its changesets are refused\n"),
+		       key, (unsigned long long)seq);
 	return 0;
 }
 
@@ -462,18 +463,18 @@ static void status_disk(struct store *s, json_t *j)
 		return;
 	}
 	if (!known)
-		printf("disk:      free space unknown (%s: %s)\n", dir, strerror(errno));
+		printf(_("disk:      free space unknown (%s: %s)\n"), dir, strerror(errno));
 	else if (free_b >= (uint64_t)10 << 30)
-		printf("disk:      %llu GiB free on the device holding %s\n",
+		printf(_("disk:      %llu GiB free on the device holding %s\n"),
 		       (unsigned long long)(free_b >> 30), dir);
 	else
-		printf("disk:      %.1f MiB free on the device holding %s\n",
+		printf(_("disk:      %.1f MiB free on the device holding %s\n"),
 		       (double)free_b / (1 << 20), dir);
 	if (full)
-		printf("DISK FULL: %s\n", d.msg);
+		printf(_("DISK FULL: %s\n"), d.msg);
 	if (marked)
-		printf("           (a write failed for lack of room at %s; the next write that "
-		       "succeeds clears this)\n",
+		printf(_("           (a write failed for lack of room at %s; the next write that "
+		         "succeeds clears this)\n"),
 		       when);
 }
 
@@ -527,19 +528,19 @@ static void status_run_show(const struct status_run *r, json_t *j)
 	}
 	if (!r->d.running)
 		printf(
-		    "pokjad:    NOT RUNNING on this folder: nothing is sent or received until it "
-		    "starts (systemctl start pokjad)\n");
+		    _("pokjad:    NOT RUNNING on this folder: nothing is sent or received until it "
+		      "starts (systemctl start pokjad)\n"));
 	else if (strcmp(r->d.prog, "pokjad") != 0)
-		printf("pokjad:    not running: %s (pid %ld) holds the folder\n", r->d.prog,
+		printf(_("pokjad:    not running: %s (pid %ld) holds the folder\n"), r->d.prog,
 		       r->d.pid);
 	else if (r->d.since != 0)
-		printf("pokjad:    running since %s (%s), pid %ld\n", when, sp, r->d.pid);
+		printf(_("pokjad:    running since %s (%s), pid %ld\n"), when, sp, r->d.pid);
 	else
-		printf("pokjad:    running, pid %ld\n", r->d.pid);
+		printf(_("pokjad:    running, pid %ld\n"), r->d.pid);
 	if (r->has_parent)
-		printf(
-		    "unacked:   %llu changesets (%llu bytes) not yet acknowledged by the parent\n",
-		    (unsigned long long)r->unacked, (unsigned long long)r->unacked_bytes);
+		printf(_("unacked:   %llu changesets (%llu bytes) not yet acknowledged by the "
+		         "parent\n"),
+		       (unsigned long long)r->unacked, (unsigned long long)r->unacked_bytes);
 }
 
 int cmd_status(struct cli *c, int argc, char **argv)
@@ -594,8 +595,8 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		uint64_t now = node_now_ms();
 
 		clock_span(sp, sizeof(sp), held_first > now ? (held_first - now) / 1000 : 0);
-		printf("held:      %llu changesets stamped ahead of this node's clock; the first "
-		       "is %s ahead\n",
+		printf(_("held:      %llu changesets stamped ahead of this node's clock; the first "
+		         "is %s ahead\n"),
 		       (unsigned long long)held, sp);
 	}
 	if (!x.json && err >= 0)
@@ -621,7 +622,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		cli_print_json(j);
 		json_decref(j);
 	} else if (x.nchildren == 0) {
-		printf("children:  none connected yet\n");
+		printf(_("children:  none connected yet\n"));
 	}
 	return err < 0 ? cli_fail(c, "reading the status: %s", pk_strerror(err)) : EXIT_OK;
 }

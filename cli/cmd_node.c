@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "daemon/certify.h"
 #include "proto/enroll.h"
 #include "proto/hlc.h"
@@ -119,12 +120,12 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	}
 	cli_print_node(&node);
 	if (join != NULL)
-		printf("\nJoined. Start the node with 'pokjad --dir %s'.\n", c->dir);
+		printf(_("\nJoined. Start the node with 'pokjad --dir %s'.\n"), c->dir);
 	else if (!node.certified)
-		printf("\nNext: 'pokjactl --dir %s request -o join.req', take join.req to the "
-		       "parent,\n"
-		       "and install the certificate set it returns with 'pokjactl --dir %s "
-		       "install-cert FILE'.\n",
+		printf(_("\nNext: 'pokjactl --dir %s request -o join.req', take join.req to the "
+		         "parent,\n"
+		         "and install the certificate set it returns with 'pokjactl --dir %s "
+		         "install-cert FILE'.\n"),
 		       c->dir, c->dir);
 	return EXIT_OK;
 }
@@ -147,7 +148,7 @@ static void flush_origin(struct count_ctx *x, bool json)
 		json_array_append_new(
 		    x->arr, json_pack("{s:s, s:I}", "origin", key, "changesets", (json_int_t)x->n));
 	else
-		printf("  %s  %llu changeset%s\n", key, (unsigned long long)x->n,
+		printf(_("  %s  %llu changeset%s\n"), key, (unsigned long long)x->n,
 		       x->n == 1 ? "" : "s");
 }
 
@@ -189,7 +190,7 @@ int cmd_info(struct cli *c, int argc, char **argv)
 	} else {
 		cli_print_node(&node);
 		cli_show_writes(s, NULL);
-		printf("origins:\n");
+		printf(_("origins:\n"));
 	}
 	n = store_log(s, NULL, count_visit, &x);
 	flush_origin(&x, c->json);
@@ -238,7 +239,7 @@ int cmd_request(struct cli *c, int argc, char **argv)
 	rc = cli_write_file(c, out, buf, len);
 	free(buf);
 	if (rc == 0)
-		fprintf(stderr, "join request for region %s written to %s\n", node.region, out);
+		fprintf(stderr, _("join request for region %s written to %s\n"), node.region, out);
 	return rc;
 }
 
@@ -292,8 +293,8 @@ int cmd_certify(struct cli *c, int argc, char **argv)
 		cli_print_json(j);
 		json_decref(j);
 	} else {
-		printf("certified %s (%s, region %s), serial %llu, valid %lu days; certificate "
-		       "set written to %s\n",
+		printf(_("certified %s (%s, region %s), serial %llu, valid %lu days; certificate "
+		         "set written to %s\n"),
 		       rq.name, key, rq.region, (unsigned long long)serial, ndays, out);
 	}
 out:
@@ -330,7 +331,7 @@ int cmd_install_cert(struct cli *c, int argc, char **argv)
 		rc = cli_fail(c, "%s: %s", pos[0], d.msg[0] ? d.msg : pk_strerror(err));
 		goto out;
 	}
-	printf("certificate installed: %s may now write in region %s\n", node.name, node.region);
+	printf(_("certificate installed: %s may now write in region %s\n"), node.name, node.region);
 out:
 	store_close(s);
 	free(buf);
@@ -352,8 +353,8 @@ static int log_visit(const uint8_t *raw, size_t len, void *arg)
 	struct pk_op op;
 
 	if (pk_cs_decode(raw, len, &cs, NULL) != 0) {
-		fprintf(stderr, "pokjactl log: a stored changeset does not decode; run "
-		                "'pokjactl verify'\n");
+		fprintf(stderr, _("pokjactl log: a stored changeset does not decode; run "
+		                  "'pokjactl verify'\n"));
 		return 0;
 	}
 	pk_cs_hash(&cs, h);
@@ -385,7 +386,7 @@ static int log_visit(const uint8_t *raw, size_t len, void *arg)
 			       (int)op.coll_len, op.coll, (int)op.region_len, op.region,
 			       op.region_len ? "" : "\"\"", (int)op.key_len, op.key);
 		if (cs.nops > 1)
-			printf(" (+%u more)", cs.nops - 1);
+			printf(_(" (+%u more)"), cs.nops - 1);
 		putchar('\n');
 	}
 	return 0;
@@ -414,8 +415,8 @@ int cmd_log(struct cli *c, int argc, char **argv)
 	if (c->json)
 		x.arr = json_array();
 	else
-		printf("%-16s  %6s  %-24s  %5s  %-16s  %s\n", "ORIGIN", "SEQ", "TIME", "OPS",
-		       "HASH", "RECORDS");
+		printf("%-16s  %6s  %-24s  %5s  %-16s  %s\n", _("ORIGIN"), "SEQ", _("TIME"), "OPS",
+		       "HASH", _("RECORDS"));
 	n = store_log(s, origin ? key : NULL, log_visit, &x);
 	store_close(s);
 	if (x.arr != NULL) {
@@ -449,7 +450,7 @@ static int verify_dangling(const struct ref_dangling *d, void *arg)
 		              d->t->region, "key", d->t->key, "exact", d->t->exact, "found",
 		              d->found == REF_DELETED ? "deleted" : "missing", "what", why));
 	else
-		printf("DANGLING %s/%s/%s: %s\n", d->coll, d->region[0] ? d->region : "\"\"",
+		printf(_("DANGLING %s/%s/%s: %s\n"), d->coll, d->region[0] ? d->region : "\"\"",
 		       d->key, why);
 	return 0;
 }
@@ -462,7 +463,7 @@ static void verify_problem(const char *where, const char *what, void *arg)
 		json_array_append_new(x->arr,
 		                      json_pack("{s:s, s:s}", "where", where, "what", what));
 	else
-		printf("PROBLEM %s: %s\n", where, what);
+		printf(_("PROBLEM %s: %s\n"), where, what);
 }
 
 int cmd_verify(struct cli *c, int argc, char **argv)
@@ -517,12 +518,12 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		cli_print_json(j);
 		json_decref(j);
 	} else {
-		printf("checked %zu changesets, %zu records, %zu certificates: %zu problem%s\n",
+		printf(_("checked %zu changesets, %zu records, %zu certificates: %zu problem%s\n"),
 		       st.changesets, st.records, st.certs, st.problems,
 		       st.problems == 1 ? "" : "s");
 		if (x.ndangling > 0)
-			printf("dangling references: %zu (records that name one not held here: "
-			       "not damage; it may still be on its way)\n",
+			printf(_("dangling references: %zu (records that name one not held here: "
+			         "not damage; it may still be on its way)\n"),
 			       x.ndangling);
 	}
 	if (err != 0)
@@ -535,7 +536,10 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 	return st.problems == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
-static const char *field_range(const struct pk_field *f, char *buf, size_t n)
+/* A field's range, choices or the collection its ref names, written into buf: in the reader's
+ * language when `people` (text), else as the table says, the same in every language (JSON, and
+ * proto/SPEC.md's Appendix A that tests/spec_schema.sh makes from it). */
+static const char *field_range(const struct pk_field *f, bool people, char *buf, size_t n)
 {
 	size_t used = 0;
 
@@ -547,9 +551,12 @@ static const char *field_range(const struct pk_field *f, char *buf, size_t n)
 			used += (size_t)snprintf(buf + used, n - used, "%s%s",
 			                         ch == f->choices ? "" : "|", *ch);
 	else if (f->type == PK_T_REF && f->ref_coll != NULL)
-		snprintf(buf, n, "ref to %s (here or above)", f->ref_coll);
+		snprintf(buf, n,
+		         people ? _("ref to %s (here or above)") : "ref to %s (here or above)",
+		         f->ref_coll);
 	else if (f->type == PK_T_REF && f->ref_coll_field != NULL && f->ref_region_field != NULL)
-		snprintf(buf, n, "ref to %s in %s", f->ref_coll_field, f->ref_region_field);
+		snprintf(buf, n, people ? _("ref to %s in %s") : "ref to %s in %s",
+		         f->ref_coll_field, f->ref_region_field);
 	return buf;
 }
 
@@ -569,20 +576,21 @@ int cmd_schema(struct cli *c, int argc, char **argv)
 	arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		const struct pk_collection *k = &all[i];
-		json_t *fields = json_array();
+		json_t *fields;
 
 		if (coll != NULL && k != coll)
 			continue;
 		if (coll == NULL && !c->json) {
-			printf("%-14s %s\n", k->name, k->doc);
+			printf("%-14s %s\n", k->name, _(k->doc));
 			continue;
 		}
+		fields = json_array();
 		if (!c->json)
-			printf("%s: %s\n\n  %-22s %-8s %-4s %s\n", k->name, k->doc, "FIELD", "TYPE",
-			       "REQ", "RANGE / CHOICES / MEANING");
+			printf("%s: %s\n\n  %-22s %-8s %-4s %s\n", k->name, _(k->doc), _("FIELD"),
+			       _("TYPE"), _("REQ"), _("RANGE / CHOICES / MEANING"));
 		for (size_t f = 0; f < k->nfields; f++) {
 			const struct pk_field *fd = &k->fields[f];
-			field_range(fd, range, sizeof(range));
+			field_range(fd, !c->json, range, sizeof(range));
 			if (c->json)
 				json_array_append_new(
 				    fields,
@@ -591,8 +599,8 @@ int cmd_schema(struct cli *c, int argc, char **argv)
 				              "range", range, "doc", fd->doc));
 			else
 				printf("  %-22s %-8s %-4s %s%s%s\n", fd->name,
-				       pk_ftype_name(fd->type), fd->required ? "yes" : "", range,
-				       range[0] ? "  " : "", fd->doc);
+				       pk_ftype_name(fd->type), fd->required ? _("yes") : "", range,
+				       range[0] ? "  " : "", _(fd->doc));
 		}
 		if (c->json)
 			json_array_append_new(arr, json_pack("{s:s, s:s, s:o}", "name", k->name,
@@ -603,8 +611,8 @@ int cmd_schema(struct cli *c, int argc, char **argv)
 	if (c->json)
 		cli_print_json(coll != NULL ? json_array_get(arr, 0) : arr);
 	else if (coll == NULL)
-		printf("\nEvery record also has 'key' and 'wilayah' (its region code). "
-		       "'pokjactl schema COLLECTION' lists the fields.\n");
+		printf(_("\nEvery record also has 'key' and 'wilayah' (its region code). "
+		         "'pokjactl schema COLLECTION' lists the fields.\n"));
 	json_decref(arr);
 	return EXIT_OK;
 }

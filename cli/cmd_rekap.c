@@ -246,7 +246,7 @@ int cmd_rekap(struct cli *c, int argc, char **argv)
 	} else if (rk.level < rlevel) {
 		store_close(s);
 		return cli_usagef(c, "--level %s lies above the region %s (a %s)", level, rk.region,
-		                  pk_level_name(rlevel));
+		                  _(pk_level_name(rlevel)));
 	}
 	/* The letterhead is the node's, whatever --region the report covers. */
 	rekap_place(node.region, place, sizeof(place));

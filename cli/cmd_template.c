@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "csv.h"
+#include "i18n.h"
 #include "proto/record.h"
 #include "proto/schema.h"
 #include "sheet.h"
@@ -18,10 +19,12 @@
 /* Rows of the xlsx template that offer the lists of allowed values. */
 #define TEMPLATE_ROWS 5000
 
-/* What the columns key and wilayah mean, beside the schema's fields. */
-static const char key_doc[] = "the record's key; empty: a new record, with a key made for it";
-static const char wilayah_doc[] =
-    "region code of the record (32, 32.75, 32.75.01, ...); empty: this node's own region";
+/* What the columns key and wilayah mean, beside the schema's fields. Like the fields'
+ * descriptions, English in JSON and translated in the xlsx sheet that people read. */
+static const char *const key_doc =
+    N_("the record's key; empty: a new record, with a key made for it");
+static const char *const wilayah_doc =
+    N_("region code of the record (32, 32.75, 32.75.01, ...); empty: this node's own region");
 
 /* The column names: key, wilayah, the fields. */
 static size_t column_names(const struct pk_collection *k, const char **names)
@@ -80,7 +83,10 @@ static void template_csv(const struct pk_collection *k, bool excel, FILE *f)
 
 static void template_xlsx(const struct pk_collection *k, struct xlsx *x)
 {
-	static const char *const about[] = {"column", "type", "required", "meaning"};
+	/* The header of the sheet that describes the columns: marked here, translated below. */
+	static const char *const about_en[] = {N_("column"), N_("type"), N_("required"),
+	                                       N_("meaning")};
+	const char *about[4];
 	const char *names[PK_REC_FIELDS_MAX + 2];
 	size_t n = column_names(k, names);
 	char type[512];
@@ -93,22 +99,24 @@ static void template_xlsx(const struct pk_collection *k, struct xlsx *x)
 		if (k->fields[i].type == PK_T_ENUM)
 			xlsx_choices(x, i + 2, TEMPLATE_ROWS, k->fields[i].choices);
 	}
+	for (size_t i = 0; i < 4; i++)
+		about[i] = _(about_en[i]);
 	xlsx_sheet(x, "kolom", about, 4);
 	xlsx_text(x, 1, 0, "key");
-	xlsx_text(x, 1, 1, "key of the record (A-Z a-z 0-9 . _ : -)");
-	xlsx_text(x, 1, 2, "no");
-	xlsx_text(x, 1, 3, key_doc);
+	xlsx_text(x, 1, 1, _("key of the record (A-Z a-z 0-9 . _ : -)"));
+	xlsx_text(x, 1, 2, _("no"));
+	xlsx_text(x, 1, 3, _(key_doc));
 	xlsx_text(x, 2, 0, "wilayah");
-	xlsx_text(x, 2, 1, "region code");
-	xlsx_text(x, 2, 2, "no");
-	xlsx_text(x, 2, 3, wilayah_doc);
+	xlsx_text(x, 2, 1, _("region code"));
+	xlsx_text(x, 2, 2, _("no"));
+	xlsx_text(x, 2, 3, _(wilayah_doc));
 	for (size_t i = 0; i < k->nfields; i++) {
 		const struct pk_field *f = &k->fields[i];
 
 		xlsx_text(x, i + 3, 0, f->name);
 		xlsx_text(x, i + 3, 1, sheet_type_text(f, type, sizeof(type)));
-		xlsx_text(x, i + 3, 2, f->required ? "yes" : "no");
-		xlsx_text(x, i + 3, 3, f->doc);
+		xlsx_text(x, i + 3, 2, f->required ? _("yes") : _("no"));
+		xlsx_text(x, i + 3, 3, _(f->doc));
 	}
 }
 

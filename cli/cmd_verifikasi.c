@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "proto/crypto.h"
 #include "proto/region.h"
 #include "proto/schema.h"
@@ -102,7 +103,7 @@ static int show_queue(const struct cli *c, struct store *s, const struct store_n
 	if (q.json)
 		q.arr = json_array();
 	else
-		printf("%-14s %-26s %-13s %-24s %-18s %s\n", "COLLECTION", "KEY", "WILAYAH",
+		printf("%-14s %-26s %-13s %-24s %-18s %s\n", _("COLLECTION"), _("KEY"), "WILAYAH",
 		       "DIUBAH", "STATUS", "NAMA/JUDUL");
 	all = pk_schema_all(&n);
 	for (size_t i = 0; i < n && err >= 0 && q.err == 0; i++) {
@@ -121,8 +122,9 @@ static int show_queue(const struct cli *c, struct store *s, const struct store_n
 		cli_print_json(q.arr);
 		json_decref(q.arr);
 	} else {
-		printf("(%zu record%s await%s the verdict of %s)\n", q.n, q.n == 1 ? "" : "s",
-		       q.n == 1 ? "s" : "", node->region[0] ? node->region : "the national node");
+		printf(_("(%zu record%s await%s the verdict of %s)\n"), q.n, q.n == 1 ? "" : "s",
+		       q.n == 1 ? "s" : "",
+		       node->region[0] ? node->region : _("the national node"));
 	}
 	if (q.bad > 0)
 		return cli_fail(c, "%zu stored records do not decode; run 'pokjactl verify'",
@@ -165,6 +167,7 @@ static int give_verdict(const struct cli *c, char **pos, const char *region, con
 	time_t now = time(NULL);
 	struct tm tm;
 	size_t len;
+	char why[PK_REGION_MAX * 2 + PK_KEY_MAX + 200];
 	int rc, err;
 
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
@@ -181,20 +184,8 @@ static int give_verdict(const struct cli *c, char **pos, const char *region, con
 	}
 	if ((rc = cli_find_one(c, s, pos[0], pos[1], region, false, &l)) != 0)
 		goto out;
-	if (pk_region_owned(l.f[0].region, strlen(l.f[0].region), node.region,
-	                    strlen(node.region))) {
-		rc = cli_fail(c,
-		              "%s/%s in region %s is this node's own record: a record is verified "
-		              "by a node above its owner, not by the owner",
-		              pos[0], pos[1], l.f[0].region[0] ? l.f[0].region : "\"\"");
-		goto out;
-	}
-	if (!pk_verdict_ancestor(node.region, l.f[0].region)) {
-		rc = cli_fail(c,
-		              "%s/%s in region %s is not below this node's region %s: only a node "
-		              "above a record's owner verifies it",
-		              pos[0], pos[1], l.f[0].region[0] ? l.f[0].region : "\"\"",
-		              node.region[0] ? node.region : "\"\" (national)");
+	if (vidx_may_judge(node.region, pos[0], l.f[0].region, pos[1], why, sizeof(why)) != 0) {
+		rc = cli_fail(c, "%s", why);
 		goto out;
 	}
 	verdict_key(pos[0], l.f[0].region, pos[1], key);
@@ -224,8 +215,9 @@ static int give_verdict(const struct cli *c, char **pos, const char *region, con
 		cli_print_json(j);
 		json_decref(j);
 	} else {
-		printf("%s/%s in region %s: %s (verifikasi %s, changeset %llu)\n", pos[0], pos[1],
-		       l.f[0].region, pk_vstate_name(pk_vstate_of_hasil(hasil, strlen(hasil))), key,
+		printf(_("%s/%s in region %s: %s (verifikasi %s, changeset %llu)\n"), pos[0],
+		       pos[1], l.f[0].region,
+		       pk_vstate_name(pk_vstate_of_hasil(hasil, strlen(hasil))), key,
 		       (unsigned long long)w.last_seq);
 	}
 out:

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "proto/region.h"
 #include "proto/schema.h"
 #include "proto/wilayah.h"
@@ -160,10 +161,10 @@ static int show_provinces(const struct cli *c)
 		rc = print_json_or_fail(c, entries_json(ch.l.v, ch.l.n));
 		print_notice(true);
 	} else {
-		printf("CODE  NAME\n");
+		printf(_("CODE  NAME\n"));
 		for (size_t i = 0; i < ch.l.n; i++)
 			printf("%-4s  %s\n", ch.l.v[i]->code, ch.l.v[i]->name);
-		printf("(%zu provinces)\n", ch.l.n);
+		printf(_("(%zu provinces)\n"), ch.l.n);
 		print_notice(false);
 	}
 	free(ch.l.v);
@@ -201,15 +202,16 @@ static int show_code(const struct cli *c, const char *code)
 		print_notice(true);
 		goto out;
 	}
-	printf("code:   %s\nname:   %s\nlevel:  %s\n", w->code, w->name, pk_level_name(w->level));
+	printf(_("code:   %s\nname:   %s\nlevel:  %s\n"), w->code, w->name,
+	       _(pk_level_name(w->level)));
 	if (nup > 0) {
-		printf("in:     ");
+		printf(_("in:     "));
 		for (int i = 0; i < nup; i++)
 			printf("%s%s (%s)", i ? ", " : "", up[i]->name, up[i]->code);
 		printf("\n");
 	}
 	if (w->level < PK_LEVEL_DESA) {
-		printf("\n%zu %s:\n", ch.l.n, pk_level_name(w->level + 1));
+		printf("\n%zu %s:\n", ch.l.n, _(pk_level_name(w->level + 1)));
 		for (size_t i = 0; i < ch.l.n; i++)
 			if (strlen(ch.l.v[i]->code) > width)
 				width = strlen(ch.l.v[i]->code);
@@ -251,7 +253,8 @@ static void parent_names(const struct pk_wilayah *w, char *buf, size_t cap)
 static int show_search(const struct cli *c, const char *query)
 {
 	struct entries l = {NULL, 0, 0, false};
-	size_t shown, wcode = 4, wlevel = 5, wname = 4;
+	size_t shown, wcode = pk_utf8_width(_("CODE")), wlevel = pk_utf8_width(_("LEVEL")),
+	              wname = pk_utf8_width(_("NAME"));
 	char in[400];
 	int rc = EXIT_OK;
 	json_t *o, *a;
@@ -284,20 +287,21 @@ static int show_search(const struct cli *c, const char *query)
 		goto out;
 	}
 	for (size_t i = 0; i < shown; i++) {
-		size_t wc = strlen(l.v[i]->code), wl = strlen(pk_level_name(l.v[i]->level));
+		size_t wc = strlen(l.v[i]->code),
+		       wl = pk_utf8_width(_(pk_level_name(l.v[i]->level)));
 		size_t wn = pk_utf8_width(l.v[i]->name);
 
 		wcode = wc > wcode ? wc : wcode;
 		wlevel = wl > wlevel ? wl : wlevel;
 		wname = wn > wname ? wn : wname;
 	}
-	print_padded("CODE", wcode + 2);
-	print_padded("LEVEL", wlevel + 2);
-	print_padded("NAME", wname + 2);
-	printf("IN\n");
+	print_padded(_("CODE"), wcode + 2);
+	print_padded(_("LEVEL"), wlevel + 2);
+	print_padded(_("NAME"), wname + 2);
+	printf("%s\n", _("IN"));
 	for (size_t i = 0; i < shown; i++) {
 		print_padded(l.v[i]->code, wcode + 2);
-		print_padded(pk_level_name(l.v[i]->level), wlevel + 2);
+		print_padded(_(pk_level_name(l.v[i]->level)), wlevel + 2);
 		parent_names(l.v[i], in, sizeof(in));
 		if (in[0] != '\0') {
 			print_padded(l.v[i]->name, wname + 2);
@@ -307,10 +311,10 @@ static int show_search(const struct cli *c, const char *query)
 		}
 	}
 	if (l.n > shown)
-		printf("(%zu matches; the first %zu shown, %zu more: narrow the search)\n", l.n,
+		printf(_("(%zu matches; the first %zu shown, %zu more: narrow the search)\n"), l.n,
 		       shown, l.n - shown);
 	else
-		printf("(%zu match%s)\n", l.n, l.n == 1 ? "" : "es");
+		printf(_("(%zu match%s)\n"), l.n, l.n == 1 ? "" : "es");
 	print_notice(false);
 out:
 	free(l.v);

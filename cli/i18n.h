@@ -11,7 +11,7 @@
 
 #include <libintl.h>
 
-#define PK_TEXTDOMAIN "pokja-sync"
+#include "proto/error.h" /* PK_TEXTDOMAIN */
 
 /* _("text"): the translation of a message; N_("text"): marks a string for the catalog where it
  * is defined (a table), to be translated with _() where it is used. */

@@ -1,5 +1,6 @@
 /* recerr.c: the bounded list of problems in records coming in (see recerr.h). */
 #include "recerr.h"
+#include "i18n.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,7 +15,7 @@ void rec_error_add(struct rec_errors *l, size_t line, const char *fmt, ...)
 	}
 	l->e[l->n].line = line;
 	va_start(ap, fmt);
-	vsnprintf(l->e[l->n].msg, sizeof(l->e[l->n].msg), fmt, ap);
+	vsnprintf(l->e[l->n].msg, sizeof(l->e[l->n].msg), _(fmt), ap);
 	va_end(ap);
 	l->n++;
 }

@@ -103,9 +103,9 @@ static void author_lookup(struct cli_authors *as, const uint8_t origin[PK_PUB_BY
 		snprintf(a->name, sizeof(a->name), "%s", cert.info.name);
 		snprintf(a->region, sizeof(a->region), "%s", cert.info.region);
 	} else if (memcmp(origin, as->node->root, PK_PUB_BYTES) == 0) {
-		snprintf(a->name, sizeof(a->name), "root");
+		snprintf(a->name, sizeof(a->name), "%s", _("root"));
 	} else {
-		snprintf(a->name, sizeof(a->name), "unknown");
+		snprintf(a->name, sizeof(a->name), "%s", _("unknown"));
 	}
 }
 
@@ -129,7 +129,7 @@ json_t *cli_author_json(const struct cli_author *a)
 
 void cli_author_text(const struct cli_author *a, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "%s (%s)", a->name, a->region[0] ? a->region : "national");
+	snprintf(buf, cap, "%s (%s)", a->name, a->region[0] ? a->region : _("national"));
 }
 
 json_t *cli_record_json(const struct pk_collection *coll, const char *key, const char *region,

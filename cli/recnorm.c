@@ -151,13 +151,14 @@ static const struct {
     {"des", 12},      {"dec", 12},
 };
 
-/* The Indonesian names, for suggestions; and the English ones, for messages. */
+/* The Indonesian names, for suggestions; and the English ones, for messages (marked for the
+ * catalog, translated where used: Indonesian messages name the month in Indonesian). */
 static const char *const bulan[] = {"Januari",  "Februari", "Maret",   "April",     "Mei",
                                     "Juni",     "Juli",     "Agustus", "September", "Oktober",
                                     "November", "Desember", NULL};
-static const char *const month_en[] = {"January",   "February", "March",    "April",
-                                       "May",       "June",     "July",     "August",
-                                       "September", "October",  "November", "December"};
+static const char *const month_en[] = {
+    N_("January"), N_("February"), N_("March"),     N_("April"),   N_("May"),      N_("June"),
+    N_("July"),    N_("August"),   N_("September"), N_("October"), N_("November"), N_("December")};
 
 /* The month (1..12) a name or abbreviation in s[0..len) names, in any letter case and with a
  * dot after it ("Agt."), or 0. */
@@ -529,7 +530,7 @@ static int date_text(const struct pk_field *f, const char *s, size_t len, json_t
 	if (day < 1 || day > days_in(y, m))
 		return pk_diagf(d, PK_ESCHEMA,
 		                _("field '%s': \"%s\" is not a date: %s %d has no day %d"), f->name,
-		                buf, month_en[m - 1], y, day);
+		                buf, _(month_en[m - 1]), y, day);
 	snprintf(iso, sizeof(iso), "%04d-%02d-%02d", y, m, day);
 	if (pk_field_check_str(f, iso, strlen(iso), d) != 0)
 		return PK_ESCHEMA;
@@ -599,33 +600,35 @@ static int region_text(const struct pk_field *f, const char *s, size_t len, unsi
 	return (*out = json_stringn(s, len)) != NULL ? 0 : PK_ENOMEM;
 }
 
+/* What a JSON value is, for messages: marked for the catalog, translated where used. */
 static const char *json_kind(const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
-		return "an object";
+		return N_("an object");
 	case JSON_ARRAY:
-		return "an array";
+		return N_("an array");
 	case JSON_STRING:
-		return "a string";
+		return N_("a string");
 	case JSON_INTEGER:
-		return "an integer";
+		return N_("an integer");
 	case JSON_REAL:
-		return "a number with a fraction";
+		return N_("a number with a fraction");
 	case JSON_TRUE:
 	case JSON_FALSE:
-		return "true/false";
+		return N_("true/false");
 	case JSON_NULL:
-		return "null";
+		return N_("null");
 	}
-	return "unknown";
+	return N_("unknown");
 }
 
+/* `want` is marked with N_() by the caller and translated here. */
 static int wrong_type(const struct pk_field *f, const char *want, const json_t *v,
                       struct pk_diag *d)
 {
-	return pk_diagf(d, PK_ESCHEMA, _("field '%s': expected %s, not %s"), f->name, want,
-	                json_kind(v));
+	return pk_diagf(d, PK_ESCHEMA, _("field '%s': expected %s, not %s"), f->name, _(want),
+	                _(json_kind(v)));
 }
 
 /* Checks a JSON array as a list field's value. */
@@ -643,7 +646,7 @@ static int list_check(const struct pk_field *f, const json_t *arr, struct pk_dia
 		if (!json_is_string(item))
 			return pk_diagf(d, PK_ESCHEMA,
 			                _("field '%s': item %zu is %s, not a string"), f->name,
-			                k + 1, json_kind(item));
+			                k + 1, _(json_kind(item)));
 		if (pk_field_check_str(f, json_string_value(item), json_string_length(item), d) !=
 		    0)
 			return PK_ESCHEMA;
@@ -772,7 +775,7 @@ int recnorm_value(const struct pk_field *f, json_t *v, unsigned how, json_t **ou
 			break;
 		}
 		if (!json_is_real(v))
-			return wrong_type(f, "an integer", v, d);
+			return wrong_type(f, N_("an integer"), v, d);
 		/* 12.0 is 12 (some tools write reals); 12.5 is no integer. */
 		x = json_real_value(v);
 		if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0) ||
@@ -786,24 +789,24 @@ int recnorm_value(const struct pk_field *f, json_t *v, unsigned how, json_t **ou
 		goto out;
 	case PK_T_NUM:
 		if (!json_is_number(v))
-			return wrong_type(f, "a number", v, d);
+			return wrong_type(f, N_("a number"), v, d);
 		if (pk_field_check_num(f, json_number_value(v), d) != 0)
 			return PK_ESCHEMA;
 		break;
 	case PK_T_BOOL:
 		if (!json_is_boolean(v))
-			return wrong_type(f, "true or false", v, d);
+			return wrong_type(f, N_("true or false"), v, d);
 		break;
 	case PK_T_STRLIST:
 		if (!json_is_array(v))
-			return wrong_type(f, "an array of strings", v, d);
+			return wrong_type(f, N_("an array of strings"), v, d);
 		if (list_check(f, v, d) != 0)
 			return PK_ESCHEMA;
 		break;
 	case PK_T_DATE:
-		return wrong_type(f, "a date string YYYY-MM-DD", v, d);
+		return wrong_type(f, N_("a date string YYYY-MM-DD"), v, d);
 	default:
-		return wrong_type(f, "a string", v, d);
+		return wrong_type(f, N_("a string"), v, d);
 	}
 	*out = json_incref(v);
 	return 0;

@@ -1,5 +1,7 @@
 /* refs.c: references between records, looked up in this node's store (see refs.h). */
 #include "refs.h"
+#include "i18n.h"
+#include "verif.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -125,30 +127,34 @@ int refs_find(struct store *s, const char *home, const struct smap *pending, con
 
 static const char *code_text(const char *code)
 {
-	return code[0] ? code : "\"\" (national)";
+	return code[0] ? code : _("\"\" (national)");
 }
 
 void refs_why(const struct ref_to *t, int found, char *buf, size_t cap)
 {
 	if (found == REF_NOT_HELD)
-		snprintf(buf, cap,
-		         "field '%s': region %s is not held by this node, which holds only its own "
-		         "region and those below and above it",
-		         t->field, code_text(t->region));
+		snprintf(
+		    buf, cap,
+		    _("field '%s': region %s is not held by this node, which holds only its own "
+		      "region and those below and above it"),
+		    t->field, code_text(t->region));
 	else if (found == REF_DELETED)
-		snprintf(buf, cap,
-		         "field '%s': %s '%s' in region %s%s was deleted (see 'pokjactl history %s "
-		         "%s')",
-		         t->field, t->coll, t->key, code_text(t->region),
-		         t->exact ? "" : " or above", t->coll, t->key);
+		snprintf(
+		    buf, cap,
+		    _("field '%s': %s '%s' in region %s%s was deleted (see 'pokjactl history %s "
+		      "%s')"),
+		    t->field, t->coll, t->key, code_text(t->region), t->exact ? "" : _(" or above"),
+		    t->coll, t->key);
 	else if (t->exact)
-		snprintf(buf, cap, "field '%s': no %s '%s' in region %s (see 'pokjactl list %s')",
+		snprintf(buf, cap,
+		         _("field '%s': no %s '%s' in region %s (see 'pokjactl list %s')"),
 		         t->field, t->coll, t->key, code_text(t->region), t->coll);
 	else
-		snprintf(buf, cap,
-		         "field '%s': no %s '%s' in region %s or a region above it (see 'pokjactl "
-		         "list %s')",
-		         t->field, t->coll, t->key, code_text(t->region), t->coll);
+		snprintf(
+		    buf, cap,
+		    _("field '%s': no %s '%s' in region %s or a region above it (see 'pokjactl "
+		      "list %s')"),
+		    t->field, t->coll, t->key, code_text(t->region), t->coll);
 }
 
 void refs_check_init(struct refcheck *rc, struct store *s, const char *home)
@@ -193,6 +199,7 @@ struct check_ctx {
 	struct rec_errors *errs;
 	size_t line;
 	int bad;
+	bool verdict; /* the record is a verifikasi */
 };
 
 static int check_one(const struct ref_to *t, void *arg)
@@ -207,6 +214,15 @@ static int check_one(const struct ref_to *t, void *arg)
 		if (strcmp(o->field, t->field) == 0 && strcmp(o->coll, t->coll) == 0 &&
 		    strcmp(o->key, t->key) == 0 && strcmp(o->region, t->region) == 0)
 			return 0;
+	}
+	/* A verdict names the record it judges: only a node above its owner gives one (the state
+	 * rule ignores any other, SPEC section 20), so writing one by hand is refused as
+	 * `pokjactl verifikasi` refuses it. */
+	if (x->verdict &&
+	    vidx_may_judge(x->rc->home, t->coll, t->region, t->key, why, sizeof(why)) != 0) {
+		rec_error_add(x->errs, x->line, "%s", why);
+		x->bad++;
+		return 0;
 	}
 	found = refs_find(x->rc->s, x->rc->home, &x->rc->pending, t);
 	if (found < 0)
@@ -224,7 +240,7 @@ int refs_check(struct refcheck *rc, const struct pk_collection *coll, const char
                struct rec_errors *errs, size_t line)
 {
 	struct old_refs o = {.n = 0};
-	struct check_ctx x = {rc, &o, errs, line, 0};
+	struct check_ctx x = {rc, &o, errs, line, 0, strcmp(coll->name, "verifikasi") == 0};
 	int err;
 
 	if (old != NULL && refs_each(coll, region, old, old_len, keep_old, &o) != 0)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "proto/error.h"
+#include "i18n.h"
 #include "render.h"
 #include "xlsx.h"
 
@@ -93,7 +94,8 @@ static void items(const struct report *r, struct xlsx *x, const size_t *cols, si
 			heads[nh++] = r->items.csv[i];
 	for (size_t k = 0; k < r->items.nmore; k++)
 		heads[nh++] = r->items.more[k].csv;
-	xlsx_sheet(x, "items", heads, nh);
+	/* TRANSLATORS: the name of the workbook sheet that lists a recap's items, one per row. */
+	xlsx_sheet(x, _("items"), heads, nh);
 	for (size_t i = 0; i < r->nrows; i++)
 		for (size_t j = 0; j < r->rows[i].nitems; j++, row++) {
 			const struct rpt_item *it = &r->rows[i].items[j];
@@ -104,7 +106,7 @@ static void items(const struct report *r, struct xlsx *x, const size_t *cols, si
 			xlsx_text(x, row, nk, it->code);
 			xlsx_text(x, row, nk + 1, it->name);
 			if (flag)
-				xlsx_text(x, row, nk + 2, it->yes ? "yes" : "no");
+				xlsx_text(x, row, nk + 2, it->yes ? _("yes") : _("no"));
 			for (size_t k = 0; k < r->items.nmore; k++, c++) {
 				const struct rpt_cell *v = &it->more[k];
 

@@ -1,5 +1,6 @@
 /* sheet.c: spreadsheet column kinds and the text mark (see sheet.h). */
 #include "sheet.h"
+#include "i18n.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -57,42 +58,42 @@ const char *sheet_type_text(const struct pk_field *f, char *buf, size_t n)
 
 	switch (f->type) {
 	case PK_T_INT:
-		snprintf(buf, n, "whole number %lld..%lld%s", (long long)f->min, (long long)f->max,
-		         sheet_field_kind(f) == SK_RUPIAH ? " (rupiah)" : "");
+		snprintf(buf, n, _("whole number %lld..%lld%s"), (long long)f->min,
+		         (long long)f->max, sheet_field_kind(f) == SK_RUPIAH ? _(" (rupiah)") : "");
 		break;
 	case PK_T_NUM:
-		snprintf(buf, n, "number %lld..%lld", (long long)f->min, (long long)f->max);
+		snprintf(buf, n, _("number %lld..%lld"), (long long)f->min, (long long)f->max);
 		break;
 	case PK_T_BOOL:
-		snprintf(buf, n, "true or false");
+		snprintf(buf, n, "%s", _("true or false"));
 		break;
 	case PK_T_DATE:
-		snprintf(buf, n, "date YYYY-MM-DD");
+		snprintf(buf, n, "%s", _("date YYYY-MM-DD"));
 		break;
 	case PK_T_REGION:
-		snprintf(buf, n, "region code (32, 32.75, ...; empty: the whole country)");
+		snprintf(buf, n, "%s", _("region code (32, 32.75, ...; empty: the whole country)"));
 		break;
 	case PK_T_REF:
-		snprintf(buf, n, "key of another record");
+		snprintf(buf, n, "%s", _("key of another record"));
 		break;
 	case PK_T_STRLIST:
-		snprintf(buf, n, "list: JSON array text such as [\"a\",\"b\"]");
+		snprintf(buf, n, "%s", _("list: JSON array text such as [\"a\",\"b\"]"));
 		break;
 	case PK_T_ENUM:
-		used = (size_t)snprintf(buf, n, "one of:");
+		used = (size_t)snprintf(buf, n, "%s", _("one of:"));
 		for (const char *const *ch = f->choices; ch && *ch && used < n; ch++)
 			used += (size_t)snprintf(buf + used, n - used, "%s %s",
 			                         ch == f->choices ? "" : ",", *ch);
 		break;
 	case PK_T_STR:
 		if (f->hex_digits != 0) {
-			snprintf(buf, n, "%u hex digits", f->hex_digits);
+			snprintf(buf, n, _("%u hex digits"), f->hex_digits);
 			break;
 		}
-		snprintf(buf, n, "text (at most %d bytes)", PK_STR_MAX);
+		snprintf(buf, n, _("text (at most %d bytes)"), PK_STR_MAX);
 		break;
 	default:
-		snprintf(buf, n, "text (at most %u bytes)", PK_TEXT_MAX);
+		snprintf(buf, n, _("text (at most %u bytes)"), PK_TEXT_MAX);
 		break;
 	}
 	return buf;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "daemon/clock.h"
 
 /* "5 s ago" (or "never" for 0), for a Unix time. */
@@ -16,11 +17,11 @@ static void ago(char *buf, size_t n, uint64_t when, uint64_t now)
 	char sp[48];
 
 	if (when == 0) {
-		snprintf(buf, n, "never");
+		snprintf(buf, n, "%s", _("never"));
 		return;
 	}
 	clock_span(sp, sizeof(sp), now > when ? now - when : 0);
-	snprintf(buf, n, "%s ago", sp);
+	snprintf(buf, n, _("%s ago"), sp);
 }
 
 static json_t *time_or_null(uint64_t t)
@@ -53,17 +54,17 @@ int cli_show_pgmirror(struct store *s, json_t *j)
 		return 0;
 	}
 	ago(a, sizeof(a), st.caught_up, now);
-	printf("postgres:  %s: %s\n", st.target,
-	       st.connected ? "connected, copying the records"
-	                    : "not connected (pokjad stopped, or PostgreSQL unreachable)");
+	printf(_("postgres:  %s: %s\n"), st.target,
+	       st.connected ? _("connected, copying the records")
+	                    : _("not connected (pokjad stopped, or PostgreSQL unreachable)"));
 	if (lag == 0)
-		printf("postgres:  lag 0 changesets: it holds every record the store holds\n");
+		printf(_("postgres:  lag 0 changesets: it holds every record the store holds\n"));
 	else
-		printf("postgres:  lag %llu changesets behind the store; last caught up %s\n",
+		printf(_("postgres:  lag %llu changesets behind the store; last caught up %s\n"),
 		       (unsigned long long)lag, a);
 	if (st.error[0] != '\0') {
 		ago(b, sizeof(b), st.error_at, now);
-		printf("postgres:  last error %s: %s\n", b, st.error);
+		printf(_("postgres:  last error %s: %s\n"), b, st.error);
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "daemon/clock.h"
 #include "daemon/config.h"
 #include "daemon/health.h"
@@ -125,9 +126,9 @@ static int add_cert(const uint8_t *cert, size_t len, void *arg)
 	return 0;
 }
 
-static void problem(struct row *w, int sev, const char *fmt, ...)
+static void tree_problem(struct row *w, int sev, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void problem(struct row *w, int sev, const char *fmt, ...)
+static void tree_problem(struct row *w, int sev, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -136,7 +137,7 @@ static void problem(struct row *w, int sev, const char *fmt, ...)
 	if (w->nproblems >= PROBLEMS_MAX)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(w->problems[w->nproblems++], sizeof(w->problems[0]), fmt, ap);
+	vsnprintf(w->problems[w->nproblems++], sizeof(w->problems[0]), _(fmt), ap);
 	va_end(ap);
 }
 
@@ -154,42 +155,43 @@ static void judge(struct store *s, struct row *w, uint64_t now, uint64_t stale_a
 		w->heard = h->written;
 	if (w->heard == 0) {
 		w->stale = true;
-		problem(w, SEV_BAD, "never heard of");
+		tree_problem(w, SEV_BAD, "never heard of");
 	} else if (now > w->heard && now - w->heard > stale_after) {
 		w->stale = true;
 		clock_span(sp, sizeof(sp), now - w->heard);
-		problem(w, SEV_BAD, "not heard of for %s", sp);
+		tree_problem(w, SEV_BAD, "not heard of for %s", sp);
 	}
 	if (!w->have_record) {
 		if (w->heard != 0)
-			problem(w, SEV_WARN, "no health record (an older pokjad?)");
+			tree_problem(w, SEV_WARN, "no health record (an older pokjad?)");
 		return;
 	}
 	if (h->disk_full)
-		problem(w, SEV_BAD, "disk full (%" PRIu64 " MiB free)", h->disk_free >> 20);
+		tree_problem(w, SEV_BAD, "disk full (%" PRIu64 " MiB free)", h->disk_free >> 20);
 	if (h->forks > 0)
-		problem(w, SEV_BAD, "%" PRIu64 " forked origins", h->forks);
+		tree_problem(w, SEV_BAD, "%" PRIu64 " forked origins", h->forks);
 	for (size_t i = 0; i < h->nlinks; i++) {
 		const struct health_link *l = &h->links[i];
 
 		if (l->parent) {
 			parent_seen = true;
 			if (!l->connected)
-				problem(w, SEV_WARN, "parent not connected");
+				tree_problem(w, SEV_WARN, "parent not connected");
 		} else if (!l->connected) {
-			problem(w, SEV_NOTE, "child %s not connected",
-			        l->region[0] ? l->region : "?");
+			tree_problem(w, SEV_NOTE, "child %s not connected",
+			             l->region[0] ? l->region : "?");
 		}
 	}
 	if (!national && !parent_seen)
-		problem(w, SEV_WARN, "parent never reached");
+		tree_problem(w, SEV_WARN, "parent never reached");
 	if (h->unacked > 0)
-		problem(w, SEV_NOTE, "%" PRIu64 " changesets not yet acknowledged by its parent",
-		        h->unacked);
+		tree_problem(w, SEV_NOTE,
+		             "%" PRIu64 " changesets not yet acknowledged by its parent",
+		             h->unacked);
 	if (h->lag_down > 0)
-		problem(w, SEV_NOTE, "%" PRIu64 " changesets behind its parent", h->lag_down);
+		tree_problem(w, SEV_NOTE, "%" PRIu64 " changesets behind its parent", h->lag_down);
 	if (h->refused > 0)
-		problem(w, SEV_NOTE, "%" PRIu64 " changesets refused", h->refused);
+		tree_problem(w, SEV_NOTE, "%" PRIu64 " changesets refused", h->refused);
 }
 
 static int worst_first(const void *a, const void *b)
@@ -257,23 +259,24 @@ static json_t *row_json(const struct row *w, uint64_t now)
 
 static void row_print(const struct row *w, uint64_t now)
 {
-	char heard[48] = "never", lag[48] = "-", name[40];
+	char heard[48], lag[48] = "-", name[40];
 	const char *nm = pk_wilayah_name(w->region);
 
+	snprintf(heard, sizeof(heard), "%s", _("never"));
 	if (w->heard != 0) {
 		clock_span(heard, sizeof(heard), now > w->heard ? now - w->heard : 0);
-		strncat(heard, " ago", sizeof(heard) - strlen(heard) - 1);
+		strncat(heard, _(" ago"), sizeof(heard) - strlen(heard) - 1);
 	}
 	/* The national node has no parent to be behind of. */
 	if (w->have_record && w->region[0] != '\0')
-		snprintf(lag, sizeof(lag), "%" PRIu64 " up / %" PRIu64 " down", w->h.unacked,
+		snprintf(lag, sizeof(lag), _("%" PRIu64 " up / %" PRIu64 " down"), w->h.unacked,
 		         w->h.lag_down);
 	/* Names are cut to keep the table in 120 columns; --json has them whole. */
 	snprintf(name, sizeof(name), "%s", nm);
-	printf("%-14s %-26.26s %-14s %-16s %-16s ", w->region[0] ? w->region : "(national)", name,
-	       pk_level_name(pk_region_level(w->region, strlen(w->region))), heard, lag);
+	printf("%-14s %-26.26s %-14s %-16s %-16s ", w->region[0] ? w->region : _("(national)"),
+	       name, _(pk_level_name(pk_region_level(w->region, strlen(w->region)))), heard, lag);
 	if (w->nproblems == 0)
-		printf("ok\n");
+		printf(_("ok\n"));
 	for (int i = 0; i < w->nproblems; i++)
 		printf("%s%s", w->problems[i], i + 1 < w->nproblems ? "; " : "\n");
 }
@@ -332,12 +335,12 @@ int cli_status_tree(struct cli *c, struct store *s, const struct store_node *nod
 		json_decref(j);
 		goto out;
 	}
-	printf("%-14s %-26s %-14s %-16s %-16s %s\n", "REGION", "NAME", "LEVEL", "LAST HEARD", "LAG",
-	       "PROBLEMS");
+	printf("%-14s %-26s %-14s %-16s %-16s %s\n", _("REGION"), _("NAME"), _("LEVEL"),
+	       _("LAST HEARD"), _("LAG"), _("PROBLEMS"));
 	for (size_t i = 0; i < t.n; i++)
 		row_print(&t.rows[i], now);
-	printf("%zu nodes, %zu not heard of for longer than %llu s ([health] stale_after)\n", t.n,
-	       bad, (unsigned long long)stale_after);
+	printf(_("%zu nodes, %zu not heard of for longer than %llu s ([health] stale_after)\n"),
+	       t.n, bad, (unsigned long long)stale_after);
 out:
 	free(t.rows);
 	return rc;

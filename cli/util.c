@@ -36,6 +36,16 @@ int cli_fail(const struct cli *c, const char *fmt, ...)
 	return EXIT_FAIL;
 }
 
+void cli_progress(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputc('\r', stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, _(fmt), ap);
+	va_end(ap);
+}
+
 int cli_usagef(const struct cli *c, const char *fmt, ...)
 {
 	va_list ap;

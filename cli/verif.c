@@ -1,6 +1,7 @@
 /* verif.c: the verification state of records, from an index of the verifikasi held (see
  * verif.h). */
 #include "verif.h"
+#include "i18n.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,4 +203,28 @@ json_t *vidx_json(const struct vinfo *vi, const struct pk_verdict *v, struct cli
 	              vi->catatan, "oleh", cli_author_json(cli_author(as, v->v.origin)), "waktu",
 	              when);
 	return o;
+}
+
+int vidx_may_judge(const char *home, const char *coll, const char *region, const char *key,
+                   char *why, size_t n)
+{
+	const char *r = region[0] ? region : "\"\"";
+
+	if (pk_region_owned(region, strlen(region), home, strlen(home))) {
+		snprintf(
+		    why, n,
+		    _("%s/%s in region %s is this node's own record: a record is verified by a "
+		      "node above its owner, not by the owner"),
+		    coll, key, r);
+		return -1;
+	}
+	if (!pk_verdict_ancestor(home, region)) {
+		snprintf(
+		    why, n,
+		    _("%s/%s in region %s is not below this node's region %s: only a node above "
+		      "a record's owner verifies it"),
+		    coll, key, r, home[0] ? home : _("\"\" (national)"));
+		return -1;
+	}
+	return 0;
 }

@@ -50,6 +50,14 @@ const struct vinfo *vidx_state(const struct vidx *x, const char *coll, const cha
                                const char *key, const struct pk_version *rec, const char *by,
                                const struct pk_verdict **v);
 
+/*
+ * Whether a node of region `home` may give a verdict on a record of region `region`: only a
+ * node above the record's owner may (pk_verdict_ancestor). 0 when it may; -1 when not, with the
+ * reason, for people, in why (the record named as coll/key).
+ */
+int vidx_may_judge(const char *home, const char *coll, const char *region, const char *key,
+                   char *why, size_t n);
+
 /* Whether a record of region has any verifier at all: its owner is below the national level. */
 bool vidx_verifiable(const char *coll, const char *region);
 

@@ -1,5 +1,6 @@
 /* xlsx.c: spreadsheets through libxlsxwriter (see xlsx.h). */
 #include "xlsx.h"
+#include "i18n.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,7 +204,7 @@ int xlsx_close(struct xlsx *x, char *why, size_t n)
 	fit_columns(x);
 	e = workbook_close(x->wb);
 	if (x->too_many_rows) {
-		snprintf(why, n, "more rows than a sheet holds (%u)", XLSX_ROWS_MAX);
+		snprintf(why, n, _("more rows than a sheet holds (%u)"), XLSX_ROWS_MAX);
 		err = PK_EIO;
 	} else if (x->err != LXW_NO_ERROR || e != LXW_NO_ERROR) {
 		snprintf(why, n, "%s", lxw_strerror(x->err != LXW_NO_ERROR ? x->err : e));

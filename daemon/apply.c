@@ -285,9 +285,9 @@ static int lineage_check(struct db_txn *t, struct store *s, const struct store_s
 	if (n == PK_ESTORE || n == PK_ENOMEM)
 		return n;
 	if (n > 0 && !from->wants(from->arg, o->origin, path, n))
-		o->err =
-		    pk_diagf(&o->why, PK_ELINEAGE, "%s",
-		             from->why != NULL ? from->why : "origin outside the sender's lineage");
+		o->err = pk_diagf(&o->why, PK_ELINEAGE, "%s",
+		                  from->why != NULL ? from->why
+		                                    : PK_("origin outside the sender's lineage"));
 	return 0;
 }
 
@@ -373,7 +373,8 @@ static int conds_check(struct db_txn *t, struct store *s, const struct pk_op *op
 			                "since it was read; run the command again",
 			                (int)ops[i].coll_len, ops[i].coll, (int)ops[i].key_len,
 			                ops[i].key, (int)ops[i].region_len, ops[i].region,
-			                live ? "changed" : "deleted");
+			                /* TRANSLATORS: "was changed/deleted by another write". */
+			                live ? PK_("changed") : PK_("deleted"));
 	}
 	return 0;
 }

@@ -47,13 +47,14 @@ static int held_for(struct store *s, const uint8_t pub[PK_PUB_BYTES], const stru
 		                "the certificate held for this key does not decode");
 	if (memcmp(held.info.issuer, pub, PK_PUB_BYTES) != 0 ||
 	    strcmp(held.info.region, rq->region) != 0)
-		return pk_diagf(
-		    d, PK_ECONFLICT,
-		    "this key already has a certificate for region '%s'%s; a node that "
-		    "moves to another region or parent makes a new key (pokjactl init "
-		    "in a new folder)",
-		    held.info.region,
-		    memcmp(held.info.issuer, pub, PK_PUB_BYTES) != 0 ? " from another parent" : "");
+		return pk_diagf(d, PK_ECONFLICT,
+		                "this key already has a certificate for region '%s'%s; a node that "
+		                "moves to another region or parent makes a new key (pokjactl init "
+		                "in a new folder)",
+		                held.info.region,
+		                memcmp(held.info.issuer, pub, PK_PUB_BYTES) != 0
+		                    ? PK_(" from another parent")
+		                    : "");
 	if ((*cert = malloc(len)) == NULL)
 		return pk_diagf(d, PK_ENOMEM, "out of memory");
 	memcpy(*cert, buf, len);
@@ -86,7 +87,7 @@ int certify_request(struct store *s, const uint8_t pub[PK_PUB_BYTES],
 	    !pk_region_within(rq->region, strlen(rq->region), node.region, strlen(node.region))) {
 		err = pk_diagf(d, PK_EREGION,
 		               "region '%s' does not lie strictly inside this node's region '%s'",
-		               rq->region, node.region[0] ? node.region : "(national)");
+		               rq->region, node.region[0] ? node.region : PK_("(national)"));
 		goto out;
 	}
 	if (pk_region_level(rq->region, strlen(rq->region)) > PK_NODE_LEVEL_MAX) {

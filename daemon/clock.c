@@ -19,13 +19,13 @@
 void clock_span(char *out, size_t cap, uint64_t s)
 {
 	if (s >= 3600)
-		snprintf(out, cap, "%llu h %llu min", (unsigned long long)(s / 3600),
+		snprintf(out, cap, PK_("%llu h %llu min"), (unsigned long long)(s / 3600),
 		         (unsigned long long)(s % 3600 / 60));
 	else if (s >= 60)
-		snprintf(out, cap, "%llu min %llu s", (unsigned long long)(s / 60),
+		snprintf(out, cap, PK_("%llu min %llu s"), (unsigned long long)(s / 60),
 		         (unsigned long long)(s % 60));
 	else
-		snprintf(out, cap, "%llu s", (unsigned long long)s);
+		snprintf(out, cap, PK_("%llu s"), (unsigned long long)s);
 }
 
 static int skew_cmp(const void *a, const void *b)
@@ -62,7 +62,9 @@ int clock_write_check(struct db_txn *t, struct store *s, bool root, struct pk_di
 			at = p.skew_at;
 			skew = p.skew;
 			n = 1;
-			snprintf(whose, sizeof(whose), "its parent's (%s)", p.name);
+			/* TRANSLATORS: the clock the server's is compared with: "it is 5 min ahead
+			 * of its parent's (NAME)". */
+			snprintf(whose, sizeof(whose), PK_("its parent's (%s)"), p.name);
 		}
 	}
 	db_cur_close(&c);
@@ -73,7 +75,7 @@ int clock_write_check(struct db_txn *t, struct store *s, bool root, struct pk_di
 	if (root) {
 		qsort(skews, n, sizeof(skews[0]), skew_cmp);
 		skew = skews[n / 2];
-		snprintf(whose, sizeof(whose), "its children's (the median of %zu)", n);
+		snprintf(whose, sizeof(whose), PK_("its children's (the median of %zu)"), n);
 	}
 	/* Only a clock ahead is refused: its stamps would be held or win ties they should not. A
 	 * clock behind stamps older values (the hybrid clock still advances past every accepted

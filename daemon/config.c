@@ -170,16 +170,17 @@ static void fmt_allowed(char *buf, size_t n, const struct item *it)
 		snprintf(buf, n, "%s",
 		         it->flags & F_HTTP ? "http://HOST:PORT"
 		         : it->flags & F_ANY_HOST
-		             ? "tcp://HOST:PORT (HOST empty or * for every interface)"
+		             ? PK_("tcp://HOST:PORT (HOST empty or * for every interface)")
 		             : "tcp://HOST:PORT");
 		break;
 	case T_KEY:
-		snprintf(buf, n, "64 hex digits");
+		snprintf(buf, n, "%s", PK_("64 hex digits"));
 		break;
 	case T_STR:
-		snprintf(buf, n,
-		         it->flags & F_IDENT ? "a name of a-z, 0-9 and _, not starting with a digit"
-		                             : "text");
+		snprintf(buf, n, "%s",
+		         it->flags & F_IDENT
+		             ? PK_("a name of a-z, 0-9 and _, not starting with a digit")
+		             : PK_("text"));
 		break;
 	case T_ENUM:
 		buf[0] = '\0';
@@ -188,7 +189,7 @@ static void fmt_allowed(char *buf, size_t n, const struct item *it)
 			snprintf(buf + k, n - k, "%s%s",
 			         i == 0             ? ""
 			         : it->names[i + 1] ? ", "
-			                            : " or ",
+			                            : PK_(" or "),
 			         it->names[i]);
 		}
 		break;
@@ -294,20 +295,20 @@ static bool ident_valid(const char *s)
 static int set_str(struct parse *p, const struct item *it, const char *value, size_t len)
 {
 	if (len >= it->max) {
-		diag_add(p, p->lineno, "[%s] %s: the value is longer than %u characters",
+		diag_add(p, p->lineno, PK_("[%s] %s: the value is longer than %u characters"),
 		         it->section, it->name, (unsigned)it->max - 1);
 		return -1;
 	}
 	for (size_t i = 0; i < len; i++) {
 		if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f) {
-			diag_add(p, p->lineno, "[%s] %s: the value holds a control character",
+			diag_add(p, p->lineno, PK_("[%s] %s: the value holds a control character"),
 			         it->section, it->name);
 			return -1;
 		}
 	}
 	if ((it->flags & F_IDENT) && !ident_valid(value)) {
-		diag_add(p, p->lineno, "[%s] %s: '%.40s' is not %s", it->section, it->name, value,
-		         "a name of a-z, 0-9 and _ that does not start with a digit");
+		diag_add(p, p->lineno, PK_("[%s] %s: '%.40s' is not %s"), it->section, it->name,
+		         value, PK_("a name of a-z, 0-9 and _ that does not start with a digit"));
 		return -1;
 	}
 	memcpy(field(it, &p->cfg), value, len + 1);
@@ -320,10 +321,10 @@ static int set_value(struct parse *p, const struct item *it, const char *value)
 	const struct unit *units = it->type == T_SIZE       ? config_size_units
 	                           : it->type == T_DURATION ? config_duration_units
 	                                                    : config_count_units;
-	const char *what = it->type == T_SIZE ? "a size (bytes, or a number with K or M)"
+	const char *what = it->type == T_SIZE ? PK_("a size (bytes, or a number with K or M)")
 	                   : it->type == T_DURATION
-	                       ? "a duration (seconds, or a number with ms, s, m or h)"
-	                       : "a whole number";
+	                       ? PK_("a duration (seconds, or a number with ms, s, m or h)")
+	                       : PK_("a whole number");
 	struct config_key *key;
 	char allowed[128];
 	uint64_t v;
@@ -336,14 +337,14 @@ static int set_value(struct parse *p, const struct item *it, const char *value)
 		return set_str(p, it, value, len);
 	case T_URL:
 		if (len >= CONFIG_URL_MAX) {
-			diag_add(p, p->lineno, "[%s] %s: the URL is longer than %d characters",
+			diag_add(p, p->lineno, PK_("[%s] %s: the URL is longer than %d characters"),
 			         it->section, it->name, CONFIG_URL_MAX - 1);
 			return -1;
 		}
 		if (len > 0 && !url_valid(value, it->flags & F_HTTP ? "http://" : "tcp://",
 		                          it->flags & F_ANY_HOST)) {
-			diag_add(p, p->lineno, "[%s] %s: '%.60s' is not %s, or empty", it->section,
-			         it->name, value, allowed);
+			diag_add(p, p->lineno, PK_("[%s] %s: '%.60s' is not %s, or empty"),
+			         it->section, it->name, value, allowed);
 			return -1;
 		}
 		memcpy(field(it, &p->cfg), value, len + 1);
@@ -356,9 +357,9 @@ static int set_value(struct parse *p, const struct item *it, const char *value)
 		}
 		if (len != 2 * PK_PUB_BYTES || pk_unhex(key->pub, PK_PUB_BYTES, value, len) != 0) {
 			diag_add(p, p->lineno,
-			         "[%s] %s: expected %s, or empty (got %zu characters%s)",
+			         PK_("[%s] %s: expected %s, or empty (got %zu characters%s)"),
 			         it->section, it->name, allowed, len,
-			         len == 2 * PK_PUB_BYTES ? ", not all hex" : "");
+			         len == 2 * PK_PUB_BYTES ? PK_(", not all hex") : "");
 			return -1;
 		}
 		key->set = true;
@@ -370,18 +371,18 @@ static int set_value(struct parse *p, const struct item *it, const char *value)
 				return 0;
 			}
 		}
-		diag_add(p, p->lineno, "[%s] %s: '%.40s' is not one of %s", it->section, it->name,
-		         value, allowed);
+		diag_add(p, p->lineno, PK_("[%s] %s: '%.40s' is not one of %s"), it->section,
+		         it->name, value, allowed);
 		return -1;
 	default:
 		if (parse_number(value, units, &v) != 0) {
-			diag_add(p, p->lineno, "[%s] %s: '%.40s' is not %s; allowed %s",
+			diag_add(p, p->lineno, PK_("[%s] %s: '%.40s' is not %s; allowed %s"),
 			         it->section, it->name, value, what, allowed);
 			return -1;
 		}
 		if (v < it->min || v > it->max) {
-			diag_add(p, p->lineno, "[%s] %s: %.40s is out of range %s", it->section,
-			         it->name, value, allowed);
+			diag_add(p, p->lineno, PK_("[%s] %s: %.40s is out of range %s"),
+			         it->section, it->name, value, allowed);
 			return -1;
 		}
 		*(uint32_t *)field(it, &p->cfg) = (uint32_t)v;
@@ -439,7 +440,8 @@ static void section_header(struct parse *p, char *s)
 	p->section = NULL;
 	p->skip = true;
 	if (len < 2 || s[len - 1] != ']') {
-		diag_add(p, p->lineno, "expected ']' at the end of the section header '%.40s'", s);
+		diag_add(p, p->lineno, PK_("expected ']' at the end of the section header '%.40s'"),
+		         s);
 		return;
 	}
 	name = s + 1;
@@ -450,7 +452,7 @@ static void section_header(struct parse *p, char *s)
 		end--;
 	if ((p->section = find_section(name, (size_t)(end - name))) == NULL) {
 		list_names(known, sizeof(known), NULL);
-		diag_add(p, p->lineno, "unknown section [%.*s] (sections: %s)",
+		diag_add(p, p->lineno, PK_("unknown section [%.*s] (sections: %s)"),
 		         (int)(end - name > 40 ? 40 : end - name), name, known);
 		return;
 	}
@@ -480,7 +482,7 @@ static char *next_line(struct parse *p, char *buf, int num)
 	buf[0] = '\0';
 	s = p->line;
 	if ((size_t)n != strlen(s)) {
-		diag_add(p, p->lineno, "the line holds a NUL byte");
+		diag_add(p, p->lineno, PK_("the line holds a NUL byte"));
 		return buf;
 	}
 	if (p->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
@@ -504,11 +506,12 @@ static char *next_line(struct parse *p, char *buf, int num)
 	}
 	if (strchr(s, '=') == NULL) {
 		diag_add(p, p->lineno,
-		         "expected 'name = value', a [section] or a comment, not '%.40s'", s);
+		         PK_("expected 'name = value', a [section] or a comment, not '%.40s'"), s);
 		return buf;
 	}
 	if ((len = strlen(s)) + 1 > (size_t)num) {
-		diag_add(p, p->lineno, "the line is too long (at most %d characters)", num - 1);
+		diag_add(p, p->lineno, PK_("the line is too long (at most %d characters)"),
+		         num - 1);
 		return buf;
 	}
 	memcpy(buf, s, len + 1);
@@ -525,22 +528,22 @@ static int on_pair(struct parse *p, const char *name, const char *value)
 	if (p->skip)
 		return 1;
 	if (name[0] == '\0') {
-		diag_add(p, p->lineno, "expected a key name before '='");
+		diag_add(p, p->lineno, PK_("expected a key name before '='"));
 		return 1;
 	}
 	if (p->section == NULL) {
-		diag_add(p, p->lineno, "'%.40s' comes before any [section]", name);
+		diag_add(p, p->lineno, PK_("'%.40s' comes before any [section]"), name);
 		return 1;
 	}
 	if ((it = find_item(p->section, name)) == NULL) {
 		list_names(known, sizeof(known), p->section);
-		diag_add(p, p->lineno, "unknown key '%.40s' in [%s] (keys: %s)", name, p->section,
-		         known);
+		diag_add(p, p->lineno, PK_("unknown key '%.40s' in [%s] (keys: %s)"), name,
+		         p->section, known);
 		return 1;
 	}
 	i = (size_t)(it - config_items);
 	if (p->set_line[i] != 0) {
-		diag_add(p, p->lineno, "duplicate key '%s' in [%s] (first set on line %u)",
+		diag_add(p, p->lineno, PK_("duplicate key '%s' in [%s] (first set on line %u)"),
 		         it->name, it->section, p->set_line[i]);
 		return 1;
 	}
@@ -586,7 +589,7 @@ static void check_relations(struct parse *p)
 			if (!p->bad[j] && is_empty(other, &p->cfg)) {
 				line = p->set_line[j] != 0 ? p->set_line[j] : p->set_section[i];
 				diag_add(p, line,
-				         "[%s] %s is missing: it is required when %s is set",
+				         PK_("[%s] %s is missing: it is required when %s is set"),
 				         it->section, other->name, it->name);
 			}
 		}
@@ -599,7 +602,7 @@ static void check_relations(struct parse *p)
 				fmt_value(b, sizeof(b), other, &p->cfg);
 				line = p->set_line[i] > p->set_line[j] ? p->set_line[i]
 				                                       : p->set_line[j];
-				diag_add(p, line, "[%s] %s (%s) is greater than %s (%s)",
+				diag_add(p, line, PK_("[%s] %s (%s) is greater than %s (%s)"),
 				         it->section, it->name, a, other->name, b);
 			}
 		}
@@ -610,8 +613,9 @@ static void check_relations(struct parse *p)
 			if (!p->bad[j] && *(const int *)cfield(other, &p->cfg) == 0)
 				diag_add(
 				    p, p->set_line[i],
-				    "[%s] %s: %.60s is not loopback (127.0.0.1, [::1], localhost); "
-				    "use one, or set [%s] %s = yes to serve metrics there",
+				    PK_("[%s] %s: %.60s is not loopback (127.0.0.1, [::1], "
+				        "localhost); "
+				        "use one, or set [%s] %s = yes to serve metrics there"),
 				    it->section, it->name, (const char *)cfield(it, &p->cfg),
 				    it->section, other->name);
 		}
@@ -675,7 +679,7 @@ int config_read(FILE *f, const char *name, struct config *cfg, struct config_dia
 		on_pair(p, buf, value);
 	}
 	if (p->read_errno != 0) {
-		diag_add(p, 0, "cannot read: %s", strerror(p->read_errno));
+		diag_add(p, 0, PK_("cannot read: %s"), strerror(p->read_errno));
 		err = PK_EIO;
 		goto out;
 	}
@@ -692,18 +696,19 @@ out:
 	return err;
 }
 
-/* What a file that is not a regular file is, for the error. */
+/* What a file that is not a regular file is, for the error ("FILE: is a directory; ..."). */
 static const char *file_kind(mode_t m)
 {
+	/* TRANSLATORS: these complete "FILE: is %s; the configuration must be a regular file". */
 	if (S_ISDIR(m))
-		return "a directory";
+		return PK_("a directory");
 	if (S_ISFIFO(m))
-		return "a FIFO";
+		return PK_("a FIFO");
 	if (S_ISCHR(m) || S_ISBLK(m))
-		return "a device";
+		return PK_("a device");
 	if (S_ISSOCK(m))
-		return "a socket";
-	return "not a regular file";
+		return PK_("a socket");
+	return PK_("not a regular file");
 }
 
 int config_load(const char *path, struct config *cfg, struct config_diag *d)
@@ -727,15 +732,15 @@ int config_load(const char *path, struct config *cfg, struct config_diag *d)
 			config_defaults(cfg);
 			return 0;
 		}
-		diag_add(&p, 0, "cannot open: %s", strerror(errno));
+		diag_add(&p, 0, PK_("cannot open: %s"), strerror(errno));
 		return PK_EIO;
 	}
 	if (fstat(fd, &st) != 0) {
-		diag_add(&p, 0, "cannot read: %s", strerror(errno));
+		diag_add(&p, 0, PK_("cannot read: %s"), strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		diag_add(&p, 0, "is %s; the configuration must be a regular file",
+		diag_add(&p, 0, PK_("is %s; the configuration must be a regular file"),
 		         file_kind(st.st_mode));
 		err = PK_EINVAL;
 		goto out;
@@ -750,13 +755,13 @@ int config_load(const char *path, struct config *cfg, struct config_diag *d)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			diag_add(&p, 0, "cannot read: %s", strerror(errno));
+			diag_add(&p, 0, PK_("cannot read: %s"), strerror(errno));
 			goto out;
 		}
 		len += (size_t)n;
 	}
 	if (len > CONFIG_FILE_MAX) {
-		diag_add(&p, 0, "is larger than %d bytes; a configuration is a few lines",
+		diag_add(&p, 0, PK_("is larger than %d bytes; a configuration is a few lines"),
 		         CONFIG_FILE_MAX);
 		err = PK_EINVAL;
 		goto out;

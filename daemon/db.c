@@ -409,6 +409,29 @@ static int check_size(struct db *db, struct pk_diag *d)
 	return 0;
 }
 
+/* LMDB's reason for rc, for people: its own error codes that a store's keeper may meet in the
+ * message language (the code's name kept, for a search), errno values as the C library says
+ * them (strerror, translated by the C library), the rest as LMDB says them. */
+static const char *db_strerror(int rc)
+{
+	switch (rc) {
+	case MDB_INVALID:
+		return PK_("MDB_INVALID: the file is not an LMDB file");
+	case MDB_VERSION_MISMATCH:
+		return PK_("MDB_VERSION_MISMATCH: the file was written by another LMDB version");
+	case MDB_CORRUPTED:
+		return PK_("MDB_CORRUPTED: a page of the file is damaged");
+	case MDB_PANIC:
+		return PK_("MDB_PANIC: LMDB met a fatal error in the file");
+	case MDB_MAP_FULL:
+		return PK_("MDB_MAP_FULL: the store reached its size limit");
+	case MDB_READERS_FULL:
+		return PK_("MDB_READERS_FULL: too many processes read the store at once");
+	default:
+		return mdb_strerror(rc);
+	}
+}
+
 /* Opens conf's tables, then runs conf->check, in one transaction. */
 static int open_tables(struct db *db, const struct db_conf *conf, struct pk_diag *d)
 {
@@ -418,7 +441,7 @@ static int open_tables(struct db *db, const struct db_conf *conf, struct pk_diag
 
 	rc = mdb_txn_begin(db->env, NULL, conf->rdonly ? MDB_RDONLY : 0, &t.txn);
 	if (rc != 0)
-		return pk_diagf(d, db_err(rc), "%s: %s", db->path, mdb_strerror(rc));
+		return pk_diagf(d, db_err(rc), "%s: %s", db->path, db_strerror(rc));
 	t.db = db;
 	t.err = 0;
 	t.rdonly = conf->rdonly;
@@ -435,7 +458,7 @@ static int open_tables(struct db *db, const struct db_conf *conf, struct pk_diag
 			if (rc == MDB_NOTFOUND)
 				return pk_diagf(d, PK_ENOTFOUND, "%s: no pokja store here",
 				                db->path);
-			return pk_diagf(d, db_err(rc), "%s: %s", db->path, mdb_strerror(rc));
+			return pk_diagf(d, db_err(rc), "%s: %s", db->path, db_strerror(rc));
 		}
 		*conf->tables[i].dbi = dbi;
 	}
@@ -446,7 +469,7 @@ static int open_tables(struct db *db, const struct db_conf *conf, struct pk_diag
 	/* A read-only transaction is committed too: LMDB closes the handles an abort opened. */
 	rc = commit(db, t.txn, conf->rdonly);
 	if (rc != 0)
-		return pk_diagf(d, db_err(rc), "%s: %s", db->path, mdb_strerror(rc));
+		return pk_diagf(d, db_err(rc), "%s: %s", db->path, db_strerror(rc));
 	return 0;
 }
 
@@ -459,7 +482,7 @@ static int env_open(struct db *db, unsigned envflags, struct pk_diag *d)
 	    (rc = mdb_env_set_maxdbs(db->env, DB_MAXDBS)) != 0 ||
 	    (rc = mdb_env_set_mapsize(db->env, DB_MAPSIZE)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(db->env, DB_MAXREADERS)) != 0)
-		return pk_diagf(d, db_err(rc), "%s: %s", db->path, mdb_strerror(rc));
+		return pk_diagf(d, db_err(rc), "%s: %s", db->path, db_strerror(rc));
 	rc = mdb_env_open(db->env, db->path, envflags, 0600);
 	if (rc == 0)
 		return 0;
@@ -467,8 +490,8 @@ static int env_open(struct db *db, unsigned envflags, struct pk_diag *d)
 		return pk_diagf(d, PK_ENOTFOUND, "%s: no pokja store here", db->path);
 	if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
 		return pk_diagf(d, PK_ECORRUPT, "%s: not an LMDB store or damaged (%s)", db->path,
-		                mdb_strerror(rc));
-	return pk_diagf(d, db_err(rc), "%s: %s", db->path, mdb_strerror(rc));
+		                db_strerror(rc));
+	return pk_diagf(d, db_err(rc), "%s: %s", db->path, db_strerror(rc));
 }
 
 int db_open(const char *path, const struct db_conf *conf, struct db **out, struct pk_diag *d)

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -27,7 +28,6 @@
 
 #define SMALL_BUF 2048      /* a direction's buffer before the welcome */
 #define BIG_BUF (64 * 1024) /* ... and after it: the copy is done in pieces this large */
-#define TICK_MS 200         /* how often deadlines are looked at */
 #define EVENTS 64           /* epoll events taken per wait */
 #define ACCEPTS                                                                                    \
 	8                  /* connections accepted per wait: their bytes are read (and most        \
@@ -662,6 +662,10 @@ static void accept_some(struct gate *g, uint64_t now)
 			}
 			return;
 		}
+		/* The gate writes a frame's header and body as they come, often in two writes:
+		 * with Nagle's algorithm the second waits for the peer's delayed ACK (40 ms on
+		 * Linux). nng sets TCP_NODELAY on its own connections; do the same. */
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
 		make_room(g, &addr, now);
 		if ((k = conn_slot(g)) == NULL) {
 			limited(&g->rl_limit, "port-limit", "connection table full; refused one");
@@ -689,9 +693,26 @@ static void accept_some(struct gate *g, uint64_t now)
 	}
 }
 
-/* Closes the unauthenticated connections past their deadline or idle for too long. */
-static void expire(struct gate *g, uint64_t now)
+/* When an unauthenticated connection is next due to be closed: its handshake deadline, or while
+ * it is not waiting on nng, its silence limit; UINT64_MAX for any other. */
+static uint64_t conn_deadline(const struct gate *g, const struct conn *k)
 {
+	uint64_t dl;
+
+	if (!k->used || !preauth(k))
+		return UINT64_MAX;
+	dl = k->accepted_ms + g->lim.handshake_ms + 1;
+	if (k->st != ST_WAIT && k->rx_ms + g->lim.idle_ms + 1 < dl)
+		dl = k->rx_ms + g->lim.idle_ms + 1;
+	return dl;
+}
+
+/* Closes the unauthenticated connections past their deadline or idle for too long; returns
+ * the earliest deadline of those left (UINT64_MAX: none). O(connections). */
+static uint64_t expire(struct gate *g, uint64_t now)
+{
+	uint64_t next = UINT64_MAX, dl;
+
 	for (size_t i = 0; i < g->nconns; i++) {
 		struct conn *k = &g->conns[i];
 		if (!preauth(k))
@@ -706,26 +727,47 @@ static void expire(struct gate *g, uint64_t now)
 			        "%s: silent for %u ms before the session; closed", k->name,
 			        g->lim.idle_ms);
 			conn_close(g, k);
+		} else if ((dl = conn_deadline(g, k)) < next) {
+			next = dl;
 		}
 	}
+	return next;
+}
+
+/* epoll_wait's timeout until deadline `next` (UINT64_MAX: none, wait for an event). */
+static int wait_ms(uint64_t next, uint64_t now)
+{
+	if (next == UINT64_MAX)
+		return -1;
+	if (next <= now)
+		return 0;
+	return next - now > INT_MAX ? INT_MAX : (int)(next - now);
 }
 
 static void *gate_main(void *arg)
 {
 	struct gate *g = arg;
 	struct epoll_event evs[EVENTS];
-	uint64_t last_tick = mono_ms();
+	/* The earliest deadline of an unauthenticated connection, or earlier: epoll waits until
+	 * then and no longer (with none, until an event), and expire() finds the true one. A
+	 * connection's deadline only moves later as bytes come, except when it stops waiting on
+	 * nng: each connection pumped lowers this to its own. */
+	uint64_t next = UINT64_MAX, now = mono_ms();
+	uint64_t first_limit =
+	    g->lim.handshake_ms < g->lim.idle_ms ? g->lim.handshake_ms : g->lim.idle_ms;
 
 	for (;;) {
-		int n = epoll_wait(g->ep, evs, EVENTS, TICK_MS);
-		uint64_t now = mono_ms();
-
+		int n = epoll_wait(g->ep, evs, EVENTS, wait_ms(next, now));
+		now = mono_ms();
 		for (int i = 0; i < n; i++) {
-			uint64_t tag = evs[i].data.u64;
+			uint64_t tag = evs[i].data.u64, dl;
 			if (tag == UINT64_MAX)
 				return NULL;
 			if (tag == UINT64_MAX - 1) {
 				accept_some(g, now);
+				dl = now + first_limit;
+				if (dl < next)
+					next = dl;
 				continue;
 			}
 			struct conn *k = &g->conns[tag >> 1];
@@ -735,11 +777,11 @@ static void *gate_main(void *arg)
 				conn_close(g, k);
 			else
 				conn_pump(g, k, now);
+			if ((dl = conn_deadline(g, k)) < next)
+				next = dl;
 		}
-		if (now - last_tick >= TICK_MS) {
-			expire(g, now);
-			last_tick = now;
-		}
+		if (now >= next)
+			next = expire(g, now);
 	}
 }
 

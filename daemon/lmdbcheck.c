@@ -22,6 +22,10 @@
 
 #include "proto/error.h"
 
+/* N_("text"): marks a message for the catalog where it is defined (a table), translated with
+ * PK_() where it is used. */
+#define N_(s) (s)
+
 #define PAGEHDR 16
 #define NODEHDR 8
 #define DBREC 48
@@ -129,29 +133,29 @@ static const uint8_t *claim(struct ck *c, struct tree *t, u64 pg, u64 from)
 	const uint8_t *p;
 
 	if (pg < 2 || pg > c->last_pg) {
-		find(c, from, "%s: refers to page %llu, outside pages 2..%llu", t->label, pg,
+		find(c, from, PK_("%s: refers to page %llu, outside pages 2..%llu"), t->label, pg,
 		     c->last_pg);
 		return NULL;
 	}
 	if (pg >= c->npages) {
-		find(c, pg, "%s: page lies past the end of the file (truncated?)", t->label);
+		find(c, pg, PK_("%s: page lies past the end of the file (truncated?)"), t->label);
 		return NULL;
 	}
 	if (c->state[pg] & SEEN) {
-		find(c, pg, "%s: page reached twice (cycle or shared), again from page %llu",
+		find(c, pg, PK_("%s: page reached twice (cycle or shared), again from page %llu"),
 		     t->label, from);
 		if (c->runof[pg] != 0)
 			find(c, c->runof[pg],
-			     "%s: overflow run covers page %llu, which page %llu refers to",
+			     PK_("%s: overflow run covers page %llu, which page %llu refers to"),
 			     t->label, pg, from);
 		return NULL;
 	}
 	c->state[pg] |= SEEN;
 	if (c->state[pg] & FREE)
-		find(c, pg, "%s: page is in use but also on the free list", t->label);
+		find(c, pg, PK_("%s: page is in use but also on the free list"), t->label);
 	p = c->map + pg * c->psize;
 	if (rd64(p) != pg)
-		find(c, pg, "%s: page header says it is page %llu", t->label, rd64(p));
+		find(c, pg, PK_("%s: page header says it is page %llu"), t->label, rd64(p));
 	return p;
 }
 
@@ -167,33 +171,35 @@ static const uint8_t *overflow(struct ck *c, struct tree *t, u64 from, u64 pg, u
 	count = rd32(p + 12);
 	t->overflow += count;
 	if (rd16(p + 10) != P_OVERFLOW) {
-		find(c, pg, "%s: page flags 0x%x, expected an overflow page", t->label,
+		find(c, pg, PK_("%s: page flags 0x%x, expected an overflow page"), t->label,
 		     rd16(p + 10));
 		return NULL;
 	}
 	if (count == 0 || count - 1 > c->last_pg - pg) {
-		find(c, pg, "%s: overflow run of %u pages does not end by the last page", t->label,
-		     count);
+		find(c, pg, PK_("%s: overflow run of %u pages does not end by the last page"),
+		     t->label, count);
 		return NULL;
 	}
 	for (uint32_t i = 1; i < count; i++) {
 		u64 q = pg + i;
 		if (q >= c->npages || (c->state[q] & SEEN)) {
-			find(c, pg, "%s: overflow run of %u pages reaches page %llu, which is %s",
+			find(c, pg,
+			     PK_("%s: overflow run of %u pages reaches page %llu, which is %s"),
 			     t->label, count, q,
-			     q >= c->npages ? "past the end of the file" : "already in use");
+			     q >= c->npages ? PK_("past the end of the file")
+			                    : PK_("already in use"));
 			return NULL;
 		}
 		if (c->state[q] & FREE)
 			find(c, pg,
-			     "%s: overflow run includes page %llu, which is on the free list",
+			     PK_("%s: overflow run includes page %llu, which is on the free list"),
 			     t->label, q);
 		c->state[q] |= SEEN;
 		c->runof[q] = pg;
 	}
 	if (size > (u64)count * c->psize - PAGEHDR) {
-		find(c, pg, "%s: value of %llu bytes does not fit its %u overflow pages", t->label,
-		     size, count);
+		find(c, pg, PK_("%s: value of %llu bytes does not fit its %u overflow pages"),
+		     t->label, size, count);
 		return NULL;
 	}
 	return p + PAGEHDR;
@@ -206,27 +212,28 @@ static void free_list(struct ck *c, struct tree *t, u64 pgno, struct span k, con
 	u64 txn = k.n == 8 ? rd64(k.p) : 0, n;
 
 	if (txn > c->txnid)
-		find(c, pgno, "%s: entry of txn %llu is newer than the snapshot (%llu)", t->label,
-		     txn, c->txnid);
+		find(c, pgno, PK_("%s: entry of txn %llu is newer than the snapshot (%llu)"),
+		     t->label, txn, c->txnid);
 	if (vn < 8 || vn % 8 != 0 || (n = rd64(v)) > vn / 8 - 1) {
-		find(c, pgno, "%s: page list of txn %llu does not fit its %llu bytes", t->label,
-		     txn, vn);
+		find(c, pgno, PK_("%s: page list of txn %llu does not fit its %llu bytes"),
+		     t->label, txn, vn);
 		return;
 	}
 	for (u64 i = 1; i <= n; i++) {
 		u64 q = rd64(v + 8 * i);
 		if (q < 2 || q > c->last_pg) {
-			find(c, pgno,
-			     "%s: page list of txn %llu names page %llu, outside pages 2..%llu",
-			     t->label, txn, q, c->last_pg);
+			find(
+			    c, pgno,
+			    PK_("%s: page list of txn %llu names page %llu, outside pages 2..%llu"),
+			    t->label, txn, q, c->last_pg);
 			return;
 		}
 		if (q >= c->npages)
 			continue;
 		if (c->state[q] & FREE)
-			find(c, q, "%s: page is on the free list twice", t->label);
+			find(c, q, PK_("%s: page is on the free list twice"), t->label);
 		else if (c->state[q] & SEEN)
-			find(c, q, "%s: page is on the free list but also in use", t->label);
+			find(c, q, PK_("%s: page is on the free list but also in use"), t->label);
 		else
 			c->st->free++;
 		c->state[q] |= FREE;
@@ -248,7 +255,8 @@ static void named(struct ck *c, u64 home, struct span name, const uint8_t *rec)
 	snprintf(t.label, sizeof(t.label), "db '%s'", safe);
 	c->st->dbs++;
 	if (rd16(rec + 4) != 0) {
-		find(c, home, "%s: flags 0x%x; this store's dbs have none (not checked further)",
+		find(c, home,
+		     PK_("%s: flags 0x%x; this store's dbs have none (not checked further)"),
 		     t.label, rd16(rec + 4));
 		return;
 	}
@@ -276,7 +284,7 @@ static unsigned check_nodes(struct ck *c, struct tree *t, const uint8_t *p, u64 
 
 		if (off % 2 != 0 || off < upper || off > c->psize - NODEHDR) {
 			find(c, pgno,
-			     "%s: %s page: node %u at offset %u lies outside the node area",
+			     PK_("%s: %s page: node %u at offset %u lies outside the node area"),
 			     t->label, kind, i, off);
 			break;
 		}
@@ -287,27 +295,30 @@ static unsigned check_nodes(struct ck *c, struct tree *t, const uint8_t *p, u64 
 		if (leaf &&
 		    ((fl & ~(unsigned)(F_BIGDATA | F_SUBDATA)) != 0 ||
 		     ((fl & F_SUBDATA) && (!t->is_main || fl != F_SUBDATA || ds != DBREC)))) {
-			find(c, pgno, "%s: leaf page: node %u has flags 0x%x%s", t->label, i, fl,
-			     (fl & F_DUPDATA) ? " (duplicate data: this store uses no DUPSORT db)"
-			                      : "");
+			find(c, pgno, PK_("%s: leaf page: node %u has flags 0x%x%s"), t->label, i,
+			     fl,
+			     (fl & F_DUPDATA)
+			         ? PK_(" (duplicate data: this store uses no DUPSORT db)")
+			         : "");
 			break;
 		}
 		if (leaf)
 			size += (fl & F_BIGDATA) ? 8 : ds;
 		if (ks > MAXKEY || (ks == 0 && (leaf || i > 0)) ||
 		    (t->is_free && ks != 8 && ks > 0)) {
-			find(c, pgno, "%s: %s page: node %u has a key of %u bytes", t->label, kind,
-			     i, ks);
+			find(c, pgno, PK_("%s: %s page: node %u has a key of %u bytes"), t->label,
+			     kind, i, ks);
 			break;
 		}
 		if (EVEN(size) > c->psize - off) {
-			find(c, pgno, "%s: %s page: node %u (%zu bytes) runs past the page end",
+			find(c, pgno,
+			     PK_("%s: %s page: node %u (%zu bytes) runs past the page end"),
 			     t->label, kind, i, size);
 			break;
 		}
 		if (memchr(c->cover + off / 2, 1, EVEN(size) / 2) != NULL) {
-			find(c, pgno, "%s: %s page: node %u overlaps another node", t->label, kind,
-			     i);
+			find(c, pgno, PK_("%s: %s page: node %u overlaps another node"), t->label,
+			     kind, i);
 			break;
 		}
 		memset(c->cover + off / 2, 1, EVEN(size) / 2);
@@ -319,15 +330,15 @@ static unsigned check_nodes(struct ck *c, struct tree *t, const uint8_t *p, u64 
 		if (t->ordered && ((prev.p != NULL && keycmp(t, prev, k) >= 0) ||
 		                   (prev.p == NULL && lo.p != NULL && keycmp(t, k, lo) < 0) ||
 		                   (i == n - 1 && hi.p != NULL && keycmp(t, k, hi) >= 0))) {
-			find(c, pgno, "%s: %s page: key of node %u is out of order", t->label, kind,
-			     i);
+			find(c, pgno, PK_("%s: %s page: key of node %u is out of order"), t->label,
+			     kind, i);
 			break;
 		}
 		prev = k;
 	}
 	if (i == n && total != c->psize - upper)
-		find(c, pgno, "%s: %s page: nodes fill %zu bytes, the header says %zu", t->label,
-		     kind, total, c->psize - upper);
+		find(c, pgno, PK_("%s: %s page: nodes fill %zu bytes, the header says %zu"),
+		     t->label, kind, total, c->psize - upper);
 	return i;
 }
 
@@ -362,9 +373,10 @@ static void walk(struct ck *c, struct tree *t, u64 pgno, u64 from, unsigned dept
 	upper = rd16(p + 14);
 	leaf = flags == P_LEAF;
 	if (flags != P_LEAF && flags != P_BRANCH) {
-		find(c, pgno, "%s: page flags 0x%x, expected a branch or leaf page%s", t->label,
-		     flags,
-		     (flags & P_LEAF2) ? " (LEAF2 pages belong to DUPFIXED dbs, unused here)" : "");
+		find(c, pgno, PK_("%s: page flags 0x%x, expected a branch or leaf page%s"),
+		     t->label, flags,
+		     (flags & P_LEAF2) ? PK_(" (LEAF2 pages belong to DUPFIXED dbs, unused here)")
+		                       : "");
 		return;
 	}
 	if (leaf)
@@ -373,17 +385,17 @@ static void walk(struct ck *c, struct tree *t, u64 pgno, u64 from, unsigned dept
 		t->branch++;
 	if (lower < PAGEHDR || lower > upper || upper > c->psize || (lower - PAGEHDR) % 2 != 0 ||
 	    upper % 2 != 0 || lower == PAGEHDR) {
-		find(c, pgno, "%s: %s page: bad node area (lower %u, upper %u)", t->label,
+		find(c, pgno, PK_("%s: %s page: bad node area (lower %u, upper %u)"), t->label,
 		     leaf ? "leaf" : "branch", lower, upper);
 		return;
 	}
 	if (leaf && t->leaf_depth == 0)
 		t->leaf_depth = depth;
 	else if (leaf && depth != t->leaf_depth)
-		find(c, pgno, "%s: leaf page at depth %u, others at %u", t->label, depth,
+		find(c, pgno, PK_("%s: leaf page at depth %u, others at %u"), t->label, depth,
 		     t->leaf_depth);
 	if (!leaf && depth >= MAXDEPTH) {
-		find(c, pgno, "%s: branch page at depth %u, deeper than LMDB goes", t->label,
+		find(c, pgno, PK_("%s: branch page at depth %u, deeper than LMDB goes"), t->label,
 		     depth);
 		return;
 	}
@@ -406,29 +418,31 @@ static void walk(struct ck *c, struct tree *t, u64 pgno, u64 from, unsigned dept
 /* Walks the tree t->rec describes and compares what it found with the record's counts. */
 static void walk_db(struct ck *c, struct tree *t)
 {
-	static const char *const what[] = {"branch pages", "leaf pages", "overflow pages",
-	                                   "entries"};
+	/* Marked for the catalog, translated where used. */
+	static const char *const what[] = {N_("branch pages"), N_("leaf pages"),
+	                                   N_("overflow pages"), N_("entries")};
 	const uint8_t *r = t->rec;
 	unsigned depth = rd16(r + 6);
 	u64 root = rd64(r + 40), *found[] = {&t->branch, &t->leaf, &t->overflow, &t->entries};
 
 	if (root == INVALID) {
 		if (depth != 0 || rd64(r + 8) || rd64(r + 16) || rd64(r + 24) || rd64(r + 32))
-			find(c, t->home, "%s: empty db record with a depth or counts", t->label);
+			find(c, t->home, PK_("%s: empty db record with a depth or counts"),
+			     t->label);
 		return;
 	}
 	if (depth == 0 || depth > MAXDEPTH)
-		find(c, t->home, "%s: depth %u is not in 1..%d", t->label, depth, MAXDEPTH);
+		find(c, t->home, PK_("%s: depth %u is not in 1..%d"), t->label, depth, MAXDEPTH);
 	walk(c, t, root, t->home, 1, (struct span){NULL, 0}, (struct span){NULL, 0});
 	c->st->branch += t->branch;
 	c->st->leaf += t->leaf;
 	c->st->overflow += t->overflow;
 	for (int i = 0; i < 4; i++)
 		if (*found[i] != rd64(r + 8 + 8 * i))
-			find(c, t->home, "%s: found %llu %s, the db record says %llu", t->label,
-			     *found[i], what[i], rd64(r + 8 + 8 * i));
+			find(c, t->home, PK_("%s: found %llu %s, the db record says %llu"),
+			     t->label, *found[i], PK_(what[i]), rd64(r + 8 + 8 * i));
 	if (t->leaf_depth != 0 && t->leaf_depth != depth)
-		find(c, t->home, "%s: leaves at depth %u, the db record says %u", t->label,
+		find(c, t->home, PK_("%s: leaves at depth %u, the db record says %u"), t->label,
 		     t->leaf_depth, depth);
 }
 
@@ -439,27 +453,28 @@ static bool meta_ok(struct ck *c, int i)
 	const char *bad = NULL;
 
 	if (c->len / c->psize < (size_t)i + 1)
-		bad = "lies past the end of the file";
+		bad = PK_("lies past the end of the file");
 	else if (!(rd16(m + 10) & P_META))
-		bad = "is not marked as a meta page";
+		bad = PK_("is not marked as a meta page");
 	else if (rd32(m + 16) != MAGIC)
-		bad = "has no LMDB magic number";
+		bad = PK_("has no LMDB magic number");
 	else if (rd32(m + 20) != 1)
-		bad = "has an unknown format version";
+		bad = PK_("has an unknown format version");
 	else if (rd32(m + META_DBS) != c->psize)
-		bad = "gives another page size";
+		bad = PK_("gives another page size");
 	else if (rd64(m + META_LAST) < 1)
-		bad = "counts no pages";
+		bad = PK_("counts no pages");
 	else if (rd64(m + META_LAST) >= UINT64_MAX / c->psize)
-		bad = "counts more pages than a file can hold"; /* their offsets would not fit */
+		bad =
+		    PK_("counts more pages than a file can hold"); /* their offsets would not fit */
 	if (bad != NULL) {
-		find(c, (u64)i, "meta page %d %s", i, bad);
+		find(c, (u64)i, PK_("meta page %d %s"), i, bad);
 		return false;
 	}
 	if (rd64(m) != (u64)i)
-		find(c, (u64)i, "meta page %d: header says it is page %llu", i, rd64(m));
+		find(c, (u64)i, PK_("meta page %d: header says it is page %llu"), i, rd64(m));
 	if (rd16(m + 10) != P_META)
-		find(c, (u64)i, "meta page %d: flags 0x%x", i, rd16(m + 10));
+		find(c, (u64)i, PK_("meta page %d: flags 0x%x"), i, rd16(m + 10));
 	return true;
 }
 
@@ -500,7 +515,7 @@ int lmdbcheck(const uint8_t *map, size_t len, uint64_t txnid,
 	    .map = map, .len = len, .psize = 1, .problem = problem, .arg = arg, .st = st};
 	if ((c->psize = page_size(map, len)) == 0) {
 		c->psize = 1;
-		find(c, 0, "no LMDB meta page with a sane page size");
+		find(c, 0, PK_("no LMDB meta page with a sane page size"));
 		err = PK_ECORRUPT;
 		goto done;
 	}
@@ -516,7 +531,8 @@ int lmdbcheck(const uint8_t *map, size_t len, uint64_t txnid,
 		}
 	}
 	if (best < 0) {
-		find(c, 0, txnid ? "no usable meta page has txnid %llu" : "no usable meta page",
+		find(c, 0,
+		     txnid ? PK_("no usable meta page has txnid %llu") : PK_("no usable meta page"),
 		     (u64)txnid);
 		err = PK_ECORRUPT;
 		goto done;
@@ -528,7 +544,7 @@ int lmdbcheck(const uint8_t *map, size_t len, uint64_t txnid,
 	st->pages = c->last_pg + 1;
 	if (c->last_pg >= len / c->psize)
 		find(c, (u64)best,
-		     "the file holds %zu pages, meta page %d counts %llu (truncated?)",
+		     PK_("the file holds %zu pages, meta page %d counts %llu (truncated?)"),
 		     len / c->psize, best, c->last_pg + 1);
 	c->state = calloc(c->npages + 2, 1); /* + 2: pages 0 and 1 even in a shorter file */
 	c->runof = calloc(c->npages + 2, sizeof(*c->runof));
@@ -544,8 +560,8 @@ int lmdbcheck(const uint8_t *map, size_t len, uint64_t txnid,
 	main_db.ordered = rd16(main_db.rec + 4) == 0;
 	if (!free_db.ordered || !main_db.ordered)
 		find(c, (u64)best,
-		     "meta page %d: db flags 0x%x (free) and 0x%x (main), "
-		     "expected 0x%x and 0",
+		     PK_("meta page %d: db flags 0x%x (free) and 0x%x (main), "
+		         "expected 0x%x and 0"),
 		     best, rd16(free_db.rec + 4), rd16(main_db.rec + 4), INTEGERKEY);
 	walk_db(c, &free_db); /* first, so that pages in use can be checked against free lists */
 	walk_db(c, &main_db);
@@ -553,8 +569,8 @@ int lmdbcheck(const uint8_t *map, size_t len, uint64_t txnid,
 		if (c->state[q] == 0 && leaked++ == 0)
 			first = q;
 	if (leaked)
-		find(c, first, "page is neither in use nor free (%llu such pages from here on)",
-		     leaked);
+		find(c, first,
+		     PK_("page is neither in use nor free (%llu such pages from here on)"), leaked);
 done:
 	free(c->state);
 	free(c->runof);

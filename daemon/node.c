@@ -94,7 +94,8 @@ int node_key_create(const char *dir, uint8_t pub[PK_PUB_BYTES], uint8_t sec[PK_S
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return pk_diagf(d, errno == EEXIST ? PK_EEXIST : PK_EIO, "%s: %s", path,
-		                errno == EEXIST ? "a node key exists already" : strerror(errno));
+		                errno == EEXIST ? PK_("a node key exists already")
+		                                : strerror(errno));
 	pk_random(seed, sizeof(seed));
 	memcpy(line, KEY_TAG, strlen(KEY_TAG));
 	pk_hex(line + strlen(KEY_TAG), seed, sizeof(seed));
@@ -193,12 +194,12 @@ void node_guard_faults(const char *prog, const char *dir, bool all)
 	struct sigaction sa;
 
 	snprintf(fault_msg[0], sizeof(fault_msg[0]),
-	         "%s: the store in %s/%s is damaged (a read of its file faulted); "
-	         "restore it from a backup\n",
+	         PK_("%s: the store in %s/%s is damaged (a read of its file faulted); "
+	             "restore it from a backup\n"),
 	         prog, dir, NODE_STORE_DIR);
 	snprintf(fault_msg[1], sizeof(fault_msg[1]),
-	         "%s: crashed reading the store in %s/%s, which is most likely damaged; "
-	         "'pokjactl verify' says where, or restore it from a backup\n",
+	         PK_("%s: crashed reading the store in %s/%s, which is most likely damaged; "
+	             "'pokjactl verify' says where, or restore it from a backup\n"),
 	         prog, dir, NODE_STORE_DIR);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_fault;

@@ -63,17 +63,20 @@ const char *store_path(const struct store *s)
 }
 
 /*
- * The mark of a write that failed for lack of room (store.h, STORE_FULL_MARK), kept after every
- * commit of a read-write store (db.h, on_commit): made on such a failure (an empty file needs no
- * data block), removed by the next commit that succeeds, in whichever process. Best effort both
- * ways; a commit that succeeds with no mark costs nothing.
+ * After every commit of a read-write store (db.h, on_commit). A commit that succeeded is told to
+ * whoever listens for commits (store_notify.c). The mark of a write that failed for lack of room
+ * (store.h, STORE_FULL_MARK) is made on such a failure (an empty file needs no data block) and
+ * removed by the next commit that succeeds, in whichever process. Best effort both ways; a
+ * commit that succeeds with no mark costs nothing more.
  */
-static void full_mark(int err, bool no_room, void *arg)
+static void after_commit(int err, bool no_room, void *arg)
 {
 	struct store *s = arg;
 	char mark[4200];
 	int fd;
 
+	if (err == 0)
+		st_notify_commit(s);
 	if (err == 0 && !atomic_load_explicit(&s->marked_full, memory_order_relaxed))
 		return;
 	snprintf(mark, sizeof(mark), "%s/%s", s->path, STORE_FULL_MARK);
@@ -175,7 +178,7 @@ static int open_db(struct store *s, struct pk_diag *d)
 	                             .ntables = sizeof(tables) / sizeof(tables[0]),
 	                             .nrequired = FIRST_OPTIONAL_DB,
 	                             .check = format_check,
-	                             .on_commit = full_mark,
+	                             .on_commit = after_commit,
 	                             .arg = s};
 
 	return db_open(s->path, &conf, &s->db, d);
@@ -195,6 +198,7 @@ int store_open(const char *path, unsigned flags, struct store **out, struct pk_d
 	s->max_skew_ms = MAX_SKEW_MS;
 	s->max_hold_ms = CLOCK_MAX_HOLD_MS;
 	pthread_mutex_init(&s->lock, NULL);
+	st_notify_init(s);
 	if (!(flags & STORE_RDONLY) && mkdir(path, 0700) != 0 && errno != EEXIST) {
 		err = pk_diagf(d, pk_errno_err(errno), "%s: %s", path, strerror(errno));
 		goto fail;
@@ -214,9 +218,12 @@ fail:
 	if (err == PK_ENOSPC)
 		pk_diag_nospace(d, path);
 	store_close(s);
-	if (err == PK_ECORRUPT && d != NULL && strstr(d->msg, "damaged") == NULL) {
+	/* TRANSLATORS: the word that a message about a damaged store says already (so that
+	 * " (the store is damaged)" is not added to it): as the translations of those messages
+	 * say it. */
+	if (err == PK_ECORRUPT && d != NULL && strstr(d->msg, PK_("damaged")) == NULL) {
 		size_t n = strlen(d->msg);
-		snprintf(d->msg + n, sizeof(d->msg) - n, " (the store is damaged)");
+		snprintf(d->msg + n, sizeof(d->msg) - n, "%s", PK_(" (the store is damaged)"));
 	}
 	return err;
 }
@@ -225,6 +232,7 @@ void store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	st_notify_fini(s);
 	db_close(s->db);
 	pthread_mutex_destroy(&s->lock);
 	free(s);

@@ -490,6 +490,34 @@ bool store_full_since(const struct store *s, time_t *when);
  * store_diag sentence (kept in d) for PK_ENOSPC, else pk_strerror(err). */
 const char *store_strerror(const struct store *s, int err, struct pk_diag *d);
 
+/* ---- commit notification (store_notify.c; SPEC section 11, "Commit notification") --------
+ *
+ * Every process that commits a write transaction to a store tells the one listener (pokjad)
+ * without anyone polling: a commit in the listener's own process calls its callback, on the
+ * committing thread, after LMDB's write lock is released; a commit in another process sends a
+ * datagram to the Unix socket STORE_NOTIFY_SOCK in the store folder, which makes the
+ * listener's descriptor readable. Both happen after the commit returned, so a read transaction
+ * begun on the news sees it. Best effort: a writer that finds no listener goes on.
+ */
+#define STORE_NOTIFY_SOCK "notify"
+
+/*
+ * Makes this process the listener of s (a read-write store): binds STORE_NOTIFY_SOCK (replacing
+ * a file left by a listener that was killed: call it only under the node lock) and calls fn(arg)
+ * after every commit this process makes to s from then on. fn runs on the committing thread and
+ * must be quick, must not write to s and must not take a lock held around a store write. *fd
+ * gets the socket (non-blocking; the store keeps it): poll it for input, then store_notify_drain.
+ * Call before the threads that commit start. Returns 0 or an error with a sentence in d.
+ */
+int store_notify_listen(struct store *s, void (*fn)(void *arg), void *arg, int *fd,
+                        struct pk_diag *d);
+/* Reads every datagram waiting on the listener's socket fd. */
+void store_notify_drain(int fd);
+/* Stops listening and removes the socket file; also done by store_close. Call it after the
+ * threads of this process that commit have stopped: a commit already under way on another
+ * thread may still call fn. */
+void store_notify_unlisten(struct store *s);
+
 /* ---- peer heads and certificates (offline bundles, cmd_bundle.c) ----------------------------
  *
  * What this node last learned that a peer holds: per peer and origin, the highest sequence the

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "db.h"
 #include "proto/schema.h" /* REC_KEY_MAX */
@@ -58,6 +60,15 @@ struct store {
 	uint64_t max_hold_ms; /* ... and still be held for its time */
 	pthread_mutex_t lock; /* guards the authority cache */
 	struct auth cache[AUTH_CACHE];
+	/* Commit notification (store_notify.c). note_fn and note_arg are set by
+	 * store_notify_listen before any thread of the listener commits, and cleared after. */
+	struct sockaddr_un note_addr; /* STORE_NOTIFY_SOCK in the store folder */
+	socklen_t note_len;
+	int note_out; /* the socket a commit's datagram leaves by; -1: none (read-only) */
+	int note_in;  /* bound to note_addr while this process listens; else -1 */
+	int note_dir; /* the store folder (O_PATH) when its path is too long for note_addr */
+	_Atomic(void (*)(void *)) note_fn;
+	void *note_arg;
 };
 
 /* ---- helpers one file defines for the others ------------------------------------------ */
@@ -127,6 +138,14 @@ int st_hist_put(struct db_txn *t, struct store *s, const struct pk_changeset *cs
 /* On a read-write open: builds the index from the log when meta "hist" is absent (a store made
  * before it), then sets s->hist_ready. On a read-only open only reads whether it is there. */
 int st_hist_open(struct store *s);
+
+/* store_notify.c */
+/* Sets up the sending side (before the environment is opened: its opening commit notifies). */
+void st_notify_init(struct store *s);
+/* After a commit that succeeded: the listener's callback in its own process, else a datagram. */
+void st_notify_commit(struct store *s);
+/* Stops listening and closes what st_notify_init opened. */
+void st_notify_fini(struct store *s);
 
 /* fence.c */
 /* In store_write's transaction: lifts a fence whose condition is met, refuses while it holds. */

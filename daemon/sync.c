@@ -4,12 +4,15 @@
  * server, the client loops, peers and batches are in sync_*.c (sync_int.h).
  */
 #include <errno.h>
+#include <limits.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "gate.h"
@@ -19,6 +22,29 @@
 
 /* ---- the watcher ------------------------------------------------------------------------ */
 
+/*
+ * The watcher thread sleeps in poll() until something happens or a deadline comes; nothing in it
+ * runs on a clock faster than [health] heartbeat. What wakes it:
+ *  - a commit in this process: the store calls committed() on the committing thread, which
+ *    wakes the loops at once (sy_wake) and the watcher through its eventfd;
+ *  - a commit in another process (pokjactl): the datagram it sends to the store's notification
+ *    socket (store.h, "commit notification"), which makes note_fd readable;
+ *  - a peer whose state changed (sy_watch_peers) and stop: the eventfd;
+ *  - the next deadline: a held changeset's time, a peer going silent or due to be written, the
+ *    health record due, the store-change jobs held back by JOBS_GAP_MS, and the heartbeat.
+ * An idle node with no children thus wakes once per heartbeat.
+ */
+#define JOBS_GAP_MS 1000 /* the jobs a change calls for, at most this often */
+
+static void watcher_poke(struct sync *sy)
+{
+	uint64_t one = 1;
+
+	if (sy->wake_fd >= 0 && write(sy->wake_fd, &one, sizeof(one)) != sizeof(one) &&
+	    errno != EAGAIN)
+		log_warn("watch", "cannot wake the watcher");
+}
+
 /* Wakes every loop waiting in wait_change: the store changed, or a new session with the parent
  * opened (the uplink then re-learns where the parent stands). */
 void sy_wake(struct sync *sy)
@@ -27,6 +53,23 @@ void sy_wake(struct sync *sy)
 	sy->gen++;
 	pthread_cond_broadcast(&sy->changed);
 	pthread_mutex_unlock(&sy->lock);
+}
+
+void sy_watch_peers(struct sync *sy)
+{
+	if (!atomic_exchange(&sy->w_peers, true))
+		watcher_poke(sy);
+}
+
+/* The store's commit callback (store_notify_listen): a commit by any thread of this process. The
+ * watcher is poked only when it has taken the last one, so a burst of commits costs it one wake. */
+static void committed(void *arg)
+{
+	struct sync *sy = arg;
+
+	sy_wake(sy);
+	if (!atomic_exchange(&sy->w_store, true))
+		watcher_poke(sy);
 }
 
 uint64_t sy_session_epoch(struct sync *sy)
@@ -56,41 +99,96 @@ static void held_told(const uint8_t *raw, size_t len, const struct store_outcome
 		          (unsigned long long)cs.seq, pk_errtag(o->err), o->why.msg);
 }
 
-/* Applies the held changesets that are due; returns when to look again (0: when one is held;
- * the watcher then looks every HELD_RECHECK_MS, since a push may hold a new one). */
+/* Applies the held changesets that are due; returns the monotonic time to look again: the
+ * earliest held one's time, else HELD_RECHECK_MS from now (a changeset held later is a commit,
+ * which brings the watcher back sooner). */
 static uint64_t held_release(struct sync *sy)
 {
-	uint64_t next = 0;
+	uint64_t next = 0, wall = now_ms(), mono = mono_ms();
 	int err;
 
-	if ((err = store_held_release(sy->s, now_ms(), held_told, NULL, &next)) != 0)
+	if ((err = store_held_release(sy->s, wall, held_told, NULL, &next)) != 0)
 		log_error("held-failed", "cannot apply held changesets: %s", pk_strerror(err));
-	if (err != 0 || next == 0 || next > now_ms() + HELD_RECHECK_MS)
-		return now_ms() + HELD_RECHECK_MS;
-	return next;
+	if (err != 0 || next == 0 || next > wall + HELD_RECHECK_MS)
+		return mono + HELD_RECHECK_MS;
+	return mono + (next > wall ? next - wall : 0);
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
 }
 
 static void *watch(void *arg)
 {
 	struct sync *sy = arg;
-	struct timespec ts = {0, SYNC_WATCH_MS * 1000000L};
-	uint64_t seen = store_generation(sy->s), g, ticks = 0, release_at = 1;
+	struct pollfd pf[2] = {{sy->wake_fd, POLLIN, 0}, {sy->note_fd, POLLIN, 0}};
+	uint64_t t = mono_ms(), beat = sy->cfg->heartbeat_ms, beat_at = t + beat, jobs_at = 0,
+	         release_at = t, peers_at = t, health_due = UINT64_MAX,
+	         seen = store_generation(sy->s), next, g, buf;
+	/* At start: the held changesets, and a receipt for an arahan that arrived while pokjad
+	 * was down (or just before it was killed). */
+	bool changed = true, beat_due, jobs_due;
 
 	while (!atomic_load(&sy->stopping)) {
-		/* Held changesets (SPEC section 8): at start, then at the earliest one's time. */
-		if (release_at != 0 && now_ms() >= release_at)
-			release_at = held_release(sy);
-		nanosleep(&ts, NULL);
-		g = store_generation(sy->s);
-		if (g != seen) {
-			seen = g;
+		if (pf[0].revents & POLLIN)
+			while (read(sy->wake_fd, &buf, sizeof(buf)) == sizeof(buf))
+				;
+		if (pf[1].revents & POLLIN) { /* another process committed */
+			store_notify_drain(sy->note_fd);
 			sy_wake(sy);
+			changed = true;
 		}
-		if (++ticks % (1000 / SYNC_WATCH_MS) == 0) {
-			sy_peers_flush(sy);
-			sy_health_tick(sy);
-			sy_receipt_tick(sy);
+		/* Taken only when due, so that commits meanwhile do not poke the watcher. */
+		if (!changed && atomic_exchange(&sy->w_store, false))
+			changed = true;
+		if (atomic_exchange(&sy->w_peers, false))
+			peers_at = 0;
+		t = mono_ms();
+		beat_due = jobs_due = false;
+		if (t >= beat_at) {
+			/* A writer that does not notify (another LMDB tool) shows here. */
+			if ((g = store_generation(sy->s)) != seen) {
+				seen = g;
+				sy_wake(sy);
+				changed = true;
+			}
+			beat_due = true;
+			peers_at = 0;
+			beat_at = t + beat;
 		}
+		if (changed && t >= jobs_at) {
+			/* A push or a bundle may have held a changeset, brought an arahan, changed
+			 * what the health record says. */
+			jobs_due = true;
+			jobs_at = t + JOBS_GAP_MS;
+			release_at = 0;
+		}
+		/* Peers first: this node's first health record and its receipts wait for a peer's
+		 * clock to be written (sy_clock_read), which a flush may just have done. */
+		if (t >= peers_at) {
+			peers_at = sy_peers_flush(sy);
+			beat_due |= sy->health_at == 0;
+		}
+		if (t >= health_due)
+			beat_due = true;
+		if (beat_due || jobs_due) {
+			health_due = sy_health_tick(sy);
+			sy_receipt_tick(sy); /* at the heartbeat: a failed write's retry */
+		}
+		if (jobs_due) /* commits meanwhile, these jobs' own among them: after the gap */
+			changed = atomic_exchange(&sy->w_store, false);
+		if (t >= release_at)
+			release_at = held_release(sy);
+		next = earliest(earliest(beat_at, health_due), earliest(release_at, peers_at));
+		if (changed)
+			next = earliest(next, jobs_at);
+		t = mono_ms();
+		pf[0].revents = pf[1].revents = 0;
+		if (atomic_load(&sy->stopping))
+			break;
+		/* A failure (EINTR, ENOMEM) only makes this pass come sooner. */
+		(void)poll(pf, 2, next <= t ? 0 : next - t > INT_MAX ? INT_MAX : (int)(next - t));
 	}
 	sy_peers_flush(sy);
 	return NULL;
@@ -168,7 +266,7 @@ static int listen_gated(struct sync *sy, struct pk_diag *d)
 	nng_pipe_notify(sy->rep, NNG_PIPE_EV_ADD_PRE, inner_pipe, sy);
 	nng_pipe_notify(sy->rep, NNG_PIPE_EV_REM_POST, sy_child_pipe_gone, sy);
 	if ((rv = nng_listen(sy->rep, url, NULL, 0)) != 0)
-		return sy_nng_diag(d, rv, "cannot listen on", url);
+		return sy_nng_diag(d, rv, PK_("cannot listen on"), url);
 	return gate_start(&sy->gate, cfg->listen, name, sy->pub, &lim, d);
 }
 
@@ -178,7 +276,7 @@ static int start_server(struct sync *sy, struct pk_diag *d)
 	int rv, err;
 
 	if ((rv = nng_rep0_open(&sy->rep)) != 0)
-		return sy_nng_diag(d, rv, "cannot open a socket for", sy->cfg->listen);
+		return sy_nng_diag(d, rv, PK_("cannot open a socket for"), sy->cfg->listen);
 	nng_socket_set_size(sy->rep, NNG_OPT_RECVMAXSZ, PK_MSG_MAX + NNG_HEADER_ROOM);
 	if (strncmp(sy->cfg->listen, "tcp://", 6) == 0) {
 		if ((err = listen_gated(sy, d)) != 0) {
@@ -187,7 +285,7 @@ static int start_server(struct sync *sy, struct pk_diag *d)
 		}
 	} else if ((rv = nng_listen(sy->rep, sy->cfg->listen, NULL, 0)) != 0) {
 		nng_close(sy->rep);
-		return sy_nng_diag(d, rv, "cannot listen on", sy->cfg->listen);
+		return sy_nng_diag(d, rv, PK_("cannot listen on"), sy->cfg->listen);
 	}
 	sy->serving = true;
 	if ((sy->sessions = calloc(SESSIONS_MAX, sizeof(*sy->sessions))) == NULL)
@@ -246,7 +344,7 @@ static int start_client(struct sync *sy, struct pk_diag *d)
 	if ((err = parent_key(sy, d)) != 0)
 		return err;
 	if ((rv = nng_req0_open(&sy->req)) != 0)
-		return sy_nng_diag(d, rv, "cannot open a socket for", sy->cfg->parent_url);
+		return sy_nng_diag(d, rv, PK_("cannot open a socket for"), sy->cfg->parent_url);
 	nng_socket_set_size(sy->req, NNG_OPT_RECVMAXSZ, PK_MSG_MAX + NNG_HEADER_ROOM);
 	nng_socket_set_ms(sy->req, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
 	if (nng_aio_alloc(&sy->up_aio, NULL, NULL) != 0 ||
@@ -264,7 +362,7 @@ static int start_client(struct sync *sy, struct pk_diag *d)
 	                                     : REDIAL_MAX_MS));
 	if ((rv = nng_dial(sy->req, sy->cfg->parent_url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
 		nng_close(sy->req);
-		return sy_nng_diag(d, rv, "cannot dial", sy->cfg->parent_url);
+		return sy_nng_diag(d, rv, PK_("cannot dial"), sy->cfg->parent_url);
 	}
 	sy->dialing = true;
 	atomic_fetch_add(&sy->live, 2);
@@ -284,6 +382,7 @@ int sync_start(struct sync **out, struct store *s, const struct config *cfg,
                const uint8_t pub[PK_PUB_BYTES], const uint8_t sec[PK_SEC_BYTES], struct pk_diag *d)
 {
 	struct sync *sy = calloc(1, sizeof(*sy));
+	struct pk_diag nd = {""};
 	int err;
 
 	*out = NULL;
@@ -302,7 +401,18 @@ int sync_start(struct sync **out, struct store *s, const struct config *cfg,
 	pthread_mutex_init(&sy->clock, NULL);
 	pthread_mutex_init(&sy->est_lock, NULL);
 	pthread_cond_init(&sy->changed, NULL);
+	sy->note_fd = -1;
+	if ((sy->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		free(sy);
+		return pk_diagf(d, PK_EIO, "cannot start the watcher: %s", strerror(errno));
+	}
+	/* Without the socket, another process's commit is seen at the next heartbeat. */
+	if (store_notify_listen(s, committed, sy, &sy->note_fd, &nd) != 0)
+		log_warnx("watch", "%s; commits by pokjactl are seen within [health] heartbeat",
+		          nd.msg);
 	if (pthread_create(&sy->watcher, NULL, watch, sy) != 0) {
+		store_notify_unlisten(s);
+		close(sy->wake_fd);
 		free(sy);
 		return pk_diagf(d, PK_ENOMEM, "cannot start the watcher thread");
 	}
@@ -338,6 +448,7 @@ void sync_stop(struct sync *sy)
 	gate_stop(sy->gate); /* no new bytes from children while the rest stops */
 	sy->gate = NULL;
 	atomic_store(&sy->stopping, true);
+	watcher_poke(sy);
 	pthread_mutex_lock(&sy->lock);
 	pthread_cond_broadcast(&sy->changed);
 	pthread_mutex_unlock(&sy->lock);
@@ -367,6 +478,10 @@ void sync_stop(struct sync *sy)
 			pthread_join(sy->down, NULL);
 	}
 	pthread_join(sy->watcher, NULL);
+	/* Every thread of ours that commits has stopped (the PostgreSQL mirror stops first). */
+	store_notify_unlisten(sy->s);
+	close(sy->wake_fd);
+	sy->wake_fd = -1;
 	/*
 	 * nng_close can wait on the teardown of connections to peers that are themselves going
 	 * away (seen when a whole network stops at once). Nothing of ours depends on it any more,

@@ -5,8 +5,9 @@
  * own nng context, so that one slow or stalled child never holds up another. A node with a
  * parent dials it (REQ) and runs two loops on two contexts of one session: "up" pushes what the
  * parent lacks of this node's subtree, "down" long-polls for what this node lacks of its
- * lineage. A watcher notices every commit to the store (by pokjad or by pokjactl in another
- * process) within SYNC_WATCH_MS and wakes both sides, so new data leaves promptly.
+ * lineage. Every commit to the store wakes both sides at once: pokjad's own through the store's
+ * commit callback, pokjactl's (another process) through the store's notification socket
+ * (store.h, "commit notification"), so new data leaves promptly and an idle node sleeps.
  *
  * This is pokjad's side, in libpokjad.a. Joining a parent (`pokjactl init --join`) is
  * sync_link.h, in the store library.
@@ -20,8 +21,6 @@
 #include "config.h"
 #include "proto/syncmsg.h"
 #include "store.h"
-
-#define SYNC_WATCH_MS 10 /* how often the store's commit counter is read */
 
 struct sync;
 

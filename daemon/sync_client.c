@@ -31,6 +31,9 @@ static int session_open_locked(struct sync *sy, nng_ctx ctx, nng_aio *aio)
 	pthread_mutex_lock(&sy->est_lock);
 	linkest_note(&sy->est, 0, 0, 0, 0, mono_ms() - t0, false);
 	pthread_mutex_unlock(&sy->est_lock);
+	/* A welcome is contact: the parent shows connected from now, before its clock is noted
+	 * (the first health record waits for that, and would otherwise say "not connected"). */
+	sy_peer_seen(sy, sy->parent, "parent", NULL, NULL, 0);
 	if (ptime != 0) {
 		int64_t skew = pk_clock_skew(ptime, now_ms() / 1000);
 
@@ -174,12 +177,17 @@ static void session_forget(struct sync *sy)
  * redials by itself) or stopping cuts it short, so a parent that comes back is served at once. */
 static void backoff(struct sync *sy, uint64_t *delay)
 {
-	uint64_t until = mono_ms() + *delay, t;
+	uint64_t until = mono_ms() + *delay, t, gen;
 	unsigned ups = atomic_load(&sy->link_ups);
 
-	while (!atomic_load(&sy->stopping) && atomic_load(&sy->link_ups) == ups &&
-	       (t = mono_ms()) < until)
-		sy_wait_change(sy, sy_generation(sy), until - t < 100 ? until - t : 100);
+	/* The generation is read before the connection count: sy_link_event counts, then wakes. */
+	for (;;) {
+		gen = sy_generation(sy);
+		if (atomic_load(&sy->stopping) || atomic_load(&sy->link_ups) != ups ||
+		    (t = mono_ms()) >= until)
+			break;
+		sy_wait_change(sy, gen, until - t);
+	}
 	*delay = *delay * 2 > sy->cfg->retry_max_ms ? sy->cfg->retry_max_ms : *delay * 2;
 }
 
@@ -195,6 +203,7 @@ void sy_link_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	(void)p;
 	if (ev == NNG_PIPE_EV_ADD_POST) {
 		atomic_fetch_add(&sy->link_ups, 1);
+		sy_wake(sy); /* ends a back-off */
 		return;
 	}
 	atomic_fetch_add(&sy->link_downs, 1);
@@ -436,7 +445,9 @@ void *sy_uplink(void *arg)
 		}
 		sy_peer_seen(sy, sy->parent, "parent", &lag, NULL, 0);
 		delay = sy->cfg->retry_min_ms;
-		sy_wait_change(sy, gen, 5000);
+		/* Nothing to send: until a commit, or the heartbeat (a parent's heads are asked
+		 * again after HEADS_EVERY_MS). */
+		sy_wait_change(sy, gen, sy->cfg->heartbeat_ms);
 		continue;
 	retry:
 		free(plain);

@@ -1,10 +1,11 @@
 /*
  * sync_health.c: pokjad's health record (collection kesehatan_node, SPEC section 20). The
- * watcher calls sy_health_tick every second; it writes the record through store_write, as a
- * changeset of this node that travels up like any other, when the state an operator acts on
- * changed (a link came or went, new refusals, a fork, the disk filled or emptied) and at least
- * a minute (or [health] interval, when shorter) passed since the last one, and otherwise every
- * [health] interval as a keepalive.
+ * watcher calls sy_health_tick at each [health] heartbeat and after the store changed (at most
+ * once a second; a peer's change of state is a commit of its peer entry); it writes the record
+ * through store_write, as a changeset of this node that travels up like any other, when the
+ * state an operator acts on changed (a link came or went, new refusals, a fork, the disk filled or
+ * emptied) and at least a minute (or [health] interval, when shorter) passed since the last one,
+ * and otherwise every [health] interval as a keepalive.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -136,17 +137,18 @@ out:
 	return err;
 }
 
-void sy_health_tick(struct sync *sy)
+uint64_t sy_health_tick(struct sync *sy)
 {
 	uint64_t t = mono_ms(), interval = sy->cfg->health_interval_ms;
 	uint64_t gap = interval < HEALTH_MIN_GAP_MS ? interval : HEALTH_MIN_GAP_MS;
+	uint64_t next = UINT64_MAX; /* unknown: the next heartbeat or change */
 	struct health *h;
 	uint64_t sig;
 	bool due, clocked;
 
 	/* The health is about 10 KiB with its links: too big for the watcher's stack budget. */
 	if ((h = calloc(1, sizeof(*h))) == NULL)
-		return;
+		return next;
 	if (health_state(sy->s, h) != 0)
 		goto out;
 	sig = collect(sy, h, false, &clocked);
@@ -156,12 +158,16 @@ void sy_health_tick(struct sync *sy)
 	/* (sy->dialing and sy->serving are set after the watcher starts: the config says it.) */
 	if (sy->health_at == 0 && !clocked &&
 	    (sy->cfg->parent_url[0] != '\0' || sy->cfg->listen[0] != '\0') &&
-	    t - sy->started_mono < interval)
+	    t - sy->started_mono < interval) {
+		next = sy->started_mono + interval;
 		goto out;
+	}
 	due = sy->health_at == 0 || t - sy->health_at >= interval ||
 	      (sig != sy->health_sig && t - sy->health_at >= gap);
-	if (!due)
+	if (!due) {
+		next = sy->health_at + (sig != sy->health_sig ? gap : interval);
 		goto out;
+	}
 	/* While this node's own log is stamped ahead of its clock (it wrote while its clock was
 	 * wrong), each new changeset carries that time on, and would be held by its ancestors
 	 * too: a health record is worth writing only when it can be read at once. */
@@ -169,6 +175,7 @@ void sy_health_tick(struct sync *sy)
 		log_debug("health-write", "health record not written: this node's log is stamped "
 		                          "ahead of its clock");
 		sy->health_at = t;
+		next = t + interval;
 		goto out;
 	}
 	/* Due: now the parts that cost more, the links' regions and what is unacknowledged. */
@@ -181,6 +188,8 @@ void sy_health_tick(struct sync *sy)
 	publish(sy, h);
 	sy->health_at = t;
 	sy->health_sig = sig;
+	next = t + interval;
 out:
 	free(h);
+	return next;
 }

@@ -65,11 +65,16 @@ struct sync {
 	atomic_bool closed; /* the sockets are closed (sync_stop) */
 	atomic_int live;    /* our threads still running, besides the watcher */
 
-	/* The watcher: every commit to the store bumps gen and wakes whoever waits on changed. */
+	/* Every commit to the store bumps gen and wakes whoever waits on changed (sync.c). */
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 	uint64_t gen;
+	/* The watcher thread (sync.c) sleeps in poll() on wake_fd (an eventfd: stop, or a flag
+	 * below set) and note_fd (the store's commit notification socket; -1: none). */
 	pthread_t watcher;
+	int wake_fd, note_fd;
+	atomic_bool w_store; /* a commit in this process since the watcher last looked */
+	atomic_bool w_peers; /* a peer became dirty or its state changed */
 
 	/* Peers, under lock. */
 	struct peer *peers;
@@ -150,8 +155,11 @@ struct worker {
 
 /* ---- sync.c: the watcher */
 
-/* Wakes every loop waiting in sy_wait_change. */
+/* Wakes every loop waiting in sy_wait_change. Takes sy->lock. */
 void sy_wake(struct sync *sy);
+/* Tells the watcher that a peer's state changed (a peer to write or to watch for silence); may
+ * be called with sy->lock held. */
+void sy_watch_peers(struct sync *sy);
 /* Counts the sessions opened with the parent: a new value means a new session. */
 uint64_t sy_session_epoch(struct sync *sy);
 /* Waits until the store changes after generation `since`, stop, or ms pass. Returns the
@@ -171,13 +179,17 @@ bool sy_parent_skewed(struct sync *sy);
 void sy_peer_lost(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role);
 /* Notes what the link to the parent was measured to carry (shown by `pokjactl status`). */
 void sy_peer_link(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const struct linkest *e);
-/* Writes changed peers to the store; the watcher calls it every second. */
-void sy_peers_flush(struct sync *sy);
+/* Writes changed peers to the store and marks silent ones not connected; the watcher calls it
+ * when told (sy_watch_peers), at each heartbeat and at the time it returns: the monotonic ms
+ * when a peer is next due to be written or to go silent (UINT64_MAX: none). */
+uint64_t sy_peers_flush(struct sync *sy);
 
 /* ---- sync_health.c: the health record (SPEC section 20) */
 
-/* Writes this node's kesehatan_node record when due; the watcher calls it every second. */
-void sy_health_tick(struct sync *sy);
+/* Writes this node's kesehatan_node record when due; the watcher calls it at each heartbeat,
+ * after the store changed (at most once a second) and at the time it returns: the monotonic ms
+ * when the record is next due as things stand (UINT64_MAX: not known). */
+uint64_t sy_health_tick(struct sync *sy);
 
 /* True when a peer's clock has been read and stored (for a node with a parent: the parent's),
  * so that store_write's clock rule (SPEC section 4) can judge this node's clock: pokjad writes
@@ -191,7 +203,8 @@ bool sy_log_ahead(struct sync *sy);
 /* ---- sync_receipt.c: receipts of directives (SPEC section 21) */
 
 /* Writes a penerimaan for each arahan held that targets this node and has none; the watcher
- * calls it every second, and it scans only when the store changed or a write failed. */
+ * calls it after the store changed (at most once a second) and at each heartbeat, and it scans
+ * only when the store changed or a failed write is due to be tried again. */
 void sy_receipt_tick(struct sync *sy);
 
 /* ---- sync_batch.c: heads and the batches sent */

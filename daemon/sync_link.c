@@ -125,12 +125,12 @@ int sync_join(const struct pk_invite *inv, const uint8_t pub[PK_PUB_BYTES],
 	*set = NULL;
 	memset(&ps, 0, sizeof(ps));
 	if ((rv = nng_req0_open(&sock)) != 0)
-		return sy_nng_diag(d, rv, "cannot open a socket for", inv->url);
+		return sy_nng_diag(d, rv, PK_("cannot open a socket for"), inv->url);
 	nng_socket_set_ms(sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
 	nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, PK_MSG_MAX + NNG_HEADER_ROOM);
 	if ((rv = nng_dial(sock, inv->url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
 		nng_close(sock);
-		return sy_nng_diag(d, rv, "cannot dial", inv->url);
+		return sy_nng_diag(d, rv, PK_("cannot dial"), inv->url);
 	}
 	if (nng_ctx_open(&ctx, sock) != 0 || nng_aio_alloc(&aio, NULL, NULL) != 0) {
 		nng_close(sock);

@@ -11,6 +11,14 @@
 
 /* ---- peers --------------------------------------------------------------------------------- */
 
+/* Marks a peer to be written at the watcher's next flush. Call with sy->lock held. */
+static void mark_dirty(struct sync *sy, struct peer *p)
+{
+	if (!p->dirty)
+		sy_watch_peers(sy);
+	p->dirty = true;
+}
+
 /* The in-memory record of a peer, created on first use. Call with sy->lock held. */
 static struct peer *peer_get(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *role)
 {
@@ -62,7 +70,7 @@ void sy_peer_seen(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *
 		if (!before.connected || before.lag_up != p->p.lag_up ||
 		    before.lag_down != p->p.lag_down || before.refused != p->p.refused ||
 		    p->last_ms - p->written_ms >= PEER_CONTACT_MS)
-			p->dirty = true;
+			mark_dirty(sy, p);
 	}
 	pthread_mutex_unlock(&sy->lock);
 }
@@ -80,11 +88,12 @@ void sy_peer_clock(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char 
 	if ((p = peer_get(sy, key, role)) != NULL) {
 		if (skew != NULL) {
 			if (!p->p.skew_known || p->p.skew != *skew)
-				p->dirty = true;
+				mark_dirty(sy, p);
 			p->p.skew_known = true;
 			p->p.skew = *skew;
 			p->p.skew_at = now_ms() / 1000;
 			p->written_ms = 0; /* a new skew is written at the next flush */
+			sy_watch_peers(sy);
 			if (*skew > (int64_t)bound || *skew < -(int64_t)bound) {
 				char k[17];
 
@@ -98,7 +107,7 @@ void sy_peer_clock(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char 
 		}
 		if (held > 0) {
 			p->p.held += held;
-			p->dirty = true;
+			mark_dirty(sy, p);
 		}
 	}
 	pthread_mutex_unlock(&sy->lock);
@@ -127,38 +136,49 @@ void sy_peer_lost(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *
 	pthread_mutex_lock(&sy->lock);
 	if ((p = peer_get(sy, key, role)) != NULL && p->p.connected) {
 		p->p.connected = false;
-		p->dirty = true;
+		mark_dirty(sy, p);
 	}
 	pthread_mutex_unlock(&sy->lock);
 }
 
 /* Writes changed peers to the store, at most once a second each; marks a peer that has not
  * been heard from for a long poll and [health] heartbeat as disconnected. Called by the
- * watcher. */
-void sy_peers_flush(struct sync *sy)
+ * watcher; returns when it is next due (sync_int.h). */
+uint64_t sy_peers_flush(struct sync *sy)
 {
 	struct store_peer changed[32];
 	size_t n = 0;
 	/* A live child is silent for at most a long poll ([sync] poll_wait); a closed connection
 	 * is noticed at once (sy_child_pipe_gone), this is for one that went silent. */
-	uint64_t t = mono_ms(), quiet = (uint64_t)sy->cfg->poll_wait_ms + sy->cfg->heartbeat_ms;
+	uint64_t t, quiet = (uint64_t)sy->cfg->poll_wait_ms + sy->cfg->heartbeat_ms;
+	uint64_t next = UINT64_MAX;
 
 	pthread_mutex_lock(&sy->lock);
-	for (size_t i = 0; i < sy->npeers && n < 32; i++) {
+	t = mono_ms(); /* under the lock: no peer's last_ms is later */
+	for (size_t i = 0; i < sy->npeers; i++) {
 		struct peer *p = &sy->peers[i];
 		if (p->p.connected && t - p->last_ms > quiet) {
 			p->p.connected = false;
 			p->dirty = true;
 		}
 		if (p->dirty && t - p->written_ms >= PEER_WRITE_MS) {
+			if (n == 32) {
+				next = t; /* the rest at once, after these are written */
+				continue;
+			}
 			changed[n++] = p->p;
 			p->dirty = false;
 			p->written_ms = t;
+		} else if (p->dirty && p->written_ms + PEER_WRITE_MS < next) {
+			next = p->written_ms + PEER_WRITE_MS;
 		}
+		if (p->p.connected && p->last_ms + quiet + 1 < next)
+			next = p->last_ms + quiet + 1;
 	}
 	pthread_mutex_unlock(&sy->lock);
 	for (size_t i = 0; i < n; i++)
 		store_peer_put(sy->s, &changed[i]);
+	return next;
 }
 
 void sy_peer_link(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const struct linkest *e)
@@ -172,7 +192,7 @@ void sy_peer_link(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const struct
 		/* Written (at the next flush) when a figure moved by a tenth or more. */
 		if (!p->p.link_known || moved(p->p.rtt_ms, rtt) || moved(p->p.up_bps, up) ||
 		    moved(p->p.down_bps, down) || moved(p->p.ratio_milli, ratio))
-			p->dirty = true;
+			mark_dirty(sy, p);
 		p->p.link_known = true;
 		p->p.rtt_ms = rtt;
 		p->p.up_bps = up;

@@ -4,14 +4,15 @@
  * no penerimaan of its own for it, pokjad writes one, with the time, through store_write: a
  * changeset of this node that travels up like any other.
  *
- * The watcher calls sy_receipt_tick every second. It scans only when the store changed since
- * the last scan (an arahan arrives in a pull from the parent, a bundle applied by pokjactl, or
- * anything else), and once at start, so that an arahan that arrived while pokjad was down (or
- * just before it was killed) gets its receipt then. A scan reads every arahan held (a district
- * holds its ancestors' and its own: hundreds; the national node does not scan, since nothing
- * targets it) and looks up a receipt for each that targets this node: one store read each. A
- * busy parent whose store changes every second scans once a second, which at tens of thousands
- * of arahan costs some tens of milliseconds of the watcher's time.
+ * The watcher calls sy_receipt_tick when the store changed (at most once a second: the commit
+ * that brought an arahan wakes it, whether pokjad made it or pokjactl, e.g. a bundle applied)
+ * and at each heartbeat. It scans only when the store changed since the last scan, or a failed
+ * write is due to be tried again, and once at start, so that an arahan that arrived while pokjad
+ * was down (or just before it was killed) gets its receipt then. A scan reads every arahan held (a
+ * district holds its ancestors' and its own: hundreds; the national node does not scan, since
+ * nothing targets it) and looks up a receipt for each that targets this node: one store read each.
+ * A busy parent whose store changes all the time scans once a second, which at tens of thousands of
+ * arahan costs some tens of milliseconds of the watcher's time.
  *
  * Idempotent: the receipt's key is derived from the arahan's region and key
  * (pk_penerimaan_key), the write is conditional on its absence, and a receipt held (or deleted

@@ -564,7 +564,9 @@ void *sy_worker(void *arg)
 	int rv;
 
 	while (!atomic_load(&sy->stopping)) {
-		nng_aio_set_timeout(aio, 1000);
+		/* No timeout: an idle worker sleeps until a request comes, and sync_stop cancels
+		 * its wait (again and again until every worker is out). */
+		nng_aio_set_timeout(aio, NNG_DURATION_INFINITE);
 		nng_ctx_recv(w->ctx, aio);
 		nng_aio_wait(aio);
 		if ((rv = nng_aio_result(aio)) != 0) {

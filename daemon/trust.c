@@ -43,7 +43,8 @@ int st_chain_load(struct db_txn *t, struct store *s, const uint8_t origin[PK_PUB
 		err = db_get(t, s->certs, cur, PK_PUB_BYTES, &v);
 		if (err == PK_ENOTFOUND)
 			return pk_diagf(d, PK_ECERT, "no certificate for %s key",
-			                n == 0 ? "the origin's" : "an issuer's");
+			                /* TRANSLATORS: "no certificate for the origin's key" */
+			                n == 0 ? PK_("the origin's") : PK_("an issuer's"));
 		if (err != 0)
 			return err;
 		if (pk_cert_decode(v.data, v.len, &tmp[n], d) != 0)
@@ -214,7 +215,9 @@ int st_path_revoked(struct db_txn *t, struct store *s, uint8_t path[PK_CHAIN_MAX
 			return pk_diagf(d, PK_EREVOKED,
 			                "the certificate of %s%s was revoked before the changeset "
 			                "was written",
-			                i == npath - 1 ? "the origin " : "its ancestor ", hex);
+			                /* TRANSLATORS: "the certificate of the origin 1a2b..." */
+			                i == npath - 1 ? PK_("the origin ") : PK_("its ancestor "),
+			                hex);
 		}
 	}
 	return 0;
@@ -526,11 +529,16 @@ static int cert_link(struct db_txn *t, struct store *s, const struct pk_cert *c,
 			         "its issuer %s... has no certificate chain to the root here", hex);
 			return PK_ENOTFOUND;
 		}
-		if (err != 0)
-			return err == PK_ESTORE || err == PK_ENOMEM || err == PK_ECORRUPT
-			           ? err
-			           : pk_diagf(d, PK_ECERT, "its issuer's chain does not hold: %s",
-			                      d != NULL ? d->msg : "");
+		if (err == PK_ESTORE || err == PK_ENOMEM || err == PK_ECORRUPT)
+			return err;
+		if (err != 0) {
+			/* The reason is in d->msg, which the sentence is written over: a copy. */
+			char why[sizeof(d->msg)] = "";
+
+			if (d != NULL)
+				memcpy(why, d->msg, sizeof(why));
+			return pk_diagf(d, PK_ECERT, "its issuer's chain does not hold: %s", why);
+		}
 	}
 	if (up.npath >= PK_CHAIN_MAX + 1)
 		return pk_diagf(d, PK_ECERT, "the chain would be longer than %d certificates",
@@ -539,7 +547,7 @@ static int cert_link(struct db_txn *t, struct store *s, const struct pk_cert *c,
 		return pk_diagf(d, PK_ESIG, "the issuer's signature does not verify");
 	if (!pk_region_within(in->region, strlen(in->region), up.region, strlen(up.region)))
 		return pk_diagf(d, PK_ECERT, "region '%s' lies outside its issuer's region '%s'",
-		                in->region, up.region[0] ? up.region : "(national)");
+		                in->region, up.region[0] ? up.region : PK_("(national)"));
 	if ((in->not_before > up.not_before ? in->not_before : up.not_before) >
 	    (in->not_after < up.not_after ? in->not_after : up.not_after))
 		return pk_diagf(d, PK_EEXPIRED,

@@ -194,7 +194,7 @@ static void vfail(struct verifier *v, const void *at, const char *what, const ch
 	va_end(ap);
 	n = strlen(where);
 	if (at != NULL && v->s->mapaddr != NULL)
-		snprintf(where + n, sizeof(where) - n, " (data.mdb offset %zu)",
+		snprintf(where + n, sizeof(where) - n, PK_(" (data.mdb offset %zu)"),
 		         (size_t)((const char *)at - v->s->mapaddr));
 	v->st->problems++;
 	v->problem(where, what, v->arg);
@@ -214,8 +214,8 @@ static void check_head(struct verifier *v, const uint8_t *origin, const struct s
 	short_hex(o, origin);
 	if (st_head_read(&v->t, v->s, origin, &h) != 0 || h.seq != walked->seq ||
 	    memcmp(h.hash, walked->hash, PK_HASH_BYTES) != 0 || h.hlc != walked->hlc)
-		vfail(v, NULL, "head does not match the last changeset of the log",
-		      "head of origin %s", o);
+		vfail(v, NULL, PK_("head does not match the last changeset of the log"),
+		      PK_("head of origin %s"), o);
 }
 
 /* Every op of a changeset must be reflected by the record it names: a newer version, or this
@@ -232,16 +232,16 @@ static void check_ops(struct verifier *v, const struct pk_changeset *cs, const c
 	while (pk_cs_iter_next(&it, &op)) {
 		if (db_get(&v->t, v->s->rec, key, st_rec_key(key, &op, false), &val) != 0 ||
 		    val.len < REC_META) {
-			vfail(v, NULL, "record named by the log is missing",
-			      "record %.*s/%.*s/%.*s (origin %s seq %llu)", (int)op.coll_len,
+			vfail(v, NULL, PK_("record named by the log is missing"),
+			      PK_("record %.*s/%.*s/%.*s (origin %s seq %llu)"), (int)op.coll_len,
 			      op.coll, (int)op.region_len, op.region, (int)op.key_len, op.key, o,
 			      (unsigned long long)cs->seq);
 			continue;
 		}
 		m = val.data;
 		if (st_version_cmp(db_get_be64(m), m + 8, cs->hlc, cs->origin) < 0) {
-			vfail(v, val.data, "record is older than a changeset in the log",
-			      "record %.*s/%.*s/%.*s", (int)op.coll_len, op.coll,
+			vfail(v, val.data, PK_("record is older than a changeset in the log"),
+			      PK_("record %.*s/%.*s/%.*s"), (int)op.coll_len, op.coll,
 			      (int)op.region_len, op.region, (int)op.key_len, op.key);
 			continue;
 		}
@@ -269,7 +269,7 @@ static int verify_log(struct verifier *v)
 		val = cur.v;
 		v->st->changesets++;
 		if (k.len != PK_PUB_BYTES + 8) {
-			vfail(v, val.data, "log key has the wrong length", "log entry");
+			vfail(v, val.data, PK_("log key has the wrong length"), PK_("log entry"));
 			continue;
 		}
 		if (!have || memcmp(origin, k.data, PK_PUB_BYTES) != 0) {
@@ -282,24 +282,25 @@ static int verify_log(struct verifier *v)
 		short_hex(o, origin);
 		uint64_t seq = db_get_be64((uint8_t *)k.data + PK_PUB_BYTES);
 		if (pk_cs_decode(val.data, val.len, &cs, &why) != 0) {
-			vfail(v, val.data, why.msg, "changeset origin %s seq %llu", o,
+			vfail(v, val.data, why.msg, PK_("changeset origin %s seq %llu"), o,
 			      (unsigned long long)seq);
 			continue;
 		}
 		if (memcmp(cs.origin, origin, PK_PUB_BYTES) != 0 || cs.seq != seq)
-			vfail(v, val.data, "changeset is filed under another origin or sequence",
-			      "changeset origin %s seq %llu", o, (unsigned long long)seq);
+			vfail(v, val.data,
+			      PK_("changeset is filed under another origin or sequence"),
+			      PK_("changeset origin %s seq %llu"), o, (unsigned long long)seq);
 		else if (!pk_cs_sig_ok(&cs))
-			vfail(v, val.data, "signature does not verify",
-			      "changeset origin %s seq %llu", o, (unsigned long long)seq);
+			vfail(v, val.data, PK_("signature does not verify"),
+			      PK_("changeset origin %s seq %llu"), o, (unsigned long long)seq);
 		else if (seq != walked.seq + 1 ||
 		         (seq > 1 && memcmp(cs.prev, walked.hash, PK_HASH_BYTES) != 0))
 			vfail(v, val.data,
-			      "hash chain broken (previous changeset missing or "
-			      "different)",
-			      "changeset origin %s seq %llu", o, (unsigned long long)seq);
+			      PK_("hash chain broken (previous changeset missing or "
+			          "different)"),
+			      PK_("changeset origin %s seq %llu"), o, (unsigned long long)seq);
 		else if (pk_cs_check_records(&cs, &why) != 0)
-			vfail(v, val.data, why.msg, "changeset origin %s seq %llu", o,
+			vfail(v, val.data, why.msg, PK_("changeset origin %s seq %llu"), o,
 			      (unsigned long long)seq);
 		walked.seq = seq;
 		pk_cs_hash(&cs, walked.hash);
@@ -327,7 +328,7 @@ static void check_record(struct verifier *v, struct db_val *k, struct db_val *va
 	if (k->len > REC_KEY_MAX ||
 	    (memcpy(kcopy, k->data, k->len), kcopy[k->len] = 0,
 	     st_rec_decode(kcopy, k->len, val->data, val->len, 0, &r)) != 0) {
-		vfail(v, val->data, "record entry is malformed", "record table");
+		vfail(v, val->data, PK_("record entry is malformed"), PK_("record table"));
 		return;
 	}
 	st_log_key(lk, r.origin, r.seq);
@@ -336,8 +337,8 @@ static void check_record(struct verifier *v, struct db_val *k, struct db_val *va
 	if ((e == NULL && (db_get(&v->t, v->s->log, lk, sizeof(lk), &cv) != 0 ||
 	                   pk_cs_decode(cv.data, cv.len, &cs, NULL) != 0)) ||
 	    cs.hlc != r.hlc) {
-		vfail(v, val->data, "record names a changeset that is not in the log",
-		      "record %s/%s/%s", r.coll, r.region, r.key);
+		vfail(v, val->data, PK_("record names a changeset that is not in the log"),
+		      PK_("record %s/%s/%s"), r.coll, r.region, r.key);
 		return;
 	}
 	if ((found = vop_find(v, &cs, &r, &op)))
@@ -346,13 +347,13 @@ static void check_record(struct verifier *v, struct db_val *k, struct db_val *va
 		                       memcmp(r.value, op.value, op.value_len) == 0;
 	if (!found || !same)
 		vfail(v, (const uint8_t *)val->data + REC_META,
-		      found ? "record value differs from its changeset"
-		            : "record's changeset has no operation for it",
-		      "record %s/%s/%s", r.coll, r.region, r.key);
+		      found ? PK_("record value differs from its changeset")
+		            : PK_("record's changeset has no operation for it"),
+		      PK_("record %s/%s/%s"), r.coll, r.region, r.key);
 	pk_op_set(&op, r.coll, r.region, r.key, NULL, 0);
 	if (db_get(&v->t, v->s->bykey, ik, st_rec_key(ik, &op, true), &cv) != 0)
-		vfail(v, NULL, "record is missing from the key index", "record %s/%s/%s", r.coll,
-		      r.region, r.key);
+		vfail(v, NULL, PK_("record is missing from the key index"), PK_("record %s/%s/%s"),
+		      r.coll, r.region, r.key);
 }
 
 /* Walks a whole table, calling fn for each entry. */
@@ -397,7 +398,7 @@ static bool cert_chains(struct db_txn *t, struct store *s, const uint8_t key[PK_
 	}
 	if (nb > na || pk_cert_chain_check(s->root, chain, (size_t)n, nb, &d) != 0) {
 		pk_diagf(why, PK_ECERT, "its chain to the root does not hold: %s",
-		         nb > na ? "never valid as a whole" : d.msg);
+		         nb > na ? PK_("never valid as a whole") : d.msg);
 		return false;
 	}
 	return true;
@@ -410,14 +411,15 @@ static void check_cert(struct verifier *v, struct db_val *k, struct db_val *val)
 
 	v->st->certs++;
 	if (pk_cert_decode(val->data, val->len, &c, &why) != 0)
-		vfail(v, val->data, why.msg, "certificate");
+		vfail(v, val->data, why.msg, PK_("certificate"));
 	else if (k->len != PK_PUB_BYTES || memcmp(k->data, c.info.subject, PK_PUB_BYTES))
-		vfail(v, val->data, "filed under another key", "certificate of '%s'", c.info.name);
+		vfail(v, val->data, PK_("filed under another key"), PK_("certificate of '%s'"),
+		      c.info.name);
 	else if (!pk_cert_sig_ok(&c))
-		vfail(v, val->data, "signature does not verify", "certificate of '%s'",
+		vfail(v, val->data, PK_("signature does not verify"), PK_("certificate of '%s'"),
 		      c.info.name);
 	else if (v->s->have_root && !cert_chains(&v->t, v->s, c.info.subject, &why))
-		vfail(v, val->data, why.msg, "certificate of '%s'", c.info.name);
+		vfail(v, val->data, why.msg, PK_("certificate of '%s'"), c.info.name);
 }
 
 /* A head must name a changeset that is in the log (the log walk checks the converse). */
@@ -428,14 +430,14 @@ static void check_head_entry(struct verifier *v, struct db_val *k, struct db_val
 	char o[17];
 
 	if (k->len != PK_PUB_BYTES || val->len != HEAD_BYTES) {
-		vfail(v, val->data, "head entry is malformed", "heads table");
+		vfail(v, val->data, PK_("head entry is malformed"), PK_("heads table"));
 		return;
 	}
 	short_hex(o, k->data);
 	st_log_key(lk, k->data, db_get_be64(val->data));
 	if (db_get(&v->t, v->s->log, lk, sizeof(lk), &cv) != 0)
-		vfail(v, val->data, "head names a changeset that is not in the log",
-		      "head of origin %s", o);
+		vfail(v, val->data, PK_("head names a changeset that is not in the log"),
+		      PK_("head of origin %s"), o);
 }
 
 static void count_record(struct verifier *v, struct db_val *k, struct db_val *val)
@@ -456,7 +458,7 @@ static void check_index(struct verifier *v, struct db_val *k, struct db_val *val
 	z1 = memchr(p, 0, k->len);
 	z2 = z1 ? memchr(z1 + 1, 0, k->len - (size_t)(z1 + 1 - p)) : NULL;
 	if (z2 == NULL || k->len > REC_KEY_MAX) {
-		vfail(v, NULL, "index entry is malformed", "key index");
+		vfail(v, NULL, PK_("index entry is malformed"), PK_("key index"));
 		return;
 	}
 	clen = (size_t)(z1 - p);
@@ -467,8 +469,8 @@ static void check_index(struct verifier *v, struct db_val *k, struct db_val *val
 	rk[clen + 1 + rlen] = 0;
 	memcpy(rk + clen + 2 + rlen, z1 + 1, klen);
 	if (db_get(&v->t, v->s->rec, rk, k->len, &rv) != 0)
-		vfail(v, NULL, "index names a record that does not exist", "key index %.*s/%.*s",
-		      (int)clen, p, (int)klen, z1 + 1);
+		vfail(v, NULL, PK_("index names a record that does not exist"),
+		      PK_("key index %.*s/%.*s"), (int)clen, p, (int)klen, z1 + 1);
 }
 
 int store_verify(struct store *s, void (*problem)(const char *where, const char *what, void *arg),
@@ -485,7 +487,8 @@ int store_verify(struct store *s, void (*problem)(const char *where, const char 
 	    (err = walk(&v, s->rec, count_record)) == 0)
 		err = walk(&v, s->bykey, check_index);
 	if (err == PK_ECORRUPT)
-		vfail(&v, NULL, "LMDB page structure is damaged; the walk stopped here", "store");
+		vfail(&v, NULL, PK_("LMDB page structure is damaged; the walk stopped here"),
+		      PK_("store"));
 	vcache_free(&v);
 	db_txn_end(&v.t);
 	return err;
@@ -503,7 +506,7 @@ static void page_problem(uint64_t pgno, uint64_t offset, const char *what, void 
 	struct page_report *r = arg;
 	char where[96];
 
-	snprintf(where, sizeof(where), "LMDB page %llu (data.mdb offset %llu)",
+	snprintf(where, sizeof(where), PK_("LMDB page %llu (data.mdb offset %llu)"),
 	         (unsigned long long)pgno, (unsigned long long)offset);
 	r->problem(where, what, r->arg);
 }

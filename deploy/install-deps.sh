@@ -21,6 +21,9 @@ need="$need libxlsxwriter-dev python3-openpyxl"
 # msgfmt (the Indonesian message catalog, cli/po/id.po, built by make all), xgettext and msgmerge
 # (make pot).
 need="$need gettext"
+# The C library's own messages (strerror: "Tidak ada berkas atau direktori seperti itu") in
+# Indonesian, inside pokjactl's.
+need="$need libc-l10n"
 missing=""
 for p in $need; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then

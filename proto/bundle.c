@@ -8,6 +8,9 @@
 
 #define BODY_FIELDS 8
 
+/* Marks a message part for the catalog (cli/po); PK_() translates it where it is used. */
+#define N_(s) (s)
+
 /* Bytes of a bin header for n bytes, in msgpack's shortest form (what the writer produces). */
 static size_t bin_hdr(size_t n)
 {
@@ -44,7 +47,8 @@ static int read_rest(struct pk_mpr *r, struct pk_bundle *b, struct pk_diag *d)
 	}
 
 	/* heads: [origin: bin(32), seq: uint >= 1], strictly ascending by origin */
-	if ((err = pk_sync_read_heads(r, PK_BUNDLE_MAX_HEADS, &b->heads, "bundle heads", d)) != 0)
+	if ((err = pk_sync_read_heads(r, PK_BUNDLE_MAX_HEADS, &b->heads, N_("bundle heads"), d)) !=
+	    0)
 		return err;
 
 	/* certs and changesets: arrays of bins, each within its limit */
@@ -52,24 +56,25 @@ static int read_rest(struct pk_mpr *r, struct pk_bundle *b, struct pk_diag *d)
 		struct pk_sync_list *l;
 		uint32_t max_n, max_each;
 		const char *what;
-	} lists[] = {{&b->certs, PK_BUNDLE_MAX_CERTS, PK_CERT_MAX_BYTES, "certificates"},
-	             {&b->changesets, PK_BUNDLE_MAX_CS, PK_BUNDLE_CS_MAX, "changesets"}};
+	} lists[] = {{&b->certs, PK_BUNDLE_MAX_CERTS, PK_CERT_MAX_BYTES, N_("certificates")},
+	             {&b->changesets, PK_BUNDLE_MAX_CS, PK_BUNDLE_CS_MAX, N_("changesets")}};
 	for (size_t k = 0; k < 2; k++) {
 		if (pk_mpr_array(r, &n) != 0)
-			return pk_diagf(d, PK_EDECODE, "bundle: %s is not an array", lists[k].what);
+			return pk_diagf(d, PK_EDECODE, "bundle: %s is not an array",
+			                PK_(lists[k].what));
 		if (n > lists[k].max_n)
-			return pk_diagf(d, PK_ETOOBIG, "bundle: %u %s exceed %u", n, lists[k].what,
-			                lists[k].max_n);
+			return pk_diagf(d, PK_ETOOBIG, "bundle: %u %s exceed %u", n,
+			                PK_(lists[k].what), lists[k].max_n);
 		lists[k].l->p = r->p;
 		for (uint32_t i = 0; i < n; i++) {
 			if (pk_mpr_bin(r, &p, &len) != 0)
 				return pk_diagf(d, PK_EDECODE,
 				                "bundle: %s: element %u is not a bin",
-				                lists[k].what, i);
+				                PK_(lists[k].what), i);
 			if (len > lists[k].max_each)
 				return pk_diagf(d, PK_ETOOBIG,
 				                "bundle: %s: element %u of %u bytes exceeds %u",
-				                lists[k].what, i, len, lists[k].max_each);
+				                PK_(lists[k].what), i, len, lists[k].max_each);
 		}
 		lists[k].l->n = n;
 		lists[k].l->len = (size_t)(r->p - lists[k].l->p);

@@ -99,8 +99,12 @@ int pk_cert_chain_check(const uint8_t root[PK_PUB_BYTES], const struct pk_cert *
 		const struct pk_cert_info *in = &chain[i].info;
 
 		if (memcmp(in->issuer, issuer, PK_PUB_BYTES) != 0)
-			return pk_diagf(d, PK_ECERT, "certificate %zu: not issued by %s", i,
-			                i == 0 ? "the root" : "the previous subject");
+			return i == 0 ? pk_diagf(d, PK_ECERT,
+			                         "certificate %zu: not issued by the root", i)
+			              : pk_diagf(d, PK_ECERT,
+			                         "certificate %zu: not issued by the previous "
+			                         "certificate's subject",
+			                         i);
 		if (!pk_cert_sig_ok(&chain[i]))
 			return pk_diagf(d, PK_ESIG, "certificate %zu: bad signature", i);
 		if (!pk_region_within(in->region, strlen(in->region), outer, strlen(outer)))

@@ -47,7 +47,22 @@ enum pk_err {
 
 #define PK_ERR_COUNT 32
 
-/* A short, static, English description of an error code. Never NULL. */
+/*
+ * The gettext text domain of every message made for people (cli/po holds its catalogs). The
+ * library translates the messages it makes (pk_strerror, pk_diagf's format) in this domain: a
+ * program that never sets a locale, as pokjad, gets them as written, in English; pokjactl in the
+ * language it chose (cli/i18n.h).
+ */
+#include <libintl.h>
+
+#define PK_TEXTDOMAIN "pokja-sync"
+
+/* PK_("text"): a message of the library (proto/, daemon/) in the program's message language,
+ * for the few made without pk_diagf; a catalog message like pokjactl's _("text"). */
+#define PK_(s) dgettext(PK_TEXTDOMAIN, s)
+
+/* A short, static description of an error code, in the program's message language. Never
+ * NULL. */
 const char *pk_strerror(int err);
 
 /* A stable lower-case tag for an error code ("bad-signature"), for logs and --json output. */
@@ -61,7 +76,8 @@ struct pk_diag {
 	char msg[256];
 };
 
-/* printf into d->msg when d is not NULL. Returns err, so callers can `return pk_diagf(...)`. */
+/* printf into d->msg when d is not NULL, the format translated (PK_TEXTDOMAIN). Returns err, so
+ * callers can `return pk_diagf(...)`. */
 int pk_diagf(struct pk_diag *d, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

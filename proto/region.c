@@ -71,10 +71,14 @@ bool pk_region_owned(const char *code, size_t len, const char *writer, size_t wr
 	return (size_t)own == writer_len && memcmp(code, writer, writer_len) == 0;
 }
 
+/* Marks the level names for the catalog (cli/po): pokjactl shows them translated in text for
+ * people, and as they are here in JSON. */
+#define N_(s) (s)
+
 const char *pk_level_name(int level)
 {
-	static const char *const names[] = {"national", "province", "kabupaten/kota", "kecamatan",
-	                                    "desa/kelurahan"};
+	static const char *const names[] = {N_("national"), N_("province"), N_("kabupaten/kota"),
+	                                    N_("kecamatan"), N_("desa/kelurahan")};
 
 	if (level < 0 || level > 4)
 		return "invalid";

@@ -38,6 +38,12 @@ static const char *const koleksi[] = {"pokja", "anggota", "gugus_tugas", "kegiat
 	"dokumen", "kumuh", "arahan", "tindak_lanjut", "verifikasi", "rapat", "pencabutan",
 	"kesehatan_node", "penerimaan", NULL};
 
+/*
+ * A field of each type. The description d is English and stays so here: JSON output and
+ * proto/SPEC.md's Appendix A show it as it is, and cli/sheet.c and cli/recnorm.c read words in it.
+ * The Makefile's pot target takes each macro's d (and COLL's) into the catalog as a msgid, and
+ * pokjactl translates it where people read it: `pokjactl schema` as text, the xlsx template.
+ */
 #define STR(n, req, d) {.name = n, .type = PK_T_STR, .required = req, .doc = d}
 #define HEX(n, req, digits, d) \
 	{.name = n, .type = PK_T_STR, .required = req, .hex_digits = digits, .doc = d}
@@ -533,22 +539,24 @@ int pk_field_check_str(const struct pk_field *f, const char *s, size_t len, stru
 	return check_string(f, s, (uint32_t)len, d);
 }
 
-/* Names what a field expects, for "expected ..." messages. */
-static const char *expected(enum pk_ftype t)
+/* The "expected ..." message for a value of the wrong type: one whole sentence per type, so that
+ * each is a catalog message of its own. */
+static int wrong_type(const struct pk_field *f, struct pk_diag *d)
 {
-	switch (t) {
+	switch (f->type) {
 	case PK_T_INT:
-		return "an integer";
+		return pk_diagf(d, PK_ESCHEMA, "field '%s': expected an integer", f->name);
 	case PK_T_NUM:
-		return "a number";
+		return pk_diagf(d, PK_ESCHEMA, "field '%s': expected a number", f->name);
 	case PK_T_BOOL:
-		return "true or false";
+		return pk_diagf(d, PK_ESCHEMA, "field '%s': expected true or false", f->name);
 	case PK_T_DATE:
-		return "a date string YYYY-MM-DD";
+		return pk_diagf(d, PK_ESCHEMA, "field '%s': expected a date string YYYY-MM-DD",
+		                f->name);
 	case PK_T_STRLIST:
-		return "an array of strings";
+		return pk_diagf(d, PK_ESCHEMA, "field '%s': expected an array of strings", f->name);
 	default:
-		return "a string";
+		return pk_diagf(d, PK_ESCHEMA, "field '%s': expected a string", f->name);
 	}
 }
 
@@ -631,7 +639,7 @@ static int check_value(const struct pk_field *f, struct pk_mpr *r, struct pk_dia
 			return pk_diagf(d, PK_EDECODE, "field '%s': truncated string", f->name);
 		return check_string(f, s, len, d);
 	}
-	return pk_diagf(d, PK_ESCHEMA, "field '%s': expected %s", f->name, expected(f->type));
+	return wrong_type(f, d);
 }
 
 /* memcmp order, a proper prefix first: the order msgpack map keys must follow. */

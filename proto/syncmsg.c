@@ -11,6 +11,9 @@
 
 #define B64_VARIANT sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
+/* Marks a message part for the catalog (cli/po); PK_() translates it where it is used. */
+#define N_(s) (s)
+
 /* ---- sizes (msgpack-c's shortest forms) ---- */
 
 static size_t sat_add(size_t a, size_t b)
@@ -494,21 +497,22 @@ int pk_sync_read_heads(struct pk_mpr *r, uint32_t max, struct pk_sync_list *l, c
 
 	memset(l, 0, sizeof(*l));
 	if (pk_mpr_array(r, &n) != 0)
-		return pk_diagf(d, PK_EDECODE, "%s: not an array of heads", what);
+		return pk_diagf(d, PK_EDECODE, "%s: not an array of heads", PK_(what));
 	if (n > max)
-		return pk_diagf(d, PK_ETOOBIG, "%s: %u heads exceed %u", what, n, max);
+		return pk_diagf(d, PK_ETOOBIG, "%s: %u heads exceed %u", PK_(what), n, max);
 	l->p = r->p;
 	for (uint32_t i = 0; i < n; i++) {
 		if (read_head(r, &h) != 0)
 			return pk_diagf(d, PK_EDECODE,
-			                "%s: head %u is not [origin: bin(32), seq: uint]", what, i);
+			                "%s: head %u is not [origin: bin(32), seq: uint]",
+			                PK_(what), i);
 		if (h.seq == 0)
-			return pk_diagf(d, PK_EDECODE, "%s: head %u has sequence 0", what, i);
+			return pk_diagf(d, PK_EDECODE, "%s: head %u has sequence 0", PK_(what), i);
 		if (i > 0 && memcmp(prev, h.origin, PK_PUB_BYTES) >= 0)
 			return pk_diagf(d, PK_EDECODE,
 			                "%s: head %u is not above the one before (heads must be in "
 			                "strictly ascending origin order)",
-			                what, i);
+			                PK_(what), i);
 		memcpy(prev, h.origin, PK_PUB_BYTES);
 	}
 	l->n = n;
@@ -524,16 +528,16 @@ static int read_blobs(struct pk_mpr *r, uint32_t max_n, uint32_t max_each, struc
 	uint32_t n, len;
 
 	if (pk_mpr_array(r, &n) != 0)
-		return pk_diagf(d, PK_EDECODE, "%s: not an array", what);
+		return pk_diagf(d, PK_EDECODE, "%s: not an array", PK_(what));
 	if (n > max_n)
-		return pk_diagf(d, PK_ETOOBIG, "%u %s exceed %u", n, what, max_n);
+		return pk_diagf(d, PK_ETOOBIG, "%u %s exceed %u", n, PK_(what), max_n);
 	l->p = r->p;
 	for (uint32_t i = 0; i < n; i++) {
 		if (pk_mpr_bin(r, &b, &len) != 0)
-			return pk_diagf(d, PK_EDECODE, "%s: element %u is not a bin", what, i);
+			return pk_diagf(d, PK_EDECODE, "%s: element %u is not a bin", PK_(what), i);
 		if (len > max_each)
 			return pk_diagf(d, PK_ETOOBIG, "%s: element %u of %u bytes exceeds %u",
-			                what, i, len, max_each);
+			                PK_(what), i, len, max_each);
 	}
 	l->n = n;
 	l->len = (size_t)(r->p - l->p);
@@ -571,9 +575,9 @@ static int read_one_blob(struct pk_mpr *r, uint32_t max, struct pk_blob *b, cons
 	uint32_t len;
 
 	if (pk_mpr_bin(r, &b->p, &len) != 0)
-		return pk_diagf(d, PK_EDECODE, "%s is not a bin", what);
+		return pk_diagf(d, PK_EDECODE, "%s is not a bin", PK_(what));
 	if (len > max)
-		return pk_diagf(d, PK_ETOOBIG, "%s of %u bytes exceeds %u", what, len, max);
+		return pk_diagf(d, PK_ETOOBIG, "%s of %u bytes exceeds %u", PK_(what), len, max);
 	b->len = len;
 	return 0;
 }
@@ -589,18 +593,19 @@ static int read_part(struct pk_mpr *r, struct pk_part *p, const char *what, stru
 	    pk_mpr_uint(r, &p->offset) != 0 || pk_mpr_bin(r, &p->data.p, &len) != 0)
 		return pk_diagf(
 		    d, PK_EDECODE,
-		    "%s: part is not [hash: bin(32), total: uint, offset: uint, data: bin]", what);
+		    "%s: part is not [hash: bin(32), total: uint, offset: uint, data: bin]",
+		    PK_(what));
 	memcpy(p->hash, hash, PK_HASH_BYTES);
 	p->data.len = len;
 	if (p->total > PK_SYNC_CS_BLOB_MAX)
 		return pk_diagf(d, PK_ETOOBIG, "%s: part of a changeset of %llu bytes exceeds %u",
-		                what, (unsigned long long)p->total, PK_SYNC_CS_BLOB_MAX);
+		                PK_(what), (unsigned long long)p->total, PK_SYNC_CS_BLOB_MAX);
 	if (len > PK_PART_DATA_MAX)
-		return pk_diagf(d, PK_ETOOBIG, "%s: part data of %u bytes exceeds %u", what, len,
-		                PK_PART_DATA_MAX);
+		return pk_diagf(d, PK_ETOOBIG, "%s: part data of %u bytes exceeds %u", PK_(what),
+		                len, PK_PART_DATA_MAX);
 	if (p->total == 0 || p->offset > p->total || len > p->total - p->offset)
 		return pk_diagf(d, PK_EDECODE, "%s: part bytes %llu..%llu lie outside 0..%llu",
-		                what, (unsigned long long)p->offset,
+		                PK_(what), (unsigned long long)p->offset,
 		                (unsigned long long)(p->offset + len),
 		                (unsigned long long)p->total);
 	return 0;
@@ -674,10 +679,10 @@ static int read_fields(struct pk_mpr *r, struct pk_sync_msg *m, bool extra, stru
 		return read_staged(r, m, d);
 	case PK_SYNC_PUSH:
 		if ((err = read_blobs(r, PK_SYNC_PUSH_MAX_CERTS, PK_CERT_MAX_BYTES, &m->certs,
-		                      "certificates", d)) != 0)
+		                      N_("certificates"), d)) != 0)
 			return err;
 		if ((err = read_blobs(r, PK_SYNC_PUSH_MAX_CS, PK_SYNC_CS_BLOB_MAX, &m->changesets,
-		                      "changesets", d)) != 0 ||
+		                      N_("changesets"), d)) != 0 ||
 		    !extra)
 			return err;
 		m->has_part = true;
@@ -695,7 +700,7 @@ static int read_fields(struct pk_mpr *r, struct pk_sync_msg *m, bool extra, stru
 			                (unsigned long long)m->max_bytes, PK_SYNC_PULL_MAX_BYTES);
 		return extra ? read_staged(r, m, d) : 0;
 	case PK_SYNC_JOIN:
-		return read_one_blob(r, PK_REQUEST_MAX_BYTES, &m->blob, "join request", d);
+		return read_one_blob(r, PK_REQUEST_MAX_BYTES, &m->blob, N_("join request"), d);
 	case PK_SYNC_PUSHED:
 		if ((err = read_refusals(r, &m->refused, d)) != 0)
 			return err;
@@ -710,7 +715,7 @@ static int read_fields(struct pk_mpr *r, struct pk_sync_msg *m, bool extra, stru
 		return 0;
 	case PK_SYNC_PULLED:
 		if ((err = read_blobs(r, PK_SYNC_PUSH_MAX_CS, PK_SYNC_CS_BLOB_MAX, &m->changesets,
-		                      "changesets", d)) != 0)
+		                      N_("changesets"), d)) != 0)
 			return err;
 		if (pk_mpr_bool(r, &m->more) != 0)
 			return pk_diagf(d, PK_EDECODE, "pulled: more is not a bool");
@@ -719,7 +724,7 @@ static int read_fields(struct pk_mpr *r, struct pk_sync_msg *m, bool extra, stru
 		m->has_part = true;
 		return read_part(r, &m->part, "pulled", d);
 	case PK_SYNC_JOINED:
-		return read_one_blob(r, PK_CERTSET_MAX_BYTES, &m->blob, "certificate set", d);
+		return read_one_blob(r, PK_CERTSET_MAX_BYTES, &m->blob, N_("certificate set"), d);
 	default:
 		return pk_diagf(d, PK_EDECODE, "internal: no layout for kind %d", (int)m->kind);
 	}
@@ -752,9 +757,11 @@ int pk_sync_decode(const uint8_t *buf, size_t len, enum pk_sync_dir dir, struct 
 		                shown(name, nlen, nbuf, sizeof(nbuf)));
 	m->kind = dir == PK_SYNC_REPLY ? msgs[i].reply : msgs[i].request;
 	if (m->kind == PK_SYNC_NONE)
-		return pk_diagf(d, PK_EDECODE, "'%s' is a %s where a %s was expected", msgs[i].name,
-		                dir == PK_SYNC_REPLY ? "request" : "reply",
-		                dir == PK_SYNC_REPLY ? "reply" : "request");
+		return dir == PK_SYNC_REPLY
+		           ? pk_diagf(d, PK_EDECODE, "'%s' is a request where a reply was expected",
+		                      msgs[i].name)
+		           : pk_diagf(d, PK_EDECODE, "'%s' is a reply where a request was expected",
+		                      msgs[i].name);
 	if (n != 1 + msgs[i].fields && n != 1 + msgs[i].fields + msgs[i].optional) {
 		err = pk_diagf(d, PK_EDECODE, "'%s' has %u elements, not %u", msgs[i].name, n,
 		               1 + msgs[i].fields);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "error.h" /* PK_ */
 #include "region.h"
 #include "wilayah_table.h"
 
@@ -174,6 +175,6 @@ size_t pk_wilayah_children(const char *code, int (*fn)(const struct pk_wilayah *
 
 const char *pk_wilayah_notice(void)
 {
-	return "Region codes and names: idn-area-data 4.0.1 (Kemendagri), "
-	       "Open Database License (ODbL) 1.0; see proto/wilayah/SOURCE.md";
+	return PK_("Region codes and names: idn-area-data 4.0.1 (Kemendagri), "
+	           "Open Database License (ODbL) 1.0; see proto/wilayah/SOURCE.md");
 }

@@ -125,7 +125,7 @@ static double one(struct end *from, struct end *to, bool up, int i, msgpack_sbuf
 	if (t > write_max)
 		write_max = t;
 	for (;;) {
-		if ((r = store_get(to->s, coll, key, "32.75", found, NULL)) < 0)
+		if ((r = store_get(to->s, coll, key, up ? "32.75" : "", found, NULL)) < 0)
 			check("store_get", r, NULL);
 		t = bn_mono();
 		if (r > 0)

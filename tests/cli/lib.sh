@@ -39,11 +39,11 @@
 
 set -u
 
-# The language of pokjactl's messages (cli/i18n.h): Indonesian, its default, in a test that sets
-# TEST_LANG=id before sourcing this file; English (LANGUAGE=en) in the tests whose patterns are
-# still English. Nothing else in the environment chooses it.
+# The language of pokjactl's messages (cli/i18n.h): Indonesian, its default, so every test checks
+# the messages the secretariats read; a test sets TEST_LANG=en before sourcing this file for an
+# English run (test_i18n.sh runs both). Nothing else in the environment chooses it.
 unset LC_ALL LC_MESSAGES
-LANGUAGE=${TEST_LANG:-en}
+LANGUAGE=${TEST_LANG:-id}
 export LANGUAGE
 
 BUILD=${BUILD:-build}
@@ -478,4 +478,15 @@ done_testing() {
 	fi
 	[ "$_n" -gt 0 ] || exit 1
 	exit 0
+}
+
+# The python3 that has openpyxl (Debian's python3-openpyxl), to read workbooks back: the system
+# one even where another python3 comes first on PATH; nothing when none has it.
+openpyxl_python() {
+	for _py in python3 /usr/bin/python3; do
+		if "$_py" -c 'import openpyxl' 2>/dev/null; then
+			echo "$_py"
+			return
+		fi
+	done
 }

@@ -167,10 +167,11 @@ has() { # node collection key
 	"$P" --dir "$T/$1" get "$2" "$3" >/dev/null 2>&1
 }
 
-# lacks NODE COLLECTION KEY: the node answers "no record" (exit 1), not some other failure.
+# lacks NODE COLLECTION KEY: the node answers "tidak ada rekaman" (no record; exit 1), not some
+# other failure.
 lacks() {
 	"$P" --dir "$T/$1" get "$2" "$3" >"$T/.lacks" 2>&1
-	[ $? -eq 1 ] && grep -q "no record" "$T/.lacks"
+	[ $? -eq 1 ] && grep -q "tidak ada rekaman" "$T/.lacks"
 }
 
 # Checks one record on many nodes: prints the nodes where `has` (or `lacks`) fails.

@@ -79,7 +79,7 @@ fi
 # health record, kesehatan_node) cannot change the node between the two snapshots.
 kill -STOP "$(pid_of p32)"
 snapshot "$T/p32" >"$T/p32.before"
-errs "restore while pokjad runs is refused, naming it" "pokjad \(pid [0-9]+\) is running" \
+errs "restore while pokjad runs is refused, naming it" "pokjad \(pid [0-9]+\) sedang berjalan" \
 	"$P" --dir "$T/p32" restore "$T/p32.backup"
 snapshot "$T/p32" >"$T/p32.after"
 kill -CONT "$(pid_of p32)"
@@ -90,15 +90,15 @@ errs "a second pokjad on the same node is refused" "pokjad \(pid [0-9]+\) is run
 # ---- the province fails; it is restored from the old backup
 stop p32
 same "the province stops cleanly" "$STOPPED" ""
-outputs "restore the province from its old backup" "writes are held|held until" \
+outputs "restore the province from its old backup" "penulisan lokal ditahan sampai" \
 	"$P" --dir "$T/p32" restore "$T/p32.backup"
 check "the store it replaced is kept" \
 	test -n "$(find "$T/p32" -maxdepth 1 -name 'store.before-restore-*')"
 check "the restored province lacks its own later activities" lacks p32 kegiatan p-late-5
 errs "a local write is refused until its own latest sequence is known" \
-	"restored from a backup.*fork" "$P" --dir "$T/p32" put kegiatan early --json \
+	"dipulihkan dari cadangan.*bercabang" "$P" --dir "$T/p32" put kegiatan early --json \
 	'{"nama":"terlalu cepat","tahun":2026}'
-outputs "status says writes are held" "writes: +held" "$P" --dir "$T/p32" status
+outputs "status says writes are held" "penulisan: +ditahan" "$P" --dir "$T/p32" status
 jcheck "info --json says writes are held" 'j["writes"] == "held"' "$P" --dir "$T/p32" info --json
 
 start p32
@@ -138,7 +138,7 @@ fi
 stop nas
 same "the national node stops cleanly" "$STOPPED" ""
 ok "restore the national node" "$P" --dir "$T/nas" restore "$T/nas.backup"
-errs "the restored national node refuses a local write" "restored from a backup" \
+errs "the restored national node refuses a local write" "dipulihkan dari cadangan" \
 	"$P" --dir "$T/nas" put arahan a-early --json \
 	'{"judul":"x","isi":"y","wilayah_sasaran":""}'
 start nas
@@ -194,11 +194,11 @@ ok "write a record" "$P" --dir "$S" put kegiatan s1 --json '{"nama":"s1","tahun"
 ok "back it up to stdout" sh -c "\"$P\" --dir \"$S\" backup - >\"$T/solo.backup\""
 ok "write another" "$P" --dir "$S" put kegiatan s2 --json '{"nama":"s2","tahun":2026}'
 ok "restore the stdout backup" "$P" --dir "$S" restore "$T/solo.backup"
-errs "writes are held" "restored from a backup" \
+errs "writes are held" "dipulihkan dari cadangan" \
 	"$P" --dir "$S" put kegiatan s3 --json '{"nama":"s3","tahun":2026}'
-outputs "allow-writes lifts the hold" "writes allowed" "$P" --dir "$S" allow-writes
+outputs "allow-writes lifts the hold" "penulisan diizinkan" "$P" --dir "$S" allow-writes
 ok "then it writes" "$P" --dir "$S" put kegiatan s3 --json '{"nama":"s3","tahun":2026}'
-outputs "allow-writes on a node whose writes are not held says so" "not held" \
+outputs "allow-writes on a node whose writes are not held says so" "tidak sedang ditahan" \
 	"$P" --dir "$S" allow-writes
 ok "the lone node verifies" "$P" --dir "$S" verify
 
@@ -219,6 +219,9 @@ head -c 100000 /dev/urandom >"$T/random.backup"
 ok "init another national node" "$P" --dir "$T/other" init
 ok "back it up" "$P" --dir "$T/other" backup "$T/other.backup"
 
+# ENOENT's text is glibc's (strerror): Indonesian where its catalog (libc-l10n) is installed.
+NOFILE="Tidak ada berkas atau direktori|No such file"
+
 restore_refused() { # name pattern file
 	snapshot "$S" >"$T/solo.before"
 	errs "$1" "$2" "$P" --dir "$S" restore "$3"
@@ -227,17 +230,17 @@ restore_refused() { # name pattern file
 	check "... no staging folder is left" \
 		test -z "$(find "$S" -maxdepth 1 -name 'store.restore-*')"
 }
-restore_refused "a backup with a changed byte is refused" "is damaged" "$T/damaged.backup"
-restore_refused "a truncated backup is refused" "not a usable backup" "$T/short.backup"
-restore_refused "random bytes are refused" "not a usable backup" "$T/random.backup"
-restore_refused "an empty file is refused" "not a usable backup" "$T/empty.backup"
-restore_refused "another node's backup is refused" "a backup of node .*not of this node" \
+restore_refused "a backup with a changed byte is refused" " rusak \([0-9]+ masalah" "$T/damaged.backup"
+restore_refused "a truncated backup is refused" "bukan cadangan yang dapat dipakai" "$T/short.backup"
+restore_refused "random bytes are refused" "bukan cadangan yang dapat dipakai" "$T/random.backup"
+restore_refused "an empty file is refused" "bukan cadangan yang dapat dipakai" "$T/empty.backup"
+restore_refused "another node's backup is refused" "adalah cadangan node .*bukan cadangan node ini" \
 	"$T/other.backup"
-restore_refused "a missing file is refused" "No such file" "$T/no-such.backup"
-restore_refused "a folder is refused" "not a regular file" "$T"
+restore_refused "a missing file is refused" "$NOFILE" "$T/no-such.backup"
+restore_refused "a folder is refused" "bukan berkas biasa" "$T"
 fails "restore without a file is a usage error" 2 "$P" --dir "$S" restore
 fails "backup without a file is a usage error" 2 "$P" --dir "$S" backup
-errs "backup into a missing folder fails" "No such file" \
+errs "backup into a missing folder fails" "$NOFILE" \
 	"$P" --dir "$S" backup "$T/no/such/dir/x.backup"
 errs "backup of a folder that is no node fails" "init" \
 	"$P" --dir "$T/nothing" backup "$T/x.backup"
@@ -263,9 +266,9 @@ if [ "$(id -u)" = 0 ]; then
 	chown -R 65534 "$T/owned"
 	snapshot "$T/owned" >"$T/owned.before"
 	errs "root writing into another user's node folder is refused, naming the user" \
-		"belongs to user .*run pokjactl as that user" \
+		"milik pengguna .*jalankan pokjactl sebagai pengguna itu" \
 		"$P" --dir "$T/owned" put kegiatan x --json '{"nama":"x","tahun":2026}'
-	errs "... and so is a restore there" "belongs to user" \
+	errs "... and so is a restore there" "milik pengguna" \
 		"$P" --dir "$T/owned" restore "$T/good.backup"
 	snapshot "$T/owned" >"$T/owned.after"
 	check "... the node is unchanged" cmp -s "$T/owned.before" "$T/owned.after"

@@ -72,15 +72,15 @@ outputs "help bundle names both forms" 'bundle apply \[--dir DIR\] FILE' "$P" he
 stdout_has "help bundle names --for" 'bundle create \[--dir DIR\] \[--for NODE\] -o FILE'
 
 # ---- bad --for
-errs "--for that is neither a key nor a region code" "64 hex digits" \
+errs "--for that is neither a key nor a region code" "64 digit heksadesimal" \
 	"$P" --dir "$N" bundle create --for xyz -o "$B/bad"
 same "bad --for exits 1" "$RC" 1
-errs "--for an unknown key" "no certificate chain" \
+errs "--for an unknown key" "rantai sertifikat node [0-9a-f]{64} tidak disimpan di sini" \
 	"$P" --dir "$N" bundle create --for "$(printf '%064d' 7)" -o "$B/bad"
-errs "--for a region with no known node" "no node of region 35" \
+errs "--for a region with no known node" "tidak ada node wilayah 35" \
 	"$P" --dir "$N" bundle create --for 35 -o "$B/bad"
-errs "--for this node itself" "itself" "$P" --dir "$N" bundle create --for "$NK" -o "$B/bad"
-errs "--for \"\" at the national node is itself" "itself" \
+errs "--for this node itself" "node ini sendiri" "$P" --dir "$N" bundle create --for "$NK" -o "$B/bad"
+errs "--for \"\" at the national node is itself" "node ini sendiri" \
 	"$P" --dir "$N" bundle create --for "" -o "$B/bad"
 check "no file from a refused create" test ! -e "$B/bad"
 
@@ -89,7 +89,7 @@ jcheck "create --for 32's key: the national node's 2 changesets, nothing known o
 	"j['changesets'] == 2 and j['origins'] == 1 and j['heads_known'] is False and
 	 j['for'] == '$JK' and j['creator'] == '$NK' and j['bytes'] > 0" \
 	"$P" --dir "$N" bundle create --for "$JK" -o "$B/n-j1" --json
-stderr_has "create says it carries the whole lineage" "whole lineage"
+stderr_has "create says it carries the whole lineage" "seluruh garis hierarkinya"
 same "the bundle file has mode 0644" "$(stat -c %a "$B/n-j1")" 644
 same "the summary's byte count is the file's size" \
 	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["bytes"])' "$OUT")" \
@@ -107,9 +107,9 @@ jcheck "applying it again: nothing applied, 2 already held" \
 	"j['ok'] is True and j['applied'] == 0 and j['already_held'] == 2" \
 	"$P" --dir "$J" bundle apply "$B/n-j1" --json
 same "applying it again changed nothing" "$(snapshot "$J")" "$before"
-outputs "apply for people shows the counts" 'already held: +2' \
+outputs "apply for people shows the counts" 'sudah dimiliki: +2' \
 	"$P" --dir "$J" bundle apply "$B/n-j1"
-stdout_has "apply for people names the creator" 'bundle from the national node'
+stdout_has "apply for people names the creator" 'bundel dari node nasional'
 
 # ---- 32 -> national, by region code: only 32's own changeset goes up
 jcheck "32 creates for the national node (--for \"\"): only its own changeset" \
@@ -131,7 +131,7 @@ jcheck "the next bundle for 32 (by region code) holds exactly the 2 new changese
 	"$P" --dir "$N" bundle create --for 32 -o "$B/n-j2" --json
 jcheck "32 applies the 2 new ones" "j['applied'] == 2 and j['already_held'] == 0" \
 	"$P" --dir "$J" bundle apply "$B/n-j2" --json
-outputs "apply for people, for this node" 'for this node' \
+outputs "apply for people, for this node" 'untuk node ini' \
 	"$P" --dir "$J" bundle apply "$B/n-j2"
 
 # ---- the lineage rule
@@ -148,16 +148,16 @@ jcheck "32 applies it: 33's changeset left out (outside its lineage), no refusal
 	"$P" --dir "$J" bundle apply "$B/n-all" --json
 same "32 unchanged by the bundle for every node" "$(snapshot "$J")" "$before"
 fails "32 does not hold 33's activity" 1 "$P" --dir "$J" get kegiatan keg-k1
-outputs "apply for people counts what was left out" 'outside lineage: +1' \
+outputs "apply for people counts what was left out" 'di luar hierarki: +1' \
 	"$P" --dir "$J" bundle apply "$B/n-all"
 
 ok "forge: the bundle for every node, re-signed by the national node as made for 32" \
 	"$R" --dir "$N" --for "$JK" "$B/n-all" "$B/n-all-for-j"
 errs "a bundle made for 32 that carries 33's changeset: refused as lineage, exit 1" \
-	"1 changeset and 0 certificates refused" \
+	"1 changeset dan 0 sertifikat ditolak" \
 	"$P" --dir "$J" bundle apply "$B/n-all-for-j"
 errs "... logged with pokjad's tag and line (daemon/ingest.c, one way in)" \
-	"warn apply-refused: from the bundle .*n-all-for-j: origin [0-9a-f]{16} seq 1: lineage: " \
+	"warn apply-refused: from bundel .*n-all-for-j: origin [0-9a-f]{16} seq 1: lineage: " \
 	"$P" --dir "$J" bundle apply "$B/n-all-for-j"
 fails "the same with --json exits 1" 1 "$P" --dir "$J" bundle apply "$B/n-all-for-j" --json
 out_json "--json names the lineage refusal, its origin and the rest held" \
@@ -171,7 +171,7 @@ jcheck "32 counts lineage refusals" "j['refused'].get('lineage', 0) >= 2" \
 jcheck "a bundle made for 32, applied at 33: what is in 33's lineage is applied" \
 	"j['ok'] is True and j['applied'] == 2 and j['refused'] == 0" \
 	"$P" --dir "$K" bundle apply "$B/n-j1" --json
-stderr_has "apply notes that it was made for another node" "not this one"
+stderr_has "apply notes that it was made for another node" "bukan node ini"
 jcheck "33 now holds the national directive for 33" "j['judul'] == 'Arahan arahan-33'" \
 	"$P" --dir "$K" get arahan arahan-33 --json
 
@@ -198,10 +198,13 @@ jcheck "now the bundle for 32 holds just the new changeset" "j['changesets'] == 
 size=$(wc -c <"$B/good" | tr -d ' ')
 before=$(snapshot "$J")
 
+# ENOENT's text is glibc's (strerror): Indonesian where its catalog (libc-l10n) is installed.
+NOFILE="Tidak ada berkas atau direktori|No such file"
+
 refused() { # name pattern file: apply at 32 is refused whole and changes nothing
 	errs "$1" "$2" "$P" --dir "$J" bundle apply "$3"
 	same "$1: exit status 1" "$RC" 1
-	stderr_has "$1: says nothing was applied" "nothing was applied|No such file|not a regular"
+	stderr_has "$1: says nothing was applied" "tidak ada yang diterapkan|$NOFILE|bukan berkas biasa"
 	same "$1: 32 unchanged" "$(snapshot "$J")" "$before"
 }
 
@@ -210,49 +213,49 @@ flipped() { # offset: a copy of the good bundle with that byte flipped
 }
 
 flipped 0
-refused "a flipped byte in the envelope header (0)" "not a bundle" "$B/flip"
+refused "a flipped byte in the envelope header (0)" "bukan bundel" "$B/flip"
 flipped 2
-refused "a flipped byte in the body's length (2)" "not a bundle" "$B/flip"
+refused "a flipped byte in the body's length (2)" "bukan bundel" "$B/flip"
 flipped 12
-refused "a flipped byte in the bundle's tag" "signature does not verify|tag" "$B/flip"
+refused "a flipped byte in the bundle's tag" "tanda tangan bundel tidak valid|tag" "$B/flip"
 flipped 30
-refused "a flipped byte in the creator's key" "signature does not verify" "$B/flip"
+refused "a flipped byte in the creator's key" "tanda tangan bundel tidak valid" "$B/flip"
 flipped $((size - 66 - 40))
-refused "a flipped byte inside the changeset" "signature does not verify" "$B/flip"
+refused "a flipped byte inside the changeset" "tanda tangan bundel tidak valid" "$B/flip"
 flipped $((size - 66 - 150))
-refused "a flipped byte in the changeset's record" "signature does not verify" "$B/flip"
+refused "a flipped byte in the changeset's record" "tanda tangan bundel tidak valid" "$B/flip"
 flipped -66
-refused "a flipped byte in the signature's header" "not a bundle" "$B/flip"
+refused "a flipped byte in the signature's header" "bukan bundel" "$B/flip"
 flipped -30
-refused "a flipped byte in the signature" "signature does not verify" "$B/flip"
+refused "a flipped byte in the signature" "tanda tangan bundel tidak valid" "$B/flip"
 flipped -1
-refused "a flipped last byte" "signature does not verify" "$B/flip"
+refused "a flipped last byte" "tanda tangan bundel tidak valid" "$B/flip"
 head -c $((size - 1)) "$B/good" >"$B/trunc"
-refused "a bundle one byte short" "not a bundle" "$B/trunc"
+refused "a bundle one byte short" "bukan bundel" "$B/trunc"
 head -c $((size / 2)) "$B/good" >"$B/trunc"
-refused "half a bundle" "not a bundle" "$B/trunc"
+refused "half a bundle" "bukan bundel" "$B/trunc"
 cat "$B/good" "$B/good" >"$B/twice"
-refused "a bundle followed by more bytes" "not a bundle" "$B/twice"
+refused "a bundle followed by more bytes" "bukan bundel" "$B/twice"
 : >"$B/empty"
-refused "an empty file" "empty" "$B/empty"
+refused "an empty file" "berkas kosong" "$B/empty"
 head -c 4096 /dev/urandom >"$B/garbage"
-refused "random bytes" "not a bundle" "$B/garbage"
-refused "a join request given as a bundle" "not a bundle" "$T/32.req"
-refused "a file that does not exist" "No such file" "$B/no-such"
-refused "a folder" "not a regular file" "$B"
+refused "random bytes" "bukan bundel" "$B/garbage"
+refused "a join request given as a bundle" "bukan bundel" "$T/32.req"
+refused "a file that does not exist" "$NOFILE" "$B/no-such"
+refused "a folder" "bukan berkas biasa" "$B"
 
 fails "--json of a refused bundle exits 1" 1 "$P" --dir "$J" bundle apply "$B/flip" --json
 out_json "--json of a refused bundle says why" \
-	"j['ok'] is False and j['reason'] == 'bad-signature' and 'changed' in j['error']"
+	"j['ok'] is False and j['reason'] == 'bad-signature' and 'diubah' in j['error']"
 
 N2=$T/nasional2
 ok "another national node (another network)" "$P" --dir "$N2" init
 ok "it writes a directive" arahan "$N2" arahan-x 32
 ok "it creates a bundle for every node" "$P" --dir "$N2" bundle create -o "$B/other"
-refused "a bundle from another network" "another network" "$B/other"
+refused "a bundle from another network" "jaringan lain" "$B/other"
 ok "32 creates a bundle for every node" "$P" --dir "$J" bundle create -o "$B/j-all"
 n2before=$(snapshot "$N2")
-errs "32's bundle at the other national node: another network" "another network" \
+errs "32's bundle at the other national node: another network" "jaringan lain" \
 	"$P" --dir "$N2" bundle apply "$B/j-all"
 same "the other national node unchanged" "$(snapshot "$N2")" "$n2before"
 
@@ -260,18 +263,18 @@ M=$T/papua
 ok "a node (36) whose certificate 32 never saw" join_offline "$M" 36
 ok "forge: the good bundle re-signed by 36" "$R" --dir "$M" "$B/good" "$B/by-m"
 refused "a bundle whose creator's certificates are neither carried nor held" \
-	"certificate chain" "$B/by-m"
+	"rantai sertifikat" "$B/by-m"
 ok "forge: the good bundle re-signed by 33 (whose certificate 32 holds)" \
 	"$R" --dir "$K" "$B/good" "$B/by-k"
 
 U=$T/pending
 ok "an uncertified node" "$P" --dir "$U" init --region 34
 ubefore=$(snapshot "$U")
-errs "apply at an uncertified node is refused" "not certified" \
+errs "apply at an uncertified node is refused" "belum bersertifikat" \
 	"$P" --dir "$U" bundle apply "$B/good"
 same "uncertified apply exits 1" "$RC" 1
 same "the uncertified node unchanged" "$(snapshot "$U")" "$ubefore"
-errs "create at an uncertified node is refused" "not certified" \
+errs "create at an uncertified node is refused" "belum bersertifikat" \
 	"$P" --dir "$U" bundle create -o "$B/u"
 check "no file from it" test ! -e "$B/u"
 

@@ -69,13 +69,13 @@ else
 	fail "1. status at the province: the district's clock is 2 h ahead (clock_skew about 7200)" \
 		"skew $(skew_of p32 "$K3273"); $(tails p32)"
 fi
-outputs "1. status at the district says so in words" "^parent: .*clock 2 h 0 min behind" \
+outputs "1. status at the district says so in words" "^induk: .*selisih waktu 2 jam 0 mnt, lebih lambat" \
 	"$P" --dir "$T/k3273" status
 check "1. the province logs clock-skew for the district" grep -q "clock-skew.*child" "$(log_of p32)"
 check "1. the district logs clock-skew for its parent" grep -q "clock-skew.*parent" "$(log_of k3273)"
 errs "1. a write at the district is refused with the fix" \
-	"set the clock of this server: it is 2 h 0 min ahead of its parent's" kegiatan k3273 c1-skewed +2h
-stderr_has "1. ... and says how far and by what bound" "writes are refused until they agree within 10 min 0 s"
+	"setel jam server ini: jam ini 2 jam 0 mnt lebih cepat dari jam induknya" kegiatan k3273 c1-skewed +2h
+stderr_has "1. ... and says how far and by what bound" "penulisan ditolak sampai selisihnya tidak lebih dari 10 mnt 0 dtk"
 fails "1. ... nothing was written" 1 "$P" --dir "$T/k3273" get kegiatan c1-skewed
 stop k3273
 [ -z "$STOPPED" ] || fail "1. the skewed district stops cleanly" "$STOPPED"
@@ -106,7 +106,7 @@ check "2. ... logged apply-held" grep -q "apply-held" "$(log_of p32)"
 check "2. ... the record is not applied yet" sh -c "! '$P' --dir '$T/p32' get kegiatan c2-ahead"
 check "2. ... and it is not counted as refused" jtrue p32 "j['refused'].get('clock', 0) == 0" status
 outputs "2. status at the province shows the held changeset in words" \
-	"^held: +1 changesets stamped ahead" "$P" --dir "$T/p32" status
+	"^ditahan: +1 changeset bercap waktu di depan jam node ini" "$P" --dir "$T/p32" status
 # The district's later changesets follow it (its clock carries on from the last stamp).
 ok "2. the district writes again, its clock set right" kegiatan k3273 c2-next
 if wait_for 15 held_at p32 2; then
@@ -162,7 +162,7 @@ else
 	fail "3. the national node sees its child's clock 1 h behind" "skew $(skew_of nas "$P32")"
 fi
 errs "3. a write at the national node is refused, with the fix" \
-	"set the clock of this server: it is 1 h 0 min ahead of its children's" \
+	"setel jam server ini: jam ini 1 jam 0 mnt lebih cepat dari jam anak-anaknya" \
 	skewed +1h "$P" --dir "$T/nas" put arahan a3-refused \
 	--json '{"judul":"Tidak","isi":"Tidak","wilayah_sasaran":""}'
 stop nas

@@ -82,7 +82,7 @@ jcheck "pokjactl list sees them while pokjad runs" \
 	'sorted(o["key"] for o in j) == ["d-1", "d-2", "d-3", "d-4", "d-5"]' \
 	"$P" --dir "$N" list kegiatan --json
 ok "pokjactl del works while pokjad runs" "$P" --dir "$N" del kegiatan d-5
-outputs "pokjactl verify works while pokjad runs" "0 problems" "$P" --dir "$N" verify
+outputs "pokjactl verify works while pokjad runs" ": 0 masalah" "$P" --dir "$N" verify
 outputs "pokjad --check works while pokjad runs" "configuration OK" "$PD" --dir "$N" --check
 check "pokjad is still running after the writes" kill -0 "$PID"
 
@@ -97,7 +97,7 @@ fi
 jcheck "the records are still there after pokjad stopped" \
 	'sorted(o["key"] for o in j) == ["d-1", "d-2", "d-3", "d-4"]' \
 	"$P" --dir "$N" list kegiatan --json
-outputs "and the node verifies clean" "0 problems" "$P" --dir "$N" verify
+outputs "and the node verifies clean" ": 0 masalah" "$P" --dir "$N" verify
 
 # ---- SIGINT stops it cleanly too
 "$PD" --dir "$N" 2>"$T/pokjad2.log" &

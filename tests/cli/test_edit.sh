@@ -16,7 +16,7 @@ outputs "put a kegiatan" '^keg-1$' "$P" --dir "$N" put kegiatan keg-1 --json "$K
 
 # ---- edit keeps the untouched fields -------------------------------------------------------
 
-outputs "edit nama" '^edited kegiatan/keg-1 in region 32\.75: nama \(changeset 2\)$' \
+outputs "edit nama" '^kegiatan/keg-1 di wilayah 32\.75 diubah: nama \(changeset 2\)$' \
 	"$P" --dir "$N" edit kegiatan keg-1 --set "nama=Sosialisasi RP3KP"
 jcheck "get --json: nama changed, every other field as it was" \
 	'{k: v for k, v in j.items() if k not in ("diubah", "diubah_oleh", "verifikasi")} == {"key": "keg-1",
@@ -49,35 +49,35 @@ jcheck "... keeps items with commas" 'j["peserta"] == ["Bappeda, bidang fisik", 
 BEFORE=$(snapshot "$N")
 LIST_BEFORE=$("$P" --dir "$N" list kegiatan --json)
 errs "put of an existing key is refused, with the way out" \
-	"exists already in region 32\.75; .*pokjactl edit kegiatan keg-1 --set FIELD=VALUE.*put --replace" \
+	"sudah ada di wilayah 32\.75; .*pokjactl edit kegiatan keg-1 --set FIELD=VALUE.*put --replace" \
 	"$P" --dir "$N" put kegiatan keg-1 --json '{"wilayah":"32.75","nama":"Lain","tahun":2027}'
 fails "... with exit status 1" 1 \
 	"$P" --dir "$N" put kegiatan keg-1 --json '{"wilayah":"32.75","nama":"Lain","tahun":2027}'
-errs "edit of a record that does not exist" "no record kegiatan/keg-nope" \
+errs "edit of a record that does not exist" "tidak ada rekaman kegiatan/keg-nope" \
 	"$P" --dir "$N" edit kegiatan keg-nope --set nama=X
 errs "edit of an unknown field names it and says where the fields are" \
-	"field 'warna' is not a field of collection 'kegiatan' \(see 'pokjactl schema kegiatan'\)" \
+	"'warna' bukan kolom koleksi 'kegiatan' \(lihat 'pokjactl schema kegiatan'\)" \
 	"$P" --dir "$N" edit kegiatan keg-1 --set warna=merah
 errs "edit with a misspelt month names the field and the month meant" \
-	"field 'bulan': \"maretz\" is not a month; did you mean Maret\\? \\(1 to 12" \
+	"kolom 'bulan': \"maretz\" bukan bulan; maksud Anda Maret\\? \\(1 sampai 12" \
 	"$P" --dir "$N" edit kegiatan keg-1 --set bulan=maretz
-errs "edit out of range names the field" "field 'bulan'.*13" \
+errs "edit out of range names the field" "kolom 'bulan'.*13" \
 	"$P" --dir "$N" edit kegiatan keg-1 --set bulan=13
 errs "edit with a value not among the choices names the field" "status" \
 	"$P" --dir "$N" edit kegiatan keg-1 --set status=tertunda
 errs "unsetting a required field is refused" \
-	"field 'nama' is required in collection 'kegiatan' and cannot be unset; give it another value with --set nama=VALUE" \
+	"kolom 'nama' wajib dalam koleksi 'kegiatan' dan tidak dapat dikosongkan; beri nilai lain dengan --set nama=NILAI" \
 	"$P" --dir "$N" edit kegiatan keg-1 --unset nama
-errs "a list field refuses a JSON value that is not an array" "field 'peserta': \"\\[1\" is not a list" \
+errs "a list field refuses a JSON value that is not an array" "kolom 'peserta': \"\\[1\" bukan daftar" \
 	"$P" --dir "$N" edit rapat rap-1 --set 'peserta=[1'
-errs "the region is not a field edit changes" "'wilayah' is not a field" \
+errs "the region is not a field edit changes" "'wilayah' bukan kolom: edit tidak dapat memindahkan" \
 	"$P" --dir "$N" edit kegiatan keg-1 --set wilayah=32
-errs "one bad option refuses the whole edit" "field 'bulan': \"x\" is not a month" \
+errs "one bad option refuses the whole edit" "kolom 'bulan': \"x\" bukan bulan" \
 	"$P" --dir "$N" edit kegiatan keg-1 --set nama=Baru --set bulan=x
 fails "edit without --set or --unset is a usage error" 2 "$P" --dir "$N" edit kegiatan keg-1
 fails "the same field twice is a usage error" 2 \
 	"$P" --dir "$N" edit kegiatan keg-1 --set nama=A --unset nama
-outputs "an edit that changes nothing writes nothing" "no change" \
+outputs "an edit that changes nothing writes nothing" "tidak ada perubahan" \
 	"$P" --dir "$N" edit kegiatan keg-1 --set bulan=4
 same "list --json is as it was after every refusal" "$LIST_BEFORE" \
 	"$("$P" --dir "$N" list kegiatan --json)"
@@ -102,30 +102,30 @@ cat >"$T/a2.jsonl" <<'JSONL'
 {"collection":"kegiatan","key":"imp-1","wilayah":"32.75","nama":"Impor satu (diubah)","tahun":2026}
 {"collection":"kegiatan","wilayah":"32.75","nama":"Tanpa kunci","tahun":2026}
 JSONL
-outputs "import a file" "imported 2 records" "$P" --dir "$N" import "$T/a.jsonl"
+outputs "import a file" "^2 rekaman diimpor" "$P" --dir "$N" import "$T/a.jsonl"
 BEFORE=$(snapshot "$N")
 errs "a line that would change an existing record is refused at its line" \
-	"a2\.jsonl:1: record kegiatan/imp-1 exists already in region 32\.75 and this line changes it" \
+	"a2\.jsonl:1: rekaman kegiatan/imp-1 sudah ada di wilayah 32\.75 dan baris ini mengubahnya" \
 	"$P" --dir "$N" import "$T/a2.jsonl"
 stderr_has "... with a count and the way out" \
-	"1 line would change a record that exists already or names one twice; nothing was imported \(to update records from an edited export use --replace"
+	"1 baris akan mengubah rekaman yang sudah ada atau menyebut satu rekaman dua kali; tidak ada yang diimpor \(untuk memperbarui rekaman dari hasil ekspor yang disunting gunakan --replace"
 cat >"$T/b.jsonl" <<'JSONL'
 {"collection":"kegiatan","key":"imp-2","wilayah":"32.75","nama":"Dua","tahun":2026}
 
 {"collection":"kegiatan","key":"imp-2","wilayah":"32.75","nama":"Dua lagi","tahun":2026}
 JSONL
-errs "a record named twice in one file is refused by line" "b\.jsonl:3: the same record as line 1" \
+errs "a record named twice in one file is refused by line" "b\.jsonl:3: rekaman yang sama dengan baris 1" \
 	"$P" --dir "$N" import "$T/b.jsonl"
 same "nothing was imported by either" "$BEFORE" "$(snapshot "$N")"
 outputs "importing the same file again leaves the unchanged line out (the keyless one is new)" \
-	"^imported 1 record in 1 changeset .*; 1 unchanged, left out" "$P" --dir "$N" import "$T/a.jsonl"
+	"^1 rekaman diimpor dalam 1 changeset .*; 1 tidak berubah, dilewati" "$P" --dir "$N" import "$T/a.jsonl"
 jcheck "... imp-1 as it was" 'j["nama"] == "Impor satu"' "$P" --dir "$N" get kegiatan imp-1 --json
-outputs "import --replace replaces existing records" "imported 2 records" \
+outputs "import --replace replaces existing records" "^2 rekaman diimpor" \
 	"$P" --dir "$N" import --replace "$T/a2.jsonl"
 jcheck "... (imp-1 is the file's now)" 'j["nama"] == "Impor satu (diubah)"' \
 	"$P" --dir "$N" get kegiatan imp-1 --json
 outputs "import --replace: the last line of a record wins, the earlier left out" \
-	"imported 1 record .*; 1 replaced by a later line of the same record, left out" \
+	"^1 rekaman diimpor .*; 1 digantikan baris berikutnya untuk rekaman yang sama, dilewati" \
 	"$P" --dir "$N" import "$T/b.jsonl" --replace
 jcheck "... (imp-2 is the last line's)" 'j["nama"] == "Dua lagi"' \
 	"$P" --dir "$N" get kegiatan imp-2 --json
@@ -157,24 +157,24 @@ jcheck "history --json: the version after the delete adds every field again" \
 outputs "history (text): the author, a changed field old -> new" \
 	'~ nama: Sosialisasi -> Sosialisasi RP3KP' "$P" --dir "$N" history kegiatan keg-1
 stdout_has "... each version with time and author" \
-	'^version 2  20[0-9-]+T[0-9:.]+Z  Kota Bekasi \(32\.75\), key [0-9a-f]{16}, changeset 2$'
-stdout_has "... a delete" '^  deleted$'
-stdout_has "... and the count" '^\(6 versions\)$'
+	'^versi 2  20[0-9-]+T[0-9:.]+Z  Kota Bekasi \(32\.75\), kunci [0-9a-f]{16}, changeset 2$'
+stdout_has "... a delete" '^  dihapus$'
+stdout_has "... and the count" '^\(6 versi\)$'
 ok "delete keg-1 again" "$P" --dir "$N" del kegiatan keg-1
 jcheck "a deleted record still has its history" \
 	'len(j["versions"]) == 7 and j["versions"][-1]["deleted"]' \
 	"$P" --dir "$N" history kegiatan keg-1 --json
-errs "history of a record never written" "no record kegiatan/keg-never" \
+errs "history of a record never written" "tidak ada rekaman kegiatan/keg-never" \
 	"$P" --dir "$N" history kegiatan keg-never
 outputs "get (text) shows who changed it and when" \
-	'diubah_oleh +Kota Bekasi \(32\.75\), key [0-9a-f]{16}$' "$P" --dir "$N" get kegiatan imp-1
+	'diubah_oleh +Kota Bekasi \(32\.75\), kunci [0-9a-f]{16}$' "$P" --dir "$N" get kegiatan imp-1
 stdout_has "... and diubah" 'diubah +20[0-9-]+T[0-9:.]+Z$'
 jcheck "list --json: every record has diubah_oleh and diubah" \
 	'len(j) > 0 and all(o["diubah_oleh"]["nama"] == "Kota Bekasi" and o["diubah"].endswith("Z")
 	 for o in j)' "$P" --dir "$N" list kegiatan --json
 outputs "log names each changeset's record" '  kegiatan 32\.75/keg-1$' "$P" --dir "$N" log
 stdout_has "... a delete with a minus" '  -kegiatan 32\.75/keg-1$'
-stdout_has "... and a bulk changeset's count" 'kegiatan 32\.75/imp-1 \(\+1 more\)$'
+stdout_has "... and a bulk changeset's count" 'kegiatan 32\.75/imp-1 \(\+1 lagi\)$'
 jcheck "log --json lists every op's record" \
 	'any(c["records"] == [{"collection": "kegiatan", "wilayah": "32.75", "key": "keg-1",
 	     "deleted": True}] for c in j)' "$P" --dir "$N" log --json

@@ -232,7 +232,7 @@ check "--json without -o: the same bytes as --format json" cmp -s "$T/got.json" 
 ok "--json --format json without -o" "$P" --dir "$N" --json export kegiatan --format json
 cp "$OUT" "$T/got.json"
 check "--json --format json: the same bytes" cmp -s "$T/got.json" "$T/fmt.json"
-errs "--json --format csv without -o is a usage error" 'means --format json' \
+errs "--json --format csv without -o is a usage error" '--json tanpa -o berarti --format json, bukan --format csv' \
 	"$P" --dir "$N" export kegiatan --json --format csv
 same "... exit status 2" "$RC" 2
 fails "--json --format jsonl without -o: exit 2" 2 \
@@ -240,7 +240,7 @@ fails "--json --format jsonl without -o: exit 2" 2 \
 
 # ---- -o FILE
 "$P" --dir "$N" export kegiatan >"$T/stdout.csv" 2>/dev/null
-outputs "-o FILE prints the count" '^exported 5 records to .*/k\.csv$' \
+outputs "-o FILE prints the count" '^5 rekaman diekspor ke .*/k\.csv$' \
 	"$P" --dir "$N" export kegiatan -o "$T/k.csv"
 stderr_has "-o FILE: the notice on stderr" 'Open Database License'
 check "-o FILE holds what stdout gets" cmp -s "$T/k.csv" "$T/stdout.csv"
@@ -257,37 +257,39 @@ jcheck "--json -o FILE: CSV by default" "j['records'] == 2" \
 check "... the file is CSV" grep -q '^key,wilayah,nama_wilayah,judul,' "$T/r.csv"
 
 printf 'keep me\n' >"$T/keep.csv"
-errs "-o with an unknown collection fails" "unknown collection 'nosuch'" \
+errs "-o with an unknown collection fails" "koleksi 'nosuch' tidak dikenal" \
 	"$P" --dir "$N" export nosuch -o "$T/keep.csv"
 same "... exit status 1" "$RC" 1
 same "... the existing file is untouched" "$(cat "$T/keep.csv")" "keep me"
-errs "-o with a bad region fails" 'not a region code' \
+errs "-o with a bad region fails" 'bukan kode wilayah' \
 	"$P" --dir "$N" export kegiatan --region 32.7 -o "$T/keep.csv"
 same "... the existing file is untouched" "$(cat "$T/keep.csv")" "keep me"
 errs "-o with no node fails" '.' "$P" --dir "$T/none" export kegiatan -o "$T/keep.csv"
 same "... the existing file is untouched" "$(cat "$T/keep.csv")" "keep me"
 mkdir "$T/adir"
-errs "-o onto a folder fails after writing (rename refused)" 'writing .*adir: Is a directory' \
+# The reason is the C library's strerror: Indonesian where its catalog (libc-l10n) is installed.
+errs "-o onto a folder fails after writing (rename refused)" \
+	'gagal menulis .*adir: (Adalah sebuah direktori|Is a directory)' \
 	"$P" --dir "$N" export kegiatan -o "$T/adir"
 check "... the temporary file is removed" test -z "$(ls "$T" | grep 'tmp')"
 check "... the folder is still a folder" test -d "$T/adir"
-errs "-o into a missing folder fails" 'cannot write .*missing/x\.csv' \
+errs "-o into a missing folder fails" 'tidak dapat menulis .*missing/x\.csv' \
 	"$P" --dir "$N" export kegiatan -o "$T/missing/x.csv"
 check "... and creates nothing" test ! -e "$T/missing"
 fails "-o with an empty name: exit 2" 2 "$P" --dir "$N" export kegiatan -o ""
 
 # ---- refusals
-errs "unknown collection" "unknown collection 'nosuch'" "$P" --dir "$N" export nosuch
+errs "unknown collection" "koleksi 'nosuch' tidak dikenal" "$P" --dir "$N" export nosuch
 same "... exit status 1" "$RC" 1
-errs "malformed region" 'not a region code' "$P" --dir "$N" export kegiatan --region 32.7
+errs "malformed region" 'bukan kode wilayah' "$P" --dir "$N" export kegiatan --region 32.7
 same "... exit status 1" "$RC" 1
-errs "region not on the official list" 'not on the official' \
+errs "region not on the official list" 'tidak ada dalam daftar resmi' \
 	"$P" --dir "$N" export kegiatan --region 32.99
-errs "region that is not a code" 'not a region code' \
+errs "region that is not a code" 'bukan kode wilayah' \
 	"$P" --dir "$N" export kegiatan --region bekasi
-errs "unknown format" "unknown format 'xml'" "$P" --dir "$N" export kegiatan --format xml
+errs "unknown format" "format 'xml' tidak dikenal" "$P" --dir "$N" export kegiatan --format xml
 same "... exit status 2" "$RC" 2
-errs "missing collection" 'missing argument' "$P" --dir "$N" export
+errs "missing collection" 'argumen kurang' "$P" --dir "$N" export
 same "... exit status 2" "$RC" 2
 fails "two collections: exit 2" 2 "$P" --dir "$N" export kegiatan rapat
 fails "unknown option: exit 2" 2 "$P" --dir "$N" export kegiatan --sort key

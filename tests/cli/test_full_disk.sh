@@ -54,27 +54,27 @@ room=$(avail "$N")
 dd if=/dev/zero of="$N/filler" bs=4096 count=$(((room - 32768) / 4096)) 2>/dev/null
 check "a filler leaves under 64 KiB on the device" test "$(avail "$N")" -lt 65536
 records more 300 >"$T/more.jsonl"
-errs "import with the device full fails" "no space left on the device holding $S" \
+errs "import with the device full fails" "ruang perangkat yang menyimpan $S sudah habis" \
 	"$P" --dir "$N" import "$T/more.jsonl"
 same "... with exit status 1" "$RC" 1
 same "... and exactly the sentence, with the store folder" "$(cat "$ERR")" \
-	"pokjactl import: refused: no space left on the device holding $S; nothing was imported"
+	"pokjactl import: ditolak: ruang perangkat yang menyimpan $S sudah habis; tidak ada yang diimpor"
 BIG="{\"nama\":\"besar\",\"tahun\":2026,\"tujuan\":\"$(head -c 32000 /dev/zero | tr '\0' x)\"}"
 errs "put of a 32 KB record fails the same way" \
-	"^pokjactl put: refused: no space left on the device holding $S\$" \
+	"^pokjactl put: ditolak: ruang perangkat yang menyimpan $S sudah habis\$" \
 	"$P" --dir "$N" put kegiatan big --json "$BIG"
-outputs "verify finds no problem after the failed writes" ' 0 problems$' "$P" --dir "$N" verify
+outputs "verify finds no problem after the failed writes" ': 0 masalah$' "$P" --dir "$N" verify
 same "all 300 records written before are there" "$(count nas keep-)" 300
 outputs "... and read back whole" '^ +nama +x{200}$' "$P" --dir "$N" get kegiatan keep-0299
 same "none of the failed import is there" "$(count nas more-)" 0
 outputs "status warns that the device is full" \
-	"^DISK FULL: no space left on the device holding $S\$" "$P" --dir "$N" status
-stdout_has "status shows the free space" "^disk: +[0-9.]+ MiB free on the device holding $S\$"
+	"^DISK PENUH: +ruang perangkat yang menyimpan $S sudah habis\$" "$P" --dir "$N" status
+stdout_has "status shows the free space" "^disk: +[0-9.]+ MiB kosong di perangkat yang memuat $S\$"
 jcheck "status --json: disk_full, disk_free_bytes, disk_warning" \
 	"j['disk_full'] is True and j['disk_free_bytes'] < 1048576 and
-	 j['disk_warning'] == 'no space left on the device holding $S'" "$P" --dir "$N" status --json
+	 j['disk_warning'] == 'ruang perangkat yang menyimpan $S sudah habis'" "$P" --dir "$N" status --json
 errs "a backup onto the full device fails, naming its folder" \
-	"^pokjactl backup: writing $N/backup.mdb: no space left on the device holding $N\$" \
+	"^pokjactl backup: gagal menulis $N/backup.mdb: ruang perangkat yang menyimpan $N sudah habis\$" \
 	"$P" --dir "$N" backup "$N/backup.mdb"
 check "... and leaves no partial file behind" sh -c "! ls '$N' | grep -q backup"
 
@@ -99,14 +99,14 @@ same "... and the 300 records written before are still all there" "$(count nas k
 stop nas
 same "the national pokjad stops cleanly, full disk or not" "$STOPPED" ""
 errs "with pokjad stopped and the device still full, an import still fails" \
-	"no space left on the device holding $S" "$P" --dir "$N" import "$T/more.jsonl"
+	"ruang perangkat yang menyimpan $S sudah habis" "$P" --dir "$N" import "$T/more.jsonl"
 rm -f "$N/filler"
 jcheck "with room again, status --json still reports the failed write (its time)" \
 	"j['disk_full'] is True and j['disk_free_bytes'] > 1048576 and
 	 j['disk_full_at'].endswith('Z') and
-	 j['disk_warning'] == 'no space left on the device holding $S'" "$P" --dir "$N" status --json
+	 j['disk_warning'] == 'ruang perangkat yang menyimpan $S sudah habis'" "$P" --dir "$N" status --json
 outputs "... and status says when a write failed" \
-	"^ +\(a write failed for lack of room at [0-9T:-]+Z; the next write that succeeds clears this\)\$" \
+	"^ +\(penulisan gagal karena ruang habis pada [0-9T:-]+Z; penulisan berikutnya yang berhasil menghapus tanda ini\)\$" \
 	"$P" --dir "$N" status
 ok "after the filler is removed, the import works" "$P" --dir "$N" import "$T/more.jsonl"
 same "... all 300 new records are there" "$(count nas more-)" 300
@@ -118,15 +118,15 @@ else
 		"$(count nas up-) of 300 at nas; $(tails nas p32)"
 fi
 same "the records written before the failure are all still there" "$(count nas keep-)" 300
-outputs "verify finds no problem" ' 0 problems$' "$P" --dir "$N" verify
+outputs "verify finds no problem" ': 0 masalah$' "$P" --dir "$N" verify
 jcheck "status --json: not full any more" \
 	'j["disk_full"] is False and j["disk_full_at"] is None and "disk_warning" not in j' \
 	"$P" --dir "$N" status --json
 "$P" --dir "$N" status >"$OUT" 2>&1
-if grep -q "DISK FULL" "$OUT"; then
-	fail "status has no DISK FULL line any more" "$(cat "$OUT")"
+if grep -q "DISK PENUH" "$OUT"; then
+	fail "status has no DISK PENUH line any more" "$(cat "$OUT")"
 else
-	pass "status has no DISK FULL line any more"
+	pass "status has no DISK PENUH line any more"
 fi
 
 stop p32

@@ -4,7 +4,6 @@
 # help COMMAND` starts with the same line, an unknown command is a usage error that says where to
 # look, and pokjad's usage line is the README's. pokjactl speaks Indonesian here, its default; the
 # usage lines (options, command names) are the same in every language.
-TEST_LANG=id
 . tests/cli/lib.sh
 
 ok "pokjactl help" "$P" help

@@ -55,12 +55,12 @@ jcheck "list --region 32.75.01 after import" \
 	'len(j) > 0 and all(o["wilayah"] == "32.75.01" or o["wilayah"].startswith("32.75.01.") for o in j)' \
 	"$P" --dir "$K" list kegiatan --region 32.75.01 --json
 outputs "import (text) says how many records and changesets" \
-	'imported 3 records in 1 changeset' "$P" --dir "$N" import /dev/stdin <<'EOF'
+	'^3 rekaman diimpor dalam 1 changeset' "$P" --dir "$N" import /dev/stdin <<'EOF'
 {"collection":"kegiatan","key":"tx-1","nama":"a","tahun":2026}
 {"collection":"kegiatan","key":"tx-2","nama":"b","tahun":2026}
 {"collection":"kegiatan","key":"tx-3","nama":"c","tahun":2026}
 EOF
-outputs "import - reads stdin" 'imported 1 record' "$P" --dir "$N" import - <<'EOF'
+outputs "import - reads stdin" '^1 rekaman diimpor' "$P" --dir "$N" import - <<'EOF'
 {"collection":"kegiatan","key":"tx-4","nama":"d","tahun":2026}
 EOF
 jcheck "records from stdin are stored" 'j["nama"] == "d"' "$P" --dir "$N" get kegiatan tx-4 --json
@@ -85,16 +85,16 @@ bad_at_137() { # name pattern line
 	same "$1: exit 1" "$RC" 1
 	same "$1: nothing was half-applied" "$(snapshot "$K")" "$before"
 }
-bad_at_137 "invalid JSON" "invalid JSON" '{"collection":"kegiatan","nama":"x","tahun":2026'
-bad_at_137 "unknown collection" "unknown collection" '{"collection":"proyek","nama":"x"}'
-bad_at_137 "missing collection" "collection" '{"nama":"x","tahun":2026}'
+bad_at_137 "invalid JSON" "JSON tidak sah" '{"collection":"kegiatan","nama":"x","tahun":2026'
+bad_at_137 "unknown collection" "koleksi 'proyek' tidak dikenal" '{"collection":"proyek","nama":"x"}'
+bad_at_137 "missing collection" "tidak ada anggota 'collection'" '{"nama":"x","tahun":2026}'
 bad_at_137 "schema violation" "bulan" '{"collection":"kegiatan","nama":"x","tahun":2026,"bulan":13}'
 bad_at_137 "missing required field" "nama" '{"collection":"kegiatan","tahun":2026}'
-bad_at_137 "region outside the node" "outside" '{"collection":"kegiatan","nama":"x","tahun":2026,"wilayah":"33.01"}'
-bad_at_137 "region not a code" "region" '{"collection":"kegiatan","nama":"x","tahun":2026,"wilayah":"32.7"}'
-bad_at_137 "a JSON array" "object" '[{"collection":"kegiatan","nama":"x","tahun":2026}]'
-bad_at_137 "duplicate member" "duplicate" '{"collection":"kegiatan","nama":"x","nama":"y","tahun":2026}'
-bad_at_137 "bad key" "key" '{"collection":"kegiatan","key":"a b","nama":"x","tahun":2026}'
+bad_at_137 "region outside the node" "di luar wilayah node ini" '{"collection":"kegiatan","nama":"x","tahun":2026,"wilayah":"33.01"}'
+bad_at_137 "region not a code" "bukan kode wilayah" '{"collection":"kegiatan","nama":"x","tahun":2026,"wilayah":"32.7"}'
+bad_at_137 "a JSON array" "objek JSON" '[{"collection":"kegiatan","nama":"x","tahun":2026}]'
+bad_at_137 "duplicate member" "anggota yang sama muncul dua kali" '{"collection":"kegiatan","nama":"x","nama":"y","tahun":2026}'
+bad_at_137 "bad key" "kunci 'a b'" '{"collection":"kegiatan","key":"a b","nama":"x","tahun":2026}'
 
 # The last line bad, with no newline at its end.
 { head -n 149 "$T/good150.jsonl"; printf '%s' '{"collection":"kegiatan","nama":1,"tahun":2026}'; } \
@@ -114,18 +114,18 @@ cat >"$T/forms.jsonl" <<'EOF'
 {"collection":"dokumen","key":"f-3","jenis":"rpjmd","judul":"RPJMD","status":"Disahkn","tanggal":"31/02/2026"}
 EOF
 before=$(snapshot "$N")
-errs "a file with bad fields on two lines is refused" "5 errors in .*forms\.jsonl; nothing was imported" \
+errs "a file with bad fields on two lines is refused" "5 kesalahan di .*forms\.jsonl; tidak ada yang diimpor" \
 	"$P" --dir "$N" import "$T/forms.jsonl"
 stderr_has "line 2: the region written without dots" \
-	"forms\.jsonl:2: wilayah: '3275' is not a region code; did you mean 32\.75 \(Kota Bekasi\)\?"
-stderr_has "line 2: the month" "forms\.jsonl:2: field 'bulan': \"Maretz\" is not a month; did you mean Maret"
-stderr_has "line 2: the rupiah" "forms\.jsonl:2: field 'biaya': \"1\.5\" is not a whole number"
-stderr_has "line 3: the choice" "forms\.jsonl:3: field 'status': \"Disahkn\" is not one of .*did you mean \"disahkan\""
-stderr_has "line 3: the date" "forms\.jsonl:3: field 'tanggal': \"31/02/2026\" is not a date: February 2026 has no day 31"
+	"forms\.jsonl:2: wilayah: '3275' bukan kode wilayah; maksud Anda 32\.75 \(Kota Bekasi\)\?"
+stderr_has "line 2: the month" "forms\.jsonl:2: kolom 'bulan': \"Maretz\" bukan bulan; maksud Anda Maret"
+stderr_has "line 2: the rupiah" "forms\.jsonl:2: kolom 'biaya': \"1\.5\" bukan bilangan bulat"
+stderr_has "line 3: the choice" "forms\.jsonl:3: kolom 'status': \"Disahkn\" bukan salah satu dari .*maksud Anda \"disahkan\""
+stderr_has "line 3: the date" "forms\.jsonl:3: kolom 'tanggal': \"31/02/2026\" bukan tanggal: Februari 2026 tidak punya tanggal 31"
 check "line 1 is not reported" sh -c '! grep -q "forms.jsonl:1:" "$1"' sh "$ERR"
 same "nothing was written" "$(snapshot "$N")" "$before"
 head -n 1 "$T/forms.jsonl" >"$T/forms1.jsonl"
-outputs "the good line imports at the kota, whose record it is" "^imported 1 record" \
+outputs "the good line imports at the kota, whose record it is" "^1 rekaman diimpor" \
 	"$P" --dir "$K" import "$T/forms1.jsonl"
 jcheck "... with Rp 15.000.000 as 15000000, Maret as 3 and Selesai as selesai" \
 	'j["biaya"] == 15000000 and j["bulan"] == 3 and j["tahun"] == 2026 and j["status"] == "selesai"' \
@@ -133,9 +133,9 @@ jcheck "... with Rp 15.000.000 as 15000000, Maret as 3 and Selesai as selesai" \
 
 # ---- empty and missing files
 : >"$T/empty.jsonl"
-outputs "an empty file imports nothing" "no records" "$P" --dir "$N" import "$T/empty.jsonl"
+outputs "an empty file imports nothing" "tidak ada rekaman" "$P" --dir "$N" import "$T/empty.jsonl"
 printf '\n\n   \n\t\n' >"$T/blank.jsonl"
-outputs "a file of blank lines imports nothing" "no records" "$P" --dir "$N" import "$T/blank.jsonl"
+outputs "a file of blank lines imports nothing" "tidak ada rekaman" "$P" --dir "$N" import "$T/blank.jsonl"
 jcheck "import --json of an empty file says 0 records" 'j["records"] == 0' \
 	"$P" --dir "$N" import "$T/empty.jsonl" --json
 before=$(snapshot "$N")

@@ -21,10 +21,10 @@ jcheck "info --json of national: region \"\", certified, level national" \
 	 j["key"] == j["root"] and len(j["key"]) == 64' \
 	"$P" --dir "$N" info --json
 NKEY=$(info_json "$N" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
-outputs "info (text) names the node" "certified: *yes" "$P" --dir "$N" info
+outputs "info (text) names the node" "sertifikat: *ya$" "$P" --dir "$N" info
 
 key_before=$(sha256sum <"$N/node.key")
-errs "init twice is refused" "exists" "$P" --dir "$N" init
+errs "init twice is refused" "kunci node sudah ada" "$P" --dir "$N" init
 same "init twice exits 1" "$RC" 1
 fails "init twice with --region is refused" 1 "$P" --dir "$N" init --region 32
 same "key file unchanged after a refused init" "$(sha256sum <"$N/node.key")" "$key_before"
@@ -34,12 +34,12 @@ jcheck "national node still national after a refused init" \
 
 # ---- region codes at init
 for code in 3 32.7 abc 32. .32 32.750 "32 75"; do
-	errs "init --region '$code' (not a code) refused" "not a region code" \
+	errs "init --region '$code' (not a code) refused" "bukan kode wilayah" \
 		"$P" --dir "$T/bad-$code" init --region "$code"
 	same "init --region '$code' exits 1" "$RC" 1
 	check "init --region '$code' made no key" test ! -e "$T/bad-$code/node.key"
 done
-errs "init --region 32.99 (well formed, not official) refused" "official" \
+errs "init --region 32.99 (well formed, not official) refused" "tidak ada dalam daftar resmi" \
 	"$P" --dir "$T/bad-3299" init --region 32.99
 same "init --region 32.99 exits 1" "$RC" 1
 check "init --region 32.99 made no key" test ! -e "$T/bad-3299/node.key"
@@ -53,7 +53,7 @@ jcheck "info --json of new kota: 32.75, kabupaten/kota, not certified, official 
 	 and j["name"] == "Kota Bekasi"' \
 	"$P" --dir "$KOTA" info --json
 before=$(snapshot "$KOTA")
-errs "uncertified node refuses put (message about its certificate)" "[Cc]ertific" \
+errs "uncertified node refuses put (message about its certificate)" "belum memiliki sertifikat" \
 	"$P" --dir "$KOTA" put kegiatan --json '{"nama":"Rapat","tahun":2026}'
 same "uncertified put exits 1" "$RC" 1
 same "uncertified put changed nothing" "$(snapshot "$KOTA")" "$before"
@@ -108,7 +108,7 @@ outputs "default region is 32.75" '"wilayah": *"32.75"' \
 	"$P" --dir "$KOTA" get kegiatan "$(cat "$OUT")" --json
 before=$(snapshot "$KOTA")
 for r in 32.73 33 32 "" 32.73.01; do
-	errs "kota cannot write in '$r'" "outside" put_in "$KOTA" "$r"
+	errs "kota cannot write in '$r'" "berada di luar wilayah node ini" put_in "$KOTA" "$r"
 	same "kota write in '$r' exits 1" "$RC" 1
 done
 same "refused writes changed nothing at the kota" "$(snapshot "$KOTA")" "$before"
@@ -117,18 +117,18 @@ ok "province writes in 32" put_in "$PROV" 32
 # national node act on them through records of their own, never by writing them.
 before=$(snapshot "$PROV")
 errs "province cannot write in 32.75: Kota Bekasi's own" \
-	"records of region '32\.75' belong to the node of Kota Bekasi \(32\.75\).*verifikasi" \
+	"rekaman wilayah '32\.75' milik node Kota Bekasi \(32\.75\).*verifikasi" \
 	put_in "$PROV" 32.75
 same "... exit 1" "$RC" 1
 errs "province cannot write in a kecamatan of 32.01 either" \
-	"records of region '32\.01\.01' belong to the node of Kabupaten Bogor \(32\.01\)" \
+	"rekaman wilayah '32\.01\.01' milik node Kabupaten Bogor \(32\.01\)" \
 	put_in "$PROV" 32.01.01
 same "refused writes changed nothing at the province" "$(snapshot "$PROV")" "$before"
 fails "province cannot write in 33" 1 put_in "$PROV" 33
 fails "province cannot write nationally" 1 put_in "$PROV" ""
-errs "national cannot write in 33.01" "belong to the node of Kabupaten Cilacap \(33\.01\)" \
+errs "national cannot write in 33.01" "milik node Kabupaten Cilacap \(33\.01\)" \
 	put_in "$N" 33.01
-errs "national cannot write in 32 either" "belong to the node of Jawa Barat \(32\)" \
+errs "national cannot write in 32 either" "milik node Jawa Barat \(32\)" \
 	put_in "$N" 32
 ok "national writes nationally" put_in "$N" ""
 jcheck "kota info --json counts its own changesets" \
@@ -140,20 +140,20 @@ JATENG=$T/jateng-kab
 ok "init --region 33.01 (outside the province)" "$P" --dir "$JATENG" init --region 33.01
 ok "33.01: request" "$P" --dir "$JATENG" request -o "$T/jateng.req"
 before=$(snapshot "$PROV")
-errs "province 32 refuses to certify 33.01" "outside" \
+errs "province 32 refuses to certify 33.01" "berada di luar wilayah node ini" \
 	"$P" --dir "$PROV" certify "$T/jateng.req" -o "$T/jateng.cert"
 same "certify outside exits 1" "$RC" 1
 check "no certificate file for 33.01" test ! -e "$T/jateng.cert"
 same "refused certify changed nothing at the province" "$(snapshot "$PROV")" "$before"
-errs "kota refuses to certify 33.01" "outside" \
+errs "kota refuses to certify 33.01" "berada di luar wilayah node ini" \
 	"$P" --dir "$KOTA" certify "$T/jateng.req" -o "$T/jateng.cert"
 
 PROV2=$T/jabar2
 ok "a second node for region 32" "$P" --dir "$PROV2" init --region 32
 ok "second 32: request" "$P" --dir "$PROV2" request -o "$T/prov2.req"
-errs "an uncertified node cannot certify others" "certificate" \
+errs "an uncertified node cannot certify others" "belum memiliki sertifikat" \
 	"$P" --dir "$PROV2" certify "$T/kota.req" -o "$T/x.cert"
-errs "province refuses to certify its own region" "own region|inside" \
+errs "province refuses to certify its own region" "wilayah itu sendiri|di dalam wilayah" \
 	"$P" --dir "$PROV" certify "$T/prov2.req" -o "$T/prov2.cert"
 fails "certify --days 0 is refused" 1 \
 	"$P" --dir "$N" certify "$T/prov2.req" -o "$T/prov2.cert" --days 0
@@ -241,7 +241,7 @@ ok "32.01 writes in 32.01" put_in "$BOGOR" 32.01
 fails "32.01 cannot write in 32.75" 1 put_in "$BOGOR" 32.75
 
 # ---- no node folder
-errs "info on a missing node folder fails" "no node|init" "$P" --dir "$T/nothing" info
+errs "info on a missing node folder fails" "tidak ada node|init" "$P" --dir "$T/nothing" info
 same "info on a missing node exits 1" "$RC" 1
 jcheck "info --json parses for every node" 'j["certified"] is True' \
 	"$P" --dir "$PROV" --json info
@@ -256,7 +256,7 @@ ok "init --root with another key" "$P" init --dir "$T/other" --region 33 \
 	--root 0101010101010101010101010101010101010101010101010101010101010101
 ok "that node writes a request" "$P" --dir "$T/other" request -o "$T/other.req"
 ok "the national node certifies it too" "$P" --dir "$N" certify "$T/other.req" -o "$T/other.cert"
-errs "a set from another root than the pinned one is refused" "another national root" \
+errs "a set from another root than the pinned one is refused" "akar nasional lain" \
 	"$P" --dir "$T/other" install-cert "$T/other.cert"
 jcheck "the refused node stays uncertified" 'j["certified"] is False' "$P" --dir "$T/other" info --json
 fails "--root is refused for the national node" 1 "$P" init --dir "$T/natroot" --root "$ROOTKEY"
@@ -269,28 +269,28 @@ errs "invite without a listen address or --url is refused" "listen|--url" \
 	"$P" --dir "$N" invite --region 33
 errs "invite with a malformed --valid is refused" "valid" \
 	"$P" --dir "$N" invite --region 33 --url tcp://127.0.0.1:7450 --valid soon
-errs "invite for a region not on the official list is refused" "official" \
+errs "invite for a region not on the official list is refused" "tidak ada dalam daftar resmi" \
 	"$P" --dir "$N" invite --region 32.99 --url tcp://127.0.0.1:7450
-errs "a province cannot invite outside its region" "outside" \
+errs "a province cannot invite outside its region" "berada di luar wilayah node ini" \
 	"$P" --dir "$PROV" invite --region 33.01 --url tcp://127.0.0.1:7450
-errs "a province cannot invite for its own region" "strictly inside" \
+errs "a province cannot invite for its own region" "harus berada di dalam .*tidak boleh wilayah itu sendiri" \
 	"$P" --dir "$PROV" invite --region 32 --url tcp://127.0.0.1:7450
 outputs "invite with --url prints a pokja1- token" "^pokja1-" \
 	"$P" --dir "$N" invite --region 34 --url tcp://127.0.0.1:7450
 NATKEY=$("$P" --dir "$N" info --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
-errs "revoke takes a 64-digit key" "64 hex" "$P" --dir "$N" revoke abc
-errs "a province cannot revoke the national node" "not a node certified below" \
+errs "revoke takes a 64-digit key" "64 digit heksadesimal" "$P" --dir "$N" revoke abc
+errs "a province cannot revoke the national node" "bukan node yang disertifikasi di bawah" \
 	"$P" --dir "$PROV" revoke "$NATKEY"
-errs "revoke of an unknown key is refused" "not a node certified below" \
+errs "revoke of an unknown key is refused" "bukan node yang disertifikasi di bawah" \
 	"$P" --dir "$N" revoke 0101010101010101010101010101010101010101010101010101010101010101
 same "refused invites and revocations wrote no changeset" "$(snapshot "$N")" "$before"
-errs "init --join with garbage is refused" "not an invite token" \
+errs "init --join with garbage is refused" "bukan token undangan" \
 	"$P" init --dir "$T/garbage-join" --join pokja1-AAAA
 check "a refused join leaves no key behind" test ! -e "$T/garbage-join/node.key"
-errs "init --join with --region is refused" "leave out" \
+errs "init --join with --region is refused" "jangan gunakan --region" \
 	"$P" init --dir "$T/both" --join pokja1-AAAA --region 32
 errs "init --listen takes a tcp:// URL" "tcp://" "$P" init --dir "$T/badlisten" --listen 7450
-errs "init --join to a parent that is not running fails cleanly" "joining" \
+errs "init --join to a parent that is not running fails cleanly" "gagal bergabung" \
 	sh -c 'tok=$("$1" --dir "$2" invite --region 35 --url tcp://127.0.0.1:9 2>/dev/null) &&
 		"$1" init --dir "$3" --join "$tok"' sh "$P" "$N" "$T/nojoin"
 check "a failed join leaves no key or store behind" \

@@ -80,7 +80,10 @@ check "$BUILD/man/pokjad.8 names the example's full path" \
 	grep -qE '^\.I R? ?/[^ ]*/share/doc/pokja-sync/pokjad\.conf\.example' "$BUILD/man/pokjad.8"
 
 # ---- the installed programs run
-outputs "installed pokjactl --help" "^usage: pokjactl " "$R/usr/bin/pokjactl" --help
+# The staged pokjactl looks for its catalog in the LOCALEDIR it was built with, not under
+# DESTDIR: whether it finds one (and speaks Indonesian) depends on this machine, so its text is
+# read in English (--lang en), the same everywhere.
+outputs "installed pokjactl --help" "^usage: pokjactl " "$R/usr/bin/pokjactl" --lang en --help
 outputs "installed pokjad --help" "^usage: pokjad " "$R/usr/sbin/pokjad" --help
 same "installed pokjad --version and pokjactl --version say the same version" \
 	"$("$R/usr/sbin/pokjad" --version | sed 's/^pokjad //')" \
@@ -114,7 +117,7 @@ for line in User=pokja Group=pokja StateDirectory=pokja StateDirectoryMode=0700 
 done
 # The node folder of the unit (%S = /var/lib), of tmpfiles.d and of the programs agree.
 same "the programs' default folder is the unit's StateDirectory" \
-	"$("$R/usr/bin/pokjactl" help | sed -n 's/.*else \(\/[^)]*\)).*/\1/p')" /var/lib/pokja
+	"$("$R/usr/bin/pokjactl" --lang en help | sed -n 's/.*else \(\/[^)]*\)).*/\1/p')" /var/lib/pokja
 same "tmpfiles.d makes that folder, 0700, owned by pokja" \
 	"$(grep -v '^#' "$R/usr/lib/tmpfiles.d/pokja-sync.conf" | tr -s ' \t' ' ')" \
 	"d /var/lib/pokja 0700 pokja pokja -"
@@ -178,15 +181,16 @@ if need groff groff-base && need man man-db; then
 		same "$page: man --warnings renders it without warnings" "$RC:$(cat "$ERR")" "0:"
 	done
 
-	# Every command of `pokjactl help`, with its usage line and its help text.
+	# Every command of `pokjactl help`, with its usage line and its help text, in English: the
+	# language of the man page (man/gen.sh).
 	page=$(render "$R/usr/share/man/man1/pokjactl.1")
-	"$P" help | sed -n '/^Commands:$/,/^$/s/^  pokjactl //p' >"$T/usages"
+	"$P" --lang en help | sed -n '/^Commands:$/,/^$/s/^  pokjactl //p' >"$T/usages"
 	check "pokjactl help lists commands" test -s "$T/usages"
 	missing=""
 	while IFS= read -r usage; do
 		name=${usage%% *}
 		u=$(printf 'pokjactl %s' "$usage" | tr -s ' ')
-		h=$("$P" help "$name" | sed '1,2d' | tr -s ' \t\n' '   ' | sed 's/ $//')
+		h=$("$P" --lang en help "$name" | sed '1,2d' | tr -s ' \t\n' '   ' | sed 's/ $//')
 		case $page in *"$u"*) ;; *) missing="$missing
 usage of $name: $u" ;; esac
 		case $page in *"$h"*) ;; *) missing="$missing

@@ -40,31 +40,34 @@ fi
 kegiatan_at() { "$P" --dir "$T/$1" list kegiatan --json; }
 before=$(kegiatan_at p32)
 errs "the province's edit of Kota Bekasi's kegiatan is refused, saying whose it is" \
-	"refused: records of region '32\.75' belong to the node of Kota Bekasi \(32\.75\).*verifikasi" \
+	"ditolak: rekaman wilayah '32\.75' milik node Kota Bekasi \(32\.75\).*verifikasi" \
 	"$P" --dir "$T/p32" edit kegiatan keg-1 --set biaya=9000000
 same "... exit 1" "$RC" 1
-errs "its delete is refused" "records of region '32\.75' belong to the node of Kota Bekasi" \
+errs "its delete is refused" "rekaman wilayah '32\.75' milik node Kota Bekasi" \
 	"$P" --dir "$T/p32" del kegiatan keg-1
 same "... exit 1" "$RC" 1
-errs "its put --replace is refused" "records of region '32\.75' belong to" \
+errs "its put --replace is refused" "rekaman wilayah '32\.75' milik node" \
 	"$P" --dir "$T/p32" put kegiatan keg-1 --replace \
 	--json '{"wilayah":"32.75","nama":"Diganti","tahun":2026}'
 errs "a new record in the district's kecamatan is refused too" \
-	"records of region '32\.75\.01' belong to the node of Kota Bekasi" \
+	"rekaman wilayah '32\.75\.01' milik node Kota Bekasi" \
 	"$P" --dir "$T/p32" put kegiatan --json '{"wilayah":"32.75.01","nama":"x","tahun":2026}'
 printf '%s\n' '{"collection":"kegiatan","key":"keg-1","wilayah":"32.75","nama":"Impor","tahun":2026}' \
 	>"$T/imp.jsonl"
 errs "an import of it is refused, naming the line" \
-	"imp\.jsonl:1: record kegiatan/keg-1: records of region '32\.75' belong to" \
+	"imp\.jsonl:1: rekaman kegiatan/keg-1: rekaman wilayah '32\.75' milik node" \
 	"$P" --dir "$T/p32" import "$T/imp.jsonl" --replace
 same "the province's kegiatan are as they were after every refusal" "$(kegiatan_at p32)" "$before"
 errs "the national node may not write a province's records either" \
-	"records of region '32' belong to the node of Jawa Barat \(32\)" \
+	"rekaman wilayah '32' milik node Jawa Barat \(32\)" \
 	"$P" --dir "$T/nas" put kegiatan --json '{"wilayah":"32","nama":"x","tahun":2026}'
 
 # ---- a changeset that does it anyway is refused on receipt ------------------------------------
+# The owner changeset alone: a valid one after it ("ok") would be written to the province's
+# store first, and the province's pokjad, woken by that commit, may push it (the same sequence
+# number) before the rogue's push arrives, making the crafted one a fork.
 ok "a hostile province pushes its own changeset writing a kabupaten/kota's record" \
-	"$ROGUE" --dir "$T/p32" --url "tcp://127.0.0.1:$BASE" push owner ok
+	"$ROGUE" --dir "$T/p32" --url "tcp://127.0.0.1:$BASE" push owner
 stdout_has "... the national node refuses it as owner" "^refused 0 owner$"
 if wait_for 5 grep -q "apply-refused: .*: owner: operation 0 writes a record of region '32\.01'" \
 	"$(log_of nas)"; then
@@ -99,7 +102,7 @@ else
 	fail "the edit reaches the national node" "$(tails k3275 p32 nas)"
 fi
 errs "Kota Bekasi may not delete the province's verifikasi" \
-	"refused: region '32' is outside this node's region '32\.75'; nothing was deleted" \
+	"ditolak: wilayah '32' berada di luar wilayah node ini '32\.75'; tidak ada yang dihapus" \
 	"$P" --dir "$T/k3275" del verifikasi ver-1
 for n in nas p32 k3275; do
 	ok "verify at $n: sound" "$P" --dir "$T/$n" verify

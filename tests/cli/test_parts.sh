@@ -146,6 +146,6 @@ else
 	fail "status --json shows the link: round trip, throughput up, compression" \
 		"$(cat "$T/st.err" "$T/st.json" | head -n 20)"
 fi
-outputs "status names the link's figures" "link: .* up, .* down, round trip [0-9]* ms" \
+outputs "status names the link's figures" "jalur: .* naik, .* turun, pulang-pergi [0-9]* md" \
 	"$P" --dir "$T/kota" status
 done_testing

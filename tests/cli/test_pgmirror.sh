@@ -113,9 +113,9 @@ else
 	fail "an unreachable server gives a clear log line" "$(tail -n 5 "$(log_of nas)")"
 fi
 check "the log line names the server" grep -q "port $BADPORT\|$BADPORT" "$(log_of nas)"
-outputs "status shows the last error" "postgres: +last error .*cannot connect" \
+outputs "status shows the last error" "postgres: +kesalahan terakhir .*cannot connect" \
 	"$P" --dir "$T/nas" status
-stdout_has "and that the mirror is not connected" "port=$BADPORT schema=pokja: not connected"
+stdout_has "and that the mirror is not connected" "port=$BADPORT schema=pokja: tidak terhubung"
 jcheck "status --json: connected false, the error and when" \
 	'j["postgres"]["connected"] is False and "cannot connect" in j["postgres"]["error"] and
 	 j["postgres"]["error_at"] > 0 and "password" not in j["postgres"]["target"]' \
@@ -211,7 +211,7 @@ jcheck "status --json: connected, lag 0, caught up, no error" \
 	'j["postgres"]["connected"] is True and j["postgres"]["lag"] == 0 and
 	 j["postgres"]["caught_up"] > 0 and j["postgres"]["error"] is None' \
 	"$P" --dir "$T/nas" status --json
-outputs "status says so" "postgres: +lag 0 changesets" "$P" --dir "$T/nas" status
+outputs "status says so" "postgres: +tertinggal 0 changeset:" "$P" --dir "$T/nas" status
 
 # ---- a child's records: replicated, then copied with their author ----------------------------
 
@@ -314,8 +314,8 @@ else
 	fail "status shows the mirror down, its error and its lag" "$(cat "$T/st.json")"
 fi
 outputs "status in words: lag N changesets behind, last error" \
-	"postgres: +lag [1-9][0-9]* changesets behind the store.*" "$P" --dir "$T/nas" status
-stdout_has "and the last error" "postgres: +last error"
+	"postgres: +tertinggal [1-9][0-9]* changeset dari penyimpanan.*" "$P" --dir "$T/nas" status
+stdout_has "and the last error" "postgres: +kesalahan terakhir"
 pg_start
 if wait_for 15 psqlq postgres "SELECT 1"; then pass "PostgreSQL back"; else fail "PostgreSQL back"; fi
 if wait_for 20 converged; then
@@ -375,7 +375,7 @@ if wait_for 20 analisis_ok; then
 else
 	fail "a new schema gets every record" "$(diff_rows; tail -n 5 "$(log_of nas)")"
 fi
-outputs "status names the schema" "schema=analisis: connected" "$P" --dir "$T/nas" status
+outputs "status names the schema" "schema=analisis: terhubung" "$P" --dir "$T/nas" status
 
 # ---- turned off ------------------------------------------------------------------------------
 

@@ -118,21 +118,21 @@ jcheck "list of an empty collection is an empty array" 'j == []' \
 outputs "list (text) shows the key and region" '^keg-1 +32\.75 ' \
 	"$P" --dir "$N" list kegiatan --region 32
 for r in 32.7 3 abc 32. 32.75.1; do
-	errs "list --region $r is refused (not a code)" "not a region code" \
+	errs "list --region $r is refused (not a code)" "bukan kode wilayah" \
 		"$P" --dir "$N" list kegiatan --region "$r"
 	same "list --region $r exits 1" "$RC" 1
 done
-errs "list of an unknown collection is refused" "unknown collection" "$P" --dir "$N" list nope
+errs "list of an unknown collection is refused" "koleksi 'nope' tidak dikenal" "$P" --dir "$N" list nope
 jcheck "list arahan --json" '[o["key"] for o in j] == ["ar-1", "ar-2"] or
 	 sorted(o["key"] for o in j) == ["ar-1", "ar-2"]' "$P" --dir "$N" list arahan --json
 
 # ---- del
 ok "del kec-1 (at Kota Bekasi, whose record it is)" at "$N" 32.75 del kegiatan kec-1
-errs "get after del exits 1" "no record" "$P" --dir "$N" get kegiatan kec-1
+errs "get after del exits 1" "tidak ada rekaman" "$P" --dir "$N" get kegiatan kec-1
 same "get after del: exit 1" "$RC" 1
 jcheck "list no longer shows it" "'kec-1' not in [o['key'] for o in j] and len(j) == 6" \
 	"$P" --dir "$N" list kegiatan --json
-errs "del again exits 1" "no record" at "$N" 32.75 del kegiatan kec-1
+errs "del again exits 1" "tidak ada rekaman" at "$N" 32.75 del kegiatan kec-1
 fails "del of a missing key exits 1" 1 "$P" --dir "$N" del kegiatan no-such-key
 fails "get of a missing key exits 1" 1 "$P" --dir "$N" get kegiatan no-such-key
 ok "put again after a delete" at "$N" 32.75 put kegiatan kec-1 --json \
@@ -174,22 +174,22 @@ refused() { # name pattern collection json
 	errs "refused: $1" "$2" "$P" --dir "$N" put "$3" --json "$4"
 	[ "$RC" -eq 1 ] || fail "refused: $1: exit status 1" "exit status was $RC"
 }
-refused "invalid JSON" "invalid JSON" kegiatan '{"nama":"a","tahun":2026,'
-refused "trailing garbage" "invalid JSON" kegiatan '{"nama":"a","tahun":2026} x'
-refused "JSON array instead of object" "object|'\\{' expected" kegiatan '[{"nama":"a","tahun":2026}]'
-refused "JSON string instead of object" "object|'\\{' expected" kegiatan '"kegiatan"'
-refused "empty input" "invalid JSON" kegiatan ''
-refused "unknown collection" "unknown collection 'proyek'" proyek '{"nama":"a"}'
+refused "invalid JSON" "JSON tidak sah: teks berakhir sebelum nilai JSON selesai" kegiatan '{"nama":"a","tahun":2026,'
+refused "trailing garbage" "JSON tidak sah: masih ada teks setelah nilai JSON" kegiatan '{"nama":"a","tahun":2026} x'
+refused "JSON array instead of object" "objek JSON|'\\{' expected" kegiatan '[{"nama":"a","tahun":2026}]'
+refused "JSON string instead of object" "objek JSON|'\\{' expected" kegiatan '"kegiatan"'
+refused "empty input" "JSON tidak sah" kegiatan ''
+refused "unknown collection" "koleksi 'proyek' tidak dikenal" proyek '{"nama":"a"}'
 refused "unknown field" "'lokasi'" kegiatan '{"nama":"a","tahun":2026,"lokasi":"x"}'
-refused "words for an int" "'tahun'.*not a whole number" kegiatan '{"nama":"a","tahun":"dua ribu"}'
-refused "float for an int" "'tahun'.*integer" kegiatan '{"nama":"a","tahun":2026.5}'
-refused "int for a string" "'nama'.*string" kegiatan '{"nama":42,"tahun":2026}'
+refused "words for an int" "'tahun'.*bukan bilangan bulat" kegiatan '{"nama":"a","tahun":"dua ribu"}'
+refused "float for an int" "'tahun'.*bilangan bulat" kegiatan '{"nama":"a","tahun":2026.5}'
+refused "int for a string" "'nama': seharusnya teks, bukan bilangan bulat" kegiatan '{"nama":42,"tahun":2026}'
 refused "bool for an int" "'biaya'" kegiatan '{"nama":"a","tahun":2026,"biaya":true}'
 refused "null for a string" "'nama'" kegiatan '{"nama":null,"tahun":2026}'
 refused "object for a string" "'nama'" kegiatan '{"nama":{"x":1},"tahun":2026}'
 refused "number for a list" "'peserta'" rapat '{"judul":"a","tanggal":"2026-01-01","peserta":5}'
 refused "number inside a list" "'peserta'" rapat '{"judul":"a","tanggal":"2026-01-01","peserta":["a",5]}'
-refused "missing required field nama" "'nama'.*missing|missing.*'nama'" kegiatan '{"tahun":2026}'
+refused "missing required field nama" "kolom wajib 'nama' tidak ada" kegiatan '{"tahun":2026}'
 refused "missing required field tahun" "'tahun'" kegiatan '{"nama":"a"}'
 refused "missing required wilayah_sasaran" "'wilayah_sasaran'" arahan '{"judul":"a","isi":"b"}'
 refused "bulan 13 out of range" "'bulan'.*13" kegiatan '{"nama":"a","tahun":2026,"bulan":13}'
@@ -197,24 +197,24 @@ refused "bulan 0 out of range" "'bulan'" kegiatan '{"nama":"a","tahun":2026,"bul
 refused "tahun 1800 out of range" "'tahun'.*1800" kegiatan '{"nama":"a","tahun":1800}'
 refused "negative biaya" "'biaya'" kegiatan '{"nama":"a","tahun":2026,"biaya":-1}'
 refused "biaya above 10^15" "'biaya'" kegiatan '{"nama":"a","tahun":2026,"biaya":1000000000000001}'
-refused "biaya far beyond int64" "'biaya'|integer|JSON" kegiatan \
+refused "biaya far beyond int64" "'biaya'|bilangan bulat|JSON" kegiatan \
 	'{"nama":"a","tahun":2026,"biaya":99999999999999999999999}'
 refused "invalid date 2026-02-30" "2026-02-30" rapat '{"judul":"a","tanggal":"2026-02-30"}'
 refused "invalid date 2025-02-29 (no leap year)" "2025-02-29" rapat '{"judul":"a","tanggal":"2025-02-29"}'
-refused "date with a two-digit year" "'tanggal'.*four-digit year" rapat '{"judul":"a","tanggal":"30/01/26"}'
+refused "date with a two-digit year" "'tanggal'.*tahun empat angka" rapat '{"judul":"a","tanggal":"30/01/26"}'
 refused "enum value not in the list" "'status'" kegiatan '{"nama":"a","tahun":2026,"status":"tunda"}'
 refused "wilayah_sasaran not a code" "'wilayah_sasaran'" arahan \
 	'{"judul":"a","isi":"b","wilayah_sasaran":"32.7"}'
 refused "bad reference key" "'gugus_tugas'" kegiatan '{"nama":"a","tahun":2026,"gugus_tugas":"a b"}'
-refused "region not a code (32.7)" "not a region code" kegiatan '{"nama":"a","tahun":2026,"wilayah":"32.7"}'
-refused "region not a code (abc)" "not a region code" kegiatan '{"nama":"a","tahun":2026,"wilayah":"abc"}'
-refused "region not official (32.99)" "official" kegiatan '{"nama":"a","tahun":2026,"wilayah":"32.99"}'
+refused "region not a code (32.7)" "bukan kode wilayah" kegiatan '{"nama":"a","tahun":2026,"wilayah":"32.7"}'
+refused "region not a code (abc)" "bukan kode wilayah" kegiatan '{"nama":"a","tahun":2026,"wilayah":"abc"}'
+refused "region not official (32.99)" "daftar resmi" kegiatan '{"nama":"a","tahun":2026,"wilayah":"32.99"}'
 refused "region given as a number" "'wilayah'" kegiatan '{"nama":"a","tahun":2026,"wilayah":32}'
-refused "duplicate JSON member" "duplicate" kegiatan '{"nama":"a","tahun":2026,"nama":"b"}'
+refused "duplicate JSON member" "anggota yang sama muncul dua kali" kegiatan '{"nama":"a","tahun":2026,"nama":"b"}'
 refused "collection member disagrees with the command" "collection" kegiatan \
 	'{"collection":"rapat","nama":"a","tahun":2026}'
-refused "invalid UTF-8" "UTF-8|invalid" kegiatan "$(printf '{"nama":"\377\376","tahun":2026}')"
-refused "NUL inside a string" "'nama'|NUL|invalid" kegiatan '{"nama":"a\u0000b","tahun":2026}'
+refused "invalid UTF-8" "UTF-8|tidak sah" kegiatan "$(printf '{"nama":"\377\376","tahun":2026}')"
+refused "NUL inside a string" "'nama'|NUL|tidak sah" kegiatan '{"nama":"a\u0000b","tahun":2026}'
 big40k=$(head -c 40000 /dev/zero | tr '\0' x)
 refused "40 KB in a str field (limit 1024)" "'nama'.*1024" kegiatan \
 	"{\"nama\":\"$big40k\",\"tahun\":2026}"
@@ -229,15 +229,15 @@ printf '{"nama":"a","tahun":2026,"tujuan":"%s"}' "$(head -c 32769 /dev/zero | tr
 	>"$T/big32k.json"
 fails "refused: 32769 bytes in a text field" 1 "$P" --dir "$N" put kegiatan --json - <"$T/big32k.json"
 for k in "a b" "ä" "a/b" "" "$(head -c 129 /dev/zero | tr '\0' k)"; do
-	errs "refused: bad key '$(printf '%.20s' "$k")'" "key" \
+	errs "refused: bad key '$(printf '%.20s' "$k")'" "kunci" \
 		"$P" --dir "$N" put kegiatan "$k" --json '{"nama":"a","tahun":2026}'
 	same "refused: bad key '$(printf '%.20s' "$k")': exit 1" "$RC" 1
 done
-errs "refused: bad key in the JSON" "key" "$P" --dir "$N" put kegiatan --json \
+errs "refused: bad key in the JSON" "kunci" "$P" --dir "$N" put kegiatan --json \
 	'{"key":"a b","nama":"a","tahun":2026}'
 errs "refused: JSON key disagrees with the command's" "key" "$P" --dir "$N" put kegiatan k1 \
 	--json '{"key":"k2","nama":"a","tahun":2026}'
-errs "refused: invalid JSON on stdin" "invalid JSON" "$P" --dir "$N" put kegiatan --json - \
+errs "refused: invalid JSON on stdin" "JSON tidak sah" "$P" --dir "$N" put kegiatan --json - \
 	</dev/null
 same "refused inputs changed nothing" "$(snapshot "$N")" "$before"
 ok "a good put still works after the refusals" "$P" --dir "$N" put kegiatan ok-1 --json \
@@ -255,63 +255,63 @@ K=$T/kota
 ok "a kota 32.75 certified by the national node" "$P" --dir "$K" install-cert "$T/k.cert"
 ok "kota put in 32.75" "$P" --dir "$K" put kegiatan k-1 --json '{"nama":"a","tahun":2026}'
 before=$(snapshot "$K")
-errs "kota put in 32.73 refused (outside)" "outside" "$P" --dir "$K" put kegiatan --json \
+errs "kota put in 32.73 refused (outside)" "di luar wilayah node ini" "$P" --dir "$K" put kegiatan --json \
 	'{"nama":"a","tahun":2026,"wilayah":"32.73"}'
 same "outside: exit 1" "$RC" 1
-errs "kota put in 32 refused (outside)" "outside" "$P" --dir "$K" put kegiatan --json \
+errs "kota put in 32 refused (outside)" "di luar wilayah node ini" "$P" --dir "$K" put kegiatan --json \
 	'{"nama":"a","tahun":2026,"wilayah":"32"}'
-errs "kota put in \"\" refused (outside)" "outside" "$P" --dir "$K" put kegiatan --json \
+errs "kota put in \"\" refused (outside)" "di luar wilayah node ini" "$P" --dir "$K" put kegiatan --json \
 	'{"nama":"a","tahun":2026,"wilayah":""}'
 same "outside writes changed nothing" "$(snapshot "$K")" "$before"
 
 # ---- usage errors: exit 2
-errs "unknown command exits 2" "no command" "$P" --dir "$N" frobnicate
+errs "unknown command exits 2" "tidak ada perintah" "$P" --dir "$N" frobnicate
 same "unknown command: exit 2" "$RC" 2
 fails "no command exits 2" 2 "$P" --dir "$N"
-errs "unknown option exits 2" "unknown option" "$P" --dir "$N" list kegiatan --frob
+errs "unknown option exits 2" "opsi '--frob' tidak dikenal" "$P" --dir "$N" list kegiatan --frob
 same "unknown option: exit 2" "$RC" 2
 fails "unknown global option exits 2" 2 "$P" --frob list kegiatan
 fails "flag with a value exits 2" 2 "$P" --dir "$N" list kegiatan --json=yes
-errs "missing argument (get without a key) exits 2" "missing argument" \
+errs "missing argument (get without a key) exits 2" "argumen kurang" \
 	"$P" --dir "$N" get kegiatan
 same "missing argument: exit 2" "$RC" 2
 fails "missing argument (list without a collection) exits 2" 2 "$P" --dir "$N" list
 fails "missing argument (del) exits 2" 2 "$P" --dir "$N" del kegiatan
 fails "missing option value (get --region) exits 2" 2 "$P" --dir "$N" get kegiatan keg-1 --region
-errs "put without --json exits 2" "usage: pokjactl put" "$P" --dir "$N" put kegiatan
+errs "put without --json exits 2" "penggunaan: pokjactl put" "$P" --dir "$N" put kegiatan
 same "put without --json: exit 2" "$RC" 2
 fails "too many arguments exits 2" 2 "$P" --dir "$N" get kegiatan a b
 fails "help for an unknown command exits 2" 2 "$P" help frobnicate
 
 # ---- forgiving input: the forms people write, and every problem of a record at once
 before=$(snapshot "$N")
-errs "three bad fields are all reported at once" "the record has 3 problems; nothing was stored" \
+errs "three bad fields are all reported at once" "rekaman itu memiliki 3 masalah; tidak ada yang disimpan" \
 	"$P" --dir "$N" put kegiatan --json \
 	'{"nama":"a","tahun":2026,"bulan":"Maretz","biaya":"1.5","status":"tunda"}'
 same "... with exit status 1" "$RC" 1
 stderr_has "... the month, with the one meant" \
-	"put: field 'bulan': \"Maretz\" is not a month; did you mean Maret\\?"
+	"put: kolom 'bulan': \"Maretz\" bukan bulan; maksud Anda Maret\\?"
 stderr_has "... the rupiah, with how dots group" \
-	"put: field 'biaya': \"1\\.5\" is not a whole number: a dot groups thousands"
+	"put: kolom 'biaya': \"1\\.5\" bukan bilangan bulat: titik memisahkan ribuan"
 stderr_has "... the choice, with the allowed ones" \
-	"put: field 'status': \"tunda\" is not one of \"rencana\", \"berjalan\", \"selesai\", \"batal\""
+	"put: kolom 'status': \"tunda\" bukan salah satu dari \"rencana\", \"berjalan\", \"selesai\", \"batal\""
 same "... each on its own line, then the count" "$(grep -c "^pokjactl put: " "$ERR")" 4
-errs "a bad region and bad fields are reported together" "the record has 2 problems" \
+errs "a bad region and bad fields are reported together" "rekaman itu memiliki 2 masalah" \
 	"$P" --dir "$N" put kegiatan --json '{"nama":"a","tahun":"dua","wilayah":"3275"}'
 stderr_has "... the region written without dots, with the code meant" \
-	"wilayah: '3275' is not a region code; did you mean 32\\.75 \\(Kota Bekasi\\)\\?"
-stderr_has "... and the field" "field 'tahun': \"dua\" is not a whole number"
+	"wilayah: '3275' bukan kode wilayah; maksud Anda 32\\.75 \\(Kota Bekasi\\)\\?"
+stderr_has "... and the field" "kolom 'tahun': \"dua\" bukan bilangan bulat"
 errs "a region field written without dots is refused with the code meant" \
-	"field 'wilayah_sasaran': '3275' is not a region code; did you mean 32\\.75 \\(Kota Bekasi\\)\\?" \
+	"kolom 'wilayah_sasaran': '3275' bukan kode wilayah; maksud Anda 32\\.75 \\(Kota Bekasi\\)\\?" \
 	"$P" --dir "$N" put arahan --json '{"judul":"a","isi":"b","wilayah_sasaran":"3275"}'
 errs "a region field off the official list is refused" \
-	"field 'wilayah_rekaman': region '32\\.99' is not on the official Kemendagri list" \
+	"kolom 'wilayah_rekaman': wilayah '32\\.99' tidak ada dalam daftar resmi Kemendagri" \
 	"$P" --dir "$N" put verifikasi --json \
 	'{"koleksi":"kumuh","kunci":"k","wilayah_rekaman":"32.99","hasil":"diterima"}'
 errs "an impossible date is refused, saying why" \
-	"field 'tanggal': \"31 Februari 2026\" is not a date: February 2026 has no day 31" \
+	"kolom 'tanggal': \"31 Februari 2026\" bukan tanggal: Februari 2026 tidak punya tanggal 31" \
 	"$P" --dir "$N" put rapat --json '{"judul":"a","tanggal":"31 Februari 2026"}'
-errs "a choice close to an allowed one is suggested" "did you mean \"disahkan\"\\?" \
+errs "a choice close to an allowed one is suggested" "maksud Anda \"disahkan\"\\?" \
 	"$P" --dir "$N" put dokumen --json '{"jenis":"SK","judul":"a","status":"disahkn"}'
 same "refused forgiving input changed nothing" "$(snapshot "$N")" "$before"
 
@@ -344,11 +344,11 @@ if [ -f README.md ]; then
 	same "README and the command table agree on put's usage" "$usage" "$table"
 fi
 outputs "pokjactl help put exits 0" . "$P" help put
-same "help put prints the usage line" "$(head -n 1 "$OUT")" "usage: pokjactl $usage"
+same "help put prints the usage line" "$(head -n 1 "$OUT")" "penggunaan: pokjactl $usage"
 outputs "pokjactl put --help exits 0" . "$P" put --help
-same "put --help prints the usage line" "$(head -n 1 "$OUT")" "usage: pokjactl $usage"
+same "put --help prints the usage line" "$(head -n 1 "$OUT")" "penggunaan: pokjactl $usage"
 same "help put and put --help print the same" "$("$P" help put 2>&1)" "$("$P" put --help 2>&1)"
 outputs "pokjactl help lists every command" "pokjactl import" "$P" help
-outputs "pokjactl --help exits 0" "usage: pokjactl" "$P" --help
+outputs "pokjactl --help exits 0" "penggunaan: pokjactl" "$P" --help
 
 done_testing

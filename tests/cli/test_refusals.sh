@@ -266,7 +266,7 @@ print(sum(c["refused"] for c in json.load(sys.stdin)["children"]))')
 	i=$((i + 1))
 done
 same "status counts the province's 11 refused changesets against it" "${c:-0}" 11
-outputs "the national store verifies clean after all this" "0 problems" "$P" --dir "$NAS" verify
+outputs "the national store verifies clean after all this" ": 0 masalah$" "$P" --dir "$NAS" verify
 
 # ---- a revoked child is refused at the hello
 rogue hello

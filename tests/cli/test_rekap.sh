@@ -13,7 +13,6 @@
 #	UPDATE_GOLDEN=1 BUILD=build sh tests/cli/test_rekap.sh
 # The reports for people and the refusals are in Indonesian, pokjactl's default language; CSV
 # and JSON (data contracts: column names and keys) are the same in every language.
-TEST_LANG=id
 . tests/cli/lib.sh
 
 G=tests/cli/golden/rekap
@@ -217,10 +216,10 @@ jcheck "arahan --due 200: the national directive's provinces too, 169 days left,
 	 all(a['days_left'] == 169 and not a['overdue'] for a in j['arahan'] if a['key'] == 'ar-nas')" \
 	"$P" --dir "$N" arahan --today 2026-07-15 --due 200 --json
 outputs "arahan (text): days late, received or not, the latest status" \
-	'^ar-jabar +Pembentukan Pokja PKP kabupaten/kota +32 +32\.01 +Kabupaten Bogor +2026-06-30 +15 late +2026-05-03 +direncanakan$' \
+	'^ar-jabar +Pembentukan Pokja PKP kabupaten/kota +32 +32\.01 +Kabupaten Bogor +2026-06-30 +terlambat 15 +2026-05-03 +direncanakan$' \
 	"$P" --dir "$N" arahan --today 2026-07-15
 outputs "arahan --region 32.75: selesai there, the rest has no deadline: nothing" \
-	'^\(nothing overdue or due\)$' "$P" --dir "$N" arahan --today 2026-07-15 --region 32.75
+	'^\(tidak ada yang lewat batas atau jatuh tempo\)$' "$P" --dir "$N" arahan --today 2026-07-15 --region 32.75
 errs "arahan --due x" "--due harus jumlah hari dari 0 sampai 3650, bukan 'x'" "$P" --dir "$N" arahan --due x
 same "arahan --due x: exit 2" "$RC" 2
 errs "arahan --today 2026-02-30" "--today harus tanggal" "$P" --dir "$N" arahan --today 2026-02-30

@@ -130,7 +130,7 @@ else
 fi
 same "4. ... and so does province 32" "$(count p32 s4-)" 300
 for nd in k3275 p32 nas; do
-	outputs "4. pokjactl verify passes at $nd" " 0 problems" "$P" --dir "$T/$nd" verify
+	outputs "4. pokjactl verify passes at $nd" ": 0 masalah" "$P" --dir "$T/$nd" verify
 done
 echo "# stream with restart: $(($(date +%s) - t4)) s"
 

@@ -7,15 +7,7 @@
 
 G=tests/cli/golden/export
 N=$T/nasional
-# openpyxl is Debian's python3-openpyxl: the system python3 has it even where another python3
-# comes first on PATH.
-PYX=""
-for _py in python3 /usr/bin/python3; do
-	if "$_py" -c 'import openpyxl' 2>/dev/null; then
-		PYX=$_py
-		break
-	fi
-done
+PYX=$(openpyxl_python)
 
 # The national node N holds the export fixture, each record written by the office that owns it
 # (SPEC section 5, "Ownership"); an edited export goes back in at the owner: Jawa Barat (J) for
@@ -61,15 +53,15 @@ check "the export has the author columns after diubah" \
 	grep -q '^key,wilayah,nama_wilayah,nama,.*,diubah,diubah_oleh,diubah_oleh_wilayah' "$T/k.csv"
 before=$(snapshot "$J")
 errs "the edited CSV without --replace is refused at the changed row" \
-	"k2\.csv:[0-9]*: record kegiatan/keg-05 exists already in region 32 and this row changes it" \
+	"k2\.csv:[0-9]*: rekaman kegiatan/keg-05 sudah ada di wilayah 32 dan baris ini mengubahnya" \
 	"$P" --dir "$J" import "$T/k2.csv" --collection kegiatan
 same "... exit status 1" "$RC" 1
 stderr_has "... saying to use --replace to update records from an edited export" \
-	"1 row would change a record that exists already or names one twice; nothing was imported \(to update records from an edited export use --replace"
+	"1 baris akan mengubah rekaman yang sudah ada atau menyebut satu rekaman dua kali; tidak ada yang diimpor \(untuk memperbarui rekaman dari hasil ekspor yang disunting gunakan --replace"
 check "... and no unchanged row is reported" sh -c '! grep -q "keg-0[1-46-9]" "$1"' sh "$ERR"
 same "... nothing was written" "$(snapshot "$J")" "$before"
 outputs "import the edited CSV --replace: one record written, the others left out as unchanged" \
-	'^imported 1 record in 1 changeset .*; 5 unchanged, left out' \
+	'^1 rekaman diimpor dalam 1 changeset .*; 5 tidak berubah, dilewati' \
 	"$P" --dir "$J" import "$T/k2.csv" --collection kegiatan --replace
 jcheck "the edited cells are stored" \
 	'j["nama"] == "Lokakarya RP3KP (diubah di spreadsheet)" and j["jumlah_peserta"] == 45 and j["wilayah"] == "32"' \
@@ -78,19 +70,20 @@ same "the other kegiatan are untouched" "$(others kegiatan keg-05)" "$before_oth
 after_log=$("$P" --dir "$J" log --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 same "one changeset more in the log" "$after_log" "$((before_log + 1))"
 outputs "importing the same file again writes nothing (without --replace too)" \
-	"^nothing to import: the 6 records" "$P" --dir "$J" import "$T/k2.csv" --collection kegiatan
+	"^tidak ada yang diimpor: 6 rekaman di .*k2\.csv sama dengan yang tersimpan" \
+	"$P" --dir "$J" import "$T/k2.csv" --collection kegiatan
 jcheck "--json says records and unchanged" \
 	'j["records"] == 0 and j["unchanged"] == 6 and j["superseded"] == 0' \
 	"$P" --dir "$J" import "$T/k2.csv" --collection kegiatan --json
-outputs "--format csv chooses CSV whatever the name" "^nothing to import" \
+outputs "--format csv chooses CSV whatever the name" "^tidak ada yang diimpor: 6 rekaman" \
 	sh -c 'cat "$1" >"$2" && "$3" --dir "$4" import "$2" --format csv --collection kegiatan' \
 	sh "$T/k2.csv" "$T/k2.txt" "$P" "$J"
 
 errs "the same edit at the national node is refused: keg-05 is Jawa Barat's" \
-	"k2\.csv:[0-9]*: record kegiatan/keg-05: records of region '32' belong to the node of Jawa Barat \(32\)" \
+	"k2\.csv:[0-9]*: rekaman kegiatan/keg-05: rekaman wilayah '32' milik node Jawa Barat \(32\)" \
 	"$P" --dir "$N" import "$T/k2.csv" --collection kegiatan --replace
 stderr_has "... saying that a node imports only its own records" \
-	"1 row would write another node's records; nothing was imported"
+	"1 baris akan menulis rekaman milik node lain; tidak ada yang diimpor"
 same "... exit status 1" "$RC" 1
 
 # ---- the Excel dialect
@@ -103,7 +96,7 @@ check "text that starts with spaces is marked too" grep -q "$(printf ';\342\200\
 ok "export kumuh --excel (at Kota Bekasi, whose records they are)" \
 	"$P" --dir "$K" export kumuh --excel -o "$T/kumuh.csv"
 check "numbers have a decimal comma (12,5)" grep -q ';2024;12,5;1200;' "$T/kumuh.csv"
-outputs "the unedited Excel files import back unchanged" "^nothing to import: the 7 records" \
+outputs "the unedited Excel files import back unchanged" "^tidak ada yang diimpor: 7 rekaman" \
 	"$P" --dir "$N" import "$T/ke.csv" --collection kegiatan
 python3 - "$T/kumuh.csv" "$T/kumuh2.csv" <<'PY'
 import sys
@@ -113,10 +106,10 @@ t = t.replace(";2024;12,5;1200;", ";2024;13,75;1.250;")   # as Excel with id-ID 
 open(sys.argv[2], "w", encoding="utf-8-sig", newline="").write(t)
 PY
 errs "an Excel edit without --replace is refused" \
-	"kumuh2\.csv:[0-9]*: record kumuh/km-1 exists already in region 32\.75\.01\.1001 and this row changes it" \
+	"kumuh2\.csv:[0-9]*: rekaman kumuh/km-1 sudah ada di wilayah 32\.75\.01\.1001 dan baris ini mengubahnya" \
 	"$P" --dir "$K" import "$T/kumuh2.csv" --collection kumuh
 outputs "an Excel edit (decimal comma, grouped thousands) imports with --replace" \
-	"^imported 1 record" "$P" --dir "$K" import "$T/kumuh2.csv" --collection kumuh --replace
+	"^1 rekaman diimpor" "$P" --dir "$K" import "$T/kumuh2.csv" --collection kumuh --replace
 jcheck "13,75 is 13.75 and 1.250 is 1250; the desa code survived" \
 	'[(o["luas_ha"], o["jumlah_kk"], o["wilayah"]) for o in j if o["key"] == "km-1"] == [(13.75, 1250, "32.75.01.1001")]' \
 	"$P" --dir "$K" list kumuh --json
@@ -135,13 +128,13 @@ bad-2,32.75,Biaya pecahan,2026,4,12.5
 bad-3,32.7,Wilayah salah,2026,6,1000
 bad-4,32.75,Bulan salah,2026,13,1000
 CSV
-errs "a file with four bad rows is refused" "4 errors in .*bad.csv; nothing was imported" \
+errs "a file with four bad rows is refused" "4 kesalahan di .*bad.csv; tidak ada yang diimpor" \
 	"$P" --dir "$N" import "$T/bad.csv" --collection kegiatan
 same "exit status 1" "$RC" 1
-stderr_has "row 3 (line 3): column tahun" "bad.csv:3: column 'tahun': \"20x6\" is not a whole number"
-stderr_has "row 5: column biaya" "bad.csv:5: column 'biaya': \"12.5\" is not a whole number: a dot groups thousands"
-stderr_has "row 7: column wilayah" "bad.csv:7: column 'wilayah': '32.7' is not a region code"
-stderr_has "row 8: column bulan (a range the schema checks)" "bad.csv:8: column 'bulan': .*13"
+stderr_has "row 3 (line 3): column tahun" "bad.csv:3: kolom 'tahun': \"20x6\" bukan bilangan bulat"
+stderr_has "row 5: column biaya" "bad.csv:5: kolom 'biaya': \"12.5\" bukan bilangan bulat: titik memisahkan ribuan"
+stderr_has "row 7: column wilayah" "bad.csv:7: kolom 'wilayah': wilayah '32.7' bukan kode wilayah"
+stderr_has "row 8: column bulan (a range the schema checks)" "bad.csv:8: kolom 'bulan': .*13"
 check "no good row is reported" sh -c '! grep -q ":[246]: " "$1"' sh "$ERR"
 same "nothing was written" "$(snapshot "$N")" "$before"
 
@@ -151,60 +144,60 @@ printf '%s\n' 'key,wilayah,nama,tahun,bulan,biaya,status' \
 	'cf-1,32.75,Baik,2026,Maret,"Rp 15.000.000",Selesai' \
 	'cf-2,3275,Buruk,2026,Maretz,"Rp 1,5",tunda' >"$T/forms.csv"
 before=$(snapshot "$N")
-errs "a row with four bad cells is refused" "4 errors in .*forms\.csv; nothing was imported" \
+errs "a row with four bad cells is refused" "4 kesalahan di .*forms\.csv; tidak ada yang diimpor" \
 	"$P" --dir "$N" import "$T/forms.csv" --collection kegiatan
 stderr_has "... the region without dots, with the code meant" \
-	"forms\.csv:3: column 'wilayah': '3275' is not a region code; did you mean 32\.75 \(Kota Bekasi\)\?"
-stderr_has "... the month" "forms\.csv:3: column 'bulan': \"Maretz\" is not a month; did you mean Maret"
+	"forms\.csv:3: kolom 'wilayah': '3275' bukan kode wilayah; maksud Anda 32\.75 \(Kota Bekasi\)\?"
+stderr_has "... the month" "forms\.csv:3: kolom 'bulan': \"Maretz\" bukan bulan; maksud Anda Maret"
 stderr_has "... the rupiah (a comma is no decimal point in a ',' file)" \
-	"forms\.csv:3: column 'biaya': \"Rp 1,5\" is not an amount of rupiah"
+	"forms\.csv:3: kolom 'biaya': \"Rp 1,5\" bukan jumlah rupiah"
 stderr_has "... the choice, with the allowed ones" \
-	"forms\.csv:3: column 'status': \"tunda\" is not one of \"rencana\""
+	"forms\.csv:3: kolom 'status': \"tunda\" bukan salah satu dari \"rencana\""
 same "... nothing was written" "$(snapshot "$N")" "$before"
 printf '%s\r\n' 'key;wilayah;nama;tahun;bulan;biaya;status' \
 	'cf-1;32.75;Baik;2026;Maret;Rp 15.000.000,-;Selesai' \
 	'cf-2;32.75;Juga baik;2026;agt;15.000.000;BATAL' >"$T/forms2.csv"
-outputs "the forms people type import (Excel dialect), at Kota Bekasi" "^imported 2 records" \
+outputs "the forms people type import (Excel dialect), at Kota Bekasi" "^2 rekaman diimpor" \
 	"$P" --dir "$K" import "$T/forms2.csv" --collection kegiatan
 jcheck "... as 15000000, 3 and 8, selesai and batal" \
 	'sorted((o["key"], o["biaya"], o["bulan"], o["status"]) for o in j if o["key"].startswith("cf-")) == [("cf-1", 15000000, 3, "selesai"), ("cf-2", 15000000, 8, "batal")]' \
 	"$P" --dir "$K" list kegiatan --json
 
 awk 'BEGIN { print "key;wilayah;nama;tahun"; for (i = 1; i <= 60; i++) printf "k-%d;32.75;Nama %d;tahun-%d\n", i, i, i }' >"$T/many.csv"
-errs "60 bad rows: the first 50 shown, then how many more" "and 10 more errors" \
+errs "60 bad rows: the first 50 shown, then how many more" "\.\.\. dan 10 kesalahan lain" \
 	"$P" --dir "$N" import "$T/many.csv" --collection kegiatan
-same "50 error lines" "$(grep -c "many.csv:[0-9]*: column 'tahun'" "$ERR")" 50
-stderr_has "the count says 60" "60 errors in"
+same "50 error lines" "$(grep -c "many.csv:[0-9]*: kolom 'tahun'" "$ERR")" 50
+stderr_has "the count says 60" "60 kesalahan di"
 
 printf 'key,wilayah,nama,tahun\nx-1,32.75,Satu,2026\n' >"$T/one.csv"
-errs "a wrong-type cell alone" "one2.csv:2: column 'tahun': \"dua ribu\" is not a whole number" \
+errs "a wrong-type cell alone" "one2.csv:2: kolom 'tahun': \"dua ribu\" bukan bilangan bulat" \
 	sh -c 'printf "key,wilayah,nama,tahun\nx-1,32.75,Satu,dua ribu\n" >"$1"; "$2" --dir "$3" import "$1" --collection kegiatan' \
 	sh "$T/one2.csv" "$P" "$N"
 printf 'key,wilayah,nama,tahun,anggaran\nx-1,32.75,Satu,2026,5\n' >"$T/unknown.csv"
 errs "an unknown column is refused, named" \
-	"unknown.csv:1: column 'anggaran': not a field of collection 'kegiatan'" \
+	"unknown.csv:1: kolom 'anggaran': bukan kolom koleksi 'kegiatan'" \
 	"$P" --dir "$N" import "$T/unknown.csv" --collection kegiatan
-errs "an unknown collection is refused" "unknown collection 'proyek'" \
+errs "an unknown collection is refused" "koleksi 'proyek' tidak dikenal" \
 	"$P" --dir "$N" import "$T/one.csv" --collection proyek
 same "unknown collection: exit 1" "$RC" 1
 printf 'key,wilayah,nama,tahun\nx-1,32.75,"Satu,2026\nx-2,32.75,Dua,2026\n' >"$T/quote.csv"
 errs "an unterminated quote is refused with its line" \
-	'quote.csv: line 2: a quote \(") opens a cell and is never closed; nothing was imported' \
+	'quote.csv: baris 2: tanda kutip \(") membuka sel dan tidak pernah ditutup; tidak ada yang diimpor' \
 	"$P" --dir "$N" import "$T/quote.csv" --collection kegiatan
 fails "CSV without --collection is a usage error" 2 "$P" --dir "$N" import "$T/one.csv"
-stderr_has "... that says what to add" "needs --collection NAME"
+stderr_has "... that says what to add" "berkas CSV memerlukan --collection NAME"
 printf 'key,wilayah,nama,tahun\nx-1,32.75,Satu,2026,extra\n' >"$T/wide.csv"
-errs "a cell beyond the header is refused" "wide.csv:2: cell 5 \('extra'\) lies beyond" \
+errs "a cell beyond the header is refused" "wide.csv:2: sel 5 \('extra'\) berada di luar 4 kolom baris judul" \
 	"$P" --dir "$N" import "$T/wide.csv" --collection kegiatan
 printf 'key;wilayah;nama;tahun\n\342\200\213;32.75;Baru;2026\n' >"$T/new.csv"
 outputs "an empty key makes a new record (the mark alone counts as empty), at Kota Bekasi" \
-	"^imported 1 record" "$P" --dir "$K" import "$T/new.csv" --collection kegiatan
+	"^1 rekaman diimpor" "$P" --dir "$K" import "$T/new.csv" --collection kegiatan
 jcheck "... with a generated key" '[len(o["key"]) for o in j if o["nama"] == "Baru"] == [26]' \
 	"$P" --dir "$K" list kegiatan --json
 
 # ---- xlsx
 fails "xlsx to stdout is refused" 2 "$P" --dir "$N" export kegiatan --format xlsx
-stderr_has "... saying to give -o" "give -o FILE.xlsx"
+stderr_has "... saying to give -o" "berikan -o FILE\.xlsx"
 fails "--excel with --format json is a usage error" 2 "$P" --dir "$N" export kegiatan --excel --format json
 ok "export kegiatan --format xlsx" "$P" --dir "$N" export kegiatan --format xlsx -o "$T/k.xlsx"
 ok "export rapat --format xlsx" "$P" --dir "$N" export rapat --format xlsx -o "$T/r.xlsx"
@@ -266,9 +259,9 @@ for o in j["rows"]:
     assert x["kegiatan"] == o["kegiatan"] and isinstance(x["kegiatan"], int), (x, o)
     assert x["biaya"] == o["biaya"], (x, o)
 a = openpyxl.load_workbook(sys.argv[3])
-assert a.sheetnames == ["rekap", "items"], a.sheetnames
-assert [c.value for c in a["items"][1]][-6:] == ["sasaran", "nama_sasaran", "diterima",
-                                                 "tindak_lanjut", "status", "tenggat"]
+assert a.sheetnames == ["rekap", "rincian"], a.sheetnames
+assert [c.value for c in a["rincian"][1]][-6:] == ["sasaran", "nama_sasaran", "diterima",
+                                                   "tindak_lanjut", "status", "tenggat"]
 PY
 fi
 
@@ -286,7 +279,7 @@ jcheck "template dokumen --format json: every column with type, required, values
 	"$P" template dokumen --format json
 jcheck "template --json is the same" 'j["collection"] == "kumuh"' "$P" template kumuh --json
 fails "template xlsx to stdout is refused" 2 "$P" template kegiatan --format xlsx
-errs "template of an unknown collection is refused" "unknown collection 'proyek'" "$P" template proyek
+errs "template of an unknown collection is refused" "koleksi 'proyek' tidak dikenal" "$P" template proyek
 ok "template dokumen --format xlsx" "$P" template dokumen --format xlsx -o "$T/t.xlsx"
 if [ -n "$PYX" ]; then
 	check "the xlsx template: header, text code columns, a choice list, the 'kolom' sheet" \
@@ -300,13 +293,13 @@ assert ws.freeze_panes == "A2" and ws.max_row == 1
 dv = ws.data_validations.dataValidation
 assert any("RP3KP" in (d.formula1 or "") for d in dv), [d.formula1 for d in dv]
 k = {r[0]: r for r in wb["kolom"].iter_rows(min_row=2, values_only=True)}
-assert k["jenis"][2] == "yes" and "RP3KP" in k["jenis"][1], k["jenis"]
-assert k["tanggal"][1] == "date YYYY-MM-DD" and k["nomor"][2] == "no"
+assert k["jenis"][2] == "ya" and "RP3KP" in k["jenis"][1], k["jenis"]
+assert k["tanggal"][1] == "tanggal YYYY-MM-DD" and k["nomor"][2] == "tidak", (k["tanggal"], k["nomor"])
 PY
 fi
 "$P" template dokumen -o "$T/tpl.csv" >/dev/null 2>&1
 printf 'tpl-1,32.75,SK,SK Pokja PKP,,2025-01-15,2025,,final,\r\n' >>"$T/tpl.csv"
-outputs "a filled-in CSV template imports" "^imported 1 record" \
+outputs "a filled-in CSV template imports" "^1 rekaman diimpor" \
 	"$P" --dir "$K" import "$T/tpl.csv" --collection dokumen
 jcheck "... as the record written in it" 'j["judul"] == "SK Pokja PKP" and j["tanggal"] == "2025-01-15"' \
 	"$P" --dir "$K" get dokumen tpl-1 --json

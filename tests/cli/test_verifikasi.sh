@@ -42,10 +42,10 @@ jcheck "Kota Bekasi's own queue is empty (nothing below it)" 'j == []' \
 	"$P" --dir "$T/k3275" verifikasi --json
 
 # ---- refusals ---------------------------------------------------------------------------------
-errs "a verdict on its own record is refused" "is this node's own record" \
+errs "a verdict on its own record is refused" "adalah rekaman node ini sendiri" \
 	"$P" --dir "$T/k3275" verifikasi kegiatan keg-1 setujui
 same "... exit 1" "$RC" 1
-errs "a verdict on a record not held is refused" "no record kegiatan/tidak-ada" \
+errs "a verdict on a record not held is refused" "tidak ada rekaman kegiatan/tidak-ada" \
 	"$P" --dir "$T/p32" verifikasi kegiatan tidak-ada setujui
 same "... exit 1" "$RC" 1
 ok "the province writes a kegiatan of its own" "$P" --dir "$T/p32" put kegiatan keg-prov \
@@ -61,11 +61,26 @@ own() {
 }
 before=$(own k3275)
 errs "a verdict by an operator below (Kota Bekasi on the province's record) is refused" \
-	"is not below this node's region 32\\.75" \
+	"tidak berada di bawah wilayah node ini, 32\\.75" \
 	"$P" --dir "$T/k3275" verifikasi kegiatan keg-prov setujui
 same "... exit 1" "$RC" 1
+errs "put of a verdict by hand on the province's record is refused as verifikasi refuses it" \
+	"tidak berada di bawah wilayah node ini, 32\\.75" \
+	"$P" --dir "$T/k3275" put verifikasi v-naik --json \
+	'{"koleksi":"kegiatan","wilayah_rekaman":"32","kunci":"keg-prov","hasil":"diterima"}'
+same "... exit 1" "$RC" 1
+errs "put of a verdict by hand on its own record is refused" "adalah rekaman node ini sendiri" \
+	"$P" --dir "$T/k3275" put verifikasi v-sendiri --json \
+	'{"koleksi":"kegiatan","wilayah_rekaman":"32.75","kunci":"keg-1","hasil":"diterima"}'
+same "... exit 1" "$RC" 1
+printf '%s\n' '{"key":"v-impor","koleksi":"kegiatan","wilayah_rekaman":"32","kunci":"keg-prov","hasil":"ditolak"}' \
+	>"$T/verdict.jsonl"
+errs "import of such a verdict is refused, naming the line" \
+	"verdict\\.jsonl:1: kegiatan/keg-prov di wilayah 32 tidak berada di bawah" \
+	"$P" --dir "$T/k3275" import "$T/verdict.jsonl" --collection verifikasi
+same "... exit 1" "$RC" 1
 same "Kota Bekasi wrote nothing in the refusals" "$(own k3275)" "$before"
-errs "a word that is not a verdict is a usage error" "not a verdict" \
+errs "a word that is not a verdict is a usage error" "bukan keputusan" \
 	"$P" --dir "$T/p32" verifikasi kegiatan keg-1 terima
 same "... exit 2" "$RC" 2
 
@@ -130,15 +145,15 @@ jcheck "the national node's queue holds keg-1 (it has not given its own verdict)
 # ---- references -------------------------------------------------------------------------------
 before=$(own k3275)
 errs "a put naming a task force that does not exist is refused, naming the field" \
-	"field 'gugus_tugas': no gugus_tugas 'gt-9' in region 32\\.75 or a region above it \\(see 'pokjactl list gugus_tugas'\\)" \
+	"kolom 'gugus_tugas': tidak ada gugus_tugas 'gt-9' di wilayah 32\\.75 atau wilayah di atasnya \\(lihat 'pokjactl list gugus_tugas'\\)" \
 	"$P" --dir "$T/k3275" put kegiatan --json '{"nama":"x","tahun":2026,"gugus_tugas":"gt-9"}'
 same "... exit 1" "$RC" 1
-errs "an edit setting one is refused" "field 'indikator': no indikator 'ind-9'" \
+errs "an edit setting one is refused" "kolom 'indikator': tidak ada indikator 'ind-9'" \
 	"$P" --dir "$T/k3275" edit kegiatan keg-1 --set indikator=ind-9
 printf '%s\n' '{"collection":"kegiatan","key":"k-a","nama":"a","tahun":2026,"gugus_tugas":"gt-9"}' \
 	>"$T/bad.jsonl"
 errs "an import naming one is refused with its line" \
-	"bad\\.jsonl:1: field 'gugus_tugas': no gugus_tugas 'gt-9'" \
+	"bad\\.jsonl:1: kolom 'gugus_tugas': tidak ada gugus_tugas 'gt-9'" \
 	"$P" --dir "$T/k3275" import "$T/bad.jsonl"
 same "... exit 1" "$RC" 1
 same "nothing was written by the refused writes" "$(own k3275)" "$before"
@@ -171,15 +186,15 @@ else
 	fail "the delete reaches the national node" "$(tails k3275 p32 nas)"
 fi
 outputs "verify at the national node reports the dangling verdict, and exits 0" \
-	"^DANGLING verifikasi/32/kegiatan:32\\.75:k-ghost: field 'kunci': kegiatan 'k-ghost' in region 32\\.75 was deleted" \
+	"^MENGGANTUNG verifikasi/32/kegiatan:32\\.75:k-ghost: kolom 'kunci': kegiatan 'k-ghost' di wilayah 32\\.75 sudah dihapus" \
 	"$P" --dir "$T/nas" verify
-stdout_has "... counted apart from problems" "^dangling references: 1 "
+stdout_has "... counted apart from problems" "^rujukan menggantung: 1 "
 jcheck "verify --json: a separate count, ok still true" \
 	'j["ok"] is True and j["problems"] == 0 and j["dangling_references"] == 1 and
 	 j["dangling"][0]["target"] == {"collection": "kegiatan", "wilayah": "32.75", "key": "k-ghost", "exact": True}' \
 	"$P" --dir "$T/nas" verify --json
 outputs "rekap kegiatan lists it after the tables" \
-	"verifikasi/32/kegiatan:32\\.75:k-ghost: field 'kunci'" "$P" --dir "$T/nas" rekap kegiatan
+	"verifikasi/32/kegiatan:32\\.75:k-ghost: kolom 'kunci'" "$P" --dir "$T/nas" rekap kegiatan
 jcheck "rekap kegiatan --json has it in dangling_references" \
 	'[d["key"] for d in j["dangling_references"]] == ["kegiatan:32.75:k-ghost"]' \
 	"$P" --dir "$T/nas" rekap kegiatan --json

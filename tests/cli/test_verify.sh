@@ -13,8 +13,8 @@ ok "put a second record" "$P" --dir "$N" put kegiatan lain --json \
 ok "put a third record" "$P" --dir "$N" put arahan ar --json \
 	'{"judul":"A","isi":"B","wilayah_sasaran":"32"}'
 
-outputs "verify on a clean node: 0 problems" "0 problems" "$P" --dir "$N" verify
-outputs "verify counts what it checked" "checked 3 changesets, 3 records" "$P" --dir "$N" verify
+outputs "verify on a clean node: 0 problems" ": 0 masalah$" "$P" --dir "$N" verify
+outputs "verify counts what it checked" "diperiksa 3 changeset, 3 rekaman" "$P" --dir "$N" verify
 jcheck "verify --json: ok true, no findings" \
 	'j["ok"] is True and j["problems"] == 0 and j["findings"] == [] and j["changesets"] == 3
 	 and j["records"] == 3' \
@@ -35,7 +35,7 @@ count=$(printf '%s\n' "$OFFS" | grep -c .)
 check "the marker is in the data file at least twice ($count)" test "$count" -ge 2
 
 # For each occurrence: a copy of the node with one byte of it flipped, and verify --json.
-# Classify what verify says: "changeset" (a changeset origin ... finding), "record" (only
+# Classify what verify says: "changeset" (a "changeset asal ..." finding), "record" (only
 # record findings), "clean" (no finding: a stale copy), or "error: ..." (verify failed, crashed,
 # or a finding without an offset, or an offset that does not cover the flipped byte).
 classify() { # offset -> prints the class; leaves the copy in $T/copy-OFFSET
@@ -64,7 +64,7 @@ for x in f:
     if not m:
         print("error: finding without an offset: %s" % x); sys.exit()
     offs.append((x["where"], int(m.group(1))))
-cs = [(w, o) for w, o in offs if w.startswith("changeset origin ") and " seq 1 " in w]
+cs = [(w, o) for w, o in offs if w.startswith("changeset asal ") and " urutan 1 " in w]
 if cs:
     w, o = cs[0]
     if not (o <= flipped < o + csbytes):
@@ -72,7 +72,7 @@ if cs:
     else:
         print("changeset %d" % o)
     sys.exit()
-if all(w.startswith("record kegiatan//tanda") for w, o in offs):
+if all(w.startswith("rekaman kegiatan//tanda") for w, o in offs):
     w, o = offs[0]
     if not (o <= flipped < o + 4096):
         print("error: record at offset %d does not hold byte %d" % (o, flipped))
@@ -104,16 +104,16 @@ if [ -n "$seen_cs" ]; then
 	c=$T/copy-$seen_cs
 	fails "verify (text) on the damaged changeset exits 1" 1 "$P" --dir "$c" verify
 	stdout_has "it names the changeset and its offset" \
-		"changeset origin [0-9a-f]+ seq 1 \(data\.mdb offset [0-9]+\)"
-	stdout_has "and says the signature does not verify" "seq 1 .*signature"
-	stdout_has "and counts the problems" "[1-9][0-9]* problems?"
+		"changeset asal [0-9a-f]+ urutan 1 \(offset [0-9]+ di data\.mdb\)"
+	stdout_has "and says the signature does not verify" "urutan 1 .*tanda tangan tidak valid"
+	stdout_has "and counts the problems" ": [1-9][0-9]* masalah$"
 fi
 if [ -n "$seen_rec" ]; then
 	c=$T/copy-$seen_rec
 	fails "verify (text) on the damaged record exits 1" 1 "$P" --dir "$c" verify
 	stdout_has "it names the record and its offset" \
-		"record kegiatan//tanda \(data\.mdb offset [0-9]+\)"
-	same "and does not blame any changeset" "$(grep -c "changeset origin" "$OUT")" 0
+		"rekaman kegiatan//tanda \(offset [0-9]+ di data\.mdb\)"
+	same "and does not blame any changeset" "$(grep -c "changeset asal" "$OUT")" 0
 fi
 
 # A flipped byte in the changeset's signature itself (the last 64 bytes of the envelope
@@ -124,14 +124,14 @@ if [ -n "${CSOFF:-}" ]; then
 	flip_byte "$c/store/data.mdb" $((CSOFF + CSBYTES - 10))
 	fails "a flipped signature byte: verify exits 1" 1 "$P" --dir "$c" verify
 	stdout_has "it names the changeset at offset $CSOFF and its signature" \
-		"changeset origin [0-9a-f]+ seq 1 \(data\.mdb offset $CSOFF\).*signature"
+		"changeset asal [0-9a-f]+ urutan 1 \(offset $CSOFF di data\.mdb\).*tanda tangan tidak valid"
 	same "and no record is blamed (the record still matches the signed body)" \
-		"$(grep -c "^PROBLEM record" "$OUT")" 0
+		"$(grep -c "^MASALAH rekaman" "$OUT")" 0
 else
 	fail "a flipped signature byte (the changeset was not located above)"
 fi
 same "the original node is untouched by all this" "$(snapshot "$N")" "$clean"
-outputs "and still verifies clean" "0 problems" "$P" --dir "$N" verify
+outputs "and still verifies clean" ": 0 masalah$" "$P" --dir "$N" verify
 
 # ---- a damaged data file: refused with exit 1, a message about the store, no crash
 damaged() { # name dir
@@ -139,7 +139,7 @@ damaged() { # name dir
 	for cmd in "list kegiatan" "get kegiatan tanda" "verify" "verify --json" "log" "info" \
 		"put kegiatan x --json {\"nama\":\"x\",\"tahun\":2026}"; do
 		# shellcheck disable=SC2086,SC2090
-		errs "$1: $cmd fails with a message about the store" "store|damaged" \
+		errs "$1: $cmd fails with a message about the store" "penyimpanan|rusak" \
 			"$P" --dir "$2" $cmd
 		same "$1: $cmd exits 1 (not a crash)" "$RC" 1
 	done
@@ -250,7 +250,7 @@ for off in $(grep -boa "PENANDA-BESAR-99" "$B/store/data.mdb" | cut -d: -f1); do
 	cp -a "$B" "$T/besar-$off"
 	flip_byte "$T/besar-$off/store/data.mdb" $((off + 9))
 	"$P" --dir "$T/besar-$off" verify --json >"$T/besar-$off.json" 2>/dev/null
-	grep -q 'record value differs from its changeset' "$T/besar-$off.json" && found_differs=yes
+	grep -q 'nilai rekaman berbeda dari changeset-nya' "$T/besar-$off.json" && found_differs=yes
 done
 same "a flipped byte in the marked record's stored value is caught as differing from its op" \
 	"$found_differs" yes

@@ -107,21 +107,21 @@ pyjcheck "the kecamatan with the most desa (95.06.03): all 108 listed" \
 	'j == lookup("95.06.03") and len(j["children"]) == 108' 95.06.03
 pyjcheck "a name with a doubled quote in the CSV (35.29.22)" \
 	'j == lookup("35.29.22") and j["name"] == "Ra\"as"' 35.29.22
-outputs "kecamatan (text): level" '^level: +kecamatan$' "$P" wilayah 32.75.01
+outputs "kecamatan (text): level" '^tingkat: +kecamatan$' "$P" wilayah 32.75.01
 stdout_has "kecamatan (text): its parents, nearest first" \
-	'^in: +Kota Bekasi \(32\.75\), Jawa Barat \(32\)$'
+	'^di: +Kota Bekasi \(32\.75\), Jawa Barat \(32\)$'
 outputs "desa (text): three parents" \
-	'^in: +Bekasi Timur \(32\.75\.01\), Kota Bekasi \(32\.75\), Jawa Barat \(32\)$' \
+	'^di: +Bekasi Timur \(32\.75\.01\), Kota Bekasi \(32\.75\), Jawa Barat \(32\)$' \
 	"$P" wilayah 32.75.01.1001
-stdout_has "desa (text): level desa/kelurahan" '^level: +desa/kelurahan$'
+stdout_has "desa (text): level desa/kelurahan" '^tingkat: +desa/kelurahan$'
 outputs "kabupaten/kota (text): its kecamatan counted" '^12 kecamatan:$' "$P" wilayah 32.75
 outputs "province (text): its kabupaten/kota counted" '^27 kabupaten/kota:$' "$P" wilayah 32
-stdout_has "province (text): level province" '^level: +province$'
+stdout_has "province (text): level province" '^tingkat: +provinsi$'
 outputs "text output ends with the ODbL notice" "$NOTICE" "$P" wilayah 32.75.01
 same "... as its last line" "$(tail -n 1 "$OUT" | grep -cE "$NOTICE")" 1
 
 # ---- no argument: the provinces
-outputs "no argument: the provinces" '^\(38 provinces\)$' "$P" wilayah
+outputs "no argument: the provinces" '^\(38 provinsi\)$' "$P" wilayah
 same "... 38 rows" "$(grep -cE '^[0-9]{2}  ' "$OUT")" 38
 same "... the last line is the notice" "$(tail -n 1 "$OUT" | grep -cE "$NOTICE")" 1
 cp "$OUT" "$T/provinces.txt"
@@ -147,13 +147,13 @@ pyjcheck "search a: capped at 50, the total counted" \
 	'j["total"] == len(search("a")) > 1000 and len(j["matches"]) == 50 and
 	 [m["code"] for m in j["matches"]] == search("a")[:50]' a
 outputs "search a (text): 50 rows and how many more" \
-	'^\([0-9]+ matches; the first 50 shown, [0-9]+ more: narrow the search\)$' "$P" wilayah a
+	'^\([0-9]+ cocok; 50 pertama ditampilkan, [0-9]+ lagi: persempit pencarian\)$' "$P" wilayah a
 same "... 50 rows under the header" "$(grep -cE '^[0-9]{2}(\.[0-9]+)* ' "$OUT")" 50
 outputs "search (text): code, level, name and parents in columns" \
 	'^32\.75 +kabupaten/kota +Kota Bekasi +Jawa Barat$' "$P" wilayah bekasi
-stdout_has "search (text): the count" '^\(7 matches\)$'
+stdout_has "search (text): the count" '^\(7 cocok\)$'
 stdout_has "search (text): ends with the notice" "$NOTICE"
-outputs "a search with one match says so" '^\(1 match\)$' "$P" wilayah Bekasijaya
+outputs "a search with one match says so" '^\(1 cocok\)$' "$P" wilayah Bekasijaya
 
 # ---- --json keeps the notice out of the data
 for a in 32.75 bekasi; do
@@ -163,20 +163,20 @@ for a in 32.75 bekasi; do
 done
 
 # ---- not found, bad input
-errs "unknown code: not on the official list" "region '32\.99' is not on the official" \
+errs "unknown code: not on the official list" "wilayah '32\.99' tidak ada dalam daftar resmi" \
 	"$P" wilayah 32.99
 same "... exit status 1" "$RC" 1
-errs "unknown desa code" 'not on the official' "$P" wilayah 32.75.01.9999
-errs "malformed code" "'3\.2' is not a region code" "$P" wilayah 3.2
+errs "unknown desa code" 'tidak ada dalam daftar resmi' "$P" wilayah 32.75.01.9999
+errs "malformed code" "'3\.2' bukan kode wilayah" "$P" wilayah 3.2
 same "... exit status 1" "$RC" 1
-errs "unknown name" "no region on the official list has a name containing 'zzqqxx'" \
+errs "unknown name" "tidak ada wilayah dalam daftar resmi yang namanya memuat 'zzqqxx'" \
 	"$P" wilayah zzqqxx
 same "... exit status 1" "$RC" 1
 fails "unknown name --json: exit 1" 1 "$P" wilayah zzqqxx --json
 same "... and no JSON on stdout" "$(cat "$OUT")" ""
 fails "two arguments: exit 2" 2 "$P" wilayah kota bekasi
 fails "unknown option: exit 2" 2 "$P" wilayah --limit 5
-outputs "help wilayah" '^usage: pokjactl wilayah \[CODE\|NAME\] \[--json\]$' "$P" help wilayah
+outputs "help wilayah" '^penggunaan: pokjactl wilayah \[CODE\|NAME\] \[--json\]$' "$P" help wilayah
 
 # ---- no node needed
 ok "works with --dir naming no node" "$P" --dir "$T/nothing" wilayah 32.75

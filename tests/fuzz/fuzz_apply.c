@@ -2,7 +2,7 @@
  * fuzz_apply.c: libFuzzer target for the store's apply path (store_apply in daemon/store.h).
  * fuzz-links: daemon/store.c daemon/trust.c daemon/apply.c daemon/fence.c daemon/verify.c
  * fuzz-links: daemon/lineage.c daemon/invites.c daemon/peers.c daemon/clock.c daemon/lmdbcheck.c
- * fuzz-links: daemon/db.c daemon/history.c
+ * fuzz-links: daemon/db.c daemon/history.c daemon/store_notify.c
  * fuzz-links: -llmdb -lpthread
  *
  * One store, opened once in a temporary folder: the national node (root key seed 0x01) holding
