@@ -47,6 +47,15 @@ receipts() {
 receipts_are() { # node "list"
 	[ "$(receipts "$1")" = "$2" ]
 }
+# expect_receipts NODE "list" NAME: within 20 s the node holds exactly those receipts of its own.
+expect_receipts() {
+	if wait_for 20 receipts_are "$1" "$2"; then
+		pass "$3"
+	else
+		fail "$3" "have: $(receipts "$1")
+$(tails "$1")"
+	fi
+}
 
 # ---- directives: national to the country, to province 32, to Kota Bekasi; 32 to its own -----
 ok "the national node writes an arahan to the whole country" "$P" --dir "$T/nas" put arahan ar-nas \
@@ -58,27 +67,12 @@ ok "... and one to Kota Bekasi whose deadline has passed" "$P" --dir "$T/nas" pu
 ok "the province writes one to its own region (its kabupaten/kota)" "$P" --dir "$T/p32" put arahan \
 	ar-p32 --json '{"judul":"Pokja PKP","isi":"Bentuk Pokja PKP.","wilayah_sasaran":"32"}'
 
-if wait_for 20 receipts_are p32 "/ar-jabar /ar-nas"; then
-	pass "province 32's pokjad writes a receipt of each national arahan that targets it"
-else
-	fail "province 32's pokjad writes a receipt of each national arahan that targets it" \
-		"have: $(receipts p32)
-$(tails p32)"
-fi
-if wait_for 20 receipts_are k3275 "/ar-bekasi 32/ar-p32"; then
-	pass "Kota Bekasi's: of the province's arahan and of the national one aimed at it"
-else
-	fail "Kota Bekasi's: of the province's arahan and of the national one aimed at it" \
-		"have: $(receipts k3275)
-$(tails k3275)"
-fi
-if wait_for 20 receipts_are k3273 "32/ar-p32"; then
-	pass "Kota Bandung's: of the province's arahan only (not of ar-nas, ar-jabar, ar-bekasi)"
-else
-	fail "Kota Bandung's: of the province's arahan only (not of ar-nas, ar-jabar, ar-bekasi)" \
-		"have: $(receipts k3273)
-$(tails k3273)"
-fi
+expect_receipts p32 "/ar-jabar /ar-nas" \
+	"province 32's pokjad writes a receipt of each national arahan that targets it"
+expect_receipts k3275 "/ar-bekasi 32/ar-p32" \
+	"Kota Bekasi's: of the province's arahan and of the national one aimed at it"
+expect_receipts k3273 "32/ar-p32" \
+	"Kota Bandung's: of the province's arahan only (not of ar-nas, ar-jabar, ar-bekasi)"
 if wait_for 20 receipts_of_at_are nas 32.75 "/ar-bekasi 32/ar-p32" &&
 	wait_for 10 receipts_of_at_are nas 32 "/ar-jabar /ar-nas" &&
 	wait_for 10 receipts_of_at_are nas 32.73 "32/ar-p32"; then
