@@ -39,9 +39,13 @@
 static void watcher_poke(struct sync *sy)
 {
 	uint64_t one = 1;
+	bool failed;
 
-	if (sy->wake_fd >= 0 && write(sy->wake_fd, &one, sizeof(one)) != sizeof(one) &&
-	    errno != EAGAIN)
+	pthread_mutex_lock(&sy->wake_lock);
+	failed = sy->wake_fd >= 0 && write(sy->wake_fd, &one, sizeof(one)) != sizeof(one) &&
+	         errno != EAGAIN;
+	pthread_mutex_unlock(&sy->wake_lock);
+	if (failed)
 		log_warn("watch", "cannot wake the watcher");
 }
 
@@ -400,6 +404,7 @@ int sync_start(struct sync **out, struct store *s, const struct config *cfg,
 	pthread_mutex_init(&sy->slock, NULL);
 	pthread_mutex_init(&sy->clock, NULL);
 	pthread_mutex_init(&sy->est_lock, NULL);
+	pthread_mutex_init(&sy->wake_lock, NULL);
 	pthread_cond_init(&sy->changed, NULL);
 	sy->note_fd = -1;
 	if ((sy->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
@@ -480,8 +485,10 @@ void sync_stop(struct sync *sy)
 	pthread_join(sy->watcher, NULL);
 	/* Every thread of ours that commits has stopped (the PostgreSQL mirror stops first). */
 	store_notify_unlisten(sy->s);
+	pthread_mutex_lock(&sy->wake_lock);
 	close(sy->wake_fd);
 	sy->wake_fd = -1;
+	pthread_mutex_unlock(&sy->wake_lock);
 	/*
 	 * nng_close can wait on the teardown of connections to peers that are themselves going
 	 * away (seen when a whole network stops at once). Nothing of ours depends on it any more,
@@ -517,6 +524,7 @@ void sync_stop(struct sync *sy)
 	pthread_mutex_destroy(&sy->slock);
 	pthread_mutex_destroy(&sy->clock);
 	pthread_mutex_destroy(&sy->est_lock);
+	pthread_mutex_destroy(&sy->wake_lock);
 	pthread_cond_destroy(&sy->changed);
 	free(sy->workers);
 	free(sy->sessions);
