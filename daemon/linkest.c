@@ -5,9 +5,14 @@
  * round trip plus the time its bytes took on the wire: elapsed = rtt + bytes / throughput. The
  * round trip is read from small exchanges (both ways under LINKEST_RTT_MAX on the wire, not
  * held), and the throughput of a direction from exchanges that carried at least
- * LINKEST_SAMPLE_MIN that way: bytes / (elapsed - rtt). Both are smoothed (exponentially,
+ * LINKEST_SAMPLE_MIN that way: bytes / (elapsed - rtt_min). Both are smoothed (exponentially,
  * weights below) so that one slow exchange does not halve the unit, and the round trip follows a
  * drop at once (the smallest is the truest: queues only add to it).
+ *
+ * The throughput subtracts the shortest round trip seen, not the smoothed one: the smoothed one
+ * carries the other side's processing time too, and on a busy parent it can come close to a
+ * large exchange's whole time, which made the rate read twenty times the link's. Subtracting
+ * the shortest can only leave processing time in the wire time, so a sample errs low, never high.
  */
 #include "linkest.h"
 
@@ -48,6 +53,8 @@ void linkest_note(struct linkest *e, size_t sent_wire, size_t sent_plain, size_t
 	if (held)
 		return;
 	if (sent_wire < LINKEST_RTT_MAX && recv_wire < LINKEST_RTT_MAX) {
+		if (e->rtt_min <= 0 || (double)elapsed_ms < e->rtt_min)
+			e->rtt_min = (double)elapsed_ms;
 		if (e->rtt_ms <= 0 || (double)elapsed_ms < e->rtt_ms)
 			e->rtt_ms = (double)elapsed_ms;
 		else
@@ -58,7 +65,7 @@ void linkest_note(struct linkest *e, size_t sent_wire, size_t sent_plain, size_t
 		return;
 	/* The time the bytes took on the wire: what the exchange took beyond a round trip (at
 	 * least a millisecond, so that a LAN reads as fast, not as infinite). */
-	t = (double)elapsed_ms - (e->rtt_ms > 0 ? e->rtt_ms : 0);
+	t = (double)elapsed_ms - (e->rtt_min > 0 ? e->rtt_min : 0);
 	if (t < 1)
 		t = 1;
 	/* A link lets its first segment through at once (its buffer, a token bucket's burst): the

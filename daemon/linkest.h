@@ -4,7 +4,7 @@
  * wire a second, and how much the session's compression shrinks what it sends and receives.
  * From them, the size of the next unit of work (a push, a pulled reply, a part), so that one
  * unit takes about LINKEST_UNIT_MS on the wire: small on a 50 kbit/s modem, whole batches on a
- * LAN. No I/O and no locking: the caller owns the struct (tests/unit/test_linkest.c).
+ * LAN. No I/O and no locking: the caller owns the struct (tests/unit/test_parts.c).
  */
 #ifndef PK_LINKEST_H
 #define PK_LINKEST_H
@@ -24,6 +24,7 @@
 
 struct linkest {
 	double rtt_ms;               /* smoothed round trip of small exchanges; 0: unknown */
+	double rtt_min;              /* the shortest of them: the link's own delay; 0: unknown */
 	double up_bps, down_bps;     /* wire bytes a second each way, smoothed; 0: unknown */
 	double ratio_up, ratio_down; /* plaintext bytes per wire byte, smoothed; 0: unknown */
 	uint64_t samples;            /* exchanges noted */

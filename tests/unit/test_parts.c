@@ -323,6 +323,17 @@ static void test_linkest(void **state)
 	assert_int_equal(linkest_unit(&e, false, cap), LINKEST_WIRE_START);
 	linkest_note(&e, 100, 100, 100000, 100000, 30000, true);
 	assert_int_equal(linkest_unit(&e, false, cap), LINKEST_WIRE_START);
+	/* a busy parent: small exchanges take 1,200 ms, not the link's 300, so the smoothed round
+	 * trip climbs; the throughput still subtracts the link's own delay and never reads above
+	 * the 6,250 bytes a second the link carries */
+	memset(&e, 0, sizeof(e));
+	linkest_note(&e, 300, 300, 200, 200, 300, false);
+	for (int i = 0; i < 60; i++)
+		linkest_note(&e, 300, 300, 200, 200, 1200, false);
+	assert_true(e.rtt_ms > 900);
+	for (int i = 0; i < 20; i++)
+		linkest_note(&e, 6250 + LINKEST_BURST, 62500, 100, 100, 1300, false);
+	assert_true(e.up_bps > 6250 * 0.9 && e.up_bps < 6250 * 1.1);
 	/* a very slow link still gets the smallest unit */
 	memset(&e, 0, sizeof(e));
 	linkest_note(&e, 5000, 5000, 10, 10, 60000, false);
