@@ -64,10 +64,21 @@ DAEMON_ONLY_SRC += daemon/pgmirror.c
 PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
 PQ_LIBS := -lpq
 # The metrics (counters, renderer, HTTP server) and what they read of a running sync.
-DAEMON_ONLY_SRC += daemon/metrics.c daemon/metrics_http.c daemon/sync_stats.c
+DAEMON_ONLY_SRC += daemon/metrics.c daemon/metrics_http.c daemon/sync_stats.c daemon/httpgate.c
+# The office web application: the HTTP server, its sessions and API (daemon/web*.c) and the
+# pages compiled in ($(BUILD)/daemon/web_assets.c, written from daemon/web/ by embed).
+DAEMON_ONLY_SRC += $(wildcard daemon/web*.c)
+WEB_FILES := $(wildcard daemon/web/*.html daemon/web/*.js daemon/web/*.css)
 STORE_SRC := $(filter-out $(DAEMON_ONLY_SRC),$(wildcard daemon/*.c))
 DAEMON_LIB_SRC := $(filter-out daemon/main.c,$(DAEMON_ONLY_SRC))
 CLI_SRC := $(wildcard cli/*.c)
+# pokjactl's record layer, every cli/*.c but main.c, util.c (option parsing and files, which
+# need the command table) and the commands (cmd_*.c): reading records
+# as people write them, the reference, ownership and verdict checks, the record JSON, rekap.
+# pokjactl and pokjad's web application both link it, so that a record entered through either
+# is read and checked by the same code.
+CLI_CMD_SRC := cli/main.c cli/util.c $(wildcard cli/cmd_*.c)
+REC_SRC := $(filter-out $(CLI_CMD_SRC),$(CLI_SRC))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_HELPER_SRC := $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c))
 BENCH_SRC := $(wildcard tests/bench/*.c)
@@ -75,8 +86,9 @@ TOOL_SRC := $(wildcard tests/tools/*.c)
 
 PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/%.o) $(BUILD)/proto/wilayah_table.o
 STORE_OBJ := $(STORE_SRC:%.c=$(BUILD)/%.o)
-DAEMON_LIB_OBJ := $(DAEMON_LIB_SRC:%.c=$(BUILD)/%.o)
-CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+DAEMON_LIB_OBJ := $(DAEMON_LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/daemon/web_assets.o
+CLI_OBJ := $(CLI_CMD_SRC:%.c=$(BUILD)/%.o)
+REC_OBJ := $(REC_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 UNIT_HELPER_OBJ := $(UNIT_HELPER_SRC:%.c=$(BUILD)/%.o)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
@@ -85,6 +97,7 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 LIBPROTO := $(BUILD)/libpokja.a
 LIBSTORE := $(BUILD)/libpokjastore.a
 LIBDAEMON := $(BUILD)/libpokjad.a
+LIBREC := $(BUILD)/libpokjarec.a
 POKJAD := $(BUILD)/pokjad
 POKJACTL := $(BUILD)/pokjactl
 # Man pages: man/NAME.in with parts generated from the built programs (man/gen.sh).
@@ -192,17 +205,32 @@ $(LIBSTORE): $(STORE_OBJ)
 $(LIBDAEMON): $(DAEMON_LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(POKJAD): $(BUILD)/daemon/main.o $(LIBDAEMON) $(LIBSTORE) $(LIBPROTO)
+$(LIBREC): $(REC_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+# The pages, compiled in; embed runs on the build machine, so it is built without sanitizers.
+$(BUILD)/embed: daemon/web/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 $< -o $@
+
+$(BUILD)/daemon/web_assets.c: $(BUILD)/embed $(WEB_FILES)
+	@mkdir -p $(dir $@)
+	$(BUILD)/embed $@ $(WEB_FILES)
+
+$(BUILD)/daemon/web_assets.o: $(BUILD)/daemon/web_assets.c daemon/web_assets.h
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(POKJAD): $(BUILD)/daemon/main.o $(LIBDAEMON) $(LIBREC) $(LIBSTORE) $(LIBPROTO)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) $(PQ_LIBS)
 
 $(BUILD)/daemon/pgmirror.o: ALL_CFLAGS += $(PQ_CFLAGS)
 
 # pokjactl links no daemon-only code: not the sync server, the client loops or the gate.
-$(POKJACTL): $(CLI_OBJ) $(LIBSTORE) $(LIBPROTO)
+$(POKJACTL): $(CLI_OBJ) $(LIBREC) $(LIBSTORE) $(LIBPROTO)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 # Tests, benches and tools link both libraries; each takes from them only what it uses.
-$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELPER_OBJ) $(LIBDAEMON) $(LIBSTORE) \
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(UNIT_HELPER_OBJ) $(LIBDAEMON) $(LIBREC) $(LIBSTORE) \
 		$(LIBPROTO)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) -lcmocka
 
@@ -283,7 +311,7 @@ endif
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@BUILD=$(BUILD) sh deploy/demo.sh
+	@BUILD=$(BUILD) sh deploy/demo.sh $(if $(NO_WAIT),--no-wait)
 
 bench: all $(BENCH_BIN) $(BUILD)/tests/tools/linksim
 	@BUILD=$(BUILD) sh tests/bench/run.sh

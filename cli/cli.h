@@ -6,6 +6,7 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,6 +48,9 @@ int cli_parse(struct cli *c, int argc, char **argv, const struct cli_opt *opts, 
  * translated here (cli/i18n.h): write it as a literal, so that `make pot` finds it; an argument
  * %s that is itself a message is translated by its maker. */
 int cli_fail(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* cli_fail's printer: "pokjactl CMD: " and fmt (translated) with ap, and a newline. */
+void cli_say(const struct cli *c, const char *fmt, va_list ap);
 
 /* A progress line on stderr, for a terminal: back to the start of the line, then fmt printf'd
  * in the message language (fmt is a catalog message, as cli_fail's). */
@@ -180,5 +184,7 @@ int cmd_arahan(struct cli *c, int argc, char **argv);
 int cmd_wilayah(struct cli *c, int argc, char **argv);
 int cmd_template(struct cli *c, int argc, char **argv);
 int cmd_verifikasi(struct cli *c, int argc, char **argv);
+int cmd_user(struct cli *c, int argc, char **argv);
+int cmd_web(struct cli *c, int argc, char **argv);
 
 #endif

@@ -19,59 +19,6 @@
 #define DUE_MAX 3650
 #define CELL (PK_KEY_MAX + 16) /* a text cell: a key, or 40 characters of UTF-8 */
 
-struct due_row {
-	const struct fu_directive *d;
-	const struct fu_target *t;
-	int64_t left; /* days to the deadline; negative: overdue by so many */
-};
-
-static int row_cmp(const void *a, const void *b)
-{
-	const struct due_row *x = a, *y = b;
-	int c;
-
-	if (x->left != y->left)
-		return x->left < y->left ? -1 : 1;
-	if ((c = strcmp(x->d->region, y->d->region)) != 0)
-		return c;
-	if ((c = strcmp(x->d->key, y->d->key)) != 0)
-		return c;
-	return strcmp(x->t->region, y->t->region);
-}
-
-/* The rows due: targets not selesai whose deadline is at most `due` days away. */
-static struct due_row *collect(const struct followup *fu, long due, size_t *n)
-{
-	struct due_row *rows = NULL;
-	size_t cap = 0;
-
-	*n = 0;
-	for (size_t i = 0; i < fu->n; i++) {
-		const struct fu_directive *d = &fu->d[i];
-
-		if (d->deadline == PK_NO_DAY)
-			continue;
-		for (size_t j = 0; j < d->n; j++) {
-			if (d->t[j].status == PK_TL_SELESAI || d->deadline - fu->today > due)
-				continue;
-			if (*n == cap) {
-				struct due_row *nr;
-
-				cap = cap ? cap * 2 : 16;
-				if ((nr = realloc(rows, cap * sizeof(*nr))) == NULL) {
-					free(rows);
-					return NULL;
-				}
-				rows = nr;
-			}
-			rows[(*n)++] = (struct due_row){d, &d->t[j], d->deadline - fu->today};
-		}
-	}
-	if (*n > 0)
-		qsort(rows, *n, sizeof(*rows), row_cmp);
-	return rows != NULL ? rows : malloc(1);
-}
-
 /* s cut to at most 40 characters (never inside one), "..." at the end when cut. */
 static void cut40(char out[CELL], const char *s)
 {
@@ -99,26 +46,16 @@ static void days_text(char *buf, size_t cap, int64_t left)
 		snprintf(buf, cap, _("%lld left"), (long long)left);
 }
 
-static int print_json(const struct followup *fu, const struct due_row *rows, size_t n, long due)
+static int print_json(const struct followup *fu, const struct fu_due *rows, size_t n, long due)
 {
 	char today[11];
 	json_t *list = json_array(), *o;
 
 	pk_days_date(fu->today, today);
 	for (size_t i = 0; list != NULL && i < n; i++) {
-		const struct due_row *r = &rows[i];
+		const struct fu_due *r = &rows[i];
 
-		o = json_pack(
-		    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:o, s:o, s:o}", "key",
-		    r->d->key, "wilayah", r->d->region, "judul", r->d->judul, "wilayah_sasaran",
-		    r->d->sasaran, "batas_tindak_lanjut", r->d->batas, "target", r->t->region,
-		    "target_name", pk_wilayah_name(r->t->region), "days_left", (json_int_t)r->left,
-		    "overdue", r->left < 0, "diterima",
-		    r->t->diterima ? json_integer((json_int_t)r->t->diterima) : json_null(),
-		    "tindak_lanjut", r->t->tl_key[0] ? json_string(r->t->tl_key) : json_null(),
-		    "status",
-		    r->t->status != PK_TL_NONE ? json_string(pk_tl_status_name(r->t->status))
-		                               : json_null());
+		o = followup_due_json(r);
 		if (o == NULL || json_array_append_new(list, o) != 0) {
 			json_decref(list);
 			list = NULL;
@@ -136,7 +73,7 @@ static int print_json(const struct followup *fu, const struct due_row *rows, siz
 }
 
 /* One table for people, as wide as its widest cells. */
-static void print_text(const struct followup *fu, const struct due_row *rows, size_t n, long due)
+static void print_text(const struct followup *fu, const struct fu_due *rows, size_t n, long due)
 {
 	enum { K, J, F, T, NM, B, DY, R, S, NCOL };
 	/* TRANSLATORS: column headings of pokjactl arahan --due; JUDUL and BATAS are field names.
@@ -163,7 +100,7 @@ static void print_text(const struct followup *fu, const struct due_row *rows, si
 	for (int c = 0; c < NCOL; c++)
 		snprintf(cells[0][c], CELL, "%s", _(head[c]));
 	for (size_t i = 0; i < n; i++) {
-		const struct due_row *r = &rows[i];
+		const struct fu_due *r = &rows[i];
 		char(*row)[CELL] = cells[i + 1];
 
 		snprintf(row[K], CELL, "%s", r->d->key);
@@ -214,7 +151,7 @@ int cmd_arahan(struct cli *c, int argc, char **argv)
 	                         {NULL, NULL, NULL}};
 	struct store_node node;
 	struct followup fu;
-	struct due_row *rows;
+	struct fu_due *rows;
 	struct pk_diag d = {""};
 	struct store *s = NULL;
 	int64_t today = followup_today();
@@ -245,7 +182,7 @@ int cmd_arahan(struct cli *c, int argc, char **argv)
 		followup_free(&fu);
 		return cli_fail(c, "reading the store: %s", pk_strerror(err));
 	}
-	if ((rows = collect(&fu, due, &n)) == NULL) {
+	if ((rows = followup_due(&fu, due, &n)) == NULL) {
 		followup_free(&fu);
 		return cli_fail(c, "out of memory");
 	}

@@ -12,6 +12,7 @@
 #include "recfind.h"
 #include "recin.h"
 #include "recjson.h"
+#include "recsvc.h"
 #include "refs.h"
 #include "verif.h"
 
@@ -22,21 +23,18 @@ int cmd_put(struct cli *c, int argc, char **argv)
 	const char *text = NULL;
 	bool replace = false;
 	struct cli_opt opts[] = {{"json", &text, NULL}, {"replace", NULL, &replace}, {0}};
-	struct store_cond cond = {STORE_IF_ABSENT, 0, {0}};
 	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES], *buf = NULL;
 	struct store_node node;
-	struct store_written w;
 	struct pk_diag d = {""};
 	struct store *s = NULL;
-	struct rec_in r = {0};
 	struct rec_errors *errs = NULL;
-	struct refcheck rck;
-	struct pk_op op;
+	struct recsvc w;
+	struct recsvc_done done;
 	json_error_t jerr;
 	json_t *obj = NULL;
 	char *pos[2];
 	size_t len;
-	int npos, rc, err;
+	int npos, rc;
 
 	if ((rc = cli_parse(c, argc, argv, opts, pos, 1, 2, &npos)) != 0)
 		return rc;
@@ -63,49 +61,36 @@ int cmd_put(struct cli *c, int argc, char **argv)
 		rc = cli_fail(c, "out of memory");
 		goto out;
 	}
-	if (rec_from_json(obj, pos[0], npos > 1 ? pos[1] : NULL, node.region, 0, &r, errs, 0) !=
-	    0) {
+	w = (struct recsvc){s, &node, sec, node_now_ms(), NULL};
+	switch (recsvc_put(&w, obj, pos[0], npos > 1 ? pos[1] : NULL, replace, errs, &done, &d)) {
+	case RECSVC_OK:
+		break;
+	case RECSVC_INVALID:
 		rc = rec_errors_fail(c, errs, _("nothing was stored"));
 		goto out;
-	}
-	if (cli_region_own(r.region, node.region, &d) != 0) {
+	case RECSVC_OWNER:
 		rc = cli_fail(c, "wilayah: %s", d.msg);
 		goto out;
-	}
-	refs_check_init(&rck, s, node.region);
-	err = refs_check(&rck, r.coll, r.region, r.value, r.value_len, NULL, 0, errs, 0);
-	refs_check_free(&rck);
-	if (err < 0) {
-		rc = cli_fail(c, "reading the store: %s", pk_strerror(err));
-		goto out;
-	}
-	if (err > 0) {
-		rc = rec_errors_fail(c, errs, _("nothing was stored"));
-		goto out;
-	}
-	rec_op(&r, &op);
-	if (replace)
-		cond.kind = STORE_IF_ANY;
-	err = store_write_if(s, sec, &op, &cond, 1, node_now_ms(), &w, NULL, NULL, &d);
-	if (err == PK_EEXIST) {
+	case RECSVC_EXISTS:
 		rc = cli_fail(c,
 		              "record %s/%s exists already in region %s; to change some of its "
 		              "fields use 'pokjactl edit %s %s --set FIELD=VALUE', to replace it "
 		              "whole 'pokjactl put --replace'",
-		              r.coll->name, r.key, r.region[0] ? r.region : "\"\"", r.coll->name,
-		              r.key);
+		              done.coll->name, done.key, done.region[0] ? done.region : "\"\"",
+		              done.coll->name, done.key);
+		goto out;
+	case RECSVC_REFUSED:
+		rc = cli_fail(c, "refused: %s", d.msg[0] ? d.msg : pk_strerror(done.err));
+		goto out;
+	default:
+		rc = cli_fail(c, "%s", d.msg);
 		goto out;
 	}
-	if (err != 0) {
-		rc = cli_fail(c, "refused: %s", d.msg[0] ? d.msg : pk_strerror(err));
-		goto out;
-	}
-	printf("%s\n", r.key);
+	printf("%s\n", done.key);
 out:
 	memset(sec, 0, sizeof(sec));
 	store_close(s);
 	json_decref(obj);
-	free(r.value);
 	free(errs);
 	free(buf);
 	return rc;
@@ -150,9 +135,6 @@ static void print_author_text(const struct cli_author *a)
 static int add_state(struct store *s, struct cli_authors *as, const struct found *f,
                      const char *coll, json_t *o)
 {
-	struct pk_version rec = {.hlc = f->hlc};
-	const struct pk_verdict *v = NULL;
-	const struct vinfo *vi;
 	struct vidx x;
 	int err;
 
@@ -160,9 +142,7 @@ static int add_state(struct store *s, struct cli_authors *as, const struct found
 		return 0;
 	if ((err = vidx_load(&x, s)) != 0)
 		return err;
-	memcpy(rec.origin, f->origin, PK_PUB_BYTES);
-	vi = vidx_state(&x, coll, f->region, f->key, &rec, NULL, &v);
-	err = json_object_set_new(o, "verifikasi", vidx_json(vi, v, as)) != 0 ? PK_ENOMEM : 0;
+	err = vidx_add_json(o, &x, as, coll, f->region, f->key, f->hlc, f->origin);
 	vidx_free(&x);
 	return err;
 }
@@ -296,18 +276,11 @@ static int list_visit(const struct store_record *r, void *arg)
 		x->bad++;
 		return 0;
 	}
-	if (x->states && vidx_verifiable(r->coll, r->region)) {
-		struct pk_version rec = {.hlc = r->hlc};
-		const struct pk_verdict *v = NULL;
-		const struct vinfo *vi;
-
-		memcpy(rec.origin, r->origin, PK_PUB_BYTES);
-		vi = vidx_state(&x->vx, r->coll, r->region, r->key, &rec, NULL, &v);
-		if (json_object_set_new(o, "verifikasi", vidx_json(vi, v, &x->as)) != 0) {
-			json_decref(o);
-			x->err = PK_ENOMEM;
-			return 1;
-		}
+	if (x->states &&
+	    vidx_add_json(o, &x->vx, &x->as, r->coll, r->region, r->key, r->hlc, r->origin) != 0) {
+		json_decref(o);
+		x->err = PK_ENOMEM;
+		return 1;
 	}
 	if (x->json) {
 		fputs(x->n ? ",\n" : "\n", stdout);
@@ -377,12 +350,13 @@ int cmd_del(struct cli *c, int argc, char **argv)
 	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES];
 	struct found_list l = {.n = 0};
 	struct store_node node;
-	struct store_written w;
 	struct pk_diag d = {""};
 	struct store *s;
-	struct pk_op op;
+	struct recsvc w;
+	struct recsvc_done done;
+	enum recsvc_outcome out;
 	char *pos[2];
-	int npos, rc, err;
+	int npos, rc;
 
 	if ((rc = cli_parse(c, argc, argv, opts, pos, 2, 2, &npos)) != 0)
 		return rc;
@@ -390,11 +364,12 @@ int cmd_del(struct cli *c, int argc, char **argv)
 		return rc;
 	if ((rc = cli_find_one(c, s, pos[0], pos[1], region, false, &l)) != 0)
 		goto out;
-	pk_op_set(&op, pos[0], l.f[0].region, pos[1], NULL, 0);
-	if ((err = cli_region_own(l.f[0].region, node.region, &d)) != 0)
+	w = (struct recsvc){s, &node, sec, node_now_ms(), NULL};
+	out = recsvc_del(&w, pk_schema_find(pos[0], strlen(pos[0])), &l.f[0], &done, &d);
+	if (out == RECSVC_OWNER)
 		rc = cli_fail(c, "refused: %s; nothing was deleted", d.msg);
-	else if ((err = store_write(s, sec, &op, 1, node_now_ms(), &w, NULL, NULL, &d)) != 0)
-		rc = cli_fail(c, "refused: %s", d.msg[0] ? d.msg : pk_strerror(err));
+	else if (out != RECSVC_OK)
+		rc = cli_fail(c, "refused: %s", d.msg[0] ? d.msg : pk_strerror(done.err));
 	else
 		printf(_("deleted %s/%s in region %s\n"), pos[0], pos[1],
 		       l.f[0].region[0] ? l.f[0].region : "\"\"");

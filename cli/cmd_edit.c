@@ -17,8 +17,7 @@
 #include "recfind.h"
 #include "recin.h"
 #include "recjson.h"
-#include "recnorm.h"
-#include "refs.h"
+#include "recsvc.h"
 
 #define EDIT_MAX 64 /* --set and --unset options in one edit */
 
@@ -63,157 +62,61 @@ static int take_edits(const struct cli *c, int *argc, char **argv, struct edits 
 	return 0;
 }
 
-/* The field of coll named by name[0..len), or NULL after adding why to errs. */
-static const struct pk_field *edit_field(const struct pk_collection *coll, const char *name,
-                                         size_t len, struct rec_errors *errs)
-{
-	const struct pk_field *f = pk_schema_field(coll, name, len);
-
-	if (f != NULL)
-		return f;
-	if ((len == 3 && memcmp(name, "key", 3) == 0) ||
-	    (len == 7 && memcmp(name, "wilayah", 7) == 0))
-		rec_error_add(errs, 0,
-		              "'%.*s' is not a field: edit cannot move a record to another key or "
-		              "region (put it under the new one and delete the old)",
-		              (int)len, name);
-	else
-		rec_error_add(errs, 0,
-		              "field '%.*s' is not a field of collection '%s' (see 'pokjactl "
-		              "schema %s')",
-		              (int)len > 60 ? 60 : (int)len, name, coll->name, coll->name);
-	return NULL;
-}
-
 /*
- * The text of --set FIELD=TEXT as the field's value, read as put reads a JSON string
- * (cli/recnorm.h): "Rp 15.000.000", "Maret", "17/08/2026", a list as JSON array text or a
- * comma list. NULL after adding why to errs (or when out of memory: *nomem).
+ * Turns the edits into recsvc's fields, each --set's text a JSON string read as put reads one
+ * (cli/recnorm.h): "Rp 15.000.000", "Maret", "17/08/2026", a list as JSON array text or a comma
+ * list. Returns 0, or EXIT_USAGE after saying why; a text that is not UTF-8 goes into errs.
  */
-static json_t *edit_value(const struct pk_field *f, const char *text, struct rec_errors *errs,
-                          bool *nomem)
+static int edit_fields(const struct cli *c, const struct edits *e, struct recsvc_edit *out, int *n,
+                       struct rec_errors *errs)
 {
-	json_t *in = json_string(text), *v = NULL;
-	struct pk_diag d;
-	int err;
-
-	if (in == NULL) {
-		rec_error_add(errs, 0, "field '%s': the value is not UTF-8 text", f->name);
-		return NULL;
-	}
-	err = recnorm_value(f, in, RECNORM_LISTED, &v, &d);
-	json_decref(in);
-	if (err == PK_ENOMEM)
-		*nomem = true;
-	else if (err != 0)
-		rec_error_add(errs, 0, "%s", d.msg);
-	return v;
-}
-
-/* Applies e to the record's fields in obj. Returns 0, or EXIT_FAIL/EXIT_USAGE after saying
- * why: every field that cannot be set, all at once. *names gets the edited fields' names,
- * comma separated, for the report. */
-static int apply_edits(const struct cli *c, const struct pk_collection *coll, json_t *obj,
-                       const struct edits *e, char *names, size_t cap)
-{
-	const struct pk_field *done[EDIT_MAX];
-	struct rec_errors *errs = calloc(1, sizeof(*errs));
-	int ndone = 0, rc = 0;
-	bool nomem = errs == NULL;
-	size_t used = 0;
-
-	names[0] = '\0';
-	for (int i = 0; !nomem && i < e->nset + e->nunset; i++) {
+	*n = 0;
+	for (int i = 0; i < e->nset + e->nunset; i++) {
 		bool set = i < e->nset;
 		const char *arg = set ? e->set[i] : e->unset[i - e->nset];
 		const char *eq = set ? strchr(arg, '=') : NULL;
-		const struct pk_field *f;
-		json_t *v;
+		size_t len = set ? (eq != NULL ? (size_t)(eq - arg) : 0) : strlen(arg);
 
-		if (set && eq == NULL) {
-			rc = cli_usagef(c, "--set takes FIELD=VALUE, not '%.60s'", arg);
-			goto out;
+		if (set && eq == NULL)
+			return cli_usagef(c, "--set takes FIELD=VALUE, not '%.60s'", arg);
+		for (int k = 0; k < i; k++) {
+			const char *o = k < e->nset ? e->set[k] : e->unset[k - e->nset];
+
+			if (strncmp(o, arg, len) == 0 && (o[len] == '\0' || o[len] == '=') &&
+			    len > 0)
+				return cli_usagef(c, "field '%.*s' is given more than once",
+				                  (int)len, arg);
 		}
-		if ((f = edit_field(coll, arg, set ? (size_t)(eq - arg) : strlen(arg), errs)) ==
-		    NULL)
-			continue;
-		for (int k = 0; k < ndone; k++)
-			if (done[k] == f) {
-				rc = cli_usagef(c, "field '%s' is given more than once", f->name);
-				goto out;
-			}
-		done[ndone++] = f;
-		if (!set && f->required) {
-			rec_error_add(errs, 0,
-			              "field '%s' is required in collection '%s' and cannot be "
-			              "unset; give it another value with --set %s=VALUE",
-			              f->name, coll->name, f->name);
+		out[*n] = (struct recsvc_edit){arg, len, NULL};
+		if (set && (out[*n].value = json_string(eq + 1)) == NULL) {
+			rec_error_add(errs, 0, "field '%.*s': the value is not UTF-8 text",
+			              (int)len, arg);
 			continue;
 		}
-		if (!set) {
-			json_object_del(obj, f->name);
-		} else {
-			if ((v = edit_value(f, eq + 1, errs, &nomem)) == NULL)
-				continue;
-			if (json_object_set_new(obj, f->name, v) != 0)
-				nomem = true;
-		}
-		used +=
-		    (size_t)snprintf(names + used, cap - used, "%s%s", used ? ", " : "", f->name);
-		if (used >= cap)
-			used = cap - 1;
+		(*n)++;
 	}
-	if (nomem)
-		rc = cli_fail(c, "out of memory");
-	else if (rec_errors_count(errs) > 0)
-		rc = rec_errors_fail(c, errs, _("nothing was changed"));
-out:
-	free(errs);
-	return rc;
-}
-
-/* The references the edit sets must name records held here (refs.h); those the record held
- * already are not checked again. Returns 0, or EXIT_FAIL after saying why. */
-static int check_refs(const struct cli *c, struct store *s, const char *home,
-                      const struct pk_collection *coll, const char *region, const uint8_t *value,
-                      size_t len, const struct found *old)
-{
-	struct rec_errors *errs = calloc(1, sizeof(*errs));
-	struct refcheck rck;
-	int bad, rc = 0;
-
-	if (errs == NULL)
-		return cli_fail(c, "out of memory");
-	refs_check_init(&rck, s, home);
-	bad = refs_check(&rck, coll, region, value, len, old->value, old->value_len, errs, 0);
-	refs_check_free(&rck);
-	if (bad < 0)
-		rc = cli_fail(c, "reading the store: %s", pk_strerror(bad));
-	else if (bad > 0)
-		rc = rec_errors_fail(c, errs, _("nothing was changed"));
-	free(errs);
-	return rc;
+	return 0;
 }
 
 int cmd_edit(struct cli *c, int argc, char **argv)
 {
 	const char *region = NULL;
 	struct cli_opt opts[] = {{"region", &region, NULL}, {0}};
-	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES], *value = NULL;
+	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES];
 	const struct pk_collection *coll;
 	struct found_list l = {.n = 0};
 	struct edits e;
+	struct recsvc_edit fields[EDIT_MAX];
+	struct rec_errors *errs = NULL;
+	struct recsvc w;
+	struct recsvc_done done;
 	struct store_node node;
-	struct store_written w;
-	struct store_cond cond;
 	struct pk_diag d = {""};
 	struct store *s = NULL;
 	struct cli_authors as;
-	struct pk_op op;
-	json_t *obj = NULL, *o;
-	char *pos[2], names[512], where[PK_REGION_MAX + 1];
-	size_t len;
-	int npos, rc, err;
+	json_t *o;
+	char *pos[2], where[PK_REGION_MAX + 1];
+	int npos, rc, nfields = 0;
 
 	memset(&e, 0, sizeof(e));
 	if ((rc = take_edits(c, &argc, argv, &e)) != 0)
@@ -229,38 +132,35 @@ int cmd_edit(struct cli *c, int argc, char **argv)
 	if ((rc = cli_find_one(c, s, pos[0], pos[1], region, false, &l)) != 0)
 		goto out;
 	snprintf(where, sizeof(where), "%s", l.f[0].region);
-	if (cli_region_own(where, node.region, &d) != 0) {
+	if ((errs = calloc(1, sizeof(*errs))) == NULL) {
+		rc = cli_fail(c, "out of memory");
+		goto out;
+	}
+	if ((rc = edit_fields(c, &e, fields, &nfields, errs)) != 0)
+		goto out;
+	w = (struct recsvc){s, &node, sec, node_now_ms(), NULL};
+	switch (recsvc_edit(&w, coll, &l.f[0], fields, nfields, errs, &done, &d)) {
+	case RECSVC_OK:
+		break;
+	case RECSVC_INVALID:
+		rc = rec_errors_fail(c, errs, _("nothing was changed"));
+		goto out;
+	case RECSVC_OWNER:
 		rc = cli_fail(c, "refused: %s; nothing was changed", d.msg);
 		goto out;
-	}
-	if ((obj = json_object()) == NULL ||
-	    recjson_decode(coll, l.f[0].value, l.f[0].value_len, obj) != 0) {
-		rc = cli_fail(c, "the stored record does not decode; run 'pokjactl verify'");
-		goto out;
-	}
-	if ((rc = apply_edits(c, coll, obj, &e, names, sizeof(names))) != 0)
-		goto out;
-	if ((err = recjson_encode(coll, obj, &value, &len, &d)) != 0) {
-		rc = cli_fail(c, "refused: %s; nothing was changed", d.msg);
-		goto out;
-	}
-	if (len == l.f[0].value_len && memcmp(value, l.f[0].value, len) == 0) {
+	case RECSVC_NO_CHANGE:
 		printf(_("%s/%s: no change (it has these values already)\n"), coll->name, pos[1]);
 		goto out;
-	}
-	if ((rc = check_refs(c, s, node.region, coll, where, value, len, &l.f[0])) != 0)
+	case RECSVC_REFUSED:
+		rc = cli_fail(c, "refused: %s", d.msg[0] ? d.msg : pk_strerror(done.err));
 		goto out;
-	pk_op_set(&op, coll->name, where, pos[1], value, len);
-	cond.kind = STORE_IF_VERSION;
-	cond.hlc = l.f[0].hlc;
-	memcpy(cond.origin, l.f[0].origin, PK_PUB_BYTES);
-	if ((err = store_write_if(s, sec, &op, &cond, 1, node_now_ms(), &w, NULL, NULL, &d)) != 0) {
-		rc = cli_fail(c, "refused: %s", d.msg[0] ? d.msg : pk_strerror(err));
+	default:
+		rc = cli_fail(c, "%s", d.msg);
 		goto out;
 	}
 	if (!c->json) {
 		printf(_("edited %s/%s in region %s: %s (changeset %llu)\n"), coll->name, pos[1],
-		       where[0] ? where : "\"\"", names, (unsigned long long)w.last_seq);
+		       where[0] ? where : "\"\"", done.changed, (unsigned long long)done.seq);
 		goto out;
 	}
 	/* --json: the record as written, as `get --json` shows it. */
@@ -281,7 +181,8 @@ out:
 	memset(sec, 0, sizeof(sec));
 	found_free(&l);
 	store_close(s);
-	json_decref(obj);
-	free(value);
+	for (int i = 0; i < nfields; i++)
+		json_decref(fields[i].value);
+	free(errs);
 	return rc;
 }

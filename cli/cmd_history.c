@@ -15,18 +15,7 @@
 #include "cli.h"
 #include "i18n.h"
 #include "recfind.h"
-#include "recjson.h"
-
-struct history {
-	const struct cli *c;
-	const struct pk_collection *coll;
-	struct cli_authors as;
-	json_t *prev; /* the previous version's fields; NULL before the first or after a delete */
-	json_t *versions; /* --json: the array being built */
-	size_t n;
-	bool bad; /* a version's value did not decode */
-	bool nomem;
-};
+#include "rechist.h"
 
 /* A field value for people: strings as they are, the rest as compact JSON. */
 static void value_text(json_t *v)
@@ -42,79 +31,56 @@ static void value_text(json_t *v)
 	free(t);
 }
 
-/* One change: {"field", "change": added|changed|removed, "old", "new"} (absent: null), or a
- * line "  + field: new", "  ~ field: old -> new", "  - field: old". */
-static int change(json_t *changes, const char *field, json_t *old, json_t *new)
+/* The versions for people: a line per version, then "  + field: new", "  ~ field: old -> new",
+ * "  - field: old" per change. */
+static void print_text(json_t *versions)
 {
-	const char *kind = old == NULL ? "added" : new == NULL ? "removed" : "changed";
+	size_t i, k;
+	json_t *v, *ch;
 
-	if (changes != NULL)
-		return json_array_append_new(changes,
-		                             json_pack("{s:s, s:s, s:O?, s:O?}", "field", field,
-		                                       "change", kind, "old", old, "new", new));
-	printf("  %c %s: ", old == NULL ? '+' : new == NULL ? '-' : '~', field);
-	if (old != NULL)
-		value_text(old);
-	if (old != NULL && new != NULL)
-		fputs(" -> ", stdout);
-	if (new != NULL)
-		value_text(new);
-	fputc('\n', stdout);
-	return 0;
-}
+	json_array_foreach(versions, i, v)
+	{
+		json_t *by = json_object_get(v, "diubah_oleh");
+		const char *rg = json_string_value(json_object_get(by, "wilayah"));
+		char who[PK_NAME_MAX + PK_REGION_MAX + 64];
 
-static int visit(const struct store_version *v, void *arg)
-{
-	struct history *h = arg;
-	const struct cli_author *a = cli_author(&h->as, v->origin);
-	char when[32], hex[2 * PK_PUB_BYTES + 1], who[PK_NAME_MAX + 32];
-	json_t *cur = NULL, *changes = NULL, *entry;
-
-	h->n++;
-	cli_hlc_time(when, v->hlc);
-	cli_key_hex(hex, v->origin);
-	if (!v->deleted && ((cur = json_object()) == NULL ||
-	                    recjson_decode(h->coll, v->value, v->value_len, cur) != 0)) {
-		json_decref(cur);
-		h->bad = true;
-		return 1;
-	}
-	if (h->versions != NULL) {
-		changes = json_array();
-		entry = json_pack("{s:I, s:I, s:s, s:o, s:s, s:I, s:b, s:o}", "version",
-		                  (json_int_t)h->n, "seq", (json_int_t)v->seq, "origin", hex,
-		                  "diubah_oleh", cli_author_json(a), "diubah", when, "hlc",
-		                  (json_int_t)v->hlc, "deleted", v->deleted, "changes",
-		                  json_incref(changes));
-		if (changes == NULL || entry == NULL ||
-		    json_array_append_new(h->versions, entry) != 0) {
-			json_decref(changes);
-			json_decref(cur);
-			h->nomem = true;
-			return 1;
-		}
-		json_decref(changes); /* the entry holds it */
-	} else {
-		cli_author_text(a, who, sizeof(who));
-		printf(_("version %zu  %s  %s, key %s, changeset %llu\n"), h->n, when, who, a->key,
-		       (unsigned long long)v->seq);
-		if (v->deleted)
+		/* As cli_author_text writes it. */
+		snprintf(who, sizeof(who), "%s (%s)",
+		         json_string_value(json_object_get(by, "nama")),
+		         rg[0] ? rg : _("national"));
+		printf(_("version %zu  %s  %s, key %s, changeset %llu\n"), i + 1,
+		       json_string_value(json_object_get(v, "diubah")), who,
+		       json_string_value(json_object_get(by, "kunci")),
+		       (unsigned long long)json_integer_value(json_object_get(v, "seq")));
+		if (json_is_true(json_object_get(v, "deleted")))
 			printf(_("  deleted\n"));
-	}
-	/* The fields, in schema order, against the previous version (none after a delete). */
-	for (size_t i = 0; cur != NULL && i < h->coll->nfields; i++) {
-		const char *name = h->coll->fields[i].name;
-		json_t *old = h->prev ? json_object_get(h->prev, name) : NULL;
-		json_t *new = json_object_get(cur, name);
+		if ((by = json_object_get(v, "pengguna")) != NULL) {
+			const char *fn = json_string_value(json_object_get(by, "nama_pengguna"));
 
-		if ((old != NULL || new != NULL) &&
-		    (old == NULL || new == NULL || !json_equal(old, new)) &&
-		    change(changes, name, old, new) != 0)
-			h->nomem = true;
+			printf(_("  through the web application by %s%s%s%s, role %s\n"),
+			       json_string_value(json_object_get(by, "pengguna")), fn ? " (" : "",
+			       fn ? fn : "", fn ? ")" : "",
+			       json_string_value(json_object_get(by, "peran")));
+		}
+		json_array_foreach(json_object_get(v, "changes"), k, ch)
+		{
+			const char *kind = json_string_value(json_object_get(ch, "change"));
+			json_t *old = json_object_get(ch, "old"), *new = json_object_get(ch, "new");
+
+			printf("  %c %s: ",
+			       kind[0] == 'a'   ? '+'
+			       : kind[0] == 'r' ? '-'
+			                        : '~',
+			       json_string_value(json_object_get(ch, "field")));
+			if (!json_is_null(old) && old != NULL)
+				value_text(old);
+			if (kind[0] == 'c')
+				fputs(" -> ", stdout);
+			if (!json_is_null(new) && new != NULL)
+				value_text(new);
+			fputc('\n', stdout);
+		}
 	}
-	json_decref(h->prev);
-	h->prev = cur;
-	return h->nomem ? 1 : 0;
 }
 
 int cmd_history(struct cli *c, int argc, char **argv)
@@ -123,16 +89,16 @@ int cmd_history(struct cli *c, int argc, char **argv)
 	struct cli_opt opts[] = {{"region", &region, NULL}, {0}};
 	struct found_list l = {.n = 0};
 	struct store_node node;
-	struct history h;
+	const struct pk_collection *coll;
+	struct cli_authors as;
 	struct store *s;
 	char *pos[2], where[PK_REGION_MAX + 1];
-	json_t *top = NULL;
+	json_t *top, *versions;
 	int npos, rc, n;
 
-	memset(&h, 0, sizeof(h));
 	if ((rc = cli_parse(c, argc, argv, opts, pos, 2, 2, &npos)) != 0)
 		return rc;
-	if ((h.coll = pk_schema_find(pos[0], strlen(pos[0]))) == NULL)
+	if ((coll = pk_schema_find(pos[0], strlen(pos[0]))) == NULL)
 		return cli_fail(c, "unknown collection '%.40s' (see 'pokjactl schema')", pos[0]);
 	if ((rc = cli_open(c, STORE_RDONLY, &s, &node, NULL, NULL)) != 0)
 		return rc;
@@ -143,34 +109,31 @@ int cmd_history(struct cli *c, int argc, char **argv)
 	}
 	snprintf(where, sizeof(where), "%s", l.f[0].region);
 	found_free(&l);
-	h.c = c;
-	cli_authors_init(&h.as, s, &node);
-	if (c->json) {
-		top = json_pack("{s:s, s:s, s:s, s:[]}", "collection", h.coll->name, "key", pos[1],
-		                "wilayah", where, "versions");
-		h.versions = top ? json_object_get(top, "versions") : NULL;
-		if (h.versions == NULL) {
-			store_close(s);
-			json_decref(top);
-			return cli_fail(c, "out of memory");
-		}
-	} else {
-		printf(_("%s/%s in region %s, oldest first:\n"), h.coll->name, pos[1],
-		       where[0] ? where : _("\"\" (national)"));
+	cli_authors_init(&as, s, &node);
+	top = json_pack("{s:s, s:s, s:s, s:[]}", "collection", coll->name, "key", pos[1], "wilayah",
+	                where, "versions");
+	if (top == NULL) {
+		store_close(s);
+		return cli_fail(c, "out of memory");
 	}
-	n = store_history(s, h.coll->name, where, pos[1], visit, &h);
+	versions = json_object_get(top, "versions");
+	n = rec_history_json(s, &as, coll, where, pos[1], versions);
 	store_close(s);
-	json_decref(h.prev);
-	if (n >= 0 && !h.bad && !h.nomem && top != NULL)
+	if (n == 0 && c->json) {
 		cli_print_json(top);
+	} else if (n == 0) {
+		printf(_("%s/%s in region %s, oldest first:\n"), coll->name, pos[1],
+		       where[0] ? where : _("\"\" (national)"));
+		print_text(versions);
+		printf(_("(%zu version%s)\n"), json_array_size(versions),
+		       json_array_size(versions) == 1 ? "" : "s");
+	}
 	json_decref(top);
+	if (n == PK_ECORRUPT)
+		return cli_fail(c, "a stored version does not decode; run 'pokjactl verify'");
+	if (n == PK_ENOMEM)
+		return cli_fail(c, "out of memory");
 	if (n < 0)
 		return cli_fail(c, "reading the history: %s", pk_strerror(n));
-	if (h.bad)
-		return cli_fail(c, "a stored version does not decode; run 'pokjactl verify'");
-	if (h.nomem)
-		return cli_fail(c, "out of memory");
-	if (!c->json)
-		printf(_("(%zu version%s)\n"), h.n, h.n == 1 ? "" : "s");
 	return EXIT_OK;
 }

@@ -18,6 +18,7 @@
 #include "proto/syncmsg.h"
 #include "proto/wilayah.h"
 #include "recjson.h"
+#include "status.h"
 
 static const char *official_name(const char *code)
 {
@@ -173,36 +174,6 @@ static bool on_chain_below(uint8_t path[][PK_PUB_BYTES], int n, const uint8_t *k
 	return false;
 }
 
-struct last_cert {
-	uint8_t buf[PK_CERT_MAX_BYTES];
-	size_t len;
-};
-
-static int keep_last(const uint8_t *cert, size_t len, void *arg)
-{
-	struct last_cert *lc = arg;
-
-	if (len <= sizeof(lc->buf)) {
-		memcpy(lc->buf, cert, len);
-		lc->len = len;
-	}
-	return 0;
-}
-
-/* The certificate of key itself (the last of its chain), decoded into a copy that c views. */
-static int cert_of(struct store *s, const uint8_t key[PK_PUB_BYTES], struct last_cert *lc,
-                   struct pk_cert *c)
-{
-	int err;
-
-	lc->len = 0;
-	if ((err = store_chain_get(s, key, keep_last, lc)) != 0)
-		return err;
-	if (lc->len == 0)
-		return PK_ECERT;
-	return pk_cert_decode(lc->buf, lc->len, c, NULL);
-}
-
 int cmd_revoke(struct cli *c, int argc, char **argv)
 {
 	const char *reason = NULL;
@@ -212,7 +183,7 @@ int cmd_revoke(struct cli *c, int argc, char **argv)
 	struct store_node node;
 	struct store_written w;
 	struct pk_diag d = {""};
-	struct last_cert lc;
+	struct cli_last_cert lc;
 	struct pk_cert cert;
 	struct store *s = NULL;
 	uint8_t *value = NULL;
@@ -235,7 +206,7 @@ int cmd_revoke(struct cli *c, int argc, char **argv)
 		rc = cli_fail(c, "%.16s... is not a node certified below this one", pos[0]);
 		goto out;
 	}
-	if ((err = cert_of(s, target, &lc, &cert)) != 0) {
+	if ((err = cli_cert_of(s, target, &lc, &cert)) != 0) {
 		rc = cli_fail(c, "the node's certificate is unreadable: %s", pk_strerror(err));
 		goto out;
 	}
@@ -265,36 +236,9 @@ out:
 
 struct status_ctx {
 	struct store *s;
-	bool json;
-	json_t *parent, *children, *refused, *forked;
 	int nchildren;
 	uint64_t behind; /* bytes not yet acknowledged by the parent */
 };
-
-/* The link to the parent as pokjad measured it (SPEC section 16, "Units"), and how long the
- * bytes behind take at that rate: the plaintext bytes over the compression ratio over the
- * throughput up. 0 (unknown) when the throughput up was not measured. */
-static uint64_t catch_up_s(const struct store_peer *p, uint64_t behind)
-{
-	double wire;
-
-	if (!p->link_known || p->up_bps == 0)
-		return 0;
-	wire = (double)behind * 1000.0 / (double)(p->ratio_milli >= 1000 ? p->ratio_milli : 1000);
-	return (uint64_t)(wire / (double)p->up_bps) + (behind > 0 ? 1 : 0);
-}
-
-static json_t *link_json(const struct store_peer *p, uint64_t behind)
-{
-	if (!p->link_known)
-		return json_null();
-	return json_pack(
-	    "{s:I, s:o, s:o, s:f, s:I, s:o}", "rtt_ms", (json_int_t)p->rtt_ms, "up_bytes_per_s",
-	    p->up_bps ? json_integer((json_int_t)p->up_bps) : json_null(), "down_bytes_per_s",
-	    p->down_bps ? json_integer((json_int_t)p->down_bps) : json_null(), "compression_ratio",
-	    (double)p->ratio_milli / 1000.0, "bytes_behind", (json_int_t)behind, "catch_up_s",
-	    p->up_bps ? json_integer((json_int_t)catch_up_s(p, behind)) : json_null());
-}
 
 /* "6.2 kB/s": a rate in bytes a second, for people. */
 static void rate_text(char *out, size_t cap, uint64_t bps)
@@ -307,22 +251,6 @@ static void rate_text(char *out, size_t cap, uint64_t bps)
 		snprintf(out, cap, "%llu kB/s", (unsigned long long)(bps / 1000));
 	else
 		snprintf(out, cap, "%llu MB/s", (unsigned long long)(bps / 1000000));
-}
-
-/* A peer's name and region, from its certificate (the national node has none). */
-static void peer_label(struct store *s, const uint8_t *key, char *name, size_t nn, char *region,
-                       size_t rn)
-{
-	struct last_cert lc;
-	struct pk_cert c;
-
-	if (cert_of(s, key, &lc, &c) == 0) {
-		snprintf(name, nn, "%s", c.info.name);
-		snprintf(region, rn, "%s", c.info.region);
-	} else {
-		snprintf(name, nn, "%s", "Nasional");
-		snprintf(region, rn, "%s", "");
-	}
 }
 
 /* The peer's clock for people: "clock 2 h 3 min ahead", "clock in step", "clock unknown". */
@@ -351,25 +279,9 @@ static int status_peer(const struct store_peer *p, void *arg)
 	char clock[80];
 	bool parent = strcmp(p->role, "parent") == 0;
 	uint64_t now = node_now_ms() / 1000;
-	json_t *j;
 
 	cli_key_hex(key, p->key);
-	peer_label(x->s, p->key, name, sizeof(name), region, sizeof(region));
-	if (x->json) {
-		j = json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:o}", "key", key,
-		              "name", name, "region", region, "connected", p->connected,
-		              "last_contact", (json_int_t)p->last_contact, "lag_up",
-		              (json_int_t)p->lag_up, "lag_down", (json_int_t)p->lag_down, "refused",
-		              (json_int_t)p->refused, "held", (json_int_t)p->held, "clock_skew",
-		              p->skew_known ? json_integer(p->skew) : json_null());
-		if (parent) {
-			json_object_set_new(j, "link", link_json(p, x->behind));
-			x->parent = j;
-		} else {
-			json_array_append_new(x->children, j);
-		}
-		return 0;
-	}
+	status_peer_label(x->s, p->key, name, sizeof(name), region, sizeof(region));
 	if (!parent && x->nchildren++ == 0)
 		printf(_("children:\n"));
 	clock_text(clock, sizeof(clock), p);
@@ -392,7 +304,7 @@ static int status_peer(const struct store_peer *p, void *arg)
 		       (unsigned long long)x->behind);
 		if (p->up_bps != 0 && x->behind > 0)
 			printf(_(", about %llu s to catch up"),
-			       (unsigned long long)catch_up_s(p, x->behind));
+			       (unsigned long long)status_catch_up_s(p, x->behind));
 		printf("\n");
 	}
 	return 0;
@@ -400,82 +312,21 @@ static int status_peer(const struct store_peer *p, void *arg)
 
 static int status_refused(const char *tag, uint64_t count, void *arg)
 {
-	struct status_ctx *x = arg;
 
-	if (x->json)
-		json_object_set_new(x->refused, tag, json_integer((json_int_t)count));
-	else
-		printf(_("refused:   %s %llu\n"), tag, (unsigned long long)count);
+	(void)arg;
+	printf(_("refused:   %s %llu\n"), tag, (unsigned long long)count);
 	return 0;
 }
 
 static int status_forked(const uint8_t origin[PK_PUB_BYTES], uint64_t seq, void *arg)
 {
-	struct status_ctx *x = arg;
 	char key[2 * PK_PUB_BYTES + 1];
 
+	(void)arg;
 	cli_key_hex(key, origin);
-	if (x->json)
-		json_array_append_new(
-		    x->forked, json_pack("{s:s, s:I}", "origin", key, "seq", (json_int_t)seq));
-	else
-		printf(_("FORKED:    origin %s at sequence %llu: its changesets are refused\n"),
-		       key, (unsigned long long)seq);
+	printf(_("FORKED:    origin %s at sequence %llu: its changesets are refused\n"), key,
+	       (unsigned long long)seq);
 	return 0;
-}
-
-/* Free space below this on the device holding the store counts as full: a write transaction
- * grows the data file by a few pages at a time, and one import can need much more. */
-#define DISK_LOW_BYTES ((uint64_t)1 << 20)
-
-/*
- * The free space of the device holding the store (statvfs: what an unprivileged writer such as
- * pokjad may still use), as "disk_free_bytes" and "disk_full" in j, or as a "disk:" line and,
- * when (nearly) full or when the last write to the store failed for lack of room (its mark,
- * STORE_FULL_MARK), the same sentence a failed write gives. The mark's time is
- * "disk_full_at" (null without a mark).
- */
-static void status_disk(struct store *s, json_t *j)
-{
-	const char *dir = store_path(s);
-	char when[32] = "";
-	struct pk_diag d;
-	struct statvfs v;
-	uint64_t free_b = 0;
-	time_t at;
-	bool known, marked, full;
-
-	marked = store_full_since(s, &at);
-	if (marked)
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&at));
-	known = statvfs(dir, &v) == 0;
-	if (known)
-		free_b = (uint64_t)v.f_bavail * v.f_frsize;
-	full = marked || (known && free_b < DISK_LOW_BYTES);
-	pk_diag_nospace(&d, dir);
-	if (j != NULL) {
-		json_object_set_new(j, "disk_free_bytes",
-		                    known ? json_integer((json_int_t)free_b) : json_null());
-		json_object_set_new(j, "disk_full", json_boolean(full));
-		json_object_set_new(j, "disk_full_at", marked ? json_string(when) : json_null());
-		if (full)
-			json_object_set_new(j, "disk_warning", json_string(d.msg));
-		return;
-	}
-	if (!known)
-		printf(_("disk:      free space unknown (%s: %s)\n"), dir, strerror(errno));
-	else if (free_b >= (uint64_t)10 << 30)
-		printf(_("disk:      %llu GiB free on the device holding %s\n"),
-		       (unsigned long long)(free_b >> 30), dir);
-	else
-		printf(_("disk:      %.1f MiB free on the device holding %s\n"),
-		       (double)free_b / (1 << 20), dir);
-	if (full)
-		printf(_("DISK FULL: %s\n"), d.msg);
-	if (marked)
-		printf(_("           (a write failed for lack of room at %s; the next write that "
-		         "succeeds clears this)\n"),
-		       when);
 }
 
 /* Whether pokjad runs on the folder, and what the parent has not acknowledged. */
@@ -572,25 +423,29 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		store_close(s);
 		return rc;
 	}
+	if (c->json) {
+		if ((err = status_json(s, &node, &j)) == 0) {
+			status_run_show(&run, j);
+			err = cli_show_pgmirror(s, j);
+		}
+		store_close(s);
+		if (err >= 0)
+			cli_print_json(j);
+		json_decref(j);
+		return err < 0 ? cli_fail(c, "reading the status: %s", pk_strerror(err)) : EXIT_OK;
+	}
 	memset(&x, 0, sizeof(x));
 	x.s = s;
-	x.json = c->json;
 	x.behind = run.unacked_bytes;
-	if (x.json) {
-		x.children = json_array();
-		x.refused = json_object();
-		x.forked = json_array();
-	} else {
-		cli_print_node(&node);
-		status_run_show(&run, NULL);
-		cli_show_writes(s, NULL);
-		status_disk(s, NULL);
-	}
+	cli_print_node(&node);
+	status_run_show(&run, NULL);
+	cli_show_writes(s, NULL);
+	status_disk(s, NULL);
 	if ((err = store_peer_list(s, status_peer, &x)) >= 0 &&
 	    (err = store_refusals(s, status_refused, &x)) >= 0 &&
 	    (err = store_forks(s, status_forked, &x)) >= 0)
 		err = store_held_stats(s, &held, &held_first);
-	if (!x.json && err >= 0 && held > 0) {
+	if (err >= 0 && held > 0) {
 		char sp[48];
 		uint64_t now = node_now_ms();
 
@@ -599,30 +454,10 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		         "is %s ahead\n"),
 		       (unsigned long long)held, sp);
 	}
-	if (!x.json && err >= 0)
+	if (err >= 0)
 		err = cli_show_pgmirror(s, NULL);
-	if (x.json) {
-		j = cli_node_json(&node);
-		status_run_show(&run, j);
-		cli_show_writes(s, j);
-		status_disk(s, j);
-		json_object_set_new(
-		    j, "held",
-		    json_pack("{s:I, s:o}", "count", (json_int_t)held, "first_ms",
-		              held > 0 ? json_integer((json_int_t)held_first) : json_null()));
-		if (err >= 0)
-			err = cli_show_pgmirror(s, j);
-	}
 	store_close(s);
-	if (x.json) {
-		json_object_set_new(j, "parent", x.parent ? x.parent : json_null());
-		json_object_set_new(j, "children", x.children);
-		json_object_set_new(j, "refused", x.refused);
-		json_object_set_new(j, "forked", x.forked);
-		cli_print_json(j);
-		json_decref(j);
-	} else if (x.nchildren == 0) {
+	if (x.nchildren == 0)
 		printf(_("children:  none connected yet\n"));
-	}
 	return err < 0 ? cli_fail(c, "reading the status: %s", pk_strerror(err)) : EXIT_OK;
 }

@@ -23,9 +23,6 @@
 #include "render.h"
 #include "xlsx.h"
 
-static const char *const report_names[] = {"kegiatan", "arahan", "kumuh", NULL};
-enum { REP_KEGIATAN, REP_ARAHAN, REP_KUMUH };
-
 static int word_index(const char *const *words, const char *w)
 {
 	for (int i = 0; words[i] != NULL; i++)
@@ -46,63 +43,17 @@ static int why(const struct cli *c, int err)
 	return cli_fail(c, "reading the store: %s", pk_strerror(err));
 }
 
-/* Fills report rep: the aggregator, then the dangling references in its scope (rekap.h). With
- * --by verifikasi the verdicts are read first, once. */
-static int fill(struct rekap *rk, struct store *s, int rep, struct report *r)
-{
-	struct store_node node;
-	struct vidx vx;
-	int err;
-
-	if ((err = store_node_get(s, &node)) != 0)
-		return err;
-	memset(&vx, 0, sizeof(vx));
-	if (rk->by == BY_VERIFIKASI && (err = vidx_load(&vx, s)) != 0)
-		return err;
-	rk->vx = &vx;
-	err = rep == REP_KEGIATAN ? rekap_kegiatan(rk, s, r)
-	      : rep == REP_ARAHAN ? rekap_arahan(rk, s, r)
-	                          : rekap_kumuh(rk, s, r);
-	if (err == 0)
-		err = rekap_dangling(rk, s, node.region, report_names[rep],
-		                     rep == REP_ARAHAN ? "tindak_lanjut" : NULL, r);
-	rk->vx = NULL;
-	vidx_free(&vx);
-	return err;
-}
-
-/* Fills report rep and writes it into a malloc'd buffer (*buf, *len): as a page to print
- * under page's letterhead when page is set, else in fmt. */
-static int build(struct rekap *rk, struct store *s, int rep, enum rpt_fmt fmt,
-                 const struct rpt_page *page, char **buf, size_t *len)
-{
-	struct report *r = rpt_new(rep == REP_ARAHAN ? "arahan" : "rows");
-	FILE *f = NULL;
-	int err = PK_ENOMEM;
-
-	if (r == NULL || (f = open_memstream(buf, len)) == NULL)
-		goto out;
-	err = fill(rk, s, rep, r);
-	if (err == 0)
-		err = page != NULL ? rpt_write_html(r, page, f) : rpt_write(r, fmt, f);
-out:
-	if (f != NULL && fclose(f) != 0 && err == 0)
-		err = PK_ENOMEM;
-	rpt_free(r);
-	return err;
-}
-
 /* Builds the report and writes it as an xlsx workbook, atomically to outpath. */
 static int run_xlsx(struct cli *c, struct rekap *rk, struct store *s, int rep, const char *outpath)
 {
-	struct report *r = rpt_new(rep == REP_ARAHAN ? "arahan" : "rows");
+	struct report *r = rpt_new(rep == REKAP_ARAHAN ? "arahan" : "rows");
 	struct cli_out out = {NULL, NULL, ""};
 	struct pk_diag d;
 	struct xlsx *x = NULL;
 	int err = PK_ENOMEM, rc;
 
 	if (r != NULL)
-		err = fill(rk, s, rep, r);
+		err = rekap_fill(rk, s, rep, r);
 	if (err == 0)
 		err = rpt_error(r);
 	if (err != 0) {
@@ -141,7 +92,7 @@ static int run(struct cli *c, struct rekap *rk, struct store *s, int rep, enum r
 {
 	char *buf = NULL;
 	size_t len = 0;
-	int err = build(rk, s, rep, fmt, page, &buf, &len), rc = EXIT_OK;
+	int err = rekap_build(rk, s, rep, fmt, page, &buf, &len), rc = EXIT_OK;
 
 	if (err != 0)
 		rc = why(c, err);
@@ -178,7 +129,7 @@ int cmd_rekap(struct cli *c, int argc, char **argv)
 
 	if ((rc = cli_parse(c, argc, argv, opts, pos, 1, 1, &npos)) != 0)
 		return rc;
-	if ((rep = word_index(report_names, pos[0])) < 0)
+	if ((rep = word_index(rekap_report_names, pos[0])) < 0)
 		return cli_usagef(c, "no report '%s' (kegiatan, arahan or kumuh)", pos[0]);
 	if (csv && c->json)
 		return cli_usagef(c, "--csv and --json exclude each other");
@@ -201,7 +152,7 @@ int cmd_rekap(struct cli *c, int argc, char **argv)
 	if (xlsx && outpath == NULL)
 		return cli_usagef(c, "an xlsx workbook is a binary file, not for a terminal or a "
 		                     "pipe: give -o FILE.xlsx");
-	if (by != NULL && rep != REP_KEGIATAN)
+	if (by != NULL && rep != REKAP_KEGIATAN)
 		return cli_usagef(c, "--by belongs to 'rekap kegiatan'");
 	if (by != NULL && (byi = word_index(rekap_by_names, by)) < 0)
 		return cli_usagef(
@@ -210,12 +161,12 @@ int cmd_rekap(struct cli *c, int argc, char **argv)
 		    "'%s'",
 		    by);
 	rk.by = (enum rekap_by)byi;
-	if (today != NULL && rep != REP_ARAHAN)
+	if (today != NULL && rep != REKAP_ARAHAN)
 		return cli_usagef(c, "--today belongs to 'rekap arahan'");
 	rk.today = followup_today();
 	if (today != NULL && pk_date_days(today, strlen(today), &rk.today) != 0)
 		return cli_usagef(c, "--today must be a date YYYY-MM-DD, not '%.20s'", today);
-	if (tahun != NULL && rep == REP_ARAHAN)
+	if (tahun != NULL && rep == REKAP_ARAHAN)
 		return cli_usagef(c, "--tahun belongs to 'rekap kegiatan' and 'rekap kumuh'");
 	if (tahun != NULL) {
 		char *end;
@@ -227,7 +178,7 @@ int cmd_rekap(struct cli *c, int argc, char **argv)
 			                  YEAR_MIN, YEAR_MAX, tahun);
 		rk.tahun = (int)y;
 	}
-	if (level != NULL && (rep == REP_ARAHAN || rk.by != BY_WILAYAH))
+	if (level != NULL && (rep == REKAP_ARAHAN || rk.by != BY_WILAYAH))
 		return cli_usagef(c, "--level belongs to 'rekap kumuh' and 'rekap kegiatan --by "
 		                     "wilayah'");
 	if (level != NULL && (rk.level = word_index(rekap_level_names, level)) < 1)

@@ -18,6 +18,7 @@
 #include "proto/schema.h"
 #include "recfind.h"
 #include "recjson.h"
+#include "recsvc.h"
 #include "verif.h"
 
 /* The verbs, the hasil each writes, and what the output says. */
@@ -53,11 +54,9 @@ static int queue_visit(const struct store_record *r, void *arg)
 	const struct vinfo *vi;
 	json_t *o;
 
-	if (!pk_verdict_ancestor(q->home, r->region))
-		return 0; /* this node's own, or not below it */
 	memcpy(rec.origin, r->origin, PK_PUB_BYTES);
-	if (vidx_state(&q->vx, r->coll, r->region, r->key, &rec, q->home, NULL) != NULL)
-		return 0; /* this node's verdict is newer than the record's last change */
+	if (!vidx_awaits(&q->vx, q->home, r->coll, r->region, r->key, &rec))
+		return 0; /* not below this node, or its verdict is newer than the last change */
 	o = cli_record_json(pk_schema_find(r->coll, strlen(r->coll)), r->key, r->region, r->value,
 	                    r->value_len, r->hlc, cli_author(&q->as, r->origin));
 	if (o == NULL) {
@@ -132,43 +131,17 @@ static int show_queue(const struct cli *c, struct store *s, const struct store_n
 	return EXIT_OK;
 }
 
-/* The key of this node's verdict on (coll, region, key): "coll:region:key" (a collection or
- * region holds no ':', so it reads back), or "h:" and the hash of that when it would pass
- * PK_KEY_MAX. The same record always gets the same key, so a new verdict replaces the last. */
-static void verdict_key(const char *coll, const char *region, const char *key,
-                        char out[PK_KEY_MAX + 1])
-{
-	char full[PK_COLL_MAX + PK_REGION_MAX + PK_KEY_MAX + 3];
-	uint8_t h[PK_HASH_BYTES];
-	int n = snprintf(full, sizeof(full), "%s:%s:%s", coll, region, key);
-
-	if (n >= 0 && n <= PK_KEY_MAX) {
-		memcpy(out, full, (size_t)n + 1);
-		return;
-	}
-	pk_hash(h, (const uint8_t *)full, strlen(full));
-	memcpy(out, "h:", 2);
-	pk_hex(out + 2, h, 16);
-}
-
 static int give_verdict(const struct cli *c, char **pos, const char *region, const char *catatan)
 {
-	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES], *value = NULL;
-	const struct pk_collection *vc = pk_schema_find("verifikasi", 10);
+	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES];
 	struct found_list l = {.n = 0};
 	struct store_node node;
-	struct store_written w;
 	struct pk_diag d = {""};
 	struct store *s = NULL;
-	struct pk_op op;
+	struct recsvc w;
+	struct recsvc_done done;
 	const char *hasil = NULL, *verb = pos[2];
-	char key[PK_KEY_MAX + 1], date[16];
-	json_t *obj = NULL;
-	time_t now = time(NULL);
-	struct tm tm;
-	size_t len;
-	char why[PK_REGION_MAX * 2 + PK_KEY_MAX + 200];
-	int rc, err;
+	int rc;
 
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(verb, verbs[i].verb) == 0)
@@ -184,48 +157,40 @@ static int give_verdict(const struct cli *c, char **pos, const char *region, con
 	}
 	if ((rc = cli_find_one(c, s, pos[0], pos[1], region, false, &l)) != 0)
 		goto out;
-	if (vidx_may_judge(node.region, pos[0], l.f[0].region, pos[1], why, sizeof(why)) != 0) {
-		rc = cli_fail(c, "%s", why);
+	w = (struct recsvc){s, &node, sec, node_now_ms(), NULL};
+	switch (recsvc_verdict(&w, pos[0], &l.f[0], hasil, catatan, &done, &d)) {
+	case RECSVC_OK:
+		break;
+	case RECSVC_OWNER:
+		rc = cli_fail(c, "%s", d.msg);
 		goto out;
-	}
-	verdict_key(pos[0], l.f[0].region, pos[1], key);
-	localtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
-	obj = json_pack("{s:s, s:s, s:s, s:s, s:s}", "koleksi", pos[0], "wilayah_rekaman",
-	                l.f[0].region, "kunci", pos[1], "hasil", hasil, "tanggal", date);
-	if (obj == NULL || (catatan != NULL && catatan[0] != '\0' &&
-	                    json_object_set_new(obj, "catatan", json_string(catatan)) != 0)) {
-		rc = cli_fail(c, "out of memory");
-		goto out;
-	}
-	if ((err = recjson_encode(vc, obj, &value, &len, &d)) != 0) {
+	case RECSVC_INVALID:
 		rc = cli_fail(c, "refused: %s; no verdict was written", d.msg);
 		goto out;
-	}
-	pk_op_set(&op, "verifikasi", node.region, key, value, len);
-	if ((err = store_write(s, sec, &op, 1, node_now_ms(), &w, NULL, NULL, &d)) != 0) {
-		rc = cli_fail(c, "refused: %s", d.msg[0] ? d.msg : pk_strerror(err));
+	case RECSVC_REFUSED:
+		rc = cli_fail(c, "refused: %s", d.msg[0] ? d.msg : pk_strerror(done.err));
+		goto out;
+	default:
+		rc = cli_fail(c, "%s", d.msg);
 		goto out;
 	}
 	if (c->json) {
 		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "collection", pos[0],
 		                      "wilayah", l.f[0].region, "key", pos[1], "hasil", hasil,
-		                      "verifikasi", key, "wilayah_verifikasi", node.region, "seq",
-		                      (json_int_t)w.last_seq);
+		                      "verifikasi", done.key, "wilayah_verifikasi", node.region,
+		                      "seq", (json_int_t)done.seq);
 		cli_print_json(j);
 		json_decref(j);
 	} else {
 		printf(_("%s/%s in region %s: %s (verifikasi %s, changeset %llu)\n"), pos[0],
 		       pos[1], l.f[0].region,
-		       pk_vstate_name(pk_vstate_of_hasil(hasil, strlen(hasil))), key,
-		       (unsigned long long)w.last_seq);
+		       pk_vstate_name(pk_vstate_of_hasil(hasil, strlen(hasil))), done.key,
+		       (unsigned long long)done.seq);
 	}
 out:
 	memset(sec, 0, sizeof(sec));
 	found_free(&l);
 	store_close(s);
-	json_decref(obj);
-	free(value);
 	return rc;
 }
 

@@ -8,6 +8,7 @@
 
 #include "proto/record.h"
 #include "proto/region.h"
+#include "proto/wilayah.h"
 
 int64_t followup_day_of(uint64_t unix_seconds)
 {
@@ -332,4 +333,87 @@ void followup_free(struct followup *fu)
 	smap_free(&fu->ids);
 	smap_free(&fu->keys);
 	memset(fu, 0, sizeof(*fu));
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct fu_due *x = a, *y = b;
+	int c;
+
+	if (x->left != y->left)
+		return x->left < y->left ? -1 : 1;
+	if ((c = strcmp(x->d->region, y->d->region)) != 0)
+		return c;
+	if ((c = strcmp(x->d->key, y->d->key)) != 0)
+		return c;
+	return strcmp(x->t->region, y->t->region);
+}
+
+/* The rows due: targets not selesai whose deadline is at most `due` days away. */
+struct fu_due *followup_due(const struct followup *fu, long due, size_t *n)
+{
+	struct fu_due *rows = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	for (size_t i = 0; i < fu->n; i++) {
+		const struct fu_directive *d = &fu->d[i];
+
+		if (d->deadline == PK_NO_DAY)
+			continue;
+		for (size_t j = 0; j < d->n; j++) {
+			if (d->t[j].status == PK_TL_SELESAI || d->deadline - fu->today > due)
+				continue;
+			if (*n == cap) {
+				struct fu_due *nr;
+
+				cap = cap ? cap * 2 : 16;
+				if ((nr = realloc(rows, cap * sizeof(*nr))) == NULL) {
+					free(rows);
+					return NULL;
+				}
+				rows = nr;
+			}
+			rows[(*n)++] = (struct fu_due){d, &d->t[j], d->deadline - fu->today};
+		}
+	}
+	if (*n > 0)
+		qsort(rows, *n, sizeof(*rows), row_cmp);
+	return rows != NULL ? rows : malloc(1);
+}
+
+json_t *followup_due_json(const struct fu_due *r)
+{
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:b, s:o, s:o, s:o}", "key", r->d->key,
+	    "wilayah", r->d->region, "judul", r->d->judul, "wilayah_sasaran", r->d->sasaran,
+	    "batas_tindak_lanjut", r->d->batas, "target", r->t->region, "target_name",
+	    pk_wilayah_name(r->t->region), "days_left", (json_int_t)r->left, "overdue", r->left < 0,
+	    "diterima", r->t->diterima ? json_integer((json_int_t)r->t->diterima) : json_null(),
+	    "tindak_lanjut", r->t->tl_key[0] ? json_string(r->t->tl_key) : json_null(), "status",
+	    r->t->status != PK_TL_NONE ? json_string(pk_tl_status_name(r->t->status))
+	                               : json_null());
+}
+
+json_t *followup_targets_json(const struct fu_directive *d)
+{
+	json_t *list = json_array();
+
+	for (size_t j = 0; list != NULL && j < d->n; j++) {
+		const struct fu_target *t = &d->t[j];
+		json_t *o =
+		    json_pack("{s:s, s:s, s:o, s:s, s:o, s:s}", "wilayah", t->region,
+		              "nama_wilayah", pk_wilayah_name(t->region), "diterima",
+		              t->diterima ? json_integer((json_int_t)t->diterima) : json_null(),
+		              "kunci", t->tl_key, "status",
+		              t->status != PK_TL_NONE ? json_string(pk_tl_status_name(t->status))
+		                                      : json_null(),
+		              "keadaan", pk_due_name(t->due));
+
+		if (o == NULL || json_array_append_new(list, o) != 0) {
+			json_decref(list);
+			list = NULL;
+		}
+	}
+	return list;
 }

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "daemon/store.h"
 #include "proto/arahan.h"
 #include "proto/schema.h"
@@ -62,6 +64,25 @@ struct followup {
  */
 int followup_load(struct followup *fu, struct store *s, const char *scope, int64_t today);
 void followup_free(struct followup *fu);
+
+/* A target not selesai whose deadline is near or past: days_left to the deadline (negative:
+ * overdue by so many). */
+struct fu_due {
+	const struct fu_directive *d;
+	const struct fu_target *t;
+	int64_t left;
+};
+
+/* The targets not selesai whose deadline is at most `due` days away, most overdue first; *n
+ * gets their count. malloc'd; NULL when out of memory. */
+struct fu_due *followup_due(const struct followup *fu, long due, size_t *n);
+
+/* A due target as `pokjactl arahan --due --json` and the web application show it. */
+json_t *followup_due_json(const struct fu_due *r);
+
+/* Every target of d: wilayah, nama_wilayah, diterima (Unix seconds or null), kunci (the
+ * latest tindak_lanjut, ""), status (or null) and keadaan (pk_due_name). NULL: out of memory. */
+json_t *followup_targets_json(const struct fu_directive *d);
 
 /* Today's day number in the local time zone, as offices date their letters. */
 int64_t followup_today(void);

@@ -90,6 +90,50 @@ static const struct command commands[] = {
         "peers. Only for when no later changeset of this node exists anywhere (say, its\n"
         "peers are gone too): otherwise its next write forks its log, and every peer then\n"
         "refuses its changesets.")},
+    /* ---- the web application's accounts (cmd_user.c) ---- */
+    {"user", cmd_user,
+     "user add [--dir DIR] NAME --role ROLE [--name \"FULL NAME\"] [--password-file FILE|-] "
+     "[--json] | user list [--dir DIR] [--json] | user disable [--dir DIR] NAME [--json] | "
+     "user enable [--dir DIR] NAME [--json] | user role [--dir DIR] NAME ROLE [--json] | "
+     "user passwd [--dir DIR] NAME [--password-file FILE|-] [--json]",
+     N_("The local accounts of the office web application served by pokjad. They are this\n"
+        "node's own: never in a changeset, so they do not replicate and no bundle carries\n"
+        "them; a backup keeps them. NAME: 1 to 32 characters of a-z, 0-9, '.', '_' and '-'.\n"
+        "ROLE: operator (enters and edits this office's records, follows up directives),\n"
+        "verifikator (gives verdicts on the lower levels' records), pimpinan (reads only) or\n"
+        "admin (all, and the IT pages). A password has 8 to 128 bytes (at least 8\n"
+        "characters); it is read from --password-file FILE (its first line; '-': standard\n"
+        "input), else typed twice without echo on a terminal, else the first line of\n"
+        "standard input; it is stored as an argon2id hash that no command shows.\n"
+        "\n"
+        "user add [--dir DIR] NAME --role ROLE [--name \"FULL NAME\"] [--password-file FILE|-]\n"
+        "  Adds an account; FULL NAME is at most 64 bytes of UTF-8. A name taken is refused.\n"
+        "user list [--dir DIR] [--json]\n"
+        "  Lists the accounts: name, role, active or disabled, created and password set (UTC),\n"
+        "  full name. --json: [{name, role, full_name, disabled, created, password_changed}].\n"
+        "user disable|enable [--dir DIR] NAME\n"
+        "  A disabled account can no longer log in; enable lets it in again.\n"
+        "user role [--dir DIR] NAME ROLE\n"
+        "  Gives the account another role.\n"
+        "user passwd [--dir DIR] NAME [--password-file FILE|-]\n"
+        "  Sets a new password.\n"
+        "\n"
+        "With --json each command that changes an account prints it as list --json does.")},
+    /* ---- the web application's HTTPS certificate (cmd_web.c) ---- */
+    {"web", cmd_web, "web cert [--dir DIR] [--days N] [--host NAME]... [--force] [--json]",
+     N_("Makes a self-signed certificate and its key for the office web application that\n"
+        "pokjad serves over https://: DIR/web/cert.pem and DIR/web/key.pem (mode 0600, in a\n"
+        "folder of mode 0700), an ECDSA P-256 key, valid N days (default 825, at most\n"
+        "36500), for the hosts NAME (a host name or an IP address; repeatable; default:\n"
+        "localhost, 127.0.0.1 and this machine's name) as its subjectAltName. Made by the\n"
+        "openssl command. Existing files are refused unless --force replaces them. Unless\n"
+        "[web] tls_cert of DIR/pokjad.conf names a certificate already, sets [web] tls_cert\n"
+        "and tls_key to the files made (the rest of the file stays as it is). Prints the\n"
+        "files, the hosts, the certificate's SHA-256 fingerprint (as browsers show it: check\n"
+        "it before accepting the certificate) and, unless [web] listen is https:// already,\n"
+        "the line to set it (listen = https://0.0.0.0:8443); restart pokjad then. --json:\n"
+        "{cert, key, days, hosts, fingerprint_sha256, config, config_set, config_tls_cert,\n"
+        "listen_hint}.")},
     /* ---- offline bundles (cmd_bundle.c) ---- */
     {"bundle", cmd_bundle,
      "bundle create [--dir DIR] [--for NODE] -o FILE [--json] | bundle apply [--dir DIR] FILE "

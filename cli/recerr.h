@@ -11,7 +11,8 @@
 
 #define REC_ERRORS_KEPT 50
 struct rec_error {
-	size_t line; /* in the file, from 1; 0 for a record not read from a file */
+	size_t line;    /* in the file, from 1; 0 for a record not read from a file */
+	char field[48]; /* the field (or member) it is about; "" for the record as a whole */
 	char msg[300];
 };
 struct rec_errors {
@@ -22,6 +23,10 @@ struct rec_errors {
 
 void rec_error_add(struct rec_errors *l, size_t line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Names the field the problem added last is about (the web form shows it there); nothing
+ * when that problem was only counted. */
+void rec_error_at(struct rec_errors *l, const char *field);
 
 /* How many were found: those kept and those only counted. */
 size_t rec_errors_count(const struct rec_errors *l);

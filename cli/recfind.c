@@ -42,6 +42,19 @@ void found_free(struct found_list *l)
 	l->n = 0;
 }
 
+int found_get(struct store *s, const char *coll, const char *key, const char *region,
+              bool with_deleted, struct found_list *l)
+{
+	int n;
+
+	l->n = 0;
+	n = with_deleted ? store_get_any(s, coll, key, region, collect, l)
+	                 : store_get(s, coll, key, region, collect, l);
+	if (n < 0)
+		found_free(l);
+	return n < 0 ? n : l->n;
+}
+
 int cli_find_one(const struct cli *c, struct store *s, const char *coll, const char *key,
                  const char *region, bool with_deleted, struct found_list *l)
 {
@@ -54,12 +67,8 @@ int cli_find_one(const struct cli *c, struct store *s, const char *coll, const c
 		return cli_fail(c, "'%.40s' is not a record key", key);
 	if (region != NULL && !pk_region_valid(region, strlen(region)))
 		return cli_fail(c, "'%.20s' is not a region code", region);
-	n = with_deleted ? store_get_any(s, coll, key, region, collect, l)
-	                 : store_get(s, coll, key, region, collect, l);
-	if (n < 0) {
-		found_free(l);
+	if ((n = found_get(s, coll, key, region, with_deleted, l)) < 0)
 		return cli_fail(c, "%s", pk_strerror(n));
-	}
 	if (l->n == 0)
 		return region != NULL
 		           ? cli_fail(c, "no record %s/%s in region %s", coll, key, region)

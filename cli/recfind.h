@@ -35,6 +35,11 @@ struct found_list {
 
 void found_free(struct found_list *l);
 
+/* Copies the records coll/key (in region when not NULL; live ones, or with with_deleted deleted
+ * ones too) into l: their count, or a store error. The caller frees l. */
+int found_get(struct store *s, const char *coll, const char *key, const char *region,
+              bool with_deleted, struct found_list *l);
+
 /*
  * Finds the one record coll/key (in region when not NULL): live ones only, or with with_deleted
  * deleted ones too. Prints the error itself (unknown collection, not found, in several regions:

@@ -122,6 +122,7 @@ int rec_from_json(json_t *obj, const char *coll_name, const char *key, const cha
 		region[--rlen] = '\0';
 	if (has_region && (err = cli_region_ok(region + strspn(region, " \t"), NULL, &why)) != 0) {
 		rec_error_add(errs, line, "wilayah: %s", why.msg);
+		rec_error_at(errs, "wilayah");
 		first = first != 0 ? first : err;
 	} else {
 		snprintf(r->region, sizeof(r->region), "%s",

@@ -91,6 +91,7 @@ int recjson_encode_input(const struct pk_collection *c, json_t *obj, unsigned ho
 				              "field '%.60s': not a field of collection '%s' (see "
 				              "'pokjactl template %s')",
 				              key, c->name, c->name);
+			rec_error_at(errs, key);
 			continue;
 		}
 		given |= (uint64_t)1 << (f - c->fields);
@@ -99,15 +100,18 @@ int recjson_encode_input(const struct pk_collection *c, json_t *obj, unsigned ho
 			goto out;
 		if (err != 0) {
 			rec_error_add(errs, line, "%s", d.msg);
+			rec_error_at(errs, f->name);
 			continue;
 		}
 		fs[n++] = f;
 	}
 	for (size_t k = 0; k < c->nfields; k++)
-		if (c->fields[k].required && !(given & (uint64_t)1 << k))
+		if (c->fields[k].required && !(given & (uint64_t)1 << k)) {
 			rec_error_add(errs, line,
 			              "required field '%s' is missing; every %s record has one",
 			              c->fields[k].name, c->name);
+			rec_error_at(errs, c->fields[k].name);
+		}
 	if (rec_errors_count(errs) != before) {
 		err = PK_ESCHEMA;
 		goto out;

@@ -221,6 +221,7 @@ static int check_one(const struct ref_to *t, void *arg)
 	if (x->verdict &&
 	    vidx_may_judge(x->rc->home, t->coll, t->region, t->key, why, sizeof(why)) != 0) {
 		rec_error_add(x->errs, x->line, "%s", why);
+		rec_error_at(x->errs, t->field);
 		x->bad++;
 		return 0;
 	}
@@ -230,6 +231,7 @@ static int check_one(const struct ref_to *t, void *arg)
 	if (found != REF_LIVE) {
 		refs_why(t, found, why, sizeof(why));
 		rec_error_add(x->errs, x->line, "%s", why);
+		rec_error_at(x->errs, t->field);
 		x->bad++;
 	}
 	return 0;

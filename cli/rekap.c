@@ -9,6 +9,7 @@
 #include "refs.h"
 #include "i18n.h"
 #include "rekap.h"
+#include "render.h"
 
 const char *const rekap_by_names[] = {"wilayah", "sumber_biaya", "strategi",
                                       "status",  "verifikasi",   NULL};
@@ -255,4 +256,52 @@ int rekap_dangling(const struct rekap *rk, struct store *s, const char *home, co
 	int n = refs_dangling(s, home, rk->region, colls, dangling_visit, r);
 
 	return n < 0 ? n : 0;
+}
+
+const char *const rekap_report_names[] = {"kegiatan", "arahan", "kumuh", NULL};
+
+/* Fills report rep: the aggregator, then the dangling references in its scope (rekap.h). With
+ * --by verifikasi the verdicts are read first, once. */
+int rekap_fill(struct rekap *rk, struct store *s, int rep, struct report *r)
+{
+	struct store_node node;
+	struct vidx vx;
+	int err;
+
+	if ((err = store_node_get(s, &node)) != 0)
+		return err;
+	memset(&vx, 0, sizeof(vx));
+	if (rk->by == BY_VERIFIKASI && (err = vidx_load(&vx, s)) != 0)
+		return err;
+	rk->vx = &vx;
+	err = rep == REKAP_KEGIATAN ? rekap_kegiatan(rk, s, r)
+	      : rep == REKAP_ARAHAN ? rekap_arahan(rk, s, r)
+	                            : rekap_kumuh(rk, s, r);
+	if (err == 0)
+		err = rekap_dangling(rk, s, node.region, rekap_report_names[rep],
+		                     rep == REKAP_ARAHAN ? "tindak_lanjut" : NULL, r);
+	rk->vx = NULL;
+	vidx_free(&vx);
+	return err;
+}
+
+/* Fills report rep and writes it into a malloc'd buffer (*buf, *len): as a page to print
+ * under page's letterhead when page is set, else in fmt. */
+int rekap_build(struct rekap *rk, struct store *s, int rep, enum rpt_fmt fmt,
+                const struct rpt_page *page, char **buf, size_t *len)
+{
+	struct report *r = rpt_new(rep == REKAP_ARAHAN ? "arahan" : "rows");
+	FILE *f = NULL;
+	int err = PK_ENOMEM;
+
+	if (r == NULL || (f = open_memstream(buf, len)) == NULL)
+		goto out;
+	err = rekap_fill(rk, s, rep, r);
+	if (err == 0)
+		err = page != NULL ? rpt_write_html(r, page, f) : rpt_write(r, fmt, f);
+out:
+	if (f != NULL && fclose(f) != 0 && err == 0)
+		err = PK_ENOMEM;
+	rpt_free(r);
+	return err;
 }

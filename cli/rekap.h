@@ -15,6 +15,7 @@
 #include "daemon/store.h"
 #include "proto/region.h"
 #include "proto/schema.h"
+#include "render.h"
 #include "report.h"
 #include "smap.h"
 #include "verif.h"
@@ -57,6 +58,20 @@ struct rekap {
  */
 int rekap_dangling(const struct rekap *rk, struct store *s, const char *home, const char *report,
                    const char *extra, struct report *r);
+
+/* The reports: their names (NULL-terminated), in the order of these numbers. */
+extern const char *const rekap_report_names[];
+enum { REKAP_KEGIATAN, REKAP_ARAHAN, REKAP_KUMUH };
+
+/* Fills report rep (REKAP_*): the aggregator, then the dangling references in its scope; with
+ * BY_VERIFIKASI the verdicts are read first, once. 0 or a negative error. */
+int rekap_fill(struct rekap *rk, struct store *s, int rep, struct report *r);
+
+/* Fills report rep and writes it into a malloc'd buffer (*buf, *len): as a page to print under
+ * page's letterhead when page is set, else in fmt. For `pokjactl rekap` and the web
+ * application. 0 or a negative error. */
+int rekap_build(struct rekap *rk, struct store *s, int rep, enum rpt_fmt fmt,
+                const struct rpt_page *page, char **buf, size_t *len);
 
 /* Each fills r from the store; returns 0 or a negative error (of the store, PK_ENOMEM, or
  * PK_ETOOBIG for a sum past 2^63 - 1). Records that do not decode are counted in rk->bad. */

@@ -17,41 +17,12 @@
 #include "proto/wilayah.h"
 #include "recnorm.h"
 
-/* "pokjactl CMD: message" on stderr, the message in the chosen language: fmt is the English
- * msgid, which xgettext finds as the second argument of cli_fail and cli_usagef (make pot). */
-static void say(const struct cli *c, const char *fmt, va_list ap)
-{
-	fprintf(stderr, "%s %s: ", c->prog, c->cmd);
-	vfprintf(stderr, _(fmt), ap);
-	fputc('\n', stderr);
-}
-
-int cli_fail(const struct cli *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	say(c, fmt, ap);
-	va_end(ap);
-	return EXIT_FAIL;
-}
-
-void cli_progress(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputc('\r', stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, _(fmt), ap);
-	va_end(ap);
-}
-
 int cli_usagef(const struct cli *c, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	say(c, fmt, ap);
+	cli_say(c, fmt, ap);
 	va_end(ap);
 	return cli_usage(c);
 }
@@ -319,58 +290,6 @@ int cli_write_file(const struct cli *c, const char *path, const uint8_t *data, s
 		return cli_fail(c, "writing %s: %s", path, cli_io_why(&d, path, e));
 	}
 	return cli_out_commit(c, &o);
-}
-
-void cli_key_hex(char out[2 * PK_PUB_BYTES + 1], const uint8_t *key)
-{
-	pk_hex(out, key, PK_PUB_BYTES);
-}
-
-void cli_hlc_time(char out[32], uint64_t hlc)
-{
-	uint64_t ms = pk_hlc_ms(hlc);
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&t, &tm);
-	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 32 - n, ".%03uZ", (unsigned)(ms % 1000));
-}
-
-int cli_region_ok(const char *code, const char *within, struct pk_diag *d)
-{
-	size_t len = strlen(code);
-	int err;
-
-	if ((err = recnorm_region(code, len, true, d)) != 0)
-		return err;
-	if (within != NULL && !pk_region_within(code, len, within, strlen(within)))
-		return pk_diagf(d, PK_EREGION, _("region '%s' is outside this node's region '%s'"),
-		                code, within[0] ? within : _("(national)"));
-	return 0;
-}
-
-int cli_region_own(const char *code, const char *home, struct pk_diag *d)
-{
-	size_t len = strlen(code);
-	char owner[PK_REGION_MAX + 1];
-	const struct pk_wilayah *w;
-	int own;
-
-	if (pk_region_owned(code, len, home, strlen(home)))
-		return 0;
-	if (!pk_region_within(code, len, home, strlen(home)))
-		return pk_diagf(d, PK_EREGION, _("region '%s' is outside this node's region '%s'"),
-		                code, home[0] ? home : _("(national)"));
-	own = pk_region_owner_len(code, len);
-	snprintf(owner, sizeof(owner), "%.*s", own < 0 ? 0 : own, code);
-	w = pk_wilayah_find(owner, strlen(owner));
-	return pk_diagf(d, PK_EOWNER,
-	                _("records of region '%s' belong to the node of %s (%s); this node writes "
-	                  "only records of its own region '%s' (a higher level acts on a lower "
-	                  "level's records through records of its own: a verifikasi or an arahan)"),
-	                code, w != NULL ? w->name : owner, owner, home[0] ? home : "\"\"");
 }
 
 int cli_check_region(const struct cli *c, const char *code, const char *within)

@@ -163,7 +163,7 @@ void vidx_free(struct vidx *x)
 bool vidx_applies(const char *coll)
 {
 	return strcmp(coll, "verifikasi") != 0 && strcmp(coll, "pencabutan") != 0 &&
-	       strcmp(coll, "kesehatan_node") != 0;
+	       strcmp(coll, "kesehatan_node") != 0 && strcmp(coll, "jejak") != 0;
 }
 
 bool vidx_verifiable(const char *coll, const char *region)
@@ -203,6 +203,28 @@ json_t *vidx_json(const struct vinfo *vi, const struct pk_verdict *v, struct cli
 	              vi->catatan, "oleh", cli_author_json(cli_author(as, v->v.origin)), "waktu",
 	              when);
 	return o;
+}
+
+bool vidx_awaits(const struct vidx *x, const char *home, const char *coll, const char *region,
+                 const char *key, const struct pk_version *rec)
+{
+	return pk_verdict_ancestor(home, region) &&
+	       vidx_state(x, coll, region, key, rec, home, NULL) == NULL;
+}
+
+int vidx_add_json(json_t *o, const struct vidx *x, struct cli_authors *as, const char *coll,
+                  const char *region, const char *key, uint64_t hlc,
+                  const uint8_t origin[PK_PUB_BYTES])
+{
+	struct pk_version rec = {.hlc = hlc};
+	const struct pk_verdict *v = NULL;
+	const struct vinfo *vi;
+
+	if (!vidx_applies(coll) || !vidx_verifiable(coll, region))
+		return 0;
+	memcpy(rec.origin, origin, PK_PUB_BYTES);
+	vi = vidx_state(x, coll, region, key, &rec, NULL, &v);
+	return json_object_set_new(o, "verifikasi", vidx_json(vi, v, as)) != 0 ? PK_ENOMEM : 0;
 }
 
 int vidx_may_judge(const char *home, const char *coll, const char *region, const char *key,

@@ -37,8 +37,9 @@ struct vidx {
 int vidx_load(struct vidx *x, struct store *s);
 void vidx_free(struct vidx *x);
 
-/* Whether records of a collection have a verification state: all but verifikasi, pencabutan
- * and kesehatan_node (verdicts, revocations and health records are not verified). */
+/* Whether records of a collection have a verification state: all but verifikasi, pencabutan,
+ * kesehatan_node and jejak (verdicts, revocations, health records and web trails are not
+ * verified). */
 bool vidx_applies(const char *coll);
 
 /*
@@ -67,5 +68,18 @@ bool vidx_verifiable(const char *coll, const char *region);
  * out of memory.
  */
 json_t *vidx_json(const struct vinfo *vi, const struct pk_verdict *v, struct cli_authors *as);
+
+/* Whether the record (coll, region, key) at version rec awaits the verdict of the node of
+ * region home: it is below home, and home has no verdict newer than its last change. */
+bool vidx_awaits(const struct vidx *x, const char *home, const char *coll, const char *region,
+                 const char *key, const struct pk_version *rec);
+
+/*
+ * Adds "verifikasi" (vidx_json) to o, the JSON of the record (coll, region, key) at version
+ * (hlc, origin), when the record has a verification state. 0 or PK_ENOMEM.
+ */
+int vidx_add_json(json_t *o, const struct vidx *x, struct cli_authors *as, const char *coll,
+                  const char *region, const char *key, uint64_t hlc,
+                  const uint8_t origin[PK_PUB_BYTES]);
 
 #endif

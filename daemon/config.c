@@ -168,7 +168,8 @@ static void fmt_allowed(char *buf, size_t n, const struct item *it)
 	switch (it->type) {
 	case T_URL:
 		snprintf(buf, n, "%s",
-		         it->flags & F_HTTP ? "http://HOST:PORT"
+		         it->flags & F_HTTP    ? "http://HOST:PORT"
+		         : it->flags & F_HTTPS ? "https://HOST:PORT, http://HOST:PORT"
 		         : it->flags & F_ANY_HOST
 		             ? PK_("tcp://HOST:PORT (HOST empty or * for every interface)")
 		             : "tcp://HOST:PORT");
@@ -341,8 +342,10 @@ static int set_value(struct parse *p, const struct item *it, const char *value)
 			         it->section, it->name, CONFIG_URL_MAX - 1);
 			return -1;
 		}
-		if (len > 0 && !url_valid(value, it->flags & F_HTTP ? "http://" : "tcp://",
-		                          it->flags & F_ANY_HOST)) {
+		if (len > 0 &&
+		    !url_valid(value, it->flags & (F_HTTP | F_HTTPS) ? "http://" : "tcp://",
+		               it->flags & F_ANY_HOST) &&
+		    !(it->flags & F_HTTPS && url_valid(value, "https://", false))) {
 			diag_add(p, p->lineno, PK_("[%s] %s: '%.60s' is not %s, or empty"),
 			         it->section, it->name, value, allowed);
 			return -1;
@@ -607,10 +610,22 @@ static void check_relations(struct parse *p)
 			}
 		}
 		if (it->loopback_unless != NULL && !is_empty(it, &p->cfg) &&
+		    strncmp(cfield(it, &p->cfg), "https://", 8) != 0 &&
 		    !url_loopback(cfield(it, &p->cfg))) {
 			other = find_item(it->section, it->loopback_unless);
 			j = (size_t)(other - config_items);
-			if (!p->bad[j] && *(const int *)cfield(other, &p->cfg) == 0)
+			if (!p->bad[j] && *(const int *)cfield(other, &p->cfg) == 0 &&
+			    it->flags & F_HTTPS)
+				diag_add(
+				    p, p->set_line[i],
+				    PK_("[%s] %s: %.60s is plain HTTP on an address that is not "
+				        "loopback, so passwords would cross the network readable; "
+				        "use https:// with [%s] tls_cert and tls_key ('pokjactl "
+				        "web "
+				        "cert' makes a pair), or set [%s] %s = yes"),
+				    it->section, it->name, (const char *)cfield(it, &p->cfg),
+				    it->section, it->section, other->name);
+			else if (!p->bad[j] && *(const int *)cfield(other, &p->cfg) == 0)
 				diag_add(
 				    p, p->set_line[i],
 				    PK_("[%s] %s: %.60s is not loopback (127.0.0.1, [::1], "
@@ -619,6 +634,16 @@ static void check_relations(struct parse *p)
 				    it->section, it->name, (const char *)cfield(it, &p->cfg),
 				    it->section, other->name);
 		}
+	}
+	/* https:// needs its certificate and key. */
+	if (strncmp(p->cfg.web, "https://", 8) == 0 &&
+	    (p->cfg.web_tls_cert[0] == '\0' || p->cfg.web_tls_key[0] == '\0')) {
+		it = find_item("web", "listen");
+		diag_add(
+		    p, p->set_line[it - config_items],
+		    PK_("[web] listen %.60s is https://: set [web] tls_cert and tls_key to the "
+		        "certificate and key files ('pokjactl web cert' makes a self-signed pair)"),
+		    p->cfg.web);
 	}
 }
 

@@ -23,7 +23,9 @@
 #define CONFIG_IDENT_MAX 64   /* an SQL name ([postgres] schema), with its NUL */
 #define CONFIG_FILE_MAX 65536 /* pokjad.conf is read only up to this size, and only as a file */
 #define CONFIG_DIAG_MAX 16    /* errors kept by one load; further ones are only counted */
-#define CONFIG_DIAG_BYTES 256
+/* One error's text, "FILE:LINE: " included: room for the longest message (the plain-HTTP
+ * refusal of [web] listen, about 270 bytes in English and more in Indonesian) after a path. */
+#define CONFIG_DIAG_BYTES 640
 
 /* An optional public key: set is false when the file leaves it empty. */
 struct config_key {
@@ -56,7 +58,12 @@ struct config {
 	uint32_t heartbeat_ms;           /* [health] heartbeat */
 
 	char metrics[CONFIG_URL_MAX]; /* [metrics] listen: "" = no metrics served */
-	int metrics_remote;           /* [metrics] allow_remote: 1 = any host allowed */
+	/* [web]: listen ("" = no web application), allow_plain_http, tls_cert, tls_key */
+	char web[CONFIG_URL_MAX];
+	int web_plain;
+	char web_tls_cert[CONFIG_STR_MAX];
+	char web_tls_key[CONFIG_STR_MAX];
+	int metrics_remote; /* [metrics] allow_remote: 1 = any host allowed */
 
 	/* [postgres]: conninfo ("" = no mirror), schema, retry_max */
 	char pg_conninfo[CONFIG_STR_MAX];

@@ -30,6 +30,7 @@ enum item_type {
 #define F_ANY_HOST 1u /* a listening URL: the host may be empty or "*" (every interface) */
 #define F_IDENT 2u    /* a T_STR that is an SQL name: [a-z_][a-z0-9_]*, never empty */
 #define F_HTTP 4u     /* an http:// URL rather than tcp:// */
+#define F_HTTPS 8u    /* an http:// or https:// URL; loopback_unless applies to http:// only */
 
 /*
  * One key. Numbers (min, max, def) are in the stored unit: bytes, milliseconds, units, or the

@@ -75,6 +75,18 @@ const struct item config_items[] = {
      .doc = "Where GET /metrics serves the Prometheus text format; empty: no metrics."},
     {ROW("metrics", "allow_remote", T_ENUM, metrics_remote, 0, 0, 0), .names = yes_no,
      .doc = "yes: [metrics] listen may name a host that is not loopback (127.0.0.1, ::1)."},
+    {ROW("web", "listen", T_URL, web, 0, 0, 0), .flags = F_HTTPS,
+     .loopback_unless = "allow_plain_http",
+     .doc = "Where the web application is served: https://HOST:PORT, or http://127.0.0.1:PORT; "
+            "empty: none."},
+    {ROW("web", "allow_plain_http", T_ENUM, web_plain, 0, 0, 0), .names = yes_no,
+     .doc = "yes: [web] listen may be http:// off loopback (passwords then cross the network "
+            "readable)."},
+    {ROW("web", "tls_cert", T_STR, web_tls_cert, 0, CONFIG_STR_MAX, 0),
+     .doc = "The web application's certificate (PEM file) for https://; 'pokjactl web cert' "
+            "makes one."},
+    {ROW("web", "tls_key", T_STR, web_tls_key, 0, CONFIG_STR_MAX, 0),
+     .doc = "Its private key (PEM file, readable by pokjad only)."},
     {ROW("postgres", "conninfo", T_STR, pg_conninfo, 0, CONFIG_STR_MAX, 0),
      .doc = "libpq connection string of the PostgreSQL database to copy records to; empty: "
             "none."},

@@ -10,7 +10,7 @@
 #include <sys/statvfs.h>
 
 #define DB_MAPSIZE ((size_t)16 << 30) /* address space only; the file grows as needed */
-#define DB_MAXDBS 32                  /* named databases: 17 used, room to grow */
+#define DB_MAXDBS 32                  /* named databases: 18 used, room to grow */
 #define DB_MAXREADERS 126
 #define SCAN_PAGE 256 /* entries copied per read transaction in scans */
 #define FULL_BYTES ((uint64_t)1 << 20)

@@ -17,6 +17,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "metrics_http.h"
+#include "web.h"
+#include "cli/i18n.h"
 #include "node.h"
 #include "pgmirror.h"
 #include "proto/changeset.h"
@@ -58,6 +60,7 @@ int main(int argc, char **argv)
 	struct sync *sy = NULL;
 	struct pgmirror *pm = NULL;
 	struct metrics_http *mh = NULL;
+	struct web *web = NULL;
 	sigset_t stop;
 	int sig = 0;
 	struct store *s;
@@ -112,6 +115,10 @@ int main(int argc, char **argv)
 	if (print_config)
 		return config_print(stdout, &cfg) == 0 ? 0 : 1;
 	log_init("pokjad", cfg.log_level);
+	/* The web application speaks the office's language (Indonesian unless LANGUAGE or LANG say
+	 * English), and so do pokjad's own messages then. Set before any thread starts. */
+	if (cfg.web[0] != '\0')
+		i18n_init(NULL);
 	if (pk_crypto_init() != 0)
 		fatalx("crypto-init", "cannot initialise libsodium");
 	if ((err = node_key_load(dir, pub, sec, &d)) != 0)
@@ -176,9 +183,16 @@ int main(int argc, char **argv)
 		store_close(s);
 		fatalx("metrics-start", "%s", d.msg);
 	}
+	if (cfg.web[0] != '\0' && (err = web_start(&web, &cfg, dir, s, sy, sec, &d)) != 0) {
+		metrics_http_stop(mh);
+		sync_stop(sy);
+		store_close(s);
+		fatalx("web-start", "%s", d.msg);
+	}
 	/* The PostgreSQL mirror only reads the store and lags behind: never in replication's way.
 	 */
 	if ((err = pgmirror_start(&pm, s, &cfg, conf, &d)) != 0) {
+		web_stop(web);
 		metrics_http_stop(mh);
 		sync_stop(sy);
 		store_close(s);
@@ -187,7 +201,8 @@ int main(int argc, char **argv)
 	sigwait(&stop, &sig);
 	log_info("stop", "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	pgmirror_stop(pm);
-	metrics_http_stop(mh); /* before the sync and the store it reads */
+	web_stop(web);         /* before the sync and the store it reads */
+	metrics_http_stop(mh); /* likewise */
 	sync_stop(sy);
 	sync_shutdown();
 	log_info("decode-stats", "changesets decoded since the start: %llu", pk_cs_decode_count());

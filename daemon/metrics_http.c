@@ -1,12 +1,8 @@
 /*
  * metrics_http.c: GET /metrics over nng's HTTP server (see metrics_http.h). nng routes by path
- * and method itself: an unknown path gets its 404, another method on /metrics its 405.
- *
- * nng_http_server_stop closes the connections but does not wait for a handler that is running,
- * and a handler may still be called while a closed connection is reaped. So what the handler
- * reads (the store, the sync) sits in the file-local gate below, not in the server's data:
- * metrics_http_stop closes the gate and waits until no handler is inside, and a handler that
- * comes later finds it closed and touches nothing. One server per process, as pokjad has.
+ * and method itself: an unknown path gets its 404, another method on /metrics its 405. What the
+ * handler reads (the store, the sync) sits behind the file-local gate (httpgate.h), not in the
+ * server's data. One server per process, as pokjad has.
  */
 #include "metrics_http.h"
 
@@ -16,6 +12,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "httpgate.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -24,10 +21,7 @@ struct metrics_http {
 	nng_http_handler *h; /* owned by srv once added */
 };
 
-static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t gate_idle = PTHREAD_COND_INITIALIZER;
-static bool gate_open;
-static int gate_inside; /* handlers rendering now */
+static struct http_gate gate = HTTP_GATE_INIT;
 static struct store *gate_store;
 static struct sync *gate_sync;
 
@@ -41,21 +35,14 @@ static void serve(nng_aio *aio)
 	size_t len = 0;
 	int err, rv;
 
-	pthread_mutex_lock(&gate_lock);
-	if (!gate_open) {
-		pthread_mutex_unlock(&gate_lock);
+	if (!http_gate_enter(&gate)) {
 		nng_aio_finish(aio, NNG_ECLOSED);
 		return;
 	}
-	gate_inside++;
 	s = gate_store;
 	sy = gate_sync;
-	pthread_mutex_unlock(&gate_lock);
 	err = metrics_render(s, sy, &body, &len);
-	pthread_mutex_lock(&gate_lock);
-	if (--gate_inside == 0)
-		pthread_cond_broadcast(&gate_idle);
-	pthread_mutex_unlock(&gate_lock);
+	http_gate_leave(&gate);
 
 	if (err != 0) {
 		log_warnx("metrics", "GET /metrics: %s", pk_strerror(err));
@@ -79,21 +66,16 @@ int metrics_http_start(struct metrics_http **out, const char *url, struct store 
                        struct pk_diag *d)
 {
 	struct metrics_http *m = calloc(1, sizeof(*m));
-	nng_url *u = NULL;
 	int rv, err;
 
 	*out = NULL;
 	if (m == NULL)
 		return pk_diagf(d, PK_ENOMEM, "[metrics] listen %s: out of memory", url);
-	pthread_mutex_lock(&gate_lock);
 	gate_store = s;
 	gate_sync = sy;
-	gate_open = true;
-	pthread_mutex_unlock(&gate_lock);
-	if ((rv = nng_url_parse(&u, url)) != 0 || (rv = nng_http_server_hold(&m->srv, u)) != 0) {
-		err = pk_diagf(d, PK_EINVAL, "[metrics] listen %s: %s", url, nng_strerror(rv));
+	http_gate_open(&gate);
+	if ((err = http_server_hold("[metrics] listen", url, &m->srv, d)) != 0)
 		goto fail;
-	}
 	/* GET (and so HEAD) only; no request body is read: one is refused with 400. */
 	if ((rv = nng_http_handler_alloc(&m->h, "/metrics", serve)) != 0 ||
 	    (rv = nng_http_handler_collect_body(m->h, true, 0)) != 0) {
@@ -107,29 +89,15 @@ int metrics_http_start(struct metrics_http **out, const char *url, struct store 
 		err = pk_diagf(d, PK_EINVAL, "[metrics] listen %s: %s", url, nng_strerror(rv));
 		goto fail;
 	}
-	if ((rv = nng_http_server_start(m->srv)) != 0) {
-		if (rv == NNG_EADDRINUSE)
-			err = pk_diagf(d, PK_EEXIST,
-			               "[metrics] listen %s: the address is in use (another "
-			               "program listens there); choose a free port in pokjad.conf",
-			               url);
-		else
-			err = pk_diagf(d, PK_EINVAL, "[metrics] listen %s: %s", url,
-			               nng_strerror(rv));
+	if ((err = http_server_start("[metrics] listen", url, m->srv, d)) != 0)
 		goto fail;
-	}
-	nng_url_free(u);
 	log_info("metrics", "serving GET /metrics on %s", url);
 	*out = m;
 	return 0;
 fail:
-	pthread_mutex_lock(&gate_lock);
-	gate_open = false;
-	pthread_mutex_unlock(&gate_lock);
+	http_gate_close(&gate);
 	if (m->srv != NULL)
 		nng_http_server_release(m->srv);
-	if (u != NULL)
-		nng_url_free(u);
 	free(m);
 	return err;
 }
@@ -139,13 +107,9 @@ void metrics_http_stop(struct metrics_http *m)
 	if (m == NULL)
 		return;
 	nng_http_server_stop(m->srv);
-	pthread_mutex_lock(&gate_lock);
-	gate_open = false;
-	while (gate_inside > 0)
-		pthread_cond_wait(&gate_idle, &gate_lock);
+	http_gate_close(&gate);
 	gate_store = NULL;
 	gate_sync = NULL;
-	pthread_mutex_unlock(&gate_lock);
 	nng_http_server_release(m->srv);
 	free(m);
 }

@@ -172,7 +172,8 @@ static int open_db(struct store *s, struct pk_diag *d)
 	                                  {"held", &s->held},
 	                                  {"pgmirror", &s->pgmirror},
 	                                  {"hist", &s->hist},
-	                                  {"staging", &s->staging}};
+	                                  {"staging", &s->staging},
+	                                  {"users", &s->users}};
 	const struct db_conf conf = {.rdonly = s->rdonly,
 	                             .tables = tables,
 	                             .ntables = sizeof(tables) / sizeof(tables[0]),

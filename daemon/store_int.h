@@ -1,9 +1,10 @@
 /*
  * store_int.h: private to the store's own files (store.c, trust.c, apply.c, fence.c, verify.c,
- * lineage.c, invites.c, peers.c, pgpos.c, store_stats.c, history.c; clock.c reaches the store
- * through clock.h; the API is store.h). Holds struct store, the shared layout constants, and the
- * st_ helpers one file defines for the others. Every LMDB call goes through db.h (transactions with
- * a sticky error, cursors, big-endian keys, paged scans); none of these files includes <lmdb.h>.
+ * lineage.c, invites.c, peers.c, pgpos.c, store_stats.c, history.c, staging.c, users.c; clock.c
+ * reaches the store through clock.h; the API is store.h). Holds struct store, the shared layout
+ * constants, and the st_ helpers one file defines for the others. Every LMDB call goes through db.h
+ * (transactions with a sticky error, cursors, big-endian keys, paged scans); none of these files
+ * includes <lmdb.h>.
  */
 #ifndef STORE_INT_H
 #define STORE_INT_H
@@ -47,6 +48,7 @@ struct store {
 	db_dbi pgmirror;                         /* likewise (the PostgreSQL mirror, pgpos.c) */
 	db_dbi hist;                             /* likewise (record history, history.c) */
 	db_dbi staging;                          /* likewise (changesets arriving in parts) */
+	db_dbi users;                            /* likewise (web accounts, users.c) */
 	bool hist_ready; /* hist covers the whole log (meta "hist"); else history scans the log */
 	char path[4096];
 	bool rdonly; /* opened with STORE_RDONLY */

@@ -75,8 +75,8 @@ struct sync {
 	int wake_fd, note_fd;
 	pthread_mutex_t wake_lock; /* a leaf: wake_fd's writes against its close (nng's pipe
 	                            * callbacks may poke until the sockets are closed) */
-	atomic_bool w_store; /* a commit in this process since the watcher last looked */
-	atomic_bool w_peers; /* a peer became dirty or its state changed */
+	atomic_bool w_store;       /* a commit in this process since the watcher last looked */
+	atomic_bool w_peers;       /* a peer became dirty or its state changed */
 
 	/* Peers, under lock. */
 	struct peer *peers;

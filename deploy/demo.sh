@@ -6,9 +6,21 @@
 # travels up to the province and the ministry but not to its neighbours; a national directive
 # travels down to every district, and each province's receipt of it travels up; Jawa Barat
 # verifies a Kota Bekasi activity and Kota Bekasi sees the verdict, while Jawa Barat may not
-# change the activity itself. Everything is stopped and removed at the end (KEEP=1 keeps
-# the folders, with the daemons stopped).
+# change the activity itself. Every node also serves the office web application on loopback,
+# with an account admin / pokja-demo (printed at the end): the demo keeps the network running
+# until Enter is pressed, unless --no-wait is given or stdin is not a terminal. Then everything
+# is stopped and removed (KEEP=1 keeps the folders, with the daemons stopped).
 set -eu
+wait_enter=1
+for a in "$@"; do
+	case $a in
+	--no-wait) wait_enter=0 ;;
+	*) echo "usage: demo.sh [--no-wait]" >&2; exit 2 ;;
+	esac
+done
+[ -t 0 ] || wait_enter=0
+WEB_USER=admin
+WEB_PASSWORD=pokja-demo
 BUILD=${BUILD:-build}
 P="$BUILD/pokjactl"
 D="$BUILD/pokjad"
@@ -29,6 +41,14 @@ cleanup() {
 trap cleanup EXIT INT TERM
 step() { printf '\n== %s\n' "$*"; }
 run() { printf '$ pokjactl %s\n' "$*"; "$P" "$@"; }
+webs="" # "name url" of each node's web application
+web() { # node port: serves the web application on loopback, with the demo's admin account
+	printf '\n[web]\nlisten = http://127.0.0.1:%s\n' "$2" >>"$work/$1/pokjad.conf"
+	echo "$WEB_PASSWORD" | "$P" --dir "$work/$1" user add "$WEB_USER" --role admin \
+		--password-file - >/dev/null
+	webs="$webs
+$1 http://127.0.0.1:$2/"
+}
 start() { # node folder: runs its pokjad in the background, logging to NODE.log
 	"$D" --dir "$work/$1" 2>"$work/$1.log" &
 	pids="$pids $!"
@@ -46,6 +66,7 @@ join() { # parent child region port
 	"$P" init --dir "$work/$2" --join "$tok" --listen "tcp://127.0.0.1:$4" >/dev/null
 	printf '$ pokjactl init --dir %s --join TOKEN     -> %s\n' "$2" \
 		"$("$P" --dir "$work/$2" info --json | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["name"], j["region"], j["level"])')"
+	web "$2" $(($4 + 10))
 	start "$2"
 }
 wait_for() { # seconds, command...: retries every 0.1 s
@@ -69,6 +90,7 @@ where() { # collection key: which nodes hold the record
 
 step "the national node, root of trust, listening for provinces"
 run init --dir "$work/nasional" --name "Kementerian PKP" --listen "tcp://127.0.0.1:$base" >/dev/null
+web nasional $((base + 10))
 start nasional
 step "provinces and kabupaten/kota join online"
 join nasional jabar 32 $((base + 1))
@@ -126,6 +148,13 @@ step "a write outside a node's region is refused"
 if run --dir "$work/bekasi" put kegiatan --json '{"wilayah":"32.73","nama":"x","tahun":2026}'; then
 	echo "demo: an out-of-region write was accepted" >&2
 	exit 1
+fi
+
+step "the office web application of each node (user $WEB_USER, password $WEB_PASSWORD)"
+echo "$webs" | while read -r n u; do [ -n "$n" ] && printf '   %-9s %s\n' "$n" "$u"; done
+if [ "$wait_enter" = 1 ]; then
+	printf '\nThe network keeps running: open an address above in a browser. Press Enter to stop.'
+	read -r _
 fi
 
 step "stopping every node (SIGTERM)"

@@ -24,6 +24,12 @@ need="$need gettext"
 # The C library's own messages (strerror: "Tidak ada berkas atau direktori seperti itu") in
 # Indonesian, inside pokjactl's.
 need="$need libc-l10n"
+# The openssl command, which `pokjactl web cert` runs to make the web application's HTTPS
+# certificate (also a Depends of the .deb), and which tests/cli/test_web_tls.sh reads it with.
+need="$need openssl"
+# The web application in a browser (tests/web/test_web.py, run by tests/cli/test_web.sh): headless
+# chromium through chromedriver, driven by Debian's python3-selenium.
+need="$need chromium chromium-driver python3-selenium"
 missing=""
 for p in $need; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then

@@ -32,11 +32,13 @@ static const char *const jenis_dokumen[] = {"RP3KP", "RPJMD", "Renstra", "Buku P
 static const char *const status_dokumen[] = {"draf", "final", "disahkan", NULL};
 static const char *const status_tindak[] = {"direncanakan", "dilaksanakan", "selesai", NULL};
 static const char *const hasil_verifikasi[] = {"diterima", "ditolak", "perbaikan", NULL};
+static const char *const peran_pengguna[] = {"operator", "verifikator", "pimpinan", "admin", NULL};
+static const char *const tindakan_web[] = {"rekam", "ubah", "hapus", "verifikasi", NULL};
 
 /* The collection names, for verifikasi.koleksi; test_schema checks they match the table. */
 static const char *const koleksi[] = {"pokja", "anggota", "gugus_tugas", "kegiatan", "indikator",
 	"dokumen", "kumuh", "arahan", "tindak_lanjut", "verifikasi", "rapat", "pencabutan",
-	"kesehatan_node", "penerimaan", NULL};
+	"kesehatan_node", "penerimaan", "jejak", NULL};
 
 /*
  * A field of each type. The description d is English and stays so here: JSON output and
@@ -179,6 +181,19 @@ static const struct pk_field penerimaan_fields[] = {
 	INT("diterima", true, 0, 1LL << 53, "when this node's pokjad first held it, Unix seconds"),
 };
 
+/* Who wrote a record through the web application (SPEC section 22): one per record, in the
+ * changeset that writes the record, key "koleksi:wilayah_rekaman:kunci" (pk_jejak_key), so that
+ * its versions name the person of each version the web wrote. */
+static const struct pk_field jejak_fields[] = {
+	ENUM("koleksi", true, koleksi, "collection of the record written"),
+	STR("kunci", true, "key of the record written"),
+	REGION("wilayah_rekaman", true, "region of the record written"),
+	STR("pengguna", true, "the account that wrote it, at the writing node"),
+	STR("nama_pengguna", false, "the account's full name"),
+	ENUM("peran", true, peran_pengguna, "the account's role"),
+	ENUM("tindakan", true, tindakan_web, "what the account did: created, edited, deleted or gave a verdict"),
+};
+
 static const struct pk_field verifikasi_fields[] = {
 	ENUM("koleksi", true, koleksi, "collection of the record verified"),
 	REFAT("kunci", true, "koleksi", "wilayah_rekaman", "key of the record verified"),
@@ -247,6 +262,9 @@ static const struct pk_collection collections[] = {
 	COLL("penerimaan", penerimaan_fields,
 	     "a node's receipt of a directive that targets it, written by its own pokjad (SPEC "
 	     "section 21)"),
+	COLL("jejak", jejak_fields,
+	     "who wrote a record through the web application, written in the same changeset as "
+	     "the record (SPEC section 22)"),
 };
 /* clang-format on */
 

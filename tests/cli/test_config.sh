@@ -66,7 +66,7 @@ bad() { # name, line, ERE for the message after "FILE:LINE: ", file text (printf
 }
 CONF="pokjad\\.conf"
 bad "unknown section" 3 \
-	"unknown section \\[frob\\] \\(sections: node, parent, sync, limits, log, health, metrics, postgres\\)" \
+	"unknown section \\[frob\\] \\(sections: node, parent, sync, limits, log, health, metrics, web, postgres\\)" \
 	'[sync]\nbatch_bytes = 1M\n[frob]\nx = 1\n'
 bad "unknown key" 3 "unknown key 'batchbytes' in \\[sync\\] \\(keys: batch_bytes, " \
 	'[sync]\n\nbatchbytes = 1M\n'

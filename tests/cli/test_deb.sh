@@ -5,8 +5,9 @@
 #   - dpkg-deb -c: exactly the expected files, with their modes (binaries in /usr/bin and
 #     /usr/sbin, man pages, the unit, sysusers.d and tmpfiles.d files, the docs);
 #   - dpkg-deb -f: the Depends line (the shared libraries found by dpkg-shlibdeps, and
-#     systemd-sysusers for the postinst); the maintainer scripts parse (sh -n) and have the
-#     expected debhelper snippets (the unit is not enabled on installation);
+#     systemd-sysusers for the postinst, openssl for `pokjactl web cert`); the maintainer
+#     scripts parse (sh -n) and have the expected debhelper snippets (the unit is not enabled
+#     on installation);
 #   - the unpacked files: the programs run, the unit runs /usr/sbin/pokjad, the man pages have
 #     no @WORD@ and name the installed example, the docs are the tree's;
 #   - lintian (--pedantic, info and experimental tags too) reports nothing but the tags
@@ -102,7 +103,7 @@ stdout_has "a postrm" " postrm .*#!/bin/sh"
 depends=$(dpkg-deb -f "$deb" Depends)
 n=0
 for d in "libc6 (>= " "liblmdb0 (>= " "libnng1 (>= 1.5.2)" "libsodium23 (>= " "libjansson4 (>= " "libzstd1 (>= " "libxlsxwriter4" \
-	"systemd | systemd-standalone-sysusers"; do
+	"systemd | systemd-standalone-sysusers" "openssl"; do
 	n=$((n + 1))
 	case $depends in
 	*"$d"*) pass "Depends names $d" ;;

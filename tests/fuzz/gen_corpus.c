@@ -1,6 +1,7 @@
 /*
  * gen_corpus.c: writes the fuzzers' seed corpora in tests/fuzz/corpus/{changeset,apply,cert,
- * certset,enroll,mpread}/ and the pencabutan, kesehatan_node and penerimaan seeds in record/.
+ * certset,enroll,mpread}/ and the pencabutan, kesehatan_node, penerimaan and jejak seeds in
+ * record/.
  *
  * The seeds are valid encodings made with the project's own encoders and fixed keys (seeds of
  * 32 equal bytes), fixed clocks and fixed validity periods, so that running this again gives
@@ -348,6 +349,32 @@ static void value_penerimaan(void)
 	msgpack_sbuffer_destroy(&sb);
 }
 
+/* A jejak value (who wrote a record through the web application, SPEC section 22), written as
+ * fuzz_record.c's seed for collection 14 (a leading byte 14). */
+static void value_jejak(void)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_sbuffer_write(&sb, "\x0e", 1);
+	msgpack_pack_map(&pk, 7);
+	kv_str(&pk, "koleksi", "kegiatan");
+	kv_str(&pk, "kunci", "keg-2026-001");
+	kv_str(&pk, "nama_pengguna", "Budi Santoso");
+	kv_str(&pk, "pengguna", "budi");
+	kv_str(&pk, "peran", "operator");
+	kv_str(&pk, "tindakan", "ubah");
+	kv_str(&pk, "wilayah_rekaman", "32.75");
+	{
+		msgpack_sbuffer v = {.size = sb.size - 1, .data = sb.data + 1};
+		must_validate("jejak", &v);
+	}
+	write_file("record", "14_jejak", (const uint8_t *)sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+}
+
 static void changesets(const struct key *root, const struct key *district)
 {
 	msgpack_sbuffer keg, kum, rap, ara, bad;
@@ -363,6 +390,7 @@ static void changesets(const struct key *root, const struct key *district)
 	value_pencabutan();
 	value_kesehatan_node();
 	value_penerimaan();
+	value_jejak();
 
 	ops[0] = op("kegiatan", "32.75", "keg-2026-001", &keg);
 	changeset("put-kegiatan-seq1.bin", district, 1, prev, ms, ops, 1);

@@ -224,7 +224,7 @@ static void test_errors(void **state)
 	    /* unknown section; the keys under it are not reported again */
 	    {"[sync]\nbatch_bytes = 1M\n\n[frob]\nx = 1\ny = 2\n", 4,
 	     "unknown section [frob] (sections: node, parent, sync, limits, log, health, "
-	     "metrics, postgres)"},
+	     "metrics, web, postgres)"},
 	    /* [postgres]: the schema is an SQL name; no control character in a string */
 	    {"[postgres]\nschema = Pokja\n", 2,
 	     "[postgres] schema: 'Pokja' is not a name of a-z, 0-9 and _ that does not start "

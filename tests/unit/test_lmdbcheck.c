@@ -510,7 +510,8 @@ static void test_pokja_store(void **state)
 	if (f.n)
 		fail_msg("%zu findings, first %s", f.n, f.first);
 	/* The store's named databases (daemon/store.c, store_open; SPEC section 11). */
-	assert_int_equal(st.dbs, 17); /* 14, pgmirror (the PostgreSQL mirror), hist, staging */
+	assert_int_equal(st.dbs,
+	                 18); /* 14, pgmirror (the PostgreSQL mirror), hist, staging, users */
 	free(img);
 	tu_rmrf(dir);
 	free(dir);

@@ -119,6 +119,10 @@ static const struct {
      " \"disk_penuh\": false}"},
     {"penerimaan",
      "{\"arahan\": \"arahan-1\", \"wilayah_arahan\": \"\", \"diterima\": 1767229200}"},
+    {"jejak",
+     "{\"koleksi\": \"kegiatan\", \"kunci\": \"keg-1\", \"wilayah_rekaman\": \"32.75\","
+     " \"pengguna\": \"budi\", \"nama_pengguna\": \"Budi Santoso\", \"peran\": \"operator\","
+     " \"tindakan\": \"rekam\"}"},
 };
 
 /* Encodes, checks the bytes are sorted and valid, decodes, and compares with the input. */

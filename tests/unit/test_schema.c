@@ -227,6 +227,10 @@ static const struct {
       END}},
     {"penerimaan",
      {S("arahan", "arahan-2024-001"), S("wilayah_arahan", "32"), I("diterima", 1765090600), END}},
+    {"jejak",
+     {S("koleksi", "kegiatan"), S("kunci", "keg-2024-001"), S("wilayah_rekaman", "32.75"),
+      S("pengguna", "budi"), S("nama_pengguna", "Budi Santoso"), S("peran", "operator"),
+      S("tindakan", "ubah"), END}},
 };
 
 #define NEXAMPLES (sizeof(examples) / sizeof(examples[0]))
@@ -238,10 +242,10 @@ static void test_table(void **state)
 	static const char *const order[] = {
 	    "pokja",   "anggota",    "gugus_tugas",    "kegiatan",      "indikator",
 	    "dokumen", "kumuh",      "arahan",         "tindak_lanjut", "verifikasi",
-	    "rapat",   "pencabutan", "kesehatan_node", "penerimaan"};
+	    "rapat",   "pencabutan", "kesehatan_node", "penerimaan",    "jejak"};
 
 	(void)state;
-	assert_int_equal(n, 14); /* deliberate: a new collection */
+	assert_int_equal(n, 15); /* deliberate: a new collection */
 	for (size_t i = 0; i < n; i++) {
 		const struct pk_collection *c = &all[i];
 		bool has_required = false;
@@ -270,7 +274,7 @@ static void test_table(void **state)
 	assert_non_null(k);
 	for (n = 0; k->choices[n] != NULL; n++)
 		assert_string_equal(k->choices[n], order[n]);
-	assert_int_equal(n, 14); /* deliberate: a new collection */
+	assert_int_equal(n, 15); /* deliberate: a new collection */
 }
 
 static void test_lookup(void **state)

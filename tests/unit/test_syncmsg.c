@@ -12,6 +12,7 @@
 #include <msgpack.h>
 #include <sodium.h>
 
+#include "daemon/web_int.h"
 #include "proto/bundle.h"
 #include "proto/error.h"
 #include "proto/enroll.h"
@@ -1869,13 +1870,14 @@ static void test_spec_limits(void **state)
 }
 
 /* SPEC section 19 lists every reason tag; the code's tags (proto/error.c's table, with the
- * lineage refusal, the session error codes, the listen port's log tags) are exactly those. */
+ * lineage refusal, the session error codes, the listen port's log tags, the web API's own) are
+ * exactly those. */
 static void test_spec_tags(void **state)
 {
 	static const char *const extra[] = {"unknown-session", "refused",      "busy",
 	                                    "port-limit",      "port-timeout", "port-oversize",
 	                                    "port-protocol"};
-	const char *code[PK_ERR_COUNT + sizeof(extra) / sizeof(extra[0])];
+	const char *code[PK_ERR_COUNT + sizeof(extra) / sizeof(extra[0]) + 8];
 	static char spec[1 << 20];
 	char *sec, *end, *line;
 	size_t n = 0, len, found = 0;
@@ -1886,6 +1888,8 @@ static void test_spec_tags(void **state)
 		code[n++] = pk_errtag(-e);
 	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
 		code[n++] = extra[i];
+	for (size_t i = 0; web_tags[i] != NULL && i < 8; i++)
+		code[n++] = web_tags[i];
 	assert_non_null(f);
 	len = fread(spec, 1, sizeof(spec) - 1, f);
 	fclose(f);
