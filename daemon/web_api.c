@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include "cli/export.h"
@@ -30,6 +31,7 @@
 #include "web_int.h"
 
 #define PER_PAGE_MAX 200
+#define PAGE_MAX 10000000L
 #define DUE_ALL_DAYS 36500       /* beranda: every deadline, however far */
 #define XLSX_WEB_MAX (64u << 20) /* an xlsx export served whole */
 
@@ -136,23 +138,48 @@ static int list_visit(const struct store_record *rec, void *arg)
 	return 0;
 }
 
+/* The query parameter name as a whole number from 1 into *out (left as it is when absent):
+ * 0, or -1 when it is given but is not one (or has more than 18 digits). */
+static int count_param(const struct web_req *r, const char *name, long *out)
+{
+	char buf[24], *end;
+	const char *v = web_query(r, name, buf, sizeof(buf));
+	size_t nl = strlen(name);
+	long n;
+
+	if (v == NULL) { /* absent, or there but malformed or too long */
+		for (const char *p = r->query; (p = strstr(p, name)) != NULL; p += nl)
+			if ((p == r->query || p[-1] == '&') && p[nl] == '=')
+				return -1;
+		return 0;
+	}
+	if (v[0] < '0' || v[0] > '9' || strlen(v) > 18 || (n = strtol(v, &end, 10)) < 1 ||
+	    *end != '\0')
+		return -1;
+	*out = n;
+	return 0;
+}
+
 static void list_records(struct web_req *r, const struct pk_collection *coll)
 {
-	char q[200], region[PK_REGION_MAX + 1], tahun[8], status[40], verif[40], num[16];
-	struct listing x = {.coll = coll, .take = 50};
-	long page = 1;
+	char q[200], region[PK_REGION_MAX + 1], tahun[8], status[40], verif[40];
+	struct listing x = {.coll = coll};
+	long page = 1, pp = 50;
 	int n;
 
 	x.q = web_query(r, "q", q, sizeof(q));
 	x.tahun = web_query(r, "tahun", tahun, sizeof(tahun));
 	x.status = web_query(r, "status", status, sizeof(status));
 	x.verif = web_query(r, "verifikasi", verif, sizeof(verif));
-	if (web_query(r, "per_page", num, sizeof(num)) != NULL) {
-		long pp = atol(num);
-		x.take = pp < 1 ? 1 : pp > PER_PAGE_MAX ? PER_PAGE_MAX : (size_t)pp;
+	if (count_param(r, "per_page", &pp) != 0 || count_param(r, "page", &page) != 0) {
+		web_fail(r, 400, "malformed",
+		         PK_("page and per_page are whole numbers from 1 (per_page at most 200)"),
+		         NULL);
+		return;
 	}
-	if (web_query(r, "page", num, sizeof(num)) != NULL && (page = atol(num)) < 1)
-		page = 1;
+	x.take = pp > PER_PAGE_MAX ? PER_PAGE_MAX : (size_t)pp;
+	if (page > PAGE_MAX)
+		page = PAGE_MAX; /* past every list, and (page - 1) * per_page cannot wrap */
 	x.skip = (size_t)(page - 1) * x.take;
 	if (web_query(r, "region", region, sizeof(region)) == NULL)
 		region[0] = '\0';
@@ -649,7 +676,8 @@ static void get_status(struct web_req *r)
  * export` writes it, as a download. */
 static void get_export(struct web_req *r, const struct pk_collection *coll)
 {
-	char fmt[8] = "csv", region[PK_REGION_MAX + 1], excel[4], path[] = "/tmp/pokja-xlsx-XXXXXX";
+	char fmt[8] = "csv", region[PK_REGION_MAX + 1], excel[4], path[PATH_MAX];
+	const char *tmp = getenv("TMPDIR");
 	struct export_opts o = {.coll = coll};
 	struct export_result res;
 	enum export_outcome out;
@@ -676,6 +704,10 @@ static void get_export(struct web_req *r, const struct pk_collection *coll)
 		o.region = region;
 	}
 	if (o.fmt == FMT_XLSX) {
+		/* libxlsxwriter writes a file: a temporary one (mkstemp's six-letter template) in
+		 * TMPDIR, read back whole and removed. */
+		snprintf(path, sizeof(path), "%s/pokja-xlsx-%s",
+		         tmp != NULL && tmp[0] == '/' ? tmp : "/tmp", "XXXXXX");
 		if ((fd = mkstemp(path)) < 0)
 			return web_fail(r, 500, "store", strerror(errno), NULL);
 		o.xlsx_path = path;

@@ -442,6 +442,13 @@ jcheck "the admin's GET /api/status answers what pokjactl status --json prints: 
 	 j['body']['parent']['region'] == '32' and j['body']['parent']['connected'] and
 	 isinstance(j['body']['refused'], dict) and isinstance(j['body']['invites'], list)" \
 	web "$J.adm" $W_K GET /api/status
+jcheck "a page far past the end answers an empty page, with the total" \
+	"j['status'] == 200 and j['body']['items'] == [] and j['body']['total'] >= 1" \
+	web "$J.opr" $W_K GET "/api/records/kegiatan?page=999999999999&per_page=500"
+for bad in "per_page=abc" "page=0" "page=-3" "page=99999999999999999999" "page=1x" "page="; do
+	jcheck "a list with $bad answers 400 malformed" "j['status'] == 400 and $TAG == 'malformed'" \
+		web "$J.opr" $W_K GET "/api/records/kegiatan?$bad"
+done
 jcheck "GET /api/export/kegiatan?format=csv answers 200" "j['status'] == 200" \
 	web "$J.opr" $W_K GET "/api/export/kegiatan?format=csv"
 jcheck "GET /api/rekap/kegiatan is the page to print, with a CSP that allows no script" \
