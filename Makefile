@@ -56,8 +56,8 @@ PROTO_SRC := $(wildcard proto/*.c)
 # file's reader, the sync link that `pokjactl init --join` uses, ...) in libpokjastore.a, which
 # pokjad, pokjactl, the tests, benches and tools link: a new file lands there unless listed here.
 DAEMON_ONLY_SRC := daemon/main.c daemon/gate.c daemon/sync.c daemon/sync_batch.c \
-	daemon/sync_client.c daemon/sync_peers.c daemon/sync_server.c daemon/sync_health.c \
-	daemon/sync_receipt.c
+	daemon/sync_client.c daemon/sync_peers.c daemon/sync_server.c daemon/sync_slots.c \
+	daemon/sync_health.c daemon/sync_receipt.c
 # The PostgreSQL mirror: daemon-only, and the one file built with libpq's headers; only pokjad
 # (and a test that calls it) links -lpq.
 DAEMON_ONLY_SRC += daemon/pgmirror.c

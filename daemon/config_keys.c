@@ -47,7 +47,8 @@ const struct item config_items[] = {
          168 * HOUR),
      .doc = "How far ahead a changeset may be stamped and still be held for its time."},
     {ROW("limits", "max_children", T_COUNT, max_children, 1, 1000, 100),
-     .doc = "Most child nodes served at once."},
+     .doc = "Most child nodes served at once: one more is refused (error 'full') until one "
+            "leaves."},
     {ROW("limits", "port_unauth_max", T_COUNT, port_unauth_max, 1, 4096, 64),
      .doc = "Most connections to the listen port without a session; the oldest is closed to "
             "make room."},

@@ -198,7 +198,9 @@ int main(int argc, char **argv)
 		store_close(s);
 		fatalx("pg-start", "%s", d.msg[0] ? d.msg : pk_strerror(err));
 	}
-	sigwait(&stop, &sig);
+	/* The watcher runs here, on the main thread, until a stop signal comes. */
+	if (sy == NULL || (sig = sync_run(sy, &stop)) < 0)
+		sigwait(&stop, &sig);
 	log_info("stop", "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	pgmirror_stop(pm);
 	web_stop(web);         /* before the sync and the store it reads */

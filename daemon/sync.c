@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "gate.h"
@@ -49,14 +50,15 @@ static void watcher_poke(struct sync *sy)
 		log_warn("watch", "cannot wake the watcher");
 }
 
-/* Wakes every loop waiting in wait_change: the store changed, or a new session with the parent
- * opened (the uplink then re-learns where the parent stands). */
+/* Wakes every loop waiting in wait_change and every parked long poll: the store changed, or a
+ * new session with the parent opened (the uplink then re-learns where the parent stands). */
 void sy_wake(struct sync *sy)
 {
 	pthread_mutex_lock(&sy->lock);
 	sy->gen++;
 	pthread_cond_broadcast(&sy->changed);
 	pthread_mutex_unlock(&sy->lock);
+	sy_slots_wake(sy, 0);
 }
 
 void sy_watch_peers(struct sync *sy)
@@ -123,10 +125,11 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-static void *watch(void *arg)
+int sync_run(struct sync *sy, const sigset_t *stop)
 {
-	struct sync *sy = arg;
-	struct pollfd pf[2] = {{sy->wake_fd, POLLIN, 0}, {sy->note_fd, POLLIN, 0}};
+	struct pollfd pf[3] = {{sy->wake_fd, POLLIN, 0}, {sy->note_fd, POLLIN, 0}, {-1, POLLIN, 0}};
+	struct signalfd_siginfo si;
+	int sig = 0;
 	uint64_t t = mono_ms(), beat = sy->cfg->heartbeat_ms, beat_at = t + beat, jobs_at = 0,
 	         release_at = t, peers_at = t, health_due = UINT64_MAX,
 	         seen = store_generation(sy->s), next, g, buf;
@@ -134,7 +137,15 @@ static void *watch(void *arg)
 	 * was down (or just before it was killed). */
 	bool changed = true, beat_due, jobs_due;
 
+	if ((pf[2].fd = signalfd(-1, stop, SFD_CLOEXEC)) < 0) {
+		log_warn("watch", "cannot take the stop signals through a signalfd");
+		return -1;
+	}
 	while (!atomic_load(&sy->stopping)) {
+		if ((pf[2].revents & POLLIN) && read(pf[2].fd, &si, sizeof(si)) == sizeof(si)) {
+			sig = (int)si.ssi_signo;
+			break;
+		}
 		if (pf[0].revents & POLLIN)
 			while (read(sy->wake_fd, &buf, sizeof(buf)) == sizeof(buf))
 				;
@@ -171,7 +182,7 @@ static void *watch(void *arg)
 		/* Peers first: this node's first health record and its receipts wait for a peer's
 		 * clock to be written (sy_clock_read), which a flush may just have done. */
 		if (t >= peers_at) {
-			peers_at = sy_peers_flush(sy);
+			peers_at = sy_peers_flush(sy, false);
 			beat_due |= sy->health_at == 0;
 		}
 		if (t >= health_due)
@@ -188,14 +199,16 @@ static void *watch(void *arg)
 		if (changed)
 			next = earliest(next, jobs_at);
 		t = mono_ms();
-		pf[0].revents = pf[1].revents = 0;
+		pf[0].revents = pf[1].revents = pf[2].revents = 0;
 		if (atomic_load(&sy->stopping))
 			break;
 		/* A failure (EINTR, ENOMEM) only makes this pass come sooner. */
-		(void)poll(pf, 2, next <= t ? 0 : next - t > INT_MAX ? INT_MAX : (int)(next - t));
+		(void)poll(pf, 3, next <= t ? 0 : next - t > INT_MAX ? INT_MAX : (int)(next - t));
 	}
-	sy_peers_flush(sy);
-	return NULL;
+	close(pf[2].fd);
+	for (int i = 0; i < 64 && sy_peers_flush(sy, true) == 0; i++)
+		;
+	return sig;
 }
 
 /* Waits until the store changes after generation `since`, stop, or ms pass. Returns the
@@ -276,7 +289,6 @@ static int listen_gated(struct sync *sy, struct pk_diag *d)
 
 static int start_server(struct sync *sy, struct pk_diag *d)
 {
-	pthread_attr_t attr;
 	int rv, err;
 
 	if ((rv = nng_rep0_open(&sy->rep)) != 0)
@@ -294,31 +306,12 @@ static int start_server(struct sync *sy, struct pk_diag *d)
 	sy->serving = true;
 	if ((sy->sessions = calloc(SESSIONS_MAX, sizeof(*sy->sessions))) == NULL)
 		return PK_ENOMEM;
-	/* A worker per concurrent request: each child may hold a long poll and send a push. */
-	sy->nworkers = 2 * (int)sy->cfg->max_children + 2;
-	if (sy->nworkers > 256)
-		sy->nworkers = 256;
-	if ((sy->workers = calloc((size_t)sy->nworkers, sizeof(*sy->workers))) == NULL)
-		return PK_ENOMEM;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, WORKER_STACK);
-	for (int i = 0; i < sy->nworkers; i++) {
-		struct worker *w = &sy->workers[i];
-		w->sy = sy;
-		atomic_fetch_add(&sy->live, 1);
-		if (nng_ctx_open(&w->ctx, sy->rep) != 0 ||
-		    nng_aio_alloc(&w->aio, NULL, NULL) != 0 ||
-		    pthread_create(&w->tid, &attr, sy_worker, w) != 0) {
-			atomic_fetch_sub(&sy->live, 1);
-			if (w->aio != NULL)
-				nng_aio_free(w->aio);
-			w->aio = NULL;
-			sy->nworkers = i;
-			break;
-		}
-	}
-	pthread_attr_destroy(&attr);
-	log_info("listen", "serving children on %s with %d workers", sy->cfg->listen, sy->nworkers);
+	/* A slot per concurrent request: each child may hold a long poll and send a push. A slot
+	 * is a context and an aio, no thread: SERVE_THREADS threads serve them all. */
+	if ((err = sy_slots_start(sy, 2 * (int)sy->cfg->max_children + 2, d)) != 0)
+		return err;
+	log_info("listen", "serving children on %s (at most %u children, %d threads)",
+	         sy->cfg->listen, (unsigned)sy->cfg->max_children, sy->nserve);
 	return 0;
 }
 
@@ -405,22 +398,19 @@ int sync_start(struct sync **out, struct store *s, const struct config *cfg,
 	pthread_mutex_init(&sy->clock, NULL);
 	pthread_mutex_init(&sy->est_lock, NULL);
 	pthread_mutex_init(&sy->wake_lock, NULL);
+	pthread_mutex_init(&sy->qlock, NULL);
 	pthread_cond_init(&sy->changed, NULL);
+	pthread_cond_init(&sy->qcond, NULL);
 	sy->note_fd = -1;
 	if ((sy->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
 		free(sy);
 		return pk_diagf(d, PK_EIO, "cannot start the watcher: %s", strerror(errno));
 	}
+	sy_peers_reset(sy);
 	/* Without the socket, another process's commit is seen at the next heartbeat. */
 	if (store_notify_listen(s, committed, sy, &sy->note_fd, &nd) != 0)
 		log_warnx("watch", "%s; commits by pokjactl are seen within [health] heartbeat",
 		          nd.msg);
-	if (pthread_create(&sy->watcher, NULL, watch, sy) != 0) {
-		store_notify_unlisten(s);
-		close(sy->wake_fd);
-		free(sy);
-		return pk_diagf(d, PK_ENOMEM, "cannot start the watcher thread");
-	}
 	if ((cfg->listen[0] != '\0' && (err = start_server(sy, d)) != 0) ||
 	    (cfg->parent_url[0] != '\0' && (err = start_client(sy, d)) != 0)) {
 		sync_stop(sy);
@@ -463,8 +453,6 @@ void sync_stop(struct sync *sy)
 		/* A thread may start its next wait just after a cancel: cancel until all are out.
 		 */
 		struct timespec ts = {0, 20 * 1000000L};
-		for (int i = 0; i < sy->nworkers; i++)
-			nng_aio_cancel(sy->workers[i].aio);
 		if (sy->up_aio != NULL)
 			nng_aio_cancel(sy->up_aio);
 		if (sy->down_aio != NULL)
@@ -474,15 +462,13 @@ void sync_stop(struct sync *sy)
 		pthread_mutex_unlock(&sy->lock);
 		nanosleep(&ts, NULL);
 	}
-	for (int i = 0; i < sy->nworkers; i++)
-		pthread_join(sy->workers[i].tid, NULL);
+	sy_slots_stop(sy);
 	if (sy->dialing) {
 		if (sy->up)
 			pthread_join(sy->up, NULL);
 		if (sy->down)
 			pthread_join(sy->down, NULL);
 	}
-	pthread_join(sy->watcher, NULL);
 	/* Every thread of ours that commits has stopped (the PostgreSQL mirror stops first). */
 	store_notify_unlisten(sy->s);
 	pthread_mutex_lock(&sy->wake_lock);
@@ -510,8 +496,7 @@ void sync_stop(struct sync *sy)
 			return; /* the closer still uses sy: leave it allocated */
 		}
 	}
-	for (int i = 0; i < sy->nworkers; i++)
-		nng_aio_free(sy->workers[i].aio);
+	sy_slots_free(sy);
 	if (sy->up_aio != NULL)
 		nng_aio_free(sy->up_aio);
 	if (sy->down_aio != NULL)
@@ -525,8 +510,9 @@ void sync_stop(struct sync *sy)
 	pthread_mutex_destroy(&sy->clock);
 	pthread_mutex_destroy(&sy->est_lock);
 	pthread_mutex_destroy(&sy->wake_lock);
+	pthread_mutex_destroy(&sy->qlock);
 	pthread_cond_destroy(&sy->changed);
-	free(sy->workers);
+	pthread_cond_destroy(&sy->qcond);
 	free(sy->sessions);
 	free(sy->peers);
 	free(sy);

@@ -1,8 +1,10 @@
 /*
  * sync.h: replication between a node and its parent and children over nng (SPEC Part II).
  *
- * A node with children listens (REP) and serves them on a pool of worker threads, each with its
- * own nng context, so that one slow or stalled child never holds up another. A node with a
+ * A node with children listens (REP) and serves them from nng contexts driven by completion
+ * callbacks (sync_slots.c) on a small fixed pool of threads, whatever the number of children;
+ * a long poll waits as a parked aio, not as a blocked thread, and replies are sent without
+ * waiting, so one slow or stalled child never holds up another. A node with a
  * parent dials it (REQ) and runs two loops on two contexts of one session: "up" pushes what the
  * parent lacks of this node's subtree, "down" long-polls for what this node lacks of its
  * lineage. Every commit to the store wakes both sides at once: pokjad's own through the store's
@@ -15,6 +17,7 @@
 #ifndef SYNC_H
 #define SYNC_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +34,14 @@ struct sync;
  */
 int sync_start(struct sync **out, struct store *s, const struct config *cfg,
                const uint8_t pub[PK_PUB_BYTES], const uint8_t sec[PK_SEC_BYTES], struct pk_diag *d);
+
+/*
+ * Runs the watcher on the calling thread until one of the signals in stop arrives (they must be
+ * blocked in every thread): it wakes the loops when another process commits, and releases held
+ * changesets, writes peers, the health record and receipts when they are due. Returns the
+ * signal, or -1 when it cannot take signals (then the caller waits for them itself).
+ */
+int sync_run(struct sync *sy, const sigset_t *stop);
 
 /* Stops every thread, closes the sockets and frees the sync. Requests in flight are answered
  * or dropped; a store transaction in flight finishes first. */

@@ -29,7 +29,8 @@
 #define PEER_WRITE_MS 1000       /* peer status is written to the store at most this often */
 #define PEER_CONTACT_MS 30000    /* ... and for a new contact time alone, this often */
 #define HELD_RECHECK_MS 60000    /* the longest wait between two looks at held changesets */
-#define WORKER_STACK (256 * 1024)
+#define SERVE_THREADS 2 /* threads serving children's requests, whatever max_children says */
+#define SERVE_STACK (256 * 1024)
 #define REDIAL_MAX_MS 5000 /* longest wait between two dials of the parent */
 #define PATH_MAX_KEYS (PK_CHAIN_MAX + 1)
 /* nng counts its REQ/REP header (a 4-byte request id per hop) against NNG_OPT_RECVMAXSZ, so the
@@ -69,9 +70,9 @@ struct sync {
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 	uint64_t gen;
-	/* The watcher thread (sync.c) sleeps in poll() on wake_fd (an eventfd: stop, or a flag
-	 * below set) and note_fd (the store's commit notification socket; -1: none). */
-	pthread_t watcher;
+	/* The watcher (sync.c, on the thread that calls sync_run) sleeps in poll() on wake_fd (an
+	 * eventfd: stop, or a flag below set), note_fd (the store's commit notification socket;
+	 * -1: none) and the stop signals. */
 	int wake_fd, note_fd;
 	pthread_mutex_t wake_lock; /* a leaf: wake_fd's writes against its close (nng's pipe
 	                            * callbacks may poke until the sockets are closed) */
@@ -96,8 +97,14 @@ struct sync {
 	bool serving;
 	nng_socket rep;
 	struct gate *gate; /* owns a tcp:// listen port; nng listens on an internal socket */
-	struct worker *workers;
-	int nworkers;
+	/* The request slots and the threads that serve them (sync_slots.c). */
+	struct slot *slots;
+	int nslots, slots_live; /* slots_live: not yet done, under qlock */
+	pthread_t serve_tid[SERVE_THREADS];
+	int nserve;
+	pthread_mutex_t qlock; /* the run queue and every slot's state */
+	pthread_cond_t qcond;  /* a slot queued, stop, or a slot done */
+	struct slot *qhead, *qtail;
 	pthread_mutex_t slock; /* the session table */
 	struct srv_session *sessions;
 
@@ -147,17 +154,37 @@ struct batch {
 	struct pk_blob big;
 };
 
-/* A server worker: a thread with its own nng context on the REP socket (sync_server.c). */
-struct worker {
+/*
+ * A request slot (sync_slots.c): one nng context on the REP socket, so one request at a time,
+ * driven by its aio's completion callback: receive, queue for a serving thread, then send the
+ * reply, or park a long poll as a sleep on the same aio until the store changes or its time
+ * comes. No thread waits for a slot.
+ */
+enum slot_state { SL_RECV, SL_QUEUED, SL_WORK, SL_PARK, SL_SEND, SL_DONE };
+struct pull_wait;
+struct slot {
 	struct sync *sy;
-	pthread_t tid;
-	nng_aio *aio;
 	nng_ctx ctx;
+	nng_aio *aio;
+	enum slot_state state; /* under qlock */
+	nng_msg *msg;          /* the request, from its receipt until it is served */
+	struct pull_wait *pw;  /* a long poll waiting to be answered (sync_server.c) */
+	uint64_t gen;          /* the store generation the long poll last looked at */
+	struct slot *next;     /* in the run queue */
+};
+
+/* What serving a request came to (sy_serve). */
+enum serve_result {
+	SERVE_REPLY, /* *reply holds the answer to send */
+	SERVE_PARK,  /* a long poll with nothing to send yet as of generation sl->gen: sl->pw
+	              * waits, at most *park_ms */
+	SERVE_DROP,  /* nothing to send (the child's connection is gone) */
 };
 
 /* ---- sync.c: the watcher */
 
-/* Wakes every loop waiting in sy_wait_change. Takes sy->lock. */
+/* Wakes every loop waiting in sy_wait_change and every parked long poll. Takes sy->lock, then
+ * qlock (never both at once). */
 void sy_wake(struct sync *sy);
 /* Tells the watcher that a peer's state changed (a peer to write or to watch for silence); may
  * be called with sy->lock held. */
@@ -183,8 +210,12 @@ void sy_peer_lost(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *
 void sy_peer_link(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const struct linkest *e);
 /* Writes changed peers to the store and marks silent ones not connected; the watcher calls it
  * when told (sy_watch_peers), at each heartbeat and at the time it returns: the monotonic ms
- * when a peer is next due to be written or to go silent (UINT64_MAX: none). */
-uint64_t sy_peers_flush(struct sync *sy);
+ * when a peer is next due to be written or to go silent (UINT64_MAX: none; 0: more to write
+ * now). final writes every changed peer now, as far as it returns 0 again and again. */
+uint64_t sy_peers_flush(struct sync *sy, bool final);
+/* At start: no peer is connected yet, whatever the store says from before (a pokjad killed, or
+ * stopped before its last write). */
+void sy_peers_reset(struct sync *sy);
 
 /* ---- sync_health.c: the health record (SPEC section 20) */
 
@@ -223,11 +254,27 @@ void sy_part_next(const struct pk_staged *held, const struct pk_blob *cs, size_t
 
 /* ---- sync_server.c: serving children */
 
-/* The thread of one server worker (arg: its struct worker). */
-void *sy_worker(void *arg);
+/* Serves the request in sl->msg (taking it), or resumes the long poll sl->pw. */
+enum serve_result sy_serve(struct sync *sy, struct slot *sl, uint8_t **reply, size_t *rlen,
+                           uint64_t *park_ms);
+/* Whether the long poll parked in sl->pw came on connection pipe. */
+bool sy_wait_on_pipe(const struct slot *sl, uint32_t pipe);
+/* Frees a parked long poll (at stop). */
+void sy_wait_free(struct slot *sl);
 /* nng's pipe callback on the REP socket for a connection gone (arg: the sync): a child whose
  * sessions all came on it is shown as not connected at once. */
 void sy_child_pipe_gone(nng_pipe p, nng_pipe_ev ev, void *arg);
+
+/* ---- sync_slots.c: the request slots and their serving threads */
+
+/* Opens nslots contexts on sy->rep, starts the serving threads and the first receives. */
+int sy_slots_start(struct sync *sy, int nslots, struct pk_diag *d);
+/* Wakes the parked long polls: all of them (pipe 0), or those that came on pipe. */
+void sy_slots_wake(struct sync *sy, uint32_t pipe);
+/* Ends every slot and joins the serving threads; the sockets are still open. */
+void sy_slots_stop(struct sync *sy);
+/* Frees the slots' aios, after the socket closed. */
+void sy_slots_free(struct sync *sy);
 
 /* ---- sync_link.c: one request to a parent, the handshake; no struct sync (pokjactl links it) */
 

@@ -141,10 +141,10 @@ void sy_peer_lost(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const char *
 	pthread_mutex_unlock(&sy->lock);
 }
 
-/* Writes changed peers to the store, at most once a second each; marks a peer that has not
- * been heard from for a long poll and [health] heartbeat as disconnected. Called by the
- * watcher; returns when it is next due (sync_int.h). */
-uint64_t sy_peers_flush(struct sync *sy)
+/* Writes changed peers to the store, at most once a second each (all of them at once when
+ * final); marks a peer that has not been heard from for a long poll and [health] heartbeat as
+ * disconnected. Called by the watcher; returns when it is next due (sync_int.h). */
+uint64_t sy_peers_flush(struct sync *sy, bool final)
 {
 	struct store_peer changed[32];
 	size_t n = 0;
@@ -161,9 +161,9 @@ uint64_t sy_peers_flush(struct sync *sy)
 			p->p.connected = false;
 			p->dirty = true;
 		}
-		if (p->dirty && t - p->written_ms >= PEER_WRITE_MS) {
+		if (p->dirty && (final || t - p->written_ms >= PEER_WRITE_MS)) {
 			if (n == 32) {
-				next = t; /* the rest at once, after these are written */
+				next = 0; /* the rest at once, after these are written */
 				continue;
 			}
 			changed[n++] = p->p;
@@ -179,6 +179,39 @@ uint64_t sy_peers_flush(struct sync *sy)
 	for (size_t i = 0; i < n; i++)
 		store_peer_put(sy->s, &changed[i]);
 	return next;
+}
+
+struct stale {
+	struct store_peer *p;
+	size_t n, cap;
+};
+
+static int stale_visit(const struct store_peer *p, void *arg)
+{
+	struct stale *st = arg;
+	struct store_peer *np;
+
+	if (!p->connected)
+		return 0;
+	if (st->n == st->cap) {
+		st->cap = st->cap ? 2 * st->cap : 16;
+		if ((np = realloc(st->p, st->cap * sizeof(*np))) == NULL)
+			return 1;
+		st->p = np;
+	}
+	st->p[st->n] = *p;
+	st->p[st->n++].connected = false;
+	return 0;
+}
+
+void sy_peers_reset(struct sync *sy)
+{
+	struct stale st = {NULL, 0, 0};
+
+	store_peer_list(sy->s, stale_visit, &st);
+	for (size_t i = 0; i < st.n; i++)
+		store_peer_put(sy->s, &st.p[i]);
+	free(st.p);
 }
 
 void sy_peer_link(struct sync *sy, const uint8_t key[PK_PUB_BYTES], const struct linkest *e)

@@ -85,6 +85,7 @@ void sy_child_pipe_gone(nng_pipe p, nng_pipe_ev ev, void *arg)
 		log_debug("child-gone", "%s: its connection closed", who);
 		sy_peer_lost(sy, gone[k], "child");
 	}
+	sy_slots_wake(sy, id); /* its long polls end now, not at their time */
 }
 
 static int reply_error(const char *code, const char *text, uint8_t **out, size_t *len)
@@ -174,8 +175,28 @@ static int child_allowed(struct sync *sy, const uint8_t child[PK_PUB_BYTES], str
 	return 0;
 }
 
-static int serve_hello(struct sync *sy, const uint8_t *buf, size_t len, uint8_t **out,
-                       size_t *outlen)
+/* How many children other than child have a session on an open connection now. Call with
+ * slock. */
+static unsigned children_connected(struct sync *sy, const uint8_t child[PK_PUB_BYTES])
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < SESSIONS_MAX; i++) {
+		const struct srv_session *ss = &sy->sessions[i];
+		bool first = true;
+
+		if (!ss->used || ss->pipe == 0 || memcmp(ss->child, child, PK_PUB_BYTES) == 0)
+			continue;
+		for (int j = 0; j < i && first; j++)
+			first = !(sy->sessions[j].used && sy->sessions[j].pipe != 0 &&
+			          memcmp(sy->sessions[j].child, ss->child, PK_PUB_BYTES) == 0);
+		n += first;
+	}
+	return n;
+}
+
+static int serve_hello(struct sync *sy, nng_pipe pipe, const uint8_t *buf, size_t len,
+                       uint8_t **out, size_t *outlen)
 {
 	struct invite_match m = {NULL, false, {{0}, "", "", 0, false}};
 	struct srv_session *ss;
@@ -203,6 +224,18 @@ static int serve_hello(struct sync *sy, const uint8_t *buf, size_t len, uint8_t 
 		log_warnx("hello-refused", "%s: %s", who, d.msg);
 		return reply_error("refused", "not a child of this node", out, outlen);
 	}
+	/* Child number max_children + 1 is refused; one already connected may open more. */
+	pthread_mutex_lock(&sy->slock);
+	if (children_connected(sy, h.child) >= sy->cfg->max_children) {
+		pthread_mutex_unlock(&sy->slock);
+		log_warnx("hello-refused",
+		          "%s: this node already serves %u children, [limits] max_children; raise "
+		          "it in pokjad.conf and restart pokjad to serve more",
+		          who, (unsigned)sy->cfg->max_children);
+		return reply_error("full", "the parent serves as many children as it may", out,
+		                   outlen);
+	}
+	pthread_mutex_unlock(&sy->slock);
 	if ((err =
 	         pk_welcome_make_feat(&h, sy->sec, now_ms() / 1000, (int)sy->cfg->compression_level,
 	                              PK_FEAT_PARTS, &ps, out, outlen)) != 0)
@@ -223,6 +256,7 @@ static int serve_hello(struct sync *sy, const uint8_t *buf, size_t len, uint8_t 
 		memcpy(ss->region, m.inv.region, sizeof(ss->region));
 	}
 	ss->created_ms = ss->last_ms = mono_ms();
+	ss->pipe = nng_pipe_id(pipe); /* counted as connected from its hello on */
 	ss->ps = ps;
 	pthread_mutex_unlock(&sy->slock);
 	zstd = (ps.features & PK_FEAT_ZSTD) != 0;
@@ -384,47 +418,62 @@ static int pulled_parts(const struct pk_sync_msg *m, const struct batch *bt, uin
 	return pk_sync_pulled_part_encode(bt->b, bt->n, true, &part, out, outlen);
 }
 
-static int serve_pull(struct served *sv, const struct pk_sync_msg *m, uint8_t **out, size_t *outlen)
+/*
+ * A pull waits (a long poll) until there is something to send or its wait_ms pass; waiting is
+ * parking its slot (sync_slots.c), not holding a thread. What answering it later needs, the
+ * request's session, counter and decoded message, stays here meanwhile.
+ */
+struct pull_wait {
+	struct served sv;
+	struct pk_sync_msg m;
+	uint8_t *plain; /* the request's plaintext, which m points into */
+	uint8_t id[PK_SESSION_ID_BYTES];
+	uint64_t counter;
+	size_t len;        /* the sealed request's size, for the metrics */
+	uint64_t deadline; /* monotonic ms */
+	struct pk_heads have;
+};
+
+/* What a pull gets now: SERVE_REPLY with the reply's plaintext in out, or SERVE_PARK with
+ * nothing to send yet (until its deadline, or stop), or SERVE_DROP when its child is gone. */
+static enum serve_result pull_try(struct pull_wait *pw, uint64_t *gen, uint8_t **out,
+                                  size_t *outlen, int *err)
 {
+	struct served *sv = &pw->sv;
 	struct sync *sy = sv->sy;
-	struct pk_heads have = {0}, mine = {0};
+	const struct pk_sync_msg *m = &pw->m;
+	struct pk_heads mine = {0};
 	struct outbox_peer child = {.rule = OUTBOX_LINEAGE, .path = sv->path, .n = sv->n};
 	struct batch bt = {0};
-	uint64_t deadline = mono_ms() + m->wait_ms, gen, t;
+	enum serve_result r = SERVE_REPLY;
 	int64_t lag;
-	int err;
 
-	if ((err = pk_heads_from_list(&have, &m->heads)) != 0)
+	*gen = sy_generation(sy);
+	bt.budget = m->max_bytes < sy->cfg->batch_bytes ? m->max_bytes : sy->cfg->batch_bytes;
+	bt.max = PK_SYNC_PUSH_MAX_CS;
+	bt.parts = m->parts;
+	if ((*err = sy_my_heads(sy, sv->path, sv->n, &mine)) != 0)
 		goto out;
-	for (;;) {
-		gen = sy_generation(sy);
-		mine.n = 0;
-		sy_batch_free(&bt);
-		bt.budget =
-		    m->max_bytes < sy->cfg->batch_bytes ? m->max_bytes : sy->cfg->batch_bytes;
-		bt.max = PK_SYNC_PUSH_MAX_CS;
-		bt.parts = m->parts;
-		if ((err = sy_my_heads(sy, sv->path, sv->n, &mine)) != 0)
-			goto out;
-		lag = (int64_t)sy_batch_fill(sy, &mine, &have, &child, &bt);
-		/* A child gone while its long poll waits: the answer would go nowhere. */
-		if (!pipe_live(sy, sv->pipe))
-			break;
-		sy_peer_seen(sy, sv->child, "child", NULL, &lag, 0);
-		t = mono_ms();
-		if (bt.n > 0 || bt.big.p != NULL || t >= deadline || atomic_load(&sy->stopping))
-			break;
-		sy_wait_change(sy, gen, deadline - t);
+	lag = (int64_t)sy_batch_fill(sy, &mine, &pw->have, &child, &bt);
+	/* A child gone while its long poll waits: the answer would go nowhere. */
+	if (!pipe_live(sy, sv->pipe)) {
+		r = SERVE_DROP;
+		goto out;
+	}
+	sy_peer_seen(sy, sv->child, "child", NULL, &lag, 0);
+	if (bt.n == 0 && bt.big.p == NULL && mono_ms() < pw->deadline &&
+	    !atomic_load(&sy->stopping)) {
+		r = SERVE_PARK;
+		goto out;
 	}
 	if (m->parts)
-		err = pulled_parts(m, &bt, out, outlen);
+		*err = pulled_parts(m, &bt, out, outlen);
 	else
-		err = pk_sync_pulled_encode(bt.b, bt.n, bt.full, out, outlen);
+		*err = pk_sync_pulled_encode(bt.b, bt.n, bt.full, out, outlen);
 out:
 	sy_batch_free(&bt);
-	pk_heads_free(&have);
 	pk_heads_free(&mine);
-	return err;
+	return r;
 }
 
 static int serve_join(struct served *sv, const struct pk_sync_msg *m, uint8_t **out, size_t *outlen)
@@ -461,27 +510,117 @@ static int serve_join(struct served *sv, const struct pk_sync_msg *m, uint8_t **
 	return err;
 }
 
-static int serve_sealed(struct sync *sy, uint32_t pipe, const uint8_t *buf, size_t len,
-                        uint8_t **out, size_t *outlen)
+static void pull_wait_free(struct pull_wait *pw)
+{
+	if (pw == NULL)
+		return;
+	pk_heads_free(&pw->have);
+	free(pw->plain);
+	free(pw);
+}
+
+void sy_wait_free(struct slot *sl)
+{
+	pull_wait_free(sl->pw);
+	sl->pw = NULL;
+}
+
+bool sy_wait_on_pipe(const struct slot *sl, uint32_t pipe)
+{
+	return sl->pw != NULL && sl->pw->sv.pipe == pipe;
+}
+
+/* Seals the reply plaintext of a request of session id, answering counter. */
+static int seal_reply(struct sync *sy, const uint8_t id[PK_SESSION_ID_BYTES], uint64_t counter,
+                      const struct pk_sync_msg *m, const uint8_t *reply, size_t rlen, uint8_t **out,
+                      size_t *outlen)
+{
+	struct srv_session *ss;
+	int err;
+
+	pthread_mutex_lock(&sy->slock);
+	ss = session_find(sy, id);
+	if (ss != NULL) {
+		/* A child on a thin link asks for less than a whole batch: its replies get the
+		 * strongest compression (SPEC section 16, "Units"). */
+		int level = ss->ps.level;
+
+		if (level > 0 && m->kind == PK_SYNC_PULL && m->max_bytes < sy->cfg->batch_bytes &&
+		    rlen > SY_SMALL_MSG)
+			ss->ps.level = PK_ZSTD_LEVEL_MAX;
+		err = pk_seal_reply(&ss->ps, counter, reply, rlen, out, outlen);
+		ss->ps.level = level;
+	} else {
+		err = PK_ESTATE;
+	}
+	pthread_mutex_unlock(&sy->slock);
+	return err;
+}
+
+/* An error message as the answer (section 15): SERVE_REPLY, or SERVE_DROP when it cannot be
+ * made. */
+static enum serve_result answer_error(const char *code, const char *text, uint8_t **out,
+                                      size_t *outlen)
+{
+	return reply_error(code, text, out, outlen) == 0 ? SERVE_REPLY : SERVE_DROP;
+}
+
+/* The answer to a request that failed with err. */
+static enum serve_result refusal(int err, uint8_t **out, size_t *outlen)
+{
+	return answer_error(err == PK_ENOMEM ? "busy" : "refused", pk_strerror(err), out, outlen);
+}
+
+/* A pull's answer (now or after its wait), sealed; or why there is none yet. */
+static enum serve_result pull_answer(struct pull_wait *pw, uint64_t *gen, uint8_t **out,
+                                     size_t *outlen)
+{
+	struct sync *sy = pw->sv.sy;
+	uint8_t *reply = NULL;
+	size_t rlen = 0;
+	enum serve_result r;
+	int err = 0;
+
+	r = pull_try(pw, gen, &reply, &rlen, &err);
+	if (r == SERVE_REPLY && err != 0)
+		r = refusal(err, out, outlen);
+	else if (r == SERVE_REPLY &&
+	         seal_reply(sy, pw->id, pw->counter, &pw->m, reply, rlen, out, outlen) != 0)
+		r = SERVE_DROP;
+	else if (r == SERVE_REPLY)
+		metrics_link_bytes(pw->sv.child, "child", pw->len, *outlen);
+	free(reply);
+	return r;
+}
+
+/*
+ * A sealed request: opens it in its session, serves it, seals the answer. A pull with nothing
+ * to send yet is handed back as *wait (SERVE_PARK), its plaintext with it.
+ */
+static enum serve_result serve_sealed(struct sync *sy, uint32_t pipe, const uint8_t *buf,
+                                      size_t len, struct pull_wait **wait, uint64_t *gen,
+                                      uint8_t **out, size_t *outlen)
 {
 	uint8_t id[PK_SESSION_ID_BYTES], *plain = NULL, *reply = NULL;
 	struct srv_session *ss;
+	struct pull_wait *pw;
 	struct served sv;
 	struct pk_sync_msg m;
 	struct pk_diag d = {""};
 	size_t plen, rlen = 0;
 	uint64_t counter;
+	enum serve_result r;
 	int err;
 
 	memset(&sv, 0, sizeof(sv));
 	sv.sy = sy;
 	sv.pipe = pipe;
 	if (pk_sealed_session(buf, len, id, &counter) != 0)
-		return reply_error("malformed", "not a sealed message", out, outlen);
+		return answer_error("malformed", "not a sealed message", out, outlen);
 	pthread_mutex_lock(&sy->slock);
 	if ((ss = session_find(sy, id)) == NULL) {
 		pthread_mutex_unlock(&sy->slock);
-		return reply_error("unknown-session", "no such session", out, outlen);
+		return answer_error("unknown-session", "no such session", out, outlen);
 	}
 	err = pk_open_request(&ss->ps, buf, len, &plain, &plen, &counter);
 	if (err == 0) {
@@ -496,19 +635,41 @@ static int serve_sealed(struct sync *sy, uint32_t pipe, const uint8_t *buf, size
 	}
 	pthread_mutex_unlock(&sy->slock);
 	if (err != 0)
-		return reply_error(pk_errmsg_code(err), "request refused", out, outlen);
+		return answer_error(pk_errmsg_code(err), "request refused", out, outlen);
 	short_key(sv.name, sv.child);
 	if ((err = pk_sync_decode(plain, plen, PK_SYNC_REQUEST, &m, &d)) != 0) {
 		log_warnx("request-refused", "%s: %s", sv.name, d.msg);
 		free(plain);
-		return reply_error(pk_errmsg_code(err), "request refused", out, outlen);
+		return answer_error(pk_errmsg_code(err), "request refused", out, outlen);
 	}
 	if (!sv.join || m.kind != PK_SYNC_JOIN) {
 		sv.n = store_origin_path(sy->s, sv.child, sv.path);
 		if (sv.n < 2 && m.kind != PK_SYNC_JOIN) {
 			free(plain);
-			return reply_error("refused", "not a child of this node", out, outlen);
+			return answer_error("refused", "not a child of this node", out, outlen);
 		}
+	}
+	if (m.kind == PK_SYNC_PULL) {
+		if ((pw = calloc(1, sizeof(*pw))) == NULL) {
+			free(plain);
+			return refusal(PK_ENOMEM, out, outlen);
+		}
+		pw->sv = sv;
+		pw->m = m;
+		pw->plain = plain;
+		memcpy(pw->id, id, sizeof(id));
+		pw->counter = counter;
+		pw->len = len;
+		pw->deadline = mono_ms() + m.wait_ms;
+		if ((err = pk_heads_from_list(&pw->have, &m.heads)) != 0) {
+			pull_wait_free(pw);
+			return refusal(err, out, outlen);
+		}
+		if ((r = pull_answer(pw, gen, out, outlen)) == SERVE_PARK)
+			*wait = pw;
+		else
+			pull_wait_free(pw);
+		return r;
 	}
 	switch (m.kind) {
 	case PK_SYNC_HEADS:
@@ -516,9 +677,6 @@ static int serve_sealed(struct sync *sy, uint32_t pipe, const uint8_t *buf, size
 		break;
 	case PK_SYNC_PUSH:
 		err = serve_push(&sv, &m, &reply, &rlen);
-		break;
-	case PK_SYNC_PULL:
-		err = serve_pull(&sv, &m, &reply, &rlen);
 		break;
 	case PK_SYNC_JOIN:
 		err = serve_join(&sv, &m, &reply, &rlen);
@@ -529,78 +687,49 @@ static int serve_sealed(struct sync *sy, uint32_t pipe, const uint8_t *buf, size
 	free(plain);
 	if (err != 0) {
 		free(reply);
-		return reply_error(err == PK_ENOMEM ? "busy" : "refused", pk_strerror(err), out,
-		                   outlen);
+		return refusal(err, out, outlen);
 	}
-	pthread_mutex_lock(&sy->slock);
-	ss = session_find(sy, id);
-	if (ss != NULL) {
-		/* A child on a thin link asks for less than a whole batch: its replies get the
-		 * strongest compression (SPEC section 16, "Units"). */
-		int level = ss->ps.level;
-
-		if (level > 0 && m.kind == PK_SYNC_PULL && m.max_bytes < sy->cfg->batch_bytes &&
-		    rlen > SY_SMALL_MSG)
-			ss->ps.level = PK_ZSTD_LEVEL_MAX;
-		err = pk_seal_reply(&ss->ps, counter, reply, rlen, out, outlen);
-		ss->ps.level = level;
-	} else {
-		err = PK_ESTATE;
-	}
-	pthread_mutex_unlock(&sy->slock);
+	err = seal_reply(sy, id, counter, &m, reply, rlen, out, outlen);
 	metrics_link_bytes(sv.child, "child", len, err == 0 ? *outlen : 0);
 	free(reply);
-	return err;
+	return err == 0 ? SERVE_REPLY : SERVE_DROP;
 }
 
-void *sy_worker(void *arg)
+enum serve_result sy_serve(struct sync *sy, struct slot *sl, uint8_t **reply, size_t *rlen,
+                           uint64_t *park_ms)
 {
-	struct worker *w = arg;
-	struct sync *sy = w->sy;
-	nng_aio *aio = w->aio;
-	uint8_t *reply;
-	nng_msg *msg;
-	size_t rlen;
-	int rv;
+	enum serve_result r = SERVE_DROP;
+	nng_msg *msg = sl->msg;
+	uint64_t t;
 
-	while (!atomic_load(&sy->stopping)) {
-		/* No timeout: an idle worker sleeps until a request comes, and sync_stop cancels
-		 * its wait (again and again until every worker is out). */
-		nng_aio_set_timeout(aio, NNG_DURATION_INFINITE);
-		nng_ctx_recv(w->ctx, aio);
-		nng_aio_wait(aio);
-		if ((rv = nng_aio_result(aio)) != 0) {
-			if (rv == NNG_ECLOSED)
-				break;
-			continue;
-		}
-		msg = nng_aio_get_msg(aio);
-		reply = NULL;
-		rlen = 0;
-		switch (pk_msg_kind(nng_msg_body(msg), nng_msg_len(msg))) {
+	sl->msg = NULL;
+	if (sl->pw != NULL) { /* a parked long poll, woken */
+		r = pull_answer(sl->pw, &sl->gen, reply, rlen);
+	} else if (msg != NULL) {
+		const uint8_t *body = nng_msg_body(msg);
+		size_t len = nng_msg_len(msg);
+
+		switch (pk_msg_kind(body, len)) {
 		case PK_MSG_HELLO:
-			serve_hello(sy, nng_msg_body(msg), nng_msg_len(msg), &reply, &rlen);
+			if (serve_hello(sy, nng_msg_get_pipe(msg), body, len, reply, rlen) == 0 &&
+			    *reply != NULL)
+				r = SERVE_REPLY;
 			break;
 		case PK_MSG_SEALED:
-			serve_sealed(sy, nng_pipe_id(nng_msg_get_pipe(msg)), nng_msg_body(msg),
-			             nng_msg_len(msg), &reply, &rlen);
+			r = serve_sealed(sy, nng_pipe_id(nng_msg_get_pipe(msg)), body, len, &sl->pw,
+			                 &sl->gen, reply, rlen);
 			break;
 		default:
-			reply_error("malformed", "not a pokja message", &reply, &rlen);
+			if (reply_error("malformed", "not a pokja message", reply, rlen) == 0)
+				r = SERVE_REPLY;
 		}
 		nng_msg_free(msg);
-		if (reply == NULL)
-			continue;
-		if (nng_msg_alloc(&msg, 0) == 0 && nng_msg_append(msg, reply, rlen) == 0) {
-			nng_aio_set_msg(aio, msg);
-			nng_aio_set_timeout(aio, 10000);
-			nng_ctx_send(w->ctx, aio);
-			nng_aio_wait(aio);
-			if (nng_aio_result(aio) != 0)
-				nng_msg_free(msg);
-		}
-		free(reply);
 	}
-	atomic_fetch_sub(&sy->live, 1);
-	return NULL;
+	if (r == SERVE_PARK) {
+		t = mono_ms();
+		*park_ms = sl->pw->deadline > t ? sl->pw->deadline - t : 0;
+	} else {
+		sy_wait_free(sl);
+	}
+	return r;
 }

@@ -24,7 +24,7 @@ _Static_assert(crypto_scalarmult_BYTES == PK_EPH_BYTES, "X25519 size");
 _Static_assert(PK_SEAL_OVERHEAD >= 1 + 15 + 18 + 9 + 5 + BOX_MIN, "sealed overhead");
 
 static const char *const errmsg_codes[] = {
-    "unknown-session", "replay", "refused", "too-big", "malformed", "busy",
+    "unknown-session", "replay", "refused", "too-big", "malformed", "busy", "full",
 };
 
 static bool tag_is(const char *s, uint32_t len, const char *tag)

@@ -1874,9 +1874,9 @@ static void test_spec_limits(void **state)
  * exactly those. */
 static void test_spec_tags(void **state)
 {
-	static const char *const extra[] = {"unknown-session", "refused",      "busy",
-	                                    "port-limit",      "port-timeout", "port-oversize",
-	                                    "port-protocol"};
+	static const char *const extra[] = {
+	    "unknown-session", "refused",      "busy",          "full",
+	    "port-limit",      "port-timeout", "port-oversize", "port-protocol"};
 	const char *code[PK_ERR_COUNT + sizeof(extra) / sizeof(extra[0]) + 8];
 	static char spec[1 << 20];
 	char *sec, *end, *line;
