@@ -58,11 +58,10 @@ PROTO_SRC := $(wildcard proto/*.c)
 DAEMON_ONLY_SRC := daemon/main.c daemon/gate.c daemon/sync.c daemon/sync_batch.c \
 	daemon/sync_client.c daemon/sync_peers.c daemon/sync_server.c daemon/sync_slots.c \
 	daemon/sync_health.c daemon/sync_receipt.c
-# The PostgreSQL mirror: daemon-only, and the one file built with libpq's headers; only pokjad
-# (and a test that calls it) links -lpq.
+# The PostgreSQL mirror: daemon-only, and the one file built with libpq's headers. Nothing
+# links -lpq: pokjad loads libpq at run time, and only when a mirror is configured (pq_load).
 DAEMON_ONLY_SRC += daemon/pgmirror.c
 PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
-PQ_LIBS := -lpq
 # The metrics (counters, renderer, HTTP server) and what they read of a running sync.
 DAEMON_ONLY_SRC += daemon/metrics.c daemon/metrics_http.c daemon/sync_stats.c daemon/httpgate.c
 # The office web application: the HTTP server, its sessions and API (daemon/web*.c) and the
@@ -149,7 +148,7 @@ $(BUILD)/%.o: %.c
 # gen_table writes from the CSV files; a bad row stops the build with FILE:LINE. The generator
 # runs on the build machine, so it is built without the sanitizers.
 WILAYAH_CSV := $(addprefix proto/wilayah/,provinces.csv regencies.csv districts.csv villages.csv)
-$(BUILD)/gen_table: proto/wilayah/gen_table.c proto/region.c proto/region.h
+$(BUILD)/gen_table: proto/wilayah/gen_table.c proto/region.c proto/region.h proto/wilayah.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -I. proto/wilayah/gen_table.c proto/region.c -o $@
 
@@ -221,7 +220,7 @@ $(BUILD)/daemon/web_assets.o: $(BUILD)/daemon/web_assets.c daemon/web_assets.h
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(POKJAD): $(BUILD)/daemon/main.o $(LIBDAEMON) $(LIBREC) $(LIBSTORE) $(LIBPROTO)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) $(PQ_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/daemon/pgmirror.o: ALL_CFLAGS += $(PQ_CFLAGS)
 

@@ -830,8 +830,9 @@ int gate_start(struct gate **out, const char *url, const char *inner,
 		err = PK_ENOMEM;
 		goto fail;
 	}
-	for (size_t i = 0; i < g->nconns; i++)
-		g->conns[i].c = g->conns[i].u = -1;
+	/* Left as calloc gave it (a slot's sockets are set when it is taken, accept_some): the
+	 * table is a few kilobytes per connection, and touching it all would make an idle
+	 * daemon's memory. */
 	if ((err = netaddr_listen(url, &g->lfd, d)) != 0)
 		goto fail;
 	g->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);

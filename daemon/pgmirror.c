@@ -6,6 +6,7 @@
  */
 #include "pgmirror.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -34,6 +35,74 @@
 #define PASS_BYTES (1u << 20) /* most bytes of one origin's log a pass reads (~35000 ops) */
 #define AUTHORS 256           /* origins whose region is cached */
 #define CONNECT_TIMEOUT "10"  /* seconds, unless the connection string says otherwise */
+
+/*
+ * libpq, loaded when a mirror is configured (pq_load): a pokjad without one does not map it, nor
+ * the dozen libraries it brings (TLS, Kerberos, LDAP), which would be most of an idle daemon's
+ * memory. Each member has the libpq function's name and type.
+ */
+#define PQ_LIBRARY "libpq.so.5"
+static struct {
+	void (*PQclear)(PGresult *);
+	PGconn *(*PQconnectdbParams)(const char *const *, const char *const *, int);
+	void (*PQconninfoFree)(PQconninfoOption *);
+	PQconninfoOption *(*PQconninfoParse)(const char *, char **);
+	char *(*PQerrorMessage)(const PGconn *);
+	char *(*PQescapeLiteral)(PGconn *, const char *, size_t);
+	PGresult *(*PQexec)(PGconn *, const char *);
+	PGresult *(*PQexecParams)(PGconn *, const char *, int, const Oid *, const char *const *,
+	                          const int *, const int *, int);
+	void (*PQfinish)(PGconn *);
+	void (*PQfreemem)(void *);
+	ExecStatusType (*PQresultStatus)(const PGresult *);
+	ConnStatusType (*PQstatus)(const PGconn *);
+} pq;
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+static char pq_why[256]; /* empty: loaded */
+
+static void pq_open(void)
+{
+	void *h = dlopen(PQ_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+	const char *missing = NULL;
+
+	if (h == NULL) {
+		snprintf(pq_why, sizeof(pq_why), "%s", dlerror());
+		return;
+	}
+#define PQ_SYM(name)                                                                               \
+	do {                                                                                       \
+		if ((*(void **)&pq.name = dlsym(h, #name)) == NULL && missing == NULL)             \
+			missing = #name;                                                           \
+	} while (0)
+	PQ_SYM(PQclear);
+	PQ_SYM(PQconnectdbParams);
+	PQ_SYM(PQconninfoFree);
+	PQ_SYM(PQconninfoParse);
+	PQ_SYM(PQerrorMessage);
+	PQ_SYM(PQescapeLiteral);
+	PQ_SYM(PQexec);
+	PQ_SYM(PQexecParams);
+	PQ_SYM(PQfinish);
+	PQ_SYM(PQfreemem);
+	PQ_SYM(PQresultStatus);
+	PQ_SYM(PQstatus);
+#undef PQ_SYM
+	if (missing != NULL)
+		snprintf(pq_why, sizeof(pq_why), "%s has no %s", PQ_LIBRARY, missing);
+}
+
+/* Loads libpq once; 0, or an error that says what to install. */
+static int pq_load(struct pk_diag *d)
+{
+	pthread_once(&pq_once, pq_open);
+	if (pq_why[0] == '\0')
+		return 0;
+	return pk_diagf(d, PK_EINVAL,
+	                "[postgres] conninfo is set, but the PostgreSQL client library cannot be "
+	                "loaded (%s): install it (apt-get install libpq5), or remove [postgres] "
+	                "conninfo",
+	                pq_why);
+}
 
 /* One record an op touched: read again from the store when the pass copies it. */
 struct touched {
@@ -164,12 +233,12 @@ static int conninfo_target(const char *conninfo, char *target, size_t n, bool *h
 
 	*has_password = false;
 	target[0] = '\0';
-	if ((opts = PQconninfoParse(conninfo, &msg)) == NULL) {
+	if ((opts = pq.PQconninfoParse(conninfo, &msg)) == NULL) {
 		char s[sizeof(((struct pk_diag *)0)->msg)];
 
 		pq_sentence(s, sizeof(s), "[postgres] conninfo is not a libpq connection string",
 		            msg);
-		PQfreemem(msg);
+		pq.PQfreemem(msg);
 		return pk_diagf(d, PK_EINVAL,
 		                "%s (write key=value pairs such as host=127.0.0.1 "
 		                "port=5432 dbname=pokja user=pokja)",
@@ -188,7 +257,7 @@ static int conninfo_target(const char *conninfo, char *target, size_t n, bool *h
 			}
 		}
 	}
-	PQconninfoFree(opts);
+	pq.PQconninfoFree(opts);
 	if (k >= n)
 		target[n - 1] = '\0';
 	return 0;
@@ -203,6 +272,8 @@ int pgmirror_check(const struct config *cfg, const char *conf_path, struct pk_di
 
 	if (cfg->pg_conninfo[0] == '\0')
 		return 0;
+	if ((err = pq_load(d)) != 0)
+		return err;
 	if ((err = conninfo_target(cfg->pg_conninfo, target, sizeof(target), &has_password, d)) !=
 	    0)
 		return err;
@@ -221,15 +292,15 @@ int pgmirror_check(const struct config *cfg, const char *conf_path, struct pk_di
 /* Runs one statement without parameters; 0, or -1 with the sentence in err. */
 static int exec_ok(struct pgmirror *m, const char *sql, char *err, size_t n)
 {
-	PGresult *r = PQexec(m->conn, sql);
-	ExecStatusType st = PQresultStatus(r);
+	PGresult *r = pq.PQexec(m->conn, sql);
+	ExecStatusType st = pq.PQresultStatus(r);
 	int rc = 0;
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		pq_sentence(err, n, "a statement failed", PQerrorMessage(m->conn));
+		pq_sentence(err, n, "a statement failed", pq.PQerrorMessage(m->conn));
 		rc = -1;
 	}
-	PQclear(r);
+	pq.PQclear(r);
 	return rc;
 }
 
@@ -237,14 +308,14 @@ static int exec_ok(struct pgmirror *m, const char *sql, char *err, size_t n)
 static void pgsql_comment(struct pgmirror *m, struct pgsql_buf *b, const char *what,
                           const char *doc)
 {
-	char *lit = PQescapeLiteral(m->conn, doc, strlen(doc));
+	char *lit = pq.PQescapeLiteral(m->conn, doc, strlen(doc));
 
 	if (lit == NULL) {
 		b->failed = true;
 		return;
 	}
 	pgsql_add(b, "COMMENT ON %s IS %s;\n", what, lit);
-	PQfreemem(lit);
+	pq.PQfreemem(lit);
 }
 
 /* CREATE SCHEMA and one CREATE TABLE per collection, IF NOT EXISTS; a column the schema table
@@ -298,7 +369,7 @@ static int make_tables(struct pgmirror *m, char *err, size_t n)
 static void disconnect(struct pgmirror *m)
 {
 	if (m->conn != NULL)
-		PQfinish(m->conn);
+		pq.PQfinish(m->conn);
 	m->conn = NULL;
 }
 
@@ -309,10 +380,10 @@ static int connect_db(struct pgmirror *m, char *err, size_t n)
 	const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
 	const char *const vals[] = {CONNECT_TIMEOUT, "pokjad", m->conninfo, NULL};
 
-	m->conn = PQconnectdbParams(keys, vals, 1);
-	if (m->conn == NULL || PQstatus(m->conn) != CONNECTION_OK) {
+	m->conn = pq.PQconnectdbParams(keys, vals, 1);
+	if (m->conn == NULL || pq.PQstatus(m->conn) != CONNECTION_OK) {
 		pq_sentence(err, n, "cannot connect",
-		            m->conn ? PQerrorMessage(m->conn) : "out of memory");
+		            m->conn ? pq.PQerrorMessage(m->conn) : "out of memory");
 		disconnect(m);
 		return -1;
 	}
@@ -422,16 +493,16 @@ static int upsert(const struct store_record *r, void *arg)
 	vals[np - 3] = author;
 	vals[np - 2] = (char *)areg;
 	vals[np - 1] = ms;
-	res = PQexecParams(u->m->conn, u->cs->upsert, (int)np, NULL, (const char *const *)vals,
-	                   NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+	res = pq.PQexecParams(u->m->conn, u->cs->upsert, (int)np, NULL, (const char *const *)vals,
+	                      NULL, NULL, 0);
+	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK) {
 		char what[PK_COLL_MAX + PK_REGION_MAX + PK_KEY_MAX + 32];
 
 		snprintf(what, sizeof(what), "writing %s %s/%s failed", c->name, r->region, r->key);
-		pq_sentence(u->err, u->errlen, what, PQerrorMessage(u->m->conn));
+		pq_sentence(u->err, u->errlen, what, pq.PQerrorMessage(u->m->conn));
 		u->rc = -1;
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	for (size_t i = 2; i < np - 3; i++)
 		free(vals[i]);
 	free(vals);
@@ -624,13 +695,13 @@ static int copy_one(struct pgmirror *m, const struct touched *t, char *err, size
 		return -1;
 	if (calls > 0)
 		return 0;
-	res = PQexecParams(m->conn, cs->del, 2, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		pq_sentence(err, n, "deleting a record failed", PQerrorMessage(m->conn));
-		PQclear(res);
+	res = pq.PQexecParams(m->conn, cs->del, 2, NULL, params, NULL, NULL, 0);
+	if (pq.PQresultStatus(res) != PGRES_COMMAND_OK) {
+		pq_sentence(err, n, "deleting a record failed", pq.PQerrorMessage(m->conn));
+		pq.PQclear(res);
 		return -1;
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	return 0;
 }
 

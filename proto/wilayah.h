@@ -12,10 +12,17 @@
 
 #include <stddef.h>
 
+#include "proto/region.h"
+
+#define PK_WILAYAH_NAME_MAX 51 /* bytes of a name; the generator refuses a longer one */
+
+/* The strings are held in the entry, not pointed to: a table of 91,600 pointers would cost a
+ * relocation each at every start of a position-independent program, and 6 MB of dirty memory
+ * in every pokjad; arrays leave it read-only and shared, read only where it is looked at. */
 struct pk_wilayah {
-	const char *code; /* NUL-terminated, e.g. "32.75" */
-	const char *name; /* NUL-terminated, e.g. "Kota Bekasi" */
-	int level;        /* enum pk_level */
+	char code[PK_REGION_MAX + 1];       /* NUL-terminated, e.g. "32.75" */
+	char name[PK_WILAYAH_NAME_MAX + 1]; /* NUL-terminated, e.g. "Kota Bekasi" */
+	int level;                          /* enum pk_level */
 };
 
 /* The entry for an exact code, or NULL when the code is not on the official list. "" gives the

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "proto/region.h"
+#include "proto/wilayah.h"
 
 #define FIELD_MAX 256 /* a code or a name, with its NUL */
 #define NFILES 4
@@ -228,6 +229,10 @@ static void read_file(const char *file, int level, const char *header)
 		}
 		if (name[0] == '\0')
 			die(file, at, "'%s' has no name", code);
+		if (strlen(name) > PK_WILAYAH_NAME_MAX)
+			die(file, at,
+			    "the name of '%s' is longer than %d bytes (PK_WILAYAH_NAME_MAX)", code,
+			    PK_WILAYAH_NAME_MAX);
 		if (!name_ok((const unsigned char *)name))
 			die(file, at,
 			    "the name of '%s' is not UTF-8 text without control characters", code);

@@ -7,9 +7,10 @@
 # /proc/PID/task/*/status: each is a thread waking up) at the start and the end of IDLE_SECONDS
 # (default 30). Prints one line:
 #
-#   idle: seconds=30 cpu_pct=N wakeups=N wakeups_per_s=N threads=N
+#   idle: seconds=30 cpu_pct=N wakeups=N wakeups_per_s=N threads=N nng_threads=N rss_kb=N
 #
-# cpu_pct is per cent of one core. The clock ticks of /proc (USER_HZ, 100 a second) limit the
+# threads counts all of pokjad's, nng_threads those nng started (named nng:...); rss_kb is the
+# resident memory (VmRSS) at the end. cpu_pct is per cent of one core. The clock ticks of /proc (USER_HZ, 100 a second) limit the
 # resolution to 1 tick over the window: 0.033% over 30 s. The daemon is stopped (SIGTERM,
 # SIGKILL after 5 s) and the folder removed on any exit. Run from the repository root (BUILD
 # names the build folder, default "build"). Exits 1 when a step fails.
@@ -68,8 +69,11 @@ kill -0 "$PID" 2>/dev/null || fail "pokjad exited while idle"
 t1=$(ticks)
 c1=$(switches)
 threads=$(ls "/proc/$PID/task" | wc -l)
+nng=$(cat /proc/"$PID"/task/*/comm 2>/dev/null | grep -c '^nng:')
+rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$PID/status")
 hz=$(getconf CLK_TCK)
-awk -v t="$((t1 - t0))" -v c="$((c1 - c0))" -v s="$SECS" -v hz="$hz" -v n="$threads" 'BEGIN {
-	printf "idle: seconds=%d cpu_pct=%.3f wakeups=%d wakeups_per_s=%.2f threads=%d\n",
-	       s, 100 * t / hz / s, c, c / s, n
+awk -v t="$((t1 - t0))" -v c="$((c1 - c0))" -v s="$SECS" -v hz="$hz" -v n="$threads" \
+	-v g="$nng" -v r="$rss" 'BEGIN {
+	printf "idle: seconds=%d cpu_pct=%.3f wakeups=%d wakeups_per_s=%.2f threads=%d " \
+	       "nng_threads=%d rss_kb=%d\n", s, 100 * t / hz / s, c, c / s, n, g, r
 }'

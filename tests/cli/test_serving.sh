@@ -4,7 +4,8 @@
 # and a log line that names the setting; Jawa Tengah's pokjad says why it is not let in. Once
 # Jawa Barat stops, Jawa Tengah gets in after its back-off, and its record reaches the
 # national node. Whatever max_children says, pokjad runs a fixed number of threads: nng's
-# own plus at most 4 of ours. Every wait is bounded; every pokjad started is stopped.
+# own plus at most 4 of ours; and without a PostgreSQL mirror it does not map libpq. Every wait
+# is bounded; every pokjad started is stopped.
 . tests/cli/lib.sh
 . tests/cli/net.sh
 
@@ -79,6 +80,13 @@ if [ "$1" -le "$OURS" ] && [ "$2" -ge 1 ]; then
 	pass "the national node runs $1 threads of its own besides nng's $2"
 else
 	fail "the national node runs at most $OURS threads of its own" "ours $1, nng's $2"
+fi
+
+if grep -q "libpq" /proc/"$(pid_of nas)"/maps; then
+	fail "without a PostgreSQL mirror pokjad does not map libpq" \
+		"$(grep libpq /proc/"$(pid_of nas)"/maps | head -3)"
+else
+	pass "without a PostgreSQL mirror pokjad does not map libpq"
 fi
 
 stop p32
