@@ -92,6 +92,11 @@ static void report(const struct ingest_from *from, struct ingest_result *r,
 			pk_hex(k, o->origin, 8);
 		if (e == 0) {
 			r->applied++;
+			/* Stamped just after the commit: each node's own arrival time (benchmarks
+			 * read it). Debug level: a bulk transfer applies one per changeset. */
+			if (o->decoded)
+				log_debug("applied", "from %s: origin %s seq %llu", from->name, k,
+				          (unsigned long long)o->seq);
 		} else if (e == PK_EEXIST) {
 			r->exists++;
 		} else if (e == PK_EHELD) {

@@ -3,11 +3,11 @@
  * the parent's pull reply, `pokjactl bundle apply`): the same checks in the same order, the same
  * refusal tags, counts and log lines. Its callers only translate the result into their output.
  *
- * The log lines: cert-refused, apply-refused, apply-held, disk-full, apply-failed. The order
- * is SPEC's (sections 7, 8, 16 and 18): the certificates carried are stored first;
- * then each changeset is decoded once, refused as `lineage` when its origin's chain is held and
- * the sender could not have sent it (outbox.h's rule), and otherwise accepted or refused by
- * section 8, INGEST_BATCH at a time in one transaction each (store_apply_from).
+ * The log lines: applied (debug), cert-refused, apply-refused, apply-held, disk-full,
+ * apply-failed. The order is SPEC's (sections 7, 8, 16 and 18): the certificates carried are
+ * stored first; then each changeset is decoded once, refused as `lineage` when its origin's
+ * chain is held and the sender could not have sent it (outbox.h's rule), and otherwise accepted
+ * or refused by section 8, INGEST_BATCH at a time in one transaction each (store_apply_from).
  */
 #ifndef PK_INGEST_H
 #define PK_INGEST_H
