@@ -145,9 +145,12 @@ listening() { # name...
 }
 
 # One join (run by xargs, JOBS at a time): an invite at the parent, init --join at the child.
-JOIN_ONE='tok=$("$P" --dir "$W/$2" invite --region "$3" 2>>"$W/ctl.log") &&
+# The invite's note to people (stderr) is kept only when it fails.
+JOIN_ONE='{ tok=$("$P" --dir "$W/$2" invite --region "$3" 2>"$W/$1.inv") ||
+	{ cat "$W/$1.inv" >>"$W/ctl.log"; false; }; } &&
 	"$P" init --dir "$W/$1" --join "$tok" ${4:+--listen "tcp://127.0.0.1:$4"} \
-		>/dev/null 2>>"$W/ctl.log" || echo "$1" >>"$W/join-failed"'
+		>/dev/null 2>>"$W/ctl.log" || echo "$1" >>"$W/join-failed"
+	rm -f "$W/$1.inv"'
 
 "$P" --dir "$W/n" init --listen "tcp://127.0.0.1:$P0" >/dev/null 2>>"$W/ctl.log" ||
 	fail "pokjactl init of the national node failed"
@@ -199,11 +202,12 @@ t_sess=$(grep -h "session with the parent opened" "$W"/p-*.log "$W"/k-*.log | cu
 	last_stamp)
 t_repl=$(sed -n 's/^\([^ ]*\) .* applied: from .*: origin \([0-9a-f]\{16\}\) seq [0-9]*$/\2 \1/p' \
 	"$W/n.log" | sort -k1,1 -k2,2 | awk '$1 != last { print $2; last = $1 }' | last_stamp)
-awk -v c="$CHILDREN" -v s="$nsess" -v r="$nrepl" -v t0="$t_join" -v tj="$t_joined" \
-	-v ts="$t_sess" -v tr="$t_repl" 'BEGIN {
-	printf "country-join: children=%d sessions=%d replicating=%d join_s=%.2f sessions_s=%.2f replicating_s=%.2f\n",
-	       c, s, r, (tj - t0) / 1000, (ts - t0) / 1000, (tr - t0) / 1000
-}'
+secs() { # t0 t1: seconds from t0 to t1, or "-" when there is no t1
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", (b - a) / 1000; else print "-" }'
+}
+echo "country-join: children=$CHILDREN sessions=$nsess replicating=$nrepl" \
+	"join_s=$(secs "$t_join" "$t_joined") sessions_s=$(secs "$t_join" "$t_sess")" \
+	"replicating_s=$(secs "$t_join" "$t_repl")"
 [ "$nsess" -eq "$CHILDREN" ] || fail "$((CHILDREN - nsess)) children opened no session within $WAIT s"
 [ "$nrepl" -eq "$CHILDREN" ] ||
 	fail "the national node committed nothing from $((CHILDREN - nrepl)) nodes within $WAIT s"
