@@ -32,8 +32,11 @@
 #       threads_province_max=N threads_district_max=N
 #       rss: the sum of VmRSS (shared pages counted once per process); pss: the sum of Pss
 #       (smaps_rollup, shared pages divided among their users: the real total); anon: RssAnon
-#   country-idle: seconds=N cpu_pct=N
-#       utime+stime of every pokjad over the window, per cent of one core
+#   country-idle: seconds=N cpu_pct=N national_pct=N provinces_pct=N districts_pct=N applied=N
+#       log_lines=N
+#       utime+stime of every pokjad over the window, per cent of one core (all, and by level:
+#       the provinces together, the districts together); the changesets the
+#       nodes committed from others meanwhile (health records) and their log lines, all levels
 #   country-arahan: nodes=N held=N p50_ms=N p99_ms=N max_ms=N within_Bms=N ... put_ms=N
 #       one arahan written at the national node (pokjactl put, to the whole country); each
 #       district's commit of it, from the national node's own stamp of the write (the changeset's
@@ -243,16 +246,38 @@ awk -v n="$NODES" -v r="$rss" -v p="$pss" -v a="$anon" -v t="$threads" -v tn="$t
 	       n, r / 1024, p / 1024, a / 1024, t, tn, tp, tk
 }'
 
-ticks() { # utime + stime of every pokjad, in clock ticks (the name has no blanks: fields 14, 15)
-	cat $(procs stat) | awk '{ t += $14 + $15 } END { print t + 0 }'
+# utime + stime of every pokjad, in clock ticks: all, the national node, the provinces, the
+# districts (the name has no blanks: fields 14 and 15).
+ticks() {
+	awk 'BEGIN { while ((getline l < ARGV[1]) > 0) { split(l, a, " "); name[++m] = a[1] }
+		ARGV[1] = "" }
+	FNR == 1 { f++ }
+	{ t = $14 + $15; all += t; k = substr(name[f], 1, 1); by[k] += t }
+	END { print all + 0, by["n"] + 0, by["p"] + 0, by["k"] + 0 }' "$W/pids" $(procs stat)
+}
+iso_now() {
+	date -u +%Y-%m-%dT%H:%M:%S.%3NZ
 }
 sleep "$SETTLE"
-c0=$(ticks)
+i0=$(iso_now)
+ticks >"$W/ticks0"
 sleep "$IDLE"
-c1=$(ticks)
+ticks >"$W/ticks1"
+read -r c0 n0 p0 k0 <"$W/ticks0"
+read -r c1 n1 p1 k1 <"$W/ticks1"
+i1=$(iso_now)
 alive || fail "a pokjad exited while idle"
-awk -v t="$((c1 - c0))" -v s="$IDLE" -v hz="$(getconf CLK_TCK)" 'BEGIN {
-	printf "country-idle: seconds=%d cpu_pct=%.3f\n", s, 100 * t / hz / s
+# What the nodes did meanwhile, from their logs: changesets committed from other nodes (health
+# records, mostly), and log lines of any kind.
+cat "$W"/n.log "$W"/p-*.log "$W"/k-*.log | awk -v a="$i0" -v b="$i1" '
+	$1 >= a && $1 <= b { lines++; if ($4 == "applied:") applied++ }
+	END { print applied + 0, lines + 0 }' >"$W/idle-log"
+read -r iapplied ilines <"$W/idle-log"
+awk -v t="$((c1 - c0))" -v tn="$((n1 - n0))" -v tp="$((p1 - p0))" -v tk="$((k1 - k0))" \
+	-v s="$IDLE" -v hz="$(getconf CLK_TCK)" -v a="$iapplied" -v l="$ilines" 'BEGIN {
+	f = 100 / hz / s
+	printf "country-idle: seconds=%d cpu_pct=%.3f national_pct=%.3f provinces_pct=%.3f districts_pct=%.3f applied=%d log_lines=%d\n",
+	       s, t * f, tn * f, tp * f, tk * f, a, l
 }'
 idle_line_cpu=$(awk -v t="$((c1 - c0))" -v s="$IDLE" -v hz="$(getconf CLK_TCK)" \
 	'BEGIN { printf "%.3f", 100 * t / hz / s }')
