@@ -1,8 +1,8 @@
 #!/bin/sh
 # Runs every benchmark in turn and prints their summary lines: each tests/bench/X.c (built by
 # `make bench` into $BUILD/tests/bench/X), then each tests/bench/X.sh but this one (run with sh).
-# Not part of `make check`: each takes up to a minute or so and the figures depend on the
-# machine. Exits 1 when any benchmark is missing or fails.
+# Not part of `make check`: each takes up to a minute or so (country.sh, 553 daemons, about six)
+# and the figures depend on the machine. Exits 1 when any benchmark is missing or fails.
 set -u
 BUILD=${BUILD:-build}
 export BUILD
