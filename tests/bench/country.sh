@@ -53,11 +53,15 @@
 # Not part of `make check` (tests/cli/test_country.sh runs 1 + 2 + 6). The full size starts
 # 553 daemons: about 17,000 threads with today's pokjad (a listening node runs about 218, a
 # district about 17), within this machine's pid_max of 32768; a few minutes. Every pokjad is
-# stopped by PID (SIGTERM, SIGKILL after 5 s) and the folder removed on any exit. Run from the
+# stopped by PID (SIGTERM, SIGKILL after 10 s) and the folder removed on any exit. Run from the
 # repository root (BUILD names the build folder, default "build"). Exits 1 when a step fails or
 # a record did not reach every node it should within WAIT_SECONDS.
+#
+# With some 17,000 threads of a pid_max of 32768 taken, process ids come round again within
+# seconds: a PID is signalled only while its process is still a pokjad of this run (its command
+# line names this run's folder), and a pokjad that stopped on a signal this script did not send
+# is named when a step fails.
 set -u
-. tests/bench/lib/procs.sh
 BUILD=${BUILD:-build}
 P=$BUILD/pokjactl
 PD=$BUILD/pokjad
@@ -74,8 +78,34 @@ PIDS=""
 P0=$((20000 + ($$ % 250) * 50))
 export P W
 
+# The PIDs of the pokjad of this run that still run (a zombie's command line is empty).
+running() {
+	[ -s "$W/pids" ] || return 0
+	grep -l -a -F -- "$W/" $(awk '{ print "/proc/" $2 "/cmdline" }' "$W/pids") 2>/dev/null |
+		sed 's|^/proc/\([0-9]*\)/cmdline$|\1|'
+}
+
+# Stops every pokjad of this run: SIGTERM, up to 10 s for all to exit, SIGKILL for the rest.
+stop_all() {
+	for pid in $(running); do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	_i=0
+	while [ -n "$(running)" ] && [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	for pid in $(running); do
+		kill -KILL "$pid" 2>/dev/null
+	done
+	for pid in $PIDS; do
+		wait "$pid" 2>/dev/null
+	done
+	PIDS=""
+}
+
 cleanup() {
-	stop_pids
+	stop_all
 	[ -z "${KEEP_LOGS:-}" ] || { mkdir -p "$KEEP_LOGS" && cp "$W"/*.log "$KEEP_LOGS"/; }
 	rm -rf "$W"
 }
@@ -85,6 +115,10 @@ trap 'exit 1' INT TERM
 fail() {
 	echo "country: $*" >&2
 	[ -f "$W/ctl.log" ] && tail -n 20 "$W/ctl.log" >&2
+	# Before this script stops them, no pokjad logs "stop:".
+	[ -n "$PIDS" ] && _early=$(grep -l " info stop: " "$W"/*.log 2>/dev/null) &&
+		echo "country: stopped on a signal this script did not send:" \
+			$(echo "$_early" | sed 's|.*/||; s|\.log$||') >&2
 	exit 1
 }
 
@@ -129,13 +163,18 @@ start() { # name: pokjad on $W/name, logging to $W/name.log
 	echo "$1 $!" >>"$W/pids"
 }
 
-# wait_until SECONDS WHAT CMD...: CMD every 0.2 s until it succeeds; fails the run after SECONDS.
+# wait_until SECONDS WHAT CMD...: CMD every 0.2 s until it succeeds (0), or, after SECONDS, says
+# on stderr what it waited for (1).
 wait_until() {
-	_end=$(($(now_ms) + $1 * 1000))
+	_secs=$1
 	_what=$2
+	_end=$(($(now_ms) + _secs * 1000))
 	shift 2
 	until "$@"; do
-		[ "$(now_ms)" -lt "$_end" ] || return 1
+		if [ "$(now_ms)" -ge "$_end" ]; then
+			echo "country: waited $_secs s for $_what" >&2
+			return 1
+		fi
 		sleep 0.2
 	done
 }
@@ -160,7 +199,7 @@ JOIN_ONE='{ tok=$("$P" --dir "$W/$2" invite --region "$3" 2>"$W/$1.inv") ||
 "$P" --dir "$W/n" init --listen "tcp://127.0.0.1:$P0" >/dev/null 2>>"$W/ctl.log" ||
 	fail "pokjactl init of the national node failed"
 start n
-wait_until 10 "the national node listens" listening n || fail "the national node did not listen"
+wait_until "$WAIT" "the national node to listen" listening n || exit 1
 
 t_join=$(now_ms)
 awk '{ print "p-" $1, "n", $1, $2 }' "$W/provinces" | xargs -P "$JOBS" -L 1 sh -c "$JOIN_ONE" sh
@@ -168,7 +207,7 @@ awk '{ print "p-" $1, "n", $1, $2 }' "$W/provinces" | xargs -P "$JOBS" -L 1 sh -
 for code in $(cut -d' ' -f1 "$W/provinces"); do
 	start "p-$code"
 done
-wait_until "$WAIT" "the provinces listen" listening $(awk '{ print "p-" $1 }' "$W/provinces") ||
+wait_until "$WAIT" "the provinces to listen" listening $(awk '{ print "p-" $1 }' "$W/provinces") ||
 	fail "not every province listens within $WAIT s"
 awk '{ print "k-" $1, "p-" $2, $1 }' "$W/districts" | xargs -P "$JOBS" -L 1 sh -c "$JOIN_ONE" sh
 [ -e "$W/join-failed" ] && fail "joins failed: $(tr '\n' ' ' <"$W/join-failed")"
@@ -190,7 +229,7 @@ origins_at_national() {
 test_eq() { # cmd n: the command's output is n
 	[ "$($1)" -eq "$2" ]
 }
-wait_until "$WAIT" "every session" test_eq sessions "$CHILDREN"
+wait_until "$WAIT" "every child's session with its parent" test_eq sessions "$CHILDREN"
 wait_until "$WAIT" "every node's first changeset at the national node" \
 	test_eq origins_at_national "$CHILDREN"
 nsess=$(sessions)
@@ -213,35 +252,36 @@ secs() { # t0 t1: seconds from t0 to t1, or "-" when there is no t1
 echo "country-join: children=$CHILDREN sessions=$nsess replicating=$nrepl" \
 	"join_s=$(secs "$t_join" "$t_joined") sessions_s=$(secs "$t_join" "$t_sess")" \
 	"replicating_s=$(secs "$t_join" "$t_repl")"
-[ "$nsess" -eq "$CHILDREN" ] || fail "$((CHILDREN - nsess)) children opened no session within $WAIT s"
+[ "$nsess" -eq "$CHILDREN" ] || fail "$((CHILDREN - nsess)) children opened no session within" \
+	"$WAIT s:" $(grep -L "session with the parent opened" "$W"/p-*.log "$W"/k-*.log |
+		sed 's|.*/||; s|\.log$||' | head -n 20)
 [ "$nrepl" -eq "$CHILDREN" ] ||
 	fail "the national node committed nothing from $((CHILDREN - nrepl)) nodes within $WAIT s"
 
 # ---- memory, threads, idle CPU -------------------------------------------------------------
 
 alive() {
-	for pid in $PIDS; do
-		kill -0 "$pid" 2>/dev/null || return 1
-	done
+	[ "$(running | wc -l)" -eq "$NODES" ]
 }
-alive || fail "a pokjad exited: $(grep -l " error " "$W"/*.log | head -n 3)"
-# "name pid" lines to /proc files, one awk for all (no process per daemon).
-procs() { # suffix: /proc/PID/SUFFIX of every pokjad, in the order of $W/pids
-	awk -v s="$1" '{ print "/proc/" $2 "/" s }' "$W/pids"
+alive || fail "$((NODES - $(running | wc -l))) pokjad exited"
+# Reads /proc/PID/FILE of every pokjad of $W/pids in one awk (no process per daemon); a file
+# that is gone (its process exited) is left out.
+proc_awk() { # file line-program end-program: a[] is each line split, kind n, p or k
+	awk -v file="$1" "
+	{ kind = substr(\$1, 1, 1); f = \"/proc/\" \$2 \"/\" file
+	  while ((getline line < f) > 0) { split(line, a, \" \"); $2 }
+	  close(f) }
+	$3" "$W/pids"
 }
-awk '
-	FNR == 1 { f++ }
-	/^VmRSS:/ { rss += $2 } /^RssAnon:/ { anon += $2 }
-	/^Threads:/ { n = $2; threads += n; kind = name[f]
-		if (kind == "n") tn = n
-		else if (kind ~ /^p-/) { if (n > tp) tp = n }
-		else if (n > tk) tk = n }
-	BEGIN { while ((getline l < ARGV[1]) > 0) { split(l, a, " "); name[++m] = a[1] }
-		ARGV[1] = "" }
-	END { printf "%d %d %d %d %d %d\n", rss, anon, threads, tn, tp, tk }' \
-	"$W/pids" $(procs status) >"$W/mem"
-pss=$(cat $(procs smaps_rollup) 2>/dev/null | awk '/^Pss:/ { s += $2 } END { print s + 0 }')
+proc_awk status '
+	if (a[1] == "VmRSS:") rss += a[2]
+	if (a[1] == "RssAnon:") anon += a[2]
+	if (a[1] == "Threads:") { threads += a[2]; if (kind == "n") tn = a[2]
+		else if (kind == "p") { if (a[2] > tp) tp = a[2] } else if (a[2] > tk) tk = a[2] }' \
+	'END { printf "%d %d %d %d %d %d\n", rss, anon, threads, tn, tp, tk }' >"$W/mem"
+proc_awk smaps_rollup 'if (a[1] == "Pss:") pss += a[2]' 'END { print pss + 0 }' >"$W/pss"
 read -r rss anon threads tn tp tk <"$W/mem"
+read -r pss <"$W/pss"
 awk -v n="$NODES" -v r="$rss" -v p="$pss" -v a="$anon" -v t="$threads" -v tn="$tn" -v tp="$tp" \
 	-v tk="$tk" 'BEGIN {
 	printf "country-memory: nodes=%d rss_mb=%.1f pss_mb=%.1f anon_mb=%.1f threads=%d threads_national=%d threads_province_max=%d threads_district_max=%d\n",
@@ -251,11 +291,8 @@ awk -v n="$NODES" -v r="$rss" -v p="$pss" -v a="$anon" -v t="$threads" -v tn="$t
 # utime + stime of every pokjad, in clock ticks: all, the national node, the provinces, the
 # districts (the name has no blanks: fields 14 and 15).
 ticks() {
-	awk 'BEGIN { while ((getline l < ARGV[1]) > 0) { split(l, a, " "); name[++m] = a[1] }
-		ARGV[1] = "" }
-	FNR == 1 { f++ }
-	{ t = $14 + $15; all += t; k = substr(name[f], 1, 1); by[k] += t }
-	END { print all + 0, by["n"] + 0, by["p"] + 0, by["k"] + 0 }' "$W/pids" $(procs stat)
+	proc_awk stat 't = a[14] + a[15]; all += t; by[kind] += t' \
+		'END { print all + 0, by["n"] + 0, by["p"] + 0, by["k"] + 0 }'
 }
 iso_now() {
 	date -u +%Y-%m-%dT%H:%M:%S.%3NZ
@@ -356,7 +393,7 @@ cat "$W/kegiatan-line"
 # ---- stop, verify --------------------------------------------------------------------------
 
 s0=$(now_ms)
-stop_pids
+stop_all
 s1=$(now_ms)
 clean=$(logs_with "stopped cleanly" "$W"/*.log)
 echo "country-stop: nodes=$NODES clean=$clean stop_s=$(awk -v t="$((s1 - s0))" 'BEGIN { printf "%.2f", t / 1000 }')"
