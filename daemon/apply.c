@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "proto/crypto.h"
 #include "proto/hlc.h"
 #include "proto/region.h"
 #include "proto/schema.h"
@@ -387,10 +388,70 @@ int store_write(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct p
 	return store_write_if(s, sec, ops, NULL, nops, now_ms, w, progress, arg, d);
 }
 
+/* The meta entry of an import (SPEC section 11): "import:" and the hex of its id. */
+static void import_name(char out[8 + 2 * PK_HASH_BYTES], const uint8_t id[PK_HASH_BYTES])
+{
+	memcpy(out, "import:", 7);
+	pk_hex(out + 7, id, PK_HASH_BYTES);
+}
+
+/* Records (or, once the import is done, deletes) the import's progress in t. */
+static int import_mark(struct db_txn *t, struct store *s, const struct store_import *m)
+{
+	char name[8 + 2 * PK_HASH_BYTES];
+	uint8_t val[32];
+	int err;
+
+	import_name(name, m->id);
+	if (m->done) {
+		err = db_del(t, s->meta, name, strlen(name));
+		return err == PK_ENOTFOUND ? 0 : err;
+	}
+	db_put_be64(val, m->items);
+	db_put_be64(val + 8, m->next_line);
+	db_put_be64(val + 16, m->records);
+	db_put_be64(val + 24, m->updated_ms);
+	return st_meta_put(t, s, name, val, sizeof(val));
+}
+
+int store_import_get(struct store *s, const uint8_t id[PK_HASH_BYTES], struct store_import *m)
+{
+	char name[8 + 2 * PK_HASH_BYTES];
+	struct db_txn t;
+	struct db_val v;
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	memcpy(m->id, id, PK_HASH_BYTES);
+	import_name(name, id);
+	if ((err = db_txn_begin(&t, s->db, DB_RDONLY)) != 0)
+		return err;
+	err = st_meta_get(&t, s, name, &v);
+	if (err == 0 && v.len != 32)
+		err = PK_ECORRUPT;
+	if (err == 0) {
+		m->items = db_get_be64(v.data);
+		m->next_line = db_get_be64(v.data + 8);
+		m->records = db_get_be64(v.data + 16);
+		m->updated_ms = db_get_be64(v.data + 24);
+	}
+	db_txn_end(&t);
+	return err;
+}
+
 int store_write_if(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct pk_op *ops,
                    const struct store_cond *conds, size_t nops, uint64_t now_ms,
                    struct store_written *w, void (*progress)(size_t done, size_t total, void *arg),
                    void *arg, struct pk_diag *d)
+{
+	return store_write_mark(s, sec, ops, conds, nops, now_ms, NULL, w, progress, arg, d);
+}
+
+int store_write_mark(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct pk_op *ops,
+                     const struct store_cond *conds, size_t nops, uint64_t now_ms,
+                     const struct store_import *mark, struct store_written *w,
+                     void (*progress)(size_t done, size_t total, void *arg), void *arg,
+                     struct pk_diag *d)
 {
 	struct store_node node;
 	struct store_head h;
@@ -476,6 +537,8 @@ int store_write_if(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struc
 		if (progress != NULL)
 			progress(done, nops, arg);
 	}
+	if (mark != NULL)
+		err = import_mark(&t, s, mark);
 out:
 	/* Commits only when every step passed: any error above aborts the whole write. */
 	db_txn_fail(&t, err);

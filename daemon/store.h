@@ -181,6 +181,37 @@ int store_write_if(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struc
                    void *arg, struct pk_diag *d);
 
 /*
+ * A bulk import's progress (SPEC section 11, meta "import:ID"): this node's own bookkeeping,
+ * never replicated. `pokjactl import` writes a file in chunks, each in one transaction with
+ * this mark, so that an import stopped at any moment (killed included) knows exactly which of
+ * the file's items are in and goes on from the next one. id is the caller's name for the import
+ * (pokjactl: a hash of the file's bytes and the options that read it).
+ */
+struct store_import {
+	uint8_t id[PK_HASH_BYTES];
+	uint64_t items;      /* the file's first `items` items are in (written or left out) */
+	uint64_t next_line;  /* the file line of item `items`, where the import goes on */
+	uint64_t records;    /* records written by the import so far */
+	uint64_t updated_ms; /* when the last chunk committed (Unix milliseconds) */
+	bool done;           /* the whole file is in: store_write_mark deletes the mark */
+};
+
+/*
+ * store_write_if that also writes mark (not NULL) in the same transaction: every op and the
+ * mark, or nothing. With mark->done the mark is deleted instead (an import finished leaves no
+ * trace). Never call it with a mark from pokjad's threads: imports are pokjactl's.
+ */
+int store_write_mark(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct pk_op *ops,
+                     const struct store_cond *conds, size_t nops, uint64_t now_ms,
+                     const struct store_import *mark, struct store_written *w,
+                     void (*progress)(size_t done, size_t total, void *arg), void *arg,
+                     struct pk_diag *d);
+
+/* The mark of import id: 0, PK_ENOTFOUND (none: not started, or finished), PK_ECORRUPT or a
+ * store failure. One short read transaction. */
+int store_import_get(struct store *s, const uint8_t id[PK_HASH_BYTES], struct store_import *m);
+
+/*
  * The restore fence (SPEC section 11, meta "fence"). A node put back from a backup may lack
  * changesets of its own log that reached its peers; writing before it has them back would fork
  * its log. `pokjactl restore` sets the fence; while it holds, store_write refuses with PK_ESTATE

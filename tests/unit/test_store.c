@@ -605,6 +605,59 @@ static void test_write_all_or_nothing(void **state)
 	free(bad);
 }
 
+/* store_write_mark: the ops and an import's mark in one transaction; a refused write leaves the
+ * mark as it was; done deletes it. */
+static void test_import_mark(void **state)
+{
+	struct fx *f = *state;
+	struct store_import m, got;
+	struct store_written w;
+	struct gots gs;
+	struct pk_diag d = {""};
+	struct pk_op ops[2];
+	uint8_t *good, *bad;
+	size_t lg, lb;
+
+	memset(&m, 0, sizeof(m));
+	pk_hash(m.id, (const uint8_t *)"file", 4);
+	assert_int_equal(store_import_get(f->s, m.id, &got), PK_ENOTFOUND);
+	good = tu_kegiatan("Baik", 2026, &lg);
+	bad = tu_kegiatan("Tahun salah", 1999, &lb);
+	ops[0] = tu_op("kegiatan", "", "im-1", good, lg);
+	ops[1] = tu_op("kegiatan", "", "im-2", good, lg);
+	m.items = 2;
+	m.next_line = 3;
+	m.records = 2;
+	m.updated_ms = BASE_MS;
+	assert_int_equal(
+	    store_write_mark(f->s, root.sec, ops, NULL, 2, BASE_MS, &m, &w, NULL, NULL, &d), 0);
+	assert_int_equal(store_import_get(f->s, m.id, &got), 0);
+	assert_true(got.items == 2 && got.next_line == 3 && got.records == 2 &&
+	            got.updated_ms == BASE_MS && !got.done);
+	assert_memory_equal(got.id, m.id, PK_HASH_BYTES);
+
+	/* A refused chunk: neither its ops nor its mark. */
+	ops[0] = tu_op("kegiatan", "", "im-3", good, lg);
+	ops[1] = tu_op("kegiatan", "", "im-4", bad, lb);
+	m.items = 4;
+	assert_int_equal(
+	    store_write_mark(f->s, root.sec, ops, NULL, 2, BASE_MS, &m, &w, NULL, NULL, &d),
+	    PK_ESCHEMA);
+	assert_int_equal(store_import_get(f->s, m.id, &got), 0);
+	assert_true(got.items == 2);
+	assert_int_equal(get(f->s, "kegiatan", "im-3", "", &gs), 0);
+
+	/* The last chunk: the mark goes with it. */
+	ops[1] = tu_op("kegiatan", "", "im-4", good, lg);
+	m.done = true;
+	assert_int_equal(
+	    store_write_mark(f->s, root.sec, ops, NULL, 2, BASE_MS, &m, &w, NULL, NULL, &d), 0);
+	assert_int_equal(store_import_get(f->s, m.id, &got), PK_ENOTFOUND);
+	assert_int_equal(get(f->s, "kegiatan", "im-4", "", &gs), 1);
+	free(good);
+	free(bad);
+}
+
 static void test_district_writes_own_region_only(void **state)
 {
 	struct fx *f = *state;
@@ -2123,6 +2176,7 @@ int main(void)
 	    E(test_write_get_list),
 	    E(test_delete_tombstone),
 	    T(test_write_all_or_nothing),
+	    T(test_import_mark),
 	    E(test_district_writes_own_region_only),
 	    T(test_apply_refusals),
 	    T(test_fork),
