@@ -11,15 +11,29 @@
  * a record named by two items, unless --replace is given (then the record is replaced whole, the
  * last item of a record winning); an item without a key is a new record. The records left are
  * written in one store transaction (store_write_if, which checks again that the records taken for
- * new are still absent), as many changesets as the size limits need: all or nothing.
+ * new are still absent), as many changesets as the size limits need.
+ *
+ * The writing goes in chunks of IMPORT_CHUNK_OPS records, each one store transaction
+ * (store_write_mark) that also records how many of the file's items are in, under an id made
+ * from the file's bytes and the options that read it (SPEC section 11, "Bulk imports"). Each
+ * commit wakes pokjad, which pushes the chunk up while the next one is written. An import
+ * stopped at any moment (SIGINT and SIGTERM at the next chunk boundary, SIGKILL anywhere)
+ * leaves whole chunks and its mark; the same command on the same file says which lines are in
+ * and writes only the items after them, so no record is written twice, rows without a key
+ * included.
+ *
+ * For the tests only: POKJACTL_TEST_IMPORT_PAUSE_MS=N sleeps N ms after every chunk but the
+ * last, so that a test can stop an import between chunks without a huge file.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -32,6 +46,10 @@
 #define JSON_INPUT_MAX (1u << 20)    /* one record's JSON text */
 #define IMPORT_MAX ((size_t)4 << 30) /* a whole import file, read into memory */
 #define IMPORT_THREADS 4
+#define IMPORT_CHUNK_OPS 8192 /* records per write transaction (about 4 changesets) */
+
+/* Set by SIGINT or SIGTERM while an import runs: it stops at the next chunk boundary. */
+static volatile sig_atomic_t import_stop;
 
 /* One non-blank line of a JSONL file. */
 struct line {
@@ -52,6 +70,9 @@ struct import {
 	const char *home;
 	bool tty;
 	atomic_size_t checked;
+	size_t from;           /* items[0 .. from) are in from an earlier run: left alone */
+	size_t written_before; /* records of this run's earlier chunks (progress) */
+	size_t total;          /* records this run writes (progress) */
 };
 
 /* An item against the store and the other items of the file. */
@@ -87,8 +108,9 @@ static void write_progress(size_t done, size_t total, void *arg)
 {
 	struct import *im = arg;
 
+	(void)total;
 	if (im->tty)
-		cli_progress("writing: %zu/%zu records", done, total);
+		cli_progress("writing: %zu/%zu records", im->written_before + done, im->total);
 }
 
 /* Splits buf into its non-blank lines. */
@@ -178,7 +200,7 @@ static void *check_part(void *arg)
 	struct import_part *part = arg;
 	struct import *im = part->im;
 
-	for (size_t i = part->from; i < part->to && !part->nomem; i++) {
+	for (size_t i = part->from; i < part->to && !part->nomem && !import_stop; i++) {
 		check_item(part, i);
 		if (atomic_fetch_add(&im->checked, 1) % 10000 == 9999 && im->tty && part->from == 0)
 			cli_progress("checking: %zu records", atomic_load(&im->checked));
@@ -249,8 +271,10 @@ static int import_check(const struct cli *c, const char *path, struct import *im
 		nomem = nomem || parts[t].nomem;
 		lists[t] = &parts[t].errs;
 	}
-	nerr = nomem ? 0 : report_errors(c, path, lists, nparts);
+	nerr = nomem || import_stop ? 0 : report_errors(c, path, lists, nparts);
 	free(parts);
+	if (import_stop)
+		return cli_fail(c, "interrupted while checking %s; nothing was imported", path);
 	if (nomem)
 		return cli_fail(c, "out of memory checking %s; nothing was imported", path);
 	if (nerr > 0)
@@ -311,9 +335,9 @@ static int import_compare(const struct cli *c, struct store *s, struct import *i
 		struct same_ctx x = {&im->recs[i], false, false};
 
 		im->items[i].prev = SIZE_MAX;
-		nk += im->recs[i].keyed;
-		if (!im->recs[i].keyed)
+		if (i < im->from || !im->recs[i].keyed)
 			continue;
+		nk++;
 		err = store_get(s, im->recs[i].coll->name, im->recs[i].key, im->recs[i].region,
 		                same_visit, &x);
 		if (err < 0)
@@ -326,7 +350,7 @@ static int import_compare(const struct cli *c, struct store *s, struct import *i
 	if ((idx = malloc(nk * sizeof(*idx))) == NULL)
 		return cli_fail(c, "out of memory");
 	nk = 0;
-	for (size_t i = 0; i < im->n; i++)
+	for (size_t i = im->from; i < im->n; i++)
 		if (im->recs[i].keyed)
 			idx[nk++] = i;
 	sort_im = im;
@@ -354,7 +378,7 @@ static int import_refuse_changes(const struct cli *c, const char *path, const st
 
 	if (errs == NULL)
 		return cli_fail(c, "out of memory");
-	for (size_t i = 0; i < im->n; i++) {
+	for (size_t i = im->from; i < im->n; i++) {
 		const struct rec_in *r = &im->recs[i];
 		const struct item *it = &im->items[i];
 
@@ -395,7 +419,7 @@ static int import_refuse_foreign(const struct cli *c, const char *path, const st
 
 	if (errs == NULL)
 		return cli_fail(c, "out of memory");
-	for (size_t i = 0; i < im->n; i++)
+	for (size_t i = im->from; i < im->n; i++)
 		if (!im->items[i].same && cli_region_own(im->recs[i].region, im->home, &d) != 0)
 			rec_error_add(errs, item_line(im, i), "record %s/%s: %s",
 			              im->recs[i].coll->name, im->recs[i].key, d.msg);
@@ -430,7 +454,7 @@ static int import_refuse_dangling(const struct cli *c, const char *path, struct 
 	for (size_t i = 0; i < im->n && err == 0; i++)
 		err = refs_check_pending(&rck, im->recs[i].coll->name, im->recs[i].region,
 		                         im->recs[i].key);
-	for (size_t i = 0; i < im->n && err >= 0; i++) {
+	for (size_t i = im->from; i < im->n && err >= 0; i++) {
 		const struct rec_in *r = &im->recs[i];
 
 		if (im->items[i].same || (replace && im->items[i].has_next))
@@ -492,6 +516,99 @@ static bool csv_name(const char *path)
 	return n > 4 && strcasecmp(path + n - 4, ".csv") == 0;
 }
 
+static void import_on_signal(int sig)
+{
+	(void)sig;
+	import_stop = 1;
+}
+
+/* The import's id (SPEC section 11, "Bulk imports"): the file's bytes and the options that read
+ * them, so that only the same command on the same file resumes. Call before the CSV reader
+ * unquotes the buffer in place. */
+static void import_id(uint8_t id[PK_HASH_BYTES], const uint8_t *buf, size_t len, bool csv,
+                      const char *coll, bool replace)
+{
+	uint8_t msg[128 + PK_HASH_BYTES];
+	size_t n;
+
+	n = (size_t)snprintf((char *)msg, 128, "pokja-import-1%c%s%c%s%c%c", 0,
+	                     csv ? "csv" : "jsonl", 0, coll != NULL ? coll : "", 0,
+	                     replace ? 1 : 0);
+	pk_hash(msg + n, buf, len);
+	pk_hash(id, msg, n + PK_HASH_BYTES);
+}
+
+/* The file line where item i begins, or one past the file's last item line when i == n. */
+static size_t next_line(const struct import *im, size_t i)
+{
+	return i < im->n ? item_line(im, i) : item_line(im, im->n - 1) + 1;
+}
+
+/* Sleeps the test hook's pause (POKJACTL_TEST_IMPORT_PAUSE_MS) between two chunks. */
+static void test_pause(void)
+{
+	const char *v = getenv("POKJACTL_TEST_IMPORT_PAUSE_MS");
+	long ms = v != NULL ? strtol(v, NULL, 10) : 0;
+	struct timespec ts;
+
+	if (ms <= 0 || ms > 60000)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && !import_stop)
+		;
+}
+
+/* What the chunks wrote, for the report. */
+struct import_done {
+	struct store_written w;
+	size_t records; /* written by this run */
+	size_t in;      /* items in, this run's and earlier runs' */
+};
+
+/*
+ * Writes ops[0 .. nops) (opitem[k]: the item op k comes from) in chunks of IMPORT_CHUNK_OPS,
+ * each with the import's mark. Stops between chunks when import_stop is set. Returns 0 (all
+ * written), 1 (stopped), or a store refusal with d; *done says how far it got either way.
+ */
+static int import_write(struct store *s, const uint8_t *sec, struct import *im,
+                        const struct store_import *start, const struct pk_op *ops,
+                        const struct store_cond *conds, const size_t *opitem, size_t nops,
+                        struct import_done *done, struct pk_diag *d)
+{
+	struct store_import mark = *start;
+	struct store_written cw;
+	size_t k = 0, end;
+	int err;
+
+	im->total = nops;
+	done->in = im->from;
+	do {
+		end = nops - k > IMPORT_CHUNK_OPS ? k + IMPORT_CHUNK_OPS : nops;
+		mark.done = end == nops;
+		mark.items = end == nops ? im->n : opitem[end];
+		mark.next_line = next_line(im, (size_t)mark.items);
+		mark.records = start->records + end;
+		mark.updated_ms = node_now_ms();
+		im->written_before = k;
+		err = store_write_mark(s, sec, ops + k, conds + k, end - k, node_now_ms(), &mark,
+		                       &cw, write_progress, im, d);
+		if (err != 0)
+			return err;
+		if (done->w.first_seq == 0)
+			done->w.first_seq = cw.first_seq;
+		if (cw.last_seq != 0)
+			done->w.last_seq = cw.last_seq;
+		done->w.changesets += cw.changesets;
+		done->records = end;
+		done->in = (size_t)mark.items;
+		k = end;
+		if (k < nops)
+			test_pause();
+	} while (k < nops && !import_stop);
+	return k < nops ? 1 : 0;
+}
+
 int cmd_import(struct cli *c, int argc, char **argv)
 {
 	const char *format = NULL, *coll = NULL;
@@ -503,16 +620,19 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	uint8_t pub[PK_PUB_BYTES], sec[PK_SEC_BYTES], *buf = NULL;
 	struct import im;
 	struct store_node node;
-	struct store_written w = {0, 0, 0};
+	struct store_import mark;
+	struct import_done done;
 	struct pk_diag d = {""};
 	struct store *s = NULL;
 	struct pk_op *ops = NULL;
 	struct store_cond *conds = NULL;
-	size_t len, nops = 0, unchanged = 0, superseded = 0;
+	size_t *opitem = NULL, len, nops = 0, unchanged = 0, superseded = 0, resumed = 0;
+	struct sigaction sa, old_int, old_term;
 	char *pos[1];
 	int npos, rc, err;
 
 	memset(&im, 0, sizeof(im));
+	memset(&done, 0, sizeof(done));
 	if ((rc = cli_parse(c, argc, argv, opts, pos, 1, 1, &npos)) != 0)
 		return rc;
 	if (format != NULL && strcmp(format, "csv") != 0 && strcmp(format, "jsonl") != 0)
@@ -525,17 +645,42 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		return cli_fail(c, "unknown collection '%.40s' (see 'pokjactl schema')", coll);
 	im.coll = coll;
 	im.tty = isatty(STDERR_FILENO) != 0;
+	/* SIGINT and SIGTERM stop the import where it can stop cleanly: between chunks. */
+	import_stop = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = import_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	if ((rc = cli_open(c, 0, &s, &node, pub, sec)) != 0)
 		goto out;
 	im.home = node.region;
 	if ((rc = cli_read_file(c, pos[0], IMPORT_MAX, &buf, &len)) != 0)
 		goto out;
+	memset(&mark, 0, sizeof(mark));
+	import_id(mark.id, buf, len, im.csv, coll, replace);
 	if (im.csv)
 		rc = csv_start(c, pos[0], &buf, len, &im);
 	else if (split_lines((const char *)buf, len, &im) != 0)
 		rc = cli_fail(c, "out of memory reading %s", pos[0]);
 	if (rc != 0 || (rc = import_check(c, pos[0], &im)) != 0)
 		goto out;
+	/* An earlier run of this very import stopped after some chunks: go on after them. */
+	err = store_import_get(s, mark.id, &mark);
+	if (err != 0 && err != PK_ENOTFOUND) {
+		rc = cli_fail(c, "reading the store: %s", pk_strerror(err));
+		goto out;
+	}
+	if (err == 0 && mark.items > 0 && mark.items <= im.n) {
+		im.from = (size_t)mark.items;
+		resumed = next_line(&im, im.from) - 1;
+		fprintf(stderr,
+		        _("pokjactl %s: lines 1-%zu of %s were imported by an earlier run of this "
+		          "command (%llu records); continuing from line %zu\n"),
+		        c->cmd, resumed, pos[0], (unsigned long long)mark.records, resumed + 1);
+	} else {
+		mark.records = 0;
+	}
 	if ((rc = import_compare(c, s, &im)) != 0)
 		goto out;
 	if ((rc = import_refuse_foreign(c, pos[0], &im)) != 0)
@@ -545,7 +690,8 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	if ((rc = import_refuse_dangling(c, pos[0], s, &im, replace)) != 0)
 		goto out;
 	if (im.n > 0 && ((ops = calloc(im.n, sizeof(*ops))) == NULL ||
-	                 (conds = calloc(im.n, sizeof(*conds))) == NULL)) {
+	                 (conds = calloc(im.n, sizeof(*conds))) == NULL ||
+	                 (opitem = calloc(im.n, sizeof(*opitem))) == NULL)) {
 		rc = cli_fail(c, "out of memory");
 		goto out;
 	}
@@ -554,7 +700,7 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	 * by another of the same record is left out too: the last one wins. Without it, a keyed
 	 * record taken for new is checked again in the write's transaction: another writer may
 	 * have come in between. */
-	for (size_t i = 0; i < im.n; i++) {
+	for (size_t i = im.from; i < im.n; i++) {
 		if (replace && im.items[i].has_next) {
 			superseded++;
 			continue;
@@ -564,24 +710,56 @@ int cmd_import(struct cli *c, int argc, char **argv)
 			continue;
 		}
 		rec_op(&im.recs[i], &ops[nops]);
+		opitem[nops] = i;
 		conds[nops++].kind = !replace && im.recs[i].keyed ? STORE_IF_ABSENT : STORE_IF_ANY;
 	}
-	if (nops > 0) {
-		err = store_write_if(s, sec, ops, conds, nops, node_now_ms(), &w, write_progress,
-		                     &im, &d);
-		if (im.tty)
+	if (import_stop) {
+		rc = cli_fail(c, "interrupted before writing; nothing was imported");
+		goto out;
+	}
+	/* With nothing to write, a mark left by an earlier run still goes (a write of no ops). */
+	if (nops > 0 || im.from > 0) {
+		err = import_write(s, sec, &im, &mark, ops, conds, opitem, nops, &done, &d);
+		if (im.tty && nops > 0)
 			fputc('\n', stderr);
-		if (err != 0) {
+		if (err < 0 && done.in == 0) {
 			rc = cli_fail(c, "refused: %s; nothing was imported",
 			              d.msg[0] ? d.msg : pk_strerror(err));
+			goto out;
+		}
+		if (err != 0) {
+			size_t last = next_line(&im, done.in) - 1;
+
+			if (err < 0)
+				cli_fail(c, "refused: %s", d.msg[0] ? d.msg : pk_strerror(err));
+			/* "stopped": "interrupted" (a signal), or "refused" with the store's reason
+			 * tag (SPEC section 19). */
+			if (c->json)
+				printf(
+				    "{\"stopped\": \"%s\", \"reason\": %s%s%s, \"lines_in\": %zu, "
+				    "\"resume_from_line\": %zu, \"records\": %zu, \"changesets\": "
+				    "%zu, "
+				    "\"first_seq\": %llu, \"last_seq\": %llu}\n",
+				    err > 0 ? "interrupted" : "refused", err > 0 ? "" : "\"",
+				    err > 0 ? "null" : pk_errtag(err), err > 0 ? "" : "\"", last,
+				    last + 1, done.records, done.w.changesets,
+				    (unsigned long long)done.w.first_seq,
+				    (unsigned long long)done.w.last_seq);
+			rc = cli_fail(
+			    c,
+			    "stopped: lines 1-%zu of %s are in (%zu records written now); run "
+			    "the same command again to continue from line %zu",
+			    last, pos[0], done.records, last + 1);
 			goto out;
 		}
 	}
 	if (c->json) {
 		printf("{\"records\": %zu, \"unchanged\": %zu, \"superseded\": %zu, "
-		       "\"changesets\": %zu, \"first_seq\": %llu, \"last_seq\": %llu}\n",
-		       nops, unchanged, superseded, w.changesets, (unsigned long long)w.first_seq,
-		       (unsigned long long)w.last_seq);
+		       "\"changesets\": %zu, \"first_seq\": %llu, \"last_seq\": %llu, "
+		       "\"resumed_after_line\": %zu, \"records_before\": %llu}\n",
+		       nops, unchanged, superseded, done.w.changesets,
+		       (unsigned long long)done.w.first_seq, (unsigned long long)done.w.last_seq,
+		       resumed, (unsigned long long)mark.records);
 	} else if (im.n == 0) {
 		printf(_("no records in %s\n"), pos[0]);
 	} else {
@@ -591,9 +769,10 @@ int cmd_import(struct cli *c, int argc, char **argv)
 			       unchanged == 1 ? "s" : "");
 		else
 			printf(_("imported %zu record%s in %zu changeset%s (sequence %llu..%llu)"),
-			       nops, nops == 1 ? "" : "s", w.changesets,
-			       w.changesets == 1 ? "" : "s", (unsigned long long)w.first_seq,
-			       (unsigned long long)w.last_seq);
+			       nops, nops == 1 ? "" : "s", done.w.changesets,
+			       done.w.changesets == 1 ? "" : "s",
+			       (unsigned long long)done.w.first_seq,
+			       (unsigned long long)done.w.last_seq);
 		if (nops > 0 && unchanged > 0)
 			printf(_("; %zu unchanged, left out"), unchanged);
 		if (superseded > 0)
@@ -603,10 +782,13 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	}
 	rc = EXIT_OK;
 out:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	memset(sec, 0, sizeof(sec));
 	store_close(s);
 	free(ops);
 	free(conds);
+	free(opitem);
 	import_free(&im);
 	free(buf);
 	return rc;

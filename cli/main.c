@@ -349,8 +349,12 @@ static const struct command commands[] = {
         "by FILE:LINE and nothing is written. --replace replaces such records whole (fields\n"
         "left out are then gone; the last line of a record wins): use it to update records\n"
         "from an edited export. Lines without a key are new records. The records left are\n"
-        "written in one transaction, many per changeset: all of the file or none of it. Shows\n"
-        "progress on a terminal.")},
+        "written in chunks of 8,192 (one transaction each, many per changeset), so pokjad\n"
+        "sends the first chunks up while the rest are written. An import stopped part way\n"
+        "(Ctrl-C or SIGTERM at the next chunk, a kill or power cut anywhere) keeps whole\n"
+        "chunks and notes how far it got: the same command on the same file says which lines\n"
+        "are in and writes only the rest, rows without a key included. Shows progress on a\n"
+        "terminal.")},
     {"log", cmd_log, "log [--dir DIR] [--origin KEY] [--json]",
      N_("Lists the changesets held, by origin and sequence ('self' for this node's own), each\n"
         "with the record its first op writes (collection region/key, '-' before a delete) and\n"

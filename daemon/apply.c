@@ -466,7 +466,7 @@ int store_write_mark(struct store *s, const uint8_t sec[PK_SEC_BYTES], const str
 	int err;
 
 	memset(w, 0, sizeof(*w));
-	if (nops == 0)
+	if (nops == 0 && mark == NULL)
 		return pk_diagf(d, PK_EINVAL, "nothing to write");
 	if ((scratch = malloc(REC_META + PK_VALUE_MAX_BYTES)) == NULL)
 		return PK_ENOMEM;

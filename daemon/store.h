@@ -199,7 +199,8 @@ struct store_import {
 /*
  * store_write_if that also writes mark (not NULL) in the same transaction: every op and the
  * mark, or nothing. With mark->done the mark is deleted instead (an import finished leaves no
- * trace). Never call it with a mark from pokjad's threads: imports are pokjactl's.
+ * trace). nops may be 0 here: the mark alone. Never call it with a mark from pokjad's threads:
+ * imports are pokjactl's.
  */
 int store_write_mark(struct store *s, const uint8_t sec[PK_SEC_BYTES], const struct pk_op *ops,
                      const struct store_cond *conds, size_t nops, uint64_t now_ms,
