@@ -417,13 +417,15 @@ static int import_mark(struct db_txn *t, struct store *s, const struct store_imp
 int store_import_get(struct store *s, const uint8_t id[PK_HASH_BYTES], struct store_import *m)
 {
 	char name[8 + 2 * PK_HASH_BYTES];
+	uint8_t key[PK_HASH_BYTES];
 	struct db_txn t;
 	struct db_val v;
 	int err;
 
+	import_name(name, id); /* before m is cleared: id may point into it */
+	memcpy(key, id, PK_HASH_BYTES);
 	memset(m, 0, sizeof(*m));
-	memcpy(m->id, id, PK_HASH_BYTES);
-	import_name(name, id);
+	memcpy(m->id, key, PK_HASH_BYTES);
 	if ((err = db_txn_begin(&t, s->db, DB_RDONLY)) != 0)
 		return err;
 	err = st_meta_get(&t, s, name, &v);

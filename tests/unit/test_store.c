@@ -635,6 +635,13 @@ static void test_import_mark(void **state)
 	assert_true(got.items == 2 && got.next_line == 3 && got.records == 2 &&
 	            got.updated_ms == BASE_MS && !got.done);
 	assert_memory_equal(got.id, m.id, PK_HASH_BYTES);
+	/* Another id has no mark; the id may be the one in the struct filled. */
+	memcpy(got.id, m.id, PK_HASH_BYTES);
+	got.id[0] ^= 1;
+	assert_int_equal(store_import_get(f->s, got.id, &got), PK_ENOTFOUND);
+	memcpy(got.id, m.id, PK_HASH_BYTES);
+	assert_int_equal(store_import_get(f->s, got.id, &got), 0);
+	assert_true(got.items == 2 && memcmp(got.id, m.id, PK_HASH_BYTES) == 0);
 
 	/* A refused chunk: neither its ops nor its mark. */
 	ops[0] = tu_op("kegiatan", "", "im-3", good, lg);
