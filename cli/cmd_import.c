@@ -609,6 +609,20 @@ static int import_write(struct store *s, const uint8_t *sec, struct import *im,
 	return k < nops ? 1 : 0;
 }
 
+/* --json for an import that stopped part way: err > 0 interrupted, < 0 the store's refusal. */
+static void print_stopped(int err, size_t last, const struct import_done *done)
+{
+	printf("{\"stopped\": \"%s\", \"reason\": ", err > 0 ? "interrupted" : "refused");
+	if (err > 0)
+		printf("null");
+	else
+		printf("\"%s\"", pk_errtag(err));
+	printf(", \"lines_in\": %zu, \"resume_from_line\": %zu, \"records\": %zu, "
+	       "\"changesets\": %zu, \"first_seq\": %llu, \"last_seq\": %llu}\n",
+	       last, last + 1, done->records, done->w.changesets,
+	       (unsigned long long)done->w.first_seq, (unsigned long long)done->w.last_seq);
+}
+
 int cmd_import(struct cli *c, int argc, char **argv)
 {
 	const char *format = NULL, *coll = NULL;
@@ -735,16 +749,7 @@ int cmd_import(struct cli *c, int argc, char **argv)
 			/* "stopped": "interrupted" (a signal), or "refused" with the store's reason
 			 * tag (SPEC section 19). */
 			if (c->json)
-				printf(
-				    "{\"stopped\": \"%s\", \"reason\": %s%s%s, \"lines_in\": %zu, "
-				    "\"resume_from_line\": %zu, \"records\": %zu, \"changesets\": "
-				    "%zu, "
-				    "\"first_seq\": %llu, \"last_seq\": %llu}\n",
-				    err > 0 ? "interrupted" : "refused", err > 0 ? "" : "\"",
-				    err > 0 ? "null" : pk_errtag(err), err > 0 ? "" : "\"", last,
-				    last + 1, done.records, done.w.changesets,
-				    (unsigned long long)done.w.first_seq,
-				    (unsigned long long)done.w.last_seq);
+				print_stopped(err, last, &done);
 			rc = cli_fail(
 			    c,
 			    "stopped: lines 1-%zu of %s are in (%zu records written now); run "
