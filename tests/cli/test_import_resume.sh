@@ -48,6 +48,9 @@ held() { # node prefix: how many kegiatan of PREFIX the node holds, keyed and ke
 held_gt() { # node prefix n
 	[ "$(held "$1" "$2")" -gt "$3" ]
 }
+held_is() { # node prefix n
+	[ "$(held "$1" "$2")" -eq "$3" ]
+}
 alive() { kill -0 "$1" 2>/dev/null; }
 # bg_import NAME PAUSE_MS FILE [ARGS...]: pokjactl import at the district in the background, its
 # output in $T/NAME.out and .err; its PID in $BG.
@@ -130,7 +133,7 @@ stdout_has "... and writing only the rest" '^11808 rekaman diimpor'
 set -- $(counts kota a)
 same "every record of the file is there once: 18,000 keyed" "$1" 18000
 same "... and 2,000 keyless, each once (no name twice)" "$2 $3" "2000 2000"
-if wait_for 30 test "$(held nas a)" -eq 20000; then
+if wait_for 30 held_is nas a 20000; then
 	pass "the national node holds all 20,000"
 else
 	fail "the national node holds all 20,000 within 30 s" "has $(held nas a); $(tails nas kota)"
