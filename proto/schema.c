@@ -354,10 +354,22 @@ bool pk_utf8_valid(const char *s, size_t len)
 	size_t i = 0;
 
 	while (i < len) {
-		unsigned char c = p[i];
+		unsigned char c;
 		uint32_t cp, min;
 		size_t more;
+		uint64_t v;
 
+		/* Eight bytes at a time while they are ASCII without a NUL (most text is). */
+		while (len - i >= 8) {
+			memcpy(&v, p + i, 8);
+			if ((v & 0x8080808080808080ull) != 0 ||
+			    ((v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull) != 0)
+				break;
+			i += 8;
+		}
+		if (i == len)
+			break;
+		c = p[i];
 		if (c == 0)
 			return false;
 		if (c < 0x80) {

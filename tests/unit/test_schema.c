@@ -334,6 +334,16 @@ static void test_utf8(void **state)
 	assert_false(pk_utf8_valid("\xe2\x80", 2));           /* truncated */
 	assert_false(pk_utf8_valid("\x80", 1));               /* lone continuation */
 	assert_false(pk_utf8_valid("\xff", 1));
+	/* Long runs go eight ASCII bytes at a time: what follows a run, or sits inside one. */
+	assert_true(pk_utf8_valid("Kota Bekasi, Jawa Barat\x7f", 24));
+	assert_true(pk_utf8_valid("Kota Bekasi Jawa \xe2\x80\x99"
+	                          "Barat\xe2\x80\x99",
+	                          28));
+	assert_false(pk_utf8_valid("Kota Bekasi\0Jawa Barat......", 28));     /* NUL at 11 */
+	assert_false(pk_utf8_valid("Kota Bekasi Jawa\0", 17));                /* NUL at 16 */
+	assert_false(pk_utf8_valid("Kota Bekasi Jawa Barat\xff.......", 30)); /* bad at 22 */
+	assert_false(pk_utf8_valid("Kota Bekasi Jawa\xe2\x80", 18));          /* truncated */
+	assert_false(pk_utf8_valid("Kota Bek\xc0\xafsi Jawa Barat", 23));     /* overlong at 8 */
 }
 
 static void test_examples_valid(void **state)
