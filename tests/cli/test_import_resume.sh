@@ -170,6 +170,22 @@ jcheck "a finished import leaves no mark: a third run is a plain import, all unc
 	'j["resumed_after_line"] == 0 and j["records"] == 0 and j["unchanged"] == 20000' \
 	"$P" --dir "$T/kota" import "$T/b.jsonl" --json
 
+# SIGTERM (a service manager stopping the job) stops it the same way.
+gen "$T/e.jsonl" e 10000 3
+bg_import term1 30000 "$T/e.jsonl"
+if wait_for 30 held_gt kota e 0; then
+	pass "SIGTERM case: the first chunk is in"
+else
+	fail "SIGTERM case: the first chunk is in within 30 s" "$(cat "$T/term1.err")"
+fi
+kill -TERM "$BG"
+finish "$BG"
+check "SIGTERM: exit status 1, saying which lines are in" test "$BGRC" -eq 1 -a -n \
+	"$(grep 'terhenti: baris 1–8192 dari .*e\.jsonl sudah masuk' "$T/term1.err")"
+ok "... and the rerun finishes it" "$P" --dir "$T/kota" import "$T/e.jsonl"
+set -- $(counts kota e)
+same "... every record once: 6,667 keyed, 3,333 keyless all distinct" "$1 $2 $3" "6667 3333 3333"
+
 # ---- a changed file is another import, not a resume ----------------------------------------
 
 gen "$T/c.jsonl" c 20000 0
