@@ -527,10 +527,43 @@ static void import_on_signal(int sig)
 	import_stop = 1;
 }
 
-/* The import's id (SPEC section 11, "Bulk imports"): the file's bytes and the options that read
- * them, so that only the same command on the same file resumes. Call before the CSV reader
- * unquotes the buffer in place. */
-static void import_id(uint8_t id[PK_HASH_BYTES], const uint8_t *buf, size_t len, bool csv,
+/* The hash of the file's bytes, on a thread of its own while a JSON Lines file is checked (the
+ * check only reads the buffer); a CSV file is hashed before its reader unquotes it in place. */
+struct file_hash {
+	pthread_t tid;
+	bool started;
+	const uint8_t *buf;
+	size_t len;
+	uint8_t out[PK_HASH_BYTES];
+};
+
+static void *file_hash_run(void *arg)
+{
+	struct file_hash *h = arg;
+
+	pk_hash(h->out, h->buf, h->len);
+	return NULL;
+}
+
+static void file_hash_start(struct file_hash *h, const uint8_t *buf, size_t len, bool now)
+{
+	h->buf = buf;
+	h->len = len;
+	h->started = !now && pthread_create(&h->tid, NULL, file_hash_run, h) == 0;
+	if (!h->started)
+		file_hash_run(h);
+}
+
+static void file_hash_wait(struct file_hash *h)
+{
+	if (h->started)
+		pthread_join(h->tid, NULL);
+	h->started = false;
+}
+
+/* The import's id (SPEC section 11, "Bulk imports"): the file's bytes (their hash) and the
+ * options that read them, so that only the same command on the same file resumes. */
+static void import_id(uint8_t id[PK_HASH_BYTES], const uint8_t file[PK_HASH_BYTES], bool csv,
                       const char *coll, bool replace)
 {
 	uint8_t msg[128 + PK_HASH_BYTES];
@@ -539,7 +572,7 @@ static void import_id(uint8_t id[PK_HASH_BYTES], const uint8_t *buf, size_t len,
 	n = (size_t)snprintf((char *)msg, 128, "pokja-import-1%c%s%c%s%c%c", 0,
 	                     csv ? "csv" : "jsonl", 0, coll != NULL ? coll : "", 0,
 	                     replace ? 1 : 0);
-	pk_hash(msg + n, buf, len);
+	memcpy(msg + n, file, PK_HASH_BYTES);
 	pk_hash(id, msg, n + PK_HASH_BYTES);
 }
 
@@ -641,6 +674,7 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	struct store_node node;
 	struct store_import mark;
 	struct import_done done;
+	struct file_hash fh = {.started = false};
 	struct pk_diag d = {""};
 	struct store *s = NULL;
 	struct pk_op *ops = NULL;
@@ -677,13 +711,15 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	if ((rc = cli_read_file(c, pos[0], IMPORT_MAX, &buf, &len)) != 0)
 		goto out;
 	memset(&mark, 0, sizeof(mark));
-	import_id(mark.id, buf, len, im.csv, coll, replace);
+	file_hash_start(&fh, buf, len, im.csv);
 	if (im.csv)
 		rc = csv_start(c, pos[0], &buf, len, &im);
 	else if (split_lines((const char *)buf, len, &im) != 0)
 		rc = cli_fail(c, "out of memory reading %s", pos[0]);
 	if (rc != 0 || (rc = import_check(c, pos[0], &im)) != 0)
 		goto out;
+	file_hash_wait(&fh);
+	import_id(mark.id, fh.out, im.csv, coll, replace);
 	/* An earlier run of this very import stopped after some chunks: go on after them. */
 	err = store_import_get(s, mark.id, &mark);
 	if (err != 0 && err != PK_ENOTFOUND) {
@@ -792,6 +828,7 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	}
 	rc = EXIT_OK;
 out:
+	file_hash_wait(&fh);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	memset(sec, 0, sizeof(sec));
