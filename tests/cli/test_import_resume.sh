@@ -186,6 +186,27 @@ ok "... and the rerun finishes it" "$P" --dir "$T/kota" import "$T/e.jsonl"
 set -- $(counts kota e)
 same "... every record once: 6,667 keyed, 3,333 keyless all distinct" "$1 $2 $3" "6667 3333 3333"
 
+# A CSV file: its first line is the header, so 8,192 rows in are lines 1-8193.
+{
+	echo "key,wilayah,nama,tahun"
+	awk 'BEGIN { for (i = 1; i <= 9000; i++)
+		if (i % 4 == 0) printf ",32.75,Tanpa kunci f %d,2026\n", i
+		else printf "f-%d,32.75,Kegiatan f %d,2026\n", i, i }'
+} >"$T/f.csv"
+bg_import csv1 30000 "$T/f.csv" --collection kegiatan
+if wait_for 30 held_gt kota f 0; then
+	pass "CSV case: the first chunk is in"
+else
+	fail "CSV case: the first chunk is in within 30 s" "$(cat "$T/csv1.err")"
+fi
+kill -KILL "$BG"
+finish "$BG"
+ok "the CSV import resumes" "$P" --dir "$T/kota" import "$T/f.csv" --collection kegiatan
+stderr_has "... after the header and 8,192 rows" \
+	'baris 1–8193 dari .*f\.csv sudah masuk pada impor sebelumnya .*melanjutkan dari baris 8194'
+set -- $(counts kota f)
+same "... every row once: 6,750 keyed, 2,250 keyless all distinct" "$1 $2 $3" "6750 2250 2250"
+
 # ---- a changed file is another import, not a resume ----------------------------------------
 
 gen "$T/c.jsonl" c 20000 0
