@@ -550,6 +550,24 @@ int pk_sealed_session(const uint8_t *buf, size_t len, uint8_t id[PK_SESSION_ID_B
 	return 0;
 }
 
+int pk_sealed_prefix(const uint8_t *buf, size_t len, uint8_t id[PK_SESSION_ID_BYTES])
+{
+	struct pk_mpr r;
+	const uint8_t *p;
+	const char *tag;
+	uint32_t n, tlen;
+
+	pk_mpr_init(&r, buf, len < PK_MSG_MAX ? len : PK_MSG_MAX);
+	if (pk_mpr_array(&r, &n) != 0 || n != 4 || pk_mpr_str(&r, &tag, &tlen) != 0)
+		return PK_EDECODE;
+	if (!tag_is(tag, tlen, PK_SEALED_TAG))
+		return PK_EVERSION;
+	if (read_fixed(&r, &p, PK_SESSION_ID_BYTES) != 0)
+		return PK_EDECODE;
+	memcpy(id, p, PK_SESSION_ID_BYTES);
+	return 0;
+}
+
 int pk_seal_request(struct pk_session *s, const uint8_t *plain, size_t plen, uint8_t **out,
                     size_t *outlen)
 {
@@ -610,6 +628,26 @@ int pk_open_request(struct pk_session *s, const uint8_t *buf, size_t len, uint8_
 	mark_seen(s, v.counter);
 	*counter = v.counter;
 	return 0;
+}
+
+int pk_check_request(const struct pk_session *s, const uint8_t *buf, size_t len)
+{
+	struct sealed v;
+	uint8_t *plain = NULL;
+	size_t plen;
+	int err;
+
+	if ((err = sealed_decode(buf, len, &v)) != 0)
+		return err;
+	if (memcmp(v.id, s->id, PK_SESSION_ID_BYTES) != 0)
+		return PK_EAUTH;
+	if (replayed(s, v.counter))
+		return PK_EREPLAY;
+	err = open_box(&v, s->c2p, DIR_REQUEST, s->features, &plain, &plen);
+	if (plain != NULL)
+		sodium_memzero(plain, plen);
+	free(plain);
+	return err;
 }
 
 int pk_seal_reply(struct pk_session *s, uint64_t counter, const uint8_t *plain, size_t plen,

@@ -35,9 +35,13 @@
 #define PK_PLAIN_MAX (PK_MSG_MAX - PK_SEAL_OVERHEAD) /* the largest plaintext one can seal */
 #define PK_ERRMSG_CODE_MAX 32                        /* bytes of [a-z0-9-] in an error code */
 #define PK_ERRMSG_TEXT_MAX 1024                      /* bytes of UTF-8 in an error text */
-#define PK_FEAT_ZSTD 0x1u  /* handshake feature bit 0: zstd frames in sealed plaintexts */
-#define PK_FEAT_PARTS 0x2u /* bit 1: changesets in parts, resumed by offset (SPEC section 16) */
-#define PK_FEATURES_KNOWN (PK_FEAT_ZSTD | PK_FEAT_PARTS)
+#define PK_FEAT_ZSTD 0x1u   /* handshake feature bit 0: zstd frames in sealed plaintexts */
+#define PK_FEAT_PARTS 0x2u  /* bit 1: changesets in parts, resumed by offset (SPEC section 16) */
+#define PK_FEAT_RESUME 0x4u /* bit 2: the session goes on over a new connection (SPEC 14, 15) */
+#define PK_FEATURES_KNOWN (PK_FEAT_ZSTD | PK_FEAT_PARTS | PK_FEAT_RESUME)
+/* The largest message (its REQ header included) that may open a resumed connection: what the
+ * parent's port holds whole to check before anything of it goes on (SPEC section 14). */
+#define PK_RESUME_FIRST_MAX 65000
 
 /* What a message claims to be, from its tag alone (pk_msg_kind). */
 enum pk_msg_kind {
@@ -223,6 +227,15 @@ int pk_sealed_session(const uint8_t *buf, size_t len, uint8_t id[PK_SESSION_ID_B
                       uint64_t *counter);
 
 /*
+ * The session id of a sealed message from its first bytes only (the array, the tag and the id:
+ * at least PK_SEALED_PREFIX bytes), unauthenticated and without reading the rest: for the listen
+ * port, which looks at a large first message before it holds the whole (SPEC section 14).
+ * Returns 0, PK_EDECODE or PK_EVERSION.
+ */
+#define PK_SEALED_PREFIX 34
+int pk_sealed_prefix(const uint8_t *buf, size_t len, uint8_t id[PK_SESSION_ID_BYTES]);
+
+/*
  * Sealing and opening with PK_FEAT_ZSTD negotiated: the sealer compresses a plaintext into one
  * zstd frame when s->level > 0 and it pays (proto/compress.h), and the opener decompresses a
  * plaintext that begins with the zstd magic, refusing a frame over PK_PLAIN_MAX (PK_ETOOBIG)
@@ -248,6 +261,14 @@ int pk_seal_request(struct pk_session *s, const uint8_t *plain, size_t plen, uin
  */
 int pk_open_request(struct pk_session *s, const uint8_t *buf, size_t len, uint8_t **plain,
                     size_t *plen, uint64_t *counter);
+
+/*
+ * Parent: whether pk_open_request would accept this request now (the same checks: the session,
+ * the replay window, the box), without recording its counter or keeping the plaintext: for the
+ * listen port, which admits a new connection of an established session on its first request
+ * (SPEC section 14). Returns 0 or pk_open_request's errors.
+ */
+int pk_check_request(const struct pk_session *s, const uint8_t *buf, size_t len);
 
 /*
  * Parent: seals the reply to the request with this counter, which pk_open_request accepted and

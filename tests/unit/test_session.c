@@ -484,6 +484,42 @@ static void test_replay(void **state)
 	pair_free(&x);
 }
 
+/* pk_check_request says what pk_open_request would, and records nothing; pk_sealed_prefix reads
+ * the session id from the first PK_SEALED_PREFIX bytes alone (the listen port's resumed
+ * connections, SPEC section 14). */
+static void test_check_request(void **state)
+{
+	struct pair x;
+	struct pk_session before;
+	uint8_t *req, *plain, id[PK_SESSION_ID_BYTES];
+	size_t len, plen;
+	uint64_t counter;
+
+	(void)state;
+	handshake(&x);
+	assert_int_equal(pk_seal_request(&x.c, (const uint8_t *)"resume", 6, &req, &len), 0);
+	assert_int_equal(pk_sealed_prefix(req, PK_SEALED_PREFIX, id), 0);
+	assert_memory_equal(id, x.p.id, PK_SESSION_ID_BYTES);
+	assert_int_equal(pk_sealed_prefix(req, PK_SEALED_PREFIX - 1, id), PK_EDECODE);
+	before = x.p;
+	assert_int_equal(pk_check_request(&x.p, req, len), 0);
+	assert_int_equal(pk_check_request(&x.p, req, len), 0);
+	assert_memory_equal(&x.p, &before, sizeof(before));
+	/* An altered box, another session's id: refused as pk_open_request refuses them. */
+	req[len - 1] ^= 1;
+	assert_int_equal(pk_check_request(&x.p, req, len), PK_EAUTH);
+	req[len - 1] ^= 1;
+	req[20] ^= 1;
+	assert_int_equal(pk_check_request(&x.p, req, len), PK_EAUTH);
+	req[20] ^= 1;
+	/* Once opened, the same request is a replay. */
+	assert_int_equal(pk_open_request(&x.p, req, len, &plain, &plen, &counter), 0);
+	free(plain);
+	assert_int_equal(pk_check_request(&x.p, req, len), PK_EREPLAY);
+	free(req);
+	pair_free(&x);
+}
+
 /* Requests 1..n sealed by the child, kept for opening in any order. */
 struct batch {
 	uint8_t *msg[201];
@@ -1005,6 +1041,7 @@ int main(void)
 	    cmocka_unit_test(test_join_proof),
 	    cmocka_unit_test(test_sealed_tamper),
 	    cmocka_unit_test(test_replay),
+	    cmocka_unit_test(test_check_request),
 	    cmocka_unit_test(test_window),
 	    cmocka_unit_test(test_reply_counters),
 	    cmocka_unit_test(test_direction_confusion),
