@@ -70,6 +70,7 @@ struct conn {
 	char name[INET6_ADDRSTRLEN + 8];
 	uint64_t accepted_ms, rx_ms;
 	size_t preauth_bytes;
+	size_t resume_len; /* a first frame larger than a hello: a resumed session's (its length) */
 	uint8_t sp[TCP_HDR], usp[TCP_HDR];
 	size_t spgot, uspgot;
 	struct dir cu, uc; /* peer to nng, nng to peer */
@@ -90,6 +91,8 @@ struct gate {
 	socklen_t inner_len;
 	uint8_t self[PK_PUB_BYTES];
 	struct gate_limits lim;
+	gate_admit_fn admit;
+	void *admit_arg;
 	struct conn *conns;
 	size_t nconns;
 	struct ratelog rl_limit, rl_handshake, rl_idle, rl_oversize, rl_protocol, rl_hello;
@@ -197,12 +200,15 @@ static size_t dir_room(struct dir *d)
 	return d->cap - d->len < IPC_HDR + 1 ? 0 : d->cap - d->len;
 }
 
-/* Switches a direction to the large buffer once the peer is authenticated. */
+/* Switches a direction to the large buffer once the peer is authenticated (or to hold a resumed
+ * session's first frame). */
 static int dir_grow(struct dir *d)
 {
-	uint8_t *b = malloc(BIG_BUF);
+	uint8_t *b;
 
-	if (b == NULL)
+	if (d->buf != d->small)
+		return 0;
+	if ((b = malloc(BIG_BUF)) == NULL)
 		return PK_ENOMEM;
 	memcpy(b, d->buf + d->off, d->len - d->off);
 	d->frame_off -= d->frame_off >= d->off ? d->off : d->frame_off;
@@ -336,10 +342,13 @@ static int answer(struct conn *k, size_t hlen, const char *code, const char *tex
 
 /*
  * A whole frame from the peer before the welcome, still held in k->cu from frame_off: it must
- * be a hello that pk_hello_read accepts, as the session code reads it. Anything else is answered
- * here and goes no further: a refused hello as the parent answers it, a sealed message with
- * unknown-session (the child then says hello again), other bytes with malformed. Returns 1 to
- * let the hello on, 0 when the frame was answered, -1 to close (no REQ header to answer to).
+ * be a hello that pk_hello_read accepts, as the session code reads it, or a request of a session
+ * the parent established, which g->admit checks whole (a resumed connection, SPEC section 14).
+ * A refused hello is answered as the parent answers it, other bytes that are not a sealed
+ * message with malformed; a sealed message that is not admitted closes the connection (a
+ * stranger learns nothing, and a child whose session is gone says hello on its next one).
+ * Returns 1 to let the hello on, 2 to let the request on and relay the connection from now, 0
+ * when the frame was answered, -1 to close.
  */
 static int check_hello(struct gate *g, struct conn *k)
 {
@@ -357,11 +366,18 @@ static int check_hello(struct gate *g, struct conn *k)
 		return -1;
 	}
 	hlen = (size_t)(body - frame);
-	if ((kind = pk_msg_kind(body, blen)) != PK_MSG_HELLO) {
+	if ((kind = pk_msg_kind(body, blen)) == PK_MSG_SEALED) {
+		if (g->admit != NULL && g->admit(g->admit_arg, body, blen, true))
+			return 2;
+		limited(&g->rl_protocol, "port-protocol",
+		        "%s: a sealed message of no live session (%zu bytes) on a new connection; "
+		        "closed",
+		        k->name, blen);
+		return -1;
+	}
+	if (kind != PK_MSG_HELLO) {
 		limited(&g->rl_protocol, "port-protocol", "%s: not a hello before the session",
 		        k->name);
-		if (kind == PK_MSG_SEALED)
-			return answer(k, hlen, "unknown-session", "no session on this connection");
 		return answer(k, hlen, "malformed", "not a pokja message");
 	}
 	err = pk_hello_read(body, blen, g->self, (uint64_t)time(NULL), &h, &diag);
@@ -369,6 +385,24 @@ static int check_hello(struct gate *g, struct conn *k)
 		return 1;
 	limited(&g->rl_hello, "hello-refused", "%s: a hello: %s", k->name, diag.msg);
 	return answer(k, hlen, pk_errmsg_code(err), "hello refused");
+}
+
+/* The first bytes of a resumed session's first frame, held in k->cu: 0 when they name a live
+ * session (g->admit), else -1 (closed as port-protocol). */
+static int resume_prefix(struct gate *g, struct conn *k)
+{
+	struct dir *d = &k->cu;
+	const uint8_t *frame = d->buf + d->frame_off + IPC_HDR, *body;
+	size_t flen = d->len - d->frame_off - IPC_HDR, blen;
+
+	body = sp_body(frame, flen, &blen);
+	if (body != NULL && blen >= PK_SEALED_PREFIX && pk_msg_kind(body, blen) == PK_MSG_SEALED &&
+	    g->admit(g->admit_arg, body, blen, false))
+		return 0;
+	limited(&g->rl_protocol, "port-protocol",
+	        "%s: a first message of %zu bytes that is no live session's; closed", k->name,
+	        k->resume_len);
+	return -1;
 }
 
 /* Reads the peer's bytes as far as the state allows. Returns 0 or -1 to close. */
@@ -382,6 +416,14 @@ static int read_peer(struct gate *g, struct conn *k, uint64_t now, bool *progres
 		uint8_t *dst;
 		size_t want;
 
+		/* A resumed session's first frame fills the small buffer: it goes on into the large
+		 * one only when its first bytes name a live session (gate.h). */
+		if (room == 0 && k->resume_len > 0 && k->st == ST_HELLO && d->in_body &&
+		    d->buf == d->small) {
+			if (resume_prefix(g, k) != 0 || dir_grow(d) != 0)
+				return -1;
+			room = dir_room(d);
+		}
 		if (k->st == ST_SP) {
 			dst = k->sp + k->spgot;
 			want = TCP_HDR - k->spgot;
@@ -403,7 +445,7 @@ static int read_peer(struct gate *g, struct conn *k, uint64_t now, bool *progres
 		k->rx_ms = now;
 		if (k->st != ST_AUTH) {
 			k->preauth_bytes += (size_t)n;
-			if (k->preauth_bytes > GATE_PREAUTH_BYTES) {
+			if (k->preauth_bytes > GATE_PREAUTH_BYTES + k->resume_len) {
 				limited(&g->rl_oversize, "port-oversize",
 				        "%s: more than %u bytes before the session; closed",
 				        k->name, (unsigned)GATE_PREAUTH_BYTES);
@@ -432,7 +474,12 @@ static int read_peer(struct gate *g, struct conn *k, uint64_t now, bool *progres
 			if ((d->hgot += (size_t)n) < TCP_HDR)
 				continue;
 			len = get64(d->hdr);
-			if (k->st == ST_HELLO && len > GATE_PREAUTH_FRAME_MAX) {
+			/* Larger than a hello: only as the first frame, of a resumed session. */
+			if (k->st == ST_HELLO && len > GATE_PREAUTH_FRAME_MAX && g->admit != NULL &&
+			    len <= PK_RESUME_FIRST_MAX && k->preauth_bytes == 2 * TCP_HDR &&
+			    k->resume_len == 0)
+				k->resume_len = (size_t)len;
+			else if (k->st == ST_HELLO && len > GATE_PREAUTH_FRAME_MAX) {
 				limited(&g->rl_oversize, "port-oversize",
 				        "%s: a message of %llu bytes before the session (at most "
 				        "%u); closed",
@@ -460,6 +507,8 @@ static int read_peer(struct gate *g, struct conn *k, uint64_t now, bool *progres
 					return -1;
 				if (r == 0)
 					continue;
+				if (r == 2 && (dir_grow(&k->cu) != 0 || dir_grow(&k->uc) != 0))
+					return -1;
 				if (k->u < 0) {
 					uint8_t sp[TCP_HDR];
 					size_t fl = d->len - d->frame_off;
@@ -478,7 +527,7 @@ static int read_peer(struct gate *g, struct conn *k, uint64_t now, bool *progres
 					d->len += TCP_HDR;
 				}
 				d->hold = false;
-				k->st = ST_WAIT;
+				k->st = r == 2 ? ST_AUTH : ST_WAIT;
 			}
 		}
 	}
@@ -786,7 +835,8 @@ static void *gate_main(void *arg)
 }
 
 int gate_start(struct gate **out, const char *url, const char *inner,
-               const uint8_t self[PK_PUB_BYTES], const struct gate_limits *lim, struct pk_diag *d)
+               const uint8_t self[PK_PUB_BYTES], const struct gate_limits *lim, gate_admit_fn admit,
+               void *arg, struct pk_diag *d)
 {
 	struct gate *g = calloc(1, sizeof(*g));
 	struct epoll_event ev;
@@ -799,6 +849,8 @@ int gate_start(struct gate **out, const char *url, const char *inner,
 		return PK_ENOMEM;
 	g->lfd = g->ep = g->evfd = g->reserve = -1;
 	g->lim = *lim;
+	g->admit = admit;
+	g->admit_arg = arg;
 	memcpy(g->self, self, PK_PUB_BYTES);
 	if (nlen + 1 >= sizeof(g->inner.sun_path)) {
 		err = pk_diagf(d, PK_EINVAL, "internal socket name too long");

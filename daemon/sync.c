@@ -284,7 +284,7 @@ static int listen_gated(struct sync *sy, struct pk_diag *d)
 	nng_pipe_notify(sy->rep, NNG_PIPE_EV_REM_POST, sy_child_pipe_gone, sy);
 	if ((rv = nng_listen(sy->rep, url, NULL, 0)) != 0)
 		return sy_nng_diag(d, rv, PK_("cannot listen on"), url);
-	return gate_start(&sy->gate, cfg->listen, name, sy->pub, &lim, d);
+	return gate_start(&sy->gate, cfg->listen, name, sy->pub, &lim, sy_session_admits, sy, d);
 }
 
 static int start_server(struct sync *sy, struct pk_diag *d)

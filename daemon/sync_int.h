@@ -264,6 +264,9 @@ void sy_wait_free(struct slot *sl);
 /* nng's pipe callback on the REP socket for a connection gone (arg: the sync): a child whose
  * sessions all came on it is shown as not connected at once. */
 void sy_child_pipe_gone(nng_pipe p, nng_pipe_ev ev, void *arg);
+/* The listen port's admission of a connection that opens with a sealed request of a live
+ * session (gate_admit_fn; sync_server.c). Takes slock. */
+bool sy_session_admits(void *arg, const uint8_t *buf, size_t len, bool whole);
 
 /* ---- sync_slots.c: the request slots and their serving threads */
 

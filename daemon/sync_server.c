@@ -238,7 +238,7 @@ static int serve_hello(struct sync *sy, nng_pipe pipe, const uint8_t *buf, size_
 	pthread_mutex_unlock(&sy->slock);
 	if ((err =
 	         pk_welcome_make_feat(&h, sy->sec, now_ms() / 1000, (int)sy->cfg->compression_level,
-	                              PK_FEAT_PARTS, &ps, out, outlen)) != 0)
+	                              PK_FEAT_PARTS | PK_FEAT_RESUME, &ps, out, outlen)) != 0)
 		return err;
 	if (!h.has_join)
 		sy_peer_clock(sy, h.child, "child", &h.skew, 0);
@@ -732,4 +732,29 @@ enum serve_result sy_serve(struct sync *sy, struct slot *sl, uint8_t **reply, si
 		sy_wait_free(sl);
 	}
 	return r;
+}
+
+/* ---- resumed connections -------------------------------------------------------------------- */
+
+/*
+ * The listen port's question (gate_admit_fn): may a new connection open with this sealed
+ * message? Only as a request of a live established session (not one opened to join) that the
+ * session would accept now; checking it changes nothing (pk_check_request), so serve_sealed then
+ * opens it as any other request.
+ */
+bool sy_session_admits(void *arg, const uint8_t *buf, size_t len, bool whole)
+{
+	struct sync *sy = arg;
+	uint8_t id[PK_SESSION_ID_BYTES];
+	struct srv_session *ss;
+	bool ok;
+
+	if (pk_sealed_prefix(buf, len, id) != 0)
+		return false;
+	pthread_mutex_lock(&sy->slock);
+	ss = session_find(sy, id);
+	ok = ss != NULL && ss->established && !ss->join && mono_ms() - ss->last_ms <= IDLE_MS &&
+	     (!whole || pk_check_request(&ss->ps, buf, len) == 0);
+	pthread_mutex_unlock(&sy->slock);
+	return ok;
 }

@@ -36,6 +36,14 @@
  *   replay     the same sealed request sent twice: prints one answer per line
  *   garbage    200 random bytes as a message before any session, then random bytes as a
  *              sealed request's plaintext
+ *   resume     a session on one connection (a heads request, answered), then six new connections,
+ *              each opening with a sealed message (SPEC section 14, "Resumed connections"), 1.1 s
+ *              apart (the parent logs one line a second per tag): "unknown" of a session the
+ *              parent never made, "forged" of the real session with one byte of its box flipped,
+ *              "replay" the first request again, "unknown-big" one of about 20,000 bytes of a
+ *              session never made, then "next" a real next request (a heads) and "next-big" a
+ *              real one of about 20,000 bytes (a heads of 500 origins). Prints "NAME: " and the
+ *              answer ("reply heads", "error CODE TEXT" or "dropped (WHY)") for each
  *   oversize   1,000 random bytes before any session (more than a hello may be: SPEC section
  *              14), then, in a session, a message body of exactly the 4 MiB limit (random
  *              bytes), then one a byte above it: prints each answer, or "dropped (WHY)" when
@@ -53,6 +61,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/node.h"
 #include "daemon/store.h"
@@ -89,7 +98,7 @@ static void usage(void)
 	        "usage: rogue --dir CHILDDIR --url tcp://HOST:PORT [--signer DIR] [--victim HEX]\n"
 	        "             [--timeout MS]\n"
 	        "             push KIND [N] [KIND [N]]... | heads ordered|unordered N | hello |\n"
-	        "             stranger | replay | garbage |\n"
+	        "             stranger | replay | garbage | resume |\n"
 	        "             oversize\n"
 	        "KIND: ok badsig nocert expired region owner schema future farfuture fork lineage "
 	        "displace\n");
@@ -796,6 +805,120 @@ static int cmd_garbage(struct rogue *r)
 	return err;
 }
 
+/* A heads request of n random origins in ascending order, each with seq 1. */
+static int heads_random(size_t n, uint8_t **out, size_t *len)
+{
+	struct pk_head *h = calloc(n ? n : 1, sizeof(*h));
+	int err = PK_ENOMEM;
+
+	if (h != NULL) {
+		for (size_t i = 0; i < n; i++) { /* n < 65,536: the first two bytes order them */
+			h[i].origin[0] = (uint8_t)(i >> 8);
+			h[i].origin[1] = (uint8_t)i;
+			pk_random(h[i].origin + 2, PK_PUB_BYTES - 2);
+			h[i].seq = 1;
+		}
+		err = pk_sync_heads_encode(h, n, out, len);
+	}
+	free(h);
+	return err;
+}
+
+/* Closes the connection and dials a new one (a new TCP connection to the parent's port). */
+static int redial(struct rogue *r)
+{
+	struct timespec pause = {1, 100000000};
+
+	nng_close(r->sock);
+	r->open = false;
+	nanosleep(&pause, NULL);
+	return dial(r);
+}
+
+/* A sealed message of a session the parent never made: the real one's id replaced. */
+static void unknown_id(uint8_t *sealed, size_t slen)
+{
+	uint8_t id[PK_SESSION_ID_BYTES];
+
+	if (pk_sealed_prefix(sealed, slen, id) != 0)
+		return;
+	for (size_t i = 0; i + PK_SESSION_ID_BYTES <= slen; i++)
+		if (memcmp(sealed + i, id, PK_SESSION_ID_BYTES) == 0) {
+			pk_random(sealed + i, PK_SESSION_ID_BYTES);
+			return;
+		}
+}
+
+static int cmd_resume(struct rogue *r)
+{
+	uint8_t *req = NULL, *first = NULL, *s2 = NULL;
+	size_t len, flen, s2len;
+	int err;
+
+	if ((err = handshake(r, r->sec)) != 0)
+		return err == 3 ? 0 : err;
+	if (heads_random(0, &req, &len) != 0 ||
+	    pk_seal_request(&r->ps, req, len, &first, &flen) != 0)
+		return die("%s", "cannot make the request");
+	printf("first: ");
+	if ((err = report_sealed(r, first, flen, r->ps.sent)) != 0)
+		goto out;
+	/* Of a session the parent never made. */
+	if ((err = pk_seal_request(&r->ps, req, len, &s2, &s2len)) != 0)
+		goto out;
+	unknown_id(s2, s2len);
+	printf("unknown: ");
+	if ((err = redial(r)) != 0 || (err = send_raw(r, s2, s2len, true)) != 0)
+		goto out;
+	free(s2);
+	/* Of the real session, its box altered. */
+	if ((err = pk_seal_request(&r->ps, req, len, &s2, &s2len)) != 0)
+		goto out;
+	s2[s2len - 1] ^= 0x55;
+	printf("forged: ");
+	if ((err = redial(r)) != 0 || (err = send_raw(r, s2, s2len, true)) != 0)
+		goto out;
+	printf("replay: ");
+	if ((err = redial(r)) != 0 || (err = send_raw(r, first, flen, true)) != 0)
+		goto out;
+	free(s2);
+	free(req);
+	req = NULL;
+	/* About 20,000 bytes, more than a hello may be: held whole only for a live session. */
+	if (heads_random(500, &req, &len) != 0 ||
+	    (err = pk_seal_request(&r->ps, req, len, &s2, &s2len)) != 0)
+		goto out;
+	unknown_id(s2, s2len);
+	printf("unknown-big: ");
+	if ((err = redial(r)) != 0 || (err = send_raw(r, s2, s2len, true)) != 0)
+		goto out;
+	free(s2);
+	s2 = NULL;
+	printf("next: ");
+	free(req);
+	req = NULL;
+	if (heads_random(0, &req, &len) != 0 ||
+	    (err = pk_seal_request(&r->ps, req, len, &s2, &s2len)) != 0)
+		goto out;
+	if ((err = redial(r)) != 0 || (err = report_sealed(r, s2, s2len, r->ps.sent)) != 0)
+		goto out;
+	free(s2);
+	s2 = NULL;
+	free(req);
+	req = NULL;
+	printf("next-big: ");
+	if (heads_random(500, &req, &len) != 0 ||
+	    (err = pk_seal_request(&r->ps, req, len, &s2, &s2len)) != 0)
+		goto out;
+	if ((err = redial(r)) == 0)
+		err = report_sealed(r, s2, s2len, r->ps.sent);
+out:
+	free(req);
+	free(first);
+	free(s2);
+	return err;
+}
+
 static int cmd_oversize(struct rogue *r)
 {
 	uint8_t *buf = malloc(PK_MSG_MAX + 1);
@@ -860,7 +983,8 @@ int main(int argc, char **argv)
 		cmd = argv[i++]; /* "push replay" and the like, as the special kinds */
 	if (strcmp(cmd, "push") != 0 && strcmp(cmd, "heads") != 0 && strcmp(cmd, "hello") != 0 &&
 	    strcmp(cmd, "stranger") != 0 && strcmp(cmd, "replay") != 0 &&
-	    strcmp(cmd, "garbage") != 0 && strcmp(cmd, "oversize") != 0)
+	    strcmp(cmd, "garbage") != 0 && strcmp(cmd, "oversize") != 0 &&
+	    strcmp(cmd, "resume") != 0)
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (pk_crypto_init() != 0)
@@ -885,6 +1009,8 @@ int main(int argc, char **argv)
 		err = cmd_replay(&r);
 	else if (strcmp(cmd, "garbage") == 0)
 		err = cmd_garbage(&r);
+	else if (strcmp(cmd, "resume") == 0)
+		err = cmd_resume(&r);
 	else
 		err = cmd_oversize(&r);
 out:
