@@ -78,10 +78,33 @@ void linkest_note(struct linkest *e, size_t sent_wire, size_t sent_plain, size_t
 		                     RATE_WEIGHT);
 }
 
+/* The unit's time on the wire: LINKEST_UNIT_MS, or less on a link whose connections are cut
+ * sooner: half of a connection's life less two round trips (its set-up, the unit's own). */
+static double unit_ms(const struct linkest *e)
+{
+	double rtt = e->rtt_min > 0 ? e->rtt_min : e->rtt_ms, fit;
+
+	if (e->life_ms <= 0)
+		return LINKEST_UNIT_MS;
+	fit = (e->life_ms - 2 * rtt) / 2;
+	return fit < LINKEST_UNIT_MS ? fit : LINKEST_UNIT_MS;
+}
+
+void linkest_cut(struct linkest *e, uint64_t life_ms)
+{
+	e->life_ms = smooth(e->life_ms, (double)life_ms, LINKEST_LIFE_WEIGHT);
+}
+
+void linkest_alive(struct linkest *e, uint64_t up_ms)
+{
+	if (e->life_ms > 0 && (double)up_ms > e->life_ms)
+		e->life_ms = (double)up_ms;
+}
+
 /* The unit on the wire before the loss bound. */
 static double wire_unit(const struct linkest *e, bool up, size_t cap)
 {
-	double bps = up ? e->up_bps : e->down_bps, wire = bps * LINKEST_UNIT_MS / 1000.0;
+	double bps = up ? e->up_bps : e->down_bps, wire = bps * unit_ms(e) / 1000.0;
 
 	if (bps <= 0)
 		wire =

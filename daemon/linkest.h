@@ -21,6 +21,7 @@
 #define LINKEST_RTT_MAX 1024    /* exchanges this small both ways time a round trip */
 #define LINKEST_GROW 1024       /* what each exchange that came through adds to a lost bound */
 #define LINKEST_LAN_MS 20       /* a round trip this short before any throughput is known */
+#define LINKEST_LIFE_WEIGHT 0.3 /* of a new connection lifetime */
 
 struct linkest {
 	double rtt_ms;               /* smoothed round trip of small exchanges; 0: unknown */
@@ -31,6 +32,9 @@ struct linkest {
 	/* The largest unit on the wire each way since the last losses (0: no bound): halved by
 	 * each exchange a cut lost, raised by LINKEST_GROW by each one that came through. */
 	double cap_up, cap_down;
+	/* How long a connection to the parent lasts before a cut, smoothed (0: none was cut):
+	 * a unit is sized to end well inside it (linkest_cut, linkest_alive). */
+	double life_ms;
 };
 
 /*
@@ -50,10 +54,23 @@ void linkest_note(struct linkest *e, size_t sent_wire, size_t sent_plain, size_t
 void linkest_lost(struct linkest *e, bool up);
 
 /*
+ * Notes a connection that was cut after lasting life_ms. A cut is not congestion: it does not
+ * shrink the bound of linkest_lost, but from now on a unit takes at most half of what a
+ * connection lasts less two round trips (its set-up and the unit's own) on the wire, so that it
+ * comes through before the next cut.
+ */
+void linkest_cut(struct linkest *e, uint64_t life_ms);
+
+/* Notes that the current connection has lasted up_ms and still carries exchanges: a lifetime
+ * longer than the estimate raises it at once (cuts that stopped stop bounding units). */
+void linkest_alive(struct linkest *e, uint64_t up_ms);
+
+/*
  * The plaintext bytes of the next unit sent up (up) or asked for down: the measured throughput
- * times LINKEST_UNIT_MS, at least LINKEST_WIRE_MIN, scaled by the direction's compression
- * ratio, and at most cap. Before the direction is measured: cap on a link whose round trip is
- * known to be under LINKEST_LAN_MS, else LINKEST_WIRE_START (scaled).
+ * times LINKEST_UNIT_MS (or less, to fit between cuts: linkest_cut), at least LINKEST_WIRE_MIN,
+ * scaled by the direction's compression ratio, and at most cap. Before the direction is measured:
+ * cap on a link whose round trip is known to be under LINKEST_LAN_MS, else LINKEST_WIRE_START
+ * (scaled).
  */
 size_t linkest_unit(const struct linkest *e, bool up, size_t cap);
 

@@ -351,13 +351,14 @@ static int start_client(struct sync *sy, struct pk_diag *d)
 	nng_pipe_notify(sy->req, NNG_PIPE_EV_REM_POST, sy_link_event, sy);
 	/* nng redials by itself, with a random delay that doubles up to RECONNMAXT. A dial is
 	 * one TCP connect, cheap enough to try every few seconds, and a parent that is back is
-	 * then found within REDIAL_MAX_MS instead of up to retry_max later. */
+	 * then found within REDIAL_MAX_MS instead of up to retry_max later; within
+	 * REDIAL_FAST_MS while a cut is recent (sync_client.c, redial_pace). */
 	nng_socket_set_ms(sy->req, NNG_OPT_RECONNMINT, (nng_duration)sy->cfg->retry_min_ms);
 	nng_socket_set_ms(sy->req, NNG_OPT_RECONNMAXT,
 	                  (nng_duration)(sy->cfg->retry_max_ms < REDIAL_MAX_MS
 	                                     ? sy->cfg->retry_max_ms
 	                                     : REDIAL_MAX_MS));
-	if ((rv = nng_dial(sy->req, sy->cfg->parent_url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
+	if ((rv = nng_dial(sy->req, sy->cfg->parent_url, &sy->dialer, NNG_FLAG_NONBLOCK)) != 0) {
 		nng_close(sy->req);
 		return sy_nng_diag(d, rv, PK_("cannot dial"), sy->cfg->parent_url);
 	}

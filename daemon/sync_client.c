@@ -17,12 +17,14 @@ static int session_open_locked(struct sync *sy, nng_ctx ctx, nng_aio *aio)
 	struct pk_diag d = {""};
 	struct pk_session ps;
 	uint64_t ptime = 0, t0 = mono_ms();
+	unsigned ups = atomic_load(&sy->link_ups);
 	int err;
 
 	if (sy->have_cs)
 		return 0;
 	err = sy_handshake(ctx, aio, sy->sec, sy->parent, NULL, (int)sy->cfg->compression_level,
-	                   PK_FEAT_PARTS, CALL_TIMEOUT_MS, &sy->link_downs, &ps, &ptime, &d);
+	                   PK_FEAT_PARTS | PK_FEAT_RESUME, CALL_TIMEOUT_MS, &sy->link_downs, &ps,
+	                   &ptime, &d);
 	if (err != 0) {
 		log_warnx("parent-session", "%s", d.msg);
 		return err;
@@ -42,11 +44,14 @@ static int session_open_locked(struct sync *sy, nng_ctx ctx, nng_aio *aio)
 	sy->cs = ps;
 	sy->have_cs = true;
 	sy->cs_epoch++;
+	sy->cs_ups = ups;
+	sy->resume_fails = 0;
 	pk_session_wipe(&ps);
 	metrics_session_opened("parent");
-	log_info("parent-session", "session with the parent opened%s%s",
+	log_info("parent-session", "session with the parent opened%s%s%s",
 	         (sy->cs.features & PK_FEAT_ZSTD) != 0 ? " (zstd compression)" : "",
-	         (sy->cs.features & PK_FEAT_PARTS) != 0 ? " (parts)" : "");
+	         (sy->cs.features & PK_FEAT_PARTS) != 0 ? " (parts)" : "",
+	         (sy->cs.features & PK_FEAT_RESUME) != 0 ? " (resume)" : "");
 	sy_wake(sy);
 	return 0;
 }
@@ -79,8 +84,14 @@ static size_t unit_size(struct sync *sy, bool up, bool *thin)
 /*
  * A sealed request to the parent and its reply, on the shared client session (opened here when
  * there is none). On any session-level failure the session is dropped, so the next call opens a
- * new one. Returns 0 and the decoded reply's plaintext in *plain (malloc'd). The exchange is
- * noted in the link estimate; held: the parent may have held it (a long poll).
+ * new one; except that with PK_FEAT_RESUME a session whose connection was cut goes on over the
+ * next one (SPEC section 14, "Resumed connections"). The first request on a new connection may
+ * be lost to a cut or closed by the parent's port for a session it no longer holds (it
+ * restarted), which look the same from here: the session is dropped after RESUME_TRIES such
+ * losses in a row. A request too large to open a resumed connection (PK_RESUME_FIRST_MAX) gets a
+ * new session first. Returns 0 and the
+ * decoded reply's plaintext in *plain (malloc'd). The exchange is noted in the link estimate;
+ * held: the parent may have held it (a long poll).
  */
 static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, size_t len,
                 int timeout_ms, bool held, uint8_t **plain, size_t *plen)
@@ -88,12 +99,14 @@ static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, 
 	struct pk_errmsg em;
 	uint8_t *sealed = NULL;
 	nng_msg *reply = NULL;
-	uint64_t epoch, counter, t0;
+	uint64_t epoch, counter, t0, up_at;
 	size_t slen, rlen;
+	unsigned ups, downs;
 	int err, level;
-	bool thin;
+	bool thin, resumable;
 
 	pthread_mutex_lock(&sy->clock);
+again:
 	if ((err = session_open_locked(sy, ctx, aio)) != 0) {
 		pthread_mutex_unlock(&sy->clock);
 		return err;
@@ -109,22 +122,43 @@ static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, 
 	sy->cs.level = level;
 	counter = sy->cs.sent;
 	epoch = sy->cs_epoch;
+	ups = atomic_load(&sy->link_ups);
+	resumable = (sy->cs.features & PK_FEAT_RESUME) != 0 &&
+	            (sy->cs_ups == ups || sy->resume_fails + 1 < RESUME_TRIES);
+	if (err == 0 && (sy->cs.features & PK_FEAT_RESUME) != 0 && sy->cs_ups != ups &&
+	    slen + REQ_HEADER_ROOM > PK_RESUME_FIRST_MAX) {
+		/* Too large to open a resumed connection: a new session (its hello) first. */
+		free(sealed);
+		sealed = NULL;
+		pk_session_wipe(&sy->cs);
+		sy->have_cs = false;
+		goto again;
+	}
 	pthread_mutex_unlock(&sy->clock);
 	if (err != 0)
 		return err;
 	t0 = mono_ms();
+	downs = atomic_load(&sy->link_downs);
 	err = sy_roundtrip(ctx, aio, sealed, slen, timeout_ms, &sy->link_downs, &reply);
 	metrics_link_bytes(sy->parent, "parent", err == 0 ? nng_msg_len(reply) : 0, slen);
 	free(sealed);
 	if (err != 0) {
-		/* A unit lost on the way: the next ones are smaller (linkest_lost). A request
-		 * the parent held (a pull) loses the reply it would have sent, if any. */
+		/* A unit lost to a timeout: the next ones are smaller (linkest_lost). A request
+		 * the parent held (a pull) loses the reply it would have sent, if any. A unit
+		 * lost to a cut is not congestion: the cut's own note sizes the units to fit
+		 * between cuts (sy_link_event, linkest_cut). */
 		pthread_mutex_lock(&sy->est_lock);
-		if (slen >= LINKEST_SAMPLE_MIN)
-			linkest_lost(&sy->est, true);
-		else if (!held)
-			linkest_lost(&sy->est, false);
+		if (atomic_load(&sy->link_downs) == downs && (slen >= LINKEST_SAMPLE_MIN || !held))
+			linkest_lost(&sy->est, slen >= LINKEST_SAMPLE_MIN);
 		pthread_mutex_unlock(&sy->est_lock);
+		if (err == PK_EIO && resumable) {
+			/* The session goes on over the next connection. */
+			pthread_mutex_lock(&sy->clock);
+			if (sy->cs_ups != ups && sy->have_cs && sy->cs_epoch == epoch)
+				sy->resume_fails++;
+			pthread_mutex_unlock(&sy->clock);
+			return err;
+		}
 		goto drop;
 	}
 	if (pk_errmsg_read(nng_msg_body(reply), nng_msg_len(reply), &em) == 0) {
@@ -135,18 +169,25 @@ static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, 
 	}
 	rlen = nng_msg_len(reply);
 	pthread_mutex_lock(&sy->clock);
-	if (sy->have_cs && sy->cs_epoch == epoch)
+	if (sy->have_cs && sy->cs_epoch == epoch) {
 		err = pk_open_reply(&sy->cs, counter, nng_msg_body(reply), nng_msg_len(reply),
 		                    plain, plen);
-	else
+		if (err == 0) {
+			sy->cs_ups = ups;
+			sy->resume_fails = 0;
+		}
+	} else
 		err = PK_ESTATE; /* the session changed while this request was out */
 	pthread_mutex_unlock(&sy->clock);
 	nng_msg_free(reply);
 	if (err == 0) {
 		struct linkest e;
 
+		up_at = atomic_load(&sy->link_up_ms);
 		pthread_mutex_lock(&sy->est_lock);
 		linkest_note(&sy->est, slen, len, rlen, *plen, mono_ms() - t0, held);
+		if (up_at != 0)
+			linkest_alive(&sy->est, mono_ms() - up_at);
 		e = sy->est;
 		pthread_mutex_unlock(&sy->est_lock);
 		sy_peer_link(sy, sy->parent, &e);
@@ -173,6 +214,22 @@ static void session_forget(struct sync *sy)
 	pthread_mutex_unlock(&sy->clock);
 }
 
+/* nng's redial: within REDIAL_FAST_MS while the last connection was lost less than
+ * REDIAL_FAST_FOR_MS ago (a cut: the parent was there moments ago, and each dial is one TCP
+ * connect), else the slower pace of start_client. Takes effect at nng's next redial. */
+static void redial_pace(struct sync *sy)
+{
+	uint64_t lost = atomic_load(&sy->link_lost_ms);
+	bool fast = lost != 0 && mono_ms() - lost < REDIAL_FAST_FOR_MS;
+	uint64_t slow =
+	    sy->cfg->retry_max_ms < REDIAL_MAX_MS ? sy->cfg->retry_max_ms : REDIAL_MAX_MS;
+
+	if (atomic_exchange(&sy->redial_fast, fast) != fast)
+		nng_dialer_set_ms(
+		    sy->dialer, NNG_OPT_RECONNMAXT,
+		    (nng_duration)(fast && REDIAL_FAST_MS < slow ? REDIAL_FAST_MS : slow));
+}
+
 /* Sleeps for the back-off, doubling it up to retry_max. A new connection to the parent (nng
  * redials by itself) or stopping cuts it short, so a parent that comes back is served at once. */
 static void backoff(struct sync *sy, uint64_t *delay)
@@ -180,6 +237,7 @@ static void backoff(struct sync *sy, uint64_t *delay)
 	uint64_t until = mono_ms() + *delay, t, gen;
 	unsigned ups = atomic_load(&sy->link_ups);
 
+	redial_pace(sy);
 	/* The generation is read before the connection count: sy_link_event counts, then wakes. */
 	for (;;) {
 		gen = sy_generation(sy);
@@ -199,12 +257,22 @@ static void backoff(struct sync *sy, uint64_t *delay)
 void sy_link_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
 	struct sync *sy = arg;
+	uint64_t up, now;
 
 	(void)p;
 	if (ev == NNG_PIPE_EV_ADD_POST) {
+		atomic_store(&sy->link_up_ms, mono_ms());
 		atomic_fetch_add(&sy->link_ups, 1);
 		sy_wake(sy); /* ends a back-off */
 		return;
+	}
+	/* How long the connection lasted: the units to come fit in such a time (linkest_cut). */
+	if ((up = atomic_exchange(&sy->link_up_ms, 0)) != 0) {
+		now = mono_ms();
+		atomic_store(&sy->link_lost_ms, now);
+		pthread_mutex_lock(&sy->est_lock);
+		linkest_cut(&sy->est, now - up);
+		pthread_mutex_unlock(&sy->est_lock);
 	}
 	atomic_fetch_add(&sy->link_downs, 1);
 	if (sy->up_aio != NULL)

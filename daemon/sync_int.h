@@ -31,7 +31,10 @@
 #define HELD_RECHECK_MS 60000    /* the longest wait between two looks at held changesets */
 #define SERVE_THREADS 2 /* threads serving children's requests, whatever max_children says */
 #define SERVE_STACK (256 * 1024)
-#define REDIAL_MAX_MS 5000 /* longest wait between two dials of the parent */
+#define REDIAL_MAX_MS 5000       /* longest wait between two dials of the parent */
+#define REDIAL_FAST_MS 500       /* ... while a cut is recent (the parent was there moments ago) */
+#define REDIAL_FAST_FOR_MS 30000 /* how long a cut counts as recent */
+#define RESUME_TRIES 3 /* first requests of a resumed session lost in a row before a new one */
 #define PATH_MAX_KEYS (PK_CHAIN_MAX + 1)
 /* nng counts its REQ/REP header (a 4-byte request id per hop) against NNG_OPT_RECVMAXSZ, so the
  * limit leaves room for it above the largest message body the protocol allows. */
@@ -39,6 +42,7 @@
 #define PART_MIN 1024        /* the least data a part carries (unless the changeset ends first) */
 #define SY_URGENT_BYTES 4096 /* a changeset this small goes ahead of bulk (SPEC section 16) */
 #define SY_SMALL_MSG 4096    /* a message this small is sealed at the configured level */
+#define REQ_HEADER_ROOM 64   /* nng's REQ header, under PK_RESUME_FIRST_MAX with the request */
 
 /* A parent's session with one child. */
 struct srv_session {
@@ -115,11 +119,19 @@ struct sync {
 	pthread_t up, down;
 	atomic_uint link_ups;   /* connections made to the parent: a back-off ends at the next */
 	atomic_uint link_downs; /* connections to the parent lost (roundtrip) */
-	nng_aio *up_aio, *down_aio; /* in flight to the parent; cancelled when its link drops */
-	pthread_mutex_t clock;      /* the client session */
+	nng_dialer dialer;
+	_Atomic uint64_t link_up_ms;   /* monotonic ms the current connection was made; 0: none */
+	_Atomic uint64_t link_lost_ms; /* ... the last one was lost; 0: none yet */
+	atomic_bool redial_fast;       /* the dialer's RECONNMAXT is REDIAL_FAST_MS */
+	nng_aio *up_aio, *down_aio;    /* in flight to the parent; cancelled when its link drops */
+	pthread_mutex_t clock;         /* the client session */
 	struct pk_session cs;
 	bool have_cs;
 	uint64_t cs_epoch;
+	/* link_ups when the session last had an answer: while it is current, the connection has
+	 * carried the session, and the session outlives a cut of it (PK_FEAT_RESUME). */
+	unsigned cs_ups;
+	unsigned resume_fails; /* first requests on new connections lost in a row */
 	/* What the link to the parent was measured to carry (linkest.h), under est_lock. */
 	pthread_mutex_t est_lock;
 	struct linkest est;

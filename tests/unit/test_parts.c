@@ -312,7 +312,22 @@ static void test_linkest(void **state)
 	/* about LINKEST_UNIT_MS of wire, times 10 */
 	assert_true(unit > 6250 * LINKEST_UNIT_MS / 100 * 8 / 10 &&
 	            unit < 6250 * LINKEST_UNIT_MS / 100 * 12 / 10);
-	/* a cut loses a unit: the next is half as large, then grows back as exchanges go through */
+	/* connections cut after 1,500 ms: a unit takes at most (1,500 - 2 x 300) / 2 ms on the
+	 * wire, without halving anything; a connection that lasts longer lifts the bound at once */
+	{
+		struct linkest c = e;
+
+		for (int i = 0; i < 20; i++)
+			linkest_cut(&c, 1500);
+		assert_true(c.life_ms > 1490 && c.life_ms < 1510);
+		assert_true(linkest_unit(&c, true, cap) > unit * 450 / LINKEST_UNIT_MS * 8 / 10 &&
+		            linkest_unit(&c, true, cap) < unit * 450 / LINKEST_UNIT_MS * 12 / 10);
+		assert_true(c.cap_up == 0);
+		linkest_alive(&c, 60000);
+		assert_int_equal(linkest_unit(&c, true, cap), unit);
+	}
+	/* a timeout loses a unit: the next is half as large, then grows back as exchanges go
+	 * through */
 	linkest_lost(&e, true);
 	assert_true(linkest_unit(&e, true, cap) < unit * 6 / 10);
 	for (int i = 0; i < 30; i++)
