@@ -3,7 +3,7 @@
 # at a short scale (about 40 s): the national node, province 32 and Kota Bekasi (32.75), which
 # dials its province through tests/tools/linksim at 32 kbit/s each way, 100 ms one-way delay and
 # a cut every 2 s (the link then refuses connections for 300 ms). 300 kegiatan that compress
-# poorly (each carries 48 random hex digits: one changeset of about 180 KB) are imported at the
+# poorly (each carries 208 random hex digits: one changeset of about 230 KB) are imported at the
 # district; sent whole, no 2-s stretch of this link could carry it. Meanwhile the district's
 # pokjad and then the province's are killed with SIGKILL in the middle of the transfer and
 # started again. Every kegiatan must reach the province and the national node, every store
@@ -56,12 +56,15 @@ else
 		"$(tails kota)"
 fi
 
-# 300 kegiatan; the random digits keep compression from shrinking the changeset to a few KB.
+# 300 kegiatan; the random digits keep compression from shrinking the changeset to a few KB
+# (about 35 KB compressed: several seconds of this link even without cuts, so that both kills
+# below come while it is on its way).
 python3 - "$N" >"$T/keg.jsonl" <<'EOF'
 import json, os, sys
 for i in range(int(sys.argv[1])):
     print(json.dumps({"collection": "kegiatan", "key": "pt-%05d" % i, "wilayah": "32.75",
                       "nama": "Sosialisasi %d %s" % (i, os.urandom(24).hex()),
+                      "tujuan": os.urandom(80).hex(),
                       "tahun": 2025, "bulan": i % 12 + 1, "biaya": 5000000 + i * 1000,
                       "jumlah_peserta": 20 + i % 50, "status": "rencana",
                       "penanggung_jawab": "Sekretariat Pokja PKP Kota Bekasi"}))
