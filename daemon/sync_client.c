@@ -89,9 +89,8 @@ static size_t unit_size(struct sync *sy, bool up, bool *thin)
  * be lost to a cut or closed by the parent's port for a session it no longer holds (it
  * restarted), which look the same from here: the session is dropped after RESUME_TRIES such
  * losses in a row. A request too large to open a resumed connection (PK_RESUME_FIRST_MAX) gets a
- * new session first. Returns 0 and the
- * decoded reply's plaintext in *plain (malloc'd). The exchange is noted in the link estimate;
- * held: the parent may have held it (a long poll).
+ * new session first. Returns 0 and the decoded reply's plaintext in *plain (malloc'd). The
+ * exchange is noted in the link estimate; held: the parent may have held it (a long poll).
  */
 static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, size_t len,
                 int timeout_ms, bool held, uint8_t **plain, size_t *plen)
