@@ -22,7 +22,11 @@
 #include "proto/schema.h" /* REC_KEY_MAX */
 #include "store.h"
 
-#define AUTH_CACHE 1024 /* origins whose certificate chain is cached */
+/* Origins whose certificate chain is cached: AUTH_SETS sets of AUTH_WAYS, by a key's first two
+ * bytes. A whole country is 553 origins: direct-mapped, a tenth of them would share a slot and
+ * evict each other at every look, each miss a chain checked again, signatures and all. */
+#define AUTH_SETS 1024
+#define AUTH_WAYS 4
 #define HEAD_BYTES (8 + PK_HASH_BYTES + 8 + 1)
 #define REC_META (8 + PK_PUB_BYTES + 8 + 1)
 #define REC_KEY_MAX (PK_COLL_MAX + PK_REGION_MAX + PK_KEY_MAX + 2)
@@ -35,7 +39,7 @@ struct auth {
 	uint64_t not_before, not_after;
 	uint8_t path[PK_CHAIN_MAX + 1][PK_PUB_BYTES];
 	int npath;
-	bool used;
+	uint64_t gen; /* the cache's generation when filled; 0: empty */
 };
 
 struct store {
@@ -61,7 +65,8 @@ struct store {
 	uint64_t max_skew_ms; /* how far ahead of our clock a changeset may be stamped */
 	uint64_t max_hold_ms; /* ... and still be held for its time */
 	pthread_mutex_t lock; /* guards the authority cache */
-	struct auth cache[AUTH_CACHE];
+	struct auth cache[AUTH_SETS][AUTH_WAYS];
+	uint64_t cache_gen; /* a new one empties the cache without touching it */
 	/* Commit notification (store_notify.c). note_fn and note_arg are set by
 	 * store_notify_listen before any thread of the listener commits, and cleared after. */
 	struct sockaddr_un note_addr; /* STORE_NOTIFY_SOCK in the store folder */

@@ -2,8 +2,8 @@
  * trust.c: whom the store trusts, and for what: certificate chains to the root (loaded from the
  * certs table, checked as a whole and cached per origin in struct store), revocations (at once,
  * or pending until the revoked key's certificate arrives; SPEC section 9) and storing
- * certificates (SPEC section 7). The cache holds AUTH_CACHE origins, one slot per hash of a key's
- * first two bytes; any change that could leave a cached chain stale empties it.
+ * certificates (SPEC section 7). The cache holds AUTH_SETS x AUTH_WAYS origins, a set per hash
+ * of a key's first two bytes; any change that could leave a cached chain stale empties it.
  */
 #include "store_int.h"
 
@@ -22,7 +22,7 @@
 static void cache_forget(struct store *s)
 {
 	pthread_mutex_lock(&s->lock);
-	memset(s->cache, 0, sizeof(s->cache));
+	s->cache_gen++;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -80,18 +80,22 @@ static int auth_find(struct db_txn *t, struct store *s, const uint8_t origin[PK_
                      struct auth *found, struct pk_diag *d)
 {
 	struct pk_cert chain[PK_CHAIN_MAX];
-	struct auth *slot;
-	uint64_t nb = 0, na = UINT64_MAX;
-	unsigned h;
+	uint64_t nb = 0, na = UINT64_MAX, gen;
+	unsigned set;
 	int n, err;
 
-	h = (unsigned)(origin[0] | origin[1] << 8) % AUTH_CACHE;
-	slot = &s->cache[h];
+	set = (unsigned)(origin[0] | origin[1] << 8) % AUTH_SETS;
 	pthread_mutex_lock(&s->lock);
-	*found = *slot;
+	gen = s->cache_gen + 1; /* entries are stamped one above the counter: 0 stays "empty" */
+	for (int w = 0; w < AUTH_WAYS; w++) {
+		const struct auth *a = &s->cache[set][w];
+		if (a->gen == gen && memcmp(a->pub, origin, PK_PUB_BYTES) == 0) {
+			*found = *a;
+			pthread_mutex_unlock(&s->lock);
+			return 0;
+		}
+	}
 	pthread_mutex_unlock(&s->lock);
-	if (found->used && memcmp(found->pub, origin, PK_PUB_BYTES) == 0)
-		return 0;
 	if ((n = st_chain_load(t, s, origin, chain, d)) < 0)
 		return n;
 	for (int i = 0; i < n; i++) {
@@ -110,9 +114,18 @@ static int auth_find(struct db_txn *t, struct store *s, const uint8_t origin[PK_
 	found->not_before = nb;
 	found->not_after = na;
 	found->npath = st_chain_path(s, chain, n, found->path);
-	found->used = true;
 	pthread_mutex_lock(&s->lock);
-	*slot = *found;
+	/* Stamped with the generation read before the chain was loaded: a cache emptied meanwhile
+	 * (a certificate changed) must not take a chain read before it. */
+	found->gen = gen;
+	if (gen == s->cache_gen + 1) {
+		int victim = origin[2] % AUTH_WAYS;
+
+		for (int w = AUTH_WAYS - 1; w >= 0; w--)
+			if (s->cache[set][w].gen != gen)
+				victim = w;
+		s->cache[set][victim] = *found;
+	}
 	pthread_mutex_unlock(&s->lock);
 	return 0;
 }
