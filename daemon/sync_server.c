@@ -622,6 +622,18 @@ static enum serve_result serve_sealed(struct sync *sy, uint32_t pipe, const uint
 		pthread_mutex_unlock(&sy->slock);
 		return answer_error("unknown-session", "no such session", out, outlen);
 	}
+	/* A session resumed on a new connection (section 14) counts against max_children like a
+	 * hello: another child may have taken the place its cut left. */
+	if (ss->pipe != pipe && children_connected(sy, ss->child) >= sy->cfg->max_children) {
+		short_key(sv.name, ss->child);
+		pthread_mutex_unlock(&sy->slock);
+		log_warnx("hello-refused",
+		          "%s: a resumed session: this node already serves %u children, [limits] "
+		          "max_children",
+		          sv.name, (unsigned)sy->cfg->max_children);
+		return answer_error("full", "the parent serves as many children as it may", out,
+		                    outlen);
+	}
 	err = pk_open_request(&ss->ps, buf, len, &plain, &plen, &counter);
 	if (err == 0) {
 		ss->established = true;
