@@ -241,6 +241,45 @@ static int peer_heads_forget(struct db_txn *t, struct store *s, const uint8_t pe
 	return t->err;
 }
 
+/* Compares the stored heads of a peer, in origin order, with a whole list (its heads of seq 0
+ * left out, as a put leaves them out). */
+struct same_ctx {
+	const struct pk_head *h;
+	size_t n, i;
+	bool same;
+};
+
+static int same_visit(const struct pk_head *got, void *arg)
+{
+	struct same_ctx *c = arg;
+
+	while (c->i < c->n && c->h[c->i].seq == 0)
+		c->i++;
+	if (c->i == c->n || memcmp(got->origin, c->h[c->i].origin, PK_PUB_BYTES) != 0 ||
+	    got->seq != c->h[c->i].seq) {
+		c->same = false;
+		return 1;
+	}
+	c->i++;
+	return 0;
+}
+
+/* Whether a put of the whole list in origin order would change nothing. */
+static bool peer_heads_same(struct store *s, const uint8_t peer[PK_PUB_BYTES],
+                            const struct pk_head *h, size_t n)
+{
+	struct same_ctx c = {h, n, 0, true};
+
+	for (size_t i = 1; i < n; i++)
+		if (memcmp(h[i - 1].origin, h[i].origin, PK_PUB_BYTES) >= 0)
+			return false; /* not in order: compare by writing */
+	if (store_peer_heads_get(s, peer, same_visit, &c) < 0 || !c.same)
+		return false;
+	while (c.i < n && h[c.i].seq == 0)
+		c.i++;
+	return c.i == n;
+}
+
 int store_peer_heads_put(struct store *s, const uint8_t peer[PK_PUB_BYTES], const struct pk_head *h,
                          size_t n, unsigned flags)
 {
@@ -253,6 +292,10 @@ int store_peer_heads_put(struct store *s, const uint8_t peer[PK_PUB_BYTES], cons
 		return PK_EINVAL;
 	if (s->peerheads == DB_NONE)
 		return PK_ESTATE; /* a read-only open of a store made before the table */
+	/* A child reports its heads at every exchange, mostly unchanged: no commit then (each is
+	 * a sync to disk, and wakes every loop waiting for the store to change). */
+	if ((flags & STORE_PEER_HEADS_ALL) && peer_heads_same(s, peer, h, n))
+		return 0;
 	db_txn_begin(&t, s->db, 0);
 	if (flags & STORE_PEER_HEADS_ALL)
 		err = peer_heads_forget(&t, s, peer);

@@ -699,6 +699,34 @@ static void test_peer_heads(void **state)
 	assert_int_equal(store_peer_heads_get(s, a.pub, collect, &c), 0);
 	assert_int_equal(store_peer_heads_put(s, a.pub, NULL, 1, 0), PK_EINVAL);
 
+	/* the same whole list again commits nothing; a changed one does */
+	{
+		struct pk_head two[2];
+		uint64_t g;
+
+		memset(two[0].origin, 0x01, PK_PUB_BYTES);
+		memset(two[1].origin, 0x02, PK_PUB_BYTES);
+		two[0].seq = 3;
+		two[1].seq = 4;
+		assert_int_equal(store_peer_heads_put(s, a.pub, two, 2, STORE_PEER_HEADS_ALL), 0);
+		g = store_generation(s);
+		assert_int_equal(store_peer_heads_put(s, a.pub, two, 2, STORE_PEER_HEADS_ALL), 0);
+		assert_int_equal(store_generation(s), g);
+		assert_int_equal(store_peer_heads_put(s, a.pub, two, 1, STORE_PEER_HEADS_ALL), 0);
+		assert_true(store_generation(s) != g);
+		memset(&c, 0, sizeof(c));
+		assert_int_equal(store_peer_heads_get(s, a.pub, collect, &c), 1);
+		g = store_generation(s);
+		two[1].seq = 5;
+		assert_int_equal(store_peer_heads_put(s, a.pub, two, 2, STORE_PEER_HEADS_ALL), 0);
+		assert_true(store_generation(s) != g);
+		memset(&c, 0, sizeof(c));
+		assert_int_equal(store_peer_heads_get(s, a.pub, collect, &c), 2);
+		assert_true(c.h[1].origin[0] == 0x02 && c.h[1].seq == 5);
+		assert_int_equal(store_peer_heads_put(s, a.pub, NULL, 0, STORE_PEER_HEADS_ALL), 0);
+		assert_int_equal(store_peer_heads_get(s, a.pub, collect, &c), 0);
+	}
+
 	/* kept across a reopen */
 	store_close(s);
 	s = tu_store_open(dir);
