@@ -375,6 +375,14 @@ static int check_hello(struct gate *g, struct conn *k)
 		        k->name, blen);
 		return -1;
 	}
+	if (k->resume_len > 0) {
+		/* Larger than a hello and not a sealed message, so no resumed session's: closed
+		 * (section 14), never answered. */
+		limited(&g->rl_protocol, "port-protocol",
+		        "%s: a first message of %zu bytes that is no live session's; closed",
+		        k->name, blen);
+		return -1;
+	}
 	if (kind != PK_MSG_HELLO) {
 		limited(&g->rl_protocol, "port-protocol", "%s: not a hello before the session",
 		        k->name);

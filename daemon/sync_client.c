@@ -102,7 +102,7 @@ static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, 
 	size_t slen, rlen;
 	unsigned ups, downs;
 	int err, level;
-	bool thin, resumable;
+	bool thin, resumable, fresh;
 
 	pthread_mutex_lock(&sy->clock);
 again:
@@ -122,6 +122,9 @@ again:
 	counter = sy->cs.sent;
 	epoch = sy->cs_epoch;
 	ups = atomic_load(&sy->link_ups);
+	/* The first exchange on a connection also waits for it to be set up (TCP, nng's header):
+	 * its time says nothing of the link's throughput or round trip. */
+	fresh = sy->cs_ups != ups;
 	resumable = (sy->cs.features & PK_FEAT_RESUME) != 0 &&
 	            (sy->cs_ups == ups || sy->resume_fails + 1 < RESUME_TRIES);
 	if (err == 0 && (sy->cs.features & PK_FEAT_RESUME) != 0 && sy->cs_ups != ups &&
@@ -184,7 +187,8 @@ again:
 
 		up_at = atomic_load(&sy->link_up_ms);
 		pthread_mutex_lock(&sy->est_lock);
-		linkest_note(&sy->est, slen, len, rlen, *plen, mono_ms() - t0, held);
+		linkest_note(&sy->est, slen, len, rlen, *plen, mono_ms() - t0,
+		             held || fresh || atomic_load(&sy->link_ups) != ups);
 		if (up_at != 0)
 			linkest_alive(&sy->est, mono_ms() - up_at);
 		e = sy->est;
