@@ -18,6 +18,7 @@ static int session_open_locked(struct sync *sy, nng_ctx ctx, nng_aio *aio)
 	struct pk_session ps;
 	uint64_t ptime = 0, t0 = mono_ms();
 	unsigned ups = atomic_load(&sy->link_ups);
+	bool connected = atomic_load(&sy->link_up_ms) != 0;
 	int err;
 
 	if (sy->have_cs)
@@ -29,9 +30,11 @@ static int session_open_locked(struct sync *sy, nng_ctx ctx, nng_aio *aio)
 		log_warnx("parent-session", "%s", d.msg);
 		return err;
 	}
-	/* A hello and a welcome are small: their time is a round trip. */
+	/* A hello and a welcome are small: their time is a round trip, unless it also waited for
+	 * the connection to be made (TCP, nng's header: two more round trips on a thin link). */
 	pthread_mutex_lock(&sy->est_lock);
-	linkest_note(&sy->est, 0, 0, 0, 0, mono_ms() - t0, false);
+	linkest_note(&sy->est, 0, 0, 0, 0, mono_ms() - t0,
+	             !connected || atomic_load(&sy->link_ups) != ups);
 	pthread_mutex_unlock(&sy->est_lock);
 	/* A welcome is contact: the parent shows connected from now, before its clock is noted
 	 * (the first health record waits for that, and would otherwise say "not connected"). */
@@ -102,7 +105,7 @@ static int call(struct sync *sy, nng_ctx ctx, nng_aio *aio, const uint8_t *req, 
 	size_t slen, rlen;
 	unsigned ups, downs;
 	int err, level;
-	bool thin, resumable, fresh;
+	bool thin, resumable, connected;
 
 	pthread_mutex_lock(&sy->clock);
 again:
@@ -122,9 +125,6 @@ again:
 	counter = sy->cs.sent;
 	epoch = sy->cs_epoch;
 	ups = atomic_load(&sy->link_ups);
-	/* The first exchange on a connection also waits for it to be set up (TCP, nng's header):
-	 * its time says nothing of the link's throughput or round trip. */
-	fresh = sy->cs_ups != ups;
 	resumable = (sy->cs.features & PK_FEAT_RESUME) != 0 &&
 	            (sy->cs_ups == ups || sy->resume_fails + 1 < RESUME_TRIES);
 	if (err == 0 && (sy->cs.features & PK_FEAT_RESUME) != 0 && sy->cs_ups != ups &&
@@ -140,6 +140,9 @@ again:
 	if (err != 0)
 		return err;
 	t0 = mono_ms();
+	/* An exchange that also waited for a connection to be made, or during which the link was
+	 * made again, says nothing of its throughput or round trip. */
+	connected = atomic_load(&sy->link_up_ms) != 0;
 	downs = atomic_load(&sy->link_downs);
 	err = sy_roundtrip(ctx, aio, sealed, slen, timeout_ms, &sy->link_downs, &reply);
 	metrics_link_bytes(sy->parent, "parent", err == 0 ? nng_msg_len(reply) : 0, slen);
@@ -188,7 +191,7 @@ again:
 		up_at = atomic_load(&sy->link_up_ms);
 		pthread_mutex_lock(&sy->est_lock);
 		linkest_note(&sy->est, slen, len, rlen, *plen, mono_ms() - t0,
-		             held || fresh || atomic_load(&sy->link_ups) != ups);
+		             held || !connected || atomic_load(&sy->link_ups) != ups);
 		if (up_at != 0)
 			linkest_alive(&sy->est, mono_ms() - up_at);
 		e = sy->est;
