@@ -291,6 +291,10 @@ static int start_server(struct sync *sy, struct pk_diag *d)
 {
 	int rv, err;
 
+	/* Before anything listens: the gate's thread (a resumed session's admission) and nng's
+	 * pipe callbacks read the session table from the first connection on. */
+	if ((sy->sessions = calloc(SESSIONS_MAX, sizeof(*sy->sessions))) == NULL)
+		return PK_ENOMEM;
 	if ((rv = nng_rep0_open(&sy->rep)) != 0)
 		return sy_nng_diag(d, rv, PK_("cannot open a socket for"), sy->cfg->listen);
 	nng_socket_set_size(sy->rep, NNG_OPT_RECVMAXSZ, PK_MSG_MAX + NNG_HEADER_ROOM);
@@ -304,8 +308,6 @@ static int start_server(struct sync *sy, struct pk_diag *d)
 		return sy_nng_diag(d, rv, PK_("cannot listen on"), sy->cfg->listen);
 	}
 	sy->serving = true;
-	if ((sy->sessions = calloc(SESSIONS_MAX, sizeof(*sy->sessions))) == NULL)
-		return PK_ENOMEM;
 	/* A slot per concurrent request: each child may hold a long poll and send a push. A slot
 	 * is a context and an aio, no thread: SERVE_THREADS threads serve them all. */
 	if ((err = sy_slots_start(sy, 2 * (int)sy->cfg->max_children + 2, d)) != 0)
